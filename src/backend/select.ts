@@ -1,0 +1,54 @@
+/**
+ * Backend choice. 'auto' takes the native addon when it loads and the CPU has AES-NI
+ * and PCLMULQDQ, else the portable backend; SECTORCRYPT_BACKEND overrides 'auto'.
+ */
+import { SectorCryptError } from '../errors.js';
+import type { Backend } from './types.js';
+import { portableBackend } from './portable.js';
+import { loadNative, type NativeStatus } from './native.js';
+
+export type BackendChoice = 'auto' | 'native' | 'portable';
+
+export interface BackendInfo {
+  backend: 'native' | 'portable';
+  kernel: string;
+  cpu: Record<string, boolean>;
+  reason?: string;
+}
+
+function envChoice(): BackendChoice {
+  const value = process.env.SECTORCRYPT_BACKEND;
+  if (value === undefined || value === '' || value === 'auto') return 'auto';
+  if (value === 'native' || value === 'portable') return value;
+  throw new SectorCryptError('ERR_ARGUMENT', `SECTORCRYPT_BACKEND must be auto, native or portable, not "${value}"`);
+}
+
+function checkChoice(choice: unknown): BackendChoice {
+  if (choice === undefined) return 'auto';
+  if (choice === 'auto' || choice === 'native' || choice === 'portable') return choice;
+  throw new SectorCryptError('ERR_ARGUMENT', `backend must be 'auto', 'native' or 'portable'`);
+}
+
+/** Resolves a choice to a backend; 'native' where it cannot load is ERR_BACKEND_UNAVAILABLE. */
+export function getBackend(choice?: BackendChoice): Backend {
+  let wanted = checkChoice(choice);
+  if (wanted === 'auto') wanted = envChoice();
+  if (wanted === 'portable') return portableBackend;
+  const native: NativeStatus = loadNative();
+  if (native.backend) return native.backend;
+  if (wanted === 'native') {
+    throw new SectorCryptError('ERR_BACKEND_UNAVAILABLE', `native backend unavailable: ${native.reason}`);
+  }
+  return portableBackend;
+}
+
+/** Which backend and kernel 'auto' uses here, the CPU features seen, and why if portable. */
+export function backendInfo(): BackendInfo {
+  const native = loadNative();
+  const wanted = envChoice();
+  if (wanted !== 'portable' && native.backend) {
+    return { backend: 'native', kernel: native.backend.kernel, cpu: native.cpu };
+  }
+  const reason = wanted === 'portable' ? 'SECTORCRYPT_BACKEND=portable' : native.reason;
+  return { backend: 'portable', kernel: 'portable', cpu: native.cpu, reason };
+}

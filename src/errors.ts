@@ -1,0 +1,24 @@
+/** Stable error codes. Callers branch on `code`, never on `message`. */
+export type SectorCryptErrorCode =
+  | 'ERR_KEY_LENGTH'
+  | 'ERR_XTS_WEAK_KEY'
+  | 'ERR_NONCE_LENGTH'
+  | 'ERR_SECTOR_ALIGNMENT'
+  | 'ERR_DATA_LENGTH'
+  | 'ERR_AUTH'
+  | 'ERR_TRUNCATED'
+  | 'ERR_TRAILING_DATA'
+  | 'ERR_BACKEND_UNAVAILABLE'
+  | 'ERR_ARGUMENT'
+  | 'ERR_UNSUPPORTED';
+
+/** The one error class the library throws. Messages never contain key material. */
+export class SectorCryptError extends Error {
+  readonly code: SectorCryptErrorCode;
+
+  constructor(code: SectorCryptErrorCode, message: string, options?: { cause?: unknown }) {
+    super(`${message} (${code})`, options);
+    this.name = 'SectorCryptError';
+    this.code = code;
+  }
+}
