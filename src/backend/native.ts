@@ -1,12 +1,162 @@
-/** Loads the C++ addon (placeholder until the addon lands: always unavailable). */
-import type { Backend } from './types.js';
+/**
+ * The native backend: the C++ addon (native/), loaded with node-gyp-build so that a
+ * prebuild in prebuilds/<platform>-<arch>/ wins over a local build in build/.
+ */
+import { createRequire } from 'node:module';
+import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+import { SectorCryptError } from '../errors.js';
+import type { Backend, GcmKeyHandle, XtsKeyHandle } from './types.js';
 
-export interface NativeStatus {
-  backend?: Backend;
-  cpu: Record<string, boolean>;
-  reason?: string;
+/** The addon's exports (native/addon.cc). */
+interface Addon {
+  cpuFeatures(): Record<string, boolean>;
+  kernels(): string[];
+  kernel(): string | null;
+  setKernel(name: string): void;
+  XtsKey: new (key: Uint8Array) => NativeXtsKey;
+  GcmKey: new (key: Uint8Array) => NativeGcmKey;
 }
 
+interface NativeXtsKey {
+  encryptSectors(src: Uint8Array, dst: Uint8Array, sectorSize: number, firstTweak: Uint8Array, step: number): void;
+  decryptSectors(src: Uint8Array, dst: Uint8Array, sectorSize: number, firstTweak: Uint8Array, step: number): void;
+  encryptSectorsAsync(src: Uint8Array, dst: Uint8Array, sectorSize: number, firstTweak: Uint8Array, step: number): Promise<void>;
+  decryptSectorsAsync(src: Uint8Array, dst: Uint8Array, sectorSize: number, firstTweak: Uint8Array, step: number): Promise<void>;
+  encryptUnit(tweak: Uint8Array, src: Uint8Array, dst: Uint8Array): void;
+  decryptUnit(tweak: Uint8Array, src: Uint8Array, dst: Uint8Array): void;
+  destroy(): void;
+}
+
+interface NativeGcmKey {
+  seal(nonce: Uint8Array, plaintext: Uint8Array, aad: Uint8Array, dst: Uint8Array): void;
+  open(nonce: Uint8Array, sealed: Uint8Array, aad: Uint8Array, dst: Uint8Array): boolean;
+  destroy(): void;
+}
+
+export interface NativeStatus {
+  /** Set when the addon loaded and a kernel runs on this CPU. */
+  backend?: Backend;
+  /** CPU features the addon saw (empty when it did not load). */
+  cpu: Record<string, boolean>;
+  /** Kernels this CPU can run, best first. */
+  kernels: string[];
+  /** Why there is no backend. */
+  reason?: string;
+  /** Set when the addon loads but SECTORCRYPT_KERNEL names a kernel it cannot run. */
+  kernelError?: string;
+}
+
+/** Async jobs below this size run synchronously: a thread-pool hop costs more than the work. */
+const ASYNC_MIN_BYTES = 64 * 1024;
+/** Async batches are cut into slices of at least this size, one per thread-pool job. */
+const SLICE_MIN_BYTES = 256 * 1024;
+
+const packageRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+/** firstTweak + sectors * step, as 16 little-endian bytes. */
+function advanceTweak(firstTweak: Uint8Array, sectors: number, step: number): Uint8Array {
+  let value = 0n;
+  for (let i = 15; i >= 0; i--) value = (value << 8n) | BigInt(firstTweak[i]);
+  value += BigInt(sectors) * BigInt(step);
+  const out = new Uint8Array(16);
+  for (let i = 0; i < 16; i++, value >>= 8n) out[i] = Number(value & 0xffn);
+  return out;
+}
+
+type SectorsCall = (src: Uint8Array, dst: Uint8Array, sectorSize: number, firstTweak: Uint8Array, step: number) => Promise<void>;
+
+/**
+ * Runs a sector batch on the thread pool, cut into up to one slice per core so that
+ * every core works on it; each slice starts at its own tweak.
+ */
+function sliced(sync: NativeXtsKey['encryptSectors'], async: SectorsCall): SectorsCall {
+  return async (src, dst, sectorSize, firstTweak, step) => {
+    if (src.length < ASYNC_MIN_BYTES) {
+      sync(src, dst, sectorSize, firstTweak, step);
+      return;
+    }
+    const sectors = src.length / sectorSize;
+    const slices = Math.max(1, Math.min(availableParallelism(), Math.floor(src.length / SLICE_MIN_BYTES), sectors));
+    const perSlice = Math.ceil(sectors / slices);
+    const jobs: Promise<void>[] = [];
+    for (let first = 0; first < sectors; first += perSlice) {
+      const count = Math.min(perSlice, sectors - first);
+      const begin = first * sectorSize;
+      const end = begin + count * sectorSize;
+      const tweak = first === 0 ? firstTweak : advanceTweak(firstTweak, first, step);
+      jobs.push(async(src.subarray(begin, end), dst.subarray(begin, end), sectorSize, tweak, step));
+    }
+    await Promise.all(jobs);
+  };
+}
+
+function wrapXts(key: NativeXtsKey): XtsKeyHandle {
+  return {
+    encryptSectors: (src, dst, size, tweak, step) => key.encryptSectors(src, dst, size, tweak, step),
+    decryptSectors: (src, dst, size, tweak, step) => key.decryptSectors(src, dst, size, tweak, step),
+    encryptSectorsAsync: sliced(key.encryptSectors.bind(key), key.encryptSectorsAsync.bind(key)),
+    decryptSectorsAsync: sliced(key.decryptSectors.bind(key), key.decryptSectorsAsync.bind(key)),
+    encryptUnit: (tweak, src, dst) => key.encryptUnit(tweak, src, dst),
+    decryptUnit: (tweak, src, dst) => key.decryptUnit(tweak, src, dst),
+    destroy: () => key.destroy(),
+  };
+}
+
+function wrapGcm(key: NativeGcmKey): GcmKeyHandle {
+  return {
+    seal: (nonce, plaintext, aad, dst) => key.seal(nonce, plaintext, aad, dst),
+    open: (nonce, sealed, aad, dst) => key.open(nonce, sealed, aad, dst),
+    destroy: () => key.destroy(),
+  };
+}
+
+function describe(err: unknown): string {
+  const message = err instanceof Error ? err.message : String(err);
+  return message.split('\n')[0];
+}
+
+function load(): NativeStatus {
+  let addon: Addon;
+  try {
+    const require = createRequire(import.meta.url);
+    const nodeGypBuild = require('node-gyp-build') as (dir: string) => Addon;
+    addon = nodeGypBuild(packageRoot);
+  } catch (err) {
+    return { cpu: {}, kernels: [], reason: `native addon did not load: ${describe(err)}` };
+  }
+  const cpu = addon.cpuFeatures();
+  const kernels = addon.kernels();
+  if (kernels.length === 0) {
+    return { cpu, kernels, reason: 'CPU lacks AES-NI or PCLMULQDQ' };
+  }
+  const forced = process.env.SECTORCRYPT_KERNEL;
+  if (forced !== undefined && forced !== '') {
+    if (!kernels.includes(forced)) {
+      const kernelError = `SECTORCRYPT_KERNEL=${forced} cannot run here; this CPU runs: ${kernels.join(', ')}`;
+      return { cpu, kernels, reason: kernelError, kernelError };
+    }
+    addon.setKernel(forced);
+  }
+  const backend: Backend = {
+    name: 'native',
+    kernel: addon.kernel() ?? 'none',
+    xtsKey: (key) => wrapXts(new addon.XtsKey(key)),
+    gcmKey: (key) => wrapGcm(new addon.GcmKey(key)),
+  };
+  return { backend, cpu, kernels };
+}
+
+let status: NativeStatus | undefined;
+
+/** Loads the addon once; later calls return the same status. */
 export function loadNative(): NativeStatus {
-  return { cpu: {}, reason: 'native addon not built yet' };
+  status ??= load();
+  return status;
+}
+
+/** Throws ERR_BACKEND_UNAVAILABLE with the reason the native backend cannot be used. */
+export function nativeUnavailable(status: NativeStatus): never {
+  throw new SectorCryptError('ERR_BACKEND_UNAVAILABLE', `native backend unavailable: ${status.reason}`);
 }

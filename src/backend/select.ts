@@ -5,7 +5,7 @@
 import { SectorCryptError } from '../errors.js';
 import type { Backend } from './types.js';
 import { portableBackend } from './portable.js';
-import { loadNative, type NativeStatus } from './native.js';
+import { loadNative, nativeUnavailable } from './native.js';
 
 export type BackendChoice = 'auto' | 'native' | 'portable';
 
@@ -34,11 +34,11 @@ export function getBackend(choice?: BackendChoice): Backend {
   let wanted = checkChoice(choice);
   if (wanted === 'auto') wanted = envChoice();
   if (wanted === 'portable') return portableBackend;
-  const native: NativeStatus = loadNative();
+  const native = loadNative();
   if (native.backend) return native.backend;
-  if (wanted === 'native') {
-    throw new SectorCryptError('ERR_BACKEND_UNAVAILABLE', `native backend unavailable: ${native.reason}`);
-  }
+  // A kernel forced by SECTORCRYPT_KERNEL that cannot run is an error even for 'auto':
+  // falling back would measure or test something other than what was asked for.
+  if (wanted === 'native' || native.kernelError) nativeUnavailable(native);
   return portableBackend;
 }
 
@@ -46,6 +46,7 @@ export function getBackend(choice?: BackendChoice): Backend {
 export function backendInfo(): BackendInfo {
   const native = loadNative();
   const wanted = envChoice();
+  if (wanted !== 'portable' && native.kernelError) nativeUnavailable(native);
   if (wanted !== 'portable' && native.backend) {
     return { backend: 'native', kernel: native.backend.kernel, cpu: native.cpu };
   }

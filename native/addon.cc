@@ -1,0 +1,75 @@
+#include "addon.h"
+
+#include <string>
+
+#include "cpu.h"
+#include "gcm_key.h"
+#include "xts_key.h"
+
+namespace sectorcrypt {
+
+Addon::Addon(Napi::Env env, Napi::Object exports) {
+  size_t count;
+  const Kernel* const* kernels = available_kernels(&count);
+  kernel_ = count > 0 ? kernels[0] : nullptr;
+  DefineAddon(exports, {
+                           InstanceMethod("cpuFeatures", &Addon::CpuFeatures),
+                           InstanceMethod("kernels", &Addon::Kernels),
+                           InstanceMethod("kernel", &Addon::GetKernel),
+                           InstanceMethod("setKernel", &Addon::SetKernel),
+                           InstanceValue("XtsKey", XtsKey::Define(env)),
+                           InstanceValue("GcmKey", GcmKey::Define(env)),
+                       });
+}
+
+Napi::Value Addon::CpuFeatures(const Napi::CallbackInfo& info) {
+  const sectorcrypt::CpuFeatures& f = cpu_features();
+  Napi::Object o = Napi::Object::New(info.Env());
+  o.Set("aesni", f.aesni);
+  o.Set("pclmulqdq", f.pclmulqdq);
+  o.Set("ssse3", f.ssse3);
+  o.Set("sse41", f.sse41);
+  o.Set("avx", f.avx);
+  o.Set("avx2", f.avx2);
+  o.Set("avx512f", f.avx512f);
+  o.Set("avx512vl", f.avx512vl);
+  o.Set("avx512bw", f.avx512bw);
+  o.Set("vaes", f.vaes);
+  o.Set("vpclmulqdq", f.vpclmulqdq);
+  o.Set("osYmm", f.os_ymm);
+  o.Set("osZmm", f.os_zmm);
+  return o;
+}
+
+Napi::Value Addon::Kernels(const Napi::CallbackInfo& info) {
+  size_t count;
+  const Kernel* const* kernels = available_kernels(&count);
+  Napi::Array names = Napi::Array::New(info.Env(), count);
+  for (size_t i = 0; i < count; i++) names.Set(static_cast<uint32_t>(i), kernels[i]->name);
+  return names;
+}
+
+Napi::Value Addon::GetKernel(const Napi::CallbackInfo& info) {
+  if (kernel_ == nullptr) return info.Env().Null();
+  return Napi::String::New(info.Env(), kernel_->name);
+}
+
+Napi::Value Addon::SetKernel(const Napi::CallbackInfo& info) {
+  if (!info[0].IsString()) throw Napi::TypeError::New(info.Env(), "kernel name must be a string");
+  const std::string name = info[0].As<Napi::String>();
+  const Kernel* k = find_kernel(name.c_str());
+  if (k == nullptr) throw Napi::Error::New(info.Env(), "kernel " + name + " cannot run on this CPU");
+  kernel_ = k;
+  return info.Env().Undefined();
+}
+
+const Kernel& current_kernel(Napi::Env env) {
+  const Kernel* k = env.GetInstanceData<Addon>()->kernel();
+  if (k == nullptr) throw Napi::Error::New(env, "this CPU lacks AES-NI and PCLMULQDQ");
+  return *k;
+}
+
+}  // namespace sectorcrypt
+
+using SectorcryptAddon = sectorcrypt::Addon;
+NODE_API_ADDON(SectorcryptAddon)

@@ -1,0 +1,43 @@
+// A kernel: one implementation of the XTS and GCM bulk operations for one class of CPU.
+// The addon picks one at load (the best the CPU and OS allow) or as SECTORCRYPT_KERNEL says.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "aes_schedule.h"
+
+namespace sectorcrypt {
+
+using u128 = unsigned __int128;
+
+struct Kernel {
+  const char* name;
+  // nsectors sectors of sector_size bytes (a multiple of 16); sector i's tweak is the
+  // 128-bit little-endian integer first_tweak + i * tweak_step, encrypted under keys.tweak.
+  void (*xts_sectors)(const XtsKeys& keys, bool encrypt, const uint8_t* src, uint8_t* dst,
+                      size_t sector_size, size_t nsectors, u128 first_tweak, uint64_t tweak_step);
+  // One data unit of len >= 16 bytes with ciphertext stealing; tweak is the raw 16 bytes.
+  void (*xts_unit)(const XtsKeys& keys, bool encrypt, const uint8_t* tweak, const uint8_t* src,
+                   uint8_t* dst, size_t len);
+  // Fills keys.hpow from keys.aes.
+  void (*gcm_init)(GcmKeys& keys);
+  // Writes len bytes of ciphertext and then the 16-byte tag to out.
+  void (*gcm_seal)(const GcmKeys& keys, const uint8_t* nonce, const uint8_t* aad, size_t aad_len,
+                   const uint8_t* src, size_t len, uint8_t* out);
+  // Decrypts len bytes to out and returns whether tag matched; out is zeroed when not.
+  bool (*gcm_open)(const GcmKeys& keys, const uint8_t* nonce, const uint8_t* aad, size_t aad_len,
+                   const uint8_t* src, size_t len, const uint8_t* tag, uint8_t* out);
+};
+
+// Kernels this CPU and OS can run, best first. Empty where AES-NI is missing.
+// Each entry is a static object; the list is fixed after the first call.
+const Kernel* const* available_kernels(size_t* count);
+
+// The kernel named name, or nullptr if unknown or not runnable here.
+const Kernel* find_kernel(const char* name);
+
+// GCM limits (SP 800-38D): at most 2^32 - 2 blocks of text per nonce.
+constexpr uint64_t kGcmMaxTextBytes = ((uint64_t{1} << 32) - 2) * 16;
+
+}  // namespace sectorcrypt

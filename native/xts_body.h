@@ -1,0 +1,140 @@
+// XTS-AES (IEEE 1619, SP 800-38E), written once over a vector type V and instantiated by
+// each kernel file. Lane l of register j holds block j*L + l (L = V::kLanes).
+//
+// Tweak schedule: block i of a data unit is masked with T * x^i in GF(2^128), where T is
+// the encrypted tweak. The registers of one step hold T*x^0 .. T*x^(8L-1); the next step's
+// are the same times x^(8L), one shift-and-reduce per register, so the 8 registers advance
+// independently instead of in a serial doubling chain.
+#pragma once
+
+#include <cstring>
+
+#include "aes_rounds.h"
+#include "kernel.h"
+
+namespace {
+
+constexpr size_t kXtsRegs = 8;  // registers in flight per step
+
+// Multiplies every lane by x^k (k < 58). Polynomials are little-endian 128-bit integers;
+// bits pushed past x^127 fold back as (carry * 0x87), one carry-less multiply.
+template <class V, int k>
+inline typename V::T xts_mul_xk(typename V::T t) {
+  static_assert(k > 0 && k < 58, "carry * 0x87 must fit in 64 bits");
+  const typename V::T poly = V::broadcast(_mm_set_epi64x(0, 0x87));
+  const typename V::T carry = V::template srl64<64 - k>(t);
+  t = V::template sll64<k>(t);
+  // low half's carry moves into the high half; high half's carry is reduced into the low.
+  return V::x3(t, V::low_to_high(carry), V::template clmul<0x01>(carry, poly));
+}
+
+// Encrypts or decrypts nblocks whole blocks starting with tweak mask t; returns the mask
+// for the block after them.
+template <class V, bool kEncrypt>
+inline __m128i xts_blocks(const RoundKeys<V>& rk, const sectorcrypt::AesSchedule& ks, const uint8_t* src,
+                          uint8_t* dst, size_t nblocks, __m128i t) {
+  using T = typename V::T;
+  constexpr size_t L = V::kLanes;
+  constexpr size_t kStep = kXtsRegs * L;
+
+  __m128i lanes[L];
+  lanes[0] = t;
+  for (size_t l = 1; l < L; l++) lanes[l] = xts_mul_xk<V128, 1>(lanes[l - 1]);
+  T tw[kXtsRegs];
+  tw[0] = V::from_lanes(lanes);
+  for (size_t j = 1; j < kXtsRegs; j++) tw[j] = xts_mul_xk<V, static_cast<int>(L)>(tw[j - 1]);
+
+  for (; nblocks >= kStep; nblocks -= kStep, src += 16 * kStep, dst += 16 * kStep) {
+    T b[kXtsRegs];
+    for (size_t j = 0; j < kXtsRegs; j++) b[j] = V::x(V::load(src + 16 * L * j), tw[j]);
+    aes_crypt_n<V, kEncrypt>(b, rk);
+    for (size_t j = 0; j < kXtsRegs; j++) V::store(dst + 16 * L * j, V::x(b[j], tw[j]));
+    for (size_t j = 0; j < kXtsRegs; j++) tw[j] = xts_mul_xk<V, static_cast<int>(kStep)>(tw[j]);
+  }
+  // Fewer than kStep blocks left: whole registers, then single blocks.
+  size_t j = 0;
+  for (; nblocks >= L; nblocks -= L, src += 16 * L, dst += 16 * L, j++) {
+    T b[1] = {V::x(V::load(src), tw[j])};
+    aes_crypt_n<V, kEncrypt>(b, rk);
+    V::store(dst, V::x(b[0], tw[j]));
+  }
+  V::to_lanes(lanes, tw[j]);
+  for (size_t i = 0; i < nblocks; i++, src += 16, dst += 16) {
+    const __m128i b = _mm_xor_si128(V128::load(src), lanes[i]);
+    V128::store(dst, _mm_xor_si128(aes_crypt_block<kEncrypt>(b, ks), lanes[i]));
+  }
+  return lanes[nblocks];
+}
+
+template <class V, bool kEncrypt>
+void xts_sectors(const sectorcrypt::XtsKeys& keys, const uint8_t* src, uint8_t* dst, size_t sector_size,
+                 size_t nsectors, sectorcrypt::u128 first_tweak, uint64_t tweak_step) {
+  const RoundKeys<V> rk(kEncrypt ? keys.data.enc : keys.data.dec, keys.data.rounds);
+  const RoundKeys<V128> tk(keys.tweak.enc, keys.tweak.rounds);
+  const size_t nblocks = sector_size / 16;
+  for (size_t s = 0; s < nsectors; s += kXtsRegs) {
+    // Encrypt up to 8 sector tweaks together rather than one at a time.
+    __m128i t[kXtsRegs];
+    for (size_t i = 0; i < kXtsRegs; i++) {
+      const sectorcrypt::u128 v = first_tweak + static_cast<sectorcrypt::u128>(s + i) * tweak_step;
+      t[i] = _mm_set_epi64x(static_cast<int64_t>(static_cast<uint64_t>(v >> 64)), static_cast<int64_t>(static_cast<uint64_t>(v)));
+    }
+    aes_encrypt_n<V128, kXtsRegs>(t, tk);
+    const size_t n = nsectors - s < kXtsRegs ? nsectors - s : kXtsRegs;
+    for (size_t i = 0; i < n; i++) {
+      const size_t off = (s + i) * sector_size;
+      xts_blocks<V, kEncrypt>(rk, keys.data, src + off, dst + off, nblocks, t[i]);
+    }
+  }
+}
+
+// One data unit of len >= 16 bytes. A partial last block borrows ("steals") the tail of
+// the previous block's output, IEEE 1619 section 5.3.2; decryption swaps the two masks.
+template <class V, bool kEncrypt>
+void xts_unit(const sectorcrypt::XtsKeys& keys, const uint8_t* tweak, const uint8_t* src, uint8_t* dst, size_t len) {
+  const RoundKeys<V> rk(kEncrypt ? keys.data.enc : keys.data.dec, keys.data.rounds);
+  __m128i t = aes_encrypt_block(V128::load(tweak), keys.tweak);
+  const size_t full = len / 16;
+  const size_t rem = len % 16;
+  if (rem == 0) {
+    xts_blocks<V, kEncrypt>(rk, keys.data, src, dst, full, t);
+    return;
+  }
+  t = xts_blocks<V, kEncrypt>(rk, keys.data, src, dst, full - 1, t);
+  const __m128i t_last = xts_mul_xk<V128, 1>(t);
+  const uint8_t* in = src + 16 * (full - 1);
+  uint8_t* out = dst + 16 * (full - 1);
+  // Mask for the whole block this step processes first: T_{m-1} to encrypt, T_m to decrypt.
+  const __m128i first_mask = kEncrypt ? t : t_last;
+  const __m128i second_mask = kEncrypt ? t_last : t;
+  uint8_t head[16];
+  V128::store(head, _mm_xor_si128(aes_crypt_block<kEncrypt>(_mm_xor_si128(V128::load(in), first_mask), keys.data), first_mask));
+  uint8_t joined[16];
+  std::memcpy(joined, in + 16, rem);  // read before out + 16 is written (in place)
+  std::memcpy(joined + rem, head + rem, 16 - rem);
+  std::memcpy(out + 16, head, rem);
+  const __m128i last = _mm_xor_si128(aes_crypt_block<kEncrypt>(_mm_xor_si128(V128::load(joined), second_mask), keys.data), second_mask);
+  V128::store(out, last);
+}
+
+template <class V>
+void xts_sectors_dispatch(const sectorcrypt::XtsKeys& keys, bool encrypt, const uint8_t* src, uint8_t* dst,
+                          size_t sector_size, size_t nsectors, sectorcrypt::u128 first_tweak, uint64_t tweak_step) {
+  if (encrypt) {
+    xts_sectors<V, true>(keys, src, dst, sector_size, nsectors, first_tweak, tweak_step);
+  } else {
+    xts_sectors<V, false>(keys, src, dst, sector_size, nsectors, first_tweak, tweak_step);
+  }
+}
+
+template <class V>
+void xts_unit_dispatch(const sectorcrypt::XtsKeys& keys, bool encrypt, const uint8_t* tweak, const uint8_t* src,
+                       uint8_t* dst, size_t len) {
+  if (encrypt) {
+    xts_unit<V, true>(keys, tweak, src, dst, len);
+  } else {
+    xts_unit<V, false>(keys, tweak, src, dst, len);
+  }
+}
+
+}  // namespace
