@@ -1,7 +1,10 @@
 #include "gcm_key.h"
 
+#include <memory>
+
 #include "addon.h"
 #include "args.h"
+#include "key_job.h"
 
 namespace sectorcrypt {
 
@@ -10,6 +13,10 @@ Napi::Function GcmKey::Define(Napi::Env env) {
                      {
                          InstanceMethod("seal", &GcmKey::Seal),
                          InstanceMethod("open", &GcmKey::Open),
+                         InstanceMethod("sealChunks", &GcmKey::SealChunks),
+                         InstanceMethod("sealChunksAsync", &GcmKey::SealChunksAsync),
+                         InstanceMethod("openChunks", &GcmKey::OpenChunks),
+                         InstanceMethod("openChunksAsync", &GcmKey::OpenChunksAsync),
                          InstanceMethod("destroy", &GcmKey::Destroy),
                      });
 }
@@ -53,6 +60,69 @@ Napi::Value GcmKey::Open(const Napi::CallbackInfo& info) {
   require(env, dst.size >= len, "dst is shorter than the ciphertext");
   const bool ok = kernel_->gcm_open(store_.keys(), nonce.data, aad.data, aad.size, sealed.data, len, sealed.data + len, dst.data);
   return Napi::Boolean::New(env, ok);
+}
+
+namespace {
+
+constexpr uint64_t kMaxChunkSize = 16u << 20;
+constexpr uint64_t kMaxChunkIndex = (uint64_t{1} << 53) - 1;  // exact as a JS number
+
+// nonce = base XOR index, the index big-endian in the last 8 bytes.
+void chunk_nonce(uint8_t* nonce, const uint8_t* base, uint64_t index) {
+  for (int i = 0; i < 12; i++) nonce[i] = base[i];
+  for (int i = 0; i < 8; i++) nonce[11 - i] ^= static_cast<uint8_t>(index >> (8 * i));
+}
+
+}  // namespace
+
+Napi::Value GcmKey::Chunks(const Napi::CallbackInfo& info, bool seal, bool async) {
+  Napi::Env env = info.Env();
+  check_usable(env);
+  const Bytes base = bytes_arg(info, 0, "baseNonce");
+  const Bytes src = bytes_arg(info, 1, "src");
+  const uint64_t chunk_size = uint_arg(info, 2, "chunkSize", 1, kMaxChunkSize);
+  const uint64_t first = uint_arg(info, 3, "firstIndex", 0, kMaxChunkIndex);
+  const Bytes dst = bytes_arg(info, 4, "dst");
+  require(env, base.size == 12, "baseNonce must be 12 bytes");
+  const uint64_t in_chunk = seal ? chunk_size : chunk_size + 16;
+  const uint64_t out_chunk = seal ? chunk_size + 16 : chunk_size;
+  require(env, src.size % in_chunk == 0, "src is not a whole number of chunks");
+  const uint64_t n = src.size / in_chunk;
+  require(env, dst.size >= n * out_chunk, "dst is too short for the chunks");
+  require(env, n == 0 || kMaxChunkIndex - first >= n - 1, "chunk index past 2^53 - 1");
+
+  const Kernel* kernel = kernel_;
+  const GcmKeys* keys = &store_.keys();
+  uint8_t base_nonce[12];
+  for (int i = 0; i < 12; i++) base_nonce[i] = base.data[i];
+  // Chunks that authenticated, in order (seal: all).
+  auto verified = std::make_shared<uint64_t>(0);
+  auto work = [=]() {
+    uint8_t nonce[12];
+    for (uint64_t i = 0; i < n; i++) {
+      chunk_nonce(nonce, base_nonce, first + i);
+      const uint8_t* in = src.data + i * in_chunk;
+      uint8_t* out = dst.data + i * out_chunk;
+      if (seal) {
+        kernel->gcm_seal(*keys, nonce, nullptr, 0, in, chunk_size, out);
+      } else if (!kernel->gcm_open(*keys, nonce, nullptr, 0, in, chunk_size, in + chunk_size, out)) {
+        // Nothing after a forged chunk is released either.
+        secure_wipe(out, (n - i) * out_chunk);
+        *verified = i;
+        return false;
+      }
+    }
+    *verified = n;
+    return true;
+  };
+  if (!async) {
+    work();
+    return Napi::Number::New(env, static_cast<double>(*verified));
+  }
+  auto* job = new KeyJob<KeyStore<GcmKeys>>(env, store_, {Value(), info[1].As<Napi::Object>(), info[4].As<Napi::Object>()},
+                                            work, [verified](Napi::Env e) { return Napi::Number::New(e, static_cast<double>(*verified)); });
+  job->Queue();
+  return job->Promise();
 }
 
 Napi::Value GcmKey::Destroy(const Napi::CallbackInfo& info) {

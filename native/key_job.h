@@ -13,15 +13,17 @@ namespace sectorcrypt {
 template <class Store>
 class KeyJob : public Napi::AsyncWorker {
  public:
-  // work runs on a pool thread and must not touch JavaScript values; its result
-  // resolves the promise (a boolean, or undefined when as_boolean is false).
-  KeyJob(Napi::Env env, Store& store, std::initializer_list<Napi::Object> keep, std::function<bool()> work,
-         bool as_boolean)
+  using Result = std::function<Napi::Value(Napi::Env)>;
+
+  // work runs on a pool thread and must not touch JavaScript values; result runs on
+  // the main thread afterwards and gives the value the promise resolves to.
+  KeyJob(Napi::Env env, Store& store, std::initializer_list<Napi::Object> keep, std::function<void()> work,
+         Result result)
       : Napi::AsyncWorker(env, "sectorcrypt"),
         deferred_(Napi::Promise::Deferred::New(env)),
         store_(store),
         work_(std::move(work)),
-        as_boolean_(as_boolean) {
+        result_(std::move(result)) {
     for (const Napi::Object& o : keep) keep_.push_back(Napi::Persistent(o));
     store_.acquire();
   }
@@ -29,12 +31,11 @@ class KeyJob : public Napi::AsyncWorker {
   Napi::Promise Promise() const { return deferred_.Promise(); }
 
  protected:
-  void Execute() override { result_ = work_(); }
+  void Execute() override { work_(); }
 
   void OnOK() override {
     store_.release();
-    Napi::Env env = Env();
-    deferred_.Resolve(as_boolean_ ? Napi::Boolean::New(env, result_) : env.Undefined());
+    deferred_.Resolve(result_(Env()));
   }
 
   void OnError(const Napi::Error& e) override {
@@ -45,9 +46,8 @@ class KeyJob : public Napi::AsyncWorker {
  private:
   Napi::Promise::Deferred deferred_;
   Store& store_;
-  std::function<bool()> work_;
-  bool as_boolean_;
-  bool result_ = false;
+  std::function<void()> work_;
+  Result result_;
   std::vector<Napi::ObjectReference> keep_;
 };
 

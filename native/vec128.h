@@ -35,6 +35,14 @@ struct V128 {
   static T sll64(T v) { return _mm_slli_epi64(v, k); }
   template <int k>
   static T srl64(T v) { return _mm_srli_epi64(v, k); }
+  // Shifts each 64-bit half by the count in its own half of n (one lane: both halves
+  // hold the same count, so the uniform shift does it).
+  static T sllv64(T v, T n) { return _mm_sll_epi64(v, n); }
+  static T srlv64(T v, T n) { return _mm_srl_epi64(v, n); }
+  static T add64(T a, T b) { return _mm_add_epi64(a, b); }
+  static T sub64(T a, T b) { return _mm_sub_epi64(a, b); }
+  // Lane l holds l in both 64-bit halves.
+  static T lane_numbers64() { return _mm_setzero_si128(); }
   // Low 64 bits of each lane moved to its high half, zeros below.
   static T low_to_high(T v) { return _mm_slli_si128(v, 8); }
   static T high_to_low(T v) { return _mm_srli_si128(v, 8); }

@@ -35,6 +35,13 @@ struct V256 {
   static T sll64(T v) { return _mm256_slli_epi64(v, k); }
   template <int k>
   static T srl64(T v) { return _mm256_srli_epi64(v, k); }
+  // Shifts each 64-bit element by the count in the same element of n.
+  static T sllv64(T v, T n) { return _mm256_sllv_epi64(v, n); }
+  static T srlv64(T v, T n) { return _mm256_srlv_epi64(v, n); }
+  static T add64(T a, T b) { return _mm256_add_epi64(a, b); }
+  static T sub64(T a, T b) { return _mm256_sub_epi64(a, b); }
+  // Lane l holds l in both 64-bit halves.
+  static T lane_numbers64() { return _mm256_set_epi64x(1, 1, 0, 0); }
   static T low_to_high(T v) { return _mm256_bslli_epi128(v, 8); }
   static T high_to_low(T v) { return _mm256_bsrli_epi128(v, 8); }
   static T swap_halves(T v) { return _mm256_shuffle_epi32(v, 0x4e); }

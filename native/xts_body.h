@@ -28,27 +28,45 @@ inline typename V::T xts_mul_xk(typename V::T t) {
   return V::x3(t, V::low_to_high(carry), V::template clmul<0x01>(carry, poly));
 }
 
-// Encrypts or decrypts nblocks whole blocks starting with tweak mask t; returns the mask
-// for the block after them.
-template <class V, bool kEncrypt>
+// Masks for one register of the first step: lane l of register j gets t * x^(jL + l).
+// tb is t in every lane. Each comes straight from t (variable shifts per lane), so a
+// short sector's first blocks wait on no serial chain.
+template <class V>
+inline typename V::T xts_first_masks(typename V::T tb, size_t j) {
+  using T = typename V::T;
+  const T poly = V::broadcast(_mm_set_epi64x(0, 0x87));
+  const T k = V::add64(V::lane_numbers64(), V::broadcast(_mm_set1_epi64x(static_cast<int64_t>(j * V::kLanes))));
+  const T carry = V::srlv64(tb, V::sub64(V::broadcast(_mm_set1_epi64x(64)), k));
+  const T shifted = V::sllv64(tb, k);
+  return V::x3(shifted, V::low_to_high(carry), V::template clmul<0x01>(carry, poly));
+}
+
+// Encrypts or decrypts nblocks whole blocks starting with tweak mask t. With kNext, returns
+// the mask for the block after them (ciphertext stealing needs it); else zero.
+template <class V, bool kEncrypt, bool kNext>
 inline __m128i xts_blocks(const RoundKeys<V>& rk, const sectorcrypt::AesSchedule& ks, const uint8_t* src,
                           uint8_t* dst, size_t nblocks, __m128i t) {
   using T = typename V::T;
   constexpr size_t L = V::kLanes;
   constexpr size_t kStep = kXtsRegs * L;
 
-  __m128i lanes[L];
-  lanes[0] = t;
-  for (size_t l = 1; l < L; l++) lanes[l] = xts_mul_xk<V128, 1>(lanes[l - 1]);
   T tw[kXtsRegs];
-  tw[0] = V::from_lanes(lanes);
-  for (size_t j = 1; j < kXtsRegs; j++) tw[j] = xts_mul_xk<V, static_cast<int>(L)>(tw[j - 1]);
+  const T tb = V::broadcast(t);
+  for (size_t j = 0; j < kXtsRegs; j++) tw[j] = xts_first_masks<V>(tb, j);
 
-  for (; nblocks >= kStep; nblocks -= kStep, src += 16 * kStep, dst += 16 * kStep) {
+  const size_t steps = nblocks / kStep;
+  nblocks %= kStep;
+  for (size_t i = 0; i < steps; i++, src += 16 * kStep, dst += 16 * kStep) {
+    if (i > 0) {
+      for (size_t j = 0; j < kXtsRegs; j++) tw[j] = xts_mul_xk<V, static_cast<int>(kStep)>(tw[j]);
+    }
     T b[kXtsRegs];
     for (size_t j = 0; j < kXtsRegs; j++) b[j] = V::x(V::load(src + 16 * L * j), tw[j]);
     aes_crypt_n<V, kEncrypt>(b, rk);
     for (size_t j = 0; j < kXtsRegs; j++) V::store(dst + 16 * L * j, V::x(b[j], tw[j]));
+  }
+  if (nblocks == 0 && !kNext) return _mm_setzero_si128();
+  if (steps > 0) {
     for (size_t j = 0; j < kXtsRegs; j++) tw[j] = xts_mul_xk<V, static_cast<int>(kStep)>(tw[j]);
   }
   // Fewer than kStep blocks left: whole registers, then single blocks.
@@ -58,6 +76,7 @@ inline __m128i xts_blocks(const RoundKeys<V>& rk, const sectorcrypt::AesSchedule
     aes_crypt_n<V, kEncrypt>(b, rk);
     V::store(dst, V::x(b[0], tw[j]));
   }
+  __m128i lanes[L];
   V::to_lanes(lanes, tw[j]);
   for (size_t i = 0; i < nblocks; i++, src += 16, dst += 16) {
     const __m128i b = _mm_xor_si128(V128::load(src), lanes[i]);
@@ -70,20 +89,24 @@ template <class V, bool kEncrypt>
 void xts_sectors(const sectorcrypt::XtsKeys& keys, const uint8_t* src, uint8_t* dst, size_t sector_size,
                  size_t nsectors, sectorcrypt::u128 first_tweak, uint64_t tweak_step) {
   const RoundKeys<V> rk(kEncrypt ? keys.data.enc : keys.data.dec, keys.data.rounds);
-  const RoundKeys<V128> tk(keys.tweak.enc, keys.tweak.rounds);
+  const RoundKeys<V> tk(keys.tweak.enc, keys.tweak.rounds);
   const size_t nblocks = sector_size / 16;
+  constexpr size_t L = V::kLanes;
   for (size_t s = 0; s < nsectors; s += kXtsRegs) {
-    // Encrypt up to 8 sector tweaks together rather than one at a time.
+    // Encrypt 8 sector tweaks together, L to a register, rather than one at a time.
     __m128i t[kXtsRegs];
     for (size_t i = 0; i < kXtsRegs; i++) {
       const sectorcrypt::u128 v = first_tweak + static_cast<sectorcrypt::u128>(s + i) * tweak_step;
       t[i] = _mm_set_epi64x(static_cast<int64_t>(static_cast<uint64_t>(v >> 64)), static_cast<int64_t>(static_cast<uint64_t>(v)));
     }
-    aes_encrypt_n<V128, kXtsRegs>(t, tk);
+    typename V::T tv[kXtsRegs / L];
+    for (size_t r = 0; r < kXtsRegs / L; r++) tv[r] = V::from_lanes(t + r * L);
+    aes_encrypt_n<V, kXtsRegs / L>(tv, tk);
+    for (size_t r = 0; r < kXtsRegs / L; r++) V::to_lanes(t + r * L, tv[r]);
     const size_t n = nsectors - s < kXtsRegs ? nsectors - s : kXtsRegs;
     for (size_t i = 0; i < n; i++) {
       const size_t off = (s + i) * sector_size;
-      xts_blocks<V, kEncrypt>(rk, keys.data, src + off, dst + off, nblocks, t[i]);
+      xts_blocks<V, kEncrypt, false>(rk, keys.data, src + off, dst + off, nblocks, t[i]);
     }
   }
 }
@@ -97,10 +120,10 @@ void xts_unit(const sectorcrypt::XtsKeys& keys, const uint8_t* tweak, const uint
   const size_t full = len / 16;
   const size_t rem = len % 16;
   if (rem == 0) {
-    xts_blocks<V, kEncrypt>(rk, keys.data, src, dst, full, t);
+    xts_blocks<V, kEncrypt, false>(rk, keys.data, src, dst, full, t);
     return;
   }
-  t = xts_blocks<V, kEncrypt>(rk, keys.data, src, dst, full - 1, t);
+  t = xts_blocks<V, kEncrypt, true>(rk, keys.data, src, dst, full - 1, t);
   const __m128i t_last = xts_mul_xk<V128, 1>(t);
   const uint8_t* in = src + 16 * (full - 1);
   uint8_t* out = dst + 16 * (full - 1);

@@ -72,7 +72,7 @@ Napi::Value XtsKey::Sectors(const Napi::CallbackInfo& info, bool encrypt, bool a
     return env.Undefined();
   }
   auto* job = new KeyJob<KeyStore<XtsKeys>>(env, store_, {Value(), info[0].As<Napi::Object>(), info[1].As<Napi::Object>()},
-                                            work, false);
+                                            work, [](Napi::Env e) { return e.Undefined(); });
   job->Queue();
   return job->Promise();
 }
