@@ -9,14 +9,9 @@
 namespace sectorcrypt {
 
 Addon::Addon(Napi::Env env, Napi::Object exports) {
-  size_t count;
-  const Kernel* const* kernels = available_kernels(&count);
-  kernel_ = count > 0 ? kernels[0] : nullptr;
   DefineAddon(exports, {
                            InstanceMethod("cpuFeatures", &Addon::CpuFeatures),
                            InstanceMethod("kernels", &Addon::Kernels),
-                           InstanceMethod("kernel", &Addon::GetKernel),
-                           InstanceMethod("setKernel", &Addon::SetKernel),
                            InstanceValue("XtsKey", XtsKey::Define(env)),
                            InstanceValue("GcmKey", GcmKey::Define(env)),
                        });
@@ -49,24 +44,17 @@ Napi::Value Addon::Kernels(const Napi::CallbackInfo& info) {
   return names;
 }
 
-Napi::Value Addon::GetKernel(const Napi::CallbackInfo& info) {
-  if (kernel_ == nullptr) return info.Env().Null();
-  return Napi::String::New(info.Env(), kernel_->name);
-}
-
-Napi::Value Addon::SetKernel(const Napi::CallbackInfo& info) {
-  if (!info[0].IsString()) throw Napi::TypeError::New(info.Env(), "kernel name must be a string");
-  const std::string name = info[0].As<Napi::String>();
-  const Kernel* k = find_kernel(name.c_str());
-  if (k == nullptr) throw Napi::Error::New(info.Env(), "kernel " + name + " cannot run on this CPU");
-  kernel_ = k;
-  return info.Env().Undefined();
-}
-
-const Kernel& current_kernel(Napi::Env env) {
-  const Kernel* k = env.GetInstanceData<Addon>()->kernel();
-  if (k == nullptr) throw Napi::Error::New(env, "this CPU lacks AES-NI and PCLMULQDQ");
-  return *k;
+const Kernel& kernel_for(Napi::Env env, const Napi::Value& name) {
+  if (name.IsString()) {
+    const std::string wanted = name.As<Napi::String>();
+    const Kernel* k = find_kernel(wanted.c_str());
+    if (k == nullptr) throw Napi::Error::New(env, "kernel " + wanted + " cannot run on this CPU");
+    return *k;
+  }
+  size_t count;
+  const Kernel* const* kernels = available_kernels(&count);
+  if (count == 0) throw Napi::Error::New(env, "this CPU lacks AES-NI and PCLMULQDQ");
+  return *kernels[0];
 }
 
 }  // namespace sectorcrypt

@@ -1,4 +1,4 @@
-// Per-environment state of the addon (one per Node.js main thread or worker).
+// The addon module: CPU features, kernel list, and the key classes.
 #pragma once
 
 #include <napi.h>
@@ -11,19 +11,13 @@ class Addon : public Napi::Addon<Addon> {
  public:
   Addon(Napi::Env env, Napi::Object exports);
 
-  // Kernel for keys created from now on; nullptr where no kernel can run.
-  const Kernel* kernel() const { return kernel_; }
-
  private:
   Napi::Value CpuFeatures(const Napi::CallbackInfo& info);
   Napi::Value Kernels(const Napi::CallbackInfo& info);
-  Napi::Value GetKernel(const Napi::CallbackInfo& info);
-  Napi::Value SetKernel(const Napi::CallbackInfo& info);
-
-  const Kernel* kernel_ = nullptr;
 };
 
-// The kernel for a new key object, or a thrown Error where none can run.
-const Kernel& current_kernel(Napi::Env env);
+// The kernel for a new key object: the one named by a string argument, else the best
+// this CPU runs; a thrown Error where it cannot run.
+const Kernel& kernel_for(Napi::Env env, const Napi::Value& name);
 
 }  // namespace sectorcrypt

@@ -21,7 +21,7 @@ Napi::Function GcmKey::Define(Napi::Env env) {
                      });
 }
 
-GcmKey::GcmKey(const Napi::CallbackInfo& info) : Napi::ObjectWrap<GcmKey>(info), kernel_(&current_kernel(info.Env())) {
+GcmKey::GcmKey(const Napi::CallbackInfo& info) : Napi::ObjectWrap<GcmKey>(info), kernel_(&kernel_for(info.Env(), info[1])) {
   const Bytes key = bytes_arg(info, 0, "key");
   require(info.Env(), key.size == 16 || key.size == 24 || key.size == 32, "AES key must be 16, 24 or 32 bytes");
   aes_expand(&store_.keys().aes, key.data, key.size);

@@ -12,6 +12,7 @@ namespace sectorcrypt {
 class GcmKey : public Napi::ObjectWrap<GcmKey> {
  public:
   static Napi::Function Define(Napi::Env env);
+  // (key, kernelName?: string)
   explicit GcmKey(const Napi::CallbackInfo& info);
 
  private:

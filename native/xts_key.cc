@@ -32,7 +32,7 @@ Napi::Function XtsKey::Define(Napi::Env env) {
                      });
 }
 
-XtsKey::XtsKey(const Napi::CallbackInfo& info) : Napi::ObjectWrap<XtsKey>(info), kernel_(&current_kernel(info.Env())) {
+XtsKey::XtsKey(const Napi::CallbackInfo& info) : Napi::ObjectWrap<XtsKey>(info), kernel_(&kernel_for(info.Env(), info[1])) {
   const Bytes key = bytes_arg(info, 0, "key");
   require(info.Env(), key.size == 32 || key.size == 48 || key.size == 64, "XTS key must be 32, 48 or 64 bytes");
   const size_t half = key.size / 2;

@@ -12,6 +12,7 @@ namespace sectorcrypt {
 class XtsKey : public Napi::ObjectWrap<XtsKey> {
  public:
   static Napi::Function Define(Napi::Env env);
+  // (key, kernelName?: string)
   explicit XtsKey(const Napi::CallbackInfo& info);
 
  private:

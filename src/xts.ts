@@ -14,6 +14,8 @@ export interface XtsOptions {
   /** The unit the tweak counts in; must divide sectorSize. Default sectorSize. */
   ivSectorSize?: number;
   backend?: BackendChoice;
+  /** A native kernel ('aesni', 'vaes-avx2', 'vaes-avx512'); default the best the CPU runs. */
+  kernel?: string;
 }
 
 /** IEEE 1619 caps a data unit at 2^20 blocks; OpenSSL refuses more too. */
@@ -93,7 +95,7 @@ export class XtsCipher {
       throw new SectorCryptError('ERR_ARGUMENT', 'ivSectorSize must divide sectorSize');
     }
     this.tweakStep = this.sectorSize / this.ivSectorSize;
-    this.handle = getBackend(opts.backend).xtsKey(key);
+    this.handle = getBackend(opts.backend, opts.kernel).xtsKey(key);
   }
 
   private live(): XtsKeyHandle {

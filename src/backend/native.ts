@@ -13,10 +13,8 @@ import type { Backend, GcmKeyHandle, XtsKeyHandle } from './types.js';
 interface Addon {
   cpuFeatures(): Record<string, boolean>;
   kernels(): string[];
-  kernel(): string | null;
-  setKernel(name: string): void;
-  XtsKey: new (key: Uint8Array) => NativeXtsKey;
-  GcmKey: new (key: Uint8Array) => NativeGcmKey;
+  XtsKey: new (key: Uint8Array, kernel?: string) => NativeXtsKey;
+  GcmKey: new (key: Uint8Array, kernel?: string) => NativeGcmKey;
 }
 
 interface NativeXtsKey {
@@ -32,6 +30,10 @@ interface NativeXtsKey {
 interface NativeGcmKey {
   seal(nonce: Uint8Array, plaintext: Uint8Array, aad: Uint8Array, dst: Uint8Array): void;
   open(nonce: Uint8Array, sealed: Uint8Array, aad: Uint8Array, dst: Uint8Array): boolean;
+  sealChunks(baseNonce: Uint8Array, src: Uint8Array, chunkSize: number, firstIndex: number, dst: Uint8Array): void;
+  openChunks(baseNonce: Uint8Array, src: Uint8Array, chunkSize: number, firstIndex: number, dst: Uint8Array): number;
+  sealChunksAsync(baseNonce: Uint8Array, src: Uint8Array, chunkSize: number, firstIndex: number, dst: Uint8Array): Promise<void>;
+  openChunksAsync(baseNonce: Uint8Array, src: Uint8Array, chunkSize: number, firstIndex: number, dst: Uint8Array): Promise<number>;
   destroy(): void;
 }
 
@@ -42,6 +44,8 @@ export interface NativeStatus {
   cpu: Record<string, boolean>;
   /** Kernels this CPU can run, best first. */
   kernels: string[];
+  /** A backend bound to each of those kernels, whatever SECTORCRYPT_KERNEL says (tests, bench). */
+  byKernel: Map<string, Backend>;
   /** Why there is no backend. */
   reason?: string;
   /** Set when the addon loads but SECTORCRYPT_KERNEL names a kernel it cannot run. */
@@ -108,6 +112,12 @@ function wrapGcm(key: NativeGcmKey): GcmKeyHandle {
   return {
     seal: (nonce, plaintext, aad, dst) => key.seal(nonce, plaintext, aad, dst),
     open: (nonce, sealed, aad, dst) => key.open(nonce, sealed, aad, dst),
+    sealChunks: (base, src, size, first, dst) => key.sealChunks(base, src, size, first, dst),
+    openChunks: (base, src, size, first, dst) => key.openChunks(base, src, size, first, dst),
+    sealChunksAsync: (base, src, size, first, dst) =>
+      src.length < ASYNC_MIN_BYTES ? Promise.resolve(key.sealChunks(base, src, size, first, dst)) : key.sealChunksAsync(base, src, size, first, dst),
+    openChunksAsync: (base, src, size, first, dst) =>
+      src.length < ASYNC_MIN_BYTES ? Promise.resolve(key.openChunks(base, src, size, first, dst)) : key.openChunksAsync(base, src, size, first, dst),
     destroy: () => key.destroy(),
   };
 }
@@ -117,6 +127,15 @@ function describe(err: unknown): string {
   return message.split('\n')[0];
 }
 
+function kernelBackend(addon: Addon, kernel: string): Backend {
+  return {
+    name: 'native',
+    kernel,
+    xtsKey: (key) => wrapXts(new addon.XtsKey(key, kernel)),
+    gcmKey: (key) => wrapGcm(new addon.GcmKey(key, kernel)),
+  };
+}
+
 function load(): NativeStatus {
   let addon: Addon;
   try {
@@ -124,28 +143,24 @@ function load(): NativeStatus {
     const nodeGypBuild = require('node-gyp-build') as (dir: string) => Addon;
     addon = nodeGypBuild(packageRoot);
   } catch (err) {
-    return { cpu: {}, kernels: [], reason: `native addon did not load: ${describe(err)}` };
+    return { cpu: {}, kernels: [], byKernel: new Map(), reason: `native addon did not load: ${describe(err)}` };
   }
   const cpu = addon.cpuFeatures();
   const kernels = addon.kernels();
+  const byKernel = new Map(kernels.map((k) => [k, kernelBackend(addon, k)]));
   if (kernels.length === 0) {
-    return { cpu, kernels, reason: 'CPU lacks AES-NI or PCLMULQDQ' };
+    return { cpu, kernels, byKernel, reason: 'CPU lacks AES-NI or PCLMULQDQ' };
   }
   const forced = process.env.SECTORCRYPT_KERNEL;
   if (forced !== undefined && forced !== '') {
-    if (!kernels.includes(forced)) {
+    const backend = byKernel.get(forced);
+    if (!backend) {
       const kernelError = `SECTORCRYPT_KERNEL=${forced} cannot run here; this CPU runs: ${kernels.join(', ')}`;
-      return { cpu, kernels, reason: kernelError, kernelError };
+      return { cpu, kernels, byKernel, reason: kernelError, kernelError };
     }
-    addon.setKernel(forced);
+    return { backend, cpu, kernels, byKernel };
   }
-  const backend: Backend = {
-    name: 'native',
-    kernel: addon.kernel() ?? 'none',
-    xtsKey: (key) => wrapXts(new addon.XtsKey(key)),
-    gcmKey: (key) => wrapGcm(new addon.GcmKey(key)),
-  };
-  return { backend, cpu, kernels };
+  return { backend: byKernel.get(kernels[0]), cpu, kernels, byKernel };
 }
 
 let status: NativeStatus | undefined;

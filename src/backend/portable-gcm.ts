@@ -9,6 +9,19 @@ function isTagFailure(err: unknown): boolean {
   return err instanceof Error && /invalid tag/.test(err.message);
 }
 
+const EMPTY = new Uint8Array(0);
+
+/** baseNonce XOR index, the index big-endian in the last 8 bytes (index < 2^53). */
+function chunkNonce(baseNonce: Uint8Array, index: number): Uint8Array {
+  const nonce = copyBytes(baseNonce);
+  let rest = index;
+  for (let i = 11; i >= 4 && rest > 0; i--) {
+    nonce[i] ^= rest % 256;
+    rest = Math.floor(rest / 256);
+  }
+  return nonce;
+}
+
 export class PortableGcmKey implements GcmKeyHandle {
   private key?: Uint8Array;
 
@@ -41,6 +54,34 @@ export class PortableGcmKey implements GcmKeyHandle {
     dst.set(plaintext);
     wipe(plaintext);
     return true;
+  }
+
+  sealChunks(baseNonce: Uint8Array, src: Uint8Array, chunkSize: number, firstIndex: number, dst: Uint8Array): void {
+    const n = src.length / chunkSize;
+    for (let i = 0; i < n; i++) {
+      const chunk = src.subarray(i * chunkSize, (i + 1) * chunkSize);
+      this.seal(chunkNonce(baseNonce, firstIndex + i), chunk, EMPTY, dst.subarray(i * (chunkSize + 16), (i + 1) * (chunkSize + 16)));
+    }
+  }
+
+  openChunks(baseNonce: Uint8Array, src: Uint8Array, chunkSize: number, firstIndex: number, dst: Uint8Array): number {
+    const n = src.length / (chunkSize + 16);
+    for (let i = 0; i < n; i++) {
+      const sealed = src.subarray(i * (chunkSize + 16), (i + 1) * (chunkSize + 16));
+      if (!this.open(chunkNonce(baseNonce, firstIndex + i), sealed, EMPTY, dst.subarray(i * chunkSize, (i + 1) * chunkSize))) {
+        dst.fill(0, i * chunkSize, n * chunkSize);
+        return i;
+      }
+    }
+    return n;
+  }
+
+  async sealChunksAsync(baseNonce: Uint8Array, src: Uint8Array, chunkSize: number, firstIndex: number, dst: Uint8Array): Promise<void> {
+    this.sealChunks(baseNonce, src, chunkSize, firstIndex, dst);
+  }
+
+  async openChunksAsync(baseNonce: Uint8Array, src: Uint8Array, chunkSize: number, firstIndex: number, dst: Uint8Array): Promise<number> {
+    return this.openChunks(baseNonce, src, chunkSize, firstIndex, dst);
   }
 
   destroy(): void {

@@ -29,8 +29,12 @@ function checkChoice(choice: unknown): BackendChoice {
   throw new SectorCryptError('ERR_ARGUMENT', `backend must be 'auto', 'native' or 'portable'`);
 }
 
-/** Resolves a choice to a backend; 'native' where it cannot load is ERR_BACKEND_UNAVAILABLE. */
-export function getBackend(choice?: BackendChoice): Backend {
+/**
+ * Resolves a choice to a backend; 'native' where it cannot load is ERR_BACKEND_UNAVAILABLE.
+ * `kernel` names a native kernel (benchmarks and tests compare them in one process).
+ */
+export function getBackend(choice?: BackendChoice, kernel?: string): Backend {
+  if (kernel !== undefined) return kernelBackend(choice, kernel);
   let wanted = checkChoice(choice);
   if (wanted === 'auto') wanted = envChoice();
   if (wanted === 'portable') return portableBackend;
@@ -40,6 +44,18 @@ export function getBackend(choice?: BackendChoice): Backend {
   // falling back would measure or test something other than what was asked for.
   if (wanted === 'native' || native.kernelError) nativeUnavailable(native);
   return portableBackend;
+}
+
+function kernelBackend(choice: BackendChoice | undefined, kernel: unknown): Backend {
+  if (typeof kernel !== 'string') throw new SectorCryptError('ERR_ARGUMENT', 'kernel must be a string');
+  if (checkChoice(choice) === 'portable') {
+    throw new SectorCryptError('ERR_ARGUMENT', 'a kernel can only be chosen with the native backend');
+  }
+  const native = loadNative();
+  const backend = native.byKernel.get(kernel);
+  if (backend) return backend;
+  const why = native.kernels.length > 0 ? `this CPU runs: ${native.kernels.join(', ')}` : native.reason;
+  throw new SectorCryptError('ERR_BACKEND_UNAVAILABLE', `kernel ${kernel} cannot run here; ${why}`);
 }
 
 /** Which backend and kernel 'auto' uses here, the CPU features seen, and why if portable. */

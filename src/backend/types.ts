@@ -34,6 +34,19 @@ export interface GcmKeyHandle {
    * Returns false on a bad tag, and then dst holds zeros only.
    */
   open(nonce: Uint8Array, sealed: Uint8Array, aad: Uint8Array, dst: Uint8Array): boolean;
+  /**
+   * Seals src.length / chunkSize chunks of chunkSize bytes; chunk i uses the nonce
+   * baseNonce XOR (firstIndex + i) as a big-endian integer and empty AAD, and is written
+   * to dst as ciphertext || tag (chunkSize + 16 bytes).
+   */
+  sealChunks(baseNonce: Uint8Array, src: Uint8Array, chunkSize: number, firstIndex: number, dst: Uint8Array): void;
+  /**
+   * Opens src.length / (chunkSize + 16) sealed chunks the same way into dst. Returns how
+   * many leading chunks authenticated; from the first that did not, dst is zeroed.
+   */
+  openChunks(baseNonce: Uint8Array, src: Uint8Array, chunkSize: number, firstIndex: number, dst: Uint8Array): number;
+  sealChunksAsync(baseNonce: Uint8Array, src: Uint8Array, chunkSize: number, firstIndex: number, dst: Uint8Array): Promise<void>;
+  openChunksAsync(baseNonce: Uint8Array, src: Uint8Array, chunkSize: number, firstIndex: number, dst: Uint8Array): Promise<number>;
   destroy(): void;
 }
 

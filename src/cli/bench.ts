@@ -1,0 +1,53 @@
+/** `sectorcrypt bench`: MB/s of each mode, key size and kernel beside node:crypto and noble. */
+import { InvalidArgumentError, type Command } from 'commander';
+import { runBench, type BenchOptions } from '../bench/run.js';
+import { formatTable } from '../bench/report.js';
+import type { Mode } from '../bench/cases.js';
+import { createProgress } from './progress.js';
+import { packageVersion } from './version.js';
+
+interface Flags {
+  json?: boolean;
+  seconds: number;
+  backend: BenchOptions['backend'];
+  kernel?: string;
+  mode?: Mode;
+}
+
+function seconds(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0 || n > 60) throw new InvalidArgumentError('must be a number of seconds above 0, up to 60');
+  return n;
+}
+
+function oneOf<T extends string>(values: readonly T[]) {
+  return (value: string): T => {
+    if (!(values as readonly string[]).includes(value)) throw new InvalidArgumentError(`must be one of ${values.join(', ')}`);
+    return value as T;
+  };
+}
+
+export function registerBench(program: Command): void {
+  program
+    .command('bench')
+    .description('measure encrypt and decrypt rates on this CPU')
+    .option('--json', 'print one JSON object instead of the table')
+    .option('--seconds <n>', 'time per measurement', seconds, 0.5)
+    .option('--backend <which>', 'all, native or portable', oneOf(['all', 'native', 'portable'] as const), 'all')
+    .option('--kernel <name>', 'only this native kernel (aesni, vaes-avx2, vaes-avx512)')
+    .option('--mode <mode>', 'only xts or gcm', oneOf(['xts', 'gcm'] as const))
+    .action(async (flags: Flags) => {
+      const progress = createProgress();
+      const report = await runBench(
+        {
+          seconds: flags.seconds,
+          modes: flags.mode ? [flags.mode] : ['xts', 'gcm'],
+          backend: flags.kernel ? 'native' : flags.backend,
+          ...(flags.kernel ? { kernel: flags.kernel } : {}),
+          progress: (done, total, label) => progress.update(done, total, label),
+        },
+        packageVersion(),
+      ).finally(() => progress.stop());
+      process.stdout.write(flags.json ? `${JSON.stringify(report, null, 2)}\n` : `${formatTable(report)}\n`);
+    });
+}

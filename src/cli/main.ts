@@ -1,0 +1,26 @@
+#!/usr/bin/env node
+/** The `sectorcrypt` command. Each subcommand lives in its own file. */
+import { Command } from 'commander';
+import { SectorCryptError } from '../errors.js';
+import { packageVersion } from './version.js';
+import { registerInfo } from './info.js';
+import { registerBench } from './bench.js';
+
+const program = new Command();
+program
+  .name('sectorcrypt')
+  .description('AES-XTS and AES-GCM for data at rest: sectors, chunked streams, volumes')
+  .version(packageVersion());
+
+registerInfo(program);
+registerBench(program);
+
+program.parseAsync(process.argv).catch((err: unknown) => {
+  // One line naming the error code; no stack, and never key material.
+  if (err instanceof SectorCryptError) {
+    process.stderr.write(`sectorcrypt: ${err.message}\n`);
+  } else {
+    process.stderr.write(`sectorcrypt: ${err instanceof Error ? err.message : String(err)}\n`);
+  }
+  process.exitCode = 1;
+});
