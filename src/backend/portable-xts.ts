@@ -1,85 +1,76 @@
 /**
- * AES-XTS (IEEE 1619-2007) on @noble/ciphers' AES-ECB.
+ * AES-XTS (IEEE 1619-2007) on @noble/ciphers' AES block function.
  *
- * noble has no XTS, and one noble call per 16-byte block would be slow (every call
- * validates and expands the key). So a batch runs as XEX in whole-buffer steps: write the
- * tweak of every block into one buffer, XOR it in, run one ECB call over all blocks,
- * XOR it in again.
+ * noble has no XTS, and its public ECB expands the key on every call. So this holds the
+ * three expanded schedules (data key for each direction, tweak key) and runs XEX in one
+ * pass per block through noble's word-level block function (`unsafe.encrypt/decrypt`,
+ * pinned by the exact version in package-lock.json): load four words, XOR the tweak, one
+ * AES, XOR again, store, double the tweak. No tweak buffer, no second pass.
  */
-import { ecb } from '@noble/ciphers/aes.js';
+import { unsafe } from '@noble/ciphers/aes.js';
 import { SectorCryptError } from '../errors.js';
 import { copyBytes, overlaps, wipe } from '../bytes.js';
 import type { XtsKeyHandle } from './types.js';
 
 type Direction = 'encrypt' | 'decrypt';
+type BlockFn = (xk: Uint32Array, s0: number, s1: number, s2: number, s3: number) => { s0: number; s1: number; s2: number; s3: number };
 
-/** Bytes per ECB call. Bounds the tweak and scratch buffers whatever the batch size. */
-const CHUNK = 256 * 1024;
-const RAW = { disablePadding: true };
-const isLE = new Uint8Array(Uint32Array.of(1).buffer)[0] === 1;
-
-/** AES-ECB over `buf` in place. `buf` must be 4-byte aligned (noble reads it as words). */
-function ecbInPlace(key: Uint8Array, dir: Direction, buf: Uint8Array): void {
-  const cipher = ecb(key, RAW);
-  if (dir === 'encrypt') cipher.encrypt(buf, buf);
-  else cipher.decrypt(buf, buf);
+/** Expanded schedules: noble's little-endian word form. */
+interface Schedules {
+  enc: Uint32Array;
+  dec: Uint32Array;
+  tweak: Uint32Array;
 }
 
-function byteSwap32(words: Uint32Array): void {
-  for (let i = 0; i < words.length; i++) {
-    const w = words[i];
-    words[i] = ((w & 0xff) << 24) | ((w & 0xff00) << 8) | ((w >>> 8) & 0xff00) | (w >>> 24);
-  }
+/** A tweak as four little-endian 32-bit words, mutated in place. */
+type Tweak = [number, number, number, number];
+
+/** T = T * x in GF(2^128), IEEE 1619 order: a left shift with x^128 folded back as 0x87. */
+function double(t: Tweak): void {
+  const carry = t[3] >>> 31;
+  t[3] = ((t[3] << 1) | (t[2] >>> 31)) >>> 0;
+  t[2] = ((t[2] << 1) | (t[1] >>> 31)) >>> 0;
+  t[1] = ((t[1] << 1) | (t[0] >>> 31)) >>> 0;
+  t[0] = ((t[0] << 1) ^ (-carry & 0x87)) >>> 0;
+}
+
+function view(a: Uint8Array): DataView {
+  return new DataView(a.buffer, a.byteOffset, a.byteLength);
+}
+
+/** Encrypts a 16-byte value (read at `offset`) under the tweak key: the first tweak of a unit. */
+function encryptTweak(xk: Uint32Array, v: DataView, offset: number): Tweak {
+  const r = unsafe.encrypt(xk, v.getUint32(offset, true), v.getUint32(offset + 4, true), v.getUint32(offset + 8, true), v.getUint32(offset + 12, true));
+  return [r.s0 >>> 0, r.s1 >>> 0, r.s2 >>> 0, r.s3 >>> 0];
 }
 
 /**
- * From `units` encrypted tweaks in `seeds` (16 bytes each), writes `perUnit` block tweaks
- * per unit into `out`: T, T·x, T·x², ... in GF(2^128). IEEE 1619 reads a tweak as a
- * little-endian integer, so multiplying by x is a left shift by one with x^128 folded back
- * as 0x87 into the low byte.
+ * dst = AES(src ^ T) ^ T for `blocks` blocks from byte `offset`, T doubling per block.
+ * Leaves t at the tweak of the block after them. src and dst may be the same memory.
  */
-function expandTweaks(seeds: Uint8Array, units: number, perUnit: number, out: Uint32Array): void {
-  const view = new DataView(seeds.buffer, seeds.byteOffset, seeds.byteLength);
-  let o = 0;
-  for (let u = 0; u < units; u++) {
-    let w0 = view.getUint32(u * 16, true);
-    let w1 = view.getUint32(u * 16 + 4, true);
-    let w2 = view.getUint32(u * 16 + 8, true);
-    let w3 = view.getUint32(u * 16 + 12, true);
-    for (let j = 0; j < perUnit; j++) {
-      out[o++] = w0;
-      out[o++] = w1;
-      out[o++] = w2;
-      out[o++] = w3;
-      const carry = w3 >>> 31;
-      w3 = (w3 << 1) | (w2 >>> 31);
-      w2 = (w2 << 1) | (w1 >>> 31);
-      w1 = (w1 << 1) | (w0 >>> 31);
-      w0 = (w0 << 1) ^ (-carry & 0x87);
-    }
+function xex(fn: BlockFn, xk: Uint32Array, src: DataView, dst: DataView, offset: number, blocks: number, t: Tweak): void {
+  let [t0, t1, t2, t3] = t;
+  for (let b = 0, p = offset; b < blocks; b++, p += 16) {
+    const r = fn(xk, src.getUint32(p, true) ^ t0, src.getUint32(p + 4, true) ^ t1, src.getUint32(p + 8, true) ^ t2, src.getUint32(p + 12, true) ^ t3);
+    dst.setUint32(p, r.s0 ^ t0, true);
+    dst.setUint32(p + 4, r.s1 ^ t1, true);
+    dst.setUint32(p + 8, r.s2 ^ t2, true);
+    dst.setUint32(p + 12, r.s3 ^ t3, true);
+    const carry = t3 >>> 31;
+    t3 = ((t3 << 1) | (t2 >>> 31)) >>> 0;
+    t2 = ((t2 << 1) | (t1 >>> 31)) >>> 0;
+    t1 = ((t1 << 1) | (t0 >>> 31)) >>> 0;
+    t0 = ((t0 << 1) ^ (-carry & 0x87)) >>> 0;
   }
-  // The XOR below works on native-order words; keep the bytes in IEEE order on big-endian hosts.
-  if (!isLE) byteSwap32(out.subarray(0, o));
+  t[0] = t0, t[1] = t1, t[2] = t2, t[3] = t3;
 }
 
-function xor32(a: Uint32Array, b: Uint32Array): void {
-  for (let i = 0; i < b.length; i++) a[i] ^= b[i];
+function blockFn(dir: Direction): BlockFn {
+  return dir === 'encrypt' ? unsafe.encrypt : unsafe.decrypt;
 }
 
-/** dst = AES(src ^ T) ^ T per block, with `tweaks` holding T for every block of src. */
-function xex(key: Uint8Array, dir: Direction, src: Uint8Array, dst: Uint8Array, tweaks: Uint32Array): void {
-  if (src.length === 0) return;
-  // Work in dst when noble can (aligned); otherwise in a scratch copy.
-  const work = dst.byteOffset % 4 === 0 ? dst : new Uint8Array(src.length);
-  if (work.buffer !== src.buffer || work.byteOffset !== src.byteOffset) work.set(src);
-  const words = new Uint32Array(work.buffer, work.byteOffset, work.length / 4);
-  xor32(words, tweaks);
-  ecbInPlace(key, dir, work);
-  xor32(words, tweaks);
-  if (work !== dst) {
-    dst.set(work);
-    wipe(work);
-  }
+function dataSchedule(k: Schedules, dir: Direction): Uint32Array {
+  return dir === 'encrypt' ? k.enc : k.dec;
 }
 
 /** Adds a small number (< 2^32) to a 128-bit little-endian integer held as four words. */
@@ -94,8 +85,7 @@ function addSmall(words: number[], n: number): void {
 
 function sectors(
   dir: Direction,
-  dataKey: Uint8Array,
-  tweakKey: Uint8Array,
+  keys: Schedules,
   src: Uint8Array,
   dst: Uint8Array,
   sectorSize: number,
@@ -104,32 +94,19 @@ function sectors(
 ): void {
   if (overlaps(src, dst) && src.byteOffset !== dst.byteOffset) src = copyBytes(src);
   const total = src.length / sectorSize;
-  if (total === 0) return;
-  const perChunk = Math.max(1, Math.floor(CHUNK / sectorSize));
-  const most = Math.min(total, perChunk);
-  const seeds = new Uint8Array(most * 16);
-  const seedView = new DataView(seeds.buffer);
-  const tweaks = new Uint32Array((most * sectorSize) / 4);
-  const first = new DataView(firstTweak.buffer, firstTweak.byteOffset, 16);
+  const first = view(firstTweak);
   const counter = [0, 4, 8, 12].map((i) => first.getUint32(i, true));
-  try {
-    for (let s = 0; s < total; s += perChunk) {
-      const units = Math.min(perChunk, total - s);
-      for (let u = 0; u < units; u++) {
-        for (let i = 0; i < 4; i++) seedView.setUint32(u * 16 + i * 4, counter[i], true);
-        addSmall(counter, tweakStep);
-      }
-      // Tweaks are always made with the encrypting direction, also when decrypting data.
-      const unitSeeds = seeds.subarray(0, units * 16);
-      ecbInPlace(tweakKey, 'encrypt', unitSeeds);
-      const t = tweaks.subarray(0, (units * sectorSize) / 4);
-      expandTweaks(unitSeeds, units, sectorSize / 16, t);
-      const start = s * sectorSize;
-      const end = start + units * sectorSize;
-      xex(dataKey, dir, src.subarray(start, end), dst.subarray(start, end), t);
-    }
-  } finally {
-    wipe(seeds, tweaks);
+  const seed = new Uint8Array(16);
+  const seedView = view(seed);
+  const from = view(src);
+  const to = view(dst);
+  const fn = blockFn(dir);
+  const xk = dataSchedule(keys, dir);
+  for (let s = 0; s < total; s++) {
+    for (let i = 0; i < 4; i++) seedView.setUint32(i * 4, counter[i], true);
+    addSmall(counter, tweakStep);
+    // Tweaks are always encrypted, also when the data is decrypted.
+    xex(fn, xk, from, to, s * sectorSize, sectorSize / 16, encryptTweak(keys.tweak, seedView, 0));
   }
 }
 
@@ -139,67 +116,61 @@ function sectors(
  * block m-1's output, block m-1 is redone over (short block || rest of that output) under
  * tweak m. Decryption undoes this, so it uses tweak m before tweak m-1.
  */
-function unit(dir: Direction, dataKey: Uint8Array, tweakKey: Uint8Array, tweak: Uint8Array, src: Uint8Array, dst: Uint8Array): void {
+function unit(dir: Direction, keys: Schedules, tweak: Uint8Array, src: Uint8Array, dst: Uint8Array): void {
   if (overlaps(src, dst) && src.byteOffset !== dst.byteOffset) src = copyBytes(src);
   const n = src.length;
   const r = n % 16;
-  const full = n - r;
-  const m = full / 16;
-  const seed = copyBytes(tweak);
-  ecbInPlace(tweakKey, 'encrypt', seed);
-  const tweaks = new Uint32Array((r ? m + 1 : m) * 4);
-  expandTweaks(seed, 1, r ? m + 1 : m, tweaks);
-  const last = new Uint8Array(16);
-  const held = new Uint8Array(16);
+  const m = (n - r) / 16;
+  const fn = blockFn(dir);
+  const xk = dataSchedule(keys, dir);
+  const t = encryptTweak(keys.tweak, view(tweak), 0);
+  const from = view(src);
+  const to = view(dst);
+  if (r === 0) return xex(fn, xk, from, to, 0, m, t);
+  xex(fn, xk, from, to, 0, m - 1, t);
+  // t is now T_{m-1}; the block before the short one uses it, the joined block T_m.
+  const tLast: Tweak = [...t];
+  double(tLast);
+  const [firstTweak, secondTweak] = dir === 'encrypt' ? [t, tLast] : [tLast, t];
+  const head = new Uint8Array(16);
+  const joined = new Uint8Array(16);
   try {
-    if (r === 0) return xex(dataKey, dir, src, dst, tweaks);
-    const tweakM1 = tweaks.subarray(4 * (m - 1), 4 * m);
-    const tweakM = tweaks.subarray(4 * m);
-    if (dir === 'encrypt') {
-      xex(dataKey, dir, src.subarray(0, full), dst.subarray(0, full), tweaks.subarray(0, 4 * m));
-      held.set(dst.subarray(full - 16, full));
-      last.set(src.subarray(full));
-      last.set(held.subarray(r), r);
-      xex(dataKey, dir, last, last, tweakM);
-      dst.set(last, full - 16);
-      dst.set(held.subarray(0, r), full);
-    } else {
-      xex(dataKey, dir, src.subarray(0, full - 16), dst.subarray(0, full - 16), tweaks.subarray(0, 4 * (m - 1)));
-      held.set(src.subarray(full - 16, full));
-      last.set(src.subarray(full));
-      xex(dataKey, dir, held, held, tweakM);
-      last.set(held.subarray(r), r);
-      xex(dataKey, dir, last, last, tweakM1);
-      dst.set(last, full - 16);
-      dst.set(held.subarray(0, r), full);
-    }
+    const at = 16 * (m - 1);
+    head.set(src.subarray(at, at + 16));
+    xex(fn, xk, view(head), view(head), 0, 1, firstTweak);
+    joined.set(src.subarray(at + 16));
+    joined.set(head.subarray(r), r);
+    xex(fn, xk, view(joined), view(joined), 0, 1, secondTweak);
+    dst.set(head.subarray(0, r), at + 16);
+    dst.set(joined, at);
   } finally {
-    wipe(seed, tweaks, last, held);
+    wipe(head, joined);
   }
 }
 
-/** Holds copies of both key halves; noble expands them on each call and wipes the schedule. */
+/** Holds the three expanded schedules; destroy() wipes them. */
 export class PortableXtsKey implements XtsKeyHandle {
-  private dataKey?: Uint8Array;
-  private tweakKey?: Uint8Array;
+  private schedules?: Schedules;
 
   constructor(key: Uint8Array) {
     const half = key.length / 2;
-    this.dataKey = copyBytes(key.subarray(0, half));
-    this.tweakKey = copyBytes(key.subarray(half));
+    const dataKey = copyBytes(key.subarray(0, half));
+    const tweakKey = copyBytes(key.subarray(half));
+    this.schedules = { enc: unsafe.expandKeyLE(dataKey), dec: unsafe.expandKeyDecLE(dataKey), tweak: unsafe.expandKeyLE(tweakKey) };
+    wipe(dataKey, tweakKey);
   }
 
-  private keys(): [Uint8Array, Uint8Array] {
-    if (!this.dataKey || !this.tweakKey) throw new SectorCryptError('ERR_ARGUMENT', 'XTS key was destroyed');
-    return [this.dataKey, this.tweakKey];
+  private keys(): Schedules {
+    if (!this.schedules) throw new SectorCryptError('ERR_ARGUMENT', 'XTS key was destroyed');
+    return this.schedules;
   }
 
   encryptSectors(src: Uint8Array, dst: Uint8Array, sectorSize: number, firstTweak: Uint8Array, tweakStep: number): void {
-    sectors('encrypt', ...this.keys(), src, dst, sectorSize, firstTweak, tweakStep);
+    sectors('encrypt', this.keys(), src, dst, sectorSize, firstTweak, tweakStep);
   }
 
   decryptSectors(src: Uint8Array, dst: Uint8Array, sectorSize: number, firstTweak: Uint8Array, tweakStep: number): void {
-    sectors('decrypt', ...this.keys(), src, dst, sectorSize, firstTweak, tweakStep);
+    sectors('decrypt', this.keys(), src, dst, sectorSize, firstTweak, tweakStep);
   }
 
   // Pure JS cannot leave the event loop; the async forms run now and settle at once.
@@ -212,16 +183,15 @@ export class PortableXtsKey implements XtsKeyHandle {
   }
 
   encryptUnit(tweak: Uint8Array, src: Uint8Array, dst: Uint8Array): void {
-    unit('encrypt', ...this.keys(), tweak, src, dst);
+    unit('encrypt', this.keys(), tweak, src, dst);
   }
 
   decryptUnit(tweak: Uint8Array, src: Uint8Array, dst: Uint8Array): void {
-    unit('decrypt', ...this.keys(), tweak, src, dst);
+    unit('decrypt', this.keys(), tweak, src, dst);
   }
 
   destroy(): void {
-    wipe(this.dataKey, this.tweakKey);
-    this.dataKey = undefined;
-    this.tweakKey = undefined;
+    if (this.schedules) wipe(this.schedules.enc, this.schedules.dec, this.schedules.tweak);
+    this.schedules = undefined;
   }
 }
