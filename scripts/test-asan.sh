@@ -4,10 +4,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-restore() { npx node-gyp rebuild >/dev/null; }
+restore() { npx node-gyp rebuild >/dev/null 2>&1; }
 trap restore EXIT
 
-SECTORCRYPT_SANITIZE=1 npx node-gyp rebuild >/dev/null
+SECTORCRYPT_SANITIZE=1 npx node-gyp rebuild >/dev/null 2>&1
 asan_lib=$(g++ -print-file-name=libasan.so)
 # Node keeps memory alive at exit on purpose: leak reports would be noise.
 LD_PRELOAD="$asan_lib" \
