@@ -10,7 +10,11 @@ export type SectorCryptErrorCode =
   | 'ERR_TRAILING_DATA'
   | 'ERR_BACKEND_UNAVAILABLE'
   | 'ERR_ARGUMENT'
-  | 'ERR_UNSUPPORTED';
+  | 'ERR_UNSUPPORTED'
+  | 'ERR_CORRUPT_HEADER'
+  | 'ERR_NO_KEYSLOT'
+  | 'ERR_OUT_OF_RANGE'
+  | 'ERR_CLOSED';
 
 /** The one error class the library throws. Messages never contain key material. */
 export class SectorCryptError extends Error {

@@ -11,4 +11,5 @@ export type { SectorCryptErrorCode } from './errors.js';
 // --- Chunked encryption (C2SP Cobblestone): encryptChunked, decryptChunked,
 //     createChunkedEncryptStream, createChunkedDecryptStream, openChunkedReader. Not yet here.
 // --- Sector streams: createSectorEncryptStream, createSectorDecryptStream. Not yet here.
-// --- Volumes (LUKS2, plain): Volume. Not yet here.
+export { Volume } from './volume/index.js';
+export type { VolumeSummary, Passphrase, VolumeCreateOptions, VolumeOpenOptions, LuksOpenOptions, PlainOpenOptions, AddPassphraseOptions, PbkdfOptions, KdfType } from './volume/index.js';

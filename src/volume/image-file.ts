@@ -1,0 +1,81 @@
+/**
+ * An image file or block device opened for positional I/O. Short reads are errors
+ * (ERR_TRUNCATED), never zero-filled data.
+ */
+import { open, readFile, type FileHandle } from 'node:fs/promises';
+import { SectorCryptError } from '../errors.js';
+
+/** A block device's size from sysfs (st_size is 0 for devices and there is no lseek in fs). */
+async function blockDeviceSize(rdev: number): Promise<number> {
+  const major = Math.floor(rdev / 256) & 0xfff;
+  const minor = (rdev & 0xff) | ((Math.floor(rdev / 1048576) & 0xfff) << 8);
+  const sectors = await readFile(`/sys/dev/block/${major}:${minor}/size`, 'utf8');
+  return Number(sectors.trim()) * 512;
+}
+
+export class ImageFile {
+  private constructor(
+    private readonly fh: FileHandle,
+    public size: number,
+    readonly isBlockDevice: boolean,
+    readonly writable: boolean,
+  ) {}
+
+  /** Opens an existing file or device; `create` also makes a missing regular file. */
+  static async open(path: string, mode: { writable: boolean; create?: boolean }): Promise<ImageFile> {
+    const flags = mode.create ? 'a+' : mode.writable ? 'r+' : 'r';
+    if (mode.create) {
+      // 'a+' would force appends; create the file, then reopen it for positional writes.
+      await (await open(path, 'a', 0o600)).close();
+    }
+    const fh = await open(path, mode.create ? 'r+' : flags);
+    try {
+      const st = await fh.stat();
+      const isBlockDevice = st.isBlockDevice();
+      if (!isBlockDevice && !st.isFile()) throw new SectorCryptError('ERR_ARGUMENT', `${path} is not a regular file or a block device`);
+      const size = isBlockDevice ? await blockDeviceSize(st.rdev) : st.size;
+      return new ImageFile(fh, size, isBlockDevice, mode.writable || !!mode.create);
+    } catch (err) {
+      await fh.close();
+      throw err;
+    }
+  }
+
+  /** Reads exactly `length` bytes at `position` into `into` (or a new buffer). */
+  async read(position: number, length: number, into?: Uint8Array): Promise<Uint8Array> {
+    const buf = into ?? new Uint8Array(length);
+    let done = 0;
+    while (done < length) {
+      const { bytesRead } = await this.fh.read(buf, done, length - done, position + done);
+      if (bytesRead === 0) {
+        throw new SectorCryptError('ERR_TRUNCATED', `image ends at byte ${position + done}, ${length - done} bytes short of what the format says is there`);
+      }
+      done += bytesRead;
+    }
+    return buf;
+  }
+
+  async write(position: number, data: Uint8Array): Promise<void> {
+    let done = 0;
+    while (done < data.length) {
+      const { bytesWritten } = await this.fh.write(data, done, data.length - done, position + done);
+      done += bytesWritten;
+    }
+    if (!this.isBlockDevice && position + data.length > this.size) this.size = position + data.length;
+  }
+
+  /** Sets a regular file's length (block devices keep theirs). */
+  async setLength(length: number): Promise<void> {
+    if (this.isBlockDevice) return;
+    await this.fh.truncate(length);
+    this.size = length;
+  }
+
+  sync(): Promise<void> {
+    return this.fh.sync();
+  }
+
+  close(): Promise<void> {
+    return this.fh.close();
+  }
+}

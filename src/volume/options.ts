@@ -1,0 +1,71 @@
+/** Option types of Volume and the checks on them. */
+import { SectorCryptError } from '../errors.js';
+import { isBytes } from '../bytes.js';
+import type { PbkdfOptions } from '../keys/kdf.js';
+
+/** A passphrase: text (encoded as UTF-8, as cryptsetup reads it) or raw bytes. */
+export type Passphrase = string | Uint8Array;
+
+export interface VolumeCreateOptions {
+  /** Data bytes, a multiple of sectorSize. The file becomes 16 MiB (metadata) larger. */
+  size: number;
+  passphrase: Passphrase;
+  /** Default 4096. */
+  sectorSize?: 512 | 4096;
+  /** Default 512 (AES-256-XTS); 256 gives AES-128-XTS. */
+  keyBits?: 256 | 512;
+  /** Key slot KDF; default argon2id, 4 passes, 256 MiB, 4 lanes. */
+  pbkdf?: PbkdfOptions;
+  label?: string;
+  /** PBKDF2 iterations of the volume key digest; default 100,000. */
+  digestIterations?: number;
+}
+
+export interface LuksOpenOptions {
+  passphrase: Passphrase;
+  format?: 'luks2';
+  readOnly?: boolean;
+}
+
+/** dm-crypt plain mode, as `cryptsetup open --type plain --cipher aes-xts-plain64`. */
+export interface PlainOpenOptions {
+  key: Uint8Array;
+  format: 'plain';
+  /** Default 512, as cryptsetup's plain mode. */
+  sectorSize?: 512 | 1024 | 2048 | 4096;
+  /** Bytes before the data (cryptsetup --offset times 512); default 0. The IV does not count it. */
+  offset?: number;
+  /** Count the IV in sectorSize units (cryptsetup --iv-large-sectors); default false: 512-byte units. */
+  ivLargeSectors?: boolean;
+  /** Data bytes; default up to the end of the file or device. */
+  size?: number;
+  readOnly?: boolean;
+}
+
+export type VolumeOpenOptions = LuksOpenOptions | PlainOpenOptions;
+
+export interface AddPassphraseOptions {
+  pbkdf?: PbkdfOptions;
+}
+
+export function passphraseBytes(p: unknown, name = 'passphrase'): Uint8Array {
+  let bytes: Uint8Array;
+  if (typeof p === 'string') bytes = new Uint8Array(Buffer.from(p, 'utf8'));
+  else if (isBytes(p)) bytes = new Uint8Array(p);
+  else throw new SectorCryptError('ERR_ARGUMENT', `${name} must be a string or a Uint8Array`);
+  if (bytes.length === 0) throw new SectorCryptError('ERR_ARGUMENT', `${name} must not be empty`);
+  return bytes;
+}
+
+export function checkSizeOption(size: unknown, sectorSize: number): number {
+  if (typeof size !== 'number' || !Number.isSafeInteger(size) || size <= 0 || size % sectorSize !== 0) {
+    throw new SectorCryptError('ERR_ARGUMENT', `size must be a positive multiple of the sector size (${sectorSize})`);
+  }
+  return size;
+}
+
+export function oneOf<T>(value: unknown, allowed: readonly T[], fallback: T, name: string): T {
+  if (value === undefined) return fallback;
+  if (!allowed.includes(value as T)) throw new SectorCryptError('ERR_ARGUMENT', `${name} must be one of ${allowed.join(', ')}`);
+  return value as T;
+}

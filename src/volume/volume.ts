@@ -1,0 +1,251 @@
+/**
+ * Volume: a LUKS2 (cryptsetup-compatible) or dm-crypt plain aes-xts-plain64 image on a
+ * file or block device, read and written at any byte offset, in userspace.
+ */
+import { SectorCryptError } from '../errors.js';
+import { checkBytes, wipe } from '../bytes.js';
+import { XtsCipher } from '../xts.js';
+import { ImageFile } from './image-file.js';
+import { readHeaders, type HeaderCopy } from './luks2-header.js';
+import { readMetadata } from './luks2-metadata.js';
+import { addKeyslot, removeKeyslot, unlock } from './luks2-keyslots.js';
+import { formatLuks2 } from './luks2-format.js';
+import { SectorStore, type StoreLayout } from './sector-store.js';
+import { backupHeader, eraseVolume, inspectVolume, restoreHeader, type VolumeSummary } from './header-tools.js';
+import {
+  checkSizeOption,
+  oneOf,
+  passphraseBytes,
+  type AddPassphraseOptions,
+  type PlainOpenOptions,
+  type VolumeCreateOptions,
+  type VolumeOpenOptions,
+} from './options.js';
+
+/** LUKS2 state kept while a volume is open: the header to rewrite and the key to seal new slots with. */
+interface Luks2State {
+  header: HeaderCopy;
+  volumeKey: Uint8Array;
+}
+
+function luksLayout(file: ImageFile, header: HeaderCopy): StoreLayout {
+  const { segment } = readMetadata(header.meta, header.hdrSize);
+  if (file.size < segment.offset) {
+    throw new SectorCryptError('ERR_TRUNCATED', `image is ${file.size} bytes, shorter than the data offset ${segment.offset}`);
+  }
+  const room = Math.floor((file.size - segment.offset) / segment.sectorSize) * segment.sectorSize;
+  if (segment.size !== 'dynamic' && segment.size > room) {
+    throw new SectorCryptError('ERR_TRUNCATED', `image holds ${room} data bytes, the header says ${segment.size}`);
+  }
+  // LUKS2 sets iv_large_sectors: the IV counts sectors of sector_size; iv_tweak counts 512-byte units.
+  const firstSector = segment.ivTweak / BigInt(segment.sectorSize / 512);
+  return { offset: segment.offset, sectorSize: segment.sectorSize, size: segment.size === 'dynamic' ? room : segment.size, firstSector };
+}
+
+export class Volume {
+  private closed = false;
+
+  private constructor(
+    readonly format: 'luks2' | 'plain',
+    private readonly file: ImageFile,
+    private readonly cipher: XtsCipher,
+    private readonly store: SectorStore,
+    private readonly luks?: Luks2State,
+    /** The key slot the passphrase opened (LUKS2). */
+    readonly keyslot?: number,
+  ) {}
+
+  /** Writes a new LUKS2 volume of `size` data bytes and returns it open. */
+  static async create(path: string, opts: VolumeCreateOptions): Promise<Volume> {
+    if (typeof opts !== 'object' || opts === null) throw new SectorCryptError('ERR_ARGUMENT', 'options must be an object');
+    const sectorSize = oneOf(opts.sectorSize, [512, 4096] as const, 4096, 'sectorSize');
+    const keyBits = oneOf(opts.keyBits, [256, 512] as const, 512, 'keyBits');
+    const size = checkSizeOption(opts.size, sectorSize);
+    const passphrase = passphraseBytes(opts.passphrase);
+    const file = await ImageFile.open(path, { writable: true, create: true });
+    try {
+      const { header, volumeKey } = await formatLuks2(file, {
+        size,
+        passphrase,
+        sectorSize,
+        keyBytes: keyBits / 8,
+        ...(opts.pbkdf ? { pbkdf: opts.pbkdf } : {}),
+        ...(opts.label !== undefined ? { label: opts.label } : {}),
+        ...(opts.digestIterations !== undefined ? { digestIterations: opts.digestIterations } : {}),
+      });
+      return Volume.fromLuks(file, header, volumeKey, 0);
+    } catch (err) {
+      await file.close();
+      throw err;
+    } finally {
+      wipe(passphrase);
+    }
+  }
+
+  /** Opens a LUKS2 volume with a passphrase, or a plain dm-crypt image with its key. */
+  static async open(path: string, opts: VolumeOpenOptions): Promise<Volume> {
+    if (typeof opts !== 'object' || opts === null) throw new SectorCryptError('ERR_ARGUMENT', 'options must be an object');
+    if (opts.format === 'plain') return Volume.openPlain(path, opts);
+    if (opts.format !== undefined && opts.format !== 'luks2') throw new SectorCryptError('ERR_ARGUMENT', 'format must be luks2 or plain');
+    const passphrase = passphraseBytes(opts.passphrase);
+    const file = await ImageFile.open(path, { writable: !opts.readOnly });
+    try {
+      const { current } = await readHeaders(file);
+      luksLayout(file, current);
+      const { volumeKey, slot } = await unlock(file, current, passphrase);
+      return Volume.fromLuks(file, current, volumeKey, slot);
+    } catch (err) {
+      await file.close();
+      throw err;
+    } finally {
+      wipe(passphrase);
+    }
+  }
+
+  private static fromLuks(file: ImageFile, header: HeaderCopy, volumeKey: Uint8Array, slot: number): Volume {
+    const layout = luksLayout(file, header);
+    const cipher = new XtsCipher(volumeKey, { sectorSize: layout.sectorSize });
+    return new Volume('luks2', file, cipher, new SectorStore(file, cipher, layout), { header, volumeKey }, slot);
+  }
+
+  private static async openPlain(path: string, opts: PlainOpenOptions): Promise<Volume> {
+    const key = checkBytes(opts.key, 'key');
+    const sectorSize = oneOf(opts.sectorSize, [512, 1024, 2048, 4096] as const, 512, 'sectorSize');
+    const offset = opts.offset ?? 0;
+    if (!Number.isSafeInteger(offset) || offset < 0 || offset % 512 !== 0) {
+      throw new SectorCryptError('ERR_ARGUMENT', 'offset must be a non-negative multiple of 512');
+    }
+    const ivSectorSize = opts.ivLargeSectors ? sectorSize : 512;
+    const cipher = new XtsCipher(key, { sectorSize, ivSectorSize });
+    const file = await ImageFile.open(path, { writable: !opts.readOnly }).catch((err) => {
+      cipher.destroy();
+      throw err;
+    });
+    const room = Math.max(0, Math.floor((file.size - offset) / sectorSize) * sectorSize);
+    let size = room;
+    if (opts.size !== undefined) {
+      size = checkSizeOption(opts.size, sectorSize);
+      if (size > room) {
+        cipher.destroy();
+        await file.close();
+        throw new SectorCryptError('ERR_TRUNCATED', `image holds ${room} data bytes after the offset, ${size} were asked for`);
+      }
+    }
+    const layout: StoreLayout = { offset, sectorSize, size, firstSector: 0n };
+    return new Volume('plain', file, cipher, new SectorStore(file, cipher, layout));
+  }
+
+  private live(): SectorStore {
+    if (this.closed) throw new SectorCryptError('ERR_CLOSED', 'the volume is closed');
+    return this.store;
+  }
+
+  private luks2(): Luks2State {
+    this.live();
+    if (!this.luks) throw new SectorCryptError('ERR_UNSUPPORTED', 'plain volumes have no passphrases');
+    if (!this.file.writable) throw new SectorCryptError('ERR_ARGUMENT', 'the volume was opened read-only');
+    return this.luks;
+  }
+
+  /** Data bytes. */
+  get size(): number {
+    return this.store.layout.size;
+  }
+
+  get sectorSize(): number {
+    return this.store.layout.sectorSize;
+  }
+
+  read(position: number, length: number): Promise<Uint8Array> {
+    return this.live().read(position, length);
+  }
+
+  write(position: number, data: Uint8Array): Promise<void> {
+    return this.live().write(position, data);
+  }
+
+  /** Waits for writes in progress and syncs them to the disk. */
+  flush(): Promise<void> {
+    return this.live().flush();
+  }
+
+  /** Flushes, closes the file and wipes the keys. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    const store = this.live();
+    this.closed = true;
+    try {
+      if (this.file.writable) await store.flush();
+    } finally {
+      this.cipher.destroy();
+      wipe(this.luks?.volumeKey);
+      await this.file.close();
+    }
+  }
+
+  /** Adds a key slot for `passphrase`; returns its number. */
+  async addPassphrase(passphrase: string | Uint8Array, opts: AddPassphraseOptions = {}): Promise<number> {
+    const luks = this.luks2();
+    const bytes = passphraseBytes(passphrase);
+    try {
+      return await addKeyslot(this.file, luks.header, luks.volumeKey, bytes, opts.pbkdf);
+    } finally {
+      wipe(bytes);
+    }
+  }
+
+  /** Removes the key slot `passphrase` opens. The last slot is kept: use Volume.erase to destroy a volume. */
+  async removePassphrase(passphrase: string | Uint8Array): Promise<void> {
+    const luks = this.luks2();
+    const bytes = passphraseBytes(passphrase);
+    try {
+      const { volumeKey, slot } = await unlock(this.file, luks.header, bytes);
+      wipe(volumeKey);
+      if (readMetadata(luks.header.meta, luks.header.hdrSize).keyslots.length <= 1) {
+        throw new SectorCryptError('ERR_ARGUMENT', 'refusing to remove the last passphrase (that would lose the data; use Volume.erase)');
+      }
+      await removeKeyslot(this.file, luks.header, slot);
+    } finally {
+      wipe(bytes);
+    }
+  }
+
+  /**
+   * Replaces `oldPassphrase` by `newPassphrase`: the new slot is written first, then the
+   * old one removed, so a crash in between leaves both working, never neither.
+   */
+  async changePassphrase(oldPassphrase: string | Uint8Array, newPassphrase: string | Uint8Array, opts: AddPassphraseOptions = {}): Promise<number> {
+    const luks = this.luks2();
+    const oldBytes = passphraseBytes(oldPassphrase, 'oldPassphrase');
+    const newBytes = passphraseBytes(newPassphrase, 'newPassphrase');
+    try {
+      const { volumeKey, slot } = await unlock(this.file, luks.header, oldBytes);
+      wipe(volumeKey);
+      const added = await addKeyslot(this.file, luks.header, luks.volumeKey, newBytes, opts.pbkdf);
+      await removeKeyslot(this.file, luks.header, slot);
+      return added;
+    } finally {
+      wipe(oldBytes, newBytes);
+    }
+  }
+
+  /** Crypto-erase: overwrites both headers and every key slot; the data can never be decrypted again. */
+  static erase(path: string): Promise<void> {
+    return eraseVolume(path);
+  }
+
+  /** Copies both headers and the key slot area to `file` (a new file, mode 0600). */
+  static backupHeader(path: string, file: string): Promise<void> {
+    return backupHeader(path, file);
+  }
+
+  /** Writes a header backup back onto the volume. */
+  static restoreHeader(path: string, file: string, opts: { force?: boolean } = {}): Promise<void> {
+    return restoreHeader(path, file, opts);
+  }
+
+  /** What the header says, without a passphrase. */
+  static inspect(path: string): Promise<VolumeSummary> {
+    return inspectVolume(path);
+  }
+}
