@@ -109,20 +109,17 @@ Napi::Value GcmKey::Chunks(const Napi::CallbackInfo& info, bool seal, bool async
         // Nothing after a forged chunk is released either.
         secure_wipe(out, (n - i) * out_chunk);
         *verified = i;
-        return false;
+        return;
       }
     }
     *verified = n;
-    return true;
   };
   if (!async) {
     work();
     return Napi::Number::New(env, static_cast<double>(*verified));
   }
-  auto* job = new KeyJob<KeyStore<GcmKeys>>(env, store_, {Value(), info[1].As<Napi::Object>(), info[4].As<Napi::Object>()},
-                                            work, [verified](Napi::Env e) { return Napi::Number::New(e, static_cast<double>(*verified)); });
-  job->Queue();
-  return job->Promise();
+  return run_async(env, src.size, store_, {Value(), info[1].As<Napi::Object>(), info[4].As<Napi::Object>()}, work,
+                   [verified](Napi::Env e) { return Napi::Number::New(e, static_cast<double>(*verified)); });
 }
 
 Napi::Value GcmKey::Destroy(const Napi::CallbackInfo& info) {

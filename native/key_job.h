@@ -51,4 +51,22 @@ class KeyJob : public Napi::AsyncWorker {
   std::vector<Napi::ObjectReference> keep_;
 };
 
+// Starts work on the thread pool and returns its promise; a job under kAsyncMinBytes runs
+// right here instead (a thread-pool hop costs more than it) and returns a settled promise.
+constexpr size_t kAsyncMinBytes = 64 * 1024;
+
+template <class Store>
+Napi::Value run_async(Napi::Env env, size_t bytes, Store& store, std::initializer_list<Napi::Object> keep,
+                      std::function<void()> work, typename KeyJob<Store>::Result result) {
+  if (bytes < kAsyncMinBytes) {
+    work();
+    Napi::Promise::Deferred done = Napi::Promise::Deferred::New(env);
+    done.Resolve(result(env));
+    return done.Promise();
+  }
+  auto* job = new KeyJob<Store>(env, store, keep, std::move(work), std::move(result));
+  job->Queue();
+  return job->Promise();
+}
+
 }  // namespace sectorcrypt

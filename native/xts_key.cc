@@ -65,16 +65,13 @@ Napi::Value XtsKey::Sectors(const Napi::CallbackInfo& info, bool encrypt, bool a
   XtsKeys* keys = &store_.keys();
   auto work = [=]() {
     kernel->xts_sectors(*keys, encrypt, src.data, dst.data, sector_size, nsectors, first, step);
-    return true;
   };
   if (!async) {
     work();
     return env.Undefined();
   }
-  auto* job = new KeyJob<KeyStore<XtsKeys>>(env, store_, {Value(), info[0].As<Napi::Object>(), info[1].As<Napi::Object>()},
-                                            work, [](Napi::Env e) { return e.Undefined(); });
-  job->Queue();
-  return job->Promise();
+  return run_async(env, src.size, store_, {Value(), info[0].As<Napi::Object>(), info[1].As<Napi::Object>()}, work,
+                   [](Napi::Env e) { return e.Undefined(); });
 }
 
 Napi::Value XtsKey::Unit(const Napi::CallbackInfo& info, bool encrypt) {

@@ -13,28 +13,8 @@ import type { Backend, GcmKeyHandle, XtsKeyHandle } from './types.js';
 interface Addon {
   cpuFeatures(): Record<string, boolean>;
   kernels(): string[];
-  XtsKey: new (key: Uint8Array, kernel?: string) => NativeXtsKey;
-  GcmKey: new (key: Uint8Array, kernel?: string) => NativeGcmKey;
-}
-
-interface NativeXtsKey {
-  encryptSectors(src: Uint8Array, dst: Uint8Array, sectorSize: number, firstTweak: Uint8Array, step: number): void;
-  decryptSectors(src: Uint8Array, dst: Uint8Array, sectorSize: number, firstTweak: Uint8Array, step: number): void;
-  encryptSectorsAsync(src: Uint8Array, dst: Uint8Array, sectorSize: number, firstTweak: Uint8Array, step: number): Promise<void>;
-  decryptSectorsAsync(src: Uint8Array, dst: Uint8Array, sectorSize: number, firstTweak: Uint8Array, step: number): Promise<void>;
-  encryptUnit(tweak: Uint8Array, src: Uint8Array, dst: Uint8Array): void;
-  decryptUnit(tweak: Uint8Array, src: Uint8Array, dst: Uint8Array): void;
-  destroy(): void;
-}
-
-interface NativeGcmKey {
-  seal(nonce: Uint8Array, plaintext: Uint8Array, aad: Uint8Array, dst: Uint8Array): void;
-  open(nonce: Uint8Array, sealed: Uint8Array, aad: Uint8Array, dst: Uint8Array): boolean;
-  sealChunks(baseNonce: Uint8Array, src: Uint8Array, chunkSize: number, firstIndex: number, dst: Uint8Array): void;
-  openChunks(baseNonce: Uint8Array, src: Uint8Array, chunkSize: number, firstIndex: number, dst: Uint8Array): number;
-  sealChunksAsync(baseNonce: Uint8Array, src: Uint8Array, chunkSize: number, firstIndex: number, dst: Uint8Array): Promise<void>;
-  openChunksAsync(baseNonce: Uint8Array, src: Uint8Array, chunkSize: number, firstIndex: number, dst: Uint8Array): Promise<number>;
-  destroy(): void;
+  XtsKey: new (key: Uint8Array, kernel?: string) => XtsKeyHandle;
+  GcmKey: new (key: Uint8Array, kernel?: string) => GcmKeyHandle;
 }
 
 export interface NativeStatus {
@@ -52,8 +32,6 @@ export interface NativeStatus {
   kernelError?: string;
 }
 
-/** Async jobs below this size run synchronously: a thread-pool hop costs more than the work. */
-const ASYNC_MIN_BYTES = 64 * 1024;
 /** Async batches are cut into slices of at least this size, one per thread-pool job. */
 const SLICE_MIN_BYTES = 256 * 1024;
 
@@ -69,18 +47,14 @@ function advanceTweak(firstTweak: Uint8Array, sectors: number, step: number): Ui
   return out;
 }
 
-type SectorsCall = (src: Uint8Array, dst: Uint8Array, sectorSize: number, firstTweak: Uint8Array, step: number) => Promise<void>;
+type SectorsCall = XtsKeyHandle['encryptSectorsAsync'];
 
 /**
  * Runs a sector batch on the thread pool, cut into up to one slice per core so that
  * every core works on it; each slice starts at its own tweak.
  */
-function sliced(sync: NativeXtsKey['encryptSectors'], async: SectorsCall): SectorsCall {
+function sliced(async: SectorsCall): SectorsCall {
   return async (src, dst, sectorSize, firstTweak, step) => {
-    if (src.length < ASYNC_MIN_BYTES) {
-      sync(src, dst, sectorSize, firstTweak, step);
-      return;
-    }
     const sectors = src.length / sectorSize;
     const slices = Math.max(1, Math.min(availableParallelism(), Math.floor(src.length / SLICE_MIN_BYTES), sectors));
     const perSlice = Math.ceil(sectors / slices);
@@ -96,31 +70,19 @@ function sliced(sync: NativeXtsKey['encryptSectors'], async: SectorsCall): Secto
   };
 }
 
-function wrapXts(key: NativeXtsKey): XtsKeyHandle {
+/** The addon's XtsKey with big async batches spread over the cores. */
+function withSlicing(key: XtsKeyHandle): XtsKeyHandle {
   return {
-    encryptSectors: (src, dst, size, tweak, step) => key.encryptSectors(src, dst, size, tweak, step),
-    decryptSectors: (src, dst, size, tweak, step) => key.decryptSectors(src, dst, size, tweak, step),
-    encryptSectorsAsync: sliced(key.encryptSectors.bind(key), key.encryptSectorsAsync.bind(key)),
-    decryptSectorsAsync: sliced(key.decryptSectors.bind(key), key.decryptSectorsAsync.bind(key)),
-    encryptUnit: (tweak, src, dst) => key.encryptUnit(tweak, src, dst),
-    decryptUnit: (tweak, src, dst) => key.decryptUnit(tweak, src, dst),
-    destroy: () => key.destroy(),
+    encryptSectors: key.encryptSectors.bind(key),
+    decryptSectors: key.decryptSectors.bind(key),
+    encryptSectorsAsync: sliced(key.encryptSectorsAsync.bind(key)),
+    decryptSectorsAsync: sliced(key.decryptSectorsAsync.bind(key)),
+    encryptUnit: key.encryptUnit.bind(key),
+    decryptUnit: key.decryptUnit.bind(key),
+    destroy: key.destroy.bind(key),
   };
 }
 
-function wrapGcm(key: NativeGcmKey): GcmKeyHandle {
-  return {
-    seal: (nonce, plaintext, aad, dst) => key.seal(nonce, plaintext, aad, dst),
-    open: (nonce, sealed, aad, dst) => key.open(nonce, sealed, aad, dst),
-    sealChunks: (base, src, size, first, dst) => key.sealChunks(base, src, size, first, dst),
-    openChunks: (base, src, size, first, dst) => key.openChunks(base, src, size, first, dst),
-    sealChunksAsync: (base, src, size, first, dst) =>
-      src.length < ASYNC_MIN_BYTES ? Promise.resolve(key.sealChunks(base, src, size, first, dst)) : key.sealChunksAsync(base, src, size, first, dst),
-    openChunksAsync: (base, src, size, first, dst) =>
-      src.length < ASYNC_MIN_BYTES ? Promise.resolve(key.openChunks(base, src, size, first, dst)) : key.openChunksAsync(base, src, size, first, dst),
-    destroy: () => key.destroy(),
-  };
-}
 
 function describe(err: unknown): string {
   const message = err instanceof Error ? err.message : String(err);
@@ -131,8 +93,9 @@ function kernelBackend(addon: Addon, kernel: string): Backend {
   return {
     name: 'native',
     kernel,
-    xtsKey: (key) => wrapXts(new addon.XtsKey(key, kernel)),
-    gcmKey: (key) => wrapGcm(new addon.GcmKey(key, kernel)),
+    xtsKey: (key) => withSlicing(new addon.XtsKey(key, kernel)),
+    // The addon's GcmKey is the handle as it is; small async jobs run inline in C++.
+    gcmKey: (key) => new addon.GcmKey(key, kernel),
   };
 }
 

@@ -10,7 +10,8 @@ import { XtsCipher } from '../xts.js';
 
 export type Mode = 'xts' | 'gcm';
 
-export interface Case {
+/** What a measurement is of. */
+export interface CaseInfo {
   mode: Mode;
   keyBits: number;
   /** Sector size (XTS) or message size (GCM), bytes. */
@@ -21,6 +22,9 @@ export interface Case {
   backend: string;
   /** Native kernel, 'portable', 'openssl' or the noble primitive. */
   kernel: string;
+}
+
+export interface Case extends CaseInfo {
   encrypt: () => unknown;
   decrypt: () => unknown;
 }

@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { XtsCipher } from '../xts.js';
 import { backendInfo } from '../backend/select.js';
 import { loadNative } from '../backend/native.js';
-import { buildCases, type Case, type Mode, type Target } from './cases.js';
+import { buildCases, type Case, type CaseInfo, type Mode, type Target } from './cases.js';
 import { measure } from './measure.js';
 
 export interface BenchOptions {
@@ -18,13 +18,7 @@ export interface BenchOptions {
   progress?: (done: number, total: number, label: string) => void;
 }
 
-export interface ResultRow {
-  mode: Mode;
-  keyBits: number;
-  unit: number;
-  batch: number;
-  backend: string;
-  kernel: string;
+export interface ResultRow extends CaseInfo {
   encryptMBps: number;
   decryptMBps: number;
   /** This row's rate over node:crypto's for the same mode, key and unit (encrypt, decrypt). */
