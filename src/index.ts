@@ -8,8 +8,14 @@ export type { AesGcmOptions } from './gcm.js';
 export { SectorCryptError } from './errors.js';
 export type { SectorCryptErrorCode } from './errors.js';
 
-// --- Chunked encryption (C2SP Cobblestone): encryptChunked, decryptChunked,
-//     createChunkedEncryptStream, createChunkedDecryptStream, openChunkedReader. Not yet here.
-// --- Sector streams: createSectorEncryptStream, createSectorDecryptStream. Not yet here.
+// --- Chunked encryption (C2SP Cobblestone-128/256); raw mode is in 'sectorcrypt/hazmat'.
+export { encryptChunked, decryptChunked } from './chunked/oneshot.js';
+export { createChunkedEncryptStream, createChunkedDecryptStream, createChunkedEncryptWebStream, createChunkedDecryptWebStream } from './chunked/streams.js';
+export { openChunkedReader } from './chunked/reader.js';
+export type { ChunkedReader } from './chunked/reader.js';
+export type { ChunkedOptions } from './chunked/params.js';
+// --- Sector streams (AES-XTS).
+export { createSectorEncryptStream, createSectorDecryptStream, createSectorEncryptWebStream, createSectorDecryptWebStream } from './stream/sector.js';
+export type { SectorStreamOptions } from './stream/sector.js';
 export { Volume } from './volume/index.js';
 export type { VolumeSummary, Passphrase, VolumeCreateOptions, VolumeOpenOptions, LuksOpenOptions, PlainOpenOptions, AddPassphraseOptions, PbkdfOptions, KdfType } from './volume/index.js';

@@ -5,6 +5,9 @@ import { SectorCryptError } from '../errors.js';
 import { packageVersion } from './version.js';
 import { registerInfo } from './info.js';
 import { registerBench } from './bench.js';
+import { registerKeygen } from './keygen.js';
+import { registerEncrypt } from './encrypt.js';
+import { registerDecrypt } from './decrypt.js';
 
 const program = new Command();
 program
@@ -14,6 +17,9 @@ program
 
 registerInfo(program);
 registerBench(program);
+registerKeygen(program);
+registerEncrypt(program);
+registerDecrypt(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   // One line naming the error code; no stack, and never key material.
