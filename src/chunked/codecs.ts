@@ -12,6 +12,7 @@ export function sealCodec(cipher: ChunkCipher, header?: Uint8Array): BatchCodec 
   let next = 0;
   return {
     headBytes: 0,
+    unit: CHUNK,
     batchBytes: BATCH_CHUNKS * CHUNK,
     head: () => header,
     batch(input) {
@@ -36,6 +37,7 @@ export function openCodec(headBytes: number, start: (head: Uint8Array) => ChunkC
   let next = 0;
   return {
     headBytes,
+    unit: SLOT,
     batchBytes: BATCH_CHUNKS * SLOT,
     head(input) {
       cipher = start(input);

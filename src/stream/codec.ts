@@ -3,8 +3,10 @@
 export interface BatchCodec {
   /** Input bytes taken before the first batch (a header); 0 for none. */
   readonly headBytes: number;
-  /** Input bytes per batch job. */
+  /** Input bytes per batch job, at most: a multiple of `unit`. */
   readonly batchBytes: number;
+  /** Batches are whole units (a sealed chunk, a sector); large writes give shorter batches. */
+  readonly unit: number;
   /**
    * Takes the head: exactly headBytes bytes, or fewer when the input ended before that.
    * May return output to emit before any batch. Throws on a bad head.

@@ -15,6 +15,8 @@ const noop = () => {};
 export class BatchDriver {
   private pending?: Uint8Array;
   private pendingLength = 0;
+  /** Batch buffers whose job is done and whose output went elsewhere: reused, not reallocated. */
+  private spare: Uint8Array[] = [];
   private headLeft: number;
   /** Head bytes gathered so far; undefined once the head was handled. */
   private headParts?: Uint8Array[] = [];
@@ -40,29 +42,45 @@ export class BatchDriver {
     let offset = 0;
     try {
       if (this.headParts) offset = this.takeHead(data, false);
-      const size = this.codec.batchBytes;
+      const { batchBytes: size, unit } = this.codec;
       while (offset < data.length) {
-        if (this.pendingLength === 0 && data.length - offset >= size) {
-          // A whole batch inside the caller's chunk: no copy.
-          await this.launch(data.subarray(offset, offset + size), false);
-          offset += size;
-          continue;
+        const left = data.length - offset;
+        if (left >= size / 2) {
+          // A large write goes to the jobs as views of the caller's bytes, uncopied: first
+          // complete the pending unit (and send what is pending), then whole units.
+          const need = this.pendingLength > 0 ? (unit - (this.pendingLength % unit)) % unit : 0;
+          if (need > 0) this.fill(data.subarray(offset, offset + need));
+          offset += need;
+          if (this.pendingLength > 0) await this.launchPending();
+          const whole = Math.min(size, left - need - ((left - need) % unit));
+          if (whole > 0) await this.launch(data.subarray(offset, offset + whole));
+          offset += whole;
+          if (whole > 0 || need > 0) continue;
         }
-        this.pending ??= new Uint8Array(size);
-        const n = Math.min(size - this.pendingLength, data.length - offset);
-        this.pending.set(data.subarray(offset, offset + n), this.pendingLength);
-        this.pendingLength += n;
+        const n = this.fill(data.subarray(offset, offset + Math.min(size - this.pendingLength, left)));
         offset += n;
-        if (this.pendingLength === size) {
-          const batch = this.pending;
-          this.pending = undefined;
-          this.pendingLength = 0;
-          await this.launch(batch, true);
-        }
+        if (this.pendingLength === size) await this.launchPending();
       }
     } catch (err) {
       throw this.abort(err);
     }
+  }
+
+  /** Copies `bytes` (which fit) after the pending ones; returns how many. */
+  private fill(bytes: Uint8Array): number {
+    // Every byte of a batch buffer is written before it is read, so no zero fill.
+    this.pending ??= this.spare.pop() ?? Buffer.allocUnsafe(this.codec.batchBytes);
+    this.pending.set(bytes, this.pendingLength);
+    this.pendingLength += bytes.length;
+    return bytes.length;
+  }
+
+  private launchPending(): Promise<void> {
+    const buffer = this.pending!;
+    const batch = buffer.subarray(0, this.pendingLength);
+    this.pending = undefined;
+    this.pendingLength = 0;
+    return this.launch(batch, buffer);
   }
 
   /** Emits every batch, then lets the codec finish the rest; closes the codec either way. */
@@ -102,14 +120,18 @@ export class BatchDriver {
     return n;
   }
 
-  private async launch(batch: Uint8Array, owned: boolean): Promise<void> {
+  /** `own` is the stream's buffer that holds `batch` (reused afterwards unless the output is in it). */
+  private async launch(batch: Uint8Array, own?: Uint8Array): Promise<void> {
     if (this.inFlight.length >= this.depth) await this.inFlight.shift();
     this.check();
     if (this.closed) throw new SectorCryptError('ERR_ARGUMENT', 'stream was destroyed');
-    const job = this.codec.batch(batch, owned);
+    const job = this.codec.batch(batch, own !== undefined);
     this.jobs.add(job);
     job.then(
-      () => this.jobs.delete(job),
+      (output) => {
+        this.jobs.delete(job);
+        if (own && output.buffer !== own.buffer && this.spare.length < this.depth) this.spare.push(own);
+      },
       () => this.jobs.delete(job),
     );
     const emitted = this.emitted.then(() => job).then((output) => this.output(output));

@@ -37,6 +37,7 @@ function sectorCodec(key: Uint8Array, opts: SectorStreamOptions | undefined, enc
   };
   return {
     headBytes: 0,
+    unit: size,
     batchBytes: Math.max(1, Math.floor(BATCH_BYTES / size)) * size,
     head: () => undefined,
     // Our own buffer is encrypted in place; the caller's bytes never are.

@@ -5,7 +5,7 @@ import type { BatchCodec } from '../../src/stream/codec.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Batches of 4 bytes; job i takes delays[i] ms, fails when listed in `failing`; output = input + 100. */
+/** Batches of up to 4 bytes in units of 2; job i takes delays[i] ms, fails when listed in `failing`; output = input + 100. */
 function fakeCodec(delays: number[], failing: number[] = []) {
   let started = 0;
   let running = 0;
@@ -13,6 +13,7 @@ function fakeCodec(delays: number[], failing: number[] = []) {
   const codec: BatchCodec = {
     headBytes: 0,
     batchBytes: 4,
+    unit: 2,
     head: () => undefined,
     async batch(input) {
       const i = started++;
@@ -63,12 +64,20 @@ describe('BatchDriver', () => {
     expect(stats.closed).toBe(1);
   });
 
-  it('cuts any chunking into whole batches', async () => {
+  it('small writes fill whole batches; large ones go as whole units, uncopied', async () => {
     const { codec } = fakeCodec([]);
     const c = collect();
     const driver = new BatchDriver(codec, c.emit, c.onError);
-    for (const n of [1, 2, 9, 0, 3]) await driver.write(new Uint8Array(n));
+    const data = Uint8Array.from({ length: 30 }, (_, i) => i);
+    let at = 0;
+    for (const n of [1, 1, 1, 1, 1, 9, 0, 1, 15]) {
+      await driver.write(data.subarray(at, at + n));
+      at += n;
+    }
     await driver.end();
-    expect(c.out.map((b) => b.length)).toEqual([4, 4, 4, 3]);
+    // 1-byte writes collect into a 4-byte batch; the 9-byte write completes the pending
+    // unit (a 2-byte batch), then goes out as 4 + 4 uncopied; the 15-byte write likewise.
+    expect(c.out.map((b) => b.length)).toEqual([4, 2, 4, 4, 2, 4, 4, 4, 2]);
+    expect(c.out.flat().map((b) => b % 100)).toEqual([...data.map((b) => b % 100)]);
   });
 });
