@@ -112,14 +112,19 @@ export async function readHeaders(src: ByteSource): Promise<HeaderPair> {
   let secondary: HeaderCopy | string = 'no LUKS magic';
   const offsets = typeof primary === 'string' ? HEADER_SIZES : [primary.hdrSize];
   for (const at of offsets) {
-    secondary = await readCopy(src, at, true);
-    if (typeof secondary !== 'string' || secondary !== 'no LUKS magic') break;
+    const found = await readCopy(src, at, true);
+    if (found === 'no LUKS magic' || found === 'image too short') continue;
+    secondary = found;
+    break;
   }
   const problems: string[] = [];
   if (typeof primary === 'string') problems.push(`primary header: ${primary}`);
   if (typeof secondary === 'string') problems.push(`secondary header: ${secondary}`);
   if (typeof primary === 'string' && typeof secondary === 'string') {
     const none = primary === 'no LUKS magic' && secondary === 'no LUKS magic';
+    if (primary.startsWith('image too short') && !none) {
+      throw new SectorCryptError('ERR_TRUNCATED', `image is truncated: ${src.size} bytes, too short for its LUKS2 header`);
+    }
     throw new SectorCryptError('ERR_CORRUPT_HEADER', none ? 'no LUKS2 header found' : `both LUKS2 header copies are damaged (${problems.join('; ')})`);
   }
   if (typeof primary === 'string') return { current: secondary as HeaderCopy, problems };

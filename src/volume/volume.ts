@@ -156,16 +156,16 @@ export class Volume {
     return this.store.layout.sectorSize;
   }
 
-  read(position: number, length: number): Promise<Uint8Array> {
+  async read(position: number, length: number): Promise<Uint8Array> {
     return this.live().read(position, length);
   }
 
-  write(position: number, data: Uint8Array): Promise<void> {
+  async write(position: number, data: Uint8Array): Promise<void> {
     return this.live().write(position, data);
   }
 
   /** Waits for writes in progress and syncs them to the disk. */
-  flush(): Promise<void> {
+  async flush(): Promise<void> {
     return this.live().flush();
   }
 

@@ -105,3 +105,13 @@ export async function rejectsWith(p: Promise<unknown>, code: string): Promise<Er
   }
   throw new Error(`expected ${code}, but it resolved`);
 }
+
+/** Byte equality that stays fast on large arrays (toEqual walks them element by element). */
+export function expectSameBytes(actual: Uint8Array, expected: Uint8Array, note = ''): void {
+  const a = Buffer.from(actual.buffer, actual.byteOffset, actual.byteLength);
+  const b = Buffer.from(expected.buffer, expected.byteOffset, expected.byteLength);
+  if (a.equals(b)) return;
+  let i = 0;
+  while (i < Math.min(a.length, b.length) && a[i] === b[i]) i++;
+  throw new Error(`bytes differ at ${i} (lengths ${a.length} and ${b.length}) ${note}`);
+}
