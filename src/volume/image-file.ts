@@ -2,8 +2,18 @@
  * An image file or block device opened for positional I/O. Short reads are errors
  * (ERR_TRUNCATED), never zero-filled data.
  */
+import { read, write } from 'node:fs';
 import { open, readFile, type FileHandle } from 'node:fs/promises';
 import { SectorCryptError } from '../errors.js';
+
+// The callback forms on the raw fd cost less per call than FileHandle's promise methods.
+function readAt(fd: number, buf: Uint8Array, offset: number, length: number, position: number): Promise<number> {
+  return new Promise((resolve, reject) => read(fd, buf, offset, length, position, (err, n) => (err ? reject(err) : resolve(n))));
+}
+
+function writeAt(fd: number, buf: Uint8Array, offset: number, length: number, position: number): Promise<number> {
+  return new Promise((resolve, reject) => write(fd, buf, offset, length, position, (err, n) => (err ? reject(err) : resolve(n))));
+}
 
 /** A block device's size from sysfs (st_size is 0 for devices and there is no lseek in fs). */
 async function blockDeviceSize(rdev: number): Promise<number> {
@@ -46,7 +56,7 @@ export class ImageFile {
     const buf = into ?? new Uint8Array(length);
     let done = 0;
     while (done < length) {
-      const { bytesRead } = await this.fh.read(buf, done, length - done, position + done);
+      const bytesRead = await readAt(this.fh.fd, buf, done, length - done, position + done);
       if (bytesRead === 0) {
         throw new SectorCryptError('ERR_TRUNCATED', `image ends at byte ${position + done}, ${length - done} bytes short of what the format says is there`);
       }
@@ -58,7 +68,7 @@ export class ImageFile {
   async write(position: number, data: Uint8Array): Promise<void> {
     let done = 0;
     while (done < data.length) {
-      const { bytesWritten } = await this.fh.write(data, done, data.length - done, position + done);
+      const bytesWritten = await writeAt(this.fh.fd, data, done, data.length - done, position + done);
       done += bytesWritten;
     }
     if (!this.isBlockDevice && position + data.length > this.size) this.size = position + data.length;

@@ -156,8 +156,9 @@ export class Volume {
     return this.store.layout.sectorSize;
   }
 
-  async read(position: number, length: number): Promise<Uint8Array> {
-    return this.live().read(position, length);
+  /** Reads `length` bytes at `position`; into `out` when given (no allocation for aligned reads). */
+  async read(position: number, length: number, out?: Uint8Array): Promise<Uint8Array> {
+    return this.live().read(position, length, out);
   }
 
   async write(position: number, data: Uint8Array): Promise<void> {

@@ -1,0 +1,82 @@
+/**
+ * Volume throughput (issue 5, point 5):
+ *   node --import tsx bench/volume.ts [--mib 256] [--dir /dev/shm] [--rounds 3]
+ *
+ * Sequential 1 MiB writes and then reads over a --mib MiB LUKS2 volume on tmpfs, one
+ * request at a time (each awaited before the next, as a simple caller does), against the
+ * raw XtsCipher on the same 1 MiB batches: encryptSectorsAsync / decryptSectorsAsync
+ * awaited one after the other (what the volume calls), and the sync calls on one core.
+ * Best of --rounds. The ratio is volume MB/s over raw async MB/s.
+ */
+import { randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { backendInfo, Volume, XtsCipher } from '../src/index.js';
+
+function arg(name: string, fallback: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 && process.argv[i + 1] ? process.argv[i + 1] : fallback;
+}
+
+const MiB = 1024 * 1024;
+const total = Number(arg('mib', '256')) * MiB;
+const dir = arg('dir', '/dev/shm');
+const rounds = Number(arg('rounds', '3'));
+
+async function best(fn: () => Promise<void>): Promise<number> {
+  let fastest = Infinity;
+  for (let r = 0; r < rounds; r++) {
+    const t = process.hrtime.bigint();
+    await fn();
+    fastest = Math.min(fastest, Number(process.hrtime.bigint() - t) / 1e9);
+  }
+  return total / fastest / 1e6;
+}
+
+const image = join(dir, `sectorcrypt-bench-${process.pid}.img`);
+const chunk = new Uint8Array(randomBytes(MiB));
+try {
+  const vol = await Volume.create(image, {
+    size: total,
+    passphrase: 'bench',
+    pbkdf: { type: 'pbkdf2', iterations: 1000 },
+    digestIterations: 1000,
+  });
+  const write = await best(async () => {
+    for (let at = 0; at < total; at += MiB) await vol.write(at, chunk);
+  });
+  const read = await best(async () => {
+    for (let at = 0; at < total; at += MiB) await vol.read(at, MiB);
+  });
+  const into = new Uint8Array(MiB);
+  const readInto = await best(async () => {
+    for (let at = 0; at < total; at += MiB) await vol.read(at, MiB, into);
+  });
+  await vol.close();
+
+  const cipher = new XtsCipher(new Uint8Array(randomBytes(64)), { sectorSize: 4096 });
+  const buf = new Uint8Array(MiB);
+  const rawEnc = await best(async () => {
+    for (let at = 0; at < total; at += MiB) await cipher.encryptSectorsAsync(chunk, at / 4096, buf);
+  });
+  const rawDec = await best(async () => {
+    for (let at = 0; at < total; at += MiB) await cipher.decryptSectorsAsync(chunk, at / 4096, buf);
+  });
+  const syncDec = await best(async () => {
+    for (let at = 0; at < total; at += MiB) cipher.decryptSectors(chunk, at / 4096, buf);
+  });
+  cipher.destroy();
+
+  const info = backendInfo();
+  const row = (name: string, mbs: number, ref?: number) =>
+    `${name.padEnd(34)} ${mbs.toFixed(0).padStart(7)} MB/s${ref ? `  ${((mbs / ref) * 100).toFixed(0).padStart(4)}% of raw async` : ''}`;
+  console.log(`backend ${info.backend} (${info.kernel}), ${total / MiB} MiB on ${dir}, 1 MiB requests, AES-256-XTS, 4096-byte sectors, best of ${rounds}`);
+  console.log(row('raw XtsCipher encryptSectorsAsync', rawEnc));
+  console.log(row('raw XtsCipher decryptSectorsAsync', rawDec));
+  console.log(row('raw XtsCipher decryptSectors (sync)', syncDec));
+  console.log(row('volume write', write, rawEnc));
+  console.log(row('volume read', read, rawDec));
+  console.log(row('volume read into a reused buffer', readInto, rawDec));
+} finally {
+  rmSync(image, { force: true });
+}
