@@ -1,6 +1,8 @@
 // One measurement of bench/stream.ts, in plain JavaScript so that it can run on the compiled
 // library (dist/) without tsx's loader thread in the process; the parent prints the table.
-//   node bench/stream-child.mjs <raw|encrypt|decrypt|rss> <library path> <GiB> <piece KiB>
+//   node bench/stream-child.mjs <raw|encrypt|decrypt|rss-encrypt|rss-decrypt|emit> <library path> <GiB> <piece KiB>
+// rss-decrypt reads the ciphertext from stdin (the parent pipes it from an `emit` child), so
+// no message is held in memory anywhere.
 import { randomBytes } from 'node:crypto';
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -59,7 +61,12 @@ if (mode === 'raw') {
     for (let i = 0; i < sealed.length; i += piece) yield sealed.subarray(i, i + piece);
   }
   result = await timed(total, () => pipeline(Readable.from(pieces()), lib.createChunkedDecryptStream(key), sink()));
+} else if (mode === 'rss-encrypt') {
+  result = await timed(total, () => pipeline(Readable.from(source()), lib.createChunkedEncryptStream(key), sink()));
+} else if (mode === 'emit') {
+  // Ciphertext to stdout for rss-decrypt, under a fixed key.
+  await pipeline(Readable.from(source()), lib.createChunkedEncryptStream(new Uint8Array(16)), process.stdout);
 } else {
-  result = await timed(total, () => pipeline(Readable.from(source()), lib.createChunkedEncryptStream(key), lib.createChunkedDecryptStream(key), sink()));
+  result = await timed(total, () => pipeline(process.stdin, lib.createChunkedDecryptStream(new Uint8Array(16)), sink()));
 }
-process.stdout.write(JSON.stringify(result));
+if (result) process.stdout.write(JSON.stringify(result));

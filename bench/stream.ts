@@ -8,7 +8,9 @@
  * - encrypt: a --gib GiB stream through createChunkedEncryptStream into a sink;
  * - decrypt: a --gib GiB ciphertext (made beforehand, untimed, in memory) through
  *            createChunkedDecryptStream;
- * - rss:     --rss-gib GiB through encrypt and then decrypt in one pipeline: peak RSS.
+ * - rss-encrypt: --rss-gib GiB through createChunkedEncryptStream: peak RSS;
+ * - rss-decrypt: --rss-gib GiB of ciphertext piped in from another process through
+ *            createChunkedDecryptStream: peak RSS.
  * Input comes in pieces of --piece-kib KiB (fs streams give 64). CPU is (user + system) /
  * wall time: 100% is one core. --dist measures the compiled library (npm run build:ts)
  * in plain node; otherwise the sources run through tsx, whose loader thread adds RSS.
@@ -42,15 +44,20 @@ const library = dist ? path.join(here, '..', 'dist', 'index.js') : path.join(her
 const nodeArgs = dist ? [] : ['--import', 'tsx'];
 const piece = arg('piece-kib', 1024);
 
+function child(mode: string, gib: number): string {
+  return [process.execPath, ...nodeArgs, path.join(here, 'stream-child.mjs'), mode, library, String(gib), String(piece)].map((a) => JSON.stringify(a)).join(' ');
+}
+
 function run(mode: string, gib: number): Result {
-  const out = execFileSync(process.execPath, [...nodeArgs, path.join(here, 'stream-child.mjs'), mode, library, String(gib), String(piece)], {
-    encoding: 'utf8',
-    cwd: path.join(here, '..'),
-  });
+  // rss-decrypt gets its ciphertext through a pipe from an encrypting process.
+  const command = mode === 'rss-decrypt' ? `${child('emit', gib)} | ${child(mode, gib)}` : child(mode, gib);
+  const out = execFileSync('bash', ['-o', 'pipefail', '-c', command], { encoding: 'utf8', cwd: path.join(here, '..') });
   return JSON.parse(out) as Result;
 }
 
-const results = [run('raw', 0), run('encrypt', arg('gib', 1)), run('decrypt', arg('gib', 1)), run('rss', arg('rss-gib', 2))];
+const gib = arg('gib', 1);
+const rssGib = arg('rss-gib', 2);
+const results = [run('raw', 0), run('encrypt', gib), run('decrypt', gib), run('rss-encrypt', rssGib), run('rss-decrypt', rssGib)];
 const rate = (r: Result) => r.bytes / MIB / r.seconds;
 const raw = rate(results[0]);
 const info = backendInfo();
@@ -58,6 +65,6 @@ console.log(`${dist ? 'dist/' : 'src/ (tsx)'}; backend ${info.backend}, kernel $
 for (const r of results) {
   const share = r.mode === 'raw' ? '' : `${((100 * rate(r)) / raw).toFixed(0)}% of raw`;
   console.log(
-    `${r.mode.padEnd(8)} ${(r.bytes / GIB).toFixed(2).padStart(6)} GiB ${rate(r).toFixed(0).padStart(6)} MiB/s ${share.padEnd(12)} cpu ${(100 * r.cpu).toFixed(0).padStart(3)}%  RSS ${r.baseRssMiB.toFixed(0)} MiB before, ${r.maxRssMiB.toFixed(0)} MiB peak`,
+    `${r.mode.padEnd(11)} ${(r.bytes / GIB).toFixed(2).padStart(6)} GiB ${rate(r).toFixed(0).padStart(6)} MiB/s ${share.padEnd(12)} cpu ${(100 * r.cpu).toFixed(0).padStart(3)}%  RSS ${r.baseRssMiB.toFixed(0)} MiB before, ${r.maxRssMiB.toFixed(0)} MiB peak`,
   );
 }

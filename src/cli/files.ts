@@ -4,21 +4,34 @@
  */
 import { randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { open, readFile, rename, stat, unlink } from 'node:fs/promises';
+import { open, rename, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { fstatSync } from 'node:fs';
 import type { Readable, Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { SectorCryptError } from '../errors.js';
 
-/** A raw key file of exactly 16 or 32 bytes. */
+/**
+ * A raw key file of exactly 16 or 32 bytes. Reads at most 33 bytes, so a wrong file (or a
+ * pipe, as in --key-file <(...)) is refused without being read whole.
+ */
 export async function readKeyFile(file: string): Promise<Uint8Array> {
-  const key = await readFile(file);
-  if (key.length !== 16 && key.length !== 32) {
-    key.fill(0);
-    throw new SectorCryptError('ERR_KEY_LENGTH', `key file ${file} must hold exactly 16 or 32 raw bytes (see sectorcrypt keygen), it holds ${key.length}`);
+  const handle = await open(file, 'r');
+  const buffer = Buffer.alloc(33);
+  let length = 0;
+  try {
+    for (let n = -1; n !== 0 && length < buffer.length; length += n) {
+      ({ bytesRead: n } = await handle.read(buffer, length, buffer.length - length, null));
+    }
+  } finally {
+    await handle.close();
   }
-  return key;
+  if (length !== 16 && length !== 32) {
+    buffer.fill(0);
+    const holds = length > 32 ? 'more' : `${length}`;
+    throw new SectorCryptError('ERR_KEY_LENGTH', `key file ${file} must hold exactly 16 or 32 raw bytes (see sectorcrypt keygen), it holds ${holds}`);
+  }
+  return buffer.subarray(0, length);
 }
 
 export interface Input {
