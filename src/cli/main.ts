@@ -8,6 +8,7 @@ import { registerBench } from './bench.js';
 import { registerKeygen } from './keygen.js';
 import { registerEncrypt } from './encrypt.js';
 import { registerDecrypt } from './decrypt.js';
+import { registerVolume } from './volume.js';
 
 const program = new Command();
 program
@@ -20,6 +21,7 @@ registerBench(program);
 registerKeygen(program);
 registerEncrypt(program);
 registerDecrypt(program);
+registerVolume(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   // One line naming the error code; no stack, and never key material.

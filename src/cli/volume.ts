@@ -1,0 +1,295 @@
+/**
+ * `sectorcrypt volume <sub>`: LUKS2 volumes (cryptsetup-compatible) and plain dm-crypt
+ * images on files or block devices. Passphrases come from --passphrase-file or a prompt.
+ */
+import { createReadStream, createWriteStream } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { once } from 'node:events';
+import { InvalidArgumentError, type Command } from 'commander';
+import { Volume } from '../volume/index.js';
+import type { PbkdfOptions } from '../keys/kdf.js';
+import { wipe } from '../bytes.js';
+import { createProgress } from './progress.js';
+import { getPassphrase } from './passphrase.js';
+
+const CHUNK = 1024 * 1024;
+const UNITS: Record<string, number> = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4 };
+
+/** Bytes, with an optional K/M/G/T suffix (powers of 1024). */
+function bytesArg(value: string): number {
+  const m = /^(\d+)\s*([kmgt]?)(i?b)?$/i.exec(value.trim());
+  const n = m ? Number(m[1]) * UNITS[m[2].toLowerCase()] : NaN;
+  if (!Number.isSafeInteger(n)) throw new InvalidArgumentError('must be a byte count such as 4096, 64M or 2G');
+  return n;
+}
+
+function intArg(value: string): number {
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n < 0) throw new InvalidArgumentError('must be a non-negative integer');
+  return n;
+}
+
+interface PbkdfFlags {
+  pbkdf?: 'argon2id' | 'argon2i' | 'pbkdf2';
+  pbkdfMemory?: number;
+  pbkdfTime?: number;
+  pbkdfParallel?: number;
+  pbkdfIterations?: number;
+}
+
+function withPbkdf(cmd: Command): Command {
+  return cmd
+    .option('--pbkdf <type>', 'key slot KDF: argon2id (default), argon2i or pbkdf2')
+    .option('--pbkdf-memory <KiB>', 'argon2 memory in KiB (default 262144)', intArg)
+    .option('--pbkdf-time <n>', 'argon2 passes (default 4)', intArg)
+    .option('--pbkdf-parallel <n>', 'argon2 lanes (default 4)', intArg)
+    .option('--pbkdf-iterations <n>', 'pbkdf2 iterations (default 1000000)', intArg);
+}
+
+function pbkdfOf(f: PbkdfFlags): PbkdfOptions | undefined {
+  if (!f.pbkdf && f.pbkdfMemory === undefined && f.pbkdfTime === undefined && f.pbkdfParallel === undefined && f.pbkdfIterations === undefined) {
+    return undefined;
+  }
+  return {
+    ...(f.pbkdf ? { type: f.pbkdf } : {}),
+    ...(f.pbkdfMemory !== undefined ? { memory: f.pbkdfMemory } : {}),
+    ...(f.pbkdfTime !== undefined ? { time: f.pbkdfTime } : {}),
+    ...(f.pbkdfParallel !== undefined ? { parallel: f.pbkdfParallel } : {}),
+    ...(f.pbkdfIterations !== undefined ? { iterations: f.pbkdfIterations } : {}),
+  };
+}
+
+interface OpenFlags {
+  passphraseFile?: string;
+  keyFile?: string;
+  sectorSize?: number;
+  dataOffset?: number;
+  ivLargeSectors?: boolean;
+}
+
+/** Opens a LUKS2 volume with a passphrase, or a plain image when --key-file is given. */
+async function openVolume(image: string, f: OpenFlags, readOnly: boolean): Promise<Volume> {
+  if (f.keyFile) {
+    const key = new Uint8Array(await readFile(f.keyFile));
+    try {
+      return await Volume.open(image, {
+        key,
+        format: 'plain',
+        readOnly,
+        ...(f.sectorSize ? { sectorSize: f.sectorSize as 512 } : {}),
+        ...(f.dataOffset !== undefined ? { offset: f.dataOffset } : {}),
+        ...(f.ivLargeSectors ? { ivLargeSectors: true } : {}),
+      });
+    } finally {
+      wipe(key);
+    }
+  }
+  const passphrase = await getPassphrase(f.passphraseFile, `Passphrase for ${image}: `);
+  try {
+    return await Volume.open(image, { passphrase, readOnly });
+  } finally {
+    wipe(passphrase);
+  }
+}
+
+function withOpen(cmd: Command): Command {
+  return cmd
+    .option('--passphrase-file <file>', 'read the passphrase from this file (all of its bytes, as cryptsetup --key-file)')
+    .option('--key-file <file>', 'plain dm-crypt image: the raw aes-xts key (32 or 64 bytes) in this file')
+    .option('--sector-size <n>', 'plain image: sector size (default 512)', intArg)
+    .option('--data-offset <bytes>', 'plain image: bytes before the data (default 0)', bytesArg)
+    .option('--iv-large-sectors', 'plain image: IV counts sectors, not 512-byte units');
+}
+
+export function registerVolume(program: Command): void {
+  const volume = program.command('volume').description('LUKS2 (cryptsetup-compatible) and plain dm-crypt volumes on files or block devices');
+
+  withPbkdf(
+    volume
+      .command('create <image>')
+      .description('write a new LUKS2 volume (the file grows by 16 MiB of metadata)')
+      .requiredOption('--size <bytes>', 'data bytes (suffixes K, M, G, T)', bytesArg)
+      .option('--sector-size <n>', '512 or 4096 (default 4096)', intArg)
+      .option('--key-bits <n>', '256 or 512 (default 512: AES-256-XTS)', intArg)
+      .option('--label <text>', 'header label')
+      .option('--passphrase-file <file>', 'read the passphrase from this file'),
+  ).action(async (image: string, f: PbkdfFlags & { size: number; sectorSize?: number; keyBits?: number; label?: string; passphraseFile?: string }) => {
+    const passphrase = await getPassphrase(f.passphraseFile, 'New passphrase: ', true);
+    try {
+      const pbkdf = pbkdfOf(f);
+      const vol = await Volume.create(image, {
+        size: f.size,
+        passphrase,
+        ...(f.sectorSize ? { sectorSize: f.sectorSize as 4096 } : {}),
+        ...(f.keyBits ? { keyBits: f.keyBits as 512 } : {}),
+        ...(f.label ? { label: f.label } : {}),
+        ...(pbkdf ? { pbkdf } : {}),
+      });
+      await vol.close();
+      process.stdout.write(`created ${image}: ${f.size} data bytes, key slot 0\n`);
+    } finally {
+      wipe(passphrase);
+    }
+  });
+
+  withOpen(volume.command('open-check <image>').description('check that the passphrase opens the volume (exit 0), without reading data')).action(
+    async (image: string, f: OpenFlags) => {
+      const vol = await openVolume(image, f, true);
+      process.stdout.write(vol.keyslot !== undefined ? `ok: key slot ${vol.keyslot} opens ${image}\n` : `ok: ${image}\n`);
+      await vol.close();
+    },
+  );
+
+  volume
+    .command('info <image>')
+    .description('show the LUKS2 header (no passphrase needed)')
+    .option('--json', 'print one JSON object')
+    .action(async (image: string, f: { json?: boolean }) => {
+      const info = await Volume.inspect(image);
+      if (f.json) {
+        process.stdout.write(`${JSON.stringify(info, null, 2)}\n`);
+        return;
+      }
+      const lines = [
+        `format:      LUKS2`,
+        `uuid:        ${info.uuid}`,
+        `label:       ${info.label || '(none)'}`,
+        `cipher:      ${info.cipher}, ${info.keyBits}-bit key, ${info.sectorSize}-byte sectors`,
+        `data:        ${info.dataSize} bytes from offset ${info.dataOffset}`,
+        `key slots:   ${info.keyslots.map((k) => `${k.slot} (${k.kdf})`).join(', ') || 'none'}`,
+        ...info.problems.map((p) => `warning:     ${p}`),
+      ];
+      process.stdout.write(`${lines.join('\n')}\n`);
+    });
+
+  withOpen(
+    volume
+      .command('read <image>')
+      .description('decrypt a byte range of the volume to --out or stdout')
+      .option('--offset <bytes>', 'first byte (default 0)', bytesArg, 0)
+      .option('--length <bytes>', 'bytes to read (default: to the end)', bytesArg)
+      .option('--out <file>', 'write here instead of stdout'),
+  ).action(async (image: string, f: OpenFlags & { offset: number; length?: number; out?: string }) => {
+    const vol = await openVolume(image, f, true);
+    const progress = createProgress();
+    try {
+      const length = f.length ?? Math.max(0, vol.size - f.offset);
+      const out = f.out ? createWriteStream(f.out, { mode: 0o600 }) : process.stdout;
+      for (let done = 0; done < length; ) {
+        const n = Math.min(CHUNK, length - done);
+        const data = await vol.read(f.offset + done, n);
+        if (!out.write(data)) await once(out, 'drain');
+        done += n;
+        progress.update(done, length, 'read');
+      }
+      if (f.out) {
+        (out as ReturnType<typeof createWriteStream>).end();
+        await once(out, 'finish');
+      }
+    } finally {
+      progress.stop();
+      await vol.close();
+    }
+  });
+
+  withOpen(
+    volume
+      .command('write <image>')
+      .description('encrypt --in (or stdin) into the volume at --offset')
+      .option('--offset <bytes>', 'first byte (default 0)', bytesArg, 0)
+      .option('--in <file>', 'read from this file instead of stdin'),
+  ).action(async (image: string, f: OpenFlags & { offset: number; in?: string }) => {
+    if (!f.in && f.passphraseFile === undefined && !f.keyFile) {
+      throw new InvalidArgumentError('stdin carries the data: give --passphrase-file (or --in)');
+    }
+    const vol = await openVolume(image, f, false);
+    const progress = createProgress();
+    try {
+      const input = f.in ? createReadStream(f.in, { highWaterMark: CHUNK }) : process.stdin;
+      let done = 0;
+      for await (const piece of input as AsyncIterable<Buffer>) {
+        await vol.write(f.offset + done, piece);
+        done += piece.length;
+        progress.update(done, vol.size - f.offset, 'written');
+      }
+      await vol.flush();
+      process.stderr.write(`wrote ${done} bytes at offset ${f.offset}\n`);
+    } finally {
+      progress.stop();
+      await vol.close();
+    }
+  });
+
+  withPbkdf(
+    volume
+      .command('add-passphrase <image>')
+      .description('add a key slot for a new passphrase')
+      .option('--passphrase-file <file>', 'an existing passphrase, from this file')
+      .option('--new-passphrase-file <file>', 'the new passphrase, from this file'),
+  ).action(async (image: string, f: PbkdfFlags & { passphraseFile?: string; newPassphraseFile?: string }) => {
+    const vol = await openVolume(image, { ...(f.passphraseFile ? { passphraseFile: f.passphraseFile } : {}) }, false);
+    try {
+      const fresh = await getPassphrase(f.newPassphraseFile, 'New passphrase: ', true);
+      const pbkdf = pbkdfOf(f);
+      try {
+        const slot = await vol.addPassphrase(fresh, pbkdf ? { pbkdf } : {});
+        process.stdout.write(`added key slot ${slot}\n`);
+      } finally {
+        wipe(fresh);
+      }
+    } finally {
+      await vol.close();
+    }
+  });
+
+  volume
+    .command('remove-passphrase <image>')
+    .description('remove the key slot this passphrase opens (never the last one)')
+    .option('--passphrase-file <file>', 'the passphrase to remove, from this file')
+    .action(async (image: string, f: { passphraseFile?: string }) => {
+      const passphrase = await getPassphrase(f.passphraseFile, 'Passphrase to remove: ');
+      try {
+        const vol = await Volume.open(image, { passphrase });
+        const slot = vol.keyslot;
+        try {
+          await vol.removePassphrase(passphrase);
+        } finally {
+          await vol.close();
+        }
+        process.stdout.write(`removed key slot ${slot}\n`);
+      } finally {
+        wipe(passphrase);
+      }
+    });
+
+  volume
+    .command('erase <image>')
+    .description('crypto-erase: destroy both headers and every key slot; the data is lost for good')
+    .option('--yes', 'do not ask (required when stdin is not a terminal)')
+    .action(async (image: string, f: { yes?: boolean }) => {
+      if (!f.yes) {
+        if (!process.stdin.isTTY) throw new InvalidArgumentError('erase asks for confirmation on a terminal; pass --yes to erase without asking');
+        const answer = await getPassphrase(undefined, `Type ERASE to destroy every key of ${image}: `);
+        if (Buffer.from(answer).toString() !== 'ERASE') throw new InvalidArgumentError('not confirmed; nothing erased');
+      }
+      await Volume.erase(image);
+      process.stdout.write(`erased the headers and key slots of ${image}\n`);
+    });
+
+  volume
+    .command('backup-header <image> <file>')
+    .description('copy both headers and the key slot area to a new file (mode 0600)')
+    .action(async (image: string, file: string) => {
+      await Volume.backupHeader(image, file);
+      process.stdout.write(`header of ${image} saved to ${file}\n`);
+    });
+
+  volume
+    .command('restore-header <image> <file>')
+    .description('write a header backup back onto the volume')
+    .option('--force', 'restore even when the volume holds a header with another UUID')
+    .action(async (image: string, file: string, f: { force?: boolean }) => {
+      await Volume.restoreHeader(image, file, { force: !!f.force });
+      process.stdout.write(`header of ${image} restored from ${file}\n`);
+    });
+}
