@@ -45,17 +45,17 @@ export class BatchDriver {
       const { batchBytes: size, unit } = this.codec;
       while (offset < data.length) {
         const left = data.length - offset;
-        if (left >= size / 2) {
+        const need = this.pendingLength % unit === 0 ? 0 : unit - (this.pendingLength % unit);
+        if (left >= size / 2 && need <= left) {
           // A large write goes to the jobs as views of the caller's bytes, uncopied: first
           // complete the pending unit (and send what is pending), then whole units.
-          const need = this.pendingLength > 0 ? (unit - (this.pendingLength % unit)) % unit : 0;
-          if (need > 0) this.fill(data.subarray(offset, offset + need));
-          offset += need;
+          offset += this.fill(data.subarray(offset, offset + need));
           if (this.pendingLength > 0) await this.launchPending();
-          const whole = Math.min(size, left - need - ((left - need) % unit));
+          const rest = data.length - offset;
+          const whole = Math.min(size, rest - (rest % unit));
           if (whole > 0) await this.launch(data.subarray(offset, offset + whole));
           offset += whole;
-          if (whole > 0 || need > 0) continue;
+          if (need > 0 || whole > 0) continue;
         }
         const n = this.fill(data.subarray(offset, offset + Math.min(size - this.pendingLength, left)));
         offset += n;

@@ -19,6 +19,8 @@ const SETUPS = [
   { sectorSize: 4096, sectors: 700, firstSector: 123456 },
   { sectorSize: 4096, ivSectorSize: 512, sectors: 300, firstSector: 2n ** 40n },
   { sectorSize: 512, sectors: 5000, firstSector: 2n ** 64n - 5001n },
+  // One sector per batch: writes larger than half a batch but shorter than a sector.
+  { sectorSize: 1024 * 1024, sectors: 3, firstSector: 7 },
 ];
 
 describe.each(SETUPS)('sectors of $sectorSize from $firstSector', (setup) => {
@@ -27,7 +29,9 @@ describe.each(SETUPS)('sectors of $sectorSize from $firstSector', (setup) => {
   const xts = new XtsCipher(key, setup);
   const expected = xts.encryptSectors(data, setup.firstSector);
   const inputs = (bytes: Uint8Array): Iterable<Uint8Array>[] =>
-    bytes.length <= 2048 ? [[bytes], pieces(bytes, 1)] : [[bytes], randomPieces(bytes, 300_000, (n) => rng.int(n))];
+    bytes.length <= 2048
+      ? [[bytes], pieces(bytes, 1)]
+      : [[bytes], randomPieces(bytes, 300_000, (n) => rng.int(n)), pieces(bytes, 700 * 1024)];
 
   it('encrypt stream equals encryptSectors, decrypt stream inverts it', async () => {
     for (const input of inputs(data)) {
