@@ -165,11 +165,11 @@ export class SectorStore {
     }
   }
 
-  /** Waits for running reads and writes, then syncs the file. */
-  async flush(): Promise<void> {
+  /** Waits for running reads and writes, then syncs the file (when `sync`). */
+  async flush(sync = true): Promise<void> {
     const release = await this.lock.acquire(0, Number.MAX_SAFE_INTEGER, true);
     try {
-      await this.file.sync();
+      if (sync) await this.file.sync();
     } finally {
       release();
     }

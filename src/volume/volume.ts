@@ -176,7 +176,8 @@ export class Volume {
     const store = this.live();
     this.closed = true;
     try {
-      if (this.file.writable) await store.flush();
+      // Reads and writes in flight finish before the file closes under them.
+      await store.flush(this.file.writable);
     } finally {
       this.cipher.destroy();
       wipe(this.luks?.volumeKey);

@@ -85,6 +85,24 @@ describe('read and write at any offset', () => {
     expect(readFileSync(image).includes(Buffer.from('PLAINTEXT-MARKER-'))).toBe(false);
   });
 
+  it('reads into a caller buffer; close waits for reads in flight', async () => {
+    const image = tmp.path('out.img');
+    const vol = await Volume.create(image, { size: 64 * 1024, passphrase: 'pw', ...CHEAP_CREATE });
+    const data = new Uint8Array(64 * 1024).map((_, i) => i * 7);
+    await vol.write(0, data);
+    const out = new Uint8Array(70 * 1024).fill(0xee);
+    const aligned = await vol.read(4096, 8192, out);
+    expect(aligned.buffer).toBe(out.buffer);
+    expectSameBytes(aligned, data.subarray(4096, 12288));
+    const unaligned = await vol.read(5, 100, out);
+    expectSameBytes(unaligned, data.subarray(5, 105));
+    expect(out[100]).toBe(data[4096 + 100]); // only the first 100 bytes were rewritten
+    await rejectsWith(vol.read(0, 100, new Uint8Array(10)), 'ERR_ARGUMENT');
+    const pending = [vol.read(0, 65536), vol.read(100, 30000)];
+    await vol.close();
+    expect((await Promise.all(pending)).map((r) => r.length)).toEqual([65536, 30000]);
+  });
+
   it('reads and writes past the end are ERR_OUT_OF_RANGE; bad arguments ERR_ARGUMENT', async () => {
     const vol = await Volume.create(tmp.path('range.img'), { size: 8192, passphrase: 'pw', ...CHEAP_CREATE });
     await rejectsWith(vol.read(8000, 200), 'ERR_OUT_OF_RANGE');
