@@ -4,7 +4,7 @@ import { Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ChunkedOptions } from '../chunked/params.js';
 import { createProgress } from './progress.js';
-import { openInput, openOutput, readKeyFile } from './files.js';
+import { openInput, openOutput, readKeyFile, type Input } from './files.js';
 
 interface Flags {
   keyFile: string;
@@ -31,7 +31,13 @@ async function run(make: MakeStream, outputMode: number, flags: Flags, inName?: 
   } finally {
     key.fill(0);
   }
-  const input = await openInput(inName);
+  let input: Input;
+  try {
+    input = await openInput(inName);
+  } catch (err) {
+    cipher.destroy(); // wipes its keys
+    throw err;
+  }
   const output = openOutput(outName, outputMode);
   const progress = createProgress('{bar} {percentage}% | {value}/{total} bytes');
   let done = 0;
