@@ -10,7 +10,7 @@ import { kdfParams, type PbkdfOptions, type KdfParams } from '../keys/kdf.js';
 import { digestMatches } from '../keys/digest.js';
 import { AF_HASH, AF_STRIPES, keyslotAreaSize, openKeyslot, sealKeyslot } from '../keys/keyslot.js';
 import type { ImageFile } from './image-file.js';
-import { writeHeaders, type HeaderCopy } from './luks2-header.js';
+import { serializeCopy, writeHeaders, type HeaderCopy } from './luks2-header.js';
 import { CIPHER, MAX_KEYSLOTS, readMetadata, type Keyslot } from './luks2-metadata.js';
 
 type Obj = Record<string, any>;
@@ -79,12 +79,8 @@ export async function addKeyslot(
   const kdf = kdfParams(pbkdf, randomBytes(32));
   const size = keyslotAreaSize(volumeKey.length);
   const { id, offset } = allocate(header, size);
-  const material = await sealKeyslot(volumeKey, passphrase, kdf, volumeKey.length);
-  const area = new Uint8Array(size);
-  area.set(material);
-  await file.write(offset, area);
-  await file.sync();
-  const meta = header.meta as Obj;
+  // The new metadata is made and checked on a copy, so a failure leaves `header` as it was.
+  const meta = structuredClone(header.meta) as Obj;
   meta.keyslots[String(id)] = {
     type: 'luks2',
     key_size: volumeKey.length,
@@ -95,8 +91,22 @@ export async function addKeyslot(
   const digest = readMetadata(meta, header.hdrSize).digest;
   meta.digests[digest.id].keyslots.push(String(id));
   readMetadata(meta, header.hdrSize);
-  await writeHeaders(file, header);
+  serializeCopy({ ...header, meta }, false); // throws when the JSON area is full
+  const material = await sealKeyslot(volumeKey, passphrase, kdf, volumeKey.length);
+  const area = new Uint8Array(size);
+  area.set(material);
+  await file.write(offset, area);
+  await file.sync();
+  await commit(file, header, meta);
   return id;
+}
+
+/** Writes `meta` as the next header generation; `header` takes it once both copies are written. */
+async function commit(file: ImageFile, header: HeaderCopy, meta: Obj): Promise<void> {
+  const next = { ...header, meta };
+  await writeHeaders(file, next);
+  header.meta = meta;
+  header.seqid = next.seqid;
 }
 
 /** Drops slot `id` from the header, then overwrites its area with random bytes. */
@@ -104,12 +114,12 @@ export async function removeKeyslot(file: ImageFile, header: HeaderCopy, id: num
   const md = readMetadata(header.meta, header.hdrSize);
   const slot = md.keyslots.find((k) => k.id === String(id));
   if (!slot) throw new SectorCryptError('ERR_NO_KEYSLOT', `key slot ${id} is not in use`);
-  const meta = header.meta as Obj;
+  const meta = structuredClone(header.meta) as Obj;
   delete meta.keyslots[slot.id];
   for (const d of Object.values(meta.digests as Obj)) {
     if (Array.isArray(d.keyslots)) d.keyslots = d.keyslots.filter((k: string) => k !== slot.id);
   }
-  await writeHeaders(file, header);
+  await commit(file, header, meta);
   await file.write(slot.areaOffset, randomBytes(slot.areaSize));
   await file.sync();
 }

@@ -44,6 +44,8 @@ function luksLayout(file: ImageFile, header: HeaderCopy): StoreLayout {
 
 export class Volume {
   private closed = false;
+  /** Key slot changes run one at a time: each reads the header the previous one wrote. */
+  private headerQueue: Promise<unknown> = Promise.resolve();
 
   private constructor(
     readonly format: 'luks2' | 'plain',
@@ -140,6 +142,13 @@ export class Volume {
     return this.store;
   }
 
+  /** Runs `op` after every earlier key slot change has finished. */
+  private serial<T>(op: () => Promise<T>): Promise<T> {
+    const run = this.headerQueue.then(op, op);
+    this.headerQueue = run.catch(() => undefined);
+    return run;
+  }
+
   private luks2(): Luks2State {
     this.live();
     if (!this.luks) throw new SectorCryptError('ERR_UNSUPPORTED', 'plain volumes have no passphrases');
@@ -190,7 +199,7 @@ export class Volume {
     const luks = this.luks2();
     const bytes = passphraseBytes(passphrase);
     try {
-      return await addKeyslot(this.file, luks.header, luks.volumeKey, bytes, opts.pbkdf);
+      return await this.serial(() => addKeyslot(this.file, luks.header, luks.volumeKey, bytes, opts.pbkdf));
     } finally {
       wipe(bytes);
     }
@@ -201,12 +210,14 @@ export class Volume {
     const luks = this.luks2();
     const bytes = passphraseBytes(passphrase);
     try {
-      const { volumeKey, slot } = await unlock(this.file, luks.header, bytes);
-      wipe(volumeKey);
-      if (readMetadata(luks.header.meta, luks.header.hdrSize).keyslots.length <= 1) {
-        throw new SectorCryptError('ERR_ARGUMENT', 'refusing to remove the last passphrase (that would lose the data; use Volume.erase)');
-      }
-      await removeKeyslot(this.file, luks.header, slot);
+      await this.serial(async () => {
+        const { volumeKey, slot } = await unlock(this.file, luks.header, bytes);
+        wipe(volumeKey);
+        if (readMetadata(luks.header.meta, luks.header.hdrSize).keyslots.length <= 1) {
+          throw new SectorCryptError('ERR_ARGUMENT', 'refusing to remove the last passphrase (that would lose the data; use Volume.erase)');
+        }
+        await removeKeyslot(this.file, luks.header, slot);
+      });
     } finally {
       wipe(bytes);
     }
@@ -221,11 +232,13 @@ export class Volume {
     const oldBytes = passphraseBytes(oldPassphrase, 'oldPassphrase');
     const newBytes = passphraseBytes(newPassphrase, 'newPassphrase');
     try {
-      const { volumeKey, slot } = await unlock(this.file, luks.header, oldBytes);
-      wipe(volumeKey);
-      const added = await addKeyslot(this.file, luks.header, luks.volumeKey, newBytes, opts.pbkdf);
-      await removeKeyslot(this.file, luks.header, slot);
-      return added;
+      return await this.serial(async () => {
+        const { volumeKey, slot } = await unlock(this.file, luks.header, oldBytes);
+        wipe(volumeKey);
+        const added = await addKeyslot(this.file, luks.header, luks.volumeKey, newBytes, opts.pbkdf);
+        await removeKeyslot(this.file, luks.header, slot);
+        return added;
+      });
     } finally {
       wipe(oldBytes, newBytes);
     }

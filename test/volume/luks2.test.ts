@@ -151,6 +151,29 @@ describe('passphrases', () => {
     }
   });
 
+  it('concurrent key slot changes do not collide', async () => {
+    const image = tmp.path('concurrent-slots.img');
+    const vol = await Volume.create(image, { size: 8192, passphrase: 'a', ...CHEAP_CREATE });
+    const slots = await Promise.all(['b', 'c', 'd', 'e'].map((p) => vol.addPassphrase(p, { pbkdf: CHEAP_PBKDF2 })));
+    expect(slots.sort()).toEqual([1, 2, 3, 4]);
+    await Promise.all([vol.removePassphrase('b'), vol.changePassphrase('c', 'f', { pbkdf: CHEAP_PBKDF2 })]);
+    await vol.close();
+    const info = await Volume.inspect(image);
+    expect(info.keyslots.map((k) => k.slot).sort()).toEqual([0, 1, 3, 4]);
+    for (const p of ['a', 'd', 'e', 'f']) await (await Volume.open(image, { passphrase: p })).close();
+    for (const p of ['b', 'c']) await rejectsWith(Volume.open(image, { passphrase: p }), 'ERR_AUTH');
+  });
+
+  it('a failed key slot change leaves the open volume usable', async () => {
+    const image = tmp.path('failed-change.img');
+    const vol = await Volume.create(image, { size: 8192, passphrase: 'a', ...CHEAP_CREATE });
+    await rejectsWith(vol.addPassphrase('b', { pbkdf: { type: 'pbkdf2', iterations: 1 } }), 'ERR_ARGUMENT');
+    await rejectsWith(vol.changePassphrase('wrong', 'c', { pbkdf: CHEAP }), 'ERR_AUTH');
+    expect(await vol.addPassphrase('b', { pbkdf: CHEAP_PBKDF2 })).toBe(1);
+    await vol.close();
+    expect((await Volume.inspect(image)).keyslots).toHaveLength(2);
+  });
+
   it('refuses to remove the last passphrase', async () => {
     const vol = await Volume.create(tmp.path('last.img'), { size: 8192, passphrase: 'only', ...CHEAP_CREATE });
     await rejectsWith(vol.removePassphrase('only'), 'ERR_ARGUMENT');
