@@ -37,7 +37,9 @@ function luksLayout(file: ImageFile, header: HeaderCopy): StoreLayout {
   if (segment.size !== 'dynamic' && segment.size > room) {
     throw new SectorCryptError('ERR_TRUNCATED', `image holds ${room} data bytes, the header says ${segment.size}`);
   }
-  // LUKS2 sets iv_large_sectors: the IV counts sectors of sector_size; iv_tweak counts 512-byte units.
+  // LUKS2 does not set dm-crypt's iv_large_sectors: plain64 counts 512-byte units whatever the
+  // sector size (sector k of 4096 bytes has IV 8k), plus iv_tweak, also in 512-byte units.
+  // The cipher counts in 512-byte units (ivSectorSize 512), so its sector k starts at iv_tweak / (sector_size / 512).
   const firstSector = segment.ivTweak / BigInt(segment.sectorSize / 512);
   return { offset: segment.offset, sectorSize: segment.sectorSize, size: segment.size === 'dynamic' ? room : segment.size, firstSector };
 }
@@ -106,7 +108,7 @@ export class Volume {
 
   private static fromLuks(file: ImageFile, header: HeaderCopy, volumeKey: Uint8Array, slot: number): Volume {
     const layout = luksLayout(file, header);
-    const cipher = new XtsCipher(volumeKey, { sectorSize: layout.sectorSize });
+    const cipher = new XtsCipher(volumeKey, { sectorSize: layout.sectorSize, ivSectorSize: 512 });
     return new Volume('luks2', file, cipher, new SectorStore(file, cipher, layout), { header, volumeKey }, slot);
   }
 
