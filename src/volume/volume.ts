@@ -5,6 +5,7 @@
 import { SectorCryptError } from '../errors.js';
 import { checkBytes, wipe } from '../bytes.js';
 import { XtsCipher } from '../xts.js';
+import { kdfParams } from '../keys/kdf.js';
 import { ImageFile } from './image-file.js';
 import { readHeaders, type HeaderCopy } from './luks2-header.js';
 import { readMetadata } from './luks2-metadata.js';
@@ -65,6 +66,10 @@ export class Volume {
     const sectorSize = oneOf(opts.sectorSize, [512, 4096] as const, 4096, 'sectorSize');
     const keyBits = oneOf(opts.keyBits, [256, 512] as const, 512, 'keyBits');
     const size = checkSizeOption(opts.size, sectorSize);
+    kdfParams(opts.pbkdf, new Uint8Array(32)); // bad KDF options fail before the file is touched
+    if (opts.digestIterations !== undefined && (!Number.isSafeInteger(opts.digestIterations) || opts.digestIterations < 1000)) {
+      throw new SectorCryptError('ERR_ARGUMENT', 'digestIterations must be an integer of at least 1000');
+    }
     const passphrase = passphraseBytes(opts.passphrase);
     const file = await ImageFile.open(path, { writable: true, create: true });
     try {

@@ -32,6 +32,15 @@ describe('Volume.create / open', () => {
     await rejectsWith(Volume.create(image, { size: MiB, passphrase: 'pw', sectorSize: 1000 as 512, ...CHEAP_CREATE }), 'ERR_ARGUMENT');
     await rejectsWith(Volume.create(image, { size: MiB, passphrase: 'pw', keyBits: 384 as 512, ...CHEAP_CREATE }), 'ERR_ARGUMENT');
     await rejectsWith(Volume.create(image, { size: MiB, passphrase: 'pw', pbkdf: { type: 'argon2id', time: 1 } }), 'ERR_ARGUMENT');
+    await rejectsWith(Volume.create(image, { size: MiB, passphrase: 'pw', pbkdf: CHEAP, digestIterations: 10 }), 'ERR_ARGUMENT');
+    expect(() => statSync(image)).toThrow(/ENOENT/); // nothing was created
+  });
+
+  it('bad options leave an existing volume untouched', async () => {
+    const image = tmp.path('keep.img');
+    await (await Volume.create(image, { size: MiB, passphrase: 'pw', ...CHEAP_CREATE })).close();
+    await rejectsWith(Volume.create(image, { size: MiB, passphrase: 'other', pbkdf: { type: 'pbkdf2', iterations: 5 } }), 'ERR_ARGUMENT');
+    await (await Volume.open(image, { passphrase: 'pw' })).close();
   });
 
   it('recreating over an old volume destroys its key slots', async () => {
