@@ -72,7 +72,8 @@ try {
   });
   await fh.close();
 
-  const cipher = new XtsCipher(new Uint8Array(randomBytes(64)), { sectorSize: 4096 });
+  // The volume's cipher: 4096-byte sectors, IVs in 512-byte units (LUKS2's plain64).
+  const cipher = new XtsCipher(new Uint8Array(randomBytes(64)), { sectorSize: 4096, ivSectorSize: 512 });
   const buf = new Uint8Array(MiB);
   const rawEnc = await best(async () => {
     for (let at = 0; at < total; at += MiB) await cipher.encryptSectorsAsync(chunk, at / 4096, buf);
