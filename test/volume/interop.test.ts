@@ -116,6 +116,22 @@ if (missing) {
       await rejectsWith(Volume.open(image, { passphrase: 'third' }), 'ERR_AUTH');
     });
 
+    it('other metadata and key slot area sizes: opens, takes new slots until the area is full', async () => {
+      const image = tmp.path('cs-layout.img');
+      luksFormat(image, 'first', tmp.dir, [...CS_CHEAP_PBKDF2, '--luks2-metadata-size', '64k', '--luks2-keyslots-size', '1m']);
+      const vol = await Volume.open(image, { passphrase: 'first' });
+      const info = await Volume.inspect(image);
+      expect(info.headerSize).toBe(64 * 1024);
+      // 1 MiB holds four 258048-byte slots: slot 0 and three more.
+      for (const p of ['two', 'three', 'four']) await vol.addPassphrase(p, { pbkdf: CHEAP_PBKDF2 });
+      await rejectsWith(vol.addPassphrase('five', { pbkdf: CHEAP_PBKDF2 }), 'ERR_NO_KEYSLOT');
+      await vol.close();
+      for (const p of ['first', 'two', 'three', 'four']) {
+        const r = cryptsetup(['open', '--test-passphrase', image], p, tmp.dir);
+        expect(r.status, `${p}: ${r.out}`).toBe(0);
+      }
+    });
+
     it('refuses what it does not support with ERR_UNSUPPORTED: LUKS1, other ciphers, tokens, reencryption', async () => {
       const luks1 = tmp.path('luks1.img');
       luksFormat(luks1, 'pw', tmp.dir, ['--type', 'luks1', '--pbkdf', 'pbkdf2', '--pbkdf-force-iterations', '1000']);
