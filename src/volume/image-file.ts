@@ -33,12 +33,12 @@ export class ImageFile {
 
   /** Opens an existing file or device; `create` also makes a missing regular file. */
   static async open(path: string, mode: { writable: boolean; create?: boolean }): Promise<ImageFile> {
-    const flags = mode.create ? 'a+' : mode.writable ? 'r+' : 'r';
     if (mode.create) {
-      // 'a+' would force appends; create the file, then reopen it for positional writes.
+      // Create a missing file without truncating an existing one ('a' does both; its appends
+      // would defeat positional writes, so the file is opened again with 'r+').
       await (await open(path, 'a', 0o600)).close();
     }
-    const fh = await open(path, mode.create ? 'r+' : flags);
+    const fh = await open(path, mode.create || mode.writable ? 'r+' : 'r');
     try {
       const st = await fh.stat();
       const isBlockDevice = st.isBlockDevice();
