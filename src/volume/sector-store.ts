@@ -48,8 +48,13 @@ function checkRange(position: unknown, length: unknown, size: number): void {
   }
 }
 
+/** Write buffers kept for reuse: fresh memory costs a page fault per 4 KiB on first touch. */
+const SPARE_BUFFERS = 4;
+
 export class SectorStore {
   private readonly lock = new RangeLock();
+  /** Write buffers whose write finished; they hold ciphertext only. */
+  private readonly spare: Uint8Array[] = [];
 
   constructor(
     private readonly file: ImageFile,
@@ -147,12 +152,14 @@ export class SectorStore {
     const first = Math.floor(position / ss);
     const end = Math.ceil((position + data.length) / ss);
     const release = await this.lock.acquire(first, end, true);
+    const buf = this.takeBuffer((end - first) * ss);
+    let stored = false;
     try {
-      const buf = uninitialized((end - first) * ss);
       const skip = position - first * ss;
       const tail = end * ss - (position + data.length);
       if (skip === 0 && tail === 0) {
         await this.store(first, data, buf);
+        stored = true;
         return;
       }
       // Partial first and last sectors keep the bytes around the write.
@@ -160,9 +167,25 @@ export class SectorStore {
       if (tail !== 0 && (end - 1 > first || skip === 0)) await this.load(end - 1, 1, buf.subarray(buf.length - ss));
       buf.set(data, skip);
       await this.store(first, buf, buf);
+      stored = true;
     } finally {
       release();
+      this.returnBuffer(buf, stored);
     }
+  }
+
+  private takeBuffer(length: number): Uint8Array {
+    const i = this.spare.findIndex((b) => b.length === length);
+    return i >= 0 ? this.spare.splice(i, 1)[0] : uninitialized(length);
+  }
+
+  /**
+   * Keeps a few buffers of the sizes in use. After a stored write a buffer holds ciphertext
+   * only; after a failed one it may hold plaintext, so it is wiped and dropped.
+   */
+  private returnBuffer(buf: Uint8Array, stored: boolean): void {
+    if (!stored) buf.fill(0);
+    else if (this.spare.length < SPARE_BUFFERS && buf.length <= PIECE) this.spare.push(buf);
   }
 
   /** Waits for running reads and writes, then syncs the file (when `sync`). */
