@@ -36,5 +36,16 @@ export function formatTable(report: BenchReport): string {
         `async over ${s.cores} cores ${mbps(s.asyncMBps)} (${s.ratio.toFixed(2)}x)`,
     );
   }
+  if (report.opensslSpeed.length > 0) {
+    lines.push('');
+    lines.push(`# ${report.opensslSpeed[0].version}, \`openssl speed -evp\` at 16 KiB (its own assembly, no allocation); "best" = fastest sectorcrypt kernel over it:`);
+    for (const o of report.opensslSpeed) {
+      const ours = report.rows
+        .filter((r) => r.backend === 'native' && r.mode === o.mode && r.keyBits === o.keyBits && r.unit === (o.mode === 'xts' ? 4096 : 16384))
+        .map((r) => (o.direction === 'encrypt' ? r.encryptMBps : r.decryptMBps));
+      const best = ours.length > 0 ? ` best ${(Math.max(...ours) / o.mbps).toFixed(2)}x` : '';
+      lines.push(`#   aes-${o.keyBits}-${o.mode} ${o.direction.padEnd(7)} ${mbps(o.mbps).padStart(11)}${best}`);
+    }
+  }
   return lines.join('\n');
 }

@@ -6,6 +6,7 @@ import { backendInfo } from '../backend/select.js';
 import { loadNative } from '../backend/native.js';
 import { buildCases, type Case, type CaseInfo, type Mode, type Target } from './cases.js';
 import { measure } from './measure.js';
+import { opensslSpeed, type OpensslRow } from './openssl.js';
 
 export interface BenchOptions {
   seconds: number;
@@ -14,6 +15,8 @@ export interface BenchOptions {
   backend: 'all' | 'native' | 'portable';
   /** Only this native kernel (default: every kernel the CPU runs). */
   kernel?: string;
+  /** Also run `openssl speed -evp` at 16 KiB for reference. */
+  openssl?: boolean;
   /** Called after each measurement with (done, total, label). */
   progress?: (done: number, total: number, label: string) => void;
 }
@@ -48,6 +51,8 @@ export interface BenchReport {
   unit: 'MB/s (10^6 bytes per second), median of tinybench samples';
   rows: ResultRow[];
   scaling: ScalingResult[];
+  /** `openssl speed -evp` at 16 KiB, when asked for; empty otherwise. */
+  opensslSpeed: OpensslRow[];
 }
 
 function targets(opts: BenchOptions): Target[] {
@@ -107,6 +112,7 @@ export async function runBench(opts: BenchOptions, version: string): Promise<Ben
     done += 2;
     opts.progress?.(done, total, 'xts async scaling');
   }
+  const speed = opts.openssl ? await opensslSpeed(opts.modes, opts.seconds * 2) : [];
   const cpus = os.cpus();
   return {
     sectorcrypt: version,
@@ -118,5 +124,6 @@ export async function runBench(opts: BenchOptions, version: string): Promise<Ben
     unit: 'MB/s (10^6 bytes per second), median of tinybench samples',
     rows,
     scaling: scalingRows,
+    opensslSpeed: speed,
   };
 }

@@ -12,6 +12,7 @@ interface Flags {
   backend: BenchOptions['backend'];
   kernel?: string;
   mode?: Mode;
+  openssl?: boolean;
 }
 
 function seconds(value: string): number {
@@ -36,12 +37,14 @@ export function registerBench(program: Command): void {
     .option('--backend <which>', 'all, native or portable', oneOf(['all', 'native', 'portable'] as const), 'all')
     .option('--kernel <name>', 'only this native kernel (aesni, vaes-avx2, vaes-avx512)')
     .option('--mode <mode>', 'only xts or gcm', oneOf(['xts', 'gcm'] as const))
+    .option('--openssl', 'also run `openssl speed -evp` at 16 KiB for reference')
     .action(async (flags: Flags) => {
       const progress = createProgress();
       const report = await runBench(
         {
           seconds: flags.seconds,
           modes: flags.mode ? [flags.mode] : ['xts', 'gcm'],
+          openssl: flags.openssl === true,
           backend: flags.kernel ? 'native' : flags.backend,
           ...(flags.kernel ? { kernel: flags.kernel } : {}),
           progress: (done, total, label) => progress.update(done, total, label),
