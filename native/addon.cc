@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "buffer_pool.h"
 #include "cpu.h"
 #include "gcm_key.h"
 #include "xts_key.h"
@@ -12,6 +13,7 @@ Addon::Addon(Napi::Env env, Napi::Object exports) {
   DefineAddon(exports, {
                            InstanceMethod("cpuFeatures", &Addon::CpuFeatures),
                            InstanceMethod("kernels", &Addon::Kernels),
+                           InstanceMethod("bufferPool", &Addon::BufferPool),
                            InstanceValue("XtsKey", XtsKey::Define(env)),
                            InstanceValue("GcmKey", GcmKey::Define(env)),
                        });
@@ -42,6 +44,17 @@ Napi::Value Addon::Kernels(const Napi::CallbackInfo& info) {
   Napi::Array names = Napi::Array::New(info.Env(), count);
   for (size_t i = 0; i < count; i++) names.Set(static_cast<uint32_t>(i), kernels[i]->name);
   return names;
+}
+
+Napi::Value Addon::BufferPool(const Napi::CallbackInfo& info) {
+  const PoolStats s = pool_stats();
+  Napi::Object o = Napi::Object::New(info.Env());
+  o.Set("live", static_cast<double>(s.live));
+  o.Set("idle", static_cast<double>(s.idle));
+  o.Set("idleBytes", static_cast<double>(s.idle_bytes));
+  o.Set("created", static_cast<double>(s.created));
+  o.Set("reused", static_cast<double>(s.reused));
+  return o;
 }
 
 const Kernel& kernel_for(Napi::Env env, const Napi::Value& name) {

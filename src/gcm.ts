@@ -33,6 +33,11 @@ function checkNonce(nonce: unknown): Uint8Array {
   return nonce;
 }
 
+/** A new output that the call overwrites whole (a failed open zeroes it). */
+function allocate(handle: GcmKeyHandle, length: number): Uint8Array {
+  return handle.allocate?.(length) ?? new Uint8Array(length);
+}
+
 function checkAad(aad: unknown): Uint8Array {
   return aad === undefined ? EMPTY : checkBytes(aad, 'aad');
 }
@@ -144,7 +149,8 @@ export class AesGcm {
     if (!Number.isSafeInteger(firstIndex + count)) {
       throw new SectorCryptError('ERR_ARGUMENT', 'chunk indexes must stay below 2^53');
     }
-    const dst = outputView(out, count * outChunk);
+    // Without `out`, the backend's memory: native recycles batch outputs (no page faults).
+    const dst = out === undefined ? allocate(handle, count * outChunk) : outputView(out, count * outChunk);
     return { handle, nonce: detach(nonce, dst), src: detach(src, dst), dst, count };
   }
 

@@ -107,7 +107,8 @@ export class XtsCipher {
   private sectorJob(data: unknown, firstSector: unknown, out: unknown): SectorJob {
     const handle = this.live();
     const src = checkBytes(data, 'data');
-    const dst = outputView(out, src.length);
+    // Without `out`, the backend's memory: native recycles batch outputs (no page faults).
+    const dst = out === undefined ? (handle.allocate?.(src.length) ?? new Uint8Array(src.length)) : outputView(out, src.length);
     if (src.length % this.sectorSize !== 0) {
       throw new SectorCryptError('ERR_SECTOR_ALIGNMENT', `data length must be a multiple of the sector size (${this.sectorSize})`);
     }

@@ -15,6 +15,19 @@ interface Addon {
   kernels(): string[];
   XtsKey: new (key: Uint8Array, kernel?: string) => XtsKeyHandle;
   GcmKey: new (key: Uint8Array, kernel?: string) => GcmKeyHandle;
+  bufferPool(): BufferPoolStats;
+}
+
+/** Counters of the addon's output buffer pool (native/buffer_pool.h). */
+export interface BufferPoolStats {
+  /** Blocks handed out whose arrays were not collected yet. */
+  live: number;
+  /** Blocks waiting on the free lists, and the bytes of them that were ever written. */
+  idle: number;
+  idleBytes: number;
+  /** Blocks allocated, and hand-outs served from a free list. */
+  created: number;
+  reused: number;
 }
 
 export interface NativeStatus {
@@ -30,6 +43,8 @@ export interface NativeStatus {
   reason?: string;
   /** Set when the addon loads but SECTORCRYPT_KERNEL names a kernel it cannot run. */
   kernelError?: string;
+  /** The buffer pool's counters, when the addon loaded (tests, benchmarks). */
+  bufferPool?: () => BufferPoolStats;
 }
 
 /** Async batches are cut into slices of at least this size, one per thread-pool job. */
@@ -79,6 +94,7 @@ function withSlicing(key: XtsKeyHandle): XtsKeyHandle {
     decryptSectorsAsync: sliced(key.decryptSectorsAsync.bind(key)),
     encryptUnit: key.encryptUnit.bind(key),
     decryptUnit: key.decryptUnit.bind(key),
+    allocate: key.allocate!.bind(key),
     destroy: key.destroy.bind(key),
   };
 }
@@ -111,19 +127,20 @@ function load(): NativeStatus {
   const cpu = addon.cpuFeatures();
   const kernels = addon.kernels();
   const byKernel = new Map(kernels.map((k) => [k, kernelBackend(addon, k)]));
+  const bufferPool = () => addon.bufferPool();
   if (kernels.length === 0) {
-    return { cpu, kernels, byKernel, reason: 'CPU lacks AES-NI or PCLMULQDQ' };
+    return { cpu, kernels, byKernel, bufferPool, reason: 'CPU lacks AES-NI or PCLMULQDQ' };
   }
   const forced = process.env.SECTORCRYPT_KERNEL;
   if (forced !== undefined && forced !== '') {
     const backend = byKernel.get(forced);
     if (!backend) {
       const kernelError = `SECTORCRYPT_KERNEL=${forced} cannot run here; this CPU runs: ${kernels.join(', ')}`;
-      return { cpu, kernels, byKernel, reason: kernelError, kernelError };
+      return { cpu, kernels, byKernel, bufferPool, reason: kernelError, kernelError };
     }
-    return { backend, cpu, kernels, byKernel };
+    return { backend, cpu, kernels, byKernel, bufferPool };
   }
-  return { backend: byKernel.get(kernels[0]), cpu, kernels, byKernel };
+  return { backend: byKernel.get(kernels[0]), cpu, kernels, byKernel, bufferPool };
 }
 
 let status: NativeStatus | undefined;

@@ -18,7 +18,8 @@ export function sealCodec(cipher: ChunkCipher, header?: Uint8Array): BatchCodec 
     batch(input) {
       const first = next;
       next += input.length / CHUNK;
-      return cipher.sealFullAsync(input, first, Buffer.allocUnsafe((input.length / CHUNK) * SLOT));
+      // No `out`: the cipher's own output memory is recycled once the consumer drops it.
+      return cipher.sealFullAsync(input, first);
     },
     async finish(rest, emit) {
       emit(sealBody(cipher, rest, next));
@@ -46,8 +47,8 @@ export function openCodec(headBytes: number, start: (head: Uint8Array) => ChunkC
     batch(input) {
       const first = next;
       next += input.length / SLOT;
-      // On failure the cipher zeroes this buffer before it could be emitted.
-      return cipher!.openFullAsync(input, first, Buffer.allocUnsafe((input.length / SLOT) * CHUNK));
+      // On failure the cipher zeroes its output before it could be emitted.
+      return cipher!.openFullAsync(input, first);
     },
     async finish(rest, emit) {
       emit(openBody(cipher!, rest, next));

@@ -30,21 +30,22 @@ function sectorCodec(key: Uint8Array, opts: SectorStreamOptions | undefined, enc
   let next = checkFirst(opts?.firstSector);
   const cipher = new XtsCipher(key, opts);
   const size = cipher.sectorSize;
-  const run = (input: Uint8Array, out: Uint8Array) => {
+  // No `out`: the cipher's own output memory is recycled once the consumer drops it, and
+  // the stream's batch buffer is refilled, so neither is fresh memory.
+  const run = (input: Uint8Array) => {
     const first = next;
     next += BigInt(input.length / size);
-    return encrypt ? cipher.encryptSectorsAsync(input, first, out) : cipher.decryptSectorsAsync(input, first, out);
+    return encrypt ? cipher.encryptSectorsAsync(input, first) : cipher.decryptSectorsAsync(input, first);
   };
   return {
     headBytes: 0,
     unit: size,
     batchBytes: Math.max(1, Math.floor(BATCH_BYTES / size)) * size,
     head: () => undefined,
-    // Our own buffer is encrypted in place; the caller's bytes never are.
-    batch: (input, owned) => run(input, owned ? input : Buffer.allocUnsafe(input.length)),
+    batch: (input) => run(input),
     async finish(rest, emit) {
       const whole = rest.length - (rest.length % size);
-      if (whole > 0) emit(await run(rest.subarray(0, whole), rest.subarray(0, whole)));
+      if (whole > 0) emit(await run(rest.subarray(0, whole)));
       if (whole < rest.length) {
         throw new SectorCryptError('ERR_SECTOR_ALIGNMENT', `stream ended with a partial sector of ${rest.length - whole} bytes (sector size ${size})`);
       }
