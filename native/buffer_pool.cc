@@ -18,8 +18,11 @@ constexpr size_t kMinShift = 16;
 constexpr size_t kClasses = 9;
 constexpr size_t kMaxPooled = size_t{1} << (kMinShift + kClasses - 1);
 // Idle memory kept for reuse, counted in written bytes. A stream's outputs come back in
-// bursts, one per garbage collection: the pool must hold a burst to skip the page faults.
-constexpr size_t kMaxIdleBytes = size_t{64} << 20;
+// bursts after garbage collections; V8 collects young array buffers once about 32 MiB
+// piled up, and they come back around the next collection, so a fast stream has up to
+// about 75 MiB out at once. A smaller cap would free and refault part of every burst.
+// The price: up to this much stays reserved after the last stream ends.
+constexpr size_t kMaxIdleBytes = size_t{80} << 20;
 constexpr size_t kAlign = 64;
 
 struct Block {
