@@ -1,6 +1,6 @@
 /**
- * BatchDriver: cuts any input chunking into batches, keeps up to `depth` batch jobs in
- * flight (on the thread pool, for native ciphers) and emits their outputs in input order
+ * BatchDriver: cuts any input chunking into batches, keeps up to `depth` batches' worth of
+ * input in flight (on the thread pool, for native ciphers) and emits their outputs in input order
  * as soon as each is ready. After the first error it emits nothing more and every later
  * call fails with that error.
  */
@@ -20,8 +20,9 @@ export class BatchDriver {
   private headLeft: number;
   /** Head bytes gathered so far; undefined once the head was handled. */
   private headParts?: Uint8Array[] = [];
-  /** Emission of each job in flight, oldest first. */
-  private inFlight: Promise<void>[] = [];
+  /** Emission of each job in flight, oldest first, and its input bytes. */
+  private inFlight: { emitted: Promise<void>; bytes: number }[] = [];
+  private inFlightBytes = 0;
   /** Settles after the newest job was emitted (or failed). */
   private emitted: Promise<void> = Promise.resolve();
   private jobs = new Set<Promise<unknown>>();
@@ -122,7 +123,15 @@ export class BatchDriver {
 
   /** `own` is the stream's buffer that holds `batch` (reused afterwards unless the output is in it). */
   private async launch(batch: Uint8Array, own?: Uint8Array): Promise<void> {
-    if (this.inFlight.length >= this.depth) await this.inFlight.shift();
+    // The limit is in bytes, so that the one-unit batch a large write makes when it
+    // completes a unit begun by the previous write does not hold back a whole batch.
+    // The count limit stops a flood of tiny jobs.
+    const limit = this.depth * this.codec.batchBytes;
+    while (this.inFlight.length > 0 && (this.inFlightBytes + batch.length > limit || this.inFlight.length >= 4 * this.depth)) {
+      const oldest = this.inFlight.shift()!;
+      this.inFlightBytes -= oldest.bytes;
+      await oldest.emitted;
+    }
     this.check();
     if (this.closed) throw new SectorCryptError('ERR_ARGUMENT', 'stream was destroyed');
     const job = this.codec.batch(batch, own !== undefined);
@@ -137,7 +146,8 @@ export class BatchDriver {
     const emitted = this.emitted.then(() => job).then((output) => this.output(output));
     emitted.catch((err: unknown) => this.abort(err));
     this.emitted = emitted.catch(noop);
-    this.inFlight.push(this.emitted);
+    this.inFlight.push({ emitted: this.emitted, bytes: batch.length });
+    this.inFlightBytes += batch.length;
   }
 
   private output(output: Uint8Array): void {
