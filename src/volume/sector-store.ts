@@ -48,12 +48,12 @@ function checkRange(position: unknown, length: unknown, size: number): void {
   }
 }
 
-/** Write buffers kept for reuse: fresh memory costs a page fault per 4 KiB on first touch. */
+/** I/O buffers kept for reuse: fresh memory costs a page fault per 4 KiB on first touch. */
 const SPARE_BUFFERS = 4;
 
 export class SectorStore {
   private readonly lock = new RangeLock();
-  /** Write buffers whose write finished; they hold ciphertext only. */
+  /** Buffers whose read or write finished; they hold ciphertext only. */
   private readonly spare: Uint8Array[] = [];
 
   constructor(
@@ -130,6 +130,7 @@ export class SectorStore {
     const aligned = skip === 0 && length === (end - first) * ss;
     const release = await this.lock.acquire(first, end, false);
     try {
+      if (aligned && !out && length <= PIECE) return await this.loadFresh(first, length);
       // Aligned reads decrypt straight into `out`; others go through a scratch buffer.
       const buf = aligned && out ? out.subarray(0, length) : uninitialized((end - first) * ss);
       await this.load(first, end - first, buf);
@@ -140,6 +141,22 @@ export class SectorStore {
       return out.subarray(0, length);
     } finally {
       release();
+    }
+  }
+
+  /**
+   * An aligned read of one piece into a new result: the ciphertext lands in a reused
+   * buffer and the cipher writes the plaintext into memory it recycles, so neither side
+   * faults fresh pages.
+   */
+  private async loadFresh(first: number, length: number): Promise<Uint8Array> {
+    const { offset, sectorSize } = this.layout;
+    const ciphertext = this.takeBuffer(length);
+    try {
+      await this.file.read(offset + first * sectorSize, length, ciphertext);
+      return await this.cipher.decryptSectorsAsync(ciphertext, this.sectorOf(first));
+    } finally {
+      this.returnBuffer(ciphertext, true); // it held ciphertext only
     }
   }
 
