@@ -30,13 +30,9 @@ GcmKey::GcmKey(const Napi::CallbackInfo& info) : Napi::ObjectWrap<GcmKey>(info),
   kernel_->gcm_init(store_.keys());
 }
 
-void GcmKey::check_usable(Napi::Env env) const {
-  if (!store_.usable()) throw Napi::Error::New(env, "key was destroyed");
-}
-
 Napi::Value GcmKey::Seal(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  check_usable(env);
+  store_.check_usable(env);
   const Bytes nonce = bytes_arg(info, 0, "nonce");
   const Bytes src = bytes_arg(info, 1, "plaintext");
   const Bytes aad = bytes_arg(info, 2, "aad");
@@ -50,7 +46,7 @@ Napi::Value GcmKey::Seal(const Napi::CallbackInfo& info) {
 
 Napi::Value GcmKey::Open(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  check_usable(env);
+  store_.check_usable(env);
   const Bytes nonce = bytes_arg(info, 0, "nonce");
   const Bytes sealed = bytes_arg(info, 1, "sealed");
   const Bytes aad = bytes_arg(info, 2, "aad");
@@ -79,7 +75,7 @@ void chunk_nonce(uint8_t* nonce, const uint8_t* base, uint64_t index) {
 
 Napi::Value GcmKey::Chunks(const Napi::CallbackInfo& info, bool seal, bool async) {
   Napi::Env env = info.Env();
-  check_usable(env);
+  store_.check_usable(env);
   const Bytes base = bytes_arg(info, 0, "baseNonce");
   const Bytes src = bytes_arg(info, 1, "src");
   const uint64_t chunk_size = uint_arg(info, 2, "chunkSize", 1, kMaxChunkSize);

@@ -34,7 +34,6 @@ class GcmKey : public Napi::ObjectWrap<GcmKey> {
   Napi::Value Destroy(const Napi::CallbackInfo& info);
 
   Napi::Value Chunks(const Napi::CallbackInfo& info, bool seal, bool async);
-  void check_usable(Napi::Env env) const;
 
   const Kernel* kernel_;
   KeyStore<GcmKeys> store_;

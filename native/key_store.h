@@ -2,6 +2,8 @@
 // destroy(), or when the last async job using it ends, or at garbage collection.
 #pragma once
 
+#include <napi.h>
+
 #include <memory>
 
 #include "wipe.h"
@@ -17,7 +19,11 @@ class KeyStore {
   KeyStore& operator=(const KeyStore&) = delete;
 
   Keys& keys() { return *keys_; }
-  bool usable() const { return !destroyed_; }
+
+  // Throws into JavaScript once destroy() was called.
+  void check_usable(Napi::Env env) const {
+    if (destroyed_) throw Napi::Error::New(env, "key was destroyed");
+  }
 
   // An async job holds the keys from queueing to completion (main thread only).
   void acquire() { pending_++; }

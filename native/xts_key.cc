@@ -42,13 +42,9 @@ XtsKey::XtsKey(const Napi::CallbackInfo& info) : Napi::ObjectWrap<XtsKey>(info),
   aes_expand(&store_.keys().tweak, key.data + half, half);
 }
 
-void XtsKey::check_usable(Napi::Env env) const {
-  if (!store_.usable()) throw Napi::Error::New(env, "key was destroyed");
-}
-
 Napi::Value XtsKey::Sectors(const Napi::CallbackInfo& info, bool encrypt, bool async) {
   Napi::Env env = info.Env();
-  check_usable(env);
+  store_.check_usable(env);
   const Bytes src = bytes_arg(info, 0, "src");
   const Bytes dst = bytes_arg(info, 1, "dst");
   const uint64_t sector_size = uint_arg(info, 2, "sectorSize", 16, kMaxSectorSize);
@@ -78,7 +74,7 @@ Napi::Value XtsKey::Sectors(const Napi::CallbackInfo& info, bool encrypt, bool a
 
 Napi::Value XtsKey::Unit(const Napi::CallbackInfo& info, bool encrypt) {
   Napi::Env env = info.Env();
-  check_usable(env);
+  store_.check_usable(env);
   const Bytes tweak = bytes_arg(info, 0, "tweak");
   const Bytes src = bytes_arg(info, 1, "src");
   const Bytes dst = bytes_arg(info, 2, "dst");

@@ -30,7 +30,6 @@ class XtsKey : public Napi::ObjectWrap<XtsKey> {
 
   Napi::Value Sectors(const Napi::CallbackInfo& info, bool encrypt, bool async);
   Napi::Value Unit(const Napi::CallbackInfo& info, bool encrypt);
-  void check_usable(Napi::Env env) const;
 
   const Kernel* kernel_;
   KeyStore<XtsKeys> store_;
