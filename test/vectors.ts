@@ -1,5 +1,5 @@
 /**
- * Readers for the shared known-answer files in ../shared/vectors (never copied here).
+ * Readers for the known-answer files in test/vectors (sources in test/vectors/README.md).
  * Each file is parsed once per test file and the result shared.
  */
 import { readFileSync } from 'node:fs';
@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { fromHex, le128 } from './bytes.js';
 
 export const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-export const vectorsDir = path.resolve(projectRoot, '../shared/vectors');
+export const vectorsDir = path.resolve(projectRoot, 'test/vectors');
 
 /** One entry of a NIST CAVP .rsp file, with the bracketed section header it sits under. */
 export interface RspEntry {
