@@ -14,7 +14,22 @@ export type SectorCryptErrorCode =
   | 'ERR_CORRUPT_HEADER'
   | 'ERR_NO_KEYSLOT'
   | 'ERR_OUT_OF_RANGE'
-  | 'ERR_CLOSED';
+  | 'ERR_CLOSED'
+  // File system: a missing path, data that would be replaced, any other OS failure.
+  | 'ERR_EXISTS'
+  | 'ERR_NOT_FOUND'
+  | 'ERR_IO'
+  // Key custody (envelope, broker, agent, audit log).
+  | 'ERR_NO_IDENTITY'
+  | 'ERR_DENIED'
+  | 'ERR_PENDING'
+  | 'ERR_EXPIRED'
+  | 'ERR_UNAUTHENTICATED'
+  | 'ERR_FORBIDDEN'
+  | 'ERR_REPLAY'
+  | 'ERR_CONFLICT'
+  | 'ERR_POLICY_INVALID'
+  | 'ERR_AUDIT_TAMPERED';
 
 /** The one error class the library throws. Messages never contain key material. */
 export class SectorCryptError extends Error {
