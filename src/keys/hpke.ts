@@ -21,6 +21,9 @@ export interface HpkeSealed {
   ciphertext: Uint8Array;
 }
 
+/** The KEM key object @hpke/core works with (a WebCrypto CryptoKey). */
+type KemKey = Awaited<ReturnType<CipherSuite['kem']['deserializePublicKey']>>;
+
 const suites = new Map<HpkeKem, CipherSuite>();
 
 function suite(kem: HpkeKem): CipherSuite {
@@ -49,7 +52,7 @@ export async function hpkeSeal(
   plaintext: Uint8Array,
 ): Promise<HpkeSealed> {
   const s = suite(kem);
-  let recipientPublicKey: CryptoKey;
+  let recipientPublicKey: KemKey;
   try {
     recipientPublicKey = await s.kem.deserializePublicKey(buf(publicKey));
   } catch (cause) {
@@ -77,7 +80,7 @@ export async function hpkeOpen(
   ciphertext: Uint8Array,
 ): Promise<Uint8Array> {
   const s = suite(kem);
-  let recipientKey: CryptoKey;
+  let recipientKey: KemKey;
   try {
     recipientKey = await s.kem.deserializePrivateKey(buf(secretKey));
   } catch (cause) {
