@@ -1,6 +1,5 @@
 #include "gcm_key.h"
 
-#include <memory>
 
 #include "addon.h"
 #include "args.h"
@@ -93,9 +92,8 @@ Napi::Value GcmKey::Chunks(const Napi::CallbackInfo& info, bool seal, bool async
   const GcmKeys* keys = &store_.keys();
   uint8_t base_nonce[12];
   for (int i = 0; i < 12; i++) base_nonce[i] = base.data[i];
-  // Chunks that authenticated, in order (seal: all).
-  auto verified = std::make_shared<uint64_t>(0);
-  auto work = [=]() {
+  // Returns how many chunks authenticated, in order (seal: all).
+  auto work = [=]() -> uint64_t {
     uint8_t nonce[12];
     for (uint64_t i = 0; i < n; i++) {
       chunk_nonce(nonce, base_nonce, first + i);
@@ -106,18 +104,14 @@ Napi::Value GcmKey::Chunks(const Napi::CallbackInfo& info, bool seal, bool async
       } else if (!kernel->gcm_open(*keys, nonce, nullptr, 0, in, chunk_size, in + chunk_size, out)) {
         // Nothing after a forged chunk is released either.
         secure_wipe(out, (n - i) * out_chunk);
-        *verified = i;
-        return;
+        return i;
       }
     }
-    *verified = n;
+    return n;
   };
-  if (!async) {
-    work();
-    return Napi::Number::New(env, static_cast<double>(*verified));
-  }
+  if (!async) return Napi::Number::New(env, static_cast<double>(work()));
   return run_async(env, src.size, store_, {Value(), info[1].As<Napi::Object>(), info[4].As<Napi::Object>()}, work,
-                   [verified](Napi::Env e) { return Napi::Number::New(e, static_cast<double>(*verified)); });
+                   [](Napi::Env e, uint64_t verified) { return Napi::Number::New(e, static_cast<double>(verified)); });
 }
 
 Napi::Value GcmKey::Allocate(const Napi::CallbackInfo& info) {

@@ -4,6 +4,7 @@
 
 #include <napi.h>
 
+#include <cstdint>
 #include <functional>
 #include <initializer_list>
 #include <vector>
@@ -13,12 +14,14 @@ namespace sectorcrypt {
 template <class Store>
 class KeyJob : public Napi::AsyncWorker {
  public:
-  using Result = std::function<Napi::Value(Napi::Env)>;
+  // work runs on a pool thread and must not touch JavaScript values; it returns one count
+  // (jobs that need none return 0). result runs on the main thread afterwards and turns that
+  // count into the value the promise resolves to. The count travels by value, not through a
+  // shared_ptr: libstdc++'s shared_ptr inlines a GLIBC_2.32 symbol that older distributions lack.
+  using Work = std::function<uint64_t()>;
+  using Result = std::function<Napi::Value(Napi::Env, uint64_t)>;
 
-  // work runs on a pool thread and must not touch JavaScript values; result runs on
-  // the main thread afterwards and gives the value the promise resolves to.
-  KeyJob(Napi::Env env, Store& store, std::initializer_list<Napi::Object> keep, std::function<void()> work,
-         Result result)
+  KeyJob(Napi::Env env, Store& store, std::initializer_list<Napi::Object> keep, Work work, Result result)
       : Napi::AsyncWorker(env, "sectorcrypt"),
         deferred_(Napi::Promise::Deferred::New(env)),
         store_(store),
@@ -31,11 +34,11 @@ class KeyJob : public Napi::AsyncWorker {
   Napi::Promise Promise() const { return deferred_.Promise(); }
 
  protected:
-  void Execute() override { work_(); }
+  void Execute() override { count_ = work_(); }
 
   void OnOK() override {
     store_.release();
-    deferred_.Resolve(result_(Env()));
+    deferred_.Resolve(result_(Env(), count_));
   }
 
   void OnError(const Napi::Error& e) override {
@@ -46,8 +49,9 @@ class KeyJob : public Napi::AsyncWorker {
  private:
   Napi::Promise::Deferred deferred_;
   Store& store_;
-  std::function<void()> work_;
+  Work work_;
   Result result_;
+  uint64_t count_ = 0;
   std::vector<Napi::ObjectReference> keep_;
 };
 
@@ -57,11 +61,11 @@ constexpr size_t kAsyncMinBytes = 64 * 1024;
 
 template <class Store>
 Napi::Value run_async(Napi::Env env, size_t bytes, Store& store, std::initializer_list<Napi::Object> keep,
-                      std::function<void()> work, typename KeyJob<Store>::Result result) {
+                      typename KeyJob<Store>::Work work, typename KeyJob<Store>::Result result) {
   if (bytes < kAsyncMinBytes) {
-    work();
+    const uint64_t count = work();
     Napi::Promise::Deferred done = Napi::Promise::Deferred::New(env);
-    done.Resolve(result(env));
+    done.Resolve(result(env, count));
     return done.Promise();
   }
   auto* job = new KeyJob<Store>(env, store, keep, std::move(work), std::move(result));

@@ -61,15 +61,16 @@ Napi::Value XtsKey::Sectors(const Napi::CallbackInfo& info, bool encrypt, bool a
 
   const Kernel* kernel = kernel_;
   XtsKeys* keys = &store_.keys();
-  auto work = [=]() {
+  auto work = [=]() -> uint64_t {
     kernel->xts_sectors(*keys, encrypt, src.data, dst.data, sector_size, nsectors, first, step);
+    return 0;
   };
   if (!async) {
     work();
     return env.Undefined();
   }
   return run_async(env, src.size, store_, {Value(), info[0].As<Napi::Object>(), info[1].As<Napi::Object>()}, work,
-                   [](Napi::Env e) { return e.Undefined(); });
+                   [](Napi::Env e, uint64_t) { return e.Undefined(); });
 }
 
 Napi::Value XtsKey::Unit(const Napi::CallbackInfo& info, bool encrypt) {
