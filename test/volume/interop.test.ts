@@ -25,17 +25,9 @@ import {
   rejectsWith,
   scratchDir,
 } from './helpers.js';
+import { describeWithTool } from '../tools.js';
 
-const missing = cryptsetupMissing();
-
-if (missing) {
-  describe('cryptsetup interop', () => {
-    it(`cannot run here: ${missing}`, () => {
-      console.warn(`cryptsetup interop tests not run: ${missing}`);
-      expect(missing).toMatch(/cryptsetup/);
-    });
-  });
-} else {
+describeWithTool('cryptsetup', cryptsetupMissing(), 'cryptsetup interop', () => {
   const tmp = scratchDir();
   afterAll(() => tmp.cleanup());
 
@@ -246,4 +238,4 @@ if (missing) {
       expect(cryptsetup(['open', '--test-passphrase', image], 'pw', tmp.dir).status).toBe(0);
     });
   });
-}
+});
