@@ -3,26 +3,18 @@
  * CPU has reruns the cipher tests with SECTORCRYPT_KERNEL set (in its own worker
  * processes), so no kernel ships untested.
  */
-import { readFileSync, existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { defineConfig } from 'vitest/config';
 
-function cpuFlags(): Set<string> {
-  if (!existsSync('/proc/cpuinfo')) return new Set();
-  const line = readFileSync('/proc/cpuinfo', 'utf8').split('\n').find((l) => l.startsWith('flags')) ?? '';
-  return new Set(line.split(':')[1]?.trim().split(/\s+/) ?? []);
-}
-
-/** Kernels this CPU runs, best first (the addon decides the same from CPUID). */
+/** Kernels this CPU runs, best first, as the addon itself reports them (none without it). */
 function kernels(): string[] {
-  const f = cpuFlags();
-  const has = (...names: string[]) => names.every((n) => f.has(n));
-  const list: string[] = [];
-  const aesni = has('aes', 'pclmulqdq', 'ssse3', 'sse4_1');
-  const avx2 = aesni && has('avx', 'avx2', 'vaes', 'vpclmulqdq');
-  if (avx2 && has('avx512f', 'avx512vl', 'avx512bw')) list.push('vaes-avx512');
-  if (avx2) list.push('vaes-avx2');
-  if (aesni) list.push('aesni');
-  return list;
+  try {
+    const require = createRequire(import.meta.url);
+    const addon = require('node-gyp-build')(import.meta.dirname) as { kernels(): string[] };
+    return addon.kernels();
+  } catch {
+    return [];
+  }
 }
 
 /** Test files whose results depend on the kernel. */
