@@ -28,6 +28,7 @@
         }],
         ["sanitize == 1", {
           "cflags_cc": ["-fsanitize=address,undefined", "-fno-omit-frame-pointer", "-fno-sanitize-recover=undefined", "-O1", "-g"],
+          "defines": ["SECTORCRYPT_DEBUG_ASSERTS"],
           "ldflags": ["-fsanitize=address,undefined"]
         }]
       ]

@@ -21,10 +21,13 @@ struct XtsKeys {
   AesSchedule tweak;
 };
 
+// Powers of H kept per GCM key: the widest GHASH group (8 registers of 4 lanes) needs all 32.
+constexpr size_t kGcmHPowers = 32;
+
 // An AES-GCM key: the schedule and H^32..H^1 in the GHASH form the kernels use.
 struct GcmKeys {
   AesSchedule aes;
-  alignas(64) uint8_t hpow[32][16];  // hpow[i] = H^(32 - i), bit-reflected, times x
+  alignas(64) uint8_t hpow[kGcmHPowers][16];  // hpow[i] = H^(32 - i), bit-reflected, times x
 };
 
 }  // namespace sectorcrypt

@@ -18,7 +18,8 @@
 namespace {
 
 constexpr size_t kGcmRegs = 8;  // registers in flight per step
-constexpr size_t kHPowers = 32;
+constexpr size_t kHPowers = sectorcrypt::kGcmHPowers;
+static_assert(sizeof(sectorcrypt::GcmKeys::hpow) == kHPowers * 16, "one 16-byte entry per power of H");
 
 // Two 64-bit folds bring lo + hi * x^128 down to 128 bits.
 template <class V>
@@ -83,6 +84,7 @@ inline __m128i ghash_group(__m128i y, const uint8_t* p, size_t m, const sectorcr
 template <class V>
 inline __m128i ghash_bytes(__m128i y, const uint8_t* p, size_t len, const sectorcrypt::GcmKeys& keys) {
   constexpr size_t kGroup = kGcmRegs * V::kLanes;
+  static_assert(kGroup <= kHPowers, "a GHASH group multiplies each block by its own power of H");
   size_t nblocks = len / 16;
   for (; nblocks >= kGroup; nblocks -= kGroup, p += 16 * kGroup) y = ghash_group<V>(y, p, kGroup, keys);
   if (nblocks > 0) y = ghash_group<V>(y, p, nblocks, keys);
@@ -182,6 +184,7 @@ template <class V>
 void gcm_seal(const sectorcrypt::GcmKeys& keys, const uint8_t* nonce, const uint8_t* aad, size_t aad_len,
               const uint8_t* src, size_t len, uint8_t* out) {
   constexpr size_t kGroup = kGcmRegs * V::kLanes;
+  static_assert(kGroup <= kHPowers, "a GHASH group multiplies each block by its own power of H");
   const RoundKeys<V> rk(keys.aes.enc, keys.aes.rounds);
   const __m128i j0 = gcm_j0(nonce);
   Counter<V> ctr(_mm_add_epi32(V128::bswap(j0), _mm_cvtsi32_si128(1)));
@@ -204,6 +207,7 @@ template <class V>
 bool gcm_open(const sectorcrypt::GcmKeys& keys, const uint8_t* nonce, const uint8_t* aad, size_t aad_len,
               const uint8_t* src, size_t len, const uint8_t* tag, uint8_t* out) {
   constexpr size_t kGroup = kGcmRegs * V::kLanes;
+  static_assert(kGroup <= kHPowers, "a GHASH group multiplies each block by its own power of H");
   const RoundKeys<V> rk(keys.aes.enc, keys.aes.rounds);
   const __m128i j0 = gcm_j0(nonce);
   Counter<V> ctr(_mm_add_epi32(V128::bswap(j0), _mm_cvtsi32_si128(1)));

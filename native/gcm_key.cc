@@ -61,7 +61,7 @@ Napi::Value GcmKey::Open(const Napi::CallbackInfo& info) {
 
 namespace {
 
-constexpr uint64_t kMaxChunkSize = 16u << 20;
+constexpr uint64_t kMaxChunkSize = kMaxUnitBytes;
 constexpr uint64_t kMaxChunkIndex = (uint64_t{1} << 53) - 1;  // exact as a JS number
 
 // nonce = base XOR index, the index big-endian in the last 8 bytes.

@@ -2,6 +2,7 @@
 // The addon picks one at load (the best the CPU and OS allow) or as SECTORCRYPT_KERNEL says.
 #pragma once
 
+#include <cassert>
 #include <cstddef>
 #include <cstdint>
 
@@ -36,6 +37,17 @@ const Kernel* const* available_kernels(size_t* count);
 
 // The kernel named name, or nullptr if unknown or not runnable here.
 const Kernel* find_kernel(const char* name);
+
+// The largest sector, XTS data unit or GCM chunk one call takes (the JS layer's limit too).
+constexpr uint64_t kMaxUnitBytes = uint64_t{16} << 20;
+
+// Checks of the documented kernel contracts, compiled in by debug and sanitizer builds
+// (SECTORCRYPT_DEBUG_ASSERTS); the addon's argument checks already guarantee them.
+#ifdef SECTORCRYPT_DEBUG_ASSERTS
+#define SC_DEBUG_ASSERT(cond) assert(cond)
+#else
+#define SC_DEBUG_ASSERT(cond) ((void)0)
+#endif
 
 // GCM limits (SP 800-38D): at most 2^32 - 2 blocks of text per nonce.
 constexpr uint64_t kGcmMaxTextBytes = ((uint64_t{1} << 32) - 2) * 16;

@@ -45,7 +45,6 @@ struct V128 {
   static T lane_numbers64() { return _mm_setzero_si128(); }
   // Low 64 bits of each lane moved to its high half, zeros below.
   static T low_to_high(T v) { return _mm_slli_si128(v, 8); }
-  static T high_to_low(T v) { return _mm_srli_si128(v, 8); }
   static T swap_halves(T v) { return _mm_shuffle_epi32(v, 0x4e); }
   // XOR of all lanes.
   static __m128i fold(T v) { return v; }

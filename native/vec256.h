@@ -43,7 +43,6 @@ struct V256 {
   // Lane l holds l in both 64-bit halves.
   static T lane_numbers64() { return _mm256_set_epi64x(1, 1, 0, 0); }
   static T low_to_high(T v) { return _mm256_bslli_epi128(v, 8); }
-  static T high_to_low(T v) { return _mm256_bsrli_epi128(v, 8); }
   static T swap_halves(T v) { return _mm256_shuffle_epi32(v, 0x4e); }
   static __m128i fold(T v) {
     return _mm_xor_si128(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));

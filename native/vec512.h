@@ -44,7 +44,6 @@ struct V512 {
   // Lane l holds l in both 64-bit halves.
   static T lane_numbers64() { return _mm512_set_epi64(3, 3, 2, 2, 1, 1, 0, 0); }
   static T low_to_high(T v) { return _mm512_bslli_epi128(v, 8); }
-  static T high_to_low(T v) { return _mm512_bsrli_epi128(v, 8); }
   static T swap_halves(T v) { return _mm512_shuffle_epi32(v, _MM_PERM_BADC); }
   static __m128i fold(T v) {
     const __m256i h = _mm256_xor_si256(_mm512_castsi512_si256(v), _mm512_extracti64x4_epi64(v, 1));

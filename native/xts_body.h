@@ -92,6 +92,8 @@ void xts_sectors(const sectorcrypt::XtsKeys& keys, const uint8_t* src, uint8_t* 
   const RoundKeys<V> tk(keys.tweak.enc, keys.tweak.rounds);
   const size_t nblocks = sector_size / 16;
   constexpr size_t L = V::kLanes;
+  static_assert(kXtsRegs % L == 0, "sector tweaks are encrypted L to a register");
+  SC_DEBUG_ASSERT(sector_size % 16 == 0 && sector_size >= 16 && sector_size <= sectorcrypt::kMaxUnitBytes);
   for (size_t s = 0; s < nsectors; s += kXtsRegs) {
     // Encrypt 8 sector tweaks together, L to a register, rather than one at a time.
     __m128i t[kXtsRegs];
@@ -116,6 +118,7 @@ void xts_sectors(const sectorcrypt::XtsKeys& keys, const uint8_t* src, uint8_t* 
 template <class V, bool kEncrypt>
 void xts_unit(const sectorcrypt::XtsKeys& keys, const uint8_t* tweak, const uint8_t* src, uint8_t* dst, size_t len) {
   const RoundKeys<V> rk(kEncrypt ? keys.data.enc : keys.data.dec, keys.data.rounds);
+  SC_DEBUG_ASSERT(len >= 16 && len <= sectorcrypt::kMaxUnitBytes);
   __m128i t = aes_encrypt_block(V128::load(tweak), keys.tweak);
   const size_t full = len / 16;
   const size_t rem = len % 16;

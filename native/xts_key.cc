@@ -9,7 +9,7 @@ namespace sectorcrypt {
 
 namespace {
 
-constexpr uint64_t kMaxSectorSize = 16u << 20;
+constexpr uint64_t kMaxSectorSize = kMaxUnitBytes;
 constexpr uint64_t kMaxTweakStep = kMaxSectorSize / 16;
 
 u128 load_le128(const uint8_t* p) {
