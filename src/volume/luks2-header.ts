@@ -11,8 +11,38 @@ const MAGIC_PRIMARY = Uint8Array.from([0x4c, 0x55, 0x4b, 0x53, 0xba, 0xbe]); // 
 const MAGIC_SECONDARY = Uint8Array.from([0x53, 0x4b, 0x55, 0x4c, 0xba, 0xbe]); // "SKUL\xba\xbe"
 /** hdr_size may be 16 KiB to 4 MiB, a power of two; the secondary copy sits at one of these offsets. */
 export const HEADER_SIZES = [16, 32, 64, 128, 256, 512, 1024, 2048, 4096].map((k) => k * 1024);
-const CSUM_AT = 448;
-const CSUM_LEN = 64;
+
+/**
+ * The binary header's fields: offset and size in bytes, integers big-endian, text fields
+ * NUL-terminated. LUKS2 On-Disk Format Specification (version 1.1), section 2.1 "Binary
+ * header" (struct luks2_hdr_disk); the rest of the 4096 bytes is padding.
+ */
+const FIELD = {
+  magic: { at: 0, size: 6 },
+  version: { at: 6, size: 2 },
+  hdrSize: { at: 8, size: 8 },
+  seqid: { at: 16, size: 8 },
+  label: { at: 24, size: 48 },
+  checksumAlg: { at: 72, size: 32 },
+  salt: { at: 104, size: 64 },
+  uuid: { at: 168, size: 40 },
+  subsystem: { at: 208, size: 48 },
+  hdrOffset: { at: 256, size: 8 },
+  checksum: { at: 448, size: 64 },
+} as const;
+type Field = (typeof FIELD)[keyof typeof FIELD];
+
+const field = (bytes: Uint8Array, f: Field): Uint8Array => bytes.subarray(f.at, f.at + f.size);
+
+/** Why a header copy could not be used. Callers branch on `kind`, never on `reason`. */
+export type CopyProblem =
+  | { kind: 'absent'; reason: string } // no magic where the copy should start
+  | { kind: 'short'; reason: string } // the image ends before the copy does
+  | { kind: 'damaged'; reason: string }; // magic found, but the copy does not check out
+
+const absent: CopyProblem = { kind: 'absent', reason: 'no LUKS magic' };
+const damaged = (reason: string): CopyProblem => ({ kind: 'damaged', reason });
+const isProblem = (x: HeaderCopy | CopyProblem | number): x is CopyProblem => typeof x === 'object' && 'kind' in x;
 
 export interface HeaderCopy {
   seqid: bigint;
@@ -35,17 +65,19 @@ function text(bytes: Uint8Array): string {
   return Buffer.from(bytes.subarray(0, end < 0 ? bytes.length : end)).toString('utf8');
 }
 
-function putText(dst: Uint8Array, at: number, size: number, value: string): void {
+/** Writes a text field; it must leave room for its terminating NUL. */
+function putText(dst: Uint8Array, f: Field, value: string): void {
   const b = Buffer.from(value, 'utf8');
-  if (b.length >= size) throw new SectorCryptError('ERR_ARGUMENT', `header text field is longer than ${size - 1} bytes`);
-  dst.set(b, at);
+  if (b.length >= f.size) throw new SectorCryptError('ERR_ARGUMENT', `header text field is longer than ${f.size - 1} bytes`);
+  dst.set(b, f.at);
 }
 
+/** SHA-256 over the whole copy (binary header and JSON area) with the checksum field zeroed. */
 function checksum(copy: Uint8Array): Uint8Array {
-  const saved = copy.slice(CSUM_AT, CSUM_AT + CSUM_LEN);
-  copy.fill(0, CSUM_AT, CSUM_AT + CSUM_LEN);
+  const saved = field(copy, FIELD.checksum).slice();
+  field(copy, FIELD.checksum).fill(0);
   const sum = createHash('sha256').update(copy).digest();
-  copy.set(saved, CSUM_AT);
+  copy.set(saved, FIELD.checksum.at);
   return sum;
 }
 
@@ -53,49 +85,51 @@ function startsWith(buf: Uint8Array, magic: Uint8Array): boolean {
   return equalConstantTime(buf.subarray(0, magic.length), magic);
 }
 
-/** What the first bytes at `offset` say: the header size, or why there is no usable header. */
-function peek(binary: Uint8Array, secondary: boolean): number | string {
-  if (!startsWith(binary, secondary ? MAGIC_SECONDARY : MAGIC_PRIMARY)) return 'no LUKS magic';
+/** What the first bytes of a copy say: its header size, or why there is no usable header. */
+function peek(binary: Uint8Array, secondary: boolean): number | CopyProblem {
+  if (!startsWith(binary, secondary ? MAGIC_SECONDARY : MAGIC_PRIMARY)) return absent;
   const view = new DataView(binary.buffer, binary.byteOffset, binary.byteLength);
-  const version = view.getUint16(6, false);
+  const version = view.getUint16(FIELD.version.at, false);
   if (version === 1) throw new SectorCryptError('ERR_UNSUPPORTED', 'LUKS1 volumes are not supported (convert with cryptsetup convert --type luks2)');
   if (version !== 2) throw new SectorCryptError('ERR_UNSUPPORTED', `LUKS version ${version} is not supported`);
-  const hdrSize = Number(view.getBigUint64(8, false));
-  if (!HEADER_SIZES.includes(hdrSize)) return `invalid hdr_size ${hdrSize}`;
+  const hdrSize = Number(view.getBigUint64(FIELD.hdrSize.at, false));
+  if (!HEADER_SIZES.includes(hdrSize)) return damaged(`invalid hdr_size ${hdrSize}`);
   return hdrSize;
 }
 
-/** Parses one whole copy; returns a reason string when it is damaged. */
-function parseCopy(copy: Uint8Array, offset: number, secondary: boolean): HeaderCopy | string {
+/** Parses one whole copy, or says why it is damaged. */
+function parseCopy(copy: Uint8Array, offset: number, secondary: boolean): HeaderCopy | CopyProblem {
   const size = peek(copy, secondary);
-  if (typeof size === 'string') return size;
-  if (copy.length !== size) return 'header size changed';
+  if (isProblem(size)) return size;
+  if (copy.length !== size) return damaged('header size changed');
   const view = new DataView(copy.buffer, copy.byteOffset, copy.byteLength);
-  if (text(copy.subarray(72, 104)) !== 'sha256') return `checksum algorithm "${text(copy.subarray(72, 104))}" is not supported`;
-  if (Number(view.getBigUint64(256, false)) !== offset) return 'hdr_offset does not match where the header was found';
-  if (!equalConstantTime(checksum(copy).subarray(0, 32), copy.subarray(CSUM_AT, CSUM_AT + 32))) return 'checksum mismatch';
+  const alg = text(field(copy, FIELD.checksumAlg));
+  if (alg !== 'sha256') return damaged(`checksum algorithm "${alg}" is not supported`);
+  if (Number(view.getBigUint64(FIELD.hdrOffset.at, false)) !== offset) return damaged('hdr_offset does not match where the header was found');
+  // SHA-256 fills the first 32 bytes of the 64-byte checksum field.
+  if (!equalConstantTime(checksum(copy).subarray(0, 32), field(copy, FIELD.checksum).subarray(0, 32))) return damaged('checksum mismatch');
   let meta: unknown;
   try {
     meta = JSON.parse(text(copy.subarray(BINARY_HEADER_SIZE)));
   } catch {
-    return 'JSON area does not parse';
+    return damaged('JSON area does not parse');
   }
-  if (typeof meta !== 'object' || meta === null || Array.isArray(meta)) return 'JSON area is not an object';
+  if (typeof meta !== 'object' || meta === null || Array.isArray(meta)) return damaged('JSON area is not an object');
   return {
-    seqid: view.getBigUint64(16, false),
+    seqid: view.getBigUint64(FIELD.seqid.at, false),
     hdrSize: size,
-    label: text(copy.subarray(24, 72)),
-    uuid: text(copy.subarray(168, 208)),
-    subsystem: text(copy.subarray(208, 256)),
+    label: text(field(copy, FIELD.label)),
+    uuid: text(field(copy, FIELD.uuid)),
+    subsystem: text(field(copy, FIELD.subsystem)),
     meta: meta as Record<string, unknown>,
   };
 }
 
-async function readCopy(src: ByteSource, offset: number, secondary: boolean): Promise<HeaderCopy | string> {
-  if (offset + BINARY_HEADER_SIZE > src.size) return 'image too short';
+async function readCopy(src: ByteSource, offset: number, secondary: boolean): Promise<HeaderCopy | CopyProblem> {
+  if (offset + BINARY_HEADER_SIZE > src.size) return { kind: 'short', reason: 'image too short' };
   const size = peek(await src.read(offset, BINARY_HEADER_SIZE), secondary);
-  if (typeof size === 'string') return size;
-  if (offset + size > src.size) return 'image too short for the header';
+  if (isProblem(size)) return size;
+  if (offset + size > src.size) return { kind: 'short', reason: 'image too short for the header' };
   return parseCopy(await src.read(offset, size), offset, secondary);
 }
 
@@ -109,26 +143,26 @@ export interface HeaderPair {
 /** Reads both copies and picks the one to trust; two bad copies are ERR_CORRUPT_HEADER. */
 export async function readHeaders(src: ByteSource): Promise<HeaderPair> {
   const primary = await readCopy(src, 0, false);
-  let secondary: HeaderCopy | string = 'no LUKS magic';
-  const offsets = typeof primary === 'string' ? HEADER_SIZES : [primary.hdrSize];
+  let secondary: HeaderCopy | CopyProblem = absent;
+  const offsets = isProblem(primary) ? HEADER_SIZES : [primary.hdrSize];
   for (const at of offsets) {
     const found = await readCopy(src, at, true);
-    if (found === 'no LUKS magic' || found === 'image too short') continue;
+    if (isProblem(found) && found.kind !== 'damaged') continue;
     secondary = found;
     break;
   }
   const problems: string[] = [];
-  if (typeof primary === 'string') problems.push(`primary header: ${primary}`);
-  if (typeof secondary === 'string') problems.push(`secondary header: ${secondary}`);
-  if (typeof primary === 'string' && typeof secondary === 'string') {
-    const none = primary === 'no LUKS magic' && secondary === 'no LUKS magic';
-    if (primary.startsWith('image too short') && !none) {
+  if (isProblem(primary)) problems.push(`primary header: ${primary.reason}`);
+  if (isProblem(secondary)) problems.push(`secondary header: ${secondary.reason}`);
+  if (isProblem(primary) && isProblem(secondary)) {
+    const none = primary.kind === 'absent' && secondary.kind === 'absent';
+    if (primary.kind === 'short' && !none) {
       throw new SectorCryptError('ERR_TRUNCATED', `image is truncated: ${src.size} bytes, too short for its LUKS2 header`);
     }
     throw new SectorCryptError('ERR_CORRUPT_HEADER', none ? 'no LUKS2 header found' : `both LUKS2 header copies are damaged (${problems.join('; ')})`);
   }
-  if (typeof primary === 'string') return { current: secondary as HeaderCopy, problems };
-  if (typeof secondary === 'string') return { current: primary, problems };
+  if (isProblem(primary)) return { current: secondary as HeaderCopy, problems };
+  if (isProblem(secondary)) return { current: primary, problems };
   if (secondary.seqid > primary.seqid) {
     problems.push('primary header: older than the secondary (an update was interrupted)');
     return { current: secondary, problems };
@@ -142,20 +176,20 @@ export function serializeCopy(h: HeaderCopy, secondary: boolean): Uint8Array {
   const copy = new Uint8Array(h.hdrSize);
   const view = new DataView(copy.buffer);
   const offset = secondary ? h.hdrSize : 0;
-  copy.set(secondary ? MAGIC_SECONDARY : MAGIC_PRIMARY, 0);
-  view.setUint16(6, 2, false);
-  view.setBigUint64(8, BigInt(h.hdrSize), false);
-  view.setBigUint64(16, h.seqid, false);
-  putText(copy, 24, 48, h.label);
-  putText(copy, 72, 32, 'sha256');
-  copy.set(randomBytes(64), 104);
-  putText(copy, 168, 40, h.uuid);
-  putText(copy, 208, 48, h.subsystem);
-  view.setBigUint64(256, BigInt(offset), false);
+  copy.set(secondary ? MAGIC_SECONDARY : MAGIC_PRIMARY, FIELD.magic.at);
+  view.setUint16(FIELD.version.at, 2, false);
+  view.setBigUint64(FIELD.hdrSize.at, BigInt(h.hdrSize), false);
+  view.setBigUint64(FIELD.seqid.at, h.seqid, false);
+  putText(copy, FIELD.label, h.label);
+  putText(copy, FIELD.checksumAlg, 'sha256');
+  copy.set(randomBytes(FIELD.salt.size), FIELD.salt.at);
+  putText(copy, FIELD.uuid, h.uuid);
+  putText(copy, FIELD.subsystem, h.subsystem);
+  view.setBigUint64(FIELD.hdrOffset.at, BigInt(offset), false);
   const json = Buffer.from(JSON.stringify(h.meta), 'utf8');
   if (json.length >= h.hdrSize - BINARY_HEADER_SIZE) throw new SectorCryptError('ERR_NO_KEYSLOT', 'LUKS2 metadata no longer fits the JSON area');
   copy.set(json, BINARY_HEADER_SIZE);
-  copy.set(checksum(copy), CSUM_AT);
+  copy.set(checksum(copy), FIELD.checksum.at);
   return copy;
 }
 
