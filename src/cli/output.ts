@@ -170,7 +170,7 @@ export function exitCleanly(): void {
     });
   }
   process.stdout.on('error', (err) => {
-    if (osCode(err) !== 'EPIPE') throw err;
+    if (osCode(err) !== 'EPIPE') return; // the command's own pipeline reports other errors
     removeAllNow();
     process.exit(128 + constants.signals.SIGPIPE);
   });

@@ -100,8 +100,8 @@ export function headerDifferences(current: HeaderCopy, backup: HeaderCopy): stri
   const back = [...then.keys()].filter((id) => !now.has(id));
   const changed = [...now.keys()].filter((id) => then.has(id) && then.get(id) !== now.get(id));
   const out: string[] = [];
-  if (lost.length > 0) out.push(`key slot${lost.length > 1 ? 's' : ''} ${lost.join(', ')} (added after the backup) would be removed: their passphrases would stop working`);
-  if (back.length > 0) out.push(`key slot${back.length > 1 ? 's' : ''} ${back.join(', ')} (removed after the backup) would come back: their old passphrases would work again`);
+  if (lost.length > 0) out.push(`key slot${lost.length > 1 ? 's' : ''} ${lost.join(', ')} (added after the backup) would be removed: ${lost.length > 1 ? 'their passphrases' : 'its passphrase'} would stop working`);
+  if (back.length > 0) out.push(`key slot${back.length > 1 ? 's' : ''} ${back.join(', ')} (removed after the backup) would come back: ${back.length > 1 ? 'their old passphrases' : 'its old passphrase'} would work again`);
   if (changed.length > 0) out.push(`key slot${changed.length > 1 ? 's' : ''} ${changed.join(', ')} would be rolled back to the backup's passphrase`);
   if (current.seqid !== backup.seqid) out.push(`the header would go from seqid ${current.seqid} back to ${backup.seqid}`);
   return out;

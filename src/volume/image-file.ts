@@ -100,7 +100,7 @@ export class ImageFile {
   /** Sets a regular file's length (block devices keep theirs). */
   async setLength(length: number): Promise<void> {
     if (this.isBlockDevice) return;
-    await withFsErrors(this.path, `resize to ${length} bytes`, () => this.fh.truncate(length));
+    await withFsErrors(this.path, `resize (to ${length} bytes)`, () => this.fh.truncate(length));
     this.size = length;
   }
 
