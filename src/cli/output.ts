@@ -71,6 +71,7 @@ async function statOrUndefined(file: string): Promise<Stats | undefined> {
 export async function checkOutputTarget(target: string, opts: Omit<OutputFileOptions, 'mode'>): Promise<Stats | undefined> {
   const existing = await statOrUndefined(target);
   if (!existing) return undefined;
+  if (existing.isDirectory()) throw new SectorCryptError('ERR_ARGUMENT', `output ${target} is a directory; name a file`);
   for (const input of opts.inputs ?? []) {
     if (input === undefined || input === '-') continue;
     const info = await stat(input).catch(() => undefined);

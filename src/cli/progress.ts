@@ -38,7 +38,11 @@ interface ProgressStream extends NodeJS.WritableStream {
  * `format` may use cli-progress's fields ({bar}, {percentage}, {eta_formatted}...) and
  * {label}, {done}, {size} (bytes, human-readable) and {rate} (bytes per second so far).
  */
-export function createProgress(format = '{bar} {percentage}% | {value}/{total} {label} | ETA {eta_formatted}', stream: ProgressStream = process.stderr): Progress {
+export function createProgress(
+  format = '{bar} {percentage}% | {value}/{total} {label} | ETA {eta_formatted}',
+  stream: ProgressStream = process.stderr,
+  clock: () => number = Date.now,
+): Progress {
   if (!stream.isTTY) return { update() {}, stop() {} };
   const bar = new cliProgress.SingleBar(
     { stream, format, hideCursor: true, clearOnComplete: true, etaBuffer: 50 },
@@ -46,13 +50,13 @@ export function createProgress(format = '{bar} {percentage}% | {value}/{total} {
   );
   let started = 0;
   const payload = (done: number, total: number, label: string) => {
-    const seconds = (Date.now() - started) / 1000;
+    const seconds = (clock() - started) / 1000;
     return { label, done: formatBytes(done), size: formatBytes(total), rate: seconds > 0 ? `${formatBytes(Math.round(done / seconds))}/s` : '-' };
   };
   return {
     update(done, total, label = '') {
       if (!started) {
-        started = Date.now();
+        started = clock();
         bar.start(total, done, payload(done, total, label));
       }
       bar.setTotal(total);
