@@ -8,8 +8,8 @@
  *   removed on failure and on SIGINT, SIGTERM, SIGHUP or EPIPE (see exitCleanly).
  */
 import { randomBytes } from 'node:crypto';
-import { createWriteStream, rmSync, statSync, type Stats } from 'node:fs';
-import { open, rename, stat, unlink } from 'node:fs/promises';
+import { createWriteStream, rmSync, statSync, truncateSync, type Stats } from 'node:fs';
+import { open, realpath, rename, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { constants } from 'node:os';
 import type { Writable } from 'node:stream';
@@ -39,16 +39,24 @@ export interface OutputFile {
   discard(): Promise<void>;
 }
 
-/** Paths to remove if the process is stopped by a signal or a closed pipe. */
-const removeOnExit = new Set<string>();
+/** Synchronous clean-ups to run if the process is stopped by a signal or a closed pipe. */
+const onInterrupt = new Set<() => void>();
+
+function whenInterrupted(cleanup: () => void): { forget(): void } {
+  onInterrupt.add(cleanup);
+  return { forget: () => onInterrupt.delete(cleanup) };
+}
 
 /**
- * Registers `file` to be removed if the process is interrupted before `forget` is called
- * (for files made by the library, such as a new volume image).
+ * Puts `file` back as it was (`existing`: its stat before the command, or undefined when it
+ * did not exist) if the process is interrupted before `forget` is called: a file the command
+ * made is removed, an empty one emptied again. For files the library writes, such as a new
+ * volume image; a file that held data is not restorable and is left alone.
  */
-export function removeIfInterrupted(file: string): { forget(): void } {
-  removeOnExit.add(file);
-  return { forget: () => removeOnExit.delete(file) };
+export function restoreIfInterrupted(file: string, existing: Stats | undefined): { forget(): void } {
+  if (!existing) return whenInterrupted(() => rmSync(file, { force: true }));
+  if (existing.isFile() && existing.size === 0) return whenInterrupted(() => truncateSync(file, 0));
+  return { forget() {} };
 }
 
 function sameFile(a: Stats, b: Stats): boolean {
@@ -94,11 +102,13 @@ export async function checkOutputTarget(target: string, opts: Omit<OutputFileOpt
 export async function openOutputFile(target: string, opts: OutputFileOptions): Promise<OutputFile> {
   const existing = await checkOutputTarget(target, opts);
   if (existing && !existing.isFile()) return directOutput(target);
-  const full = path.resolve(target);
+  // Through a symbolic link (or /dev/stdout redirected to a file) the file it names is
+  // replaced, not the link.
+  const full = existing ? await realpath(target) : path.resolve(target);
   const temp = path.join(path.dirname(full), `.${path.basename(full)}.${randomBytes(6).toString('hex')}.tmp`);
   // Opened here, not lazily by the stream, so a missing directory fails before any work.
   const handle = await withFsErrors(target, 'create', () => open(temp, 'wx', opts.mode));
-  removeOnExit.add(temp);
+  const cleanup = whenInterrupted(() => rmSync(temp, { force: true }));
   const stream = createWriteStream('', { fd: handle, autoClose: true });
   const gone = () => finished(stream).catch(() => {});
   return {
@@ -115,13 +125,13 @@ export async function openOutputFile(target: string, opts: OutputFileOptions): P
         }
         await rename(temp, full);
       });
-      removeOnExit.delete(temp);
+      cleanup.forget();
     },
     async discard() {
       stream.destroy();
       await gone();
       await unlink(temp).catch(() => {});
-      removeOnExit.delete(temp);
+      cleanup.forget();
     },
   };
 }
@@ -147,10 +157,18 @@ export function stdoutOutput(): OutputFile {
   return { stream: process.stdout, target: '-', commit: async () => {}, discard: async () => {} };
 }
 
-/** Removes every registered file, synchronously (a signal handler cannot wait). */
-function removeAllNow(): void {
-  for (const file of removeOnExit) rmSync(file, { force: true });
-  removeOnExit.clear();
+/** Runs every registered clean-up, synchronously (a signal handler cannot wait). */
+function cleanUpNow(): void {
+  for (const cleanup of onInterrupt) {
+    try {
+      cleanup();
+    } catch {
+      // Best effort: the others still run, and the exit code says the run was interrupted.
+    }
+  }
+  onInterrupt.clear();
+  // A passphrase prompt may have put the terminal in raw mode.
+  if (process.stdin.isTTY && process.stdin.isRaw) process.stdin.setRawMode(false);
 }
 
 let installed = false;
@@ -165,14 +183,14 @@ export function exitCleanly(): void {
   installed = true;
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     process.on(signal, () => {
-      removeAllNow();
+      cleanUpNow();
       if (process.stderr.isTTY) process.stderr.write('\x1b[?25h\n'); // the progress bar hid the cursor
       process.exit(128 + constants.signals[signal]);
     });
   }
   process.stdout.on('error', (err) => {
     if (osCode(err) !== 'EPIPE') return; // the command's own pipeline reports other errors
-    removeAllNow();
+    cleanUpNow();
     process.exit(128 + constants.signals.SIGPIPE);
   });
 }

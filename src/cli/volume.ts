@@ -13,7 +13,7 @@ import { SectorCryptError } from '../errors.js';
 import { fsError, withFsErrors } from '../fs-errors.js';
 import { createProgress, formatSummary } from './progress.js';
 import { getPassphrase } from './passphrase.js';
-import { checkOutputTarget, isSameFile, openOutputFile, removeIfInterrupted, stdoutOutput } from './output.js';
+import { checkOutputTarget, isSameFile, openOutputFile, restoreIfInterrupted, stdoutOutput } from './output.js';
 
 const CHUNK = 1024 * 1024;
 const UNITS: Record<string, number> = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4 };
@@ -128,7 +128,7 @@ export function registerVolume(program: Command): void {
     const existing = await checkOutputTarget(image, { force: f.force === true });
     const passphrase = await getPassphrase(f.passphraseFile, 'New passphrase: ', true);
     // A file this run makes goes again if it is interrupted (the KDF takes seconds).
-    const made = existing ? undefined : removeIfInterrupted(image);
+    const made = restoreIfInterrupted(image, existing);
     try {
       const pbkdf = pbkdfOf(f);
       const vol = await Volume.create(image, {
@@ -143,7 +143,7 @@ export function registerVolume(program: Command): void {
       await vol.close();
       process.stdout.write(`created ${image}: ${f.size} data bytes, key slot 0\n`);
     } finally {
-      made?.forget();
+      made.forget();
       wipe(passphrase);
     }
   });

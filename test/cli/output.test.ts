@@ -1,5 +1,5 @@
 /** The CLI's output module and progress bar, in process (the CLI tests cover them end to end). */
-import { linkSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { linkSync, lstatSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
@@ -27,6 +27,16 @@ describe('openOutputFile', () => {
     await again.discard();
     expect(readFileSync(at('kept'), 'utf8')).toBe('new');
     expect(readdirSync(dir).filter((n) => n.endsWith('.tmp'))).toEqual([]);
+  });
+
+  it('through a symbolic link, the file it names is replaced and the link stays', async () => {
+    writeFileSync(at('real'), 'old');
+    symlinkSync(at('real'), at('alias'));
+    const out = await openOutputFile(at('alias'), { mode: 0o600, force: true });
+    await write(out.stream, 'new');
+    await out.commit();
+    expect(lstatSync(at('alias')).isSymbolicLink()).toBe(true);
+    expect(readFileSync(at('real'), 'utf8')).toBe('new');
   });
 
   it('refuses: a non-empty file without force (ERR_EXISTS), an input even with force, a directory', async () => {
