@@ -8,12 +8,13 @@ import { SectorCryptError } from '../errors.js';
 import { fsError, osCode, withFsErrors } from '../fs-errors.js';
 
 // The callback forms on the raw fd cost less per call than FileHandle's promise methods.
-function readAt(fd: number, buf: Uint8Array, offset: number, length: number, position: number): Promise<number> {
-  return new Promise((resolve, reject) => read(fd, buf, offset, length, position, (err, n) => (err ? reject(err) : resolve(n))));
+// `path` only names the image in an error (ERR_IO with the OS code).
+function readAt(fd: number, buf: Uint8Array, offset: number, length: number, position: number, path: string): Promise<number> {
+  return new Promise((resolve, reject) => read(fd, buf, offset, length, position, (err, n) => (err ? reject(fsError(err, path, 'read')) : resolve(n))));
 }
 
-function writeAt(fd: number, buf: Uint8Array, offset: number, length: number, position: number): Promise<number> {
-  return new Promise((resolve, reject) => write(fd, buf, offset, length, position, (err, n) => (err ? reject(err) : resolve(n))));
+function writeAt(fd: number, buf: Uint8Array, offset: number, length: number, position: number, path: string): Promise<number> {
+  return new Promise((resolve, reject) => write(fd, buf, offset, length, position, (err, n) => (err ? reject(fsError(err, path, 'write')) : resolve(n))));
 }
 
 /** A block device's size from sysfs (st_size is 0 for devices and there is no lseek in fs). */
@@ -79,7 +80,7 @@ export class ImageFile {
     const buf = into ?? new Uint8Array(length);
     let done = 0;
     while (done < length) {
-      const bytesRead = await readAt(this.fh.fd, buf, done, length - done, position + done);
+      const bytesRead = await readAt(this.fh.fd, buf, done, length - done, position + done, this.path);
       if (bytesRead === 0) {
         throw new SectorCryptError('ERR_TRUNCATED', `image ends at byte ${position + done}, ${length - done} bytes short of what the format says is there`);
       }
@@ -91,7 +92,7 @@ export class ImageFile {
   async write(position: number, data: Uint8Array): Promise<void> {
     let done = 0;
     while (done < data.length) {
-      const bytesWritten = await writeAt(this.fh.fd, data, done, data.length - done, position + done);
+      const bytesWritten = await writeAt(this.fh.fd, data, done, data.length - done, position + done, this.path);
       done += bytesWritten;
     }
     if (!this.isBlockDevice && position + data.length > this.size) this.size = position + data.length;
@@ -105,7 +106,7 @@ export class ImageFile {
   }
 
   sync(): Promise<void> {
-    return this.fh.sync();
+    return withFsErrors(this.path, 'sync', () => this.fh.sync());
   }
 
   close(): Promise<void> {
