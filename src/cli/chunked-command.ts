@@ -7,7 +7,7 @@ import { SectorCryptError } from '../errors.js';
 import { fsError, osCode } from '../fs-errors.js';
 import { BYTES_FORMAT, createProgress, formatSummary } from './progress.js';
 import { isStdio, openInput, readKeyFile, type Input } from './files.js';
-import { openOutputFile, stdoutOutput, type OutputFile } from './output.js';
+import { openCommandOutput } from './output.js';
 
 interface Flags {
   keyFile: string;
@@ -46,13 +46,14 @@ function pipelineError(err: unknown, inName: string | undefined, outName: string
 }
 
 async function run(cmd: ChunkedCommand, flags: Flags, inName?: string, outName?: string): Promise<void> {
-  if (cmd.binaryOutput && isStdio(outName) && process.stdout.isTTY) {
-    throw new SectorCryptError('ERR_ARGUMENT', `refusing to write ${cmd.name}ed bytes to a terminal; give an output file or redirect stdout`);
-  }
   // Every refusal comes before the key is read or a byte is written.
-  const output: OutputFile = isStdio(outName)
-    ? stdoutOutput()
-    : await openOutputFile(outName!, { mode: cmd.outputMode, force: flags.force === true, inputs: [isStdio(inName) ? '/dev/stdin' : inName, flags.keyFile] });
+  const output = await openCommandOutput(outName, {
+    mode: cmd.outputMode,
+    force: flags.force === true,
+    inputs: [isStdio(inName) ? '/dev/stdin' : inName, flags.keyFile],
+    binary: cmd.binaryOutput,
+    what: `${cmd.name}ed data`,
+  });
   let cipher: Transform;
   let input: Input;
   try {

@@ -157,6 +157,27 @@ export function stdoutOutput(): OutputFile {
   return { stream: process.stdout, target: '-', commit: async () => {}, discard: async () => {} };
 }
 
+export interface CommandOutputOptions extends OutputFileOptions {
+  /** Binary output (ciphertext): refused on a terminal, as keygen does. */
+  binary?: boolean;
+  /** What the bytes are, for the terminal refusal ("ciphertext"). */
+  what?: string;
+}
+
+/**
+ * A command's output end: stdout for no name or "-", else an OutputFile under the rules
+ * above. Every refusal happens here, before the command reads a key or writes a byte.
+ */
+export async function openCommandOutput(name: string | undefined, opts: CommandOutputOptions): Promise<OutputFile> {
+  if (name === undefined || name === '-') {
+    if (opts.binary && process.stdout.isTTY) {
+      throw new SectorCryptError('ERR_ARGUMENT', `refusing to write ${opts.what ?? 'binary data'} to a terminal; give an output file or redirect stdout`);
+    }
+    return stdoutOutput();
+  }
+  return openOutputFile(name, opts);
+}
+
 /** Runs every registered clean-up, synchronously (a signal handler cannot wait). */
 function cleanUpNow(): void {
   for (const cleanup of onInterrupt) {

@@ -126,6 +126,13 @@ describe('failures carry a code and the user path', () => {
     expect(r.stderr).not.toMatch(/\.tmp/);
   });
 
+  it('a full device (/dev/full) is ERR_IO with ENOSPC, naming it', (ctx) => {
+    if (!existsSync('/dev/full')) ctx.skip();
+    const r = cli(['encrypt', '--key-file', at('key'), at('plain'), '/dev/full']);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/^sectorcrypt: \/dev\/full.*ENOSPC.*\(ERR_IO\)\n$/);
+  });
+
   it('a read-only directory is ERR_IO with the OS code (skipped as root, who may write anyway)', (ctx) => {
     if (process.getuid?.() === 0) ctx.skip();
     mkdirSync(at('ro'), { mode: 0o500 });
