@@ -22,6 +22,8 @@ export function cli(args: string[], input?: Uint8Array, env: Record<string, stri
 export function startCli(args: string[]): { child: ChildProcessWithoutNullStreams; stderr: () => string; exited: Promise<{ status: number | null; signal: NodeJS.Signals | null }> } {
   const child = spawn(process.execPath, [...entry, ...args], { cwd: root });
   let stderr = '';
+  // Input still buffered when the child is killed would fail with EPIPE in this process.
+  child.stdin.on('error', () => {});
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   const exited = new Promise<{ status: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (status, signal) => resolve({ status, signal })));
   return { child, stderr: () => stderr, exited };
