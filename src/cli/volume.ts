@@ -4,7 +4,8 @@
  */
 import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { once } from 'node:events';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { InvalidArgumentError, type Command } from 'commander';
 import { Volume } from '../volume/index.js';
 import type { PbkdfOptions } from '../keys/kdf.js';
@@ -201,15 +202,18 @@ export function registerVolume(program: Command): void {
     let done = 0;
     try {
       const length = f.length ?? Math.max(0, vol.size - f.offset);
-      const out = output.stream;
-      while (done < length) {
-        const n = Math.min(CHUNK, length - done);
-        const data = await vol.read(f.offset + done, n);
-        if (!out.write(data)) await once(out, 'drain');
-        done += n;
-        progress.update(done, length, 'read');
+      const volume = vol;
+      async function* pieces(): AsyncGenerator<Uint8Array> {
+        while (done < length) {
+          const n = Math.min(CHUNK, length - done);
+          const data = await volume.read(f.offset + done, n);
+          done += n;
+          progress.update(done, length, 'read');
+          yield data;
+        }
       }
-      if (f.out) out.end();
+      // pipeline: back-pressure, and a write error (a full disk) ends the run; stdout stays open.
+      await pipeline(Readable.from(pieces()), output.stream);
       await output.commit();
       progress.stop(formatSummary('read', done, (Date.now() - started) / 1000));
     } catch (err) {
