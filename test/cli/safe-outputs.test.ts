@@ -4,7 +4,8 @@
  * leaves no temporary file, a closed pipe ends quietly, and every failure names a code and
  * the user's path. Files are compared byte for byte afterwards.
  */
-import { existsSync, linkSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { closeSync, existsSync, linkSync, openSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Command } from 'commander';
@@ -13,7 +14,7 @@ import { decryptChunked, encryptChunked } from '../../src/index.js';
 import { registerEncrypt } from '../../src/cli/encrypt.js';
 import { toHex } from '../bytes.js';
 import { Rng } from '../rng.js';
-import { cli, startCli, waitFor } from './run.js';
+import { cli, root, startCli, waitFor } from './run.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'sectorcrypt-safe-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -65,6 +66,22 @@ describe('the input as its own output', () => {
     }
     same(at('self.txt'), plain);
     expect(temporaries()).toEqual([]);
+  });
+
+  it('stdin redirected from the output file is refused too (encrypt - out < out)', () => {
+    writeFileSync(at('loop.txt'), plain);
+    const stdin = openSync(at('loop.txt'), 'r');
+    try {
+      const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'encrypt', '--force', '--key-file', at('key'), '-', at('loop.txt')], {
+        cwd: root,
+        stdio: [stdin, 'pipe', 'pipe'],
+      });
+      expect(r.status).toBe(1);
+      expect(r.stderr.toString()).toMatch(/is the input .*\(ERR_ARGUMENT\)\n$/);
+    } finally {
+      closeSync(stdin);
+    }
+    same(at('loop.txt'), plain);
   });
 
   it('the key file is never an output either', () => {
