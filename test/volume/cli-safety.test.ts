@@ -4,13 +4,14 @@
  * conflicting key flags, header restores that would roll key slots back, and --out files.
  * Images are compared byte for byte afterwards.
  */
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Volume } from '../../src/index.js';
 import { Rng } from '../rng.js';
-import { cli as run, startCli, waitFor } from '../cli/run.js';
+import { cli as run, root, startCli, waitFor } from '../cli/run.js';
 import { CHEAP_CREATE, expectSameBytes, MiB, scratchDir } from './helpers.js';
 
 const tmp = scratchDir();
@@ -121,6 +122,39 @@ describe('volume restore-header', () => {
 
     expect(cli(['restore-header', image, backup, '--force']).status).toBe(0);
     expect(cli(['open-check', image, '--passphrase-file', pw2]).stderr).toMatch(/ERR_AUTH/);
+  });
+
+  it('on a terminal it lists what would be lost and asks: anything but YES changes nothing, YES restores', async (ctx) => {
+    // util-linux `script` gives the child a terminal; without it there is no terminal to test.
+    if (spawnSync('script', ['--version']).error) ctx.skip();
+    const image = await luksImage('ask.img');
+    const backup = tmp.path('ask.hdr');
+    await Volume.backupHeader(image, backup);
+    const vol = await Volume.open(image, { passphrase: 'pw' });
+    await vol.addPassphrase('second', { pbkdf: { type: 'pbkdf2', iterations: 1000 } });
+    await vol.close();
+    const before = readFileSync(image);
+
+    const answer = async (reply: string) => {
+      const command = [process.execPath, '--import', 'tsx', 'src/cli/main.ts', 'volume', 'restore-header', image, backup].map((a) => `'${a}'`).join(' ');
+      const child = spawn('script', ['-qec', command, '/dev/null'], { cwd: root });
+      let out = '';
+      child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+      const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+      await waitFor(() => out.includes('Type YES'), 'the confirmation prompt');
+      child.stdin.write(`${reply}\r`);
+      return { status: await exited, out };
+    };
+    const refused = await answer('yes please');
+    expect(refused.out).toMatch(/key slot 1 \(added after the backup\) would be removed/);
+    expect(refused.out).toMatch(/not confirmed.*\(ERR_ARGUMENT\)/);
+    expect(refused.status).toBe(1);
+    expectSameBytes(readFileSync(image), before);
+
+    const confirmed = await answer('YES');
+    expect(confirmed.status).toBe(0);
+    await (await Volume.open(image, { passphrase: 'pw' })).close();
+    expect(await Volume.compareHeader(image, backup)).toEqual([]);
   });
 
   it('backup-header onto an existing file is ERR_EXISTS, the file unchanged', async () => {
