@@ -6,6 +6,7 @@
 import { SectorCryptError } from './errors.js';
 import { getBackend, type BackendChoice } from './backend/select.js';
 import type { GcmKeyHandle } from './backend/types.js';
+import { checkOptionKeys } from './options.js';
 import { checkBytes, detach, isBytes, outputView, unalias } from './bytes.js';
 
 export interface AesGcmOptions {
@@ -46,7 +47,7 @@ export class AesGcm {
   private handle?: GcmKeyHandle;
 
   constructor(key: Uint8Array, opts: AesGcmOptions = {}) {
-    if (typeof opts !== 'object' || opts === null) throw new SectorCryptError('ERR_ARGUMENT', 'options must be an object');
+    checkOptionKeys(opts, ['backend', 'kernel'], 'AesGcm options');
     if (!isBytes(key) || (key.length !== 16 && key.length !== 24 && key.length !== 32)) {
       throw new SectorCryptError('ERR_KEY_LENGTH', 'AES-GCM key must be a Uint8Array of 16, 24 or 32 bytes');
     }

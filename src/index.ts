@@ -18,4 +18,4 @@ export type { ChunkedOptions } from './chunked/params.js';
 export { createSectorEncryptStream, createSectorDecryptStream, createSectorEncryptWebStream, createSectorDecryptWebStream } from './stream/sector.js';
 export type { SectorStreamOptions } from './stream/sector.js';
 export { Volume } from './volume/index.js';
-export type { VolumeSummary, Passphrase, VolumeCreateOptions, VolumeOpenOptions, LuksOpenOptions, PlainOpenOptions, AddPassphraseOptions, PbkdfOptions, KdfType } from './volume/index.js';
+export type { VolumeSummary, Passphrase, VolumeCreateOptions, VolumeOpenOptions, LuksOpenOptions, PlainOpenOptions, AddPassphraseOptions, RestoreHeaderOptions, PbkdfOptions, KdfType } from './volume/index.js';

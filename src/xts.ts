@@ -6,6 +6,7 @@
 import { SectorCryptError } from './errors.js';
 import { getBackend, type BackendChoice } from './backend/select.js';
 import type { XtsKeyHandle } from './backend/types.js';
+import { checkOptionKeys } from './options.js';
 import { checkBytes, detach, equalConstantTime, isBytes, outputView, unalias } from './bytes.js';
 
 export interface XtsOptions {
@@ -87,7 +88,7 @@ export class XtsCipher {
   private handle?: XtsKeyHandle;
 
   constructor(key: Uint8Array, opts: XtsOptions = {}) {
-    if (typeof opts !== 'object' || opts === null) throw new SectorCryptError('ERR_ARGUMENT', 'options must be an object');
+    checkOptionKeys(opts, ['sectorSize', 'ivSectorSize', 'backend', 'kernel'], 'XtsCipher options');
     checkKey(key);
     this.sectorSize = checkSize(opts.sectorSize, 'sectorSize', 4096);
     this.ivSectorSize = checkSize(opts.ivSectorSize, 'ivSectorSize', this.sectorSize);

@@ -4,6 +4,7 @@
  */
 import { SectorCryptError } from '../errors.js';
 import { isBytes } from '../bytes.js';
+import { checkOptionKeys } from '../options.js';
 import type { BackendChoice } from '../backend/select.js';
 
 /** Plaintext bytes per chunk; the final chunk is always shorter (possibly empty). */
@@ -40,9 +41,7 @@ export function checkInputKey(key: unknown): Uint8Array {
 }
 
 export function checkOptions(opts: unknown): ChunkedOptions {
-  if (opts === undefined) return {};
-  if (typeof opts !== 'object' || opts === null) throw new SectorCryptError('ERR_ARGUMENT', 'options must be an object');
-  return opts as ChunkedOptions;
+  return checkOptionKeys(opts as ChunkedOptions | undefined, ['context', 'backend'], 'chunked encryption options');
 }
 
 export function contextBytes(context: unknown): Uint8Array {

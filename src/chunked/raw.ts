@@ -11,7 +11,8 @@ import { nodeTransform } from '../stream/node.js';
 import { webTransform } from '../stream/web.js';
 import { ChunkCipher } from './chunk-cipher.js';
 import { openCodec, sealCodec } from './codecs.js';
-import { checkInputKey, checkOptions } from './params.js';
+import { checkInputKey } from './params.js';
+import { checkOptionKeys } from '../options.js';
 import { openReader, type ChunkedReader } from './reader.js';
 import { openBody, sealBody } from './tail.js';
 
@@ -21,7 +22,7 @@ export interface RawOptions {
 
 /** key: 16 bytes (AES-128-GCM) or 32 bytes (AES-256-GCM); baseNonce: 12 bytes. */
 function rawCipher(key: Uint8Array, baseNonce: Uint8Array, opts?: RawOptions): ChunkCipher {
-  return new ChunkCipher(checkInputKey(key), baseNonce, checkOptions(opts).backend);
+  return new ChunkCipher(checkInputKey(key), baseNonce, checkOptionKeys(opts, ['backend'], 'raw chunked options').backend);
 }
 
 function using<T>(cipher: ChunkCipher, fn: (cipher: ChunkCipher) => T): T {

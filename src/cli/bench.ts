@@ -3,6 +3,8 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { runBench, type BenchOptions } from '../bench/run.js';
 import { formatTable } from '../bench/report.js';
 import type { Mode } from '../bench/cases.js';
+import { SectorCryptError } from '../errors.js';
+import { loadNative } from '../backend/native.js';
 import { createProgress } from './progress.js';
 import { packageVersion } from './version.js';
 
@@ -28,6 +30,28 @@ function oneOf<T extends string>(values: readonly T[]) {
   };
 }
 
+/** Kernels the addon knows; whether this CPU runs one is asked of the addon. */
+const KERNELS = ['aesni', 'vaes-avx2', 'vaes-avx512'];
+
+/** Refuses what would benchmark something other than what was asked for. */
+function checkKernelFlags(flags: Flags): void {
+  if (flags.kernel !== undefined) {
+    if (!KERNELS.includes(flags.kernel)) {
+      throw new SectorCryptError('ERR_ARGUMENT', `unknown kernel ${flags.kernel}; kernels are ${KERNELS.join(', ')}`);
+    }
+    if (flags.backend === 'portable') {
+      throw new SectorCryptError('ERR_ARGUMENT', '--kernel picks a native kernel; it cannot go with --backend portable');
+    }
+  }
+  if (flags.backend === 'native' || flags.kernel !== undefined) {
+    const native = loadNative();
+    if (native.kernels.length === 0) throw new SectorCryptError('ERR_BACKEND_UNAVAILABLE', `native backend unavailable: ${native.reason}`);
+    if (flags.kernel !== undefined && !native.kernels.includes(flags.kernel)) {
+      throw new SectorCryptError('ERR_BACKEND_UNAVAILABLE', `kernel ${flags.kernel} cannot run here; this CPU runs: ${native.kernels.join(', ')}`);
+    }
+  }
+}
+
 export function registerBench(program: Command): void {
   program
     .command('bench')
@@ -39,6 +63,7 @@ export function registerBench(program: Command): void {
     .option('--mode <mode>', 'only xts or gcm', oneOf(['xts', 'gcm'] as const))
     .option('--openssl', 'also run `openssl speed -evp` at 16 KiB for reference')
     .action(async (flags: Flags) => {
+      checkKernelFlags(flags);
       const progress = createProgress();
       const report = await runBench(
         {

@@ -1,27 +1,24 @@
 /**
- * File plumbing for the encrypt/decrypt commands: the key file, input and output ends
- * (a path or stdin/stdout), and an output file that appears only when complete.
+ * File plumbing for the encrypt/decrypt commands: the key file and the input end (a path or
+ * stdin). Output files, with their overwrite rules, are in output.ts.
  */
-import { randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
-import { open, rename, stat, unlink } from 'node:fs/promises';
-import path from 'node:path';
-import { fstatSync } from 'node:fs';
+import { createReadStream, fstatSync } from 'node:fs';
+import { open, stat } from 'node:fs/promises';
 import type { Readable, Writable } from 'node:stream';
-import { finished } from 'node:stream/promises';
 import { SectorCryptError } from '../errors.js';
+import { withFsErrors } from '../fs-errors.js';
 
 /**
  * A raw key file of exactly 16 or 32 bytes. Reads at most 33 bytes, so a wrong file (or a
  * pipe, as in --key-file <(...)) is refused without being read whole.
  */
 export async function readKeyFile(file: string): Promise<Uint8Array> {
-  const handle = await open(file, 'r');
+  const handle = await withFsErrors(file, 'open key file', () => open(file, 'r'));
   const buffer = Buffer.alloc(33);
   let length = 0;
   try {
     for (let n = -1; n !== 0 && length < buffer.length; length += n) {
-      ({ bytesRead: n } = await handle.read(buffer, length, buffer.length - length, null));
+      ({ bytesRead: n } = await withFsErrors(file, 'read key file', () => handle.read(buffer, length, buffer.length - length, null)));
     }
   } finally {
     await handle.close();
@@ -40,7 +37,7 @@ export interface Input {
   size?: number;
 }
 
-function isStdio(name: string | undefined): boolean {
+export function isStdio(name: string | undefined): boolean {
   return name === undefined || name === '-';
 }
 
@@ -49,46 +46,9 @@ export async function openInput(name: string | undefined): Promise<Input> {
     const info = fstatSync(0);
     return { stream: process.stdin, size: info.isFile() ? info.size : undefined };
   }
-  const { size } = await stat(name!);
-  return { stream: createReadStream(name!, { highWaterMark: 1024 * 1024 }), size };
-}
-
-export interface Output {
-  stream: Writable;
-  /** Makes the output final (renames the temporary file into place). */
-  commit(): Promise<void>;
-  /** Removes what was written (the temporary file). */
-  discard(): Promise<void>;
-}
-
-/**
- * stdout, or a temporary file beside `name` that commit() renames over it, so a failed
- * run never leaves a half-written file under the target name.
- */
-export function openOutput(name: string | undefined, mode: number): Output {
-  if (isStdio(name)) {
-    return { stream: process.stdout, commit: async () => {}, discard: async () => {} };
-  }
-  const target = path.resolve(name!);
-  const temp = path.join(path.dirname(target), `.${path.basename(target)}.${randomBytes(6).toString('hex')}.tmp`);
-  const stream = createWriteStream(temp, { flags: 'wx', mode });
-  return {
-    stream,
-    async commit() {
-      const file = await open(temp, 'r+');
-      try {
-        await file.sync();
-      } finally {
-        await file.close();
-      }
-      await rename(temp, target);
-    },
-    async discard() {
-      stream.destroy();
-      await finished(stream).catch(() => {});
-      await unlink(temp).catch(() => {});
-    },
-  };
+  const info = await withFsErrors(name!, 'open', () => stat(name!));
+  if (info.isDirectory()) throw new SectorCryptError('ERR_ARGUMENT', `input ${name} is a directory`);
+  return { stream: createReadStream(name!, { highWaterMark: 1024 * 1024 }), size: info.isFile() ? info.size : undefined };
 }
 
 /** Writes `data` and waits until the stream took it. */

@@ -4,6 +4,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { SectorCryptError } from '../errors.js';
+import { withFsErrors } from '../fs-errors.js';
 
 /** Reads one line from the terminal without echoing it. */
 function promptHidden(question: string): Promise<Uint8Array> {
@@ -42,7 +43,7 @@ function promptHidden(question: string): Promise<Uint8Array> {
 /** The passphrase from `file`, or asked for (twice when `confirm`, as for a new one). */
 export async function getPassphrase(file: string | undefined, question: string, confirm = false): Promise<Uint8Array> {
   if (file !== undefined) {
-    const bytes = new Uint8Array(await readFile(file));
+    const bytes = new Uint8Array(await withFsErrors(file, 'read passphrase file', () => readFile(file)));
     if (bytes.length === 0) throw new SectorCryptError('ERR_ARGUMENT', `passphrase file ${file} is empty`);
     return bytes;
   }

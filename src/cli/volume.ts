@@ -2,15 +2,19 @@
  * `sectorcrypt volume <sub>`: LUKS2 volumes (cryptsetup-compatible) and plain dm-crypt
  * images on files or block devices. Passphrases come from --passphrase-file or a prompt.
  */
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { once } from 'node:events';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { InvalidArgumentError, type Command } from 'commander';
 import { Volume } from '../volume/index.js';
 import type { PbkdfOptions } from '../keys/kdf.js';
 import { wipe } from '../bytes.js';
-import { createProgress } from './progress.js';
+import { SectorCryptError } from '../errors.js';
+import { fsError, withFsErrors } from '../fs-errors.js';
+import { createProgress, formatSummary } from './progress.js';
 import { getPassphrase } from './passphrase.js';
+import { checkOutputTarget, isSameFile, openOutputFile, restoreIfInterrupted, stdoutOutput } from './output.js';
 
 const CHUNK = 1024 * 1024;
 const UNITS: Record<string, number> = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4 };
@@ -65,17 +69,23 @@ interface OpenFlags {
   sectorSize?: number;
   dataOffset?: number;
   ivLargeSectors?: boolean;
+  force?: boolean;
 }
 
 /** Opens a LUKS2 volume with a passphrase, or a plain image when --key-file is given. */
 async function openVolume(image: string, f: OpenFlags, readOnly: boolean): Promise<Volume> {
+  if (f.keyFile !== undefined && f.passphraseFile !== undefined) {
+    throw new SectorCryptError('ERR_ARGUMENT', '--key-file (a plain image) and --passphrase-file (a LUKS2 volume) exclude each other; give one');
+  }
   if (f.keyFile) {
-    const key = new Uint8Array(await readFile(f.keyFile));
+    const keyFile = f.keyFile;
+    const key = new Uint8Array(await withFsErrors(keyFile, 'read key file', () => readFile(keyFile)));
     try {
       return await Volume.open(image, {
         key,
         format: 'plain',
         readOnly,
+        ...(f.force ? { overwrite: true } : {}),
         ...(f.sectorSize ? { sectorSize: f.sectorSize as 512 } : {}),
         ...(f.dataOffset !== undefined ? { offset: f.dataOffset } : {}),
         ...(f.ivLargeSectors ? { ivLargeSectors: true } : {}),
@@ -112,14 +122,20 @@ export function registerVolume(program: Command): void {
       .option('--sector-size <n>', '512 or 4096 (default 4096)', intArg)
       .option('--key-bits <n>', '256 or 512 (default 512: AES-256-XTS)', intArg)
       .option('--label <text>', 'header label')
-      .option('--passphrase-file <file>', 'read the passphrase from this file'),
-  ).action(async (image: string, f: PbkdfFlags & { size: number; sectorSize?: number; keyBits?: number; label?: string; passphraseFile?: string }) => {
+      .option('--passphrase-file <file>', 'read the passphrase from this file')
+      .option('--force', 'replace an existing non-empty file or a block device (its data is lost)'),
+  ).action(async (image: string, f: PbkdfFlags & { size: number; sectorSize?: number; keyBits?: number; label?: string; passphraseFile?: string; force?: boolean }) => {
+    // Refused before the passphrase prompt; Volume.create checks again when it opens the file.
+    const existing = await checkOutputTarget(image, { force: f.force === true });
     const passphrase = await getPassphrase(f.passphraseFile, 'New passphrase: ', true);
+    // A file this run makes goes again if it is interrupted (the KDF takes seconds).
+    const made = restoreIfInterrupted(image, existing);
     try {
       const pbkdf = pbkdfOf(f);
       const vol = await Volume.create(image, {
         size: f.size,
         passphrase,
+        ...(f.force ? { overwrite: true } : {}),
         ...(f.sectorSize ? { sectorSize: f.sectorSize as 4096 } : {}),
         ...(f.keyBits ? { keyBits: f.keyBits as 512 } : {}),
         ...(f.label ? { label: f.label } : {}),
@@ -128,6 +144,7 @@ export function registerVolume(program: Command): void {
       await vol.close();
       process.stdout.write(`created ${image}: ${f.size} data bytes, key slot 0\n`);
     } finally {
+      made.forget();
       wipe(passphrase);
     }
   });
@@ -168,26 +185,42 @@ export function registerVolume(program: Command): void {
       .description('decrypt a byte range of the volume to --out or stdout')
       .option('--offset <bytes>', 'first byte (default 0)', bytesArg, 0)
       .option('--length <bytes>', 'bytes to read (default: to the end)', bytesArg)
-      .option('--out <file>', 'write here instead of stdout'),
+      .option('--out <file>', 'write here instead of stdout (an existing non-empty file needs --force)')
+      .option('--force', 'replace an existing --out file (never the image itself)'),
   ).action(async (image: string, f: OpenFlags & { offset: number; length?: number; out?: string }) => {
-    const vol = await openVolume(image, f, true);
+    // --force here also allows replacing --out; it never lets the output be the image itself.
+    const output = f.out ? await openOutputFile(f.out, { mode: 0o600, force: f.force === true, inputs: [image] }) : stdoutOutput();
+    let vol: Volume;
+    try {
+      vol = await openVolume(image, { ...f, force: false }, true);
+    } catch (err) {
+      await output.discard();
+      throw err;
+    }
     const progress = createProgress();
+    const started = Date.now();
+    let done = 0;
     try {
       const length = f.length ?? Math.max(0, vol.size - f.offset);
-      const out = f.out ? createWriteStream(f.out, { mode: 0o600 }) : process.stdout;
-      for (let done = 0; done < length; ) {
-        const n = Math.min(CHUNK, length - done);
-        const data = await vol.read(f.offset + done, n);
-        if (!out.write(data)) await once(out, 'drain');
-        done += n;
-        progress.update(done, length, 'read');
+      const volume = vol;
+      async function* pieces(): AsyncGenerator<Uint8Array> {
+        while (done < length) {
+          const n = Math.min(CHUNK, length - done);
+          const data = await volume.read(f.offset + done, n);
+          done += n;
+          progress.update(done, length, 'read');
+          yield data;
+        }
       }
-      if (f.out) {
-        (out as ReturnType<typeof createWriteStream>).end();
-        await once(out, 'finish');
-      }
-    } finally {
+      // pipeline: back-pressure, and a write error (a full disk) ends the run; stdout stays open.
+      await pipeline(Readable.from(pieces()), output.stream);
+      await output.commit();
+      progress.stop(formatSummary('read', done, (Date.now() - started) / 1000));
+    } catch (err) {
       progress.stop();
+      await output.discard();
+      throw f.out ? fsError(err, f.out, 'write') : err;
+    } finally {
       await vol.close();
     }
   });
@@ -197,22 +230,29 @@ export function registerVolume(program: Command): void {
       .command('write <image>')
       .description('encrypt --in (or stdin) into the volume at --offset')
       .option('--offset <bytes>', 'first byte (default 0)', bytesArg, 0)
-      .option('--in <file>', 'read from this file instead of stdin'),
+      .option('--in <file>', 'read from this file instead of stdin')
+      .option('--force', 'plain image (--key-file): write even though the file starts with a LUKS header'),
   ).action(async (image: string, f: OpenFlags & { offset: number; in?: string }) => {
     if (!f.in && f.passphraseFile === undefined && !f.keyFile) {
       throw new InvalidArgumentError('stdin carries the data: give --passphrase-file (or --in)');
     }
+    if (f.in && isSameFile(f.in, image)) throw new SectorCryptError('ERR_ARGUMENT', `--in ${f.in} is the image itself`);
     const vol = await openVolume(image, f, false);
     const progress = createProgress();
+    let done = 0;
     try {
       const input = f.in ? createReadStream(f.in, { highWaterMark: CHUNK }) : process.stdin;
-      let done = 0;
-      for await (const piece of input as AsyncIterable<Buffer>) {
-        await vol.write(f.offset + done, piece);
-        done += piece.length;
-        progress.update(done, vol.size - f.offset, 'written');
+      try {
+        for await (const piece of input as AsyncIterable<Buffer>) {
+          await vol.write(f.offset + done, piece);
+          done += piece.length;
+          progress.update(done, vol.size - f.offset, 'written');
+        }
+      } catch (err) {
+        throw f.in ? fsError(err, f.in, 'read') : err;
       }
       await vol.flush();
+      progress.stop();
       process.stderr.write(`wrote ${done} bytes at offset ${f.offset}\n`);
     } finally {
       progress.stop();
@@ -287,9 +327,23 @@ export function registerVolume(program: Command): void {
   volume
     .command('restore-header <image> <file>')
     .description('write a header backup back onto the volume')
-    .option('--force', 'restore even when the volume holds a header with another UUID')
+    .option('--force', 'restore without asking even when it would change key slots or another UUID\'s header')
     .action(async (image: string, file: string, f: { force?: boolean }) => {
-      await Volume.restoreHeader(image, file, { force: !!f.force });
+      let force = f.force === true;
+      if (!force) {
+        const differences = await Volume.compareHeader(image, file);
+        if (differences.length > 0) {
+          const what = differences.map((d) => `  - ${d}`).join('\n');
+          if (!process.stdin.isTTY) {
+            throw new SectorCryptError('ERR_EXISTS', `restoring ${file} would change the header of ${image}: ${differences.join('; ')}; pass --force to restore anyway`);
+          }
+          process.stderr.write(`Restoring ${file} onto ${image} would change its header:\n${what}\n`);
+          const answer = await getPassphrase(undefined, 'Type YES to restore anyway: ');
+          if (Buffer.from(answer).toString() !== 'YES') throw new SectorCryptError('ERR_ARGUMENT', 'not confirmed; the header was not changed');
+          force = true;
+        }
+      }
+      await Volume.restoreHeader(image, file, { force });
       process.stdout.write(`header of ${image} restored from ${file}\n`);
     });
 }

@@ -6,6 +6,7 @@ import { pbkdf2 } from 'node:crypto';
 import { promisify } from 'node:util';
 import { argon2id, argon2i } from 'hash-wasm';
 import { SectorCryptError } from '../errors.js';
+import { checkOptionKeys } from '../options.js';
 
 const pbkdf2Async = promisify(pbkdf2);
 
@@ -47,6 +48,7 @@ function int(value: unknown, name: string, min: number, max: number, fallback: n
 
 /** Fills in defaults and checks limits (those cryptsetup accepts). */
 export function kdfParams(opts: PbkdfOptions | undefined, salt: Uint8Array): KdfParams {
+  checkOptionKeys(opts, ['type', 'time', 'memory', 'parallel', 'iterations', 'hash'], 'pbkdf options');
   const type = opts?.type ?? 'argon2id';
   if (type === 'pbkdf2') {
     const hash = opts?.hash ?? 'sha256';

@@ -6,6 +6,7 @@
 import type { Transform } from 'node:stream';
 import { SectorCryptError } from '../errors.js';
 import { XtsCipher, type XtsOptions } from '../xts.js';
+import { checkOptionKeys } from '../options.js';
 import type { BatchCodec } from './codec.js';
 import { nodeTransform } from './node.js';
 import { webTransform } from './web.js';
@@ -26,9 +27,9 @@ function checkFirst(first: unknown): bigint {
 }
 
 function sectorCodec(key: Uint8Array, opts: SectorStreamOptions | undefined, encrypt: boolean): BatchCodec {
-  if (opts !== undefined && (typeof opts !== 'object' || opts === null)) throw new SectorCryptError('ERR_ARGUMENT', 'options must be an object');
-  let next = checkFirst(opts?.firstSector);
-  const cipher = new XtsCipher(key, opts);
+  const { firstSector, ...xtsOptions } = checkOptionKeys(opts, ['firstSector', 'sectorSize', 'ivSectorSize', 'backend', 'kernel'], 'sector stream options');
+  let next = checkFirst(firstSector);
+  const cipher = new XtsCipher(key, xtsOptions);
   const size = cipher.sectorSize;
   // No `out`: the cipher's own output memory is recycled once the consumer drops it, and
   // the stream's batch buffer is refilled, so neither is fresh memory.

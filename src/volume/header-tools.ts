@@ -1,7 +1,8 @@
 /** Whole-header operations without a passphrase: crypto-erase, backup, restore, inspect. */
 import { randomFillSync } from 'node:crypto';
-import { open, readFile } from 'node:fs/promises';
+import { open, readFile, unlink } from 'node:fs/promises';
 import { SectorCryptError } from '../errors.js';
+import { fsError, osCode, withFsErrors } from '../fs-errors.js';
 import { ImageFile } from './image-file.js';
 import { readHeaders, type ByteSource, type HeaderCopy } from './luks2-header.js';
 import { readMetadata } from './luks2-metadata.js';
@@ -38,16 +39,21 @@ export async function backupHeader(path: string, target: string): Promise<void> 
   try {
     const { current } = await readHeaders(file);
     const bytes = await file.read(0, metadataEnd(current));
-    const out = await open(target, 'wx', 0o600).catch((err: NodeJS.ErrnoException) => {
-      if (err.code === 'EEXIST') throw new SectorCryptError('ERR_ARGUMENT', `${target} already exists; a backup never overwrites a file`);
-      throw err;
+    const out = await open(target, 'wx', 0o600).catch((err: unknown) => {
+      if (osCode(err) === 'EEXIST') throw new SectorCryptError('ERR_EXISTS', `${target} already exists; a header backup never overwrites a file`, { cause: err });
+      throw fsError(err, target, 'create');
     });
     try {
-      await out.writeFile(bytes);
-      await out.sync();
-    } finally {
+      await withFsErrors(target, 'write', async () => {
+        await out.writeFile(bytes);
+        await out.sync();
+      });
+    } catch (err) {
       await out.close();
+      await unlink(target).catch(() => {});
+      throw err;
     }
+    await out.close();
   } finally {
     await file.close();
   }
@@ -63,18 +69,66 @@ function memorySource(bytes: Uint8Array): ByteSource {
   };
 }
 
-export async function restoreHeader(path: string, source: string, opts: { force?: boolean }): Promise<void> {
-  const bytes = new Uint8Array(await readFile(source));
-  const { current: backup } = await readHeaders(memorySource(bytes));
-  const md = readMetadata(backup.meta, backup.hdrSize);
-  const end = metadataEnd(backup);
+interface HeaderBackup {
+  bytes: Uint8Array;
+  header: HeaderCopy;
+}
+
+async function readBackup(source: string): Promise<HeaderBackup> {
+  const bytes = new Uint8Array(await withFsErrors(source, 'read', () => readFile(source)));
+  const { current: header } = await readHeaders(memorySource(bytes));
+  const end = metadataEnd(header);
   if (bytes.length !== end) throw new SectorCryptError('ERR_CORRUPT_HEADER', `header backup is ${bytes.length} bytes, its header says ${end}`);
+  return { bytes, header };
+}
+
+/** Key slot ids with their JSON, to see which ones a restore would drop, bring back or change. */
+function keyslotJson(h: HeaderCopy): Map<string, string> {
+  const slots = (h.meta.keyslots ?? {}) as Record<string, unknown>;
+  return new Map(Object.entries(slots).map(([id, slot]) => [id, JSON.stringify(slot)]));
+}
+
+/**
+ * What restoring `backup` over `current` would change, one sentence each; empty when the
+ * volume's header is the backup's (same UUID, seqid and key slots).
+ */
+export function headerDifferences(current: HeaderCopy, backup: HeaderCopy): string[] {
+  if (current.uuid !== backup.uuid) return [`the volume has UUID ${current.uuid}, the backup ${backup.uuid}: it is another volume's header`];
+  const now = keyslotJson(current);
+  const then = keyslotJson(backup);
+  const lost = [...now.keys()].filter((id) => !then.has(id));
+  const back = [...then.keys()].filter((id) => !now.has(id));
+  const changed = [...now.keys()].filter((id) => then.has(id) && then.get(id) !== now.get(id));
+  const out: string[] = [];
+  if (lost.length > 0) out.push(`key slot${lost.length > 1 ? 's' : ''} ${lost.join(', ')} (added after the backup) would be removed: ${lost.length > 1 ? 'their passphrases' : 'its passphrase'} would stop working`);
+  if (back.length > 0) out.push(`key slot${back.length > 1 ? 's' : ''} ${back.join(', ')} (removed after the backup) would come back: ${back.length > 1 ? 'their old passphrases' : 'its old passphrase'} would work again`);
+  if (changed.length > 0) out.push(`key slot${changed.length > 1 ? 's' : ''} ${changed.join(', ')} would be rolled back to the backup's passphrase`);
+  if (current.seqid !== backup.seqid) out.push(`the header would go from seqid ${current.seqid} back to ${backup.seqid}`);
+  return out;
+}
+
+/** headerDifferences between the volume at `path` (when it has a readable header) and `source`. */
+export async function compareHeaderBackup(path: string, source: string): Promise<string[]> {
+  const { header } = await readBackup(source);
+  const file = await ImageFile.open(path, { writable: false });
+  try {
+    const existing = await readHeaders(file).catch(() => undefined);
+    return existing ? headerDifferences(existing.current, header) : [];
+  } finally {
+    await file.close();
+  }
+}
+
+export async function restoreHeader(path: string, source: string, opts: { force?: boolean }): Promise<void> {
+  const { bytes, header: backup } = await readBackup(source);
+  const md = readMetadata(backup.meta, backup.hdrSize);
   const file = await ImageFile.open(path, { writable: true });
   try {
     if (file.size < md.segment.offset) throw new SectorCryptError('ERR_TRUNCATED', 'the volume is smaller than the data offset of the backup');
     const existing = await readHeaders(file).catch(() => undefined);
-    if (existing && existing.current.uuid !== backup.uuid && !opts.force) {
-      throw new SectorCryptError('ERR_ARGUMENT', `the volume has UUID ${existing.current.uuid}, the backup ${backup.uuid} (pass force to restore anyway)`);
+    const differences = existing ? headerDifferences(existing.current, backup) : [];
+    if (differences.length > 0 && !opts.force) {
+      throw new SectorCryptError('ERR_EXISTS', `restoring would change the volume's header: ${differences.join('; ')} (pass force to restore anyway)`);
     }
     await file.write(0, bytes);
     await file.sync();

@@ -8,5 +8,6 @@ export type {
   LuksOpenOptions,
   PlainOpenOptions,
   AddPassphraseOptions,
+  RestoreHeaderOptions,
 } from './options.js';
 export type { PbkdfOptions, KdfType } from '../keys/kdf.js';

@@ -46,8 +46,10 @@ export async function formatLuks2(file: ImageFile, opts: FormatOptions): Promise
   if (file.isBlockDevice && file.size < DATA_OFFSET + opts.size) {
     throw new SectorCryptError('ERR_ARGUMENT', `the device holds ${file.size} bytes, the volume needs ${DATA_OFFSET + opts.size}`);
   }
-  if (!wasEmpty) await clearMetadata(file);
+  // Resize first: a size the file system refuses (EFBIG, ENOSPC) then fails before anything
+  // of an existing file was overwritten.
   await file.setLength(DATA_OFFSET + opts.size);
+  if (!wasEmpty) await clearMetadata(file);
   const volumeKey = newVolumeKey(opts.keyBytes);
   const digest = await makeDigest(volumeKey, randomBytes(32), opts.digestIterations ?? DEFAULT_DIGEST_ITERATIONS);
   const fixedSize = file.isBlockDevice && file.size > DATA_OFFSET + opts.size;

@@ -133,6 +133,19 @@ async function readCopy(src: ByteSource, offset: number, secondary: boolean): Pr
   return parseCopy(await src.read(offset, size), offset, secondary);
 }
 
+/**
+ * True when `src` carries LUKS magic: the primary header at 0 or a secondary copy at one of
+ * its possible offsets (so an image whose primary copy is damaged still counts). Used to keep
+ * plain-mode writes from landing on a LUKS volume's headers and key slots.
+ */
+export async function hasLuksMagic(src: ByteSource): Promise<boolean> {
+  const at = (offset: number, magic: Uint8Array) =>
+    src.size >= offset + magic.length ? src.read(offset, magic.length).then((b) => startsWith(b, magic)) : false;
+  if (await at(0, MAGIC_PRIMARY)) return true;
+  for (const offset of HEADER_SIZES) if (await at(offset, MAGIC_SECONDARY)) return true;
+  return false;
+}
+
 export interface HeaderPair {
   /** The copy to use: the valid one, or the newer when both are valid. */
   current: HeaderCopy;

@@ -19,6 +19,17 @@ export interface VolumeCreateOptions {
   label?: string;
   /** PBKDF2 iterations of the volume key digest; default 100,000. */
   digestIterations?: number;
+  /** Replace a non-empty file or a block device; without it that is ERR_EXISTS. Default false. */
+  overwrite?: boolean;
+}
+
+export const CREATE_KEYS = ['size', 'passphrase', 'sectorSize', 'keyBits', 'pbkdf', 'label', 'digestIterations', 'overwrite'] as const;
+export const LUKS_OPEN_KEYS = ['passphrase', 'format', 'readOnly'] as const;
+export const PLAIN_OPEN_KEYS = ['key', 'format', 'sectorSize', 'offset', 'ivLargeSectors', 'size', 'readOnly', 'overwrite'] as const;
+
+export interface RestoreHeaderOptions {
+  /** Restore even when the volume's header differs from the backup (UUID, key slots, seqid). */
+  force?: boolean;
 }
 
 export interface LuksOpenOptions {
@@ -40,6 +51,8 @@ export interface PlainOpenOptions {
   /** Data bytes; default up to the end of the file or device. */
   size?: number;
   readOnly?: boolean;
+  /** Open for writing even though the file starts with a LUKS header (that is ERR_EXISTS otherwise). */
+  overwrite?: boolean;
 }
 
 export type VolumeOpenOptions = LuksOpenOptions | PlainOpenOptions;

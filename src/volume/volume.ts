@@ -2,22 +2,28 @@
  * Volume: a LUKS2 (cryptsetup-compatible) or dm-crypt plain aes-xts-plain64 image on a
  * file or block device, read and written at any byte offset, in userspace.
  */
+import { unlink } from 'node:fs/promises';
 import { SectorCryptError } from '../errors.js';
+import { checkOptionKeys } from '../options.js';
 import { checkBytes, wipe } from '../bytes.js';
 import { XtsCipher } from '../xts.js';
 import { kdfParams } from '../keys/kdf.js';
 import { ImageFile } from './image-file.js';
-import { readHeaders, type HeaderCopy } from './luks2-header.js';
+import { hasLuksMagic, readHeaders, type HeaderCopy } from './luks2-header.js';
 import { readMetadata } from './luks2-metadata.js';
 import { addKeyslot, removeKeyslot, unlock } from './luks2-keyslots.js';
 import { formatLuks2 } from './luks2-format.js';
 import { SectorStore, type StoreLayout } from './sector-store.js';
-import { backupHeader, eraseVolume, inspectVolume, restoreHeader, type VolumeSummary } from './header-tools.js';
+import { backupHeader, compareHeaderBackup, eraseVolume, inspectVolume, restoreHeader, type VolumeSummary } from './header-tools.js';
 import {
   checkSizeOption,
   oneOf,
   passphraseBytes,
+  CREATE_KEYS,
+  LUKS_OPEN_KEYS,
+  PLAIN_OPEN_KEYS,
   type AddPassphraseOptions,
+  type RestoreHeaderOptions,
   type PlainOpenOptions,
   type VolumeCreateOptions,
   type VolumeOpenOptions,
@@ -62,7 +68,8 @@ export class Volume {
 
   /** Writes a new LUKS2 volume of `size` data bytes and returns it open. */
   static async create(path: string, opts: VolumeCreateOptions): Promise<Volume> {
-    if (typeof opts !== 'object' || opts === null) throw new SectorCryptError('ERR_ARGUMENT', 'options must be an object');
+    if (opts === undefined) throw new SectorCryptError('ERR_ARGUMENT', 'options must be an object');
+    checkOptionKeys(opts, CREATE_KEYS, 'Volume.create options');
     const sectorSize = oneOf(opts.sectorSize, [512, 4096] as const, 4096, 'sectorSize');
     const keyBits = oneOf(opts.keyBits, [256, 512] as const, 512, 'keyBits');
     const size = checkSizeOption(opts.size, sectorSize);
@@ -71,7 +78,7 @@ export class Volume {
       throw new SectorCryptError('ERR_ARGUMENT', 'digestIterations must be an integer of at least 1000');
     }
     const passphrase = passphraseBytes(opts.passphrase);
-    const file = await ImageFile.open(path, { writable: true, create: true });
+    const { file, created } = await ImageFile.create(path, opts.overwrite === true);
     try {
       const { header, volumeKey } = await formatLuks2(file, {
         size,
@@ -85,6 +92,8 @@ export class Volume {
       return Volume.fromLuks(file, header, volumeKey, 0);
     } catch (err) {
       await file.close();
+      // A file this call made goes again, so a failed create leaves nothing behind.
+      if (created) await unlink(path).catch(() => {});
       throw err;
     } finally {
       wipe(passphrase);
@@ -94,7 +103,8 @@ export class Volume {
   /** Opens a LUKS2 volume with a passphrase, or a plain dm-crypt image with its key. */
   static async open(path: string, opts: VolumeOpenOptions): Promise<Volume> {
     if (typeof opts !== 'object' || opts === null) throw new SectorCryptError('ERR_ARGUMENT', 'options must be an object');
-    if (opts.format === 'plain') return Volume.openPlain(path, opts);
+    if (opts.format === 'plain') return Volume.openPlain(path, checkOptionKeys(opts, PLAIN_OPEN_KEYS, 'Volume.open options (plain)'));
+    checkOptionKeys(opts, LUKS_OPEN_KEYS, 'Volume.open options');
     if (opts.format !== undefined && opts.format !== 'luks2') throw new SectorCryptError('ERR_ARGUMENT', 'format must be luks2 or plain');
     const passphrase = passphraseBytes(opts.passphrase);
     const file = await ImageFile.open(path, { writable: !opts.readOnly });
@@ -130,6 +140,13 @@ export class Volume {
       cipher.destroy();
       throw err;
     });
+    // Plain mode writes from `offset` on; on a LUKS image that would land on its headers, key
+    // slots or data encrypted under another key.
+    if (file.writable && !opts.overwrite && (await hasLuksMagic(file).catch(() => false))) {
+      cipher.destroy();
+      await file.close();
+      throw new SectorCryptError('ERR_EXISTS', `${path} starts with a LUKS header; open it with its passphrase, or pass overwrite (CLI: --force) to write it as a plain image`);
+    }
     const room = Math.max(0, Math.floor((file.size - offset) / sectorSize) * sectorSize);
     let size = room;
     if (opts.size !== undefined) {
@@ -203,6 +220,7 @@ export class Volume {
 
   /** Adds a key slot for `passphrase`; returns its number. */
   async addPassphrase(passphrase: string | Uint8Array, opts: AddPassphraseOptions = {}): Promise<number> {
+    checkOptionKeys(opts, ['pbkdf'], 'addPassphrase options');
     const luks = this.luks2();
     const bytes = passphraseBytes(passphrase);
     try {
@@ -235,6 +253,7 @@ export class Volume {
    * old one removed, so a crash in between leaves both working, never neither.
    */
   async changePassphrase(oldPassphrase: string | Uint8Array, newPassphrase: string | Uint8Array, opts: AddPassphraseOptions = {}): Promise<number> {
+    checkOptionKeys(opts, ['pbkdf'], 'changePassphrase options');
     const luks = this.luks2();
     const oldBytes = passphraseBytes(oldPassphrase, 'oldPassphrase');
     const newBytes = passphraseBytes(newPassphrase, 'newPassphrase');
@@ -261,9 +280,18 @@ export class Volume {
     return backupHeader(path, file);
   }
 
-  /** Writes a header backup back onto the volume. */
-  static restoreHeader(path: string, file: string, opts: { force?: boolean } = {}): Promise<void> {
-    return restoreHeader(path, file, opts);
+  /**
+   * Writes a header backup back onto the volume. Refused (ERR_EXISTS, the message says what
+   * would be lost) when the volume's header has another UUID, other key slots or another
+   * seqid than the backup, unless `force`.
+   */
+  static async restoreHeader(path: string, file: string, opts: RestoreHeaderOptions = {}): Promise<void> {
+    return restoreHeader(path, file, checkOptionKeys(opts, ['force'], 'restoreHeader options'));
+  }
+
+  /** What restoreHeader would change on the volume: empty when nothing would be lost. */
+  static async compareHeader(path: string, file: string): Promise<string[]> {
+    return compareHeaderBackup(path, file);
   }
 
   /** What the header says, without a passphrase. */

@@ -96,8 +96,8 @@ describe('files', () => {
     expect(openFds()).toBe(before);
   });
 
-  it('a missing file rejects with the fs error', async () => {
-    await expect(openChunkedReader(rng.bytes(16), path.join(dir, 'nope'))).rejects.toMatchObject({ code: 'ENOENT' });
+  it('a missing file rejects with ERR_NOT_FOUND, the fs error as its cause', async () => {
+    await expect(openChunkedReader(rng.bytes(16), path.join(dir, 'nope'))).rejects.toMatchObject({ code: 'ERR_NOT_FOUND', cause: { code: 'ENOENT' } });
   });
 
   it('a source that is neither path nor bytes is ERR_ARGUMENT', async () => {

@@ -104,11 +104,11 @@ describe('sectorcrypt encrypt / decrypt', () => {
     expect(listing()).toEqual(before);
   });
 
-  it('a failed run leaves an existing output file as it was', () => {
+  it('a failed run leaves an existing output file as it was, even with --force', () => {
     writeFileSync(at('keep.out'), 'old contents');
     const truncated = encryptChunked(key, plain).subarray(0, 56 + 2 * 16400);
     writeFileSync(at('truncated.cbl'), truncated);
-    const dec = cli(['decrypt', '--key-file', at('key'), at('truncated.cbl'), at('keep.out')]);
+    const dec = cli(['decrypt', '--force', '--key-file', at('key'), at('truncated.cbl'), at('keep.out')]);
     expect(dec.status).toBe(1);
     expect(dec.stderr).toContain('(ERR_TRUNCATED)');
     expect(readFileSync(at('keep.out'), 'utf8')).toBe('old contents');

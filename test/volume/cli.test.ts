@@ -66,7 +66,7 @@ describe('sectorcrypt volume', () => {
     expect(cli(['restore-header', image, backup]).status).toBe(0);
     const back = cli(['read', image, '--offset', '1000', '--length', '300000', '--passphrase-file', pw2]);
     expectSameBytes(back.stdout, data, `seed ${rng.seed}`);
-  });
+  }, 300_000); // about twenty child processes: slow on a loaded machine, not a speed check
 
   it('takes no passphrase on the command line', () => {
     const r = cli(['open-check', tmp.path('none.img'), '--passphrase', 'secret']);

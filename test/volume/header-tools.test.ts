@@ -45,7 +45,7 @@ describe('header backup and restore', () => {
     await Volume.backupHeader(image, backup);
     expect(statSync(backup).size).toBe(DATA_OFFSET);
     expect(statSync(backup).mode & 0o777).toBe(0o600);
-    await rejectsWith(Volume.backupHeader(image, backup), 'ERR_ARGUMENT');
+    await rejectsWith(Volume.backupHeader(image, backup), 'ERR_EXISTS');
 
     const bytes = readFileSync(image);
     bytes.fill(0, 0, 2 * 16384);
@@ -62,7 +62,7 @@ describe('header backup and restore', () => {
     const b = await makeImage('b.img');
     const backupA = tmp.path('a.hdr');
     await Volume.backupHeader(a, backupA);
-    await rejectsWith(Volume.restoreHeader(b, backupA), 'ERR_ARGUMENT');
+    await rejectsWith(Volume.restoreHeader(b, backupA), 'ERR_EXISTS');
     await rejectsWith(Volume.open(b, { passphrase: 'nope' }), 'ERR_AUTH');
 
     const damaged = tmp.path('damaged.hdr');

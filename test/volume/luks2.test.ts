@@ -43,10 +43,10 @@ describe('Volume.create / open', () => {
     await (await Volume.open(image, { passphrase: 'pw' })).close();
   });
 
-  it('recreating over an old volume destroys its key slots', async () => {
+  it('recreating over an old volume (with overwrite) destroys its key slots', async () => {
     const image = tmp.path('recreate.img');
     await (await Volume.create(image, { size: MiB, passphrase: 'first', ...CHEAP_CREATE })).close();
-    await (await Volume.create(image, { size: 2 * MiB, passphrase: 'second', ...CHEAP_CREATE })).close();
+    await (await Volume.create(image, { size: 2 * MiB, passphrase: 'second', overwrite: true, ...CHEAP_CREATE })).close();
     await rejectsWith(Volume.open(image, { passphrase: 'first' }), 'ERR_AUTH');
     const vol = await Volume.open(image, { passphrase: 'second' });
     expect(vol.size).toBe(2 * MiB);
