@@ -62,7 +62,10 @@ function kernelBackend(choice: BackendChoice | undefined, kernel: unknown): Back
 export function backendInfo(): BackendInfo {
   const native = loadNative();
   const wanted = envChoice();
+  // A forced choice that cannot be honoured is an error here too: reporting 'portable'
+  // would describe something other than what every cipher object would refuse to do.
   if (wanted !== 'portable' && native.kernelError) nativeUnavailable(native);
+  if (wanted === 'native' && !native.backend) nativeUnavailable(native);
   if (wanted !== 'portable' && native.backend) {
     return { backend: 'native', kernel: native.backend.kernel, cpu: native.cpu };
   }

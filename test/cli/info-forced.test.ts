@@ -7,6 +7,7 @@ import { Command } from 'commander';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { registerInfo } from '../../src/cli/info.js';
 import { registerBench } from '../../src/cli/bench.js';
+import { backendInfo } from '../../src/backend/select.js';
 
 vi.mock('../../src/backend/native.js', async (importOriginal) => {
   const real = await importOriginal<typeof import('../../src/backend/native.js')>();
@@ -41,6 +42,13 @@ describe('without the native addon', () => {
     } finally {
       vi.restoreAllMocks();
     }
+  });
+
+  it('backendInfo() under SECTORCRYPT_BACKEND=native throws ERR_BACKEND_UNAVAILABLE instead of reporting portable', () => {
+    process.env.SECTORCRYPT_BACKEND = 'native';
+    expect(() => backendInfo()).toThrow(expect.objectContaining({ code: 'ERR_BACKEND_UNAVAILABLE' }));
+    delete process.env.SECTORCRYPT_BACKEND;
+    expect(backendInfo()).toMatchObject({ backend: 'portable', reason: expect.stringMatching(/no binary/) });
   });
 
   it('info without the override reports portable and the reason', async () => {
