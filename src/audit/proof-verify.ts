@@ -4,7 +4,7 @@
  * `>>`, which would cut them to 32 bits. Both return false rather than throw, so a caller
  * decides what a failure means.
  */
-import { nodeHash, sameHash } from './hash.js';
+import { HASH_SIZE, nodeHash, sameHash } from './hash.js';
 
 const odd = (x: number): boolean => x % 2 === 1;
 const half = (x: number): number => Math.floor(x / 2);
@@ -22,6 +22,10 @@ export function verifyInclusionProof(
   root: Uint8Array,
 ): boolean {
   if (!Number.isSafeInteger(leafIndex) || !Number.isSafeInteger(treeSize) || leafIndex < 0 || leafIndex >= treeSize) {
+    return false;
+  }
+  if (leaf.length !== HASH_SIZE) {
+    // Otherwise an empty leaf would "verify" against an empty root in a one-leaf tree.
     return false;
   }
   let fn = leafIndex;
