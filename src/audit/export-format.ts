@@ -40,10 +40,24 @@ export interface ExportHeader {
   frontier: Uint8Array[];
 }
 
+export interface EncodedRecord {
+  /** Canonical JSON: the bytes the leaf hash covers (store them as they are). */
+  json: string;
+  leafHash: Uint8Array;
+  /** The record's export line. */
+  line: string;
+}
+
+/** Everything the broker stores and serves for one record, from one encoding. */
+export function encodeRecord(record: AuditRecord): EncodedRecord {
+  const json = recordJson(record);
+  const hash = leafHash(json);
+  return { json, leafHash: hash, line: `${HEAD}${toBase64(hash)}${MIDDLE}${json}}` };
+}
+
 /** The export line for one record. */
 export function exportLine(record: AuditRecord): string {
-  const json = recordJson(record);
-  return `${HEAD}${toBase64(leafHash(json))}${MIDDLE}${json}}`;
+  return encodeRecord(record).line;
 }
 
 /** The header line of an export that starts at `start` > 0. */
@@ -79,7 +93,12 @@ export function parseHeader(line: string, lineNo: number): ExportHeader {
   return { start, frontier: hashes };
 }
 
-/** Reads one record line; anything that is not a well-formed line is tampering. */
+/**
+ * Reads one record line; anything that is not a well-formed line is tampering. Only `seq`
+ * is read out of the record: the hash over its exact text is what the checkpoint vouches
+ * for, so the record is not re-encoded here (that costs more than the hashing; see
+ * whyMismatch for the diagnosis once a hash does not fit).
+ */
 export function parseExportLine(line: string, lineNo: number): ExportLine {
   const recordStart = HEAD.length + HASH_B64 + MIDDLE.length;
   if (!line.startsWith(HEAD) || line.slice(HEAD.length + HASH_B64, recordStart) !== MIDDLE || !line.endsWith('}')) {
@@ -92,14 +111,25 @@ export function parseExportLine(line: string, lineNo: number): ExportLine {
     tampered(lineNo, 'leafHash is not base64');
   }
   const text = line.slice(recordStart, -1);
-  let record: unknown;
+  let seq: unknown;
   try {
-    record = JSON.parse(text);
-    checkRecord(record);
+    seq = (JSON.parse(text) as { seq?: unknown }).seq;
   } catch {
-    tampered(lineNo, 'the record is not a valid audit record');
+    tampered(lineNo, 'the record is not JSON');
   }
-  // A record not in canonical form was re-encoded after it was hashed.
-  if (canonicalJson(record) !== text) tampered(lineNo, `record seq ${record.seq} is not in canonical JSON form (edited)`);
-  return { seq: record.seq, claimedHash, recordHash: leafHash(text) };
+  if (typeof seq !== 'number' || !Number.isSafeInteger(seq) || seq < 0) tampered(lineNo, 'the record has no integer seq >= 0');
+  return { seq, claimedHash, recordHash: leafHash(text) };
+}
+
+/** Why a line's record does not match its leafHash: re-encoded, or changed. */
+export function whyMismatch(line: string): string {
+  const text = line.slice(HEAD.length + HASH_B64 + MIDDLE.length, -1);
+  try {
+    const record: unknown = JSON.parse(text);
+    checkRecord(record);
+    if (canonicalJson(record) !== text) return 'is not in canonical JSON form (re-encoded or edited)';
+  } catch {
+    return 'is not a valid audit record (edited)';
+  }
+  return 'was edited: it no longer matches its leaf hash';
 }

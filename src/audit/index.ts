@@ -25,6 +25,6 @@ export {
 } from './proof-json.js';
 export { noteKeyId, openNote, parseVerifierKey, publicKeyOf, signNote, verifierKey, type NoteSigner, type NoteVerifier } from './signed-note.js';
 export { checkpointText, openCheckpoint, parseCheckpointText, signCheckpoint, type Checkpoint } from './checkpoint.js';
-export { exportHeader, exportLine } from './export-format.js';
+export { encodeRecord, exportHeader, exportLine, type EncodedRecord } from './export-format.js';
 export { verifyExport, type VerifiedExport, type VerifyExportOptions } from './verify-export.js';
 export { splitExport, type SplitExport } from './archive.js';

@@ -5,7 +5,7 @@
  * - removed:   a seq is missing and never turns up (a gap);
  * - moved:     a seq is missing here but turns up later (records out of order);
  * - inserted:  a seq that already appeared appears again;
- * - edited:    a record no longer matches its own leafHash, or is no longer canonical JSON;
+ * - edited:    a record no longer matches its own leafHash (re-encoded or changed);
  * - short:     the export ends before the checkpoint's tree size.
  *
  * What the root alone cannot pinpoint: if an editor also rewrote the edited record's
@@ -18,7 +18,7 @@
 import { SectorCryptError } from '../errors.js';
 import { openCheckpoint, type Checkpoint } from './checkpoint.js';
 import { CompactRange } from './compact-range.js';
-import { isHeaderLine, parseExportLine, parseHeader } from './export-format.js';
+import { isHeaderLine, parseExportLine, parseHeader, whyMismatch } from './export-format.js';
 import { sameHash } from './hash.js';
 import { parseVerifierKey } from './signed-note.js';
 
@@ -101,7 +101,7 @@ export async function verifyExport(
       continue;
     }
     if (!sameHash(entry.claimedHash, entry.recordHash)) {
-      tampered(`line ${lineNo}: record seq ${entry.seq} was edited: it no longer matches its leaf hash`);
+      tampered(`line ${lineNo}: record seq ${entry.seq} ${whyMismatch(line)}`);
     }
     range.append(entry.recordHash);
     expected++;

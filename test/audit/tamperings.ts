@@ -21,7 +21,7 @@ export const tamperings: Tampering[] = [
   {
     what: 'a record is re-encoded (not canonical any more)',
     apply: (lines) => edit(lines, 12, '"action":', '"action": '),
-    expect: /line 13: record seq 12 is not in canonical JSON form/,
+    expect: /line 13: record seq 12 is not in canonical JSON form \(re-encoded or edited\)/,
   },
   {
     what: 'a record is removed',
