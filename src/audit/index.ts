@@ -13,7 +13,8 @@ export { canonicalJson } from './canonical-json.js';
 export { checkRecord, recordJson, recordLeafHash, type AuditRecord, type AuditValue } from './record.js';
 export { EMPTY_ROOT, HASH_SIZE, leafHash, nodeHash } from './hash.js';
 export { CompactRange, frontierSizes, rootHash } from './compact-range.js';
-export { consistencyProof, inclusionProof, subtreeRoot, type LeafHashes } from './proof-build.js';
+export { consistencyProof, inclusionProof, type ProofSource } from './proof-build.js';
+export { leafArraySource, rangeRoot, TreeNodes, type NodeSource } from './tree-nodes.js';
 export { verifyConsistencyProof, verifyInclusionProof } from './proof-verify.js';
 export {
   consistencyProofJson,

@@ -1,23 +1,15 @@
 /**
- * Inclusion and consistency proofs built from a log's leaf hashes (RFC 9162 2.1.3.1 and
- * 2.1.4.1). The recursion is over index ranges only (depth <= 64); each subtree root is one
- * streaming pass over its leaves, so a proof costs O(n) hashing and no copies of the list.
- * A broker with millions of leaves should cache subtree roots; the output is the same.
+ * Inclusion and consistency proofs (RFC 9162 2.1.3.1 and 2.1.4.1). The recursion is over
+ * index ranges only (depth <= 64); subtree roots come from a NodeSource (tree-nodes.ts).
  */
 import { SectorCryptError } from '../errors.js';
-import { CompactRange } from './compact-range.js';
+import { leafArraySource, rangeRoot, type NodeSource } from './tree-nodes.js';
 
-/** Leaf hashes by index; an array works, and so does a store-backed view. */
-export interface LeafHashes {
-  readonly length: number;
-  readonly [index: number]: Uint8Array;
-}
+/** Leaf hashes by index (O(n) per proof), or a NodeSource such as TreeNodes (O(log^2 n)). */
+export type ProofSource = readonly Uint8Array[] | NodeSource;
 
-/** MTH(D[start:end]). */
-export function subtreeRoot(leaves: LeafHashes, start: number, end: number): Uint8Array {
-  const range = new CompactRange();
-  for (let i = start; i < end; i++) range.append(leaves[i]!);
-  return range.root();
+function sourceOf(tree: ProofSource): NodeSource {
+  return Array.isArray(tree) ? leafArraySource(tree as readonly Uint8Array[]) : (tree as NodeSource);
 }
 
 /** Largest power of two smaller than n (n >= 2): the split point k of RFC 9162 2.1.1. */
@@ -27,15 +19,16 @@ export function splitPoint(n: number): number {
   return k;
 }
 
-function checkSize(leaves: LeafHashes, treeSize: number): void {
-  if (!Number.isSafeInteger(treeSize) || treeSize < 0 || treeSize > leaves.length) {
-    throw new SectorCryptError('ERR_ARGUMENT', `tree size ${treeSize} is outside the ${leaves.length} leaves held`);
+function checkSize(source: NodeSource, treeSize: number): void {
+  if (!Number.isSafeInteger(treeSize) || treeSize < 0 || treeSize > source.size) {
+    throw new SectorCryptError('ERR_ARGUMENT', `tree size ${treeSize} is outside the ${source.size} leaves held`);
   }
 }
 
 /** PATH(m, D[n]) of 2.1.3.1: sibling hashes from the leaf up to the root. */
-export function inclusionProof(leaves: LeafHashes, leafIndex: number, treeSize: number): Uint8Array[] {
-  checkSize(leaves, treeSize);
+export function inclusionProof(tree: ProofSource, leafIndex: number, treeSize: number): Uint8Array[] {
+  const source = sourceOf(tree);
+  checkSize(source, treeSize);
   if (!Number.isSafeInteger(leafIndex) || leafIndex < 0 || leafIndex >= treeSize) {
     throw new SectorCryptError('ERR_ARGUMENT', `leaf index ${leafIndex} is not in a tree of size ${treeSize}`);
   }
@@ -46,10 +39,10 @@ export function inclusionProof(leaves: LeafHashes, leafIndex: number, treeSize: 
     const k = splitPoint(n);
     if (m < k) {
       walk(m, start, start + k);
-      path.push(subtreeRoot(leaves, start + k, end));
+      path.push(rangeRoot(source, start + k, end));
     } else {
       walk(m - k, start + k, end);
-      path.push(subtreeRoot(leaves, start, start + k));
+      path.push(rangeRoot(source, start, start + k));
     }
   };
   walk(leafIndex, 0, treeSize);
@@ -57,8 +50,9 @@ export function inclusionProof(leaves: LeafHashes, leafIndex: number, treeSize: 
 }
 
 /** PROOF(m, D[n]) of 2.1.4.1: proves the tree of size m is a prefix of the one of size n. */
-export function consistencyProof(leaves: LeafHashes, fromSize: number, toSize: number): Uint8Array[] {
-  checkSize(leaves, toSize);
+export function consistencyProof(tree: ProofSource, fromSize: number, toSize: number): Uint8Array[] {
+  const source = sourceOf(tree);
+  checkSize(source, toSize);
   if (!Number.isSafeInteger(fromSize) || fromSize < 1 || fromSize > toSize) {
     throw new SectorCryptError('ERR_ARGUMENT', `no consistency proof from size ${fromSize} to ${toSize}`);
   }
@@ -67,16 +61,16 @@ export function consistencyProof(leaves: LeafHashes, fromSize: number, toSize: n
   const sub = (m: number, start: number, end: number, whole: boolean): void => {
     const n = end - start;
     if (m === n) {
-      if (!whole) proof.push(subtreeRoot(leaves, start, end));
+      if (!whole) proof.push(rangeRoot(source, start, end));
       return;
     }
     const k = splitPoint(n);
     if (m <= k) {
       sub(m, start, start + k, whole);
-      proof.push(subtreeRoot(leaves, start + k, end));
+      proof.push(rangeRoot(source, start + k, end));
     } else {
       sub(m - k, start + k, end, false);
-      proof.push(subtreeRoot(leaves, start, start + k));
+      proof.push(rangeRoot(source, start, start + k));
     }
   };
   sub(fromSize, 0, toSize, true);

@@ -10,6 +10,7 @@ import { CompactRange, rootHash } from '../../src/audit/compact-range.js';
 import { leafHash, nodeHash } from '../../src/audit/hash.js';
 import { consistencyProof, inclusionProof } from '../../src/audit/proof-build.js';
 import { verifyConsistencyProof, verifyInclusionProof } from '../../src/audit/proof-verify.js';
+import { rangeRoot, TreeNodes } from '../../src/audit/tree-nodes.js';
 
 function oracleRoot(leaves: Uint8Array[]): Uint8Array {
   if (leaves.length === 1) return leaves[0]!;
@@ -93,5 +94,36 @@ describe('random trees of size 1..64', () => {
     const size = 2 ** 33 + 1;
     expect(verifyInclusionProof(size - 1, size, last, [left], nodeHash(left, last))).toBe(true);
     expect(verifyInclusionProof(size - 2, size, last, [left], nodeHash(left, last))).toBe(false);
+  });
+});
+
+describe('TreeNodes (stored subtree roots for a broker)', () => {
+  it('gives the same proofs as the leaf array for every leaf and pair of sizes up to 64', () => {
+    const nodes = new TreeNodes();
+    for (const leaf of leaves) nodes.append(leaf);
+    for (let n = 1; n <= MAX; n++) {
+      for (let m = 0; m < n; m++) expect(inclusionProof(nodes, m, n)).toEqual(inclusionProof(leaves, m, n));
+      for (let m = 1; m <= n; m++) expect(consistencyProof(nodes, m, n)).toEqual(consistencyProof(leaves, m, n));
+      expect(Buffer.from(rangeRoot(nodes, 0, n)).equals(roots[n]!)).toBe(true);
+    }
+    expect(() => nodes.node(6, 1)).toThrow(expect.objectContaining({ code: 'ERR_ARGUMENT' }));
+    expect(() => rangeRoot(nodes, 3, 7)).toThrow(expect.objectContaining({ code: 'ERR_ARGUMENT' }));
+  });
+
+  it('serves proofs in a tree of 2^17 + 3 leaves that verify against the incremental root', () => {
+    const nodes = new TreeNodes();
+    const range = new CompactRange();
+    for (let i = 0; i < 2 ** 17 + 3; i++) {
+      const leaf = leafHash(`record ${i}`);
+      nodes.append(leaf);
+      range.append(leaf);
+    }
+    const n = nodes.size;
+    for (const m of [0, 1, 65_535, 65_536, 131_071, n - 1]) {
+      expect(verifyInclusionProof(m, n, leafHash(`record ${m}`), inclusionProof(nodes, m, n), range.root())).toBe(true);
+    }
+    const old = new CompactRange();
+    for (let i = 0; i < 100_000; i++) old.append(leafHash(`record ${i}`));
+    expect(verifyConsistencyProof(100_000, n, old.root(), range.root(), consistencyProof(nodes, 100_000, n))).toBe(true);
   });
 });
