@@ -62,7 +62,7 @@ export async function verifyExport(
   const checkMark = (): void => {
     const mark = marks.get(range.size);
     if (!mark) return;
-    if (!sameHash(range.root(), mark.rootHash)) tampered(editedBetween(lastGood, range.size));
+    if (!sameHash(range.root(), mark.rootHash)) tampered(editedBetween(lastGood, range.size, start));
     lastGood = range.size;
   };
   checkMark();
@@ -116,9 +116,11 @@ export async function verifyExport(
   return { size: checkpoint.size, rootHash: checkpoint.rootHash, start, beyond: range.size - checkpoint.size };
 }
 
-function editedBetween(from: number, to: number): string {
+function editedBetween(from: number, to: number, start: number): string {
   const which = to - from === 1 ? `record seq ${from} was edited` : `a record in seq ${from}..${to - 1} was edited`;
-  return `${which}, its leaf hash rewritten to match: the records no longer hash to the checkpoint root at size ${to}`;
+  // Before the first checkpoint that matched, the frontier header is as suspect as the records.
+  const frontier = from === start && start > 0 ? ' (or the frontier header was changed)' : '';
+  return `${which}, its leaf hash rewritten to match${frontier}: the records no longer hash to the checkpoint root at size ${to}`;
 }
 
 /** Signed checkpoints of the same log up to the main one's size, by tree size; the main one included. */

@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { signCheckpoint } from '../../src/audit/checkpoint.js';
 import { rootHash } from '../../src/audit/compact-range.js';
+import { exportLine } from '../../src/audit/export-format.js';
 import { consistencyProof, inclusionProof } from '../../src/audit/proof-build.js';
 import { consistencyProofJson, inclusionProofJson } from '../../src/audit/proof-json.js';
 import { makeLog, ORIGIN } from './log-fixture.js';
@@ -53,6 +54,15 @@ describe('sectorcrypt audit verify', () => {
       expect(run.stderr).toMatch(t.expect);
     });
   }
+
+  it('with --earlier, places an edit whose leaf hash was rewritten between two checkpoints', () => {
+    const lines = [...log.lines];
+    lines[36] = exportLine({ ...log.records[36]!, outcome: 'ok' });
+    writeFileSync(at('checkpoint-30'), log.checkpoint(30));
+    const run = cli(['verify', exportFile('rewritten.jsonl', lines), ...keys, '--earlier', at('checkpoint-30'), at('checkpoint-40')]);
+    expect(run.status).toBe(1);
+    expect(run.stderr).toMatch(/^error: a record in seq 30\.\.39 was edited, its leaf hash rewritten to match: .*\(ERR_AUDIT_TAMPERED\)\n$/);
+  });
 
   it('says when the export stops short, and refuses a checkpoint from another key', () => {
     const short = cli(['verify', exportFile('short.jsonl', log.lines.slice(0, 70)), ...keys]);

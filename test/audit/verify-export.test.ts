@@ -56,6 +56,18 @@ describe('verifyExport', () => {
     expect(await failure(lines, log.checkpoint(), { checkpoints: every })).toMatch(/record seq 36 was edited/);
   });
 
+  it('catches a forged record inserted with the later seqs renumbered', async () => {
+    const forged = exportLine({ ...makeRecord(50), action: 'key.release', outcome: 'ok' });
+    const renumbered = log.records.slice(50).map((r) => ({ ...r, seq: r.seq + 1 }));
+    // The forged line is self-consistent, so the first line that betrays it is the next one:
+    // the renumbered record whose leaf hash was left as it was.
+    const naive = [...log.lines.slice(0, 50), forged, ...log.lines.slice(50).map((line, i) => line.replace(`"seq":${50 + i},`, `"seq":${51 + i},`))];
+    expect(await failure(naive)).toMatch(/line 52: record seq 51 was edited/);
+    // Every leaf hash recomputed: only the root can tell, and it does.
+    const careful = [...log.lines.slice(0, 50), forged, ...renumbered.map(exportLine)].slice(0, 100);
+    expect(await failure(careful)).toMatch(/a record in seq 0\.\.99 was edited, its leaf hash rewritten to match/);
+  });
+
   it('refuses a checkpoint that is not signed by the log key, and one that is malformed', async () => {
     const other = makeLog(100);
     await expect(verifyExport(log.lines, other.checkpoint(), log.vkey)).rejects.toMatchObject({ code: 'ERR_AUDIT_TAMPERED' });
