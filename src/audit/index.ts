@@ -4,8 +4,10 @@
  *
  * - record.ts / canonical-json.ts: records and their RFC 8785 bytes, seq from 0.
  * - hash.ts, compact-range.ts: RFC 9162 leaf/node hashes and the incremental root.
- * - proof-build.ts, proof-verify.ts, proof-json.ts: inclusion and consistency proofs.
- * - signed-note.ts, checkpoint.ts: C2SP signed notes (Ed25519) and tlog checkpoints.
+ * - proof-build.ts, tree-nodes.ts: building inclusion and consistency proofs (from a leaf
+ *   array, or from stored subtree roots, TreeNodes / a NodeSource over the broker's table).
+ * - proof-verify.ts, proof-json.ts: checking them, raw or as JSON against checkpoints.
+ * - ed25519.ts, signed-note.ts, checkpoint.ts: C2SP signed notes and tlog checkpoints.
  * - export-format.ts, verify-export.ts: the JSON-lines export and its offline check.
  * - archive.ts: retention segments.
  */
