@@ -10,6 +10,7 @@ import { registerKeygen } from './keygen.js';
 import { registerEncrypt } from './encrypt.js';
 import { registerDecrypt } from './decrypt.js';
 import { registerVolume } from './volume.js';
+import { registerAudit } from './audit.js';
 import { exitCleanly } from './output.js';
 
 exitCleanly();
@@ -30,6 +31,7 @@ registerKeygen(program);
 registerEncrypt(program);
 registerDecrypt(program);
 registerVolume(program);
+registerAudit(program);
 
 /** Any failure as the one line the user sees: always with a code, never key material. */
 function describe(err: unknown): string {
