@@ -5,9 +5,11 @@ import { pipeline } from 'node:stream/promises';
 import type { ChunkedOptions } from '../chunked/params.js';
 import { createProgress } from './progress.js';
 import { openInput, openOutput, readKeyFile, type Input } from './files.js';
+import { SectorCryptError } from '../errors.js';
+import { addEnvelopeOptions, runEnvelope, wantsEnvelope, type Direction, type EnvelopeFlags } from './envelope-command.js';
 
-interface Flags {
-  keyFile: string;
+interface Flags extends EnvelopeFlags {
+  keyFile?: string;
   context?: string;
 }
 
@@ -24,6 +26,7 @@ function counter(onBytes: (n: number) => void): Transform {
 }
 
 async function run(make: MakeStream, outputMode: number, flags: Flags, inName?: string, outName?: string): Promise<void> {
+  if (flags.keyFile === undefined) throw new SectorCryptError('ERR_ARGUMENT', 'give --key-file (raw Cobblestone) or envelope recipients/identities (-r, -i, --passphrase-file, --kek-file)');
   const key = await readKeyFile(flags.keyFile);
   let cipher: Transform;
   try {
@@ -57,13 +60,17 @@ async function run(make: MakeStream, outputMode: number, flags: Flags, inName?: 
   }
 }
 
-export function registerChunkedCommand(program: Command, name: string, description: string, make: MakeStream, outputMode: number): void {
-  program
+export function registerChunkedCommand(program: Command, name: Direction, description: string, make: MakeStream, outputMode: number): void {
+  const command = program
     .command(name)
     .description(description)
     .argument('[in]', 'input file (default or "-": stdin)')
     .argument('[out]', 'output file (default or "-": stdout)')
-    .requiredOption('--key-file <path>', 'raw key of 16 or 32 bytes (sectorcrypt keygen)')
-    .option('--context <text>', 'context bound into the key derivation (UTF-8)')
-    .action((inName: string | undefined, outName: string | undefined, flags: Flags) => run(make, outputMode, flags, inName, outName));
+    .option('--key-file <path>', 'raw Cobblestone mode: a raw key of 16 or 32 bytes (sectorcrypt keygen)')
+    .option('--context <text>', 'raw Cobblestone mode: context bound into the key derivation (UTF-8)');
+  // The envelope mode (recipients and identities) shares the command; its flags pick it.
+  addEnvelopeOptions(command, name);
+  command.action((inName: string | undefined, outName: string | undefined, flags: Flags) =>
+    wantsEnvelope(flags) ? runEnvelope(name, flags, inName, outName) : run(make, outputMode, flags, inName, outName ?? flags.output),
+  );
 }

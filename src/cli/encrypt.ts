@@ -1,8 +1,11 @@
-/** `sectorcrypt encrypt --key-file F [--context S] [IN [OUT]]`: C2SP chunked encryption (Cobblestone). */
+/**
+ * `sectorcrypt encrypt -r KEY... [-R F] [--passphrase-file F] [--kek-file F --kek-id ID] [IN] [-o OUT]`: an envelope;
+ * `sectorcrypt encrypt --key-file F [--context S] [IN [OUT]]`: raw C2SP chunked encryption (Cobblestone).
+ */
 import type { Command } from 'commander';
 import { createChunkedEncryptStream } from '../chunked/streams.js';
 import { registerChunkedCommand } from './chunked-command.js';
 
 export function registerEncrypt(program: Command): void {
-  registerChunkedCommand(program, 'encrypt', 'encrypt a file or stdin as a Cobblestone (c2sp.org/chunked-encryption) message', createChunkedEncryptStream, 0o666);
+  registerChunkedCommand(program, 'encrypt', 'encrypt a file or stdin: an envelope for recipients (-r, -R, --passphrase-file, --kek-file), or with --key-file a raw Cobblestone (c2sp.org/chunked-encryption) message', createChunkedEncryptStream, 0o666);
 }

@@ -9,6 +9,8 @@ import { registerKeygen } from './keygen.js';
 import { registerEncrypt } from './encrypt.js';
 import { registerDecrypt } from './decrypt.js';
 import { registerVolume } from './volume.js';
+import { registerRekey } from './rekey.js';
+import { registerInspect } from './inspect.js';
 
 const program = new Command();
 program
@@ -22,6 +24,8 @@ registerKeygen(program);
 registerEncrypt(program);
 registerDecrypt(program);
 registerVolume(program);
+registerRekey(program);
+registerInspect(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   // One line naming the error code; no stack, and never key material.

@@ -59,7 +59,7 @@ describe('a header changed in any byte', () => {
 describe('no matching identity', () => {
   it('is ERR_NO_IDENTITY naming the stanza types present', async () => {
     const env = await encryptEnvelope(new Uint8Array(5), { recipients: [alice.publicKey, { kek, keyId: kekId }] });
-    const err = await decryptEnvelope(env, { identities: [bob.secretKey, { passphrase: 'x' }, { kek: new Uint8Array(32) }] }).catch((e: SectorCryptError) => e);
+    const err = (await decryptEnvelope(env, { identities: [bob.secretKey, { passphrase: 'x' }, { kek: new Uint8Array(32) }] }).catch((e: SectorCryptError) => e)) as SectorCryptError;
     expect(err.code).toBe('ERR_NO_IDENTITY');
     expect(err.message).toContain('X25519, aes256-kw');
     await expect(openEnvelopeReader(env, { identities: [bob.secretKey] })).rejects.toThrow(/ERR_NO_IDENTITY/);
@@ -77,7 +77,7 @@ describe('no matching identity', () => {
     const fileKey = randomBytes(32);
     const future = encodeStanza('future-kem', ['abc'], randomBytes(70));
     const only = craft(fileKey, [future]);
-    const err = await decryptEnvelope(only, { identities: [alice.secretKey] }).catch((e: SectorCryptError) => e);
+    const err = (await decryptEnvelope(only, { identities: [alice.secretKey] }).catch((e: SectorCryptError) => e)) as SectorCryptError;
     expect(err.code).toBe('ERR_NO_IDENTITY');
     expect(err.message).toContain('future-kem');
     // With a stanza we can open after it, the unknown one is skipped and kept under the MAC.
