@@ -4,6 +4,7 @@
  * read only as far as the header goes, and a hostile header (a line of gigabytes, a million
  * stanzas) is refused as soon as it passes a limit, with bounded memory.
  */
+import { copyBytes } from '../bytes.js';
 import { SectorCryptError } from '../errors.js';
 import { decodeBase64, encodeBase64 } from './base64.js';
 import {
@@ -103,11 +104,11 @@ export class HeaderScanner {
       if (this.partialBytes + piece.length > MAX_LINE_BYTES) throw corrupt(`header line longer than ${MAX_LINE_BYTES} bytes`);
       if (this.taken + this.partialBytes + piece.length >= MAX_HEADER_BYTES) throw corrupt('header larger than 1 MiB');
       if (lf < 0) {
-        this.partial.push(piece.slice());
+        this.partial.push(copyBytes(piece));
         this.partialBytes += piece.length;
         return undefined;
       }
-      const line = this.partial.length === 0 ? piece.slice() : Buffer.concat([...this.partial, piece]);
+      const line = this.partial.length === 0 ? copyBytes(piece) : Buffer.concat([...this.partial, piece]);
       this.partial = [];
       this.partialBytes = 0;
       this.line(line);

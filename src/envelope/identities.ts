@@ -3,7 +3,7 @@
  * { kek, keyId? } or an object that asks the key broker (a BrokerAgent: unwrapBrokerStanza).
  * Each knows which stanza type it can open.
  */
-import { checkBytes } from '../bytes.js';
+import { checkBytes, copyBytes } from '../bytes.js';
 import { SectorCryptError } from '../errors.js';
 import type { Stanza } from './header.js';
 import { decodeSecretKey, type KeyKind } from './key-text.js';
@@ -79,7 +79,7 @@ export function toOpener(identity: unknown): Opener {
     };
   }
   if ('kek' in i) {
-    const kek = checkBytes(i.kek, 'kek').slice();
+    const kek = copyBytes(checkBytes(i.kek, 'kek'));
     if (kek.length !== KEK_BYTES) throw new SectorCryptError('ERR_KEY_LENGTH', 'kek must be 32 bytes (aes256-kw)');
     const keyId = i.keyId === undefined ? undefined : checkKeyId(i.keyId);
     return {

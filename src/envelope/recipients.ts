@@ -3,7 +3,7 @@
  * { passphrase }, { kek, keyId } or { broker: { keyId, version, publicKey } }. Each becomes
  * one stanza wrapping the file key.
  */
-import { checkBytes } from '../bytes.js';
+import { checkBytes, copyBytes, isBytes } from '../bytes.js';
 import { SectorCryptError } from '../errors.js';
 import { encodeStanza } from './header.js';
 import { decodePublicKey } from './key-text.js';
@@ -32,7 +32,7 @@ function asSealer(make: (fileKey: Uint8Array) => Promise<StanzaFields> | StanzaF
 
 export function passphraseBytes(passphrase: unknown): Uint8Array {
   if (typeof passphrase === 'string' && passphrase.length > 0) return new TextEncoder().encode(passphrase);
-  if (passphrase instanceof Uint8Array && passphrase.length > 0) return passphrase.slice();
+  if (isBytes(passphrase) && passphrase.length > 0) return copyBytes(passphrase);
   throw new SectorCryptError('ERR_ARGUMENT', 'passphrase must be a non-empty string or Uint8Array');
 }
 
@@ -60,7 +60,7 @@ export function toSealer(recipient: unknown): Sealer {
     const kek = checkBytes(r.kek, 'kek');
     if (kek.length !== KEK_BYTES) throw new SectorCryptError('ERR_KEY_LENGTH', 'kek must be 32 bytes (aes256-kw)');
     const keyId = checkKeyId(r.keyId);
-    const copy = kek.slice();
+    const copy = copyBytes(kek);
     return asSealer((fileKey) => {
       try {
         return sealAes256Kw(copy, keyId, fileKey);

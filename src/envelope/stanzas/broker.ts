@@ -6,7 +6,7 @@
  */
 import { SectorCryptError } from '../../errors.js';
 import { hpkeSeal } from '../../keys/hpke.js';
-import { checkBytes, isBytes } from '../../bytes.js';
+import { checkBytes, copyBytes, isBytes } from '../../bytes.js';
 import { encodeBase64 } from '../base64.js';
 import { FILE_KEY_BYTES, LABEL } from '../format.js';
 import type { Stanza } from '../header.js';
@@ -66,7 +66,7 @@ export function brokerSealedSecret(stanza: Stanza): BrokerSealedSecret {
   const [keyId, version] = stanza.args;
   if (!KEY_ID.test(keyId) || !VERSION.test(version)) throw badStanza(stanza, 'bad key id or version');
   expectBody(stanza, FILE_KEY_BYTES + 16);
-  return { keyId, version: Number(version), enc: bytesArg(stanza, 2, 32), ciphertext: stanza.body.slice() };
+  return { keyId, version: Number(version), enc: bytesArg(stanza, 2, 32), ciphertext: copyBytes(stanza.body) };
 }
 
 /** `envelope:` + base64 of the Cobblestone salt: the envelope's name in a release request. */
