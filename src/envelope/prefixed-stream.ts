@@ -1,23 +1,25 @@
 /**
  * A Node Transform in two stages: a prefix stage reads (or writes) the envelope header
- * itself, then hands every later byte to an inner Cobblestone stream from src/chunked/ and
- * passes that stream's output on. The header costs nothing per payload byte: after it, data
- * goes straight through the inner stream.
+ * itself, then every later byte goes to a Cobblestone batch codec from src/chunked/, run by
+ * the same BatchDriver the Cobblestone streams use. After the header, data takes exactly the
+ * Cobblestone stream's path: the header costs nothing per payload byte.
  */
 import { Transform } from 'node:stream';
 import { isBytes } from '../bytes.js';
 import { SectorCryptError } from '../errors.js';
+import type { BatchCodec } from '../stream/codec.js';
+import { BatchDriver } from '../stream/driver.js';
 
 export interface Started {
-  /** Emitted before anything the inner stream produces (the header, when encrypting). */
+  /** Emitted before anything the codec produces (the header, when encrypting). */
   head?: Uint8Array;
-  inner: Transform;
-  /** Input bytes the prefix stage took but that belong to the inner stream. */
+  codec: BatchCodec;
+  /** Input bytes the prefix stage took but that belong to the codec. */
   rest: Uint8Array;
 }
 
 export interface PrefixStage {
-  /** Takes input during the prefix; resolves once the inner stream can start. */
+  /** Takes input during the prefix; resolves once the codec can start. */
   take(chunk: Uint8Array): Promise<Started | undefined>;
   /** The input ended while the prefix stage still had it: start now, or throw. */
   end(): Promise<Started>;
@@ -26,32 +28,23 @@ export interface PrefixStage {
 }
 
 export function prefixedTransform(stage: PrefixStage): Transform {
-  let inner: Transform | undefined;
-  let innerEnded: Promise<void> | undefined;
-
-  const write = (chunk: Uint8Array) =>
-    new Promise<void>((resolve, reject) => {
-      if (chunk.length === 0) return resolve();
-      inner!.write(chunk, (err) => (err ? reject(err) : resolve()));
-    });
+  let driver: BatchDriver | undefined;
 
   async function start(started: Started): Promise<void> {
     if (started.head) outer.push(started.head);
-    inner = started.inner;
-    inner.on('data', (data: Uint8Array) => outer.push(data));
-    innerEnded = new Promise<void>((resolve, reject) => {
-      inner!.once('end', resolve);
-      inner!.once('error', reject);
-    });
-    innerEnded.catch((err: Error) => outer.destroy(err));
-    await write(started.rest);
+    driver = new BatchDriver(
+      started.codec,
+      (output) => outer.push(output),
+      (error) => outer.destroy(error as Error),
+    );
+    if (started.rest.length > 0) await driver.write(started.rest);
   }
 
   const outer: Transform = new Transform({
     transform(chunk: unknown, _encoding, callback) {
       if (!isBytes(chunk)) return callback(new SectorCryptError('ERR_ARGUMENT', 'stream input must be bytes'));
       const step = async () => {
-        if (inner) return write(chunk);
+        if (driver) return driver.write(chunk);
         const started = await stage.take(chunk);
         if (started) await start(started);
       };
@@ -59,16 +52,14 @@ export function prefixedTransform(stage: PrefixStage): Transform {
     },
     flush(callback) {
       const step = async () => {
-        if (!inner) await start(await stage.end());
-        inner!.end();
-        await innerEnded;
+        if (!driver) await start(await stage.end());
+        await driver!.end();
       };
       step().then(() => callback(), callback);
     },
     destroy(error, callback) {
-      if (inner) inner.destroy();
-      else stage.close();
-      callback(error);
+      const closing = driver ? driver.close() : Promise.resolve(stage.close());
+      closing.then(() => callback(error), () => callback(error));
     },
   });
   return outer;

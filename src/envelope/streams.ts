@@ -8,7 +8,8 @@ import { randomBytes } from 'node:crypto';
 import { Duplex, type Transform } from 'node:stream';
 import type { ReadableWritablePair } from 'node:stream/web';
 import { wipe } from '../bytes.js';
-import { createChunkedDecryptStream, createChunkedEncryptStream } from '../chunked/streams.js';
+import { decryptCodec, encryptCodec } from '../chunked/streams.js';
+import type { BatchCodec } from '../stream/codec.js';
 import { FILE_KEY_BYTES, PAYLOAD_SALT_BYTES } from './format.js';
 import { HeaderScanner, type ParsedHeader } from './header.js';
 import { toOpeners } from './identities.js';
@@ -24,19 +25,22 @@ export function createEnvelopeEncryptStream(options: EnvelopeEncryptOptions): Tr
   const sealers = toSealers(opts.recipients);
   const fileKey = new Uint8Array(randomBytes(FILE_KEY_BYTES));
   const key = payloadKey(fileKey);
-  let inner: Transform;
+  let codec: BatchCodec;
   try {
-    inner = createChunkedEncryptStream(key, payloadOptions(opts.backend));
+    codec = encryptCodec(key, payloadOptions(opts.backend));
   } finally {
     wipe(key);
   }
   const header = sealHeader(fileKey, sealers).finally(() => wipe(fileKey));
   header.catch(() => {}); // reported when the stream awaits it
-  const started = async (rest: Uint8Array): Promise<Started> => ({ head: await header, inner, rest });
+  const started = async (rest: Uint8Array): Promise<Started> => ({ head: await header, codec, rest });
   return prefixedTransform({
     take: started,
     end: () => started(new Uint8Array(0)),
-    close: () => inner.destroy(),
+    close: () => {
+      wipe(fileKey);
+      codec.close();
+    },
   });
 }
 
@@ -54,7 +58,7 @@ export function createEnvelopeDecryptStream(options: EnvelopeDecryptOptions): Tr
     const fileKey = await openFileKey(header!, opts, rest);
     const key = payloadKey(fileKey);
     try {
-      return { inner: createChunkedDecryptStream(key, payloadOptions(opts.backend)), rest };
+      return { codec: decryptCodec(key, payloadOptions(opts.backend)), rest };
     } finally {
       wipe(fileKey, key);
     }
