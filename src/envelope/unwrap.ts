@@ -8,8 +8,11 @@ import { SectorCryptError } from '../errors.js';
 import type { ParsedHeader } from './header.js';
 import type { OpenContext, Opener } from './identities.js';
 import { checkHeaderMac } from './key-schedule.js';
+import { checkKnownShape } from './stanzas/shapes.js';
 
 export async function unwrapFileKey(header: ParsedHeader, openers: readonly Opener[], context: OpenContext): Promise<Uint8Array> {
+  // Every known stanza is well formed, or the header is refused before any KDF runs.
+  for (const stanza of header.stanzas) checkKnownShape(stanza);
   for (const stanza of header.stanzas) {
     for (const opener of openers) {
       if (opener.type !== stanza.type) continue;

@@ -57,3 +57,14 @@ describe('argon2id cost limits', () => {
     expect(calls.count).toBe(0);
   });
 });
+
+describe('malformed stanzas are refused before any KDF', () => {
+  it('a bad X25519 stanza beside a passphrase stanza: ERR_CORRUPT_HEADER, argon2id never run', async () => {
+    const good = stanza('256', '1', '1');
+    const badX = encodeStanza('X25519', ['AAAA', 'AAAA'], randomBytes(48));
+    await expect(decryptEnvelope(craft(randomBytes(32), [good, badX]), { identities: [{ passphrase: 'p' }] })).rejects.toThrow(/ERR_CORRUPT_HEADER/);
+    const badKw = encodeStanza('aes256-kw', ['id'], randomBytes(39));
+    await expect(decryptEnvelope(craft(randomBytes(32), [good, badKw]), { identities: [{ passphrase: 'p' }] })).rejects.toThrow(/ERR_CORRUPT_HEADER/);
+    expect(calls.count).toBe(0);
+  });
+});
