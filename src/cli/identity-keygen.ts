@@ -3,6 +3,7 @@
  * identity file is written with mode 0600 (never over an existing file) and the public key
  * printed; without it, the identity goes to stdout and the public key to stderr.
  */
+import { randomBytes } from 'node:crypto';
 import { SectorCryptError } from '../errors.js';
 import { generateIdentity, type IdentityKind } from '../envelope/generate.js';
 import { writePrivateFile } from '../envelope/key-files.js';
@@ -29,5 +30,15 @@ export async function runIdentityKeygen(flags: IdentityKeygenFlags): Promise<voi
   } else {
     await writeAll(process.stdout, new TextEncoder().encode(file));
     process.stderr.write(`public key: ${publicKey}\n`);
+  }
+}
+
+/** `keygen --bits N -o FILE`: a raw key in a new file of mode 0600 (a KEK for --kek-file, or a --key-file key). */
+export async function writeRawKeyFile(file: string, bits: number): Promise<void> {
+  const key = randomBytes(bits / 8);
+  try {
+    await writePrivateFile(file, key);
+  } finally {
+    key.fill(0);
   }
 }

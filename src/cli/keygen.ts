@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { InvalidArgumentError, type Command } from 'commander';
 import { SectorCryptError } from '../errors.js';
 import { writeAll } from './files.js';
-import { runIdentityKeygen, wantsIdentity, type IdentityKeygenFlags } from './identity-keygen.js';
+import { runIdentityKeygen, wantsIdentity, writeRawKeyFile, type IdentityKeygenFlags } from './identity-keygen.js';
 
 function bits(value: string): 128 | 256 {
   if (value !== '128' && value !== '256') throw new InvalidArgumentError('must be 128 or 256');
@@ -20,10 +20,10 @@ export function registerKeygen(program: Command): void {
     .option('--bits <n>', '128 or 256 (the spec recommends 128)', bits, 128)
     .option('--x25519', 'envelope: an X25519 identity (secret key and scx1... public key)')
     .option('--pq', 'envelope: a post-quantum hybrid identity (ML-KEM-768 + X25519, scpq1...)')
-    .option('-o, --output <path>', 'envelope: write the identity to this file (mode 0600) and print the public key')
+    .option('-o, --output <path>', 'write to this new file, mode 0600 (an identity: and print its public key; --bits 256: a KEK for --kek-file)')
     .action(async (flags: { bits: 128 | 256 } & IdentityKeygenFlags) => {
       if (wantsIdentity(flags)) return runIdentityKeygen(flags);
-      if (flags.output !== undefined) throw new SectorCryptError('ERR_ARGUMENT', '-o is for identities (--x25519, --pq); a raw key goes to stdout');
+      if (flags.output !== undefined) return writeRawKeyFile(flags.output, flags.bits);
       if (process.stdout.isTTY) {
         throw new SectorCryptError('ERR_ARGUMENT', 'refusing to write a raw key to a terminal; redirect stdout to a file');
       }

@@ -42,6 +42,10 @@ describe('sectorcrypt envelope commands', { timeout: 240_000 }, () => {
     const again = cli(['keygen', '--x25519', '-o', at('server.key')]);
     expect(again.status).not.toBe(0);
     expect(again.stderr).toMatch(/ERR_EXISTS/);
+    const kek = cli(['keygen', '--bits', '256', '-o', at('made.kek')]);
+    expect(kek.status).toBe(0);
+    expect(statSync(at('made.kek')).mode & 0o777).toBe(0o600);
+    expect(readFileSync(at('made.kek')).length).toBe(32);
     const toStdout = cli(['keygen', '--x25519']);
     expect(toStdout.stdout.toString()).toMatch(/^# created/);
     expect(toStdout.stderr).toMatch(/public key: scx1/);
