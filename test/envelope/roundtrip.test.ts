@@ -123,3 +123,22 @@ describe('argument checks', () => {
     expect(String((err as Error).message)).not.toContain(alice.secretKey.slice(25, 40));
   });
 });
+
+describe('streams destroyed part way', () => {
+  it('a decrypt stream destroyed inside the header, and an encrypt stream destroyed before any input, end quietly', async () => {
+    const dec = createEnvelopeDecryptStream({ identities: [alice.secretKey] });
+    dec.write(new TextEncoder().encode('sectorcrypt-envelope/v1\n-> X25519 '));
+    dec.destroy();
+    await new Promise((resolve) => dec.once('close', resolve));
+    const enc = createEnvelopeEncryptStream({ recipients: [alice.publicKey] });
+    enc.destroy();
+    await new Promise((resolve) => enc.once('close', resolve));
+    // After the header: destroyed with an error, it reports that error.
+    const env = await encryptEnvelope(randomPlain(100000), { recipients: [alice.publicKey] });
+    const mid = createEnvelopeDecryptStream({ identities: [alice.secretKey] });
+    const failed = new Promise((resolve) => mid.once('error', resolve));
+    mid.write(env.subarray(0, 50000));
+    setTimeout(() => mid.destroy(new Error('stop')), 10);
+    expect(String(await failed)).toContain('stop');
+  });
+});
