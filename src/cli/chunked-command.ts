@@ -6,7 +6,7 @@ import type { ChunkedOptions } from '../chunked/params.js';
 import { createProgress } from './progress.js';
 import { openInput, openOutput, readKeyFile, type Input } from './files.js';
 import { SectorCryptError } from '../errors.js';
-import { addEnvelopeOptions, runEnvelope, wantsEnvelope, type Direction, type EnvelopeFlags } from './envelope-command.js';
+import { addEnvelopeOptions, wantsEnvelope, type Direction, type EnvelopeFlags } from './envelope-options.js';
 
 interface Flags extends EnvelopeFlags {
   keyFile?: string;
@@ -71,6 +71,8 @@ export function registerChunkedCommand(program: Command, name: Direction, descri
   // The envelope mode (recipients and identities) shares the command; its flags pick it.
   addEnvelopeOptions(command, name);
   command.action((inName: string | undefined, outName: string | undefined, flags: Flags) =>
-    wantsEnvelope(flags) ? runEnvelope(name, flags, inName, outName) : run(make, outputMode, flags, inName, outName ?? flags.output),
+    wantsEnvelope(flags)
+      ? import('./envelope-command.js').then((m) => m.runEnvelope(name, flags, inName, outName))
+      : run(make, outputMode, flags, inName, outName ?? flags.output),
   );
 }

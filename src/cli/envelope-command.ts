@@ -1,50 +1,18 @@
 /**
  * The envelope side of `sectorcrypt encrypt` and `decrypt` (-r/-R/-i/--passphrase-file/
  * --kek-file): the same input, output and progress plumbing as the raw Cobblestone mode
- * (chunked-command.ts), with an envelope stream in the middle.
+ * (chunked-command.ts), with an envelope stream in the middle. Loaded only when used.
  */
-import type { Command } from 'commander';
 import { Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { SectorCryptError } from '../errors.js';
 import { createEnvelopeDecryptStream, createEnvelopeEncryptStream } from '../envelope/streams.js';
-import { collect, forget, identitiesFrom, recipientsFrom, type EnvelopeKeyFlags } from './envelope-keys.js';
+import { forget, identitiesFrom, recipientsFrom } from './envelope-keys.js';
+import type { Direction, EnvelopeFlags } from './envelope-options.js';
 import { openInput, openOutput } from './files.js';
 import { createProgress } from './progress.js';
 import type { Identity } from '../envelope/identities.js';
 import type { Recipient } from '../envelope/recipients.js';
-
-export interface EnvelopeFlags extends EnvelopeKeyFlags {
-  output?: string;
-  keyFile?: string;
-  context?: string;
-}
-
-export type Direction = 'encrypt' | 'decrypt';
-
-export function addEnvelopeOptions(cmd: Command, direction: Direction): void {
-  if (direction === 'encrypt') {
-    cmd
-      .option('-r, --recipient <public-key>', 'envelope: a recipient public key (scx1... or scpq1...), repeatable', collect)
-      .option('-R, --recipients-file <path>', 'envelope: a file of recipient public keys, one a line, repeatable', collect);
-  } else {
-    cmd.option('-i, --identity <path>', 'envelope: an identity file (sectorcrypt keygen --x25519 | --pq), repeatable', collect);
-  }
-  cmd
-    .option('--passphrase-file <path>', 'envelope: a passphrase (argon2id), from a file of mode 0600; one final newline is dropped')
-    .option('--kek-file <path>', 'envelope: a 32-byte key-encryption key (aes256-kw), from a file of mode 0600')
-    .option('--kek-id <id>', 'envelope: the name of the KEK written in the envelope (needed to encrypt)')
-    .option('-o, --output <path>', 'output file (instead of the second argument)');
-}
-
-/** True when the flags pick the envelope; ERR_ARGUMENT when they mix it with --key-file. */
-export function wantsEnvelope(flags: EnvelopeFlags): boolean {
-  const envelope = [flags.recipient, flags.recipientsFile, flags.identity, flags.passphraseFile, flags.kekFile, flags.kekId].some((v) => v !== undefined);
-  if (envelope && (flags.keyFile !== undefined || flags.context !== undefined)) {
-    throw new SectorCryptError('ERR_ARGUMENT', '--key-file and --context are the raw Cobblestone mode; they do not mix with envelope options');
-  }
-  return envelope;
-}
 
 function counter(onBytes: (n: number) => void): Transform {
   return new Transform({

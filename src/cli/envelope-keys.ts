@@ -19,11 +19,6 @@ export interface EnvelopeKeyFlags {
   kekId?: string;
 }
 
-/** commander's collector for repeatable options. */
-export function collect(value: string, previous: string[] | undefined): string[] {
-  return [...(previous ?? []), value];
-}
-
 /**
  * The passphrase file's bytes, without one final line end (so `echo pw > file` gives "pw"),
  * the same passphrase the library's { passphrase: 'pw' } gives.

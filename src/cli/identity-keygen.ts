@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { SectorCryptError } from '../errors.js';
-import { generateIdentity, type IdentityKind } from '../envelope/generate.js';
+import type { IdentityKind } from '../envelope/generate.js';
 import { writePrivateFile } from '../envelope/key-files.js';
 import { writeAll } from './files.js';
 
@@ -22,6 +22,7 @@ export function wantsIdentity(flags: IdentityKeygenFlags): boolean {
 
 export async function runIdentityKeygen(flags: IdentityKeygenFlags): Promise<void> {
   const kind: IdentityKind = flags.pq ? 'mlkem768x25519' : 'x25519';
+  const { generateIdentity } = await import('../envelope/generate.js'); // HPKE loads only when used
   const { secretKey, publicKey } = await generateIdentity(kind);
   const file = `# created: ${new Date().toISOString()}\n# type: ${kind}\n# public key: ${publicKey}\n${secretKey}\n`;
   if (flags.output !== undefined) {

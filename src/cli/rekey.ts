@@ -6,8 +6,8 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { SectorCryptError } from '../errors.js';
 import { readRecipientsFile } from '../envelope/key-files.js';
 import type { Recipient } from '../envelope/recipients.js';
-import { rekeyEnvelope } from '../envelope/rekey.js';
-import { collect, forget, identitiesFrom, type EnvelopeKeyFlags } from './envelope-keys.js';
+import { forget, identitiesFrom, type EnvelopeKeyFlags } from './envelope-keys.js';
+import { collect } from './envelope-options.js';
 
 interface RekeyFlags extends EnvelopeKeyFlags {
   remove?: number[];
@@ -38,6 +38,7 @@ export function registerRekey(program: Command): void {
         const add: Recipient[] = [...(flags.recipient ?? [])];
         for (const file of flags.recipientsFile ?? []) add.push(...(await readRecipientsFile(file)));
         if (add.length === 0 && (flags.remove ?? []).length === 0) throw new SectorCryptError('ERR_ARGUMENT', 'nothing to do: give -r, -R or --remove');
+        const { rekeyEnvelope } = await import('../envelope/rekey.js'); // HPKE loads only when used
         await rekeyEnvelope(inName, { identities, add, remove: flags.remove ?? [], output: flags.output });
       } finally {
         forget(identities);
