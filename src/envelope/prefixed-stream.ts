@@ -31,6 +31,8 @@ export function prefixedTransform(stage: PrefixStage): Transform {
   let driver: BatchDriver | undefined;
 
   async function start(started: Started): Promise<void> {
+    // Destroyed while the header was being sealed or opened: wipe the keys, run nothing.
+    if (outer.destroyed) return started.codec.close();
     if (started.head) outer.push(started.head);
     driver = new BatchDriver(
       started.codec,
@@ -45,6 +47,7 @@ export function prefixedTransform(stage: PrefixStage): Transform {
       if (!isBytes(chunk)) return callback(new SectorCryptError('ERR_ARGUMENT', 'stream input must be bytes'));
       const step = async () => {
         if (driver) return driver.write(chunk);
+        if (outer.destroyed) return;
         const started = await stage.take(chunk);
         if (started) await start(started);
       };
@@ -53,7 +56,7 @@ export function prefixedTransform(stage: PrefixStage): Transform {
     flush(callback) {
       const step = async () => {
         if (!driver) await start(await stage.end());
-        await driver!.end();
+        if (driver) await driver.end();
       };
       step().then(() => callback(), callback);
     },
