@@ -13,3 +13,5 @@ export {
 } from './chunked/raw.js';
 export type { RawOptions } from './chunked/raw.js';
 export type { ChunkedReader } from './chunked/reader.js';
+// --- AES key wrap (RFC 3394) and key wrap with padding (RFC 5649).
+export { aesKeyWrap, aesKeyUnwrap, aesKeyWrapPad, aesKeyUnwrapPad } from './keys/aes-kw.js';

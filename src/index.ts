@@ -19,3 +19,5 @@ export { createSectorEncryptStream, createSectorDecryptStream, createSectorEncry
 export type { SectorStreamOptions } from './stream/sector.js';
 export { Volume } from './volume/index.js';
 export type { VolumeSummary, Passphrase, VolumeCreateOptions, VolumeOpenOptions, LuksOpenOptions, PlainOpenOptions, AddPassphraseOptions, RestoreHeaderOptions, PbkdfOptions, KdfType } from './volume/index.js';
+// --- Envelope: several recipients per file, recipients changed without re-encrypting.
+export * from './envelope/index.js';

@@ -7,12 +7,13 @@ import { openCodec, sealCodec } from './codecs.js';
 import { openHeader, sealHeader } from './header.js';
 import { checkInputKey, checkOptions, contextBytes, HEADER, type ChunkedOptions } from './params.js';
 
-function encryptCodec(key: Uint8Array, opts?: ChunkedOptions): BatchCodec {
+/** Exported for the envelope streams (src/envelope/streams.ts), which run the same codecs after their header. */
+export function encryptCodec(key: Uint8Array, opts?: ChunkedOptions): BatchCodec {
   const { header, cipher } = sealHeader(key, checkOptions(opts));
   return sealCodec(cipher, header);
 }
 
-function decryptCodec(key: Uint8Array, opts?: ChunkedOptions): BatchCodec {
+export function decryptCodec(key: Uint8Array, opts?: ChunkedOptions): BatchCodec {
   const options = checkOptions(opts);
   // Bad arguments fail here, not at the first byte.
   checkInputKey(key);

@@ -1,4 +1,7 @@
-/** `sectorcrypt decrypt --key-file F [--context S] [--force] [IN [OUT]]`: the inverse of encrypt. */
+/**
+ * `sectorcrypt decrypt -i F... | --passphrase-file F | --kek-file F [--force] [IN] [-o OUT]` (envelope),
+ * or `--key-file F [--context S] [--force] [IN [OUT]]` (raw Cobblestone): the inverse of encrypt.
+ */
 import type { Command } from 'commander';
 import { createChunkedDecryptStream } from '../chunked/streams.js';
 import { registerChunkedCommand } from './chunked-command.js';
@@ -6,7 +9,7 @@ import { registerChunkedCommand } from './chunked-command.js';
 export function registerDecrypt(program: Command): void {
   registerChunkedCommand(program, {
     name: 'decrypt',
-    description: 'decrypt a Cobblestone message (checks every chunk; fails on any change)',
+    description: 'decrypt an envelope (-i, --passphrase-file, --kek-file) or with --key-file a raw Cobblestone message (checks every chunk; fails on any change)',
     make: createChunkedDecryptStream,
     // Plaintext files are readable by their owner only.
     outputMode: 0o600,

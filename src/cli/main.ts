@@ -10,6 +10,8 @@ import { registerKeygen } from './keygen.js';
 import { registerEncrypt } from './encrypt.js';
 import { registerDecrypt } from './decrypt.js';
 import { registerVolume } from './volume.js';
+import { registerRekey } from './rekey.js';
+import { registerInspect } from './inspect.js';
 import { registerAudit } from './audit.js';
 import { exitCleanly } from './output.js';
 
@@ -31,6 +33,8 @@ registerKeygen(program);
 registerEncrypt(program);
 registerDecrypt(program);
 registerVolume(program);
+registerRekey(program);
+registerInspect(program);
 registerAudit(program);
 
 /** Any failure as the one line the user sees: always with a code, never key material. */
