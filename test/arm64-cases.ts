@@ -13,7 +13,7 @@
  *
  * Usage: node --import tsx test/arm64-cases.ts OUT_FILE
  */
-import { createCipheriv } from 'node:crypto';
+import { createCipheriv, type CipherGCMTypes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { AesGcm, XtsCipher, backendInfo } from '../src/index.js';
 import { loadNative } from '../src/backend/native.js';
@@ -46,7 +46,7 @@ function nodeXts(key: Uint8Array, tweak: Uint8Array, pt: Uint8Array): Uint8Array
 }
 
 function nodeGcm(key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, pt: Uint8Array): Uint8Array {
-  const c = createCipheriv(`aes-${key.length * 8}-gcm`, key, nonce);
+  const c = createCipheriv(`aes-${key.length * 8}-gcm` as CipherGCMTypes, key, nonce);
   c.setAAD(aad);
   return concat(c.update(pt), c.final(), c.getAuthTag());
 }
