@@ -23,7 +23,7 @@ step() { echo "== $* ($((SECONDS - started)) s)"; }
 step "cases from the x86 kernels"
 node --import tsx test/arm64-cases.ts "$work/cases.txt"
 
-# True when the files after $1 changed since the stamp $1 was last committed (fresh()).
+# True when the files named after $1 changed since fresh() last recorded their hash in $1.
 stale() {
   local stamp=$1 sum
   shift
