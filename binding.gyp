@@ -26,6 +26,13 @@
             "native/kernel_vaes_avx512.cc"
           ]
         }],
+        # AArch64: the armv8-ce kernel (cross-built by scripts/build-arm64.sh).
+        ["target_arch == 'arm64'", {
+          "sources": [
+            "native/aes_schedule.cc",
+            "native/kernel_armv8.cc"
+          ]
+        }],
         ["sanitize == 1", {
           "cflags_cc": ["-fsanitize=address,undefined", "-fno-omit-frame-pointer", "-fno-sanitize-recover=undefined", "-O1", "-g"],
           "defines": ["SECTORCRYPT_DEBUG_ASSERTS"],

@@ -35,6 +35,10 @@ Napi::Value Addon::CpuFeatures(const Napi::CallbackInfo& info) {
   o.Set("vpclmulqdq", f.vpclmulqdq);
   o.Set("osYmm", f.os_ymm);
   o.Set("osZmm", f.os_zmm);
+#if defined(__aarch64__)
+  o.Set("aes", f.aes);
+  o.Set("pmull", f.pmull);
+#endif
   return o;
 }
 
@@ -66,7 +70,11 @@ const Kernel& kernel_for(Napi::Env env, const Napi::Value& name) {
   }
   size_t count;
   const Kernel* const* kernels = available_kernels(&count);
+#if defined(__aarch64__)
+  if (count == 0) throw Napi::Error::New(env, "this CPU lacks the ARMv8 AES and PMULL instructions");
+#else
   if (count == 0) throw Napi::Error::New(env, "this CPU lacks AES-NI and PCLMULQDQ");
+#endif
   return *kernels[0];
 }
 

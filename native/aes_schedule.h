@@ -1,4 +1,4 @@
-// AES key schedules (FIPS 197), expanded once per key with AES-NI.
+// AES key schedules (FIPS 197), expanded once per key with the CPU's AES instructions.
 #pragma once
 
 #include <cstddef>
@@ -12,7 +12,7 @@ struct alignas(64) AesSchedule {
   int rounds;           // 10, 12 or 14
 };
 
-// key_len is 16, 24 or 32. Needs AES-NI (every kernel does).
+// key_len is 16, 24 or 32. Needs AES-NI or the ARMv8 AES instructions (every kernel does).
 void aes_expand(AesSchedule* s, const uint8_t* key, size_t key_len);
 
 // Both halves of an XTS key: data key (Key1) and tweak key (Key2).

@@ -4,6 +4,9 @@
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <cpuid.h>
+#elif defined(__aarch64__) && defined(__linux__)
+#include <asm/hwcap.h>
+#include <sys/auxv.h>
 #endif
 
 namespace sectorcrypt {
@@ -42,6 +45,16 @@ CpuFeatures probe() {
     f.vaes = ecx & (1u << 9);
     f.vpclmulqdq = ecx & (1u << 10);
   }
+  return f;
+}
+#elif defined(__aarch64__) && defined(__linux__)
+// The ID registers are privileged; the kernel's HWCAP word is the documented way for user
+// space to ask (Linux Documentation/arch/arm64/elf_hwcaps.rst).
+CpuFeatures probe() {
+  CpuFeatures f;
+  const unsigned long hwcap = getauxval(AT_HWCAP);
+  f.aes = hwcap & HWCAP_AES;
+  f.pmull = hwcap & HWCAP_PMULL;
   return f;
 }
 #else

@@ -31,7 +31,8 @@ struct Kernel {
                    const uint8_t* src, size_t len, const uint8_t* tag, uint8_t* out);
 };
 
-// Kernels this CPU and OS can run, best first. Empty where AES-NI is missing.
+// Kernels this CPU and OS can run, best first. Empty where AES-NI (x86-64) or the AES and
+// PMULL instructions (AArch64) are missing.
 // Each entry is a static object; the list is fixed after the first call.
 const Kernel* const* available_kernels(size_t* count);
 

@@ -10,6 +10,8 @@ namespace sectorcrypt {
 extern const Kernel kKernelAesni;
 extern const Kernel kKernelVaesAvx2;
 extern const Kernel kKernelVaesAvx512;
+#elif defined(__aarch64__)
+extern const Kernel kKernelArmv8Ce;
 #endif
 
 namespace {
@@ -29,6 +31,9 @@ KernelList probe_kernels() {
   if (avx512) list.items[list.count++] = &kKernelVaesAvx512;
   if (avx2) list.items[list.count++] = &kKernelVaesAvx2;
   if (aesni) list.items[list.count++] = &kKernelAesni;
+#elif defined(__aarch64__)
+  const CpuFeatures& f = cpu_features();
+  if (f.aes && f.pmull) list.items[list.count++] = &kKernelArmv8Ce;
 #endif
   return list;
 }

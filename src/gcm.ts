@@ -11,7 +11,7 @@ import { checkBytes, detach, isBytes, outputView, unalias } from './bytes.js';
 
 export interface AesGcmOptions {
   backend?: BackendChoice;
-  /** A native kernel ('aesni', 'vaes-avx2', 'vaes-avx512'); default the best the CPU runs. */
+  /** A native kernel ('aesni', 'vaes-avx2', 'vaes-avx512'; 'armv8-ce' on arm64); default the best the CPU runs. */
   kernel?: string;
 }
 

@@ -15,7 +15,7 @@ export interface XtsOptions {
   /** The unit the tweak counts in; must divide sectorSize. Default sectorSize. */
   ivSectorSize?: number;
   backend?: BackendChoice;
-  /** A native kernel ('aesni', 'vaes-avx2', 'vaes-avx512'); default the best the CPU runs. */
+  /** A native kernel ('aesni', 'vaes-avx2', 'vaes-avx512'; 'armv8-ce' on arm64); default the best the CPU runs. */
   kernel?: string;
 }
 

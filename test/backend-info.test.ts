@@ -19,7 +19,7 @@ describe('backendInfo()', () => {
     const info = backendInfo();
     if (cpuHasAesNi()) {
       expect(info.backend, `reason: ${info.reason}`).toBe('native');
-      expect(['aesni', 'vaes-avx2', 'vaes-avx512']).toContain(info.kernel);
+      expect(['aesni', 'vaes-avx2', 'vaes-avx512', 'armv8-ce']).toContain(info.kernel);
       expect(info.reason).toBeUndefined();
     } else {
       expect(info.backend).toBe('portable');

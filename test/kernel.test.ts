@@ -12,7 +12,7 @@ describe('kernel in use', () => {
       expect(info.kernel).toBe(forced);
     } else if (cpuHasAesNi()) {
       expect(info.backend).toBe('native');
-      expect(['aesni', 'vaes-avx2', 'vaes-avx512']).toContain(info.kernel);
+      expect(['aesni', 'vaes-avx2', 'vaes-avx512', 'armv8-ce']).toContain(info.kernel);
     } else {
       expect(info.backend).toBe('portable');
     }

@@ -129,7 +129,7 @@ function load(): NativeStatus {
   const byKernel = new Map(kernels.map((k) => [k, kernelBackend(addon, k)]));
   const bufferPool = () => addon.bufferPool();
   if (kernels.length === 0) {
-    return { cpu, kernels, byKernel, bufferPool, reason: 'CPU lacks AES-NI or PCLMULQDQ' };
+    return { cpu, kernels, byKernel, bufferPool, reason: process.arch === 'arm64' ? 'CPU lacks the ARMv8 AES and PMULL instructions' : 'CPU lacks AES-NI or PCLMULQDQ' };
   }
   const forced = process.env.SECTORCRYPT_KERNEL;
   if (forced !== undefined && forced !== '') {

@@ -1,6 +1,7 @@
 /**
  * Backend choice. 'auto' takes the native addon when it loads and the CPU has AES-NI
- * and PCLMULQDQ, else the portable backend; SECTORCRYPT_BACKEND overrides 'auto'.
+ * and PCLMULQDQ (arm64: the AES and PMULL instructions), else the portable backend;
+ * SECTORCRYPT_BACKEND overrides 'auto'.
  */
 import { SectorCryptError } from '../errors.js';
 import type { Backend } from './types.js';

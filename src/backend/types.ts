@@ -62,7 +62,7 @@ export interface GcmKeyHandle {
 
 export interface Backend {
   readonly name: 'native' | 'portable';
-  /** Kernel in use: 'aesni', 'vaes-avx2', 'vaes-avx512' or 'portable'. */
+  /** Kernel in use: 'aesni', 'vaes-avx2', 'vaes-avx512', 'armv8-ce' or 'portable'. */
   readonly kernel: string;
   /** key: 32, 48 or 64 bytes (both halves, data key first). Halves already checked unequal. */
   xtsKey(key: Uint8Array): XtsKeyHandle;

@@ -59,7 +59,7 @@ export function registerBench(program: Command): void {
     .option('--json', 'print one JSON object instead of the table')
     .option('--seconds <n>', 'time per measurement', seconds, 0.5)
     .option('--backend <which>', 'all, native or portable', oneOf(['all', 'native', 'portable'] as const), 'all')
-    .option('--kernel <name>', 'only this native kernel (aesni, vaes-avx2, vaes-avx512)')
+    .option('--kernel <name>', 'only this native kernel (aesni, vaes-avx2, vaes-avx512, armv8-ce)')
     .option('--mode <mode>', 'only xts or gcm', oneOf(['xts', 'gcm'] as const))
     .option('--openssl', 'also run `openssl speed -evp` at 16 KiB for reference')
     .action(async (flags: Flags) => {
