@@ -1,0 +1,39 @@
+/**
+ * Argon2 key derivation (src/keys/kdf.ts): the native `argon2` package and the WebAssembly
+ * fallback give the same keys. The native one must load where the package ships a build.
+ */
+import { describe, expect, it } from 'vitest';
+import { argon2Engine, deriveKey, kdfParams } from '../../src/keys/kdf.js';
+
+const native = argon2Engine() === 'native';
+
+describe('argon2 engines', () => {
+  it.skipIf(!native)('native and WebAssembly argon2id/argon2i derive the same keys (skipped where the argon2 package does not load)', async () => {
+    const passphrase = new TextEncoder().encode('correct horse battery staple');
+    const salt = new Uint8Array(32).map((_, i) => i * 7);
+    for (const type of ['argon2id', 'argon2i'] as const) {
+      for (const parallel of [1, 4]) {
+        const params = kdfParams({ type, memory: 1024, time: 4, parallel }, salt);
+        const a = await deriveKey(passphrase, params, 64, 'native');
+        const b = await deriveKey(passphrase, params, 64, 'wasm');
+        expect(Buffer.from(a).toString('hex')).toBe(Buffer.from(b).toString('hex'));
+        expect(a.length).toBe(64);
+      }
+    }
+  });
+
+  it('a different passphrase or salt gives a different key', async () => {
+    const salt = new Uint8Array(32).fill(1);
+    const params = kdfParams({ memory: 256, time: 4, parallel: 2 }, salt);
+    const a = await deriveKey(new Uint8Array([1, 2, 3]), params, 32);
+    const b = await deriveKey(new Uint8Array([1, 2, 4]), params, 32);
+    const c = await deriveKey(new Uint8Array([1, 2, 3]), kdfParams({ memory: 256, time: 4, parallel: 2 }, new Uint8Array(32).fill(2)), 32);
+    expect(Buffer.from(a).equals(Buffer.from(b))).toBe(false);
+    expect(Buffer.from(a).equals(Buffer.from(c))).toBe(false);
+  });
+
+  it('the argon2 package loads on linux-x64 (its prebuilds cover it)', () => {
+    if (process.platform === 'linux' && process.arch === 'x64') expect(argon2Engine()).toBe('native');
+    else expect(['native', 'wasm']).toContain(argon2Engine());
+  });
+});
