@@ -9,7 +9,7 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { Volume } from '../volume/index.js';
 import type { PbkdfOptions } from '../keys/kdf.js';
 import { wipe } from '../bytes.js';
-import { createProgress } from './progress.js';
+import { createProgress, noteWhile } from './progress.js';
 import { getPassphrase } from './passphrase.js';
 
 const CHUNK = 1024 * 1024;
@@ -86,7 +86,7 @@ async function openVolume(image: string, f: OpenFlags, readOnly: boolean): Promi
   }
   const passphrase = await getPassphrase(f.passphraseFile, `Passphrase for ${image}: `);
   try {
-    return await Volume.open(image, { passphrase, readOnly });
+    return await noteWhile('deriving key from passphrase', () => Volume.open(image, { passphrase, readOnly }));
   } finally {
     wipe(passphrase);
   }
@@ -117,14 +117,14 @@ export function registerVolume(program: Command): void {
     const passphrase = await getPassphrase(f.passphraseFile, 'New passphrase: ', true);
     try {
       const pbkdf = pbkdfOf(f);
-      const vol = await Volume.create(image, {
+      const vol = await noteWhile('deriving key from passphrase', () => Volume.create(image, {
         size: f.size,
         passphrase,
         ...(f.sectorSize ? { sectorSize: f.sectorSize as 4096 } : {}),
         ...(f.keyBits ? { keyBits: f.keyBits as 512 } : {}),
         ...(f.label ? { label: f.label } : {}),
         ...(pbkdf ? { pbkdf } : {}),
-      });
+      }));
       await vol.close();
       process.stdout.write(`created ${image}: ${f.size} data bytes, key slot 0\n`);
     } finally {
@@ -232,7 +232,7 @@ export function registerVolume(program: Command): void {
       const fresh = await getPassphrase(f.newPassphraseFile, 'New passphrase: ', true);
       const pbkdf = pbkdfOf(f);
       try {
-        const slot = await vol.addPassphrase(fresh, pbkdf ? { pbkdf } : {});
+        const slot = await noteWhile('deriving key from passphrase', () => vol.addPassphrase(fresh, pbkdf ? { pbkdf } : {}));
         process.stdout.write(`added key slot ${slot}\n`);
       } finally {
         wipe(fresh);
@@ -249,7 +249,7 @@ export function registerVolume(program: Command): void {
     .action(async (image: string, f: { passphraseFile?: string }) => {
       const passphrase = await getPassphrase(f.passphraseFile, 'Passphrase to remove: ');
       try {
-        const vol = await Volume.open(image, { passphrase });
+        const vol = await noteWhile('deriving key from passphrase', () => Volume.open(image, { passphrase }));
         const slot = vol.keyslot;
         try {
           await vol.removePassphrase(passphrase);

@@ -77,9 +77,13 @@ interface NativeArgon2 {
 
 let nativeArgon2: NativeArgon2 | null | undefined;
 
-/** The `argon2` package, or null when its native build does not load here. Loaded once, on first use. */
+/**
+ * The `argon2` package, or null when its native build does not load here (or
+ * SECTORCRYPT_ARGON2=wasm asks for the fallback). Loaded once, on first use.
+ */
 function loadNativeArgon2(): NativeArgon2 | null {
   if (nativeArgon2 === undefined) {
+    if (process.env.SECTORCRYPT_ARGON2 === 'wasm') return (nativeArgon2 = null);
     try {
       nativeArgon2 = createRequire(import.meta.url)('argon2') as NativeArgon2;
     } catch {
