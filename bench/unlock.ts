@@ -5,9 +5,9 @@
  * Formats a small image with `cryptsetup luksFormat --pbkdf argon2id` at cryptsetup's
  * default memory and lanes, time cost 4 forced (its benchmark, under load, lowers the
  * memory instead, and the figures would not be comparable between runs), then times,
- * best of --rounds, each in its own process: `cryptsetup open --test-passphrase`, and `sectorcrypt volume open-check` with the
- * native argon2 and with the WebAssembly fallback (SECTORCRYPT_ARGON2=wasm). Peak RSS is the
- * child's. Needs cryptsetup on PATH; prints why not otherwise.
+ * best of --rounds, each in its own process: `cryptsetup open --test-passphrase`, and
+ * `sectorcrypt volume open-check` with the native argon2 and with the WebAssembly fallback
+ * (SECTORCRYPT_ARGON2=wasm). Peak RSS is the child's. Needs cryptsetup on PATH; prints why not otherwise.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { rmSync, writeFileSync } from 'node:fs';
