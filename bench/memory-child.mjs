@@ -1,10 +1,10 @@
 // One measurement of bench/memory.ts, in plain JavaScript on the compiled library (dist/),
 // one per process so that its peak RSS is its own; prints one JSON object.
-//   node bench/memory-child.mjs <library> call <op> <out|alloc> <bytes> <sectorSize> <seconds>
+//   node bench/memory-child.mjs <library> call <op> <out|alloc|ring> <bytes> <sectorSize> <seconds>
 //   node bench/memory-child.mjs <library> stream <encrypt|decrypt|passthrough|node-gcm> <MiB> <streams>
 //   node bench/memory-child.mjs <library> emit <MiB>      (ciphertext to stdout, for `stream decrypt`)
-// `call` runs one call in a tight synchronous loop: with a reused `out`, or without (the
-// library allocates every result). `stream` pushes a fresh 1 MiB Buffer per chunk (as a
+// `call` runs one call in a tight synchronous loop: with a reused `out`, without (the
+// library allocates every result), or with `out` from a ring of mapped arrays. `stream` pushes a fresh 1 MiB Buffer per chunk (as a
 // file or socket source does) through the stream into a sink that drops it; decrypt reads
 // its ciphertext from stdin.
 import { createCipheriv, randomBytes, randomFillSync } from 'node:crypto';
@@ -60,19 +60,36 @@ function callCase(op, bytes, sectorSize) {
   throw new Error(`unknown op ${op}`);
 }
 
+/**
+ * The `out` of each call: one reused array ('out'), none ('alloc'), or the next of a ring
+ * of arrays totalling 64 MiB ('ring': outputs as far from the cache as the dropped results
+ * V8 collects every 32 MiB or so, but in pages already mapped: the ceiling of any allocator
+ * that cannot hand the same memory back at once).
+ */
+function outputs(form, outBytes) {
+  if (form === 'alloc') return () => undefined;
+  if (form === 'out') {
+    const out = new Uint8Array(outBytes);
+    return () => out;
+  }
+  const ring = Array.from({ length: Math.max(2, Math.ceil((64 * MIB) / outBytes)) }, () => new Uint8Array(outBytes).fill(1));
+  let next = 0;
+  return () => ring[next++ % ring.length];
+}
+
 function call(op, form, bytes, sectorSize, seconds) {
   const { run, outBytes } = callCase(op, bytes, sectorSize);
-  const out = form === 'out' ? new Uint8Array(outBytes) : undefined;
+  const out = outputs(form, outBytes);
   // Calls per check of the clock: about 1 ms of work.
   const batch = Math.max(1, Math.round(1e6 / bytes));
-  for (let i = 0; i < batch * 20; i++) run(out);
+  for (let i = 0; i < batch * 20; i++) run(out());
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   const end = t0 + seconds * 1000;
   let done = 0;
   let sink = 0;
   while (performance.now() < end) {
-    for (let i = 0; i < batch; i++) sink ^= run(out)[0];
+    for (let i = 0; i < batch; i++) sink ^= run(out())[0];
     done += batch * bytes;
   }
   const elapsed = (performance.now() - t0) / 1000;
