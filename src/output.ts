@@ -4,12 +4,15 @@
  * Everything here is ordinary V8 memory: it is accounted for and collected on V8's own
  * schedule, in synchronous loops too; nothing waits for a finalizer. Two things keep it
  * close to the speed of a reused `out`:
- * - Results are not zero-filled: every caller overwrites the whole result before anyone
- *   can read it (a failed open zeroes what it wrote).
+ * - Results over 64 KiB are not zero-filled: every caller overwrites the whole result
+ *   before anyone can read it (a failed open zeroes what it wrote), and the ArrayBuffer is
+ *   the result's alone.
  * - Results of 4 to 64 KiB are carved from a larger block, one block per power-of-two
  *   size class, so that a 16 KiB message costs a fraction of an ArrayBuffer allocation
  *   (about 1.5 us each, as much as sealing 16 KiB). A block lives while any result carved
- *   from it does: a kept result holds at most 16 times its size class.
+ *   from it does: a kept result holds at most 16 times its size class. `result.buffer` is
+ *   the whole block, so blocks start zeroed: the part not yet handed out shows no stale
+ *   heap bytes.
  */
 
 /** Results from SLAB_MIN to SLAB_MAX bytes share blocks. */
@@ -50,7 +53,7 @@ export function newOutput(length: number): Uint8Array {
   const size = sizeClass(length);
   let slab = slabs.get(size);
   if (slab === undefined || slab.used + length > slab.buffer.byteLength) {
-    slab = { buffer: uninitialized(size * PIECES), used: 0 };
+    slab = { buffer: new ArrayBuffer(size * PIECES), used: 0 };
     slabs.set(size, slab);
   }
   const piece = new Uint8Array(slab.buffer, slab.used, length);
