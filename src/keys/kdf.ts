@@ -5,6 +5,7 @@
  * as cryptsetup does; where that build does not load, in hash-wasm's WebAssembly, on one
  * thread (about 2.5 times slower with 4 lanes on this project's 2-core machines).
  */
+import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { pbkdf2 } from 'node:crypto';
 import { promisify } from 'node:util';
@@ -78,6 +79,16 @@ interface NativeArgon2 {
 let nativeArgon2: NativeArgon2 | null | undefined;
 
 /**
+ * True when the `argon2` package loads in a child process. A native build that does not
+ * fit this Node can crash the process that loads it rather than throw (the package's
+ * linux-x64 prebuild for 0.45.1 does so on Node 20.20), so it is tried in a child first.
+ */
+export function loadsInChild(modulePath: string): boolean {
+  const probe = spawnSync(process.execPath, ['-e', `require(${JSON.stringify(modulePath)})`], { stdio: 'ignore', timeout: 30_000 });
+  return probe.status === 0;
+}
+
+/**
  * The `argon2` package, or null when its native build does not load here (or
  * SECTORCRYPT_ARGON2=wasm asks for the fallback). Loaded once, on first use.
  */
@@ -85,7 +96,9 @@ function loadNativeArgon2(): NativeArgon2 | null {
   if (nativeArgon2 === undefined) {
     if (process.env.SECTORCRYPT_ARGON2 === 'wasm') return (nativeArgon2 = null);
     try {
-      nativeArgon2 = createRequire(import.meta.url)('argon2') as NativeArgon2;
+      const require = createRequire(import.meta.url);
+      const modulePath = require.resolve('argon2');
+      nativeArgon2 = loadsInChild(modulePath) ? (require(modulePath) as NativeArgon2) : null;
     } catch {
       nativeArgon2 = null;
     }

@@ -1,9 +1,14 @@
 /**
  * Argon2 key derivation (src/keys/kdf.ts): the native `argon2` package and the WebAssembly
- * fallback give the same keys. The native one must load where the package ships a build.
+ * fallback give the same keys; a native build that would crash the process is not loaded.
  */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { argon2Engine, deriveKey, kdfParams } from '../../src/keys/kdf.js';
+import { argon2Engine, deriveKey, kdfParams, loadsInChild } from '../../src/keys/kdf.js';
 
 const native = argon2Engine() === 'native';
 
@@ -32,8 +37,21 @@ describe('argon2 engines', () => {
     expect(Buffer.from(a).equals(Buffer.from(c))).toBe(false);
   });
 
-  it('the argon2 package loads on linux-x64 (its prebuilds cover it)', () => {
-    if (process.platform === 'linux' && process.arch === 'x64') expect(argon2Engine()).toBe('native');
-    else expect(['native', 'wasm']).toContain(argon2Engine());
+  it('a native module that crashes its process on load is detected in a child, not loaded', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'sectorcrypt-kdf-'));
+    try {
+      writeFileSync(path.join(dir, 'crash.cjs'), "process.kill(process.pid, 'SIGSEGV');\n");
+      writeFileSync(path.join(dir, 'fine.cjs'), 'module.exports = 1;\n');
+      expect(loadsInChild(path.join(dir, 'crash.cjs'))).toBe(false);
+      expect(loadsInChild(path.join(dir, 'fine.cjs'))).toBe(true);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('SECTORCRYPT_ARGON2=wasm picks the WebAssembly argon2', () => {
+    const code = `import(${JSON.stringify(pathToFileURL(path.resolve('src/keys/kdf.ts')).href)}).then((m) => console.log(m.argon2Engine()))`;
+    const out = execFileSync(process.execPath, ['--import', 'tsx', '-e', code], { env: { ...process.env, SECTORCRYPT_ARGON2: 'wasm' }, encoding: 'utf8' });
+    expect(out.trim()).toBe('wasm');
   });
 });
