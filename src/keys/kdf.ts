@@ -68,6 +68,9 @@ export function kdfParams(opts: PbkdfOptions | undefined, salt: Uint8Array): Kdf
   };
 }
 
+/** Argon2 memory (KiB) from which the native build is used: below it the WebAssembly one is as quick. */
+const NATIVE_MIN_KIB = 64 * 1024;
+
 type Argon2Params = Extract<KdfParams, { type: 'argon2id' | 'argon2i' }>;
 /** The part of the `argon2` package's API used here. */
 interface NativeArgon2 {
@@ -137,7 +140,8 @@ export async function deriveKey(passphrase: Uint8Array, params: KdfParams, lengt
     const out = await pbkdf2Async(passphrase, params.salt, params.iterations, length, params.hash);
     return new Uint8Array(out.buffer, out.byteOffset, out.length);
   }
-  const lib = engine === 'wasm' ? null : loadNativeArgon2();
+  // Small costs take milliseconds either way: not worth the native build's load-time probe.
+  const lib = engine === 'wasm' || (engine === undefined && params.memory < NATIVE_MIN_KIB) ? null : loadNativeArgon2();
   if (engine === 'native' && !lib) throw new SectorCryptError('ERR_BACKEND_UNAVAILABLE', 'the argon2 package did not load');
   if (lib) return argon2Native(lib, passphrase, params, length);
   const argon = params.type === 'argon2id' ? argon2id : argon2i;
