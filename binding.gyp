@@ -8,7 +8,7 @@
       "target_name": "sectorcrypt",
       "sources": [
         "native/addon.cc",
-        "native/buffer_pool.cc",
+        "native/malloc_tuning.cc",
         "native/cpu.cc",
         "native/kernels.cc",
         "native/xts_key.cc",

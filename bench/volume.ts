@@ -1,6 +1,6 @@
 /**
  * Volume throughput (issue 5, point 5):
- *   node --import tsx bench/volume.ts [--mib 256] [--dir /dev/shm] [--rounds 3]
+ *   node --import tsx bench/volume.ts [--mib 256] [--dir /dev/shm] [--rounds 3] [--random-ops 20000]
  *
  * Sequential 1 MiB writes and then reads over a --mib MiB LUKS2 volume on tmpfs, one
  * request at a time (each awaited before the next, as a simple caller does), against the
@@ -8,6 +8,8 @@
  * awaited one after the other (what the volume calls), and the sync calls on one core.
  * Best of --rounds. The ratio is volume MB/s over raw async MB/s. The file alone (the same
  * 1 MiB reads and writes with no crypto) shows what the copies to and from tmpfs cost.
+ * Random 4 KiB reads and writes (--random-ops of each, one at a time, the same offsets
+ * for the volume and the file alone) give IOPS.
  */
 import { randomBytes } from 'node:crypto';
 import { read as fsRead, rmSync, write as fsWrite } from 'node:fs';
@@ -24,6 +26,20 @@ const MiB = 1024 * 1024;
 const total = Number(arg('mib', '256')) * MiB;
 const dir = arg('dir', '/dev/shm');
 const rounds = Number(arg('rounds', '3'));
+
+const ops = Number(arg('random-ops', '20000'));
+const spots = Array.from({ length: ops }, () => Math.floor(Math.random() * (total / 4096)) * 4096);
+
+/** Requests per second of `fn` at random 4 KiB-aligned offsets, best of --rounds. */
+async function bestOps(fn: (at: number) => Promise<unknown>): Promise<number> {
+  let fastest = Infinity;
+  for (let r = 0; r < rounds; r++) {
+    const t = process.hrtime.bigint();
+    for (const at of spots) await fn(at);
+    fastest = Math.min(fastest, Number(process.hrtime.bigint() - t) / 1e9);
+  }
+  return ops / fastest;
+}
 
 async function best(fn: () => Promise<void>): Promise<number> {
   let fastest = Infinity;
@@ -54,6 +70,10 @@ try {
   const readInto = await best(async () => {
     for (let at = 0; at < total; at += MiB) await vol.read(at, MiB, into);
   });
+  // Random 4 KiB requests, one at a time: IOPS against the same requests on the file alone.
+  const small = new Uint8Array(randomBytes(4096));
+  const randWrite = await bestOps((at) => vol.write(at, small));
+  const randRead = await bestOps((at) => vol.read(at, 4096));
   await vol.close();
 
   // The file alone, same requests, no crypto: what tmpfs copying costs here.
@@ -70,6 +90,14 @@ try {
   const fileRead = await best(async () => {
     for (let at = 0; at < total; at += MiB) await fileOp(false, at);
   });
+  const fileOp4k = (writing: boolean, at: number) =>
+    new Promise<void>((resolve, reject) => {
+      const done = (err: Error | null) => (err ? reject(err) : resolve());
+      if (writing) fsWrite(fh.fd, small, 0, 4096, 16 * MiB + at, done);
+      else fsRead(fh.fd, into, 0, 4096, 16 * MiB + at, done);
+    });
+  const fileRandWrite = await bestOps((at) => fileOp4k(true, at));
+  const fileRandRead = await bestOps((at) => fileOp4k(false, at));
   await fh.close();
 
   // The volume's cipher: 4096-byte sectors, IVs in 512-byte units (LUKS2's plain64).
@@ -98,6 +126,14 @@ try {
   console.log(row('volume write', write, rawEnc));
   console.log(row('volume read', read, rawDec));
   console.log(row('volume read into a reused buffer', readInto, rawDec));
+  const ratio = (name: string, mbs: number, file: number) => console.log(`${name.padEnd(34)} ${((mbs / file) * 100).toFixed(0).padStart(4)}% of the file alone`);
+  ratio('volume write / file write', write, fileWrite);
+  ratio('volume read / file read', read, fileRead);
+  ratio('volume read into / file read', readInto, fileRead);
+  const iopsRow = (name: string, v: number, f: number) =>
+    console.log(`${name.padEnd(34)} ${v.toFixed(0).padStart(7)} IOPS  file alone ${f.toFixed(0).padStart(7)} IOPS  ${((v / f) * 100).toFixed(0).padStart(4)}%`);
+  iopsRow('random 4 KiB write', randWrite, fileRandWrite);
+  iopsRow('random 4 KiB read', randRead, fileRandRead);
 } finally {
   rmSync(image, { force: true });
 }

@@ -2,9 +2,10 @@
 
 #include <string>
 
-#include "buffer_pool.h"
+#include "args.h"
 #include "cpu.h"
 #include "gcm_key.h"
+#include "malloc_tuning.h"
 #include "xts_key.h"
 
 namespace sectorcrypt {
@@ -13,7 +14,7 @@ Addon::Addon(Napi::Env env, Napi::Object exports) {
   DefineAddon(exports, {
                            InstanceMethod("cpuFeatures", &Addon::CpuFeatures),
                            InstanceMethod("kernels", &Addon::Kernels),
-                           InstanceMethod("bufferPool", &Addon::BufferPool),
+                           InstanceMethod("tuneMalloc", &Addon::TuneMalloc),
                            InstanceValue("XtsKey", XtsKey::Define(env)),
                            InstanceValue("GcmKey", GcmKey::Define(env)),
                        });
@@ -50,15 +51,11 @@ Napi::Value Addon::Kernels(const Napi::CallbackInfo& info) {
   return names;
 }
 
-Napi::Value Addon::BufferPool(const Napi::CallbackInfo& info) {
-  const PoolStats s = pool_stats();
-  Napi::Object o = Napi::Object::New(info.Env());
-  o.Set("live", static_cast<double>(s.live));
-  o.Set("idle", static_cast<double>(s.idle));
-  o.Set("idleBytes", static_cast<double>(s.idle_bytes));
-  o.Set("created", static_cast<double>(s.created));
-  o.Set("reused", static_cast<double>(s.reused));
-  return o;
+Napi::Value Addon::TuneMalloc(const Napi::CallbackInfo& info) {
+  constexpr uint64_t kMax = uint64_t{1} << 30;
+  const uint64_t mmap_threshold = uint_arg(info, 0, "mmapThreshold", 0, kMax);
+  const uint64_t trim_threshold = uint_arg(info, 1, "trimThreshold", 0, kMax);
+  return Napi::Boolean::New(info.Env(), tune_malloc(mmap_threshold, trim_threshold));
 }
 
 const Kernel& kernel_for(Napi::Env env, const Napi::Value& name) {

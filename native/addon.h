@@ -14,8 +14,8 @@ class Addon : public Napi::Addon<Addon> {
  private:
   Napi::Value CpuFeatures(const Napi::CallbackInfo& info);
   Napi::Value Kernels(const Napi::CallbackInfo& info);
-  // Counters of the output buffer pool (buffer_pool.h), for tests and benchmarks.
-  Napi::Value BufferPool(const Napi::CallbackInfo& info);
+  // (mmapThreshold, trimThreshold) -> whether glibc took them (malloc_tuning.h)
+  Napi::Value TuneMalloc(const Napi::CallbackInfo& info);
 };
 
 // The kernel for a new key object: the one named by a string argument, else the best

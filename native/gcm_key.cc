@@ -3,7 +3,6 @@
 
 #include "addon.h"
 #include "args.h"
-#include "buffer_pool.h"
 #include "key_job.h"
 
 namespace sectorcrypt {
@@ -17,7 +16,6 @@ Napi::Function GcmKey::Define(Napi::Env env) {
                          InstanceMethod("sealChunksAsync", &GcmKey::SealChunksAsync),
                          InstanceMethod("openChunks", &GcmKey::OpenChunks),
                          InstanceMethod("openChunksAsync", &GcmKey::OpenChunksAsync),
-                         InstanceMethod("allocate", &GcmKey::Allocate),
                          InstanceMethod("destroy", &GcmKey::Destroy),
                      });
 }
@@ -112,10 +110,6 @@ Napi::Value GcmKey::Chunks(const Napi::CallbackInfo& info, bool seal, bool async
   if (!async) return Napi::Number::New(env, static_cast<double>(work()));
   return run_async(env, src.size, store_, {Value(), info[1].As<Napi::Object>(), info[4].As<Napi::Object>()}, work,
                    [](Napi::Env e, uint64_t verified) { return Napi::Number::New(e, static_cast<double>(verified)); });
-}
-
-Napi::Value GcmKey::Allocate(const Napi::CallbackInfo& info) {
-  return pooled_bytes(info.Env(), uint_arg(info, 0, "size", 0, kMaxAllocateBytes));
 }
 
 Napi::Value GcmKey::Destroy(const Napi::CallbackInfo& info) {

@@ -29,8 +29,6 @@ class GcmKey : public Napi::ObjectWrap<GcmKey> {
   // leading chunks that authenticated; from the first that did not, dst is zeroed.
   Napi::Value OpenChunks(const Napi::CallbackInfo& info) { return Chunks(info, false, false); }
   Napi::Value OpenChunksAsync(const Napi::CallbackInfo& info) { return Chunks(info, false, true); }
-  // (size) -> a Uint8Array for a batch's output, from the buffer pool (buffer_pool.h)
-  Napi::Value Allocate(const Napi::CallbackInfo& info);
   Napi::Value Destroy(const Napi::CallbackInfo& info);
 
   Napi::Value Chunks(const Napi::CallbackInfo& info, bool seal, bool async);

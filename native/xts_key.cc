@@ -2,7 +2,6 @@
 
 #include "addon.h"
 #include "args.h"
-#include "buffer_pool.h"
 #include "key_job.h"
 
 namespace sectorcrypt {
@@ -29,7 +28,6 @@ Napi::Function XtsKey::Define(Napi::Env env) {
                          InstanceMethod("decryptSectorsAsync", &XtsKey::DecryptSectorsAsync),
                          InstanceMethod("encryptUnit", &XtsKey::EncryptUnit),
                          InstanceMethod("decryptUnit", &XtsKey::DecryptUnit),
-                         InstanceMethod("allocate", &XtsKey::Allocate),
                          InstanceMethod("destroy", &XtsKey::Destroy),
                      });
 }
@@ -84,10 +82,6 @@ Napi::Value XtsKey::Unit(const Napi::CallbackInfo& info, bool encrypt) {
   require(env, dst.size >= src.size, "dst is shorter than src");
   kernel_->xts_unit(store_.keys(), encrypt, tweak.data, src.data, dst.data, src.size);
   return env.Undefined();
-}
-
-Napi::Value XtsKey::Allocate(const Napi::CallbackInfo& info) {
-  return pooled_bytes(info.Env(), uint_arg(info, 0, "size", 0, kMaxAllocateBytes));
 }
 
 Napi::Value XtsKey::Destroy(const Napi::CallbackInfo& info) {

@@ -24,8 +24,6 @@ class XtsKey : public Napi::ObjectWrap<XtsKey> {
   // (tweak: 16 bytes, src, dst)
   Napi::Value EncryptUnit(const Napi::CallbackInfo& info) { return Unit(info, true); }
   Napi::Value DecryptUnit(const Napi::CallbackInfo& info) { return Unit(info, false); }
-  // (size) -> a Uint8Array for a batch's output, from the buffer pool (buffer_pool.h)
-  Napi::Value Allocate(const Napi::CallbackInfo& info);
   Napi::Value Destroy(const Napi::CallbackInfo& info);
 
   Napi::Value Sectors(const Napi::CallbackInfo& info, bool encrypt, bool async);

@@ -8,6 +8,7 @@ import { getBackend, type BackendChoice } from './backend/select.js';
 import type { GcmKeyHandle } from './backend/types.js';
 import { checkOptionKeys } from './options.js';
 import { checkBytes, detach, isBytes, outputView, unalias } from './bytes.js';
+import { newOutput } from './output.js';
 
 export interface AesGcmOptions {
   backend?: BackendChoice;
@@ -34,9 +35,9 @@ function checkNonce(nonce: unknown): Uint8Array {
   return nonce;
 }
 
-/** A new output that the call overwrites whole (a failed open zeroes it). */
-function allocate(handle: GcmKeyHandle, length: number): Uint8Array {
-  return handle.allocate?.(length) ?? new Uint8Array(length);
+/** `out`, or a new result that the call overwrites whole (a failed open zeroes it). */
+function output(out: unknown, length: number): Uint8Array {
+  return out === undefined ? newOutput(length) : outputView(out, length);
 }
 
 function checkAad(aad: unknown): Uint8Array {
@@ -65,7 +66,7 @@ export class AesGcm {
     const iv = checkNonce(nonce);
     const src = checkBytes(plaintext, 'plaintext');
     const extra = checkAad(aad);
-    const dst = outputView(out, src.length + TAG);
+    const dst = output(out, src.length + TAG);
     // The nonce and AAD are read while output is written: copy them if they share its memory.
     handle.seal(detach(iv, dst), unalias(src, dst), detach(extra, dst), dst);
     return dst;
@@ -80,7 +81,7 @@ export class AesGcm {
     const iv = checkNonce(nonce);
     const src = checkBytes(sealed, 'sealed');
     const extra = checkAad(aad);
-    const dst = outputView(out, Math.max(0, src.length - TAG));
+    const dst = output(out, Math.max(0, src.length - TAG));
     const fail = () => {
       if (isBytes(out)) out.fill(0);
       return new SectorCryptError('ERR_AUTH', 'AES-GCM authentication failed');
@@ -150,8 +151,7 @@ export class AesGcm {
     if (!Number.isSafeInteger(firstIndex + count)) {
       throw new SectorCryptError('ERR_ARGUMENT', 'chunk indexes must stay below 2^53');
     }
-    // Without `out`, the backend's memory: native recycles batch outputs (no page faults).
-    const dst = out === undefined ? allocate(handle, count * outChunk) : outputView(out, count * outChunk);
+    const dst = output(out, count * outChunk);
     return { handle, nonce: detach(nonce, dst), src: detach(src, dst), dst, count };
   }
 

@@ -8,6 +8,7 @@ import { getBackend, type BackendChoice } from './backend/select.js';
 import type { XtsKeyHandle } from './backend/types.js';
 import { checkOptionKeys } from './options.js';
 import { checkBytes, detach, equalConstantTime, isBytes, outputView, unalias } from './bytes.js';
+import { newOutput } from './output.js';
 
 export interface XtsOptions {
   /** Bytes per sector: a multiple of 16 up to 16 MiB. Default 4096. */
@@ -108,8 +109,8 @@ export class XtsCipher {
   private sectorJob(data: unknown, firstSector: unknown, out: unknown): SectorJob {
     const handle = this.live();
     const src = checkBytes(data, 'data');
-    // Without `out`, the backend's memory: native recycles batch outputs (no page faults).
-    const dst = out === undefined ? (handle.allocate?.(src.length) ?? new Uint8Array(src.length)) : outputView(out, src.length);
+    // Every byte of a sector batch is written, so a result needs no zero fill.
+    const dst = out === undefined ? newOutput(src.length) : outputView(out, src.length);
     if (src.length % this.sectorSize !== 0) {
       throw new SectorCryptError('ERR_SECTOR_ALIGNMENT', `data length must be a multiple of the sector size (${this.sectorSize})`);
     }

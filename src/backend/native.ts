@@ -15,19 +15,7 @@ interface Addon {
   kernels(): string[];
   XtsKey: new (key: Uint8Array, kernel?: string) => XtsKeyHandle;
   GcmKey: new (key: Uint8Array, kernel?: string) => GcmKeyHandle;
-  bufferPool(): BufferPoolStats;
-}
-
-/** Counters of the addon's output buffer pool (native/buffer_pool.h). */
-export interface BufferPoolStats {
-  /** Blocks handed out whose arrays were not collected yet. */
-  live: number;
-  /** Blocks waiting on the free lists, and the bytes of them that were ever written. */
-  idle: number;
-  idleBytes: number;
-  /** Blocks allocated, and hand-outs served from a free list. */
-  created: number;
-  reused: number;
+  tuneMalloc(mmapThreshold: number, trimThreshold: number): boolean;
 }
 
 export interface NativeStatus {
@@ -43,8 +31,8 @@ export interface NativeStatus {
   reason?: string;
   /** Set when the addon loads but SECTORCRYPT_KERNEL names a kernel it cannot run. */
   kernelError?: string;
-  /** The buffer pool's counters, when the addon loaded (tests, benchmarks). */
-  bufferPool?: () => BufferPoolStats;
+  /** Whether glibc's malloc thresholds were raised (see tuneMalloc below). */
+  mallocTuned: boolean;
 }
 
 /** Async batches are cut into slices of at least this size, one per thread-pool job. */
@@ -94,7 +82,6 @@ function withSlicing(key: XtsKeyHandle): XtsKeyHandle {
     decryptSectorsAsync: sliced(key.decryptSectorsAsync.bind(key)),
     encryptUnit: key.encryptUnit.bind(key),
     decryptUnit: key.decryptUnit.bind(key),
-    allocate: key.allocate!.bind(key),
     destroy: key.destroy.bind(key),
   };
 }
@@ -103,6 +90,22 @@ function withSlicing(key: XtsKeyHandle): XtsKeyHandle {
 function describe(err: unknown): string {
   const message = err instanceof Error ? err.message : String(err);
   return message.split('\n')[0];
+}
+
+/**
+ * glibc malloc thresholds (native/malloc_tuning.h): blocks up to 32 MiB come from the heap
+ * (the most glibc's own adaptive threshold reaches), and up to 64 MiB of free memory at
+ * the top of the heap stays mapped, so result arrays reuse pages instead of faulting in
+ * new ones. This changes the host process's allocator, so it can be turned off with
+ * SECTORCRYPT_MALLOC=system; it is also left alone when GLIBC_TUNABLES sets malloc options.
+ */
+const MMAP_THRESHOLD = 32 * 1024 * 1024;
+const TRIM_THRESHOLD = 64 * 1024 * 1024;
+
+function tuneMalloc(addon: Addon): boolean {
+  if (process.env.SECTORCRYPT_MALLOC === 'system') return false;
+  if (process.env.GLIBC_TUNABLES?.includes('glibc.malloc.')) return false;
+  return addon.tuneMalloc(MMAP_THRESHOLD, TRIM_THRESHOLD);
 }
 
 function kernelBackend(addon: Addon, kernel: string): Backend {
@@ -122,25 +125,25 @@ function load(): NativeStatus {
     const nodeGypBuild = require('node-gyp-build') as (dir: string) => Addon;
     addon = nodeGypBuild(packageRoot);
   } catch (err) {
-    return { cpu: {}, kernels: [], byKernel: new Map(), reason: `native addon did not load: ${describe(err)}` };
+    return { cpu: {}, kernels: [], byKernel: new Map(), mallocTuned: false, reason: `native addon did not load: ${describe(err)}` };
   }
   const cpu = addon.cpuFeatures();
   const kernels = addon.kernels();
   const byKernel = new Map(kernels.map((k) => [k, kernelBackend(addon, k)]));
-  const bufferPool = () => addon.bufferPool();
+  const mallocTuned = tuneMalloc(addon);
   if (kernels.length === 0) {
-    return { cpu, kernels, byKernel, bufferPool, reason: process.arch === 'arm64' ? 'CPU lacks the ARMv8 AES and PMULL instructions' : 'CPU lacks AES-NI or PCLMULQDQ' };
+    return { cpu, kernels, byKernel, mallocTuned, reason: process.arch === 'arm64' ? 'CPU lacks the ARMv8 AES and PMULL instructions' : 'CPU lacks AES-NI or PCLMULQDQ' };
   }
   const forced = process.env.SECTORCRYPT_KERNEL;
   if (forced !== undefined && forced !== '') {
     const backend = byKernel.get(forced);
     if (!backend) {
       const kernelError = `SECTORCRYPT_KERNEL=${forced} cannot run here; this CPU runs: ${kernels.join(', ')}`;
-      return { cpu, kernels, byKernel, bufferPool, reason: kernelError, kernelError };
+      return { cpu, kernels, byKernel, mallocTuned, reason: kernelError, kernelError };
     }
-    return { backend, cpu, kernels, byKernel, bufferPool };
+    return { backend, cpu, kernels, byKernel, mallocTuned };
   }
-  return { backend: byKernel.get(kernels[0]), cpu, kernels, byKernel, bufferPool };
+  return { backend: byKernel.get(kernels[0]), cpu, kernels, byKernel, mallocTuned };
 }
 
 let status: NativeStatus | undefined;

@@ -84,11 +84,6 @@ export class PortableGcmKey implements GcmKeyHandle {
     return this.openChunks(baseNonce, src, chunkSize, firstIndex, dst);
   }
 
-  /** Garbage-collected memory is all a pure-JS backend has. */
-  allocate(size: number): Uint8Array {
-    return new Uint8Array(size);
-  }
-
   destroy(): void {
     wipe(this.key);
     this.key = undefined;

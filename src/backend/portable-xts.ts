@@ -190,11 +190,6 @@ export class PortableXtsKey implements XtsKeyHandle {
     unit('decrypt', this.keys(), tweak, src, dst);
   }
 
-  /** Garbage-collected memory is all a pure-JS backend has. */
-  allocate(size: number): Uint8Array {
-    return new Uint8Array(size);
-  }
-
   destroy(): void {
     if (this.schedules) wipe(this.schedules.enc, this.schedules.dec, this.schedules.tweak);
     this.schedules = undefined;

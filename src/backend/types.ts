@@ -21,11 +21,6 @@ export interface XtsKeyHandle {
   /** One data unit of any length >= 16 under a raw 16-byte tweak, with ciphertext stealing. */
   encryptUnit(tweak: Uint8Array, src: Uint8Array, dst: Uint8Array): void;
   decryptUnit(tweak: Uint8Array, src: Uint8Array, dst: Uint8Array): void;
-  /**
-   * A new array of `size` bytes for a batch's output, which the batch call overwrites
-   * whole. Its initial bytes are unspecified. Native: recycled memory (native/buffer_pool.h).
-   */
-  allocate?(size: number): Uint8Array;
   /** Overwrites the key schedules. Later calls are a programming error. */
   destroy(): void;
 }
@@ -52,11 +47,6 @@ export interface GcmKeyHandle {
   openChunks(baseNonce: Uint8Array, src: Uint8Array, chunkSize: number, firstIndex: number, dst: Uint8Array): number;
   sealChunksAsync(baseNonce: Uint8Array, src: Uint8Array, chunkSize: number, firstIndex: number, dst: Uint8Array): Promise<void>;
   openChunksAsync(baseNonce: Uint8Array, src: Uint8Array, chunkSize: number, firstIndex: number, dst: Uint8Array): Promise<number>;
-  /**
-   * A new array of `size` bytes for a batch's output, which the batch call overwrites
-   * whole. Its initial bytes are unspecified. Native: recycled memory (native/buffer_pool.h).
-   */
-  allocate?(size: number): Uint8Array;
   destroy(): void;
 }
 

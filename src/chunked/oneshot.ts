@@ -1,5 +1,6 @@
 /** encryptChunked / decryptChunked: a whole message in memory. */
 import { checkBytes } from '../bytes.js';
+import { newOutput } from '../output.js';
 import { openHeader, sealHeader } from './header.js';
 import { checkOptions, HEADER, type ChunkedOptions } from './params.js';
 import { openBody, sealBody, sealedBodyLength } from './tail.js';
@@ -10,7 +11,8 @@ export function encryptChunked(key: Uint8Array, plaintext: Uint8Array, opts?: Ch
   const plain = checkBytes(plaintext, 'plaintext');
   const { header, cipher } = sealHeader(key, options);
   try {
-    const out = new Uint8Array(HEADER + sealedBodyLength(plain.length));
+    // The header and every sealed chunk fill it whole, so it needs no zero fill.
+    const out = newOutput(HEADER + sealedBodyLength(plain.length));
     out.set(header, 0);
     sealBody(cipher, plain, 0, out.subarray(HEADER));
     return out;

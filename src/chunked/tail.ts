@@ -5,6 +5,7 @@
 import { SectorCryptError } from '../errors.js';
 import { BATCH_CHUNKS, checkChunkRange, CHUNK, SLOT, TAG } from './params.js';
 import type { ChunkCipher } from './chunk-cipher.js';
+import { newOutput } from '../output.js';
 
 /** Sealed length of a body holding `plainLength` bytes. */
 export function sealedBodyLength(plainLength: number): number {
@@ -33,7 +34,7 @@ export function bodyLayout(sealedLength: number, first = 0): BodyLayout {
 }
 
 /** Seals `plain` as chunks `first`, `first+1`, ...: whole chunks, then the final one. */
-export function sealBody(cipher: ChunkCipher, plain: Uint8Array, first: number, out = new Uint8Array(sealedBodyLength(plain.length))): Uint8Array {
+export function sealBody(cipher: ChunkCipher, plain: Uint8Array, first: number, out = newOutput(sealedBodyLength(plain.length))): Uint8Array {
   const full = Math.floor(plain.length / CHUNK);
   checkChunkRange(first, full + 1);
   cipher.sealFull(plain.subarray(0, full * CHUNK), first, out.subarray(0, full * SLOT));
@@ -48,7 +49,8 @@ export function sealBody(cipher: ChunkCipher, plain: Uint8Array, first: number, 
  */
 export function openBody(cipher: ChunkCipher, sealed: Uint8Array, first: number): Uint8Array {
   const full = Math.floor(sealed.length / SLOT);
-  const out = new Uint8Array(full * CHUNK + Math.max(0, sealed.length - full * SLOT - TAG));
+  // Filled whole by the opens, or zeroed when one fails.
+  const out = newOutput(full * CHUNK + Math.max(0, sealed.length - full * SLOT - TAG));
   try {
     for (let i = 0; i < full; i += BATCH_CHUNKS) {
       const n = Math.min(BATCH_CHUNKS, full - i);

@@ -68,3 +68,17 @@ export function createProgress(
     },
   };
 }
+
+/**
+ * Shows `text` on stderr while `work` runs (a terminal only; the line is cleared after):
+ * a passphrase KDF takes seconds with nothing else on screen.
+ */
+export async function noteWhile<T>(text: string, work: () => Promise<T>): Promise<T> {
+  if (!process.stderr.isTTY) return work();
+  process.stderr.write(`${text}...`);
+  try {
+    return await work();
+  } finally {
+    process.stderr.write('\r\x1b[K');
+  }
+}

@@ -12,7 +12,7 @@ import type { PbkdfOptions } from '../keys/kdf.js';
 import { wipe } from '../bytes.js';
 import { SectorCryptError } from '../errors.js';
 import { fsError, withFsErrors } from '../fs-errors.js';
-import { createProgress, formatSummary } from './progress.js';
+import { createProgress, formatSummary, noteWhile } from './progress.js';
 import { getPassphrase } from './passphrase.js';
 import { checkOutputTarget, isSameFile, openOutputFile, restoreIfInterrupted, stdoutOutput } from './output.js';
 
@@ -96,7 +96,7 @@ async function openVolume(image: string, f: OpenFlags, readOnly: boolean): Promi
   }
   const passphrase = await getPassphrase(f.passphraseFile, `Passphrase for ${image}: `);
   try {
-    return await Volume.open(image, { passphrase, readOnly });
+    return await noteWhile('deriving key from passphrase', () => Volume.open(image, { passphrase, readOnly }));
   } finally {
     wipe(passphrase);
   }
@@ -132,7 +132,7 @@ export function registerVolume(program: Command): void {
     const made = restoreIfInterrupted(image, existing);
     try {
       const pbkdf = pbkdfOf(f);
-      const vol = await Volume.create(image, {
+      const vol = await noteWhile('deriving key from passphrase', () => Volume.create(image, {
         size: f.size,
         passphrase,
         ...(f.force ? { overwrite: true } : {}),
@@ -140,7 +140,7 @@ export function registerVolume(program: Command): void {
         ...(f.keyBits ? { keyBits: f.keyBits as 512 } : {}),
         ...(f.label ? { label: f.label } : {}),
         ...(pbkdf ? { pbkdf } : {}),
-      });
+      }));
       await vol.close();
       process.stdout.write(`created ${image}: ${f.size} data bytes, key slot 0\n`);
     } finally {
@@ -272,7 +272,7 @@ export function registerVolume(program: Command): void {
       const fresh = await getPassphrase(f.newPassphraseFile, 'New passphrase: ', true);
       const pbkdf = pbkdfOf(f);
       try {
-        const slot = await vol.addPassphrase(fresh, pbkdf ? { pbkdf } : {});
+        const slot = await noteWhile('deriving key from passphrase', () => vol.addPassphrase(fresh, pbkdf ? { pbkdf } : {}));
         process.stdout.write(`added key slot ${slot}\n`);
       } finally {
         wipe(fresh);
@@ -289,7 +289,7 @@ export function registerVolume(program: Command): void {
     .action(async (image: string, f: { passphraseFile?: string }) => {
       const passphrase = await getPassphrase(f.passphraseFile, 'Passphrase to remove: ');
       try {
-        const vol = await Volume.open(image, { passphrase });
+        const vol = await noteWhile('deriving key from passphrase', () => Volume.open(image, { passphrase }));
         const slot = vol.keyslot;
         try {
           await vol.removePassphrase(passphrase);

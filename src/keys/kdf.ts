@@ -1,7 +1,12 @@
 /**
- * Passphrase KDFs of LUKS2 key slots: argon2id / argon2i (hash-wasm, WASM, no download)
- * and PBKDF2 (node:crypto).
+ * Passphrase KDFs of LUKS2 key slots: argon2id / argon2i and PBKDF2 (node:crypto).
+ *
+ * Argon2 runs in the `argon2` package's native build, which computes the lanes on threads
+ * as cryptsetup does; where that build does not load, in hash-wasm's WebAssembly, on one
+ * thread (about 2.5 times slower with 4 lanes on this project's 2-core machines).
  */
+import { spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { pbkdf2 } from 'node:crypto';
 import { promisify } from 'node:util';
 import { argon2id, argon2i } from 'hash-wasm';
@@ -65,12 +70,83 @@ export function kdfParams(opts: PbkdfOptions | undefined, salt: Uint8Array): Kdf
   };
 }
 
-/** Derives `length` key bytes from the passphrase. */
-export async function deriveKey(passphrase: Uint8Array, params: KdfParams, length: number): Promise<Uint8Array> {
+/** Argon2 memory (KiB) from which the native build is used: below it the WebAssembly one is as quick. */
+const NATIVE_MIN_KIB = 64 * 1024;
+
+type Argon2Params = Extract<KdfParams, { type: 'argon2id' | 'argon2i' }>;
+/** The part of the `argon2` package's API used here. */
+interface NativeArgon2 {
+  hash(password: Buffer, options: Record<string, unknown> & { raw: true }): Promise<Buffer>;
+  argon2id: number;
+  argon2i: number;
+}
+
+let nativeArgon2: NativeArgon2 | null | undefined;
+
+/**
+ * True when the `argon2` package loads in a child process. A native build that does not
+ * fit this Node can crash the process that loads it rather than throw (the package's
+ * linux-x64 prebuild of 0.45.1, built for a newer N-API, does so on Node 20.20; 0.44.0 is pinned),
+ * so it is tried in a child first: a crash there costs the fallback, not the process.
+ */
+export function loadsInChild(modulePath: string): boolean {
+  const probe = spawnSync(process.execPath, ['-e', `require(${JSON.stringify(modulePath)})`], { stdio: 'ignore', timeout: 30_000 });
+  return probe.status === 0;
+}
+
+/**
+ * The `argon2` package, or null when its native build does not load here (or
+ * SECTORCRYPT_ARGON2=wasm asks for the fallback). Loaded once, on first use.
+ */
+function loadNativeArgon2(): NativeArgon2 | null {
+  if (nativeArgon2 === undefined) {
+    if (process.env.SECTORCRYPT_ARGON2 === 'wasm') return (nativeArgon2 = null);
+    try {
+      const require = createRequire(import.meta.url);
+      const modulePath = require.resolve('argon2');
+      nativeArgon2 = loadsInChild(modulePath) ? (require(modulePath) as NativeArgon2) : null;
+    } catch {
+      nativeArgon2 = null;
+    }
+  }
+  return nativeArgon2;
+}
+
+/** Which argon2 deriveKey uses: 'native' (lanes on threads) or 'wasm' (one thread). */
+export function argon2Engine(): 'native' | 'wasm' {
+  return loadNativeArgon2() ? 'native' : 'wasm';
+}
+
+async function argon2Native(lib: NativeArgon2, passphrase: Uint8Array, params: Argon2Params, length: number): Promise<Uint8Array> {
+  // The package copies the password into a Buffer of its own, which it does not wipe.
+  const raw = await lib.hash(Buffer.from(passphrase.buffer, passphrase.byteOffset, passphrase.length), {
+    type: params.type === 'argon2id' ? lib.argon2id : lib.argon2i,
+    salt: Buffer.from(params.salt),
+    timeCost: params.time,
+    memoryCost: params.memory,
+    parallelism: params.cpus,
+    hashLength: length,
+    version: 0x13,
+    raw: true,
+  });
+  const key = new Uint8Array(raw);
+  raw.fill(0);
+  return key;
+}
+
+/**
+ * Derives `length` key bytes from the passphrase. `engine` picks the argon2 implementation
+ * (tests compare them); by default the native one where it loads.
+ */
+export async function deriveKey(passphrase: Uint8Array, params: KdfParams, length: number, engine?: 'native' | 'wasm'): Promise<Uint8Array> {
   if (params.type === 'pbkdf2') {
     const out = await pbkdf2Async(passphrase, params.salt, params.iterations, length, params.hash);
     return new Uint8Array(out.buffer, out.byteOffset, out.length);
   }
+  // Small costs take milliseconds either way: not worth the native build's load-time probe.
+  const lib = engine === 'wasm' || (engine === undefined && params.memory < NATIVE_MIN_KIB) ? null : loadNativeArgon2();
+  if (engine === 'native' && !lib) throw new SectorCryptError('ERR_BACKEND_UNAVAILABLE', 'the argon2 package did not load');
+  if (lib) return argon2Native(lib, passphrase, params, length);
   const argon = params.type === 'argon2id' ? argon2id : argon2i;
   return argon({
     password: passphrase,

@@ -5,6 +5,7 @@
  * call fails with that error.
  */
 import { SectorCryptError } from '../errors.js';
+import { sharedBudget } from './budget.js';
 import type { BatchCodec } from './codec.js';
 
 /** Batches in flight: two cores stay busy while the event loop copies and emits. */
@@ -134,14 +135,27 @@ export class BatchDriver {
     }
     this.check();
     if (this.closed) throw new SectorCryptError('ERR_ARGUMENT', 'stream was destroyed');
-    const job = this.codec.batch(batch, own !== undefined);
+    await sharedBudget.acquire();
+    let job: Promise<Uint8Array>;
+    try {
+      this.check();
+      if (this.closed) throw new SectorCryptError('ERR_ARGUMENT', 'stream was destroyed');
+      job = this.codec.batch(batch, own !== undefined);
+    } catch (err) {
+      sharedBudget.release();
+      throw err;
+    }
     this.jobs.add(job);
     job.then(
       (output) => {
+        sharedBudget.release();
         this.jobs.delete(job);
         if (own && output.buffer !== own.buffer && this.spare.length < this.depth) this.spare.push(own);
       },
-      () => this.jobs.delete(job),
+      () => {
+        sharedBudget.release();
+        this.jobs.delete(job);
+      },
     );
     const emitted = this.emitted.then(() => job).then((output) => this.output(output));
     emitted.catch((err: unknown) => this.abort(err));

@@ -146,8 +146,8 @@ export class SectorStore {
 
   /**
    * An aligned read of one piece into a new result: the ciphertext lands in a reused
-   * buffer and the cipher writes the plaintext into memory it recycles, so neither side
-   * faults fresh pages.
+   * buffer and the cipher writes the plaintext into a new result (src/output.ts), so the
+   * result never holds ciphertext and the file read never touches fresh memory.
    */
   private async loadFresh(first: number, length: number): Promise<Uint8Array> {
     const { offset, sectorSize } = this.layout;
