@@ -42,9 +42,19 @@ export interface Harness {
 }
 
 /** A broker made by Broker.create in a temp folder, listening on 127.0.0.1:0. */
-export async function startBroker(opts: { database?: string; now?: () => Date } = {}): Promise<Harness> {
+/** A clock the tests can move (the broker reads it on every call). */
+export interface Clock {
+  offsetMs: number;
+}
+
+export async function startBroker(opts: { database?: string; clock?: Clock; dataDir?: string } = {}): Promise<Harness> {
   const dir = await mkdtemp(join(tmpdir(), 'sc-broker-'));
-  const { broker, operatorToken, caFile } = await Broker.create({ dataDir: join(dir, 'data'), database: opts.database ?? 'pglite:memory', now: opts.now });
+  const clock = opts.clock;
+  const { broker, operatorToken, caFile } = await Broker.create({
+    dataDir: join(dir, 'data'),
+    database: opts.database ?? 'pglite:memory',
+    now: clock ? () => new Date(Date.now() + clock.offsetMs) : undefined,
+  });
   const url = await broker.listen({ host: '127.0.0.1', port: 0 });
   const ca = await readFile(caFile, 'utf8');
   const client = new Client(url, ca);

@@ -1,0 +1,99 @@
+/**
+ * The broker on a real PostgreSQL server started by the test (initdb + pg_ctl in a temp
+ * folder): the same suites as on PGlite, then two brokers sharing the database, as behind a
+ * load balancer: a nonce used at one is a replay at the other, and both append to one audit
+ * sequence without gaps or duplicates.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Broker } from '../../src/broker/index.js';
+import { BrokerAgent } from '../../src/agent/index.js';
+import { PinnedHttps } from '../../src/agent/https.js';
+import { signRequest } from '../../src/http-signature/index.js';
+import { Client, makeTenant, startBroker, type Clock, type Harness } from './helpers.js';
+import { startPostgres, type PostgresServer } from './postgres-server.js';
+import { accountsAndKeysSuite } from './suites/accounts-keys.js';
+import { releaseSuite } from './suites/release.js';
+
+const pg = await startPostgres();
+const skipReason = pg.server ? undefined : pg.reason;
+const clock: Clock = { offsetMs: 0 };
+let server: PostgresServer;
+let h: Harness;
+
+describe.skipIf(skipReason !== undefined)(`PostgreSQL${skipReason ? ` (skipped: ${skipReason})` : ''}`, () => {
+  beforeAll(async () => {
+    server = pg.server!;
+    h = await startBroker({ clock, database: await server.createDatabase('suites') });
+  }, 120_000);
+  afterAll(async () => {
+    await h?.stop();
+    await server?.stop();
+  });
+
+  accountsAndKeysSuite(() => h, 'postgres');
+  releaseSuite(() => h, clock);
+
+  describe('two brokers on one database', () => {
+    let a: Harness;
+    let b: Broker;
+    let bUrl: string;
+    let bClient: Client;
+    beforeAll(async () => {
+      a = await startBroker({ database: await server.createDatabase('pair') });
+      // The second broker: the same data folder (root key, certificate), its own pool.
+      b = await Broker.open({ dataDir: join(a.dir, 'data') });
+      bUrl = await b.listen({ host: '127.0.0.1', port: 0 });
+      bClient = new Client(bUrl, a.ca);
+    }, 120_000);
+    afterAll(async () => {
+      bClient?.close();
+      await b?.close();
+      await a?.stop();
+    });
+
+    it('a nonce used at one broker is ERR_REPLAY at the other', async () => {
+      const t = await makeTenant(a);
+      const k = await a.client.call('POST', '/v1/keys', { token: t.admin, body: { name: 'k' } });
+      const e = await bClient.call('POST', '/v1/enrollment-tokens', { token: t.admin, body: { groups: ['g'] } });
+      const stateDir = join(await mkdtemp(join(tmpdir(), 'sc-agent-')), 's');
+      const agent = await BrokerAgent.enroll({ url: a.url, ca: a.ca, token: e.body.token, stateDir, device: { name: 'n' } });
+      const secretKey = new Uint8Array(await readFile(join(stateDir, 'device.key')));
+      const path = `/v1/keys/${k.body.keyId}/public`;
+      // Behind a load balancer both brokers see the same Host: the signed @target-uri.
+      const headers = (await signRequest({ method: 'GET', url: `${a.url}${path}`, keyId: agent.deviceId, secretKey })) as Record<string, string>;
+      const http = new PinnedHttps(a.ca);
+      try {
+        const first = await http.send('GET', `${a.url}${path}`, headers);
+        expect(first.status).toBe(200);
+        const replay = await http.send('GET', `${bUrl}${path}`, { ...headers, host: new URL(a.url).host });
+        expect(replay.status).toBe(401);
+        expect((replay.body as { error: { code: string } }).error.code).toBe('ERR_REPLAY');
+        // A fresh nonce to the second broker is fine: the refusal was the replay, not the host.
+        const fresh = (await signRequest({ method: 'GET', url: `${a.url}${path}`, keyId: agent.deviceId, secretKey })) as Record<string, string>;
+        expect((await http.send('GET', `${bUrl}${path}`, { ...fresh, host: new URL(a.url).host })).status).toBe(200);
+      } finally {
+        http.close();
+        agent.close();
+      }
+    });
+
+    it('both append to one gapless audit sequence under concurrent writes', async () => {
+      const t = await makeTenant(a);
+      const before = (await a.client.call('GET', '/v1/audit?limit=1000', { token: t.auditor })).body.records.length;
+      const writes = Array.from({ length: 40 }, (_, i) =>
+        (i % 2 ? bClient : a.client).call('POST', '/v1/keys', { token: t.admin, body: { name: `key-${i}` } }),
+      );
+      const answers = await Promise.all(writes);
+      expect(answers.map((r) => r.status)).toEqual(answers.map(() => 201));
+      const fromA = (await a.client.call('GET', '/v1/audit?limit=1000', { token: t.auditor })).body.records;
+      const fromB = (await bClient.call('GET', '/v1/audit?limit=1000', { token: t.auditor })).body.records;
+      expect(fromA).toEqual(fromB);
+      expect(fromA.length).toBe(before + 40);
+      expect(fromA.map((r: { seq: number }) => r.seq)).toEqual(fromA.map((_: unknown, i: number) => i + 1));
+      expect(fromA.filter((r: { action: string }) => r.action === 'key.create').length).toBe(40);
+    });
+  });
+});
