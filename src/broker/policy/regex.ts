@@ -27,7 +27,8 @@ interface Group {
 export function unsafePatternReason(pattern: string): string | null {
   if (pattern.length > LIMITS.maxPatternLength) return `pattern longer than ${LIMITS.maxPatternLength} characters`;
   try {
-    new RegExp(`^(?:${pattern})$`, 'u');
+    // The pattern must stand alone: `a)|(b` would compile once wrapped, and escape the anchors.
+    new RegExp(pattern, 'u');
   } catch {
     return 'not a valid regular expression';
   }
@@ -71,6 +72,7 @@ export function unsafePatternReason(pattern: string): string | null {
       continue;
     }
     if (c === ')') {
+      if (stack.length === 1) return 'unbalanced parenthesis';
       const g = stack.pop()!;
       if (g.risky) top().risky = true;
       lastGroupRisky = g.risky;

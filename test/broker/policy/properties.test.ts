@@ -2,6 +2,7 @@
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { evaluateRules, validatePolicy, type Rule } from '../../../src/broker/policy/index.js';
+import { anchoredRegExp, unsafePatternReason } from '../../../src/broker/policy/regex.js';
 import { EXAMPLE_POLICY, NOW } from './example.js';
 
 const claimPath = fc.constantFrom(
@@ -127,6 +128,21 @@ describe('policy properties', () => {
         evaluateRules('p', p.rules, { identity: { s: 'a'.repeat(255) + '!' } }, NOW);
       }),
       { numRuns: 300 },
+    );
+  });
+});
+
+describe('pattern checker', () => {
+  test('never throws on any string; what it accepts compiles on its own and anchored', () => {
+    const alphabet = fc.constantFrom(...'()|*+?{}[]\\^$.ab01,<>=!:kdwpu-'.split(''));
+    fc.assert(
+      fc.property(fc.array(alphabet, { maxLength: 24 }).map((a) => a.join('')), (pattern) => {
+        const why = unsafePatternReason(pattern);
+        if (why !== null) return;
+        expect(() => new RegExp(pattern, 'u')).not.toThrow();
+        expect(anchoredRegExp(pattern).source).toBe(`^(?:${pattern})$`);
+      }),
+      { numRuns: 3000 },
     );
   });
 });

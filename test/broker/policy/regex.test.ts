@@ -31,6 +31,8 @@ describe('matches patterns', () => {
     ['[^/]+/[^/]+/[^/]+', /repetitions/],
     ['a{0,255}b{0,255}c?', /repetitions/],
     ['(', /not a valid/],
+    ['a)|(b', /not a valid/], // would escape the anchors once wrapped
+    ['a)|(?:b', /not a valid/],
     ['a{2,1}', /not a valid/],
     ['x'.repeat(257), /longer than 256/],
   ])('refuses %s', (pattern, why) => {
