@@ -112,15 +112,15 @@ export class BrokerAgent {
   async #signed(method: 'GET' | 'POST', path: string, body?: unknown): Promise<HttpAnswer> {
     const url = `${this.#state.device.url}${path}`;
     const bytes = body === undefined ? undefined : new Uint8Array(Buffer.from(JSON.stringify(body)));
-    const sigHeaders = await signRequest({
+    const sigHeaders = signRequest({
       method,
       url,
-      body: bytes,
+      body: bytes ?? new Uint8Array(),
       keyId: this.deviceId,
       secretKey: this.#state.secretKey,
       nonce: randomBytes(16).toString('base64url'),
     });
-    const headers: Record<string, string> = { ...(sigHeaders as Record<string, string>) };
+    const headers: Record<string, string> = { ...sigHeaders };
     if (bytes) headers['content-type'] = 'application/json';
     return this.#http.send(method, url, headers, bytes);
   }

@@ -44,7 +44,7 @@ export async function verifyAgentRequest(ctx: BrokerContext, req: FastifyRequest
   };
   const raw = (req as FastifyRequest & { rawBody?: Buffer }).rawBody;
   const signed = await verifyRequest(
-    { method: req.method, url: targetUri(req), headers: req.headers as Record<string, string | string[] | undefined>, body: raw ? new Uint8Array(raw) : undefined },
+    { method: req.method, url: targetUri(req), headers: req.headers as Record<string, string | string[] | undefined>, body: raw ? new Uint8Array(raw) : new Uint8Array() },
     lookup,
     ctx.now(),
     MAX_SKEW_SECONDS,

@@ -63,7 +63,7 @@ describe.skipIf(skipReason !== undefined)(`PostgreSQL${skipReason ? ` (skipped: 
       const secretKey = new Uint8Array(await readFile(join(stateDir, 'device.key')));
       const path = `/v1/keys/${k.body.keyId}/public`;
       // Behind a load balancer both brokers see the same Host: the signed @target-uri.
-      const headers = (await signRequest({ method: 'GET', url: `${a.url}${path}`, keyId: agent.deviceId, secretKey })) as Record<string, string>;
+      const headers = signRequest({ method: 'GET', url: `${a.url}${path}`, body: new Uint8Array(), keyId: agent.deviceId, secretKey });
       const http = new PinnedHttps(a.ca);
       try {
         const first = await http.send('GET', `${a.url}${path}`, headers);
@@ -72,7 +72,7 @@ describe.skipIf(skipReason !== undefined)(`PostgreSQL${skipReason ? ` (skipped: 
         expect(replay.status).toBe(401);
         expect((replay.body as { error: { code: string } }).error.code).toBe('ERR_REPLAY');
         // A fresh nonce to the second broker is fine: the refusal was the replay, not the host.
-        const fresh = (await signRequest({ method: 'GET', url: `${a.url}${path}`, keyId: agent.deviceId, secretKey })) as Record<string, string>;
+        const fresh = signRequest({ method: 'GET', url: `${a.url}${path}`, body: new Uint8Array(), keyId: agent.deviceId, secretKey });
         expect((await http.send('GET', `${bUrl}${path}`, { ...fresh, host: new URL(a.url).host })).status).toBe(200);
       } finally {
         http.close();

@@ -18,7 +18,7 @@ import { assertUsable, loadVersion, openSealed, type SealedKind } from '../keys.
 import { hpkeSeal } from '../../keys/hpke.js';
 import { buildClaims, type AgentClaims } from '../claims.js';
 import { boundPolicies, decide, type Reason } from '../decide.js';
-import { verifyAttestations } from '../attestation.js';
+import { verifyAttestations, type TrustedIssuer } from '../attestation.js';
 
 const REPLY_INFO = new TextEncoder().encode('sectorcrypt-broker/v1 release');
 
@@ -96,9 +96,9 @@ async function sealReply(ctx: BrokerContext, r: { tenantId: string; keyId: strin
   }
 }
 
-async function trustedIssuers(q: Sql, tenantId: string) {
-  const rows = await q.query<{ name: string; document: { issuer: string; audience?: string; jwks: { keys: unknown[] } } }>('SELECT name, document FROM issuers WHERE tenant_id = $1', [tenantId]);
-  return rows.map((r) => ({ name: r.name, issuer: r.document.issuer, audience: r.document.audience, jwks: r.document.jwks }));
+async function trustedIssuers(q: Sql, tenantId: string): Promise<TrustedIssuer[]> {
+  const rows = await q.query<{ name: string; document: Omit<TrustedIssuer, 'name'> }>('SELECT name, document FROM issuers WHERE tenant_id = $1', [tenantId]);
+  return rows.map((r) => ({ name: r.name, issuer: r.document.issuer, ...(r.document.audience ? { audience: r.document.audience } : {}), jwks: r.document.jwks }));
 }
 
 function sendDenied(reply: FastifyReply, requestId: string, reasons: Reason[]) {

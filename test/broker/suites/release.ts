@@ -149,7 +149,7 @@ export function releaseSuite(harness: () => Harness, clock: Clock): void {
       const device = JSON.parse(await readFile(join(dir, 'device.json'), 'utf8'));
       const secretKey = new Uint8Array(await readFile(join(dir, 'device.key')));
       const url = `${h.url}/v1/keys/${keyId}/public`;
-      const headers = await signRequest({ method: 'GET', url, keyId: device.deviceId, secretKey });
+      const headers = signRequest({ method: 'GET', url, body: new Uint8Array(), keyId: device.deviceId, secretKey });
       const { PinnedHttps } = await import('../../../src/agent/https.js');
       const http = new PinnedHttps(h.ca);
       try {
@@ -157,11 +157,11 @@ export function releaseSuite(harness: () => Harness, clock: Clock): void {
         const replay = await http.send('GET', url, headers as Record<string, string>);
         expect(replay.status).toBe(401);
         expect((replay.body as any).error.code).toBe('ERR_REPLAY');
-        const stale = await signRequest({ method: 'GET', url, keyId: device.deviceId, secretKey, created: Math.floor(Date.now() / 1000) - 1000 });
+        const stale = signRequest({ method: 'GET', url, body: new Uint8Array(), keyId: device.deviceId, secretKey, created: Math.floor(Date.now() / 1000) - 1000 });
         expect(((await http.send('GET', url, stale as Record<string, string>)).body as any).error.code).toBe('ERR_UNAUTHENTICATED');
         // Revoke, then the same device is refused.
         expect((await h.client.call('POST', `/v1/devices/${device.deviceId}/revoke`, { token: t.admin })).status).toBe(200);
-        const after = await signRequest({ method: 'GET', url, keyId: device.deviceId, secretKey });
+        const after = signRequest({ method: 'GET', url, body: new Uint8Array(), keyId: device.deviceId, secretKey });
         const refused = await http.send('GET', url, after as Record<string, string>);
         expect(refused.status).toBe(403);
         expect((refused.body as any).error.code).toBe('ERR_FORBIDDEN');
