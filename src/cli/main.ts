@@ -9,6 +9,7 @@ import { registerKeygen } from './keygen.js';
 import { registerEncrypt } from './encrypt.js';
 import { registerDecrypt } from './decrypt.js';
 import { registerVolume } from './volume.js';
+import { registerBroker, registerAgent } from './broker.js';
 
 const program = new Command();
 program
@@ -22,6 +23,8 @@ registerKeygen(program);
 registerEncrypt(program);
 registerDecrypt(program);
 registerVolume(program);
+registerBroker(program);
+registerAgent(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   // One line naming the error code; no stack, and never key material.

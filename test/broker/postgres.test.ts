@@ -16,6 +16,7 @@ import { Client, makeTenant, startBroker, type Clock, type Harness } from './hel
 import { startPostgres, type PostgresServer } from './postgres-server.js';
 import { accountsAndKeysSuite } from './suites/accounts-keys.js';
 import { releaseSuite } from './suites/release.js';
+import { cliSuite } from './suites/cli.js';
 
 const pg = await startPostgres();
 const skipReason = pg.server ? undefined : pg.reason;
@@ -35,6 +36,7 @@ describe.skipIf(skipReason !== undefined)(`PostgreSQL${skipReason ? ` (skipped: 
 
   accountsAndKeysSuite(() => h, 'postgres');
   releaseSuite(() => h, clock);
+  cliSuite(() => server.createDatabase('cli'));
 
   describe('two brokers on one database', () => {
     let a: Harness;

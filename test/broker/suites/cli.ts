@@ -1,0 +1,51 @@
+/**
+ * The CLI end to end: `broker init --json`, `broker serve --json` (one line with the URL),
+ * `agent enroll`, and a graceful stop on SIGTERM. Run against the PostgreSQL server (a PGlite
+ * start in a fresh process costs tens of seconds on a busy machine).
+ */
+import { describe, expect, it } from 'vitest';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtemp, readFile, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { Client } from '../helpers.js';
+
+const CLI = ['--import', 'tsx', 'src/cli/main.ts'];
+
+export function cliSuite(database: () => Promise<string>): void {
+  describe('command line', () => {
+    it('init, serve, enroll through the CLI, then stop on SIGTERM', async () => {
+      const dir = await mkdtemp(join(tmpdir(), 'sc-cli-'));
+      const data = join(dir, 'data');
+      const init = spawnSync(process.execPath, [...CLI, 'broker', 'init', '--data', data, '--name', 'broker.test', '--database', await database(), '--json'], { encoding: 'utf8' });
+      expect(init.status, init.stderr).toBe(0);
+      const { operatorToken, caFile } = JSON.parse(init.stdout);
+      expect(operatorToken).toMatch(/^sct_/);
+      expect((await stat(join(data, 'root.key'))).mode & 0o777).toBe(0o600);
+
+      const serve = spawn(process.execPath, [...CLI, 'broker', 'serve', '--data', data, '--listen', '127.0.0.1:0', '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+      try {
+        const firstLine = await new Promise<string>((resolve, reject) => {
+          createInterface({ input: serve.stdout! }).once('line', resolve);
+          serve.once('exit', (code) => reject(new Error(`serve exited ${code}`)));
+        });
+        const { url } = JSON.parse(firstLine);
+        expect(url).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
+        const ca = await readFile(caFile, 'utf8');
+        const client = new Client(url, ca);
+        const t = await client.call('POST', '/v1/tenants', { token: operatorToken, body: { name: 'cli', admin: { name: 'root' } } });
+        const e = await client.call('POST', '/v1/enrollment-tokens', { token: t.body.admin.token, body: { groups: ['edge'] } });
+        client.close();
+        const enroll = spawnSync(process.execPath, [...CLI, 'agent', 'enroll', '--url', url, '--ca', caFile, '--token', e.body.token, '--state', join(dir, 'agent'), '--json'], { encoding: 'utf8' });
+        expect(enroll.status, enroll.stderr).toBe(0);
+        expect(JSON.parse(enroll.stdout).groups).toEqual(['edge']);
+        expect((await stat(join(dir, 'agent', 'device.key'))).mode & 0o777).toBe(0o600);
+      } finally {
+        const exited = new Promise<number | null>((resolve) => serve.once('exit', (code) => resolve(code)));
+        serve.kill('SIGTERM');
+        expect(await exited).toBe(0);
+      }
+    }, 60_000);
+  });
+}
