@@ -39,12 +39,19 @@ export class Broker {
   #app: FastifyInstance;
   #rootKey: Uint8Array;
   #url: string | undefined;
+  #pruner: NodeJS.Timeout;
 
   private constructor(store: Store, app: FastifyInstance, rootKey: Uint8Array, caPem: string) {
     this.#store = store;
     this.#app = app;
     this.#rootKey = rootKey;
     this.caPem = caPem;
+    // A nonce older than twice the signature skew can go: a request carrying it again would
+    // be refused as too old anyway (RFC 9421 section 7.2.2, created + 300 s either way).
+    this.#pruner = setInterval(() => {
+      store.query("DELETE FROM nonces WHERE seen_at < now() - interval '15 minutes'").catch(() => {});
+    }, 60_000);
+    this.#pruner.unref();
   }
 
   /**
@@ -109,6 +116,7 @@ export class Broker {
 
   /** Stops taking connections, lets requests in flight finish, closes the store, wipes the root key. */
   async close(): Promise<void> {
+    clearInterval(this.#pruner);
     await this.#app.close();
     await this.#store.close();
     this.#rootKey.fill(0);

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe } from 'vitest';
 import { startBroker, type Clock, type Harness } from './helpers.js';
 import { accountsAndKeysSuite } from './suites/accounts-keys.js';
 import { releaseSuite } from './suites/release.js';
+import { fuzzSuite } from './suites/fuzz.js';
 
 const clock: Clock = { offsetMs: 0 };
 let h: Harness;
@@ -15,4 +16,5 @@ afterAll(async () => h?.stop());
 describe('PGlite', () => {
   accountsAndKeysSuite(() => h, 'pglite');
   releaseSuite(() => h, clock);
+  fuzzSuite(() => h);
 });

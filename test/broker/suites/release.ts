@@ -14,6 +14,7 @@ import { hpkeSeal } from '../../../src/keys/hpke.js';
 import { SectorCryptError } from '../../../src/errors.js';
 import { makeTenant, type Clock, type Harness } from '../helpers.js';
 import { makePki } from '../../../src/broker/tls.js';
+import { exportJWK, generateKeyPair, SignJWT, type CryptoKey } from 'jose';
 
 export function releaseSuite(harness: () => Harness, clock: Clock): void {
   let h: Harness;
@@ -179,6 +180,38 @@ export function releaseSuite(harness: () => Harness, clock: Clock): void {
       const e = await caught(agent.unwrap(await sealLuks2(new Uint8Array(32), 1, pub1, k.body.keyId), { resource: `luks2:${volume}` }));
       expect(e.code).toBe('ERR_FORBIDDEN');
       agent.close();
+    });
+  });
+
+  describe('attestations', () => {
+    it('releases on a verified attestation claim; refuses a token from an untrusted key', async () => {
+      const issuerKey = await generateKeyPair('ES256', { extractable: true });
+      const stranger = await generateKeyPair('ES256', { extractable: true });
+      const jwk = { ...(await exportJWK(issuerKey.publicKey)), kid: 'c1', alg: 'ES256' };
+      const iss = await h.client.call('POST', '/v1/issuers', { token: t.admin, body: { name: 'cloud', issuer: 'https://cloud.example', audience: 'broker', jwks: { keys: [jwk] } } });
+      expect(iss.status, JSON.stringify(iss.body)).toBe(201);
+      const k = await h.client.call('POST', '/v1/keys', { token: t.admin, body: { name: 'attested' } });
+      const pub = new Uint8Array(Buffer.from(k.body.publicKey, 'base64'));
+      const p = await h.client.call('PUT', '/v1/policies/attested', {
+        token: t.admin,
+        body: { keys: [k.body.keyId], devices: { groups: ['prod-db'] }, rules: { claim: 'attested.cloud.instance.id', equals: 'i-42' }, approval: { mode: 'auto' } },
+      });
+      expect(p.status, JSON.stringify(p.body)).toBe(200);
+      const jwt = (key: CryptoKey) =>
+        new SignJWT({ instance: { id: 'i-42' } }).setProtectedHeader({ alg: 'ES256', kid: 'c1' }).setIssuer('https://cloud.example').setAudience('broker').setIssuedAt().setExpirationTime('5m').sign(key);
+      const dir = await enroll();
+      const secret = new Uint8Array(32).fill(3);
+      const good = await BrokerAgent.load({ stateDir: dir, attestations: async () => [await jwt(issuerKey.privateKey)] });
+      expect(Buffer.from(await good.unwrap(await sealLuks2(secret, 1, pub, k.body.keyId), { resource: `luks2:${volume}` })).equals(Buffer.from(secret))).toBe(true);
+      good.close();
+      const none = await BrokerAgent.load({ stateDir: dir });
+      const denied = await caught(none.unwrap(await sealLuks2(secret, 1, pub, k.body.keyId), { resource: `luks2:${volume}` }));
+      expect(denied.code).toBe('ERR_DENIED');
+      expect(denied.reasons![0].claim).toBe('attested.cloud.instance.id');
+      none.close();
+      const forged = await BrokerAgent.load({ stateDir: dir, attestations: [await jwt(stranger.privateKey)] });
+      expect((await caught(forged.unwrap(await sealLuks2(secret, 1, pub, k.body.keyId), { resource: `luks2:${volume}` }))).code).toBe('ERR_UNAUTHENTICATED');
+      forged.close();
     });
   });
 
