@@ -14,6 +14,7 @@ import { policyRoutes } from './routes/policies.js';
 import { agentRoutes } from './routes/agent.js';
 import { requestRoutes } from './routes/requests.js';
 import { miscRoutes } from './routes/misc.js';
+import { actionRoutes } from './routes/actions.js';
 
 export const BODY_LIMIT = 64 * 1024;
 
@@ -66,5 +67,6 @@ export function buildApp(ctx: BrokerContext, opts: AppOptions): FastifyInstance 
   agentRoutes(app, ctx);
   requestRoutes(app, ctx);
   miscRoutes(app, ctx);
+  actionRoutes(app, ctx);
   return app;
 }

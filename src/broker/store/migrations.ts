@@ -165,4 +165,24 @@ CREATE TABLE audit_log (
 );
 `,
   },
+  {
+    version: 2,
+    name: 'two-admin actions',
+    sql: `
+-- Actions one admin asks for and a second, different admin confirms (CUSTODY.md: destroying
+-- a key takes two distinct admins).
+CREATE TABLE pending_actions (
+  tenant_id text NOT NULL REFERENCES tenants(id),
+  id text PRIMARY KEY,
+  kind text NOT NULL CHECK (kind IN ('key.destroy')),
+  target text NOT NULL,
+  requested_by text NOT NULL REFERENCES users(id),
+  created_at timestamptz NOT NULL DEFAULT now(),
+  expires_at timestamptz NOT NULL,
+  confirmed_by text REFERENCES users(id),
+  confirmed_at timestamptz,
+  CHECK (confirmed_by IS NULL OR confirmed_by <> requested_by)
+);
+`,
+  },
 ];

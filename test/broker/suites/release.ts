@@ -183,6 +183,34 @@ export function releaseSuite(harness: () => Harness, clock: Clock): void {
     });
   });
 
+  describe('destroy', () => {
+    it('takes a second admin; afterwards nothing sealed to the key opens', async () => {
+      const k = await h.client.call('POST', '/v1/keys', { token: t.admin, body: { name: 'doomed' } });
+      const pub = new Uint8Array(Buffer.from(k.body.publicKey, 'base64'));
+      const p = await h.client.call('PUT', '/v1/policies/doomed', {
+        token: t.admin,
+        body: { keys: [k.body.keyId], devices: { groups: ['prod-db'] }, rules: { claim: 'integrity.firewall', equals: true }, approval: { mode: 'auto' } },
+      });
+      expect(p.status, JSON.stringify(p.body)).toBe(200);
+      const agent = await BrokerAgent.load({ stateDir: await enroll(), claims: goodClaims });
+      const sealed = await sealLuks2(new Uint8Array(32).fill(5), 1, pub, k.body.keyId);
+      expect((await agent.unwrap(sealed, { resource: `luks2:${volume}` }))[0]).toBe(5);
+
+      const second = await h.client.call('POST', '/v1/users', { token: t.admin, body: { name: `admin2-${k.body.keyId.slice(-6)}`, roles: ['admin'] } });
+      const ask = await h.client.call('POST', `/v1/keys/${k.body.keyId}/destroy`, { token: t.admin });
+      expect(ask.status).toBe(202);
+      const self = await h.client.call('POST', `/v1/actions/${ask.body.actionId}/confirm`, { token: t.admin });
+      expect(self.body.error.code).toBe('ERR_FORBIDDEN');
+      expect((await agent.unwrap(sealed, { resource: `luks2:${volume}` }))[0]).toBe(5);
+      const ok = await h.client.call('POST', `/v1/actions/${ask.body.actionId}/confirm`, { token: second.body.token });
+      expect(ok.status).toBe(200);
+      expect((await caught(agent.unwrap(sealed, { resource: `luks2:${volume}` }))).code).toBe('ERR_NOT_FOUND');
+      const again = await h.client.call('POST', `/v1/actions/${ask.body.actionId}/confirm`, { token: second.body.token });
+      expect(again.body.error.code).toBe('ERR_CONFLICT');
+      agent.close();
+    });
+  });
+
   describe('attestations', () => {
     it('releases on a verified attestation claim; refuses a token from an untrusted key', async () => {
       const issuerKey = await generateKeyPair('ES256', { extractable: true });
