@@ -62,6 +62,8 @@ export class BrokerAgent {
   readonly #state: AgentState;
   readonly #http: PinnedHttps;
   readonly #opts: Omit<AgentLoadOptions, 'stateDir'>;
+  /** Reply secret keys of requests still pending, with their request ids. */
+  readonly #pending = new Map<Uint8Array, string>();
 
   private constructor(state: AgentState, opts: Omit<AgentLoadOptions, 'stateDir'>) {
     this.#state = state;
@@ -146,7 +148,7 @@ export class BrokerAgent {
     try {
       const claims = typeof this.#opts.claims === 'function' ? await this.#opts.claims() : this.#opts.claims;
       const attestations = typeof this.#opts.attestations === 'function' ? await this.#opts.attestations() : this.#opts.attestations;
-      let answer = await this.#signed('POST', '/v1/agent/unwrap', {
+      const answer = await this.#signed('POST', '/v1/agent/unwrap', {
         kind,
         keyId: sealed.keyId,
         version: sealed.version,
@@ -157,15 +159,41 @@ export class BrokerAgent {
         ...(attestations?.length ? { attestations } : {}),
         replyKey: b64(reply.publicKey),
       });
-      const deadline = Date.now() + timeoutMs;
-      while (answer.status === 202 && wait && Date.now() < deadline) {
-        await sleep(Math.min(pollMs, Math.max(0, deadline - Date.now())));
-        answer = await this.#signed('GET', `/v1/agent/requests/${(answer.body as Answer).requestId}`);
-      }
-      return await this.#settle(answer, reply.secretKey);
+      return await this.#follow(answer, reply.secretKey, wait, timeoutMs, pollMs);
     } finally {
-      reply.secretKey.fill(0);
+      // A pending request keeps its reply key (in memory only) for collect(); others wipe it.
+      if (!this.#pending.has(reply.secretKey)) reply.secretKey.fill(0);
     }
+  }
+
+  /**
+   * Asks again about a request that threw ERR_PENDING from this BrokerAgent (its reply key
+   * lives in this object's memory only): the same answers as unwrap.
+   */
+  async collect(requestId: string, opts: { wait?: boolean; timeoutMs?: number; pollMs?: number } = {}): Promise<Uint8Array> {
+    const secret = [...this.#pending.entries()].find(([, id]) => id === requestId)?.[0];
+    if (!secret) throw new SectorCryptError('ERR_NOT_FOUND', `no pending request ${requestId} in this agent`);
+    const answer = await this.#signed('GET', `/v1/agent/requests/${encodeURIComponent(requestId)}`);
+    return this.#follow(answer, secret, opts.wait ?? false, opts.timeoutMs ?? this.#opts.timeoutMs ?? 15 * 60_000, opts.pollMs ?? this.#opts.pollMs ?? 2000);
+  }
+
+  /** Polls a pending answer while `wait` allows, then settles it. */
+  async #follow(first: HttpAnswer, replySecret: Uint8Array, wait: boolean, timeoutMs: number, pollMs: number): Promise<Uint8Array> {
+    let answer = first;
+    const deadline = Date.now() + timeoutMs;
+    while (answer.status === 202 && wait && Date.now() < deadline) {
+      await sleep(Math.min(pollMs, Math.max(0, deadline - Date.now())));
+      answer = await this.#signed('GET', `/v1/agent/requests/${encodeURIComponent((answer.body as Answer).requestId)}`);
+    }
+    if (answer.status === 202) this.#pending.set(replySecret, (answer.body as Answer).requestId);
+    else if (this.#pending.delete(replySecret)) {
+      try {
+        return await this.#settle(answer, replySecret);
+      } finally {
+        replySecret.fill(0);
+      }
+    }
+    return this.#settle(answer, replySecret);
   }
 
   /** The envelope identity hook: opens a `broker` stanza for the envelope `resource`. */
@@ -173,7 +201,7 @@ export class BrokerAgent {
     return this.unwrap(sealed, { resource, kind: 'envelope' });
   }
 
-  /** Asks once more about a pending request (after ERR_PENDING); the same answers as unwrap. */
+  /** The secret of a released answer, or the error of any other. */
   async #settle(answer: HttpAnswer, replySecret: Uint8Array): Promise<Uint8Array> {
     const a = answer.body as Answer;
     if (answer.status === 200 && a.decision === 'released') {
@@ -194,5 +222,7 @@ export class BrokerAgent {
   close(): void {
     this.#http.close();
     this.#state.secretKey.fill(0);
+    for (const secret of this.#pending.keys()) secret.fill(0);
+    this.#pending.clear();
   }
 }

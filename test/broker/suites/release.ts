@@ -283,6 +283,12 @@ export function releaseSuite(harness: () => Harness, clock: Clock): void {
       expect(second.body.status).toBe('approved');
       const got = await waiting;
       expect(Buffer.from(got).equals(Buffer.from(secret))).toBe(true);
+      // The first request, left pending without wait, is collected later by its id.
+      await h.client.call('POST', `/v1/requests/${pending.requestId}/approve`, { token: t.approver1 });
+      expect((await caught(agent.collect(pending.requestId!))).code).toBe('ERR_PENDING');
+      await h.client.call('POST', `/v1/requests/${pending.requestId}/approve`, { token: t.approver2 });
+      expect(Buffer.from(await agent.collect(pending.requestId!)).equals(Buffer.from(secret))).toBe(true);
+      expect((await caught(agent.collect(pending.requestId!))).code).toBe('ERR_NOT_FOUND');
       agent.close();
     });
 
@@ -323,7 +329,7 @@ export function releaseSuite(harness: () => Harness, clock: Clock): void {
       const byAction = (a: string) => r.body.records.filter((x: { action: string }) => x.action === a);
       expect(byAction('key.release').length).toBeGreaterThanOrEqual(2);
       expect(byAction('request.pending').length).toBeGreaterThanOrEqual(3);
-      expect(byAction('request.approve').length).toBe(2);
+      expect(byAction('request.approve').length).toBe(4);
       const deny = byAction('key.deny').find((x: any) => x.reasons.trace.some((t: any) => t.claim === 'identity.region'));
       expect(deny).toBeDefined();
       for (const rec of byAction('key.release')) expect(rec.requestId).toMatch(/^req_/);
