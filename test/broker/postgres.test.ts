@@ -17,6 +17,7 @@ import { startPostgres, type PostgresServer } from './postgres-server.js';
 import { accountsAndKeysSuite } from './suites/accounts-keys.js';
 import { releaseSuite } from './suites/release.js';
 import { cliSuite } from './suites/cli.js';
+import { crashSuite } from './suites/crash.js';
 
 const pg = await startPostgres();
 const skipReason = pg.server ? undefined : pg.reason;
@@ -37,6 +38,7 @@ describe.skipIf(skipReason !== undefined)(`PostgreSQL${skipReason ? ` (skipped: 
   accountsAndKeysSuite(() => h, 'postgres');
   releaseSuite(() => h, clock);
   cliSuite(() => server.createDatabase('cli'));
+  crashSuite(() => server.createDatabase('crash'));
 
   describe('two brokers on one database', () => {
     let a: Harness;
