@@ -22,7 +22,7 @@ const description = {
   required: ['name'],
   maxProperties: 16,
   properties: { name: { type: 'string', minLength: 1, maxLength: 128 } },
-  additionalProperties: { type: ['string', 'number', 'boolean'], maxLength: 256 },
+  additionalProperties: { anyOf: [{ type: 'string', maxLength: 256 }, { type: 'number' }, { type: 'boolean' }] },
 } as const;
 
 export function enrollmentRoutes(app: FastifyInstance, ctx: BrokerContext): void {
