@@ -58,6 +58,16 @@ export function errorHandler(err: FastifyError | Error, _req: FastifyRequest, re
     void reply.status(413).send({ error: { code: 'ERR_ARGUMENT', message: 'request body over 64 KiB' } });
     return;
   }
+  // The database's own guards (unique keys, checks) caught a race the handler's checks missed.
+  const sqlState = (err as { code?: unknown }).code;
+  if (typeof sqlState === 'string' && /^23[0-9A-Z]{3}$/.test(sqlState)) {
+    void reply.status(409).send({ error: { code: 'ERR_CONFLICT', message: 'conflicts with a concurrent change; try again' } });
+    return;
+  }
+  if (sqlState === '40001' || sqlState === '40P01') {
+    void reply.status(409).send({ error: { code: 'ERR_CONFLICT', message: 'lost a race with a concurrent change; try again' } });
+    return;
+  }
   if (typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
     // Fastify's own refusals: bad JSON, wrong media type, empty body, ...
     void reply.status(fe.statusCode).send({ error: { code: 'ERR_ARGUMENT', message: fe.message } });

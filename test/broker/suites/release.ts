@@ -116,6 +116,17 @@ export function releaseSuite(harness: () => Harness, clock: Clock): void {
       agent.close();
     });
 
+    it('opens an envelope broker stanza through the identity hook', async () => {
+      const agent = await BrokerAgent.load({ stateDir: await enroll(), claims: goodClaims });
+      const fileKey = new Uint8Array(32).fill(0x5c);
+      const s = await hpkeSeal('x25519', publicKey, te.encode('sectorcrypt-envelope/v1 broker'), te.encode(`${keyId}/1`), fileKey);
+      const got = await agent.unwrapBrokerStanza({ keyId, version: 1, enc: s.enc, ciphertext: s.ciphertext }, 'envelope:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA');
+      expect(Buffer.from(got).equals(Buffer.from(fileKey))).toBe(true);
+      // The same stanza named as a LUKS2 token does not open (other info and aad).
+      expect((await caught(agent.unwrap({ keyId, version: 1, ...s }, { resource: `luks2:${volume}` }))).code).toBe('ERR_AUTH');
+      agent.close();
+    });
+
     it('denies with the reasons of every failed leaf', async () => {
       const agent = await BrokerAgent.load({ stateDir: await enroll(), claims: { identity: { region: 'us-east-1', bootTime: new Date().toISOString() } } });
       const e = await caught(agent.unwrap(await sealLuks2(new Uint8Array(32)), { resource: `luks2:${volume}` }));
