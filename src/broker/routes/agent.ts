@@ -19,6 +19,7 @@ import { hpkeSeal } from '../../keys/hpke.js';
 import { buildClaims, type AgentClaims } from '../claims.js';
 import { boundPolicies, decide, type Reason } from '../decide.js';
 import { verifyAttestations, type TrustedIssuer } from '../attestation.js';
+import { SectorCryptError } from '../../errors.js';
 
 const REPLY_INFO = new TextEncoder().encode('sectorcrypt-broker/v1 release');
 
@@ -105,63 +106,86 @@ function sendDenied(reply: FastifyReply, requestId: string, reasons: Reason[]) {
   return reply.status(403).send({ requestId, decision: 'denied', reasons });
 }
 
+/** The release, once the request's signature and device are checked (CUSTODY.md steps 1-3). */
+async function unwrap(ctx: BrokerContext, device: AgentDevice, body: UnwrapBody, ip: string, reply: FastifyReply) {
+  const sealed = { enc: fromB64(body.enc), ciphertext: fromB64(body.ciphertext) };
+  const replyKey = fromB64(body.replyKey);
+  if (sealed.enc.length !== 32 || replyKey.length !== 32) fail('ERR_ARGUMENT', 'enc and replyKey are 32-byte X25519 keys');
+  if (!body.resource.startsWith(`${body.kind}:`)) fail('ERR_ARGUMENT', `a ${body.kind} release names a ${body.kind}: resource`);
+  const now = ctx.now();
+  // Step 1: the key (CUSTODY.md "Release"): known in this tenant, not destroyed, version not retired.
+  assertUsable(await loadVersion(ctx.db, device.tenantId, body.keyId, body.version));
+
+  const attested = body.attestations?.length ? await verifyAttestations(body.attestations, await trustedIssuers(ctx.db, device.tenantId), now) : {};
+  const claims = buildClaims({ device, agent: body.claims, attested, ip, now, resource: body.resource });
+  // Step 2: every bound policy, with its trace.
+  const decision = decide(await boundPolicies(ctx.db, device.tenantId, body.keyId, device.deviceId, device.groups), claims, now);
+  const requestId = newId('req');
+
+  let answer: { enc: Uint8Array; ciphertext: Uint8Array } | undefined;
+  let status: RequestRow['status'] = 'denied';
+  let expiresAt: Date | null = null;
+  if (decision.decision === 'release') {
+    status = 'released';
+    answer = await sealReply(ctx, { tenantId: device.tenantId, keyId: body.keyId, version: body.version, kind: body.kind, resource: body.resource, ...sealed, replyKey, requestId });
+  } else if (decision.decision === 'manual') {
+    status = 'pending';
+    // Approvers should not be asked about a secret that would not open: check it now.
+    (await sealReply(ctx, { tenantId: device.tenantId, keyId: body.keyId, version: body.version, kind: body.kind, resource: body.resource, ...sealed, replyKey, requestId })).ciphertext.fill(0);
+    expiresAt = new Date(now.getTime() + (decision.approval?.ttlSeconds ?? 3600) * 1000);
+  }
+
+  await ctx.db.tx(async (q) => {
+    await q.query(
+      `INSERT INTO release_requests (tenant_id, id, device_id, key_id, version, kind, resource, sealed_enc, sealed_ciphertext,
+         reply_public_key, claims, status, policy, approvers_needed, trace, created_at, expires_at, decided_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)`,
+      [
+        device.tenantId, requestId, device.deviceId, body.keyId, body.version, body.kind, body.resource, sealed.enc, sealed.ciphertext,
+        replyKey, JSON.stringify(claims), status, decision.policy, decision.approval?.approvers ?? 0, JSON.stringify(decision.reasons),
+        now, expiresAt, status === 'pending' ? null : now,
+      ],
+    );
+    const action = status === 'released' ? 'key.release' : status === 'pending' ? 'request.pending' : 'key.deny';
+    await appendAudit(q, device.tenantId, {
+      actor: device.deviceId,
+      action,
+      target: `${body.keyId}/${body.version}`,
+      outcome: status === 'released' ? 'success' : status === 'pending' ? 'pending' : 'denied',
+      reasons: { policy: decision.policy, resource: body.resource, trace: decision.reasons },
+      requestId,
+      sourceIp: ip,
+    });
+  });
+
+  if (answer) return reply.status(200).send({ requestId, decision: 'released', enc: toB64(answer.enc), ciphertext: toB64(answer.ciphertext) });
+  if (status === 'pending') return reply.status(202).send({ requestId, decision: 'pending', expiresAt: expiresAt!.toISOString() });
+  return sendDenied(reply, requestId, decision.reasons);
+}
+
 export function agentRoutes(app: FastifyInstance, ctx: BrokerContext): void {
   app.post('/v1/agent/unwrap', { schema: { body: unwrapBody, response: answers } }, async (req, reply) => {
     const device = await verifyAgentRequest(ctx, req);
     const body = req.body as UnwrapBody;
-    const sealed = { enc: fromB64(body.enc), ciphertext: fromB64(body.ciphertext) };
-    const replyKey = fromB64(body.replyKey);
-    if (sealed.enc.length !== 32 || replyKey.length !== 32) fail('ERR_ARGUMENT', 'enc and replyKey are 32-byte X25519 keys');
-    if (!body.resource.startsWith(`${body.kind}:`)) fail('ERR_ARGUMENT', `a ${body.kind} release names a ${body.kind}: resource`);
-    const now = ctx.now();
-    // Step 1: the key (CUSTODY.md "Release"): known in this tenant, not destroyed, version not retired.
-    assertUsable(await loadVersion(ctx.db, device.tenantId, body.keyId, body.version));
-
-    const attested = body.attestations?.length ? await verifyAttestations(body.attestations, await trustedIssuers(ctx.db, device.tenantId), now) : {};
-    const claims = buildClaims({ device, agent: body.claims, attested, ip: req.ip, now, resource: body.resource });
-    // Step 2: every bound policy, with its trace.
-    const decision = decide(await boundPolicies(ctx.db, device.tenantId, body.keyId, device.deviceId, device.groups), claims, now);
-    const requestId = newId('req');
-
-    let answer: { enc: Uint8Array; ciphertext: Uint8Array } | undefined;
-    let status: RequestRow['status'] = 'denied';
-    let expiresAt: Date | null = null;
-    if (decision.decision === 'release') {
-      status = 'released';
-      answer = await sealReply(ctx, { tenantId: device.tenantId, keyId: body.keyId, version: body.version, kind: body.kind, resource: body.resource, ...sealed, replyKey, requestId });
-    } else if (decision.decision === 'manual') {
-      status = 'pending';
-      // Approvers should not be asked about a secret that would not open: check it now.
-      (await sealReply(ctx, { tenantId: device.tenantId, keyId: body.keyId, version: body.version, kind: body.kind, resource: body.resource, ...sealed, replyKey, requestId })).ciphertext.fill(0);
-      expiresAt = new Date(now.getTime() + (decision.approval?.ttlSeconds ?? 3600) * 1000);
+    try {
+      return await unwrap(ctx, device, body, req.ip, reply);
+    } catch (err) {
+      // A request refused before its decision (retired version, destroyed key, bad
+      // attestation, a secret that does not open) still leaves its record.
+      if (err instanceof SectorCryptError) {
+        await ctx.db.tx((q) =>
+          appendAudit(q, device.tenantId, {
+            actor: device.deviceId,
+            action: 'key.deny',
+            target: `${body.keyId}/${body.version}`,
+            outcome: 'denied',
+            reasons: { code: err.code, resource: body.resource },
+            sourceIp: req.ip,
+          }),
+        );
+      }
+      throw err;
     }
-
-    await ctx.db.tx(async (q) => {
-      await q.query(
-        `INSERT INTO release_requests (tenant_id, id, device_id, key_id, version, kind, resource, sealed_enc, sealed_ciphertext,
-           reply_public_key, claims, status, policy, approvers_needed, trace, created_at, expires_at, decided_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)`,
-        [
-          device.tenantId, requestId, device.deviceId, body.keyId, body.version, body.kind, body.resource, sealed.enc, sealed.ciphertext,
-          replyKey, JSON.stringify(claims), status, decision.policy, decision.approval?.approvers ?? 0, JSON.stringify(decision.reasons),
-          now, expiresAt, status === 'pending' ? null : now,
-        ],
-      );
-      const action = status === 'released' ? 'key.release' : status === 'pending' ? 'request.pending' : 'key.deny';
-      await appendAudit(q, device.tenantId, {
-        actor: device.deviceId,
-        action,
-        target: `${body.keyId}/${body.version}`,
-        outcome: status === 'released' ? 'success' : status === 'pending' ? 'pending' : 'denied',
-        reasons: { policy: decision.policy, resource: body.resource, trace: decision.reasons },
-        requestId,
-        sourceIp: req.ip,
-      });
-    });
-
-    if (answer) return reply.status(200).send({ requestId, decision: 'released', enc: toB64(answer.enc), ciphertext: toB64(answer.ciphertext) });
-    if (status === 'pending') return reply.status(202).send({ requestId, decision: 'pending', expiresAt: expiresAt!.toISOString() });
-    return sendDenied(reply, requestId, decision.reasons);
   });
 
   app.get('/v1/agent/requests/:id', { schema: { params: idParams, response: answers } }, async (req, reply) => {

@@ -190,6 +190,10 @@ export function releaseSuite(harness: () => Harness, clock: Clock): void {
       const agent = await BrokerAgent.load({ stateDir: await enroll(), claims: goodClaims });
       const e = await caught(agent.unwrap(await sealLuks2(new Uint8Array(32), 1, pub1, k.body.keyId), { resource: `luks2:${volume}` }));
       expect(e.code).toBe('ERR_FORBIDDEN');
+      // The refusal has its record too.
+      const log = await h.client.call('GET', '/v1/audit?limit=1000', { token: t.auditor });
+      const rec = log.body.records.filter((r: any) => r.action === 'key.deny' && r.target === `${k.body.keyId}/1`);
+      expect(rec.map((r: any) => r.reasons.code)).toEqual(['ERR_FORBIDDEN']);
       agent.close();
     });
   });
@@ -341,7 +345,7 @@ export function releaseSuite(harness: () => Harness, clock: Clock): void {
       expect(byAction('key.release').length).toBeGreaterThanOrEqual(2);
       expect(byAction('request.pending').length).toBeGreaterThanOrEqual(3);
       expect(byAction('request.approve').length).toBe(4);
-      const deny = byAction('key.deny').find((x: any) => x.reasons.trace.some((t: any) => t.claim === 'identity.region'));
+      const deny = byAction('key.deny').find((x: any) => x.reasons.trace?.some((t: any) => t.claim === 'identity.region'));
       expect(deny).toBeDefined();
       for (const rec of byAction('key.release')) expect(rec.requestId).toMatch(/^req_/);
     });
