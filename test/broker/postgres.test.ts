@@ -1,14 +1,15 @@
 /**
  * The broker on a real PostgreSQL server started by the test (initdb + pg_ctl in a temp
  * folder): the same suites as on PGlite, then two brokers sharing the database, as behind a
- * load balancer: a nonce used at one is a replay at the other, and both append to one audit
+ * load balancer (this process and a `broker serve` process): a nonce used at one is a replay at the other, and both append to one audit
  * sequence without gaps or duplicates.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Broker } from '../../src/broker/index.js';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
 import { BrokerAgent } from '../../src/agent/index.js';
 import { PinnedHttps } from '../../src/agent/https.js';
 import { signRequest } from '../../src/http-signature/index.js';
@@ -42,19 +43,31 @@ describe.skipIf(skipReason !== undefined)(`PostgreSQL${skipReason ? ` (skipped: 
 
   describe('two brokers on one database', () => {
     let a: Harness;
-    let b: Broker;
+    let b: ChildProcess;
     let bUrl: string;
     let bClient: Client;
     beforeAll(async () => {
       a = await startBroker({ database: await server.createDatabase('pair') });
-      // The second broker: the same data folder (root key, certificate), its own pool.
-      b = await Broker.open({ dataDir: join(a.dir, 'data') });
-      bUrl = await b.listen({ host: '127.0.0.1', port: 0 });
+      // The second broker is another process: the same data folder (root key, certificate),
+      // its own connections to the same database.
+      b = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'broker', 'serve', '--data', join(a.dir, 'data'), '--listen', '127.0.0.1:0', '--json'], {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
+      bUrl = JSON.parse(
+        await new Promise<string>((resolve, reject) => {
+          createInterface({ input: b.stdout! }).once('line', resolve);
+          b.once('exit', (code) => reject(new Error(`second broker exited ${code}`)));
+        }),
+      ).url;
       bClient = new Client(bUrl, a.ca);
     }, 120_000);
     afterAll(async () => {
       bClient?.close();
-      await b?.close();
+      if (b && b.exitCode === null) {
+        const exited = new Promise((r) => b.once('exit', r));
+        b.kill('SIGTERM');
+        await exited;
+      }
       await a?.stop();
     });
 

@@ -4,7 +4,7 @@
  * serves again. (The decision and its record commit together before the answer is sent.)
  */
 import { describe, expect, it } from 'vitest';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +12,7 @@ import { randomUUID } from 'node:crypto';
 import { createInterface } from 'node:readline';
 import pg from 'pg';
 import { BrokerAgent } from '../../../src/agent/index.js';
+import { Broker } from '../../../src/broker/index.js';
 import { hpkeSeal } from '../../../src/keys/hpke.js';
 import { Client, makeTenant } from '../helpers.js';
 
@@ -32,9 +33,8 @@ export function crashSuite(database: () => Promise<string>): void {
       const dir = await mkdtemp(join(tmpdir(), 'sc-crash-'));
       const data = join(dir, 'data');
       const dbUrl = await database();
-      const init = spawnSync(process.execPath, [...CLI, 'broker', 'init', '--data', data, '--database', dbUrl, '--json'], { encoding: 'utf8' });
-      expect(init.status, init.stderr).toBe(0);
-      const { operatorToken, caFile } = JSON.parse(init.stdout);
+      // init in this process (the CLI's init has its own test); serve in one we can kill.
+      const { operatorToken, caFile } = await Broker.init({ dataDir: data, database: dbUrl });
       const ca = await readFile(caFile, 'utf8');
       // A fixed port, so the agents' signed URL stays the same after the restart.
       let first = await serve(data, 0);
