@@ -86,7 +86,13 @@ export class Broker {
 
   static async open(opts: BrokerOpenOptions): Promise<Broker> {
     const files = await readDataDir(opts.dataDir, opts.database);
-    return Broker.#withStore(await openStore(files.database), opts);
+    const store = await openStore(files.database);
+    try {
+      return await Broker.#withStore(store, opts);
+    } catch (err) {
+      await store.close();
+      throw err;
+    }
   }
 
   static async #withStore(store: Store, opts: Omit<BrokerOpenOptions, 'database'>): Promise<Broker> {
