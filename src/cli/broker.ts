@@ -6,6 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { SectorCryptError } from '../errors.js';
+import { registerBrokerManagement } from './broker-manage.js';
 
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
@@ -18,7 +19,8 @@ function hostPort(value: string): { host: string; port: number } {
 }
 
 export function registerBroker(program: Command): void {
-  const broker = program.command('broker').description('run a sectorcrypt key broker');
+  const broker = program.command('broker').description('run a sectorcrypt key broker, or manage a running one');
+  registerBrokerManagement(broker);
 
   broker
     .command('init')

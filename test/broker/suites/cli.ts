@@ -9,7 +9,6 @@ import { mkdtemp, readFile, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { Client } from '../helpers.js';
 
 const CLI = ['--import', 'tsx', 'src/cli/main.ts'];
 
@@ -32,12 +31,20 @@ export function cliSuite(database: () => Promise<string>): void {
         });
         const { url } = JSON.parse(firstLine);
         expect(url).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
-        const ca = await readFile(caFile, 'utf8');
-        const client = new Client(url, ca);
-        const t = await client.call('POST', '/v1/tenants', { token: operatorToken, body: { name: 'cli', admin: { name: 'root' } } });
-        const e = await client.call('POST', '/v1/enrollment-tokens', { token: t.body.admin.token, body: { groups: ['edge'] } });
-        client.close();
-        const enroll = spawnSync(process.execPath, [...CLI, 'agent', 'enroll', '--url', url, '--ca', caFile, '--token', e.body.token, '--state', join(dir, 'agent'), '--json'], { encoding: 'utf8' });
+        // Management through the CLI, the connection from the environment.
+        const env = { ...process.env, SECTORCRYPT_BROKER_URL: url, SECTORCRYPT_BROKER_CA: caFile };
+        const manage = (token: string, ...args: string[]) => {
+          const r = spawnSync(process.execPath, [...CLI, 'broker', ...args, '--json'], { encoding: 'utf8', env: { ...env, SECTORCRYPT_BROKER_TOKEN: token } });
+          expect(r.status, r.stderr).toBe(0);
+          return JSON.parse(r.stdout);
+        };
+        const t = manage(operatorToken, 'tenant', 'create', 'cli', '--admin', 'root');
+        expect(t.admin.token).toMatch(/^sct_/);
+        const e = manage(t.admin.token, 'enroll-token', 'create', '--group', 'edge', '--uses', '2');
+        const refused = spawnSync(process.execPath, [...CLI, 'broker', 'key', 'list', '--url', url, '--ca', caFile, '--token', 'sct_' + 'x'.repeat(43)], { encoding: 'utf8' });
+        expect(refused.status).toBe(1);
+        expect(refused.stderr).toContain('ERR_UNAUTHENTICATED');
+        const enroll = spawnSync(process.execPath, [...CLI, 'agent', 'enroll', '--url', url, '--ca', caFile, '--token', e.token, '--state', join(dir, 'agent'), '--json'], { encoding: 'utf8' });
         expect(enroll.status, enroll.stderr).toBe(0);
         expect(JSON.parse(enroll.stdout).groups).toEqual(['edge']);
         expect((await stat(join(dir, 'agent', 'device.key'))).mode & 0o777).toBe(0o600);
