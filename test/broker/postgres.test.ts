@@ -97,6 +97,18 @@ describe.skipIf(skipReason !== undefined)(`PostgreSQL${skipReason ? ` (skipped: 
       }
     });
 
+    it('a one-use enrollment token raced at both brokers enrolls one device', async () => {
+      const t = await makeTenant(a);
+      const e = await a.client.call('POST', '/v1/enrollment-tokens', { token: t.admin, body: { groups: ['g'], uses: 1 } });
+      const tries = await Promise.allSettled(
+        [a.url, bUrl, a.url, bUrl].map(async (url, i) => BrokerAgent.enroll({ url, ca: a.ca, token: e.body.token, stateDir: join(await mkdtemp(join(tmpdir(), 'sc-agent-')), `s${i}`), device: { name: `race-${i}` } })),
+      );
+      expect(tries.filter((r) => r.status === 'fulfilled').length).toBe(1);
+      for (const r of tries) if (r.status === 'rejected') expect((r.reason as { code: string }).code).toBe('ERR_UNAUTHENTICATED');
+      for (const r of tries) if (r.status === 'fulfilled') r.value.close();
+      expect((await bClient.call('GET', '/v1/devices', { token: t.admin })).body.devices.length).toBe(1);
+    });
+
     it('both append to one gapless audit sequence under concurrent writes', async () => {
       const t = await makeTenant(a);
       const before = (await a.client.call('GET', '/v1/audit?limit=1000', { token: t.auditor })).body.records.length;
