@@ -13,6 +13,7 @@ import { registerVolume } from './volume.js';
 import { registerRekey } from './rekey.js';
 import { registerInspect } from './inspect.js';
 import { registerAudit } from './audit.js';
+import { registerBroker, registerAgent } from './broker.js';
 import { exitCleanly } from './output.js';
 
 exitCleanly();
@@ -36,6 +37,8 @@ registerVolume(program);
 registerRekey(program);
 registerInspect(program);
 registerAudit(program);
+registerBroker(program);
+registerAgent(program);
 
 /** Any failure as the one line the user sees: always with a code, never key material. */
 function describe(err: unknown): string {

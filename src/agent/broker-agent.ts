@@ -1,0 +1,228 @@
+/**
+ * The agent side of the release protocol (CUSTODY.md "Agents and the release protocol").
+ * Every request after enrollment is signed with the device key (RFC 9421, with an RFC 9530
+ * content-digest); every secret comes back sealed to a one-time X25519 reply key that lives
+ * in memory only for that request.
+ */
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { SectorCryptError } from '../errors.js';
+import { hpkeGenerateKeyPair, hpkeOpen } from '../keys/hpke.js';
+import { signRequest } from '../http-signature/index.js';
+import { PinnedHttps, answerError, type HttpAnswer } from './https.js';
+import { readState, writeState, type AgentState } from './state.js';
+import { signEnrollment } from './enroll-proof.js';
+
+export interface AgentEnrollOptions {
+  url: string;
+  /** The broker's CA certificate (PEM): the only one this agent will trust. */
+  ca: string;
+  token: string;
+  stateDir: string;
+  device: { name: string } & Record<string, string | number | boolean>;
+}
+
+type Provider<T> = T | (() => T | Promise<T>);
+
+export interface AgentLoadOptions {
+  stateDir: string;
+  /** identity.* and integrity.* claims, or a function that gathers them for each request. */
+  claims?: Provider<{ identity?: Record<string, unknown>; integrity?: Record<string, unknown> }>;
+  /** Attestation JWTs, or a function that fetches fresh ones. */
+  attestations?: Provider<string[]>;
+  wait?: boolean;
+  timeoutMs?: number;
+  /** How often a waiting unwrap asks again (default 2000 ms). */
+  pollMs?: number;
+}
+
+/** A broker stanza or LUKS2 token: bytes, or standard base64. */
+export interface SealedSecret {
+  keyId: string;
+  version: number;
+  enc: Uint8Array | string;
+  ciphertext: Uint8Array | string;
+}
+
+export interface UnwrapOptions {
+  resource: string;
+  /** Default: luks2 when the resource is luks2:..., else envelope. */
+  kind?: 'envelope' | 'luks2';
+  wait?: boolean;
+  timeoutMs?: number;
+  pollMs?: number;
+}
+
+type Answer = { requestId: string; decision: string; enc?: string; ciphertext?: string; expiresAt?: string; reasons?: unknown[] };
+
+const REPLY_INFO = new TextEncoder().encode('sectorcrypt-broker/v1 release');
+const b64 = (b: Uint8Array | string) => (typeof b === 'string' ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('base64'));
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export class BrokerAgent {
+  readonly #state: AgentState;
+  readonly #http: PinnedHttps;
+  readonly #opts: Omit<AgentLoadOptions, 'stateDir'>;
+  /** Reply secret keys of requests still pending, with their request ids. */
+  readonly #pending = new Map<Uint8Array, string>();
+
+  private constructor(state: AgentState, opts: Omit<AgentLoadOptions, 'stateDir'>) {
+    this.#state = state;
+    this.#http = new PinnedHttps(state.caPem);
+    this.#opts = opts;
+  }
+
+  get deviceId(): string {
+    return this.#state.device.deviceId;
+  }
+
+  get groups(): string[] {
+    return [...this.#state.device.groups];
+  }
+
+  /** Makes the device key, proves it holds it, and writes the state folder. */
+  static async enroll(opts: AgentEnrollOptions): Promise<BrokerAgent> {
+    const url = opts.url.replace(/\/+$/, '');
+    const pair = generateKeyPairSync('ed25519');
+    const jwk = pair.privateKey.export({ format: 'jwk' });
+    const secretKey = new Uint8Array(Buffer.from(jwk.d!, 'base64url'));
+    const publicKey = new Uint8Array(Buffer.from(jwk.x!, 'base64url'));
+    const http = new PinnedHttps(opts.ca);
+    try {
+      const body = JSON.stringify({
+        token: opts.token,
+        publicKey: b64(publicKey),
+        proof: b64(signEnrollment(opts.token, secretKey, publicKey)),
+        device: opts.device,
+      });
+      const answer = await http.send('POST', `${url}/v1/agent/enroll`, { 'content-type': 'application/json' }, Buffer.from(body));
+      if (answer.status !== 201) throw answerError(answer);
+      const a = answer.body as { deviceId: string; tenantId: string; groups: string[] };
+      const state: AgentState = { secretKey, caPem: opts.ca, device: { deviceId: a.deviceId, tenantId: a.tenantId, url, groups: a.groups, publicKey: b64(publicKey) } };
+      await writeState(opts.stateDir, state);
+      return new BrokerAgent(state, {});
+    } finally {
+      http.close();
+    }
+  }
+
+  static async load(opts: AgentLoadOptions): Promise<BrokerAgent> {
+    const { stateDir, ...rest } = opts;
+    return new BrokerAgent(await readState(stateDir), rest);
+  }
+
+  /** A signed request (RFC 9421: @method, @target-uri, content-digest; created, nonce, keyid). */
+  async #signed(method: 'GET' | 'POST', path: string, body?: unknown): Promise<HttpAnswer> {
+    const url = `${this.#state.device.url}${path}`;
+    const bytes = body === undefined ? undefined : new Uint8Array(Buffer.from(JSON.stringify(body)));
+    const sigHeaders = signRequest({
+      method,
+      url,
+      body: bytes ?? new Uint8Array(),
+      keyId: this.deviceId,
+      secretKey: this.#state.secretKey,
+      nonce: randomBytes(16).toString('base64url'),
+    });
+    const headers: Record<string, string> = { ...sigHeaders };
+    if (bytes) headers['content-type'] = 'application/json';
+    return this.#http.send(method, url, headers, bytes);
+  }
+
+  /** The newest usable public key of a broker key (to seal to it offline). */
+  async publicKey(keyId: string): Promise<{ keyId: string; version: number; publicKey: Uint8Array }> {
+    const answer = await this.#signed('GET', `/v1/keys/${encodeURIComponent(keyId)}/public`);
+    if (answer.status !== 200) throw answerError(answer);
+    const a = answer.body as { keyId: string; version: number; publicKey: string };
+    return { keyId: a.keyId, version: a.version, publicKey: new Uint8Array(Buffer.from(a.publicKey, 'base64')) };
+  }
+
+  /**
+   * Asks the broker to release a sealed secret. Returns the secret (the caller wipes it),
+   * or throws ERR_DENIED (err.reasons), ERR_PENDING (err.requestId) or ERR_EXPIRED.
+   */
+  async unwrap(sealed: SealedSecret, opts: UnwrapOptions): Promise<Uint8Array> {
+    const kind = opts.kind ?? (opts.resource.startsWith('luks2:') ? 'luks2' : 'envelope');
+    const wait = opts.wait ?? this.#opts.wait ?? false;
+    const timeoutMs = opts.timeoutMs ?? this.#opts.timeoutMs ?? 15 * 60_000;
+    const pollMs = opts.pollMs ?? this.#opts.pollMs ?? 2000;
+    const reply = await hpkeGenerateKeyPair('x25519');
+    try {
+      const claims = typeof this.#opts.claims === 'function' ? await this.#opts.claims() : this.#opts.claims;
+      const attestations = typeof this.#opts.attestations === 'function' ? await this.#opts.attestations() : this.#opts.attestations;
+      const answer = await this.#signed('POST', '/v1/agent/unwrap', {
+        kind,
+        keyId: sealed.keyId,
+        version: sealed.version,
+        enc: b64(sealed.enc),
+        ciphertext: b64(sealed.ciphertext),
+        resource: opts.resource,
+        ...(claims ? { claims } : {}),
+        ...(attestations?.length ? { attestations } : {}),
+        replyKey: b64(reply.publicKey),
+      });
+      return await this.#follow(answer, reply.secretKey, wait, timeoutMs, pollMs);
+    } finally {
+      // A pending request keeps its reply key (in memory only) for collect(); others wipe it.
+      if (!this.#pending.has(reply.secretKey)) reply.secretKey.fill(0);
+    }
+  }
+
+  /**
+   * Asks again about a request that threw ERR_PENDING from this BrokerAgent (its reply key
+   * lives in this object's memory only): the same answers as unwrap.
+   */
+  async collect(requestId: string, opts: { wait?: boolean; timeoutMs?: number; pollMs?: number } = {}): Promise<Uint8Array> {
+    const secret = [...this.#pending.entries()].find(([, id]) => id === requestId)?.[0];
+    if (!secret) throw new SectorCryptError('ERR_NOT_FOUND', `no pending request ${requestId} in this agent`);
+    const answer = await this.#signed('GET', `/v1/agent/requests/${encodeURIComponent(requestId)}`);
+    return this.#follow(answer, secret, opts.wait ?? false, opts.timeoutMs ?? this.#opts.timeoutMs ?? 15 * 60_000, opts.pollMs ?? this.#opts.pollMs ?? 2000);
+  }
+
+  /** Polls a pending answer while `wait` allows, then settles it. */
+  async #follow(first: HttpAnswer, replySecret: Uint8Array, wait: boolean, timeoutMs: number, pollMs: number): Promise<Uint8Array> {
+    let answer = first;
+    const deadline = Date.now() + timeoutMs;
+    while (answer.status === 202 && wait && Date.now() < deadline) {
+      await sleep(Math.min(pollMs, Math.max(0, deadline - Date.now())));
+      answer = await this.#signed('GET', `/v1/agent/requests/${encodeURIComponent((answer.body as Answer).requestId)}`);
+    }
+    if (answer.status === 202) this.#pending.set(replySecret, (answer.body as Answer).requestId);
+    else if (this.#pending.delete(replySecret)) {
+      try {
+        return await this.#settle(answer, replySecret);
+      } finally {
+        replySecret.fill(0);
+      }
+    }
+    return this.#settle(answer, replySecret);
+  }
+
+  /** The envelope identity hook: opens a `broker` stanza for the envelope `resource`. */
+  async unwrapBrokerStanza(sealed: { keyId: string; version: number; enc: Uint8Array; ciphertext: Uint8Array }, resource: string): Promise<Uint8Array> {
+    return this.unwrap(sealed, { resource, kind: 'envelope' });
+  }
+
+  /** The secret of a released answer, or the error of any other. */
+  async #settle(answer: HttpAnswer, replySecret: Uint8Array): Promise<Uint8Array> {
+    const a = answer.body as Answer;
+    if (answer.status === 200 && a.decision === 'released') {
+      // Plain Uint8Arrays: hpke.ts copies views with slice(), which on a Buffer shares the pool.
+      const bytes = (s: string) => new Uint8Array(Buffer.from(s, 'base64'));
+      return hpkeOpen('x25519', replySecret, bytes(a.enc!), REPLY_INFO, new TextEncoder().encode(a.requestId), bytes(a.ciphertext!));
+    }
+    if (answer.status === 202) {
+      throw Object.assign(new SectorCryptError('ERR_PENDING', `release request ${a.requestId} waits for approval until ${a.expiresAt}`), { requestId: a.requestId, expiresAt: a.expiresAt });
+    }
+    if (answer.status === 403 && a?.decision === 'denied') {
+      throw Object.assign(new SectorCryptError('ERR_DENIED', `release request ${a.requestId} was denied`), { requestId: a.requestId, reasons: a.reasons ?? [] });
+    }
+    throw answerError(answer);
+  }
+
+  /** Closes the keep-alive connections and wipes the device key from memory. */
+  close(): void {
+    this.#http.close();
+    this.#state.secretKey.fill(0);
+    for (const secret of this.#pending.keys()) secret.fill(0);
+    this.#pending.clear();
+  }
+}

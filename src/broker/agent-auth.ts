@@ -1,0 +1,67 @@
+/**
+ * Signed agent requests (CUSTODY.md "Signed requests"; RFC 9421 with an RFC 9530
+ * content-digest, verified by src/http-signature): the key id is the device id; the device
+ * must exist and not be revoked; each nonce is accepted once across every broker process
+ * (the nonces table's primary key decides, so two brokers on one database agree).
+ */
+import type { FastifyRequest } from 'fastify';
+import { verifyRequest } from '../http-signature/index.js';
+import { SectorCryptError } from '../errors.js';
+import type { BrokerContext } from './context.js';
+
+export interface AgentDevice {
+  deviceId: string;
+  tenantId: string;
+  name: string;
+  groups: string[];
+  enrolledAt: string;
+}
+
+export const MAX_SKEW_SECONDS = 300;
+
+interface DeviceRow {
+  id: string;
+  tenant_id: string;
+  name: string;
+  groups: string[];
+  public_key: Uint8Array;
+  enrolled_at: string;
+  revoked_at: string | null;
+}
+
+/** The URL the agent signed: the broker serves HTTPS only, at the Host the agent used. */
+export function targetUri(req: FastifyRequest): string {
+  return `https://${req.headers.host ?? ''}${req.url}`;
+}
+
+export async function verifyAgentRequest(ctx: BrokerContext, req: FastifyRequest): Promise<AgentDevice> {
+  let device: DeviceRow | undefined;
+  const lookup = async (keyId: string): Promise<Uint8Array> => {
+    const rows = await ctx.db.query<DeviceRow>('SELECT id, tenant_id, name, groups, public_key, enrolled_at, revoked_at FROM devices WHERE id = $1', [keyId]);
+    device = rows[0];
+    if (!device) throw new SectorCryptError('ERR_UNAUTHENTICATED', 'unknown device');
+    return new Uint8Array(device.public_key);
+  };
+  const raw = (req as FastifyRequest & { rawBody?: Buffer }).rawBody;
+  const signed = await verifyRequest(
+    { method: req.method, url: targetUri(req), headers: req.headers as Record<string, string | string[] | undefined>, body: raw ? new Uint8Array(raw) : new Uint8Array() },
+    lookup,
+    ctx.now(),
+    MAX_SKEW_SECONDS,
+  );
+  if (!device || device.id !== signed.keyId) throw new SectorCryptError('ERR_UNAUTHENTICATED', 'signature key does not match a device');
+  if (typeof signed.nonce !== 'string' || !signed.nonce) throw new SectorCryptError('ERR_UNAUTHENTICATED', 'the signature has no nonce');
+  if (device.revoked_at) throw new SectorCryptError('ERR_FORBIDDEN', 'this device is revoked');
+  const fresh = await ctx.db.query(
+    'INSERT INTO nonces (tenant_id, device_id, nonce) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING RETURNING nonce',
+    [device.tenant_id, device.id, signed.nonce],
+  );
+  if (!fresh.length) throw new SectorCryptError('ERR_REPLAY', 'this signature nonce was seen before');
+  return {
+    deviceId: device.id,
+    tenantId: device.tenant_id,
+    name: device.name,
+    groups: device.groups,
+    enrolledAt: new Date(device.enrolled_at).toISOString(),
+  };
+}

@@ -1,0 +1,72 @@
+/**
+ * The HTTP application: Fastify over HTTPS, 64 KiB bodies, strict JSON schemas (unknown
+ * fields and wrong types are refused, never stripped or coerced), one error shape, and no
+ * request logging by default (tokens travel in headers; enrollment tokens in bodies).
+ */
+import Fastify, { type FastifyInstance } from 'fastify';
+import { SectorCryptError } from '../errors.js';
+import type { BrokerContext } from './context.js';
+import { errorHandler, notFoundHandler } from './http-errors.js';
+import { accountRoutes } from './routes/accounts.js';
+import { keyRoutes } from './routes/keys.js';
+import { enrollmentRoutes } from './routes/enrollment.js';
+import { policyRoutes } from './routes/policies.js';
+import { agentRoutes } from './routes/agent.js';
+import { requestRoutes } from './routes/requests.js';
+import { miscRoutes } from './routes/misc.js';
+import { actionRoutes } from './routes/actions.js';
+
+export const BODY_LIMIT = 64 * 1024;
+
+export interface AppOptions {
+  tls: { key: string; cert: string };
+  /** Fastify logger options; the Authorization header is always redacted. Default: off. */
+  logger?: boolean | Record<string, unknown>;
+}
+
+/** JSON.parse that refuses keys which could reach an object's prototype later. */
+function parseJson(text: string): unknown {
+  return JSON.parse(text, (key, value: unknown) => {
+    if (key === '__proto__' || key === 'constructor' || key === 'prototype') throw new SectorCryptError('ERR_ARGUMENT', `the key ${key} is not allowed`);
+    return value;
+  });
+}
+
+export function buildApp(ctx: BrokerContext, opts: AppOptions): FastifyInstance {
+  const logger =
+    opts.logger === undefined || opts.logger === false
+      ? false
+      : { ...(typeof opts.logger === 'object' ? opts.logger : {}), redact: ['req.headers.authorization', 'req.headers.signature'] };
+  const app = Fastify({
+    https: { key: opts.tls.key, cert: opts.tls.cert },
+    bodyLimit: BODY_LIMIT,
+    logger,
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false, allErrors: false } },
+    return503OnClosing: true,
+  }) as unknown as FastifyInstance;
+
+  // Keep the raw bytes: RFC 9530 content-digest is over them, not over re-serialized JSON.
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (req, body, done) => {
+    const raw = body as Buffer;
+    (req as unknown as { rawBody: Buffer }).rawBody = raw;
+    if (raw.length === 0) return done(null, null);
+    try {
+      done(null, parseJson(raw.toString('utf8')));
+    } catch (err) {
+      done(err instanceof SectorCryptError ? err : new SectorCryptError('ERR_ARGUMENT', 'the body is not valid JSON'), undefined);
+    }
+  });
+
+  app.setErrorHandler(errorHandler);
+  app.setNotFoundHandler(notFoundHandler);
+  accountRoutes(app, ctx);
+  keyRoutes(app, ctx);
+  enrollmentRoutes(app, ctx);
+  policyRoutes(app, ctx);
+  agentRoutes(app, ctx);
+  requestRoutes(app, ctx);
+  miscRoutes(app, ctx);
+  actionRoutes(app, ctx);
+  return app;
+}

@@ -1,0 +1,74 @@
+/**
+ * Attestation tokens (CUSTODY.md, "Agents and the release protocol"): JWTs from issuers the
+ * tenant trusts, such as a cloud's instance identity token, checked against the issuer's
+ * JWKS. Their claims reach policies as `attested.<issuer name>.<claim>`.
+ */
+import { createLocalJWKSet, decodeJwt, jwtVerify, type JSONWebKeySet, type JWTPayload } from 'jose';
+import { SectorCryptError } from '../errors.js';
+
+export interface TrustedIssuer {
+  /** The name policies use: `attested.<name>.<claim>` (no dots). */
+  name: string;
+  /** The `iss` the issuer's tokens carry. */
+  issuer: string;
+  /** The `aud` required, when the issuer lets the agent ask for one (recommended). */
+  audience?: string;
+  jwks: JSONWebKeySet;
+}
+
+/** Asymmetric algorithms only: a shared-secret (HS*) or unsigned token proves nothing here. */
+const ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519'];
+/** Clocks of the cloud issuer and the broker may differ by this much. */
+const CLOCK_TOLERANCE_SECONDS = 60;
+/** More tokens than this in one request is abuse, not attestation. */
+const MAX_TOKENS = 16;
+
+function refuse(why: string, cause?: unknown): never {
+  throw new SectorCryptError('ERR_UNAUTHENTICATED', `attestation refused: ${why}`, cause === undefined ? undefined : { cause });
+}
+
+async function verifyOne(jwt: string, candidates: TrustedIssuer[], now: Date): Promise<[TrustedIssuer, JWTPayload]> {
+  let lastError: unknown;
+  // Several trusted entries may share an `iss` (say, one per audience): the first that verifies wins.
+  for (const trusted of candidates) {
+    try {
+      const { payload } = await jwtVerify(jwt, createLocalJWKSet(trusted.jwks), {
+        issuer: trusted.issuer,
+        ...(trusted.audience !== undefined ? { audience: trusted.audience } : {}),
+        algorithms: ALGORITHMS,
+        clockTolerance: CLOCK_TOLERANCE_SECONDS,
+        currentDate: now,
+        requiredClaims: ['exp'], // a token that never expires is not evidence of the present
+      });
+      return [trusted, payload];
+    } catch (e) {
+      lastError = e;
+    }
+  }
+  const code = (lastError as { code?: string } | undefined)?.code;
+  refuse(code === 'ERR_JWT_EXPIRED' ? 'token expired' : `token of ${candidates[0]!.name} does not verify (${code ?? 'error'})`, lastError);
+}
+
+/**
+ * Verifies every token against the trusted issuer its `iss` names and returns the verified
+ * claims by issuer name. An untrusted issuer, a bad signature, an expired or not yet valid
+ * token, a wrong audience or two tokens of one issuer: ERR_UNAUTHENTICATED.
+ */
+export async function verifyAttestations(jwts: string[], issuers: TrustedIssuer[], now: Date): Promise<Record<string, JWTPayload>> {
+  if (jwts.length > MAX_TOKENS) refuse(`more than ${MAX_TOKENS} tokens`);
+  const out: Record<string, JWTPayload> = Object.create(null);
+  for (const jwt of jwts) {
+    let iss: unknown;
+    try {
+      iss = decodeJwt(jwt).iss;
+    } catch (e) {
+      refuse('not a JWT', e);
+    }
+    const candidates = issuers.filter((t) => t.issuer === iss);
+    if (candidates.length === 0) refuse(`untrusted issuer ${JSON.stringify(iss ?? null)}`);
+    const [trusted, payload] = await verifyOne(jwt, candidates, now);
+    if (Object.prototype.hasOwnProperty.call(out, trusted.name)) refuse(`two tokens from ${trusted.name}`);
+    out[trusted.name] = payload;
+  }
+  return { ...out };
+}

@@ -1,0 +1,39 @@
+/**
+ * Bearer tokens for people (CUSTODY.md "Tenants, users and roles"): the token's SHA-256 finds
+ * its row; a revoked or expired token, or a disabled user, is ERR_UNAUTHENTICATED; a role the
+ * call does not allow is ERR_FORBIDDEN.
+ */
+import type { FastifyRequest } from 'fastify';
+import { SectorCryptError } from '../errors.js';
+import type { Sql } from './store/types.js';
+import { tokenHash } from './secrets.js';
+
+export type Role = 'operator' | 'admin' | 'approver' | 'auditor';
+
+export interface Principal {
+  tenantId: string;
+  userId: string;
+  roles: Role[];
+}
+
+export async function authenticate(db: Sql, req: FastifyRequest): Promise<Principal> {
+  const header = req.headers.authorization;
+  const m = typeof header === 'string' ? /^Bearer ([A-Za-z0-9_-]{16,128})$/.exec(header) : null;
+  if (!m) throw new SectorCryptError('ERR_UNAUTHENTICATED', 'a Bearer token is required');
+  const rows = await db.query<{ tenant_id: string; user_id: string; roles: string[] }>(
+    `SELECT t.tenant_id, t.user_id, u.roles FROM api_tokens t JOIN users u ON u.id = t.user_id
+      WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND t.expires_at > now() AND u.disabled_at IS NULL`,
+    [tokenHash(m[1]!)],
+  );
+  const row = rows[0];
+  if (!row) throw new SectorCryptError('ERR_UNAUTHENTICATED', 'unknown, expired or revoked token');
+  return { tenantId: row.tenant_id, userId: row.user_id, roles: row.roles as Role[] };
+}
+
+export async function requireRole(db: Sql, req: FastifyRequest, ...allowed: Role[]): Promise<Principal> {
+  const who = await authenticate(db, req);
+  if (!who.roles.some((r) => allowed.includes(r))) {
+    throw new SectorCryptError('ERR_FORBIDDEN', `this call needs the role ${allowed.join(' or ')}`);
+  }
+  return who;
+}

@@ -1,0 +1,9 @@
+/** What every route handler needs: the store, the root key, the clock. */
+import type { Store } from './store/types.js';
+
+export interface BrokerContext {
+  db: Store;
+  /** 32 bytes; wiped when the broker closes. */
+  rootKey: Uint8Array;
+  now(): Date;
+}

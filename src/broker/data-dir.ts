@@ -1,0 +1,69 @@
+/**
+ * The broker's data folder, as `broker init` makes it:
+ *   root.key    32 random bytes, 0600: seals broker keys at rest
+ *   ca.pem      the CA agents pin;  ca.key (0600) its key
+ *   server.pem  the HTTPS certificate; server.key (0600)
+ *   broker.json {"database": "..."}: the store `serve` opens unless told otherwise
+ *   db/         the PGlite database, when that is the store
+ */
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { SectorCryptError } from '../errors.js';
+import { makePki } from './tls.js';
+
+export interface DataFiles {
+  rootKey: Uint8Array;
+  tls: { key: string; cert: string };
+  caPem: string;
+  database: string;
+}
+
+export const defaultDatabase = (dataDir: string) => `pglite:${join(dataDir, 'db')}`;
+
+async function writeSecret(path: string, data: string | Uint8Array): Promise<void> {
+  // 'wx': never overwrite an existing key; mode 0600 from the first byte.
+  await writeFile(path, data, { mode: 0o600, flag: 'wx' });
+  await chmod(path, 0o600);
+}
+
+export async function createDataDir(dataDir: string, names: string[], database: string): Promise<void> {
+  await mkdir(dataDir, { recursive: true, mode: 0o700 });
+  try {
+    await readFile(join(dataDir, 'root.key'));
+    throw new SectorCryptError('ERR_EXISTS', `${dataDir} already holds a broker (root.key exists)`);
+  } catch (err) {
+    if (err instanceof SectorCryptError) throw err;
+  }
+  const rootKey = randomBytes(32);
+  try {
+    await writeSecret(join(dataDir, 'root.key'), rootKey);
+  } finally {
+    rootKey.fill(0);
+  }
+  const pki = await makePki(names);
+  await writeSecret(join(dataDir, 'ca.key'), pki.caKeyPem);
+  await writeSecret(join(dataDir, 'server.key'), pki.serverKeyPem);
+  await writeFile(join(dataDir, 'ca.pem'), pki.caPem, { flag: 'wx' });
+  await writeFile(join(dataDir, 'server.pem'), pki.serverPem, { flag: 'wx' });
+  await writeFile(join(dataDir, 'broker.json'), `${JSON.stringify({ database }, null, 2)}\n`, { flag: 'wx' });
+}
+
+export async function readDataDir(dataDir: string, database?: string): Promise<DataFiles> {
+  const read = async (name: string) => {
+    try {
+      return await readFile(join(dataDir, name));
+    } catch (cause) {
+      throw new SectorCryptError('ERR_NOT_FOUND', `${join(dataDir, name)} is missing: run broker init`, { cause });
+    }
+  };
+  const rootKey = new Uint8Array(await read('root.key'));
+  if (rootKey.length !== 32) throw new SectorCryptError('ERR_KEY_LENGTH', 'root.key must hold 32 bytes');
+  const config = JSON.parse((await read('broker.json')).toString('utf8')) as { database?: string };
+  return {
+    rootKey,
+    tls: { key: (await read('server.key')).toString('utf8'), cert: (await read('server.pem')).toString('utf8') },
+    caPem: (await read('ca.pem')).toString('utf8'),
+    database: database ?? config.database ?? defaultDatabase(dataDir),
+  };
+}

@@ -1,0 +1,5 @@
+/** sectorcrypt/broker: the key broker server (its own entry point: it loads Fastify and a database). */
+export { Broker } from './broker.js';
+export type { BrokerInitOptions, BrokerOpenOptions } from './broker.js';
+export { openStore } from './store/open.js';
+export type { Store, Sql } from './store/types.js';

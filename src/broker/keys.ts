@@ -1,0 +1,85 @@
+/**
+ * Broker keys: X25519 key pairs in versions. The secret half exists in memory only while a
+ * sealed secret is opened, and is wiped right after; at rest it is sealed under the root key.
+ */
+import { hpkeGenerateKeyPair, hpkeOpen, hpkeSeal } from '../keys/hpke.js';
+import { SectorCryptError } from '../errors.js';
+import type { Sql } from './store/types.js';
+import { openAtRest, sealAtRest } from './root-key.js';
+
+export type SealedKind = 'envelope' | 'luks2';
+
+export interface KeyVersionRow {
+  tenant_id: string;
+  key_id: string;
+  version: number;
+  public_key: Uint8Array;
+  sealed_secret: Uint8Array | null;
+  retired_at: string | null;
+  destroyed_at: string | null;
+}
+
+const enc = new TextEncoder();
+
+/** HPKE info and aad of a sealed secret (specs/envelope.md `broker`; CUSTODY.md "Release"). */
+export function sealedContext(kind: SealedKind, keyId: string, version: number, resource: string): { info: Uint8Array; aad: Uint8Array } {
+  if (kind === 'envelope') {
+    return { info: enc.encode('sectorcrypt-envelope/v1 broker'), aad: enc.encode(`${keyId}/${version}`) };
+  }
+  const uuid = resource.startsWith('luks2:') ? resource.slice('luks2:'.length) : '';
+  if (!uuid) throw new SectorCryptError('ERR_ARGUMENT', 'a luks2 release names its resource luks2:<volume UUID>');
+  return { info: enc.encode('sectorcrypt-luks2/v1 broker'), aad: enc.encode(`${keyId}/${version}/${uuid}`) };
+}
+
+/** Makes version `version` of a key: the public key to return, the sealed secret to store. */
+export async function makeKeyVersion(rootKey: Uint8Array, tenantId: string, keyId: string, version: number): Promise<{ publicKey: Uint8Array; sealed: Uint8Array }> {
+  const pair = await hpkeGenerateKeyPair('x25519');
+  try {
+    return { publicKey: pair.publicKey, sealed: sealAtRest(rootKey, tenantId, keyId, version, pair.secretKey) };
+  } finally {
+    pair.secretKey.fill(0);
+  }
+}
+
+/** One version of a key in a tenant, with the key's state; ERR_NOT_FOUND when absent. */
+export async function loadVersion(q: Sql, tenantId: string, keyId: string, version: number | 'latest'): Promise<KeyVersionRow> {
+  const rows = await q.query<KeyVersionRow>(
+    `SELECT v.tenant_id, v.key_id, v.version, v.public_key, v.sealed_secret, v.retired_at, k.destroyed_at
+       FROM key_versions v JOIN broker_keys k ON k.id = v.key_id
+      WHERE v.tenant_id = $1 AND v.key_id = $2 AND ($3::integer IS NULL OR v.version = $3)
+      ORDER BY v.version DESC LIMIT 1`,
+    [tenantId, keyId, version === 'latest' ? null : version],
+  );
+  const row = rows[0];
+  if (!row) throw new SectorCryptError('ERR_NOT_FOUND', 'no such key or version');
+  return { ...row, version: Number(row.version), public_key: new Uint8Array(row.public_key) };
+}
+
+/** Refuses a destroyed key or a retired version (CUSTODY.md "Release" step 1). */
+export function assertUsable(v: KeyVersionRow): void {
+  if (v.destroyed_at || !v.sealed_secret) throw new SectorCryptError('ERR_NOT_FOUND', 'this key was destroyed');
+  if (v.retired_at) throw new SectorCryptError('ERR_FORBIDDEN', `version ${v.version} of this key is retired`);
+}
+
+/** Opens a sealed secret with the version's secret key. The caller wipes the result. */
+export async function openSealed(rootKey: Uint8Array, v: KeyVersionRow, kind: SealedKind, resource: string, sealed: { enc: Uint8Array; ciphertext: Uint8Array }): Promise<Uint8Array> {
+  assertUsable(v);
+  const { info, aad } = sealedContext(kind, v.key_id, v.version, resource);
+  const secretKey = openAtRest(rootKey, v.tenant_id, v.key_id, v.version, v.sealed_secret!);
+  try {
+    return await hpkeOpen('x25519', secretKey, sealed.enc, info, aad, sealed.ciphertext);
+  } catch (err) {
+    if (err instanceof SectorCryptError && err.code === 'ERR_AUTH') {
+      throw new SectorCryptError('ERR_AUTH', 'the sealed secret does not open with this key version and resource');
+    }
+    throw err;
+  } finally {
+    secretKey.fill(0);
+  }
+}
+
+/** Seals a secret to a key version, as anyone holding the public key could. */
+export async function sealTo(v: KeyVersionRow, kind: SealedKind, resource: string, secret: Uint8Array): Promise<{ enc: Uint8Array; ciphertext: Uint8Array }> {
+  const { info, aad } = sealedContext(kind, v.key_id, v.version, resource);
+  return hpkeSeal('x25519', v.public_key, info, aad, secret);
+}

@@ -1,0 +1,98 @@
+/**
+ * The policy grammar of CUSTODY.md ("Claims and policies"): which keys and devices a policy
+ * binds, the rules over the request's claims, and how a match is approved.
+ */
+
+/** A JSON scalar: what `equals`, `in` and their negations compare against. */
+export type Scalar = string | number | boolean | null;
+
+export const OPERATORS = [
+  'equals',
+  'notEquals',
+  'in',
+  'notIn',
+  'less',
+  'lessOrEquals',
+  'greater',
+  'greaterOrEquals',
+  'exists',
+  'matches',
+  'maxAgeSeconds',
+  'cidr',
+] as const;
+
+export type Operator = (typeof OPERATORS)[number];
+
+/** `{ claim: "a.b.c", <exactly one operator>: value }`. */
+export type Leaf = { claim: string } & (
+  | { equals: Scalar }
+  | { notEquals: Scalar }
+  | { in: Scalar[] }
+  | { notIn: Scalar[] }
+  | { less: number }
+  | { lessOrEquals: number }
+  | { greater: number }
+  | { greaterOrEquals: number }
+  | { exists: boolean }
+  | { matches: string }
+  | { maxAgeSeconds: number }
+  | { cidr: string }
+);
+
+export type Rule = Leaf | { allOf: Rule[] } | { anyOf: Rule[] } | { not: Rule };
+
+export interface Approval {
+  mode: 'auto' | 'manual';
+  /** Distinct approvers needed (manual only). */
+  approvers?: number;
+  /** How long a pending request waits for its approvers (manual only). */
+  ttlSeconds?: number;
+}
+
+export interface Policy {
+  name: string;
+  keys: string[];
+  devices: { groups?: string[]; ids?: string[] };
+  rules: Rule;
+  approval: Approval;
+}
+
+/** One failed leaf of a decision's trace (the 403 answer and the audit record carry these). */
+export interface Reason {
+  policy: string;
+  /** Path of the leaf in the policy, e.g. "rules.allOf[2]". */
+  rule: string;
+  claim: string;
+  /** The operator and its value, e.g. `{ in: ["eu-west-1"] }`; `{ not: {...} }` under a `not`. */
+  expected: unknown;
+  /** The claim's value, or "missing". */
+  actual: unknown;
+}
+
+/** The JSON object a policy sees (device, identity, integrity, attested, request, resource). */
+export type Claims = Record<string, unknown>;
+
+/** Limits of the grammar. */
+export const LIMITS = {
+  /** Combinators nested at most this deep (a leaf alone is depth 1). */
+  maxDepth: 8,
+  /** Leaves and combinators in one policy. */
+  maxNodes: 256,
+  /** Members of one allOf / anyOf, or of an in / notIn list. */
+  maxItems: 64,
+  /** Characters of a `matches` pattern. */
+  maxPatternLength: 256,
+  /** A claim longer than this never matches a pattern (bounds the regex's work). */
+  maxMatchedLength: 256,
+  /** Characters of a claim path, and its dotted segments. */
+  maxClaimPathLength: 256,
+  maxClaimSegments: 16,
+  /** Entries in keys, devices.groups, devices.ids. */
+  maxBindings: 256,
+} as const;
+
+/** Defaults for a manual approval that leaves them out. */
+export const APPROVAL_DEFAULTS = { approvers: 1, ttlSeconds: 3600 } as const;
+
+/** Claim roots of CUSTODY.md's table; any other root is a typo the validator refuses. */
+export const CLAIM_ROOTS = ['device', 'identity', 'integrity', 'attested', 'request', 'resource'] as const;

@@ -1,0 +1,245 @@
+/**
+ * The release protocol (CUSTODY.md "Agents and the release protocol"): POST /v1/agent/unwrap
+ * and GET /v1/agent/requests/:id, both signed by the device.
+ *
+ * Order matters for "no released key without its record": the reply is sealed first, in
+ * memory; then the decision and its audit record commit in one transaction; only then does
+ * the answer leave. A crash before the commit leaves no record and sends nothing.
+ */
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { BrokerContext } from '../context.js';
+import { verifyAgentRequest, type AgentDevice } from '../agent-auth.js';
+import { appendAudit } from '../store/audit.js';
+import type { Sql } from '../store/types.js';
+import { newId } from '../secrets.js';
+import { errorSchema, fail } from '../http-errors.js';
+import { b64, fromB64, idParams, iso, object, toB64 } from '../schemas.js';
+import { assertUsable, loadVersion, openSealed, type SealedKind } from '../keys.js';
+import { hpkeSeal } from '../../keys/hpke.js';
+import { buildClaims, type AgentClaims } from '../claims.js';
+import { boundPolicies, decide, type Reason } from '../decide.js';
+import { verifyAttestations, type TrustedIssuer } from '../attestation.js';
+import { SectorCryptError } from '../../errors.js';
+
+const REPLY_INFO = new TextEncoder().encode('sectorcrypt-broker/v1 release');
+
+const reasonSchema = object({
+  policy: { type: ['string', 'null'] },
+  rule: { type: 'string' },
+  claim: { type: 'string' },
+  expected: {},
+  actual: {},
+});
+const answers = {
+  200: object({ requestId: { type: 'string' }, decision: { const: 'released' }, enc: { type: 'string' }, ciphertext: { type: 'string' } }, ['requestId', 'decision', 'enc', 'ciphertext']),
+  202: object({ requestId: { type: 'string' }, decision: { const: 'pending' }, expiresAt: { type: 'string' } }, ['requestId', 'decision', 'expiresAt']),
+  403: {
+    anyOf: [object({ requestId: { type: 'string' }, decision: { const: 'denied' }, reasons: { type: 'array', items: reasonSchema } }, ['requestId', 'decision', 'reasons']), errorSchema],
+  },
+  '4xx': errorSchema,
+};
+
+const claimObject = { type: 'object', maxProperties: 64 } as const;
+const unwrapBody = object(
+  {
+    kind: { enum: ['envelope', 'luks2'] },
+    keyId: { type: 'string', minLength: 1, maxLength: 64 },
+    version: { type: 'integer', minimum: 1, maximum: 1_000_000 },
+    enc: b64(44, 44),
+    ciphertext: b64(4, 1024),
+    resource: { type: 'string', minLength: 1, maxLength: 256, pattern: '^(luks2|envelope):[A-Za-z0-9+/=._-]+$' },
+    claims: object({ identity: claimObject, integrity: claimObject }),
+    attestations: { type: 'array', maxItems: 8, items: { type: 'string', minLength: 1, maxLength: 16_384 } },
+    replyKey: b64(44, 44),
+  },
+  ['kind', 'keyId', 'version', 'enc', 'ciphertext', 'resource', 'replyKey'],
+);
+
+interface UnwrapBody {
+  kind: SealedKind;
+  keyId: string;
+  version: number;
+  enc: string;
+  ciphertext: string;
+  resource: string;
+  claims?: AgentClaims;
+  attestations?: string[];
+  replyKey: string;
+}
+
+interface RequestRow {
+  tenant_id: string;
+  id: string;
+  device_id: string;
+  key_id: string;
+  version: number;
+  kind: SealedKind;
+  resource: string;
+  sealed_enc: Uint8Array;
+  sealed_ciphertext: Uint8Array;
+  reply_public_key: Uint8Array;
+  claims: Record<string, unknown>;
+  status: 'pending' | 'approved' | 'released' | 'denied' | 'expired';
+  policy: string | null;
+  trace: Reason[];
+  created_at: string;
+  expires_at: string | null;
+}
+
+/** Opens the sealed secret and seals it again to the agent's one-time reply key. */
+async function sealReply(ctx: BrokerContext, r: { tenantId: string; keyId: string; version: number; kind: SealedKind; resource: string; enc: Uint8Array; ciphertext: Uint8Array; replyKey: Uint8Array; requestId: string }) {
+  const v = await loadVersion(ctx.db, r.tenantId, r.keyId, r.version);
+  const secret = await openSealed(ctx.rootKey, v, r.kind, r.resource, { enc: r.enc, ciphertext: r.ciphertext });
+  try {
+    return await hpkeSeal('x25519', r.replyKey, REPLY_INFO, new TextEncoder().encode(r.requestId), secret);
+  } finally {
+    secret.fill(0);
+  }
+}
+
+async function trustedIssuers(q: Sql, tenantId: string): Promise<TrustedIssuer[]> {
+  const rows = await q.query<{ name: string; document: Omit<TrustedIssuer, 'name'> }>('SELECT name, document FROM issuers WHERE tenant_id = $1', [tenantId]);
+  return rows.map((r) => ({ name: r.name, issuer: r.document.issuer, ...(r.document.audience ? { audience: r.document.audience } : {}), jwks: r.document.jwks }));
+}
+
+function sendDenied(reply: FastifyReply, requestId: string, reasons: Reason[]) {
+  return reply.status(403).send({ requestId, decision: 'denied', reasons });
+}
+
+/** The release, once the request's signature and device are checked (CUSTODY.md steps 1-3). */
+async function unwrap(ctx: BrokerContext, device: AgentDevice, body: UnwrapBody, ip: string, reply: FastifyReply) {
+  const sealed = { enc: fromB64(body.enc), ciphertext: fromB64(body.ciphertext) };
+  const replyKey = fromB64(body.replyKey);
+  if (sealed.enc.length !== 32 || replyKey.length !== 32) fail('ERR_ARGUMENT', 'enc and replyKey are 32-byte X25519 keys');
+  if (!body.resource.startsWith(`${body.kind}:`)) fail('ERR_ARGUMENT', `a ${body.kind} release names a ${body.kind}: resource`);
+  const now = ctx.now();
+  // Step 1: the key (CUSTODY.md "Release"): known in this tenant, not destroyed, version not retired.
+  assertUsable(await loadVersion(ctx.db, device.tenantId, body.keyId, body.version));
+
+  const attested = body.attestations?.length ? await verifyAttestations(body.attestations, await trustedIssuers(ctx.db, device.tenantId), now) : {};
+  const claims = buildClaims({ device, agent: body.claims, attested, ip, now, resource: body.resource });
+  // Step 2: every bound policy, with its trace.
+  const decision = decide(await boundPolicies(ctx.db, device.tenantId, body.keyId, device.deviceId, device.groups), claims, now);
+  const requestId = newId('req');
+
+  let answer: { enc: Uint8Array; ciphertext: Uint8Array } | undefined;
+  let status: RequestRow['status'] = 'denied';
+  let expiresAt: Date | null = null;
+  if (decision.decision === 'release') {
+    status = 'released';
+    answer = await sealReply(ctx, { tenantId: device.tenantId, keyId: body.keyId, version: body.version, kind: body.kind, resource: body.resource, ...sealed, replyKey, requestId });
+  } else if (decision.decision === 'manual') {
+    status = 'pending';
+    // Approvers should not be asked about a secret that would not open: check it now.
+    (await sealReply(ctx, { tenantId: device.tenantId, keyId: body.keyId, version: body.version, kind: body.kind, resource: body.resource, ...sealed, replyKey, requestId })).ciphertext.fill(0);
+    expiresAt = new Date(now.getTime() + (decision.approval?.ttlSeconds ?? 3600) * 1000);
+  }
+
+  await ctx.db.tx(async (q) => {
+    await q.query(
+      `INSERT INTO release_requests (tenant_id, id, device_id, key_id, version, kind, resource, sealed_enc, sealed_ciphertext,
+         reply_public_key, claims, status, policy, approvers_needed, trace, created_at, expires_at, decided_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)`,
+      [
+        device.tenantId, requestId, device.deviceId, body.keyId, body.version, body.kind, body.resource, sealed.enc, sealed.ciphertext,
+        replyKey, JSON.stringify(claims), status, decision.policy, decision.approval?.approvers ?? 0, JSON.stringify(decision.reasons),
+        now, expiresAt, status === 'pending' ? null : now,
+      ],
+    );
+    const action = status === 'released' ? 'key.release' : status === 'pending' ? 'request.pending' : 'key.deny';
+    await appendAudit(q, device.tenantId, {
+      actor: device.deviceId,
+      action,
+      target: `${body.keyId}/${body.version}`,
+      outcome: status === 'released' ? 'success' : status === 'pending' ? 'pending' : 'denied',
+      reasons: { policy: decision.policy, resource: body.resource, trace: decision.reasons },
+      requestId,
+      sourceIp: ip,
+    });
+  });
+
+  if (answer) return reply.status(200).send({ requestId, decision: 'released', enc: toB64(answer.enc), ciphertext: toB64(answer.ciphertext) });
+  if (status === 'pending') return reply.status(202).send({ requestId, decision: 'pending', expiresAt: expiresAt!.toISOString() });
+  return sendDenied(reply, requestId, decision.reasons);
+}
+
+export function agentRoutes(app: FastifyInstance, ctx: BrokerContext): void {
+  app.post('/v1/agent/unwrap', { schema: { body: unwrapBody, response: answers } }, async (req, reply) => {
+    const device = await verifyAgentRequest(ctx, req);
+    const body = req.body as UnwrapBody;
+    try {
+      return await unwrap(ctx, device, body, req.ip, reply);
+    } catch (err) {
+      // A request refused before its decision (retired version, destroyed key, bad
+      // attestation, a secret that does not open) still leaves its record.
+      if (err instanceof SectorCryptError) {
+        await ctx.db.tx((q) =>
+          appendAudit(q, device.tenantId, {
+            actor: device.deviceId,
+            action: 'key.deny',
+            target: `${body.keyId}/${body.version}`,
+            outcome: 'denied',
+            reasons: { code: err.code, resource: body.resource },
+            sourceIp: req.ip,
+          }),
+        );
+      }
+      throw err;
+    }
+  });
+
+  app.get('/v1/agent/requests/:id', { schema: { params: idParams, response: answers } }, async (req, reply) => {
+    const device = await verifyAgentRequest(ctx, req);
+    const { id } = req.params as { id: string };
+    const rows = await ctx.db.query<RequestRow>('SELECT * FROM release_requests WHERE tenant_id = $1 AND id = $2 AND device_id = $3', [device.tenantId, id, device.deviceId]);
+    const r = rows[0];
+    if (!r) fail('ERR_NOT_FOUND', 'no such request');
+    const now = ctx.now();
+    if ((r.status === 'pending' || r.status === 'approved') && r.expires_at && new Date(r.expires_at) <= now) {
+      await expire(ctx, r, device);
+      fail('ERR_EXPIRED', 'this request expired before it was released');
+    }
+    if (r.status === 'expired') fail('ERR_EXPIRED', 'this request expired');
+    if (r.status === 'denied') return sendDenied(reply, r.id, r.trace);
+    if (r.status === 'pending') return reply.status(202).send({ requestId: r.id, decision: 'pending', expiresAt: iso(r.expires_at) });
+    return collect(ctx, r, device, reply, req.ip);
+  });
+}
+
+async function expire(ctx: BrokerContext, r: RequestRow, device: AgentDevice): Promise<void> {
+  await ctx.db.tx(async (q) => {
+    const changed = await q.query("UPDATE release_requests SET status = 'expired', decided_at = now() WHERE id = $1 AND status IN ('pending', 'approved') RETURNING id", [r.id]);
+    if (changed.length) await appendAudit(q, device.tenantId, { actor: 'broker', action: 'request.expire', target: `${r.key_id}/${r.version}`, outcome: 'failure', requestId: r.id });
+  });
+}
+
+/**
+ * An approved (or already released) request: check again that a policy still allows it on
+ * the claims of that request (at the time of that request, so a slow approval does not
+ * fail a maxAgeSeconds rule), that the device is still enrolled and the key still usable,
+ * then seal the secret to the request's reply key.
+ */
+async function collect(ctx: BrokerContext, r: RequestRow, device: AgentDevice, reply: FastifyReply, ip: string) {
+  const decision = decide(await boundPolicies(ctx.db, device.tenantId, r.key_id, device.deviceId, device.groups), r.claims, new Date(r.created_at));
+  if (decision.decision === 'denied') {
+    await ctx.db.tx(async (q) => {
+      await q.query("UPDATE release_requests SET status = 'denied', trace = $2, decided_at = now() WHERE id = $1", [r.id, JSON.stringify(decision.reasons)]);
+      await appendAudit(q, device.tenantId, { actor: 'broker', action: 'key.deny', target: `${r.key_id}/${r.version}`, outcome: 'denied', reasons: { recheck: true, trace: decision.reasons }, requestId: r.id, sourceIp: ip });
+    });
+    return sendDenied(reply, r.id, decision.reasons);
+  }
+  const answer = await sealReply(ctx, {
+    tenantId: device.tenantId, keyId: r.key_id, version: Number(r.version), kind: r.kind, resource: r.resource,
+    enc: new Uint8Array(r.sealed_enc), ciphertext: new Uint8Array(r.sealed_ciphertext), replyKey: new Uint8Array(r.reply_public_key), requestId: r.id,
+  });
+  await ctx.db.tx(async (q) => {
+    // Only from approved or released: a deny or expiry that committed meanwhile wins.
+    const changed = await q.query(
+      "UPDATE release_requests SET status = 'released', decided_at = coalesce(decided_at, now()) WHERE id = $1 AND status IN ('approved', 'released') RETURNING id",
+      [r.id],
+    );
+    if (!changed.length) fail('ERR_CONFLICT', 'this request changed state meanwhile; ask again');
+    await appendAudit(q, device.tenantId, { actor: device.deviceId, action: 'key.release', target: `${r.key_id}/${r.version}`, outcome: 'success', reasons: { policy: decision.policy, resource: r.resource, approved: true }, requestId: r.id, sourceIp: ip });
+  });
+  return reply.status(200).send({ requestId: r.id, decision: 'released', enc: toB64(answer.enc), ciphertext: toB64(answer.ciphertext) });
+}

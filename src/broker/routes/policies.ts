@@ -1,0 +1,89 @@
+/**
+ * Release policies (CUSTODY.md "Claims and policies") and the attestation issuers they may
+ * trust. Policies are checked by validatePolicy on every write; the stored document is the
+ * validated one.
+ */
+import type { FastifyInstance } from 'fastify';
+import type { BrokerContext } from '../context.js';
+import { requireRole } from '../auth.js';
+import { appendAudit } from '../store/audit.js';
+import { errorSchema, fail } from '../http-errors.js';
+import { name, object, iso } from '../schemas.js';
+import { validatePolicy } from '../policy/index.js';
+
+const nameParams = object({ name }, ['name']);
+const policyDoc = { type: 'object', additionalProperties: true } as const;
+const policyAnswer = object({ name: { type: 'string' }, policy: policyDoc, updatedAt: { type: 'string' } }, ['name', 'policy']);
+
+export function policyRoutes(app: FastifyInstance, ctx: BrokerContext): void {
+  app.put(
+    '/v1/policies/:name',
+    { schema: { params: nameParams, body: { type: 'object', maxProperties: 16 }, response: { 200: policyAnswer, '4xx': errorSchema } } },
+    async (req) => {
+      const admin = await requireRole(ctx.db, req, 'admin');
+      const { name: policyName } = req.params as { name: string };
+      const body = req.body as Record<string, unknown>;
+      if (body.name !== undefined && body.name !== policyName) fail('ERR_POLICY_INVALID', '/name differs from the name in the URL');
+      const policy = validatePolicy({ ...body, name: policyName });
+      return ctx.db.tx(async (q) => {
+        const rows = await q.query<{ updated_at: string }>(
+          `INSERT INTO policies (tenant_id, name, document) VALUES ($1, $2, $3)
+           ON CONFLICT (tenant_id, name) DO UPDATE SET document = EXCLUDED.document, updated_at = now() RETURNING updated_at`,
+          [admin.tenantId, policyName, JSON.stringify(policy)],
+        );
+        await appendAudit(q, admin.tenantId, { actor: admin.userId, action: 'policy.update', target: policyName, outcome: 'success', reasons: policy, sourceIp: req.ip });
+        return { name: policyName, policy, updatedAt: iso(rows[0]!.updated_at) };
+      });
+    },
+  );
+
+  app.get('/v1/policies', { schema: { response: { 200: object({ policies: { type: 'array', items: policyAnswer } }), '4xx': errorSchema } } }, async (req) => {
+    const who = await requireRole(ctx.db, req, 'admin', 'approver', 'auditor');
+    const rows = await ctx.db.query<{ name: string; document: unknown; updated_at: string }>('SELECT name, document, updated_at FROM policies WHERE tenant_id = $1 ORDER BY name', [who.tenantId]);
+    return { policies: rows.map((r) => ({ name: r.name, policy: r.document, updatedAt: iso(r.updated_at) })) };
+  });
+
+  app.get('/v1/policies/:name', { schema: { params: nameParams, response: { 200: policyAnswer, '4xx': errorSchema } } }, async (req) => {
+    const who = await requireRole(ctx.db, req, 'admin', 'approver', 'auditor');
+    const { name: policyName } = req.params as { name: string };
+    const rows = await ctx.db.query<{ document: unknown; updated_at: string }>('SELECT document, updated_at FROM policies WHERE tenant_id = $1 AND name = $2', [who.tenantId, policyName]);
+    if (!rows.length) fail('ERR_NOT_FOUND', 'no such policy');
+    return { name: policyName, policy: rows[0]!.document, updatedAt: iso(rows[0]!.updated_at) };
+  });
+
+  app.delete('/v1/policies/:name', { schema: { params: nameParams, response: { 200: object({ name: { type: 'string' }, deleted: { type: 'boolean' } }), '4xx': errorSchema } } }, async (req) => {
+    const admin = await requireRole(ctx.db, req, 'admin');
+    const { name: policyName } = req.params as { name: string };
+    return ctx.db.tx(async (q) => {
+      const rows = await q.query('DELETE FROM policies WHERE tenant_id = $1 AND name = $2 RETURNING name', [admin.tenantId, policyName]);
+      if (!rows.length) fail('ERR_NOT_FOUND', 'no such policy');
+      await appendAudit(q, admin.tenantId, { actor: admin.userId, action: 'policy.delete', target: policyName, outcome: 'success', sourceIp: req.ip });
+      return { name: policyName, deleted: true };
+    });
+  });
+
+  // Trusted attestation issuers: the JWKS is given inline (the broker fetches nothing).
+  const jwk = { type: 'object', required: ['kty'], properties: { kty: { type: 'string' } }, additionalProperties: true, maxProperties: 16 } as const;
+  const issuerBody = object(
+    {
+      name,
+      issuer: { type: 'string', minLength: 1, maxLength: 512 },
+      audience: { type: 'string', minLength: 1, maxLength: 512 },
+      jwks: object({ keys: { type: 'array', minItems: 1, maxItems: 16, items: jwk } }, ['keys']),
+    },
+    ['name', 'issuer', 'jwks'],
+  );
+  app.post('/v1/issuers', { schema: { body: issuerBody, response: { 201: object({ name: { type: 'string' }, issuer: { type: 'string' } }), '4xx': errorSchema } } }, async (req, reply) => {
+    const admin = await requireRole(ctx.db, req, 'admin');
+    const body = req.body as { name: string; issuer: string; audience?: string; jwks: { keys: unknown[] } };
+    await ctx.db.tx(async (q) => {
+      await q.query(
+        `INSERT INTO issuers (tenant_id, name, document) VALUES ($1, $2, $3)
+         ON CONFLICT (tenant_id, name) DO UPDATE SET document = EXCLUDED.document`,
+        [admin.tenantId, body.name, JSON.stringify(body)],
+      );
+      await appendAudit(q, admin.tenantId, { actor: admin.userId, action: 'issuer.update', target: body.name, outcome: 'success', reasons: { issuer: body.issuer }, sourceIp: req.ip });
+    });
+    return reply.status(201).send({ name: body.name, issuer: body.issuer });
+  });
+}

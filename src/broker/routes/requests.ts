@@ -1,0 +1,111 @@
+/**
+ * Manual approval (CUSTODY.md "Claims and policies"): approvers list pending requests and
+ * approve or deny them. N approvals are N distinct people (the approvals table's primary key
+ * is request + user); one deny ends the request; an expired request takes no more votes.
+ * The request row is locked while a vote counts, so two brokers cannot both miscount.
+ */
+import type { FastifyInstance } from 'fastify';
+import type { BrokerContext } from '../context.js';
+import { requireRole } from '../auth.js';
+import { appendAudit } from '../store/audit.js';
+import { errorSchema, fail } from '../http-errors.js';
+import { digits, idParams, iso, num, object } from '../schemas.js';
+
+const requestAnswer = object({
+  requestId: { type: 'string' },
+  status: { type: 'string' },
+  deviceId: { type: 'string' },
+  keyId: { type: 'string' },
+  version: { type: 'integer' },
+  resource: { type: 'string' },
+  policy: { type: ['string', 'null'] },
+  approversNeeded: { type: 'integer' },
+  approvals: { type: 'integer' },
+  claims: { type: 'object', additionalProperties: true },
+  createdAt: { type: 'string' },
+  expiresAt: { type: ['string', 'null'] },
+});
+
+function toAnswer(r: Record<string, unknown>) {
+  return {
+    requestId: r.id,
+    status: r.status,
+    deviceId: r.device_id,
+    keyId: r.key_id,
+    version: Number(r.version),
+    resource: r.resource,
+    policy: r.policy ?? null,
+    approversNeeded: Number(r.approvers_needed),
+    approvals: Number(r.approvals ?? 0),
+    claims: r.claims,
+    createdAt: iso(r.created_at),
+    expiresAt: r.expires_at ? iso(r.expires_at) : null,
+  };
+}
+
+export function requestRoutes(app: FastifyInstance, ctx: BrokerContext): void {
+  app.get(
+    '/v1/requests',
+    {
+      schema: {
+        querystring: object({ status: { enum: ['pending', 'approved', 'released', 'denied', 'expired'] }, limit: digits }),
+        response: { 200: object({ requests: { type: 'array', items: requestAnswer } }), '4xx': errorSchema },
+      },
+    },
+    async (req) => {
+      const who = await requireRole(ctx.db, req, 'approver', 'admin', 'auditor');
+      const { status, limit } = req.query as { status?: string; limit?: string };
+      const rows = await ctx.db.query<Record<string, unknown>>(
+        `SELECT r.*, (SELECT count(*) FROM approvals a WHERE a.request_id = r.id AND a.decision = 'approve') AS approvals
+           FROM release_requests r WHERE r.tenant_id = $1 AND ($2::text IS NULL OR r.status = $2)
+          ORDER BY r.created_at DESC, r.id LIMIT $3`,
+        [who.tenantId, status ?? null, Math.min(Math.max(num(limit) ?? 100, 1), 500)],
+      );
+      return { requests: rows.map(toAnswer) };
+    },
+  );
+
+  for (const verdict of ['approve', 'deny'] as const) {
+    app.post(`/v1/requests/:id/${verdict}`, { schema: { params: idParams, response: { 200: requestAnswer, '4xx': errorSchema } } }, async (req) => {
+      const who = await requireRole(ctx.db, req, 'approver');
+      const { id } = req.params as { id: string };
+      const now = ctx.now();
+      const result = await ctx.db.tx(async (q) => {
+        const rows = await q.query<Record<string, unknown>>('SELECT * FROM release_requests WHERE tenant_id = $1 AND id = $2 FOR UPDATE', [who.tenantId, id]);
+        const r = rows[0];
+        if (!r) fail('ERR_NOT_FOUND', 'no such request');
+        if (r.status !== 'pending') fail('ERR_CONFLICT', `this request is ${r.status as string}, not pending`);
+        if (r.expires_at && new Date(r.expires_at as string) <= now) {
+          await q.query("UPDATE release_requests SET status = 'expired', decided_at = now() WHERE id = $1", [id]);
+          await appendAudit(q, who.tenantId, { actor: 'broker', action: 'request.expire', target: `${r.key_id as string}/${r.version as number}`, outcome: 'failure', requestId: id });
+          return { expired: true as const };
+        }
+        const voted = await q.query('INSERT INTO approvals (tenant_id, request_id, user_id, decision) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING RETURNING user_id', [who.tenantId, id, who.userId, verdict]);
+        if (!voted.length) fail('ERR_CONFLICT', 'you already decided on this request');
+        const count = await q.query<{ n: number }>("SELECT count(*)::integer AS n FROM approvals WHERE request_id = $1 AND decision = 'approve'", [id]);
+        const approvals = Number(count[0]!.n);
+        let status = 'pending';
+        if (verdict === 'deny') {
+          status = 'denied';
+          const trace = [{ policy: r.policy, rule: 'approval', claim: 'approval', expected: 'approve', actual: `denied by ${who.userId}` }];
+          await q.query("UPDATE release_requests SET status = 'denied', trace = $2, decided_at = now() WHERE id = $1", [id, JSON.stringify(trace)]);
+        } else if (approvals >= Number(r.approvers_needed)) {
+          status = 'approved';
+          await q.query("UPDATE release_requests SET status = 'approved', decided_at = now() WHERE id = $1", [id]);
+        }
+        await appendAudit(q, who.tenantId, {
+          actor: who.userId,
+          action: `request.${verdict}`,
+          target: `${r.key_id as string}/${r.version as number}`,
+          outcome: 'success',
+          reasons: { approvals, needed: Number(r.approvers_needed), status },
+          requestId: id,
+          sourceIp: req.ip,
+        });
+        return toAnswer({ ...r, status, approvals });
+      });
+      if ('expired' in result) fail('ERR_EXPIRED', 'this request expired');
+      return result;
+    });
+  }
+}

@@ -1,0 +1,138 @@
+/**
+ * `sectorcrypt broker <tenant|user|token|key|policy|device|enroll-token|request|issuer|audit|action> ...`:
+ * thin clients of a running broker's HTTP API (CUSTODY.md "Command line"). The connection
+ * comes from --url, --ca, --token or SECTORCRYPT_BROKER_URL / _CA / _TOKEN. Answers are
+ * printed as JSON (one line with --json, indented otherwise).
+ */
+import { readFile } from 'node:fs/promises';
+import type { Command } from 'commander';
+import { SectorCryptError } from '../errors.js';
+import { PinnedHttps, answerError } from '../agent/https.js';
+
+interface Conn {
+  url?: string;
+  ca?: string;
+  token?: string;
+  json?: boolean;
+}
+
+async function call(conn: Conn, method: string, path: string, body?: unknown): Promise<unknown> {
+  const url = (conn.url ?? process.env.SECTORCRYPT_BROKER_URL)?.replace(/\/+$/, '');
+  const caFile = conn.ca ?? process.env.SECTORCRYPT_BROKER_CA;
+  const token = conn.token ?? process.env.SECTORCRYPT_BROKER_TOKEN;
+  if (!url || !caFile) throw new SectorCryptError('ERR_ARGUMENT', 'give the broker with --url and --ca (or SECTORCRYPT_BROKER_URL and SECTORCRYPT_BROKER_CA)');
+  const http = new PinnedHttps(await readFile(caFile, 'utf8'));
+  try {
+    const headers: Record<string, string> = {};
+    if (token) headers.authorization = `Bearer ${token}`;
+    const bytes = body === undefined ? undefined : new Uint8Array(Buffer.from(JSON.stringify(body)));
+    if (bytes) headers['content-type'] = 'application/json';
+    const answer = await http.send(method, `${url}${path}`, headers, bytes);
+    if (answer.status >= 400 && !(answer.body as { decision?: string } | null)?.decision) throw answerError(answer);
+    return answer.body;
+  } finally {
+    http.close();
+  }
+}
+
+function print(conn: Conn, value: unknown): void {
+  process.stdout.write(`${conn.json ? JSON.stringify(value) : JSON.stringify(value, null, 2)}\n`);
+}
+
+const collect = (v: string, prev: string[]) => [...prev, v];
+const id = (s: string) => encodeURIComponent(s);
+
+/** Adds --url, --ca, --token and --json to a command. */
+function connected(cmd: Command): Command {
+  return cmd
+    .option('--url <url>', 'the broker (or SECTORCRYPT_BROKER_URL)')
+    .option('--ca <file>', "the broker's CA certificate (or SECTORCRYPT_BROKER_CA)")
+    .option('--token <token>', 'an API token (or SECTORCRYPT_BROKER_TOKEN)')
+    .option('--json', 'one line of JSON');
+}
+
+type Action = (conn: Conn & Record<string, unknown>, ...args: string[]) => Promise<unknown>;
+
+function sub(parent: Command, spec: string, description: string, action: Action, extra?: (c: Command) => Command): void {
+  let cmd = connected(parent.command(spec).description(description));
+  if (extra) cmd = extra(cmd);
+  cmd.action(async (...args: unknown[]) => {
+    const positional = args.slice(0, -2) as string[];
+    const flags = args.at(-2) as Conn & Record<string, unknown>;
+    print(flags, await action(flags, ...positional));
+  });
+}
+
+export function registerBrokerManagement(broker: Command): void {
+  const tenant = broker.command('tenant').description('tenants (operator)');
+  sub(tenant, 'create <name>', 'create a tenant and its first admin (the admin token is shown once)', (c, name) => call(c, 'POST', '/v1/tenants', { name, admin: { name: c.admin } }), (x) =>
+    x.requiredOption('--admin <name>', "the first admin's name"),
+  );
+
+  const user = broker.command('user').description('users of a tenant (admin)');
+  sub(user, 'create <name>', 'create a user with roles (the token is shown once)', (c, name) => call(c, 'POST', '/v1/users', { name, roles: c.role }), (x) =>
+    x.requiredOption('--role <role>', 'admin, approver or auditor (repeatable)', collect, []),
+  );
+  sub(user, 'list', 'list users', (c) => call(c, 'GET', '/v1/users'));
+
+  const token = broker.command('token').description('API tokens');
+  sub(token, 'create', 'a new token for the caller (shown once)', (c) => call(c, 'POST', '/v1/tokens', {}));
+
+  const key = broker.command('key').description('broker keys (admin)');
+  sub(key, 'create <name>', 'make a broker key', (c, name) => call(c, 'POST', '/v1/keys', { name }));
+  sub(key, 'list', 'list keys and versions', (c) => call(c, 'GET', '/v1/keys'));
+  sub(key, 'public <keyId>', 'the newest public key', (c, k) => call(c, 'GET', `/v1/keys/${id(k!)}/public`));
+  sub(key, 'rotate <keyId>', 'make a new version', (c, k) => call(c, 'POST', `/v1/keys/${id(k!)}/rotate`));
+  sub(key, 'retire <keyId>', 'retire an old version', (c, k) => call(c, 'POST', `/v1/keys/${id(k!)}/retire`, { version: Number(c.version) }), (x) =>
+    x.requiredOption('--version <n>', 'the version to retire'),
+  );
+  sub(key, 'destroy <keyId>', 'ask to destroy a key (a second admin confirms with `broker action confirm`)', (c, k) => call(c, 'POST', `/v1/keys/${id(k!)}/destroy`));
+
+  const action = broker.command('action').description('actions that need a second admin');
+  sub(action, 'confirm <actionId>', "confirm another admin's action", (c, a) => call(c, 'POST', `/v1/actions/${id(a!)}/confirm`));
+
+  const policy = broker.command('policy').description('release policies (admin)');
+  sub(policy, 'put <name> <file>', 'create or replace a policy from a JSON file', async (c, name, file) =>
+    call(c, 'PUT', `/v1/policies/${id(name!)}`, JSON.parse(await readFile(file!, 'utf8'))),
+  );
+  sub(policy, 'get [name]', 'one policy, or all of them', (c, name) => call(c, 'GET', name ? `/v1/policies/${id(name)}` : '/v1/policies'));
+  sub(policy, 'delete <name>', 'delete a policy', (c, name) => call(c, 'DELETE', `/v1/policies/${id(name!)}`));
+
+  const device = broker.command('device').description('enrolled devices (admin)');
+  sub(device, 'list', 'list devices', (c) => call(c, 'GET', '/v1/devices'));
+  sub(device, 'revoke <deviceId>', 'revoke a device at once', (c, d) => call(c, 'POST', `/v1/devices/${id(d!)}/revoke`));
+
+  const enroll = broker.command('enroll-token').description('enrollment tokens (admin)');
+  sub(
+    enroll,
+    'create',
+    'a one-time (or N-time) enrollment token for groups',
+    (c) =>
+      call(c, 'POST', '/v1/enrollment-tokens', {
+        groups: c.group,
+        ...(c.uses ? { uses: Number(c.uses) } : {}),
+        ...(c.expires ? { expiresInSeconds: Number(c.expires) } : {}),
+      }),
+    (x) => x.requiredOption('--group <group>', 'a device group (repeatable)', collect, []).option('--uses <n>', 'how many enrollments').option('--expires <seconds>', 'lifetime'),
+  );
+
+  const request = broker.command('request').description('release requests (approver)');
+  sub(request, 'list', 'list requests', (c) => call(c, 'GET', `/v1/requests${c.status ? `?status=${id(String(c.status))}` : ''}`), (x) => x.option('--status <status>', 'pending, approved, released, denied or expired'));
+  sub(request, 'approve <requestId>', 'approve a pending request', (c, r) => call(c, 'POST', `/v1/requests/${id(r!)}/approve`));
+  sub(request, 'deny <requestId>', 'deny a pending request', (c, r) => call(c, 'POST', `/v1/requests/${id(r!)}/deny`));
+
+  const issuer = broker.command('issuer').description('trusted attestation issuers (admin)');
+  sub(
+    issuer,
+    'add <name>',
+    'trust an issuer of attestation JWTs, with its JWKS from a file',
+    async (c, name) =>
+      call(c, 'POST', '/v1/issuers', { name, issuer: c.issuer, ...(c.audience ? { audience: c.audience } : {}), jwks: JSON.parse(await readFile(String(c.jwks), 'utf8')) }),
+    (x) => x.requiredOption('--issuer <iss>', 'the tokens\' iss').requiredOption('--jwks <file>', 'the issuer\'s JWKS (JSON)').option('--audience <aud>', 'the aud the tokens must carry'),
+  );
+
+  const audit = broker.command('audit').description('the audit log (auditor)');
+  sub(audit, 'export', 'records after a seq', (c) => call(c, 'GET', `/v1/audit?after=${Number(c.after ?? 0)}&limit=${Number(c.limit ?? 1000)}`), (x) =>
+    x.option('--after <seq>', 'records after this seq').option('--limit <n>', 'at most this many (1000)'),
+  );
+}

@@ -1,0 +1,88 @@
+/**
+ * `sectorcrypt broker init|serve` and `sectorcrypt agent enroll` (CUSTODY.md "Command line").
+ * The server is imported only when a broker command runs, so the rest of the CLI never
+ * loads a web framework or a database.
+ */
+import { readFile } from 'node:fs/promises';
+import type { Command } from 'commander';
+import { SectorCryptError } from '../errors.js';
+import { registerBrokerManagement } from './broker-manage.js';
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+function hostPort(value: string): { host: string; port: number } {
+  const m = /^(.*):(\d{1,5})$/.exec(value);
+  if (!m || Number(m[2]) > 65535) throw new SectorCryptError('ERR_ARGUMENT', '--listen takes HOST:PORT');
+  return { host: m[1]!.replace(/^\[(.*)\]$/, '$1'), port: Number(m[2]) };
+}
+
+export function registerBroker(program: Command): void {
+  const broker = program.command('broker').description('run a sectorcrypt key broker, or manage a running one');
+  registerBrokerManagement(broker);
+
+  broker
+    .command('init')
+    .description('make a broker data folder: root key, CA and server certificate, and an operator token (shown once)')
+    .requiredOption('--data <dir>', 'the data folder to create')
+    .option('--name <host>', 'a DNS name or IP address for the server certificate (repeatable)', collect, [])
+    .option('--database <url>', 'pglite:DIR (default DATA/db) or postgres://...')
+    .option('--json', 'print {"operatorToken", "caFile"} as JSON')
+    .action(async (flags: { data: string; name: string[]; database?: string; json?: boolean }) => {
+      const { Broker } = await import('../broker/index.js');
+      const { operatorToken, caFile } = await Broker.init({ dataDir: flags.data, names: flags.name, database: flags.database });
+      if (flags.json) process.stdout.write(`${JSON.stringify({ operatorToken, caFile })}\n`);
+      else process.stdout.write(`broker data in ${flags.data}; agents pin ${caFile}\noperator token (shown once, keep it safe):\n${operatorToken}\n`);
+    });
+
+  broker
+    .command('serve')
+    .description('serve the broker over HTTPS until SIGTERM or SIGINT')
+    .requiredOption('--data <dir>', 'the data folder made by broker init')
+    .option('--listen <host:port>', 'address to listen on (port 0 picks a free port)', '127.0.0.1:8443')
+    .option('--database <url>', 'overrides the store named in DATA/broker.json')
+    .option('--json', 'print one line {"url": ...} once ready')
+    .action(async (flags: { data: string; listen: string; database?: string; json?: boolean }) => {
+      const { Broker } = await import('../broker/index.js');
+      const where = hostPort(flags.listen);
+      const b = await Broker.open({ dataDir: flags.data, database: flags.database });
+      const url = await b.listen(where);
+      process.stdout.write(flags.json ? `${JSON.stringify({ url })}\n` : `sectorcrypt broker listening on ${url}\n`);
+      await new Promise<void>((resolve) => {
+        const stop = () => {
+          process.off('SIGTERM', stop);
+          process.off('SIGINT', stop);
+          // Graceful: stop accepting, finish the requests in flight, close the store.
+          b.close().then(resolve, (err: unknown) => {
+            process.stderr.write(`sectorcrypt: close failed: ${err instanceof Error ? err.message : String(err)}\n`);
+            process.exitCode = 1;
+            resolve();
+          });
+        };
+        process.on('SIGTERM', stop);
+        process.on('SIGINT', stop);
+      });
+    });
+}
+
+export function registerAgent(program: Command): void {
+  const agent = program.command('agent').description('a sectorcrypt broker agent');
+  agent
+    .command('enroll')
+    .description('enroll this machine with a broker (one-time token); the device key stays in the state folder')
+    .requiredOption('--url <url>', 'the broker, https://...')
+    .requiredOption('--ca <file>', "the broker's CA certificate (PEM): the only CA the agent trusts")
+    .requiredOption('--token <token>', 'the enrollment token')
+    .requiredOption('--state <dir>', 'the state folder to create (mode 0700)')
+    .option('--name <name>', 'the device name (default: the host name)')
+    .option('--json', 'print {"deviceId", "groups"} as JSON')
+    .action(async (flags: { url: string; ca: string; token: string; state: string; name?: string; json?: boolean }) => {
+      const { BrokerAgent } = await import('../agent/index.js');
+      const { hostname } = await import('node:os');
+      const a = await BrokerAgent.enroll({ url: flags.url, ca: await readFile(flags.ca, 'utf8'), token: flags.token, stateDir: flags.state, device: { name: flags.name ?? hostname() } });
+      a.close();
+      if (flags.json) process.stdout.write(`${JSON.stringify({ deviceId: a.deviceId, groups: a.groups })}\n`);
+      else process.stdout.write(`enrolled as ${a.deviceId} in groups ${a.groups.join(', ')}\n`);
+    });
+}

@@ -1,0 +1,90 @@
+/** Test helpers: a broker in a temp folder over real HTTPS, and a small JSON client pinned to its CA. */
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Broker } from '../../src/broker/index.js';
+import { PinnedHttps } from '../../src/agent/https.js';
+
+export interface Answer<T = any> {
+  status: number;
+  body: T;
+}
+
+export class Client {
+  readonly #http: PinnedHttps;
+  constructor(readonly url: string, readonly ca: string) {
+    this.#http = new PinnedHttps(ca);
+  }
+
+  async call<T = any>(method: string, path: string, opts: { token?: string; body?: unknown; raw?: string | Uint8Array; contentType?: string } = {}): Promise<Answer<T>> {
+    const headers: Record<string, string> = {};
+    if (opts.token) headers.authorization = `Bearer ${opts.token}`;
+    let bytes: Uint8Array | undefined;
+    if (opts.raw !== undefined) bytes = typeof opts.raw === 'string' ? Buffer.from(opts.raw) : opts.raw;
+    else if (opts.body !== undefined) bytes = Buffer.from(JSON.stringify(opts.body));
+    if (bytes) headers['content-type'] = opts.contentType ?? 'application/json';
+    return (await this.#http.send(method, `${this.url}${path}`, headers, bytes)) as Answer<T>;
+  }
+
+  close(): void {
+    this.#http.close();
+  }
+}
+
+export interface Harness {
+  dir: string;
+  broker: Broker;
+  url: string;
+  ca: string;
+  operatorToken: string;
+  client: Client;
+  stop(): Promise<void>;
+}
+
+/** A broker made by Broker.create in a temp folder, listening on 127.0.0.1:0. */
+/** A clock the tests can move (the broker reads it on every call). */
+export interface Clock {
+  offsetMs: number;
+}
+
+export async function startBroker(opts: { database?: string; clock?: Clock; dataDir?: string } = {}): Promise<Harness> {
+  const dir = await mkdtemp(join(tmpdir(), 'sc-broker-'));
+  const clock = opts.clock;
+  const { broker, operatorToken, caFile } = await Broker.create({
+    dataDir: join(dir, 'data'),
+    database: opts.database ?? 'pglite:memory',
+    now: clock ? () => new Date(Date.now() + clock.offsetMs) : undefined,
+  });
+  const url = await broker.listen({ host: '127.0.0.1', port: 0 });
+  const ca = await readFile(caFile, 'utf8');
+  const client = new Client(url, ca);
+  return {
+    dir,
+    broker,
+    url,
+    ca,
+    operatorToken,
+    client,
+    async stop() {
+      client.close();
+      await broker.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+let counter = 0;
+
+/** A tenant with its admin, an approver pair and an auditor. */
+export async function makeTenant(h: { client: Client; operatorToken: string }) {
+  const name = `t${++counter}-${Math.random().toString(36).slice(2, 8)}`;
+  const t = await h.client.call('POST', '/v1/tenants', { token: h.operatorToken, body: { name, admin: { name: 'alice' } } });
+  if (t.status !== 201) throw new Error(`tenant: ${t.status} ${JSON.stringify(t.body)}`);
+  const admin = t.body.admin.token as string;
+  const user = async (userName: string, roles: string[]) => {
+    const u = await h.client.call('POST', '/v1/users', { token: admin, body: { name: userName, roles } });
+    if (u.status !== 201) throw new Error(`user: ${u.status} ${JSON.stringify(u.body)}`);
+    return u.body.token as string;
+  };
+  return { tenantId: t.body.tenantId as string, admin, approver1: await user('bob', ['approver']), approver2: await user('carol', ['approver']), auditor: await user('dave', ['auditor']) };
+}

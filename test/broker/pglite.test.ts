@@ -1,0 +1,20 @@
+/** The broker on PGlite in process (one broker for the file: a PGlite start costs seconds). */
+import { afterAll, beforeAll, describe } from 'vitest';
+import { startBroker, type Clock, type Harness } from './helpers.js';
+import { accountsAndKeysSuite } from './suites/accounts-keys.js';
+import { releaseSuite } from './suites/release.js';
+import { fuzzSuite } from './suites/fuzz.js';
+
+const clock: Clock = { offsetMs: 0 };
+let h: Harness;
+
+beforeAll(async () => {
+  h = await startBroker({ clock });
+}, 180_000);
+afterAll(async () => h?.stop());
+
+describe('PGlite', () => {
+  accountsAndKeysSuite(() => h, 'pglite');
+  releaseSuite(() => h, clock);
+  fuzzSuite(() => h);
+});

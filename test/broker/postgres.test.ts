@@ -1,0 +1,128 @@
+/**
+ * The broker on a real PostgreSQL server started by the test (initdb + pg_ctl in a temp
+ * folder): the same suites as on PGlite, then two brokers sharing the database, as behind a
+ * load balancer (this process and a `broker serve` process): a nonce used at one is a replay at the other, and both append to one audit
+ * sequence without gaps or duplicates.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { BrokerAgent } from '../../src/agent/index.js';
+import { PinnedHttps } from '../../src/agent/https.js';
+import { signRequest } from '../../src/http-signature/index.js';
+import { Client, makeTenant, startBroker, type Clock, type Harness } from './helpers.js';
+import { startPostgres, type PostgresServer } from './postgres-server.js';
+import { accountsAndKeysSuite } from './suites/accounts-keys.js';
+import { releaseSuite } from './suites/release.js';
+import { cliSuite } from './suites/cli.js';
+import { crashSuite } from './suites/crash.js';
+
+const pg = await startPostgres();
+const skipReason = pg.server ? undefined : pg.reason;
+const clock: Clock = { offsetMs: 0 };
+let server: PostgresServer;
+let h: Harness;
+
+describe.skipIf(skipReason !== undefined)(`PostgreSQL${skipReason ? ` (skipped: ${skipReason})` : ''}`, () => {
+  beforeAll(async () => {
+    server = pg.server!;
+    h = await startBroker({ clock, database: await server.createDatabase('suites') });
+  }, 120_000);
+  afterAll(async () => {
+    await h?.stop();
+    await server?.stop();
+  });
+
+  accountsAndKeysSuite(() => h, 'postgres');
+  releaseSuite(() => h, clock);
+  cliSuite(() => server.createDatabase('cli'));
+  crashSuite(() => server.createDatabase('crash'));
+
+  describe('two brokers on one database', () => {
+    let a: Harness;
+    let b: ChildProcess;
+    let bUrl: string;
+    let bClient: Client;
+    beforeAll(async () => {
+      a = await startBroker({ database: await server.createDatabase('pair') });
+      // The second broker is another process: the same data folder (root key, certificate),
+      // its own connections to the same database.
+      b = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'broker', 'serve', '--data', join(a.dir, 'data'), '--listen', '127.0.0.1:0', '--json'], {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
+      bUrl = JSON.parse(
+        await new Promise<string>((resolve, reject) => {
+          createInterface({ input: b.stdout! }).once('line', resolve);
+          b.once('exit', (code) => reject(new Error(`second broker exited ${code}`)));
+        }),
+      ).url;
+      bClient = new Client(bUrl, a.ca);
+    }, 120_000);
+    afterAll(async () => {
+      bClient?.close();
+      if (b && b.exitCode === null) {
+        const exited = new Promise((r) => b.once('exit', r));
+        b.kill('SIGTERM');
+        await exited;
+      }
+      await a?.stop();
+    });
+
+    it('a nonce used at one broker is ERR_REPLAY at the other', async () => {
+      const t = await makeTenant(a);
+      const k = await a.client.call('POST', '/v1/keys', { token: t.admin, body: { name: 'k' } });
+      const e = await bClient.call('POST', '/v1/enrollment-tokens', { token: t.admin, body: { groups: ['g'] } });
+      const stateDir = join(await mkdtemp(join(tmpdir(), 'sc-agent-')), 's');
+      const agent = await BrokerAgent.enroll({ url: a.url, ca: a.ca, token: e.body.token, stateDir, device: { name: 'n' } });
+      const secretKey = new Uint8Array(await readFile(join(stateDir, 'device.key')));
+      const path = `/v1/keys/${k.body.keyId}/public`;
+      // Behind a load balancer both brokers see the same Host: the signed @target-uri.
+      const headers = signRequest({ method: 'GET', url: `${a.url}${path}`, body: new Uint8Array(), keyId: agent.deviceId, secretKey });
+      const http = new PinnedHttps(a.ca);
+      try {
+        const first = await http.send('GET', `${a.url}${path}`, headers);
+        expect(first.status).toBe(200);
+        const replay = await http.send('GET', `${bUrl}${path}`, { ...headers, host: new URL(a.url).host });
+        expect(replay.status).toBe(401);
+        expect((replay.body as { error: { code: string } }).error.code).toBe('ERR_REPLAY');
+        // A fresh nonce to the second broker is fine: the refusal was the replay, not the host.
+        const fresh = signRequest({ method: 'GET', url: `${a.url}${path}`, body: new Uint8Array(), keyId: agent.deviceId, secretKey });
+        expect((await http.send('GET', `${bUrl}${path}`, { ...fresh, host: new URL(a.url).host })).status).toBe(200);
+      } finally {
+        http.close();
+        agent.close();
+      }
+    });
+
+    it('a one-use enrollment token raced at both brokers enrolls one device', async () => {
+      const t = await makeTenant(a);
+      const e = await a.client.call('POST', '/v1/enrollment-tokens', { token: t.admin, body: { groups: ['g'], uses: 1 } });
+      const tries = await Promise.allSettled(
+        [a.url, bUrl, a.url, bUrl].map(async (url, i) => BrokerAgent.enroll({ url, ca: a.ca, token: e.body.token, stateDir: join(await mkdtemp(join(tmpdir(), 'sc-agent-')), `s${i}`), device: { name: `race-${i}` } })),
+      );
+      expect(tries.filter((r) => r.status === 'fulfilled').length).toBe(1);
+      for (const r of tries) if (r.status === 'rejected') expect((r.reason as { code: string }).code).toBe('ERR_UNAUTHENTICATED');
+      for (const r of tries) if (r.status === 'fulfilled') r.value.close();
+      expect((await bClient.call('GET', '/v1/devices', { token: t.admin })).body.devices.length).toBe(1);
+    });
+
+    it('both append to one gapless audit sequence under concurrent writes', async () => {
+      const t = await makeTenant(a);
+      const before = (await a.client.call('GET', '/v1/audit?limit=1000', { token: t.auditor })).body.records.length;
+      const writes = Array.from({ length: 40 }, (_, i) =>
+        (i % 2 ? bClient : a.client).call('POST', '/v1/keys', { token: t.admin, body: { name: `key-${i}` } }),
+      );
+      const answers = await Promise.all(writes);
+      expect(answers.map((r) => r.status)).toEqual(answers.map(() => 201));
+      const fromA = (await a.client.call('GET', '/v1/audit?limit=1000', { token: t.auditor })).body.records;
+      const fromB = (await bClient.call('GET', '/v1/audit?limit=1000', { token: t.auditor })).body.records;
+      expect(fromA).toEqual(fromB);
+      expect(fromA.length).toBe(before + 40);
+      expect(fromA.map((r: { seq: number }) => r.seq)).toEqual(fromA.map((_: unknown, i: number) => i + 1));
+      expect(fromA.filter((r: { action: string }) => r.action === 'key.create').length).toBe(40);
+    });
+  });
+});

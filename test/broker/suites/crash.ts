@@ -1,0 +1,99 @@
+/**
+ * kill -9 while agents are releasing, then restart: every secret an agent received has its
+ * key.release record, no request row lacks its record, the log has no gap, and the broker
+ * serves again. (The decision and its record commit together before the answer is sent.)
+ */
+import { describe, expect, it } from 'vitest';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { createInterface } from 'node:readline';
+import pg from 'pg';
+import { BrokerAgent } from '../../../src/agent/index.js';
+import { Broker } from '../../../src/broker/index.js';
+import { hpkeSeal } from '../../../src/keys/hpke.js';
+import { Client, makeTenant } from '../helpers.js';
+
+const CLI = ['--import', 'tsx', 'src/cli/main.ts'];
+
+async function serve(data: string, port: number): Promise<{ proc: ChildProcess; url: string }> {
+  const proc = spawn(process.execPath, [...CLI, 'broker', 'serve', '--data', data, '--listen', `127.0.0.1:${port}`, '--json'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const line = await new Promise<string>((resolve, reject) => {
+    createInterface({ input: proc.stdout! }).once('line', resolve);
+    proc.once('exit', (code) => reject(new Error(`serve exited ${code}`)));
+  });
+  return { proc, url: JSON.parse(line).url };
+}
+
+export function crashSuite(database: () => Promise<string>): void {
+  describe('kill -9 during releases', () => {
+    it('leaves no released key without its record, and serves again after a restart', async () => {
+      const dir = await mkdtemp(join(tmpdir(), 'sc-crash-'));
+      const data = join(dir, 'data');
+      const dbUrl = await database();
+      // init in this process (the CLI's init has its own test); serve in one we can kill.
+      const { operatorToken, caFile } = await Broker.init({ dataDir: data, database: dbUrl });
+      const ca = await readFile(caFile, 'utf8');
+      // A fixed port, so the agents' signed URL stays the same after the restart.
+      let first = await serve(data, 0);
+      const port = Number(new URL(first.url).port);
+      const client = new Client(first.url, ca);
+      const t = await makeTenant({ client, operatorToken });
+      const key = await client.call('POST', '/v1/keys', { token: t.admin, body: { name: 'k' } });
+      const pub = new Uint8Array(Buffer.from(key.body.publicKey, 'base64'));
+      await client.call('PUT', '/v1/policies/all', { token: t.admin, body: { keys: [key.body.keyId], devices: { groups: ['g'] }, rules: { claim: 'device.id', exists: true }, approval: { mode: 'auto' } } });
+      const enrollToken = (await client.call('POST', '/v1/enrollment-tokens', { token: t.admin, body: { groups: ['g'], uses: 4 } })).body.token;
+      client.close();
+      const agents = await Promise.all(
+        [0, 1, 2, 3].map(async (i) => BrokerAgent.enroll({ url: first.url, ca, token: enrollToken, stateDir: join(dir, `agent-${i}`), device: { name: `a${i}` } })),
+      );
+      const uuid = randomUUID();
+      const te = new TextEncoder();
+      const sealed = await hpkeSeal('x25519', pub, te.encode('sectorcrypt-luks2/v1 broker'), te.encode(`${key.body.keyId}/1/${uuid}`), new Uint8Array(32).fill(1));
+      const stanza = { keyId: key.body.keyId, version: 1, ...sealed };
+
+      let received = 0;
+      let stop = false;
+      const loops = agents.map(async (a) => {
+        while (!stop) {
+          try {
+            const s = await a.unwrap(stanza, { resource: `luks2:${uuid}` });
+            if (s[0] === 1) received++;
+          } catch {
+            return; // the broker died under us
+          }
+        }
+      });
+      while (received < 20) await new Promise((r) => setTimeout(r, 20));
+      first.proc.kill('SIGKILL');
+      stop = true;
+      await Promise.all(loops);
+
+      const db = new pg.Client({ connectionString: dbUrl });
+      await db.connect();
+      try {
+        const released = await db.query("SELECT count(*)::int AS n FROM audit_log WHERE tenant_id = $1 AND action = 'key.release'", [t.tenantId]);
+        expect(released.rows[0].n).toBeGreaterThanOrEqual(received);
+        const orphans = await db.query('SELECT count(*)::int AS n FROM release_requests r WHERE NOT EXISTS (SELECT 1 FROM audit_log a WHERE a.request_id = r.id)');
+        expect(orphans.rows[0].n).toBe(0);
+        const seq = await db.query('SELECT count(*)::int AS n, max(seq)::int AS top FROM audit_log WHERE tenant_id = $1', [t.tenantId]);
+        expect(seq.rows[0].n).toBe(seq.rows[0].top);
+      } finally {
+        await db.end();
+      }
+
+      first = await serve(data, port);
+      try {
+        const again = await agents[0]!.unwrap(stanza, { resource: `luks2:${uuid}` });
+        expect(again[0]).toBe(1);
+      } finally {
+        for (const a of agents) a.close();
+        const exited = new Promise((r) => first.proc.once('exit', r));
+        first.proc.kill('SIGTERM');
+        await exited;
+      }
+    }, 60_000);
+  });
+}
