@@ -9,6 +9,7 @@ import { registerKeygen } from './keygen.js';
 import { registerEncrypt } from './encrypt.js';
 import { registerDecrypt } from './decrypt.js';
 import { registerVolume } from './volume.js';
+import { registerAgentClaims } from './agent-claims.js';
 
 const program = new Command();
 program
@@ -22,6 +23,11 @@ registerKeygen(program);
 registerEncrypt(program);
 registerDecrypt(program);
 registerVolume(program);
+
+// `agent claims` (issue 16). The `agent` group may also be made by the broker work: attach to
+// it when it exists, so both merge into one group.
+const agentGroup = program.commands.find((c) => c.name() === 'agent') ?? program.command('agent').description('the key broker agent on this host');
+registerAgentClaims(agentGroup);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   // One line naming the error code; no stack, and never key material.

@@ -1,6 +1,7 @@
 /** Host claims for the agent: identity and integrity facts, each with its source and trust. */
 export { collectClaims, collectorsFor, builtInClaimPaths } from './collect.js';
 export type { CollectedClaims, ClaimSourceReport } from './collect.js';
+export { loadClaimsConfig } from './config-file.js';
 export { parseClaimsConfig, claimsConfigSchema, BUILT_IN_COLLECTORS, ATTESTATION_PROVIDERS } from './config.js';
 export type { ClaimsConfig, AttestationConfig, BuiltInCollector, AttestationProvider } from './config.js';
 export { bootTimeCollector, parseBootTime } from './boot-time.js';

@@ -38,7 +38,8 @@ export function osReleaseCollector(paths = ['/etc/os-release', '/usr/lib/os-rele
         const claims: Record<string, unknown> = { 'identity.os.id': fields.ID };
         // VERSION_ID is optional (rolling releases have none).
         if (fields.VERSION_ID !== undefined) claims['identity.os.versionId'] = fields.VERSION_ID;
-        return { claims, detail: path };
+        // Say which file answered only when it was the fallback.
+        return path === paths[0] ? { claims } : { claims, detail: path };
       }
       return { unavailable: `no os-release file: ${errors.join('; ')}` };
     },
