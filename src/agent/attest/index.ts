@@ -1,5 +1,6 @@
 /** Cloud instance identity documents, fetched from the link-local metadata service. */
 export { collectAttestations } from './collect.js';
+export { attestationsProvider } from './provider.js';
 export type { CollectAttestationsOptions, CollectedAttestations, AttestationProvider } from './collect.js';
 export { fetchAwsIdentity, type AwsIdentityDocument } from './aws.js';
 export { fetchGcpIdentityToken } from './gcp.js';

@@ -1,5 +1,6 @@
 /** Host claims for the agent: identity and integrity facts, each with its source and trust. */
 export { collectClaims, collectorsFor, builtInClaimPaths } from './collect.js';
+export { claimsProvider } from './provider.js';
 export type { CollectedClaims, ClaimSourceReport } from './collect.js';
 export { loadClaimsConfig } from './config-file.js';
 export { parseClaimsConfig, claimsConfigSchema, BUILT_IN_COLLECTORS, ATTESTATION_PROVIDERS } from './config.js';

@@ -5,7 +5,7 @@
  */
 import { generateKeyPair, jwtVerify, SignJWT } from 'jose';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { collectAttestations, METADATA_BASE_URL } from '../../../src/agent/attest/index.js';
+import { attestationsProvider, collectAttestations, METADATA_BASE_URL } from '../../../src/agent/attest/index.js';
 import { awsDocument, startImdsServer, type ImdsServer } from './imds-server.js';
 
 const FAKE_PKCS7 = 'MIAGCSqGSIb3DQEHAqCAMIACAQExDzANBglghkgBZQMEAgEFADCABgkqhkiG9w0BBwGggCSA\nBIIBjnsKICAiYWNjb3VudElkIiA6ICIxMjM0NTY3ODkwMTIi';
@@ -87,6 +87,13 @@ describe('collectAttestations against the local metadata server', () => {
     const result = await collectAttestations({ ...local(), providers: ['azure'], azureNonce: '1234567890' });
     expect(result.documents.azure).toEqual({ encoding: 'pkcs7', signature: FAKE_PKCS7.replace(/\n/g, '') });
     expect(azureNonce).toBe('1234567890');
+  });
+
+  it('attestationsProvider gives the JWTs, as BrokerAgent.load takes them', async () => {
+    const provide = attestationsProvider({ ...local(), providers: ['gcp', 'aws'], gcpAudience: 'b' });
+    const jwts = await provide();
+    expect(jwts).toHaveLength(1);
+    expect(jwts[0]).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+$/);
   });
 
   it('all three in one call', async () => {

@@ -4,7 +4,7 @@
  * collectors together, nesting the claims as a policy reads them.
  */
 import { describe, expect, it } from 'vitest';
-import { BUILT_IN_COLLECTORS, builtInClaimPaths, collectClaims, collectorsFor, parseClaimsConfig } from '../../../src/agent/claims/index.js';
+import { BUILT_IN_COLLECTORS, builtInClaimPaths, claimsProvider, collectClaims, collectorsFor, parseClaimsConfig } from '../../../src/agent/claims/index.js';
 import type { Collector } from '../../../src/agent/claims/index.js';
 
 const bad = (value: unknown, message: string | RegExp) =>
@@ -83,5 +83,13 @@ describe('collectClaims', () => {
 
   it('refuses a bad config before running anything', async () => {
     await expect(collectClaims({ nope: 1 })).rejects.toMatchObject({ code: 'ERR_ARGUMENT' });
+  });
+});
+
+describe('claimsProvider (BrokerAgent.load({ claims }))', () => {
+  it('checks the config at once and collects on every call', async () => {
+    expect(() => claimsProvider({ bogus: true } as never)).toThrow(expect.objectContaining({ code: 'ERR_ARGUMENT' }));
+    const provide = claimsProvider({ collectors: ['kernel'] });
+    expect(await provide()).toEqual({ identity: { kernel: expect.any(String) } });
   });
 });
