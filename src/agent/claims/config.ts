@@ -40,7 +40,7 @@ const execSchema: Schema = {
     maxOutputBytes: { type: 'integer', minimum: 1, maximum: 16 * 1024 * 1024 },
     exitCodes: {
       type: 'object',
-      propertyNames: { pattern: '^(0|[1-9][0-9]{0,2})$' },
+      propertyNames: { pattern: '^(0|[1-9][0-9]?|1[0-9]{2}|2[0-4][0-9]|25[0-5])$' }, // exit codes 0..255
       additionalProperties: { anyOf: [{ type: 'string', maxLength: 256 }, { type: 'integer' }, { type: 'boolean' }] },
     },
     jsonPointer: { type: 'string', pattern: '^(/([^~]|~[01])*)*$', maxLength: 1024 },

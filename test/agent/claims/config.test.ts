@@ -27,6 +27,7 @@ describe('claims config', () => {
     bad({ exec: [{ ...exec, argv: [] }] }, /\/exec\/0\/argv: needs at least 1/);
     bad({ exec: [{ ...exec, timeoutMs: 0 }] }, /timeoutMs: at least 1/);
     bad({ exec: [{ ...exec, exitCodes: { x: 1 } }] }, /key "x" is not allowed/);
+    bad({ exec: [{ ...exec, exitCodes: { '256': 1 } }] }, /key "256" is not allowed/);
     bad({ exec: [{ ...exec, jsonPointer: '/a' }] }, /exactly one of "exitCodes" and "jsonPointer"/);
     bad({ exec: [{ claim: 'integrity.x', argv: ['/bin/x'] }] }, /exactly one of/);
     bad({ exec: [{ ...exec, argv: ['av-status'] }] }, /absolute path/);
