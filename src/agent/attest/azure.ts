@@ -4,6 +4,7 @@
  * signed by Azure's metadata certificate. A nonce (10 digits at most, per Azure's docs)
  * lets the broker see that the document is fresh.
  */
+import { SectorCryptError } from '../../errors.js';
 import { metadataGet, type MetadataFetchOptions } from './metadata-http.js';
 
 export interface AzureAttestedDocument {
@@ -12,6 +13,9 @@ export interface AzureAttestedDocument {
 }
 
 export async function fetchAzureAttested(options: MetadataFetchOptions & { nonce?: string }): Promise<AzureAttestedDocument> {
+  if (options.nonce !== undefined && !/^\d{1,10}$/.test(options.nonce)) {
+    throw new SectorCryptError('ERR_ARGUMENT', 'the Azure nonce must be 1 to 10 digits');
+  }
   const query = new URLSearchParams({ 'api-version': '2020-09-01' });
   if (options.nonce !== undefined) query.set('nonce', options.nonce);
   const body = await metadataGet(`/metadata/attested/document?${query}`, { headers: { Metadata: 'true' } }, options);

@@ -4,6 +4,7 @@
  * signed PKCS#7 documents (AWS, Azure) go in `documents`, checked by the broker against the
  * provider certificate its admin configures.
  */
+import { SectorCryptError } from '../../errors.js';
 import { fetchAwsIdentity, type AwsIdentityDocument } from './aws.js';
 import { fetchAzureAttested, type AzureAttestedDocument } from './azure.js';
 import { fetchGcpIdentityToken } from './gcp.js';
@@ -29,7 +30,11 @@ export interface CollectedAttestations {
 }
 
 export async function collectAttestations(options: CollectAttestationsOptions): Promise<CollectedAttestations> {
-  metadataBase(options); // a bad test override is the caller's error, not an unavailable provider
+  // A bad test override or nonce is the caller's error, not an unavailable provider.
+  metadataBase(options);
+  if (options.azureNonce !== undefined && !/^\d{1,10}$/.test(options.azureNonce)) {
+    throw new SectorCryptError('ERR_ARGUMENT', 'azureNonce must be 1 to 10 digits');
+  }
   const out: CollectedAttestations = { attestations: [], documents: {}, unavailable: [] };
   const jobs = [...new Set(options.providers)].map(async (provider) => {
     try {

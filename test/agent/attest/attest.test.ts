@@ -87,6 +87,7 @@ describe('collectAttestations against the local metadata server', () => {
     const result = await collectAttestations({ ...local(), providers: ['azure'], azureNonce: '1234567890' });
     expect(result.documents.azure).toEqual({ encoding: 'pkcs7', signature: FAKE_PKCS7.replace(/\n/g, '') });
     expect(azureNonce).toBe('1234567890');
+    await expect(collectAttestations({ ...local(), providers: ['azure'], azureNonce: '12345678901' })).rejects.toMatchObject({ code: 'ERR_ARGUMENT' });
   });
 
   it('attestationsProvider gives the JWTs, as BrokerAgent.load takes them', async () => {
