@@ -14,6 +14,7 @@ import { registerRekey } from './rekey.js';
 import { registerInspect } from './inspect.js';
 import { registerAudit } from './audit.js';
 import { registerBroker, registerAgent } from './broker.js';
+import { registerAgentClaims } from './agent-claims.js';
 import { exitCleanly } from './output.js';
 
 exitCleanly();
@@ -39,6 +40,8 @@ registerInspect(program);
 registerAudit(program);
 registerBroker(program);
 registerAgent(program);
+// `agent claims` joins the `agent` group that registerAgent made.
+registerAgentClaims(program.commands.find((c) => c.name() === 'agent')!);
 
 /** Any failure as the one line the user sees: always with a code, never key material. */
 function describe(err: unknown): string {
