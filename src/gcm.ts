@@ -56,7 +56,7 @@ export class AesGcm {
   }
 
   private live(): GcmKeyHandle {
-    if (!this.handle) throw new SectorCryptError('ERR_ARGUMENT', 'AesGcm was destroyed');
+    if (!this.handle) throw new SectorCryptError('ERR_CLOSED', 'AesGcm was destroyed');
     return this.handle;
   }
 

@@ -101,7 +101,7 @@ export class XtsCipher {
   }
 
   private live(): XtsKeyHandle {
-    if (!this.handle) throw new SectorCryptError('ERR_ARGUMENT', 'XtsCipher was destroyed');
+    if (!this.handle) throw new SectorCryptError('ERR_CLOSED', 'XtsCipher was destroyed');
     return this.handle;
   }
 

@@ -7,6 +7,7 @@ import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { SectorCryptError } from '../errors.js';
+import { codedGcmKey, codedXtsKey } from './native-errors.js';
 import type { Backend, GcmKeyHandle, XtsKeyHandle } from './types.js';
 
 /** The addon's exports (native/addon.cc). */
@@ -112,9 +113,9 @@ function kernelBackend(addon: Addon, kernel: string): Backend {
   return {
     name: 'native',
     kernel,
-    xtsKey: (key) => withSlicing(new addon.XtsKey(key, kernel)),
-    // The addon's GcmKey is the handle as it is; small async jobs run inline in C++.
-    gcmKey: (key) => new addon.GcmKey(key, kernel),
+    xtsKey: (key) => codedXtsKey(withSlicing(new addon.XtsKey(key, kernel))),
+    // Small async GCM jobs run inline in C++; no slicing needed.
+    gcmKey: (key) => codedGcmKey(new addon.GcmKey(key, kernel)),
   };
 }
 

@@ -5,7 +5,7 @@ import { copyBytes, wipe } from '../bytes.js';
 import type { GcmKeyHandle } from './types.js';
 
 /** noble throws one error for a bad tag; anything else is a bug and must surface as is. */
-function isTagFailure(err: unknown): boolean {
+export function isTagFailure(err: unknown): boolean {
   return err instanceof Error && /invalid tag/.test(err.message);
 }
 
@@ -30,7 +30,7 @@ export class PortableGcmKey implements GcmKeyHandle {
   }
 
   private live(): Uint8Array {
-    if (!this.key) throw new SectorCryptError('ERR_ARGUMENT', 'AES-GCM key was destroyed');
+    if (!this.key) throw new SectorCryptError('ERR_CLOSED', 'AES-GCM key was destroyed');
     return this.key;
   }
 

@@ -161,7 +161,7 @@ export class PortableXtsKey implements XtsKeyHandle {
   }
 
   private keys(): Schedules {
-    if (!this.schedules) throw new SectorCryptError('ERR_ARGUMENT', 'XTS key was destroyed');
+    if (!this.schedules) throw new SectorCryptError('ERR_CLOSED', 'XTS key was destroyed');
     return this.schedules;
   }
 

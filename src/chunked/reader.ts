@@ -70,7 +70,7 @@ class Reader implements ChunkedReader {
   }
 
   read(position: number, length: number): Promise<Uint8Array> {
-    if (this.closed) return Promise.reject(new SectorCryptError('ERR_ARGUMENT', 'reader is closed'));
+    if (this.closed) return Promise.reject(new SectorCryptError('ERR_CLOSED', 'reader is closed'));
     const job = this.readRange(position, length);
     this.reads.add(job);
     const done = () => this.reads.delete(job);

@@ -134,12 +134,12 @@ export class BatchDriver {
       await oldest.emitted;
     }
     this.check();
-    if (this.closed) throw new SectorCryptError('ERR_ARGUMENT', 'stream was destroyed');
+    if (this.closed) throw new SectorCryptError('ERR_CLOSED', 'stream was destroyed');
     await sharedBudget.acquire();
     let job: Promise<Uint8Array>;
     try {
       this.check();
-      if (this.closed) throw new SectorCryptError('ERR_ARGUMENT', 'stream was destroyed');
+      if (this.closed) throw new SectorCryptError('ERR_CLOSED', 'stream was destroyed');
       job = this.codec.batch(batch, own !== undefined);
     } catch (err) {
       sharedBudget.release();

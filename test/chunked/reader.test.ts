@@ -53,14 +53,14 @@ describe('reads', () => {
     await reader.close();
   });
 
-  it('refuse bad positions and lengths with ERR_ARGUMENT', async () => {
+  it('refuse bad positions and lengths with ERR_ARGUMENT, and any read after close() with ERR_CLOSED', async () => {
     const reader = await openChunkedReader(key, ct);
     await expectRejectCode(() => reader.read(-1, 1), 'ERR_ARGUMENT');
     await expectRejectCode(() => reader.read(1.5, 1), 'ERR_ARGUMENT');
     await expectRejectCode(() => reader.read(0, -3), 'ERR_ARGUMENT');
     await expectRejectCode(() => reader.read('0' as unknown as number, 1), 'ERR_ARGUMENT');
     await reader.close();
-    await expectRejectCode(() => reader.read(0, 1), 'ERR_ARGUMENT');
+    await expectRejectCode(() => reader.read(0, 1), 'ERR_CLOSED'); // read after close()
   });
 
   it('open only the chunks they need: a damaged chunk 7 does not stop reads of 0..6 or 8..10', async () => {
