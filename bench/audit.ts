@@ -1,5 +1,5 @@
 /**
- * Audit log speed (issue 13, point 7):
+ * Audit log speed:
  *   node --import tsx bench/audit.ts [--records 1000000] [--checkpoint-every 1000] [--dir /tmp]
  *
  * Append: build --records records as the broker would (canonical JSON, leaf hash, export

@@ -1,6 +1,5 @@
 /**
- * Envelope stream vs Cobblestone stream throughput, and the argon2id default cost's time
- * (issue 11, "Speed"):
+ * Envelope stream vs Cobblestone stream throughput, and the argon2id default cost's time:
  *   node --import tsx bench/envelope.ts [--mib 256] [--rounds 3]
  *
  * Both streams get the same plaintext in 1 MiB pieces and write into a sink; the envelope

@@ -1,5 +1,5 @@
 /**
- * Speed and peak memory of every call as users write it (issue 8):
+ * Speed and peak memory of every call as users write it:
  *   npm run bench:memory -- [--seconds 2] [--rounds 2] [--stream-mib 2048] [--only calls|streams]
  *
  * Each case runs in its own process (bench/memory-child.mjs, on dist/), so its peak RSS is

@@ -1,5 +1,5 @@
 /**
- * Cobblestone stream throughput and memory (issue 4, point 4):
+ * Cobblestone stream throughput and memory:
  *   node --import tsx bench/stream.ts [--gib 1] [--rss-gib 2] [--piece-kib 1024] [--dist]
  *
  * Each measurement runs in its own child process (bench/stream-child.mjs), so that its

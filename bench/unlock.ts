@@ -1,5 +1,5 @@
 /**
- * Unlocking a LUKS2 volume made by cryptsetup with its default KDF settings (issue 8, point 5):
+ * Unlocking a LUKS2 volume made by cryptsetup with its default KDF settings:
  *   node --import tsx bench/unlock.ts [--memory 1048576] [--parallel 4] [--time 4] [--rounds 2] [--dir /dev/shm]
  *
  * Formats a small image with `cryptsetup luksFormat --pbkdf argon2id` at cryptsetup's

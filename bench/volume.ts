@@ -1,5 +1,5 @@
 /**
- * Volume throughput (issue 5, point 5):
+ * Volume throughput:
  *   node --import tsx bench/volume.ts [--mib 256] [--dir /dev/shm] [--rounds 3] [--random-ops 20000]
  *
  * Sequential 1 MiB writes and then reads over a --mib MiB LUKS2 volume on tmpfs, one

@@ -4,6 +4,7 @@
  * Checks every argument here, once, then hands the whole message to the backend.
  */
 import { SectorCryptError } from './errors.js';
+import { GCM_TAG_BYTES, MAX_UNIT_BYTES } from './limits.js';
 import { getBackend, type BackendChoice } from './backend/select.js';
 import type { GcmKeyHandle } from './backend/types.js';
 import { checkOptionKeys } from './options.js';
@@ -16,8 +17,7 @@ export interface AesGcmOptions {
   kernel?: string;
 }
 
-const TAG = 16;
-const MAX_CHUNK = 16 * 1024 * 1024;
+const TAG = GCM_TAG_BYTES;
 
 interface ChunkJob {
   handle: GcmKeyHandle;
@@ -136,7 +136,7 @@ export class AesGcm {
     const handle = this.live();
     const nonce = checkNonce(baseNonce);
     const src = checkBytes(input, dir === 'seal' ? 'plaintext' : 'sealed');
-    if (typeof chunkSize !== 'number' || !Number.isInteger(chunkSize) || chunkSize < 1 || chunkSize > MAX_CHUNK) {
+    if (typeof chunkSize !== 'number' || !Number.isInteger(chunkSize) || chunkSize < 1 || chunkSize > MAX_UNIT_BYTES) {
       throw new SectorCryptError('ERR_ARGUMENT', 'chunkSize must be an integer from 1 to 16 MiB');
     }
     if (typeof firstIndex !== 'number' || !Number.isSafeInteger(firstIndex) || firstIndex < 0) {

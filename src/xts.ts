@@ -9,6 +9,8 @@ import type { XtsKeyHandle } from './backend/types.js';
 import { checkOptionKeys } from './options.js';
 import { checkBytes, detach, equalConstantTime, isBytes, outputView, unalias } from './bytes.js';
 import { newOutput } from './output.js';
+import { MAX_UNIT_BYTES } from './limits.js';
+import { le128 } from './tweak.js';
 
 export interface XtsOptions {
   /** Bytes per sector: a multiple of 16 up to 16 MiB. Default 4096. */
@@ -20,8 +22,6 @@ export interface XtsOptions {
   kernel?: string;
 }
 
-/** IEEE 1619 caps a data unit at 2^20 blocks; OpenSSL refuses more too. */
-const MAX_UNIT = 16 * 1024 * 1024;
 const MAX_SECTOR = 2n ** 64n - 1n;
 
 type Direction = 'encrypt' | 'decrypt';
@@ -40,7 +40,7 @@ function checkKey(key: unknown): Uint8Array {
 
 function checkSize(value: unknown, name: string, fallback: number): number {
   if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value <= 0 || value % 16 !== 0 || value > MAX_UNIT) {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value <= 0 || value % 16 !== 0 || value > MAX_UNIT_BYTES) {
     throw new SectorCryptError('ERR_ARGUMENT', `${name} must be a positive multiple of 16 up to 16 MiB`);
   }
   return value;
@@ -64,15 +64,6 @@ function checkSector(first: unknown, count: number): bigint {
     throw new SectorCryptError('ERR_ARGUMENT', 'sector numbers must stay within 2^64-1');
   }
   return sector;
-}
-
-/** A 128-bit value as 16 little-endian bytes. */
-function le128(value: bigint): Uint8Array {
-  const bytes = new Uint8Array(16);
-  const view = new DataView(bytes.buffer);
-  view.setBigUint64(0, value & 0xffffffffffffffffn, true);
-  view.setBigUint64(8, value >> 64n, true);
-  return bytes;
 }
 
 interface SectorJob {
@@ -139,7 +130,7 @@ export class XtsCipher {
     const handle = this.live();
     if (!isBytes(tweak) || tweak.length !== 16) throw new SectorCryptError('ERR_ARGUMENT', 'tweak must be a Uint8Array of 16 bytes');
     const src = checkBytes(data, 'data');
-    if (src.length < 16 || src.length > MAX_UNIT) {
+    if (src.length < 16 || src.length > MAX_UNIT_BYTES) {
       throw new SectorCryptError('ERR_DATA_LENGTH', 'XTS data unit must be 16 bytes to 16 MiB long');
     }
     const dst = outputView(out, src.length);

@@ -1,6 +1,6 @@
 /**
  * Unknown keys in an options object are ERR_ARGUMENT naming the key, at every public entry
- * point: a typo must never fall back silently to a default (issue 9).
+ * point: a typo must never fall back silently to a default.
  */
 import { describe, expect, it } from 'vitest';
 import {

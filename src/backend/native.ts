@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { SectorCryptError } from '../errors.js';
 import { codedGcmKey, codedXtsKey } from './native-errors.js';
+import { advanceTweak } from '../tweak.js';
 import type { Backend, GcmKeyHandle, XtsKeyHandle } from './types.js';
 
 /** The addon's exports (native/addon.cc). */
@@ -40,16 +41,6 @@ export interface NativeStatus {
 const SLICE_MIN_BYTES = 256 * 1024;
 
 const packageRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-
-/** firstTweak + sectors * step, as 16 little-endian bytes. */
-function advanceTweak(firstTweak: Uint8Array, sectors: number, step: number): Uint8Array {
-  let value = 0n;
-  for (let i = 15; i >= 0; i--) value = (value << 8n) | BigInt(firstTweak[i]);
-  value += BigInt(sectors) * BigInt(step);
-  const out = new Uint8Array(16);
-  for (let i = 0; i < 16; i++, value >>= 8n) out[i] = Number(value & 0xffn);
-  return out;
-}
 
 type SectorsCall = XtsKeyHandle['encryptSectorsAsync'];
 

@@ -4,6 +4,7 @@
  * users must: one cipher object per sector or message) and @noble/ciphers.
  */
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { le128 } from '../tweak.js';
 import { ecb, gcm } from '@noble/ciphers/aes.js';
 import { AesGcm } from '../gcm.js';
 import { XtsCipher } from '../xts.js';
@@ -38,13 +39,6 @@ export interface Target {
 export const XTS_BATCH = 1 << 20;
 export const GCM_MESSAGE = 16 * 1024;
 
-function le128(n: number): Buffer {
-  const b = Buffer.alloc(16);
-  b.writeUInt32LE(n >>> 0, 0);
-  b.writeUInt32LE(Math.floor(n / 2 ** 32), 4);
-  return b;
-}
-
 function xtsCases(keyBits: number, sector: number, targets: Target[]): Case[] {
   const key = randomBytes(keyBits / 4);
   const data = randomBytes(XTS_BATCH);
@@ -62,7 +56,7 @@ function xtsCases(keyBits: number, sector: number, targets: Target[]): Case[] {
   const sectors = XTS_BATCH / sector;
   const perSector = (encrypt: boolean) => () => {
     for (let i = 0; i < sectors; i++) {
-      const c = encrypt ? createCipheriv(cipher, key, le128(1000 + i)) : createDecipheriv(cipher, key, le128(1000 + i));
+      const c = encrypt ? createCipheriv(cipher, key, le128(BigInt(1000 + i))) : createDecipheriv(cipher, key, le128(BigInt(1000 + i)));
       c.update(data.subarray(i * sector, (i + 1) * sector));
       c.final();
     }

@@ -3,13 +3,14 @@
  * Cobblestone-128 and Cobblestone-256: SHA-512 HKDF-Expand with AES-128-GCM or AES-256-GCM.
  */
 import { SectorCryptError } from '../errors.js';
+import { GCM_TAG_BYTES } from '../limits.js';
 import { isBytes } from '../bytes.js';
 import { checkOptionKeys } from '../options.js';
 import type { BackendChoice } from '../backend/select.js';
 
 /** Plaintext bytes per chunk; the final chunk is always shorter (possibly empty). */
 export const CHUNK = 16384;
-export const TAG = 16;
+export const TAG = GCM_TAG_BYTES;
 /** A sealed full chunk: ciphertext || tag. */
 export const SLOT = CHUNK + TAG;
 export const SALT = 24;

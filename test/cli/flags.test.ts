@@ -1,4 +1,4 @@
-/** The CLI refuses what it cannot do (issue 9): unknown kernels and conflicting flags. */
+/** The CLI refuses what it cannot do: unknown kernels and conflicting flags. */
 import { describe, expect, it } from 'vitest';
 import { cli } from './run.js';
 

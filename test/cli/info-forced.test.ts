@@ -1,7 +1,7 @@
 /**
  * `info` and `bench` where the native addon cannot load (the loader is replaced for this file
  * only, as in test/backend-unavailable.test.ts): a forced native backend is an error, not a
- * report of the portable fallback that no other command would use (issue 9).
+ * report of the portable fallback that no other command would use.
  */
 import { Command } from 'commander';
 import { afterEach, describe, expect, it, vi } from 'vitest';

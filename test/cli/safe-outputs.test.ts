@@ -1,5 +1,5 @@
 /**
- * encrypt / decrypt never destroy data by surprise (issue 9), run as a user runs them: an
+ * encrypt / decrypt never destroy data by surprise, run as a user runs them: an
  * existing output needs --force, the input itself is never an output, an interrupted run
  * leaves no temporary file, a closed pipe ends quietly, and every failure names a code and
  * the user's path. Files are compared byte for byte afterwards.

@@ -1,5 +1,5 @@
 /**
- * Failures (issue 11, "Failures"): a header changed in any byte, no matching identity,
+ * Failures: a header changed in any byte, no matching identity,
  * truncated or extended payloads, malformed stanzas, a low-order X25519 share. Nothing is
  * emitted before the header MAC passed.
  */

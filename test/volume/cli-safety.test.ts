@@ -1,5 +1,5 @@
 /**
- * `sectorcrypt volume ...` never destroys data by surprise (issue 9), run as a child process:
+ * `sectorcrypt volume ...` never destroys data by surprise, run as a child process:
  * create over existing data, a failed or interrupted create, plain writes onto LUKS images,
  * conflicting key flags, header restores that would roll key slots back, and --out files.
  * Images are compared byte for byte afterwards.

@@ -1,5 +1,5 @@
 /**
- * The volume API never destroys data by surprise (issue 9): create refuses existing data
+ * The volume API never destroys data by surprise: create refuses existing data
  * without `overwrite`, a failed create leaves the target as it was, plain mode refuses to
  * write over a LUKS image, restoreHeader refuses to roll key slots back, unknown option keys
  * are ERR_ARGUMENT, and file-system failures carry ERR_NOT_FOUND / ERR_IO. Files are compared
