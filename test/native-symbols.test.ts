@@ -5,7 +5,8 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
+import { describeWithTool } from './tools.js';
 import { projectRoot } from './vectors.js';
 
 const addon = path.join(projectRoot, 'build/Release/sectorcrypt.node');
@@ -17,7 +18,7 @@ const objdump = (() => {
     return false;
   }
 })();
-const reason = !existsSync(addon) ? 'no local addon build' : !objdump ? 'objdump is not installed' : '';
+const reason = !existsSync(addon) ? 'no local addon build' : !objdump ? 'objdump is not installed (Debian package binutils)' : undefined;
 
 /** Versions as comparable number arrays: "2.28" -> [2, 28]. */
 const parse = (v: string) => v.split('.').map(Number);
@@ -30,7 +31,7 @@ function above(v: string, limit: string): boolean {
   return false;
 }
 
-describe.skipIf(reason !== '')(`addon symbol versions${reason ? ` (skipped: ${reason})` : ''}`, () => {
+describeWithTool('objdump', reason, 'addon symbol versions', () => {
   it('needs nothing above GLIBC_2.28 and GLIBCXX_3.4.25', () => {
     const table = execFileSync('objdump', ['-T', addon], { encoding: 'utf8' });
     const versions = new Set([...table.matchAll(/\b(GLIBC|GLIBCXX|CXXABI)_([0-9.]+)/g)].map((m) => `${m[1]}_${m[2]}`));
