@@ -74,7 +74,8 @@ export async function sealSlotSecret(key: BrokerPublicKey, uuid: string): Promis
 export async function releaseSlotSecret(file: ImageFile, header: HeaderCopy, agent: VolumeAgent): Promise<{ secret: Uint8Array; unlocked: Unlocked }> {
   if (typeof agent?.unwrap !== 'function') throw new SectorCryptError('ERR_ARGUMENT', 'agent must have an unwrap method (a BrokerAgent)');
   const md = readMetadata(header.meta, header.hdrSize);
-  const tokens = brokerTokens(header.meta, md.keyslots.map((k) => k.id));
+  // A token whose slot cryptsetup killed keeps an empty keyslots list: nothing to open.
+  const tokens = brokerTokens(header.meta, md.keyslots.map((k) => k.id)).filter((t) => t.keyslots.length > 0);
   if (tokens.length === 0) throw new SectorCryptError('ERR_NO_IDENTITY', 'the volume has no sectorcrypt-broker token (bind it with `sectorcrypt volume bind`)');
   let last: unknown;
   for (const t of tokens) {
