@@ -12,6 +12,7 @@ import { PinnedHttps, answerError, type HttpAnswer } from './https.js';
 import { readState, writeState, type AgentState } from './state.js';
 import { signEnrollment } from './enroll-proof.js';
 import { claimsProvider } from './claims/provider.js';
+import { attestationsProvider } from './attest/provider.js';
 import type { ClaimsConfig } from './claims/config.js';
 import { deniedMessage } from './denied-message.js';
 
@@ -124,7 +125,12 @@ export class BrokerAgent {
   static async load(opts: AgentLoadOptions): Promise<BrokerAgent> {
     const { stateDir, ...rest } = opts;
     // A collectors config becomes a provider now, so a bad one fails at load, not at unwrap.
-    if (rest.claims === 'auto' || isClaimsConfig(rest.claims)) rest.claims = claimsProvider(rest.claims);
+    if (rest.claims === 'auto' || isClaimsConfig(rest.claims)) {
+      const config = rest.claims;
+      rest.claims = claimsProvider(config);
+      // The config's cloud JWTs (Google Cloud) go along, unless the caller gives attestations.
+      if (config !== 'auto' && config.attestations && rest.attestations === undefined) rest.attestations = attestationsProvider(config.attestations);
+    }
     return new BrokerAgent(await readState(stateDir), rest);
   }
 
