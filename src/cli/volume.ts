@@ -176,6 +176,7 @@ export function registerVolume(program: Command): void {
         `cipher:      ${info.cipher}, ${info.keyBits}-bit key, ${info.sectorSize}-byte sectors`,
         `data:        ${info.dataSize} bytes from offset ${info.dataOffset}`,
         `key slots:   ${info.keyslots.map((k) => `${k.slot} (${k.kdf})`).join(', ') || 'none'}`,
+        ...info.tokens.map((t) => `token ${t.token}:     ${t.type}, key slots ${t.keyslots.join(', ') || 'none'}${t.keyId ? `, broker key ${t.keyId} version ${t.version}` : ''}`),
         ...info.problems.map((p) => `warning:     ${p}`),
       ];
       process.stdout.write(`${lines.join('\n')}\n`);

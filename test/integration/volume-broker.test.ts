@@ -57,6 +57,7 @@ describe('Volume.bindBroker and Volume.open({ agent })', () => {
       { type: 'sectorcrypt-broker', keyslots: [String(slot)], keyId: f.keys.here.keyId, version: 1, enc: expect.any(String), ciphertext: expect.any(String) },
     ]);
     expect(meta.digests['0'].keyslots).toContain(String(slot));
+    expect((await Volume.inspect(path)).tokens).toEqual([{ token: 0, type: 'sectorcrypt-broker', keyslots: [slot], keyId: f.keys.here.keyId, version: 1 }]);
 
     const opened = await Volume.open(path, { agent });
     try {
