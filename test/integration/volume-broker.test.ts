@@ -108,7 +108,7 @@ describe('Volume.bindBroker and Volume.open({ agent })', () => {
       await file.close();
     }
     await rejectsWith(Volume.open(to, { agent }), 'ERR_AUTH');
-  }, 60_000);
+  }, 120_000);
 });
 
 describe('sectorcrypt volume bind / unlock', () => {
@@ -144,7 +144,7 @@ describe('sectorcrypt volume bind / unlock', () => {
     expect(r.stdout.length).toBe(0);
     expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
     expect(r.stderr).toMatch(/denied: policy other-build rule rules\.allOf\[0\]: integrity\.selfHash .*\(ERR_DENIED\)/);
-  }, 60_000);
+  }, 120_000);
 });
 
 describeWithTool('cryptsetup', cryptsetupMissing(), 'cryptsetup reads bound volumes', () => {
@@ -162,6 +162,11 @@ describeWithTool('cryptsetup', cryptsetupMissing(), 'cryptsetup reads bound volu
     const open = spawnSync('cryptsetup', ['--batch-mode', 'open', '--test-passphrase', '--key-file', '-', '--key-slot', String(slot), path], { input: Buffer.from(secret) });
     secret.fill(0);
     expect(open.status, open.stderr?.toString()).toBe(0);
+    // The documented pipe: volume unlock --print-key | cryptsetup ... --key-file=-
+    const printed = await cli(['volume', 'unlock', path, '--agent', f.stateDir, '--print-key']);
+    expect(printed.code, printed.stderr).toBe(0);
+    const piped = spawnSync('cryptsetup', ['--batch-mode', 'open', '--test-passphrase', '--key-file=-', path], { input: printed.stdout });
+    expect(piped.status, piped.stderr?.toString()).toBe(0);
 
     // A token of a type sectorcrypt does not know (as Clevis writes) survives our header writes.
     const foreign = join(f.dir, 'foreign.json');
@@ -176,5 +181,5 @@ describeWithTool('cryptsetup', cryptsetupMissing(), 'cryptsetup reads bound volu
     expect(after.out).toMatch(/clevis/);
     expect(after.out).toMatch(/sectorcrypt-broker/);
     expect(Object.values((await metaOf(path)).meta.tokens)).toContainEqual({ type: 'clevis', keyslots: ['0'], jwe: { ciphertext: 'x' } });
-  }, 60_000);
+  }, 120_000);
 });
