@@ -18,6 +18,6 @@ export type { ChunkedOptions } from './chunked/params.js';
 export { createSectorEncryptStream, createSectorDecryptStream, createSectorEncryptWebStream, createSectorDecryptWebStream } from './stream/sector.js';
 export type { SectorStreamOptions } from './stream/sector.js';
 export { Volume } from './volume/index.js';
-export type { VolumeSummary, Passphrase, VolumeCreateOptions, VolumeOpenOptions, LuksOpenOptions, PlainOpenOptions, AddPassphraseOptions, RestoreHeaderOptions, PbkdfOptions, KdfType } from './volume/index.js';
+export type { VolumeSummary, Passphrase, VolumeCreateOptions, VolumeOpenOptions, LuksOpenOptions, PlainOpenOptions, AddPassphraseOptions, BindBrokerOptions, VolumeAgent, BrokerPublicKey, RestoreHeaderOptions, PbkdfOptions, KdfType } from './volume/index.js';
 // --- Envelope: several recipients per file, recipients changed without re-encrypting.
 export * from './envelope/index.js';

@@ -11,6 +11,10 @@ import { signRequest } from '../http-signature/index.js';
 import { PinnedHttps, answerError, type HttpAnswer } from './https.js';
 import { readState, writeState, type AgentState } from './state.js';
 import { signEnrollment } from './enroll-proof.js';
+import { claimsProvider } from './claims/provider.js';
+import { attestationsProvider } from './attest/provider.js';
+import type { ClaimsConfig } from './claims/config.js';
+import { deniedMessage } from './denied-message.js';
 
 export interface AgentEnrollOptions {
   url: string;
@@ -25,8 +29,12 @@ type Provider<T> = T | (() => T | Promise<T>);
 
 export interface AgentLoadOptions {
   stateDir: string;
-  /** identity.* and integrity.* claims, or a function that gathers them for each request. */
-  claims?: Provider<{ identity?: Record<string, unknown>; integrity?: Record<string, unknown> }>;
+  /**
+   * identity.* and integrity.* claims, or a function that gathers them for each request;
+   * 'auto' (every built-in collector) or a claims config ({collectors, exec}) collects them
+   * afresh for each request (src/agent/claims).
+   */
+  claims?: Provider<{ identity?: Record<string, unknown>; integrity?: Record<string, unknown> }> | 'auto' | ClaimsConfig;
   /** Attestation JWTs, or a function that fetches fresh ones. */
   attestations?: Provider<string[]>;
   wait?: boolean;
@@ -57,6 +65,15 @@ type Answer = { requestId: string; decision: string; enc?: string; ciphertext?: 
 const REPLY_INFO = new TextEncoder().encode('sectorcrypt-broker/v1 release');
 const b64 = (b: Uint8Array | string) => (typeof b === 'string' ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('base64'));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+const CONFIG_KEYS = new Set(['collectors', 'exec', 'attestations']);
+
+/** A claims config names collectors, exec commands or attestations; plain claims name identity/integrity. */
+function isClaimsConfig(v: unknown): v is ClaimsConfig {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
+  const keys = Object.keys(v);
+  return keys.length > 0 && keys.every((k) => CONFIG_KEYS.has(k));
+}
 
 export class BrokerAgent {
   readonly #state: AgentState;
@@ -107,6 +124,13 @@ export class BrokerAgent {
 
   static async load(opts: AgentLoadOptions): Promise<BrokerAgent> {
     const { stateDir, ...rest } = opts;
+    // A collectors config becomes a provider now, so a bad one fails at load, not at unwrap.
+    if (rest.claims === 'auto' || isClaimsConfig(rest.claims)) {
+      const config = rest.claims;
+      rest.claims = claimsProvider(config);
+      // The config's cloud JWTs (Google Cloud) go along, unless the caller gives attestations.
+      if (config !== 'auto' && config.attestations && rest.attestations === undefined) rest.attestations = attestationsProvider(config.attestations);
+    }
     return new BrokerAgent(await readState(stateDir), rest);
   }
 
@@ -146,7 +170,7 @@ export class BrokerAgent {
     const pollMs = opts.pollMs ?? this.#opts.pollMs ?? 2000;
     const reply = await hpkeGenerateKeyPair('x25519');
     try {
-      const claims = typeof this.#opts.claims === 'function' ? await this.#opts.claims() : this.#opts.claims;
+      const claims = typeof this.#opts.claims === 'function' ? await this.#opts.claims() : (this.#opts.claims as object | undefined);
       const attestations = typeof this.#opts.attestations === 'function' ? await this.#opts.attestations() : this.#opts.attestations;
       const answer = await this.#signed('POST', '/v1/agent/unwrap', {
         kind,
@@ -213,7 +237,7 @@ export class BrokerAgent {
       throw Object.assign(new SectorCryptError('ERR_PENDING', `release request ${a.requestId} waits for approval until ${a.expiresAt}`), { requestId: a.requestId, expiresAt: a.expiresAt });
     }
     if (answer.status === 403 && a?.decision === 'denied') {
-      throw Object.assign(new SectorCryptError('ERR_DENIED', `release request ${a.requestId} was denied`), { requestId: a.requestId, reasons: a.reasons ?? [] });
+      throw Object.assign(new SectorCryptError('ERR_DENIED', deniedMessage(a.requestId, a.reasons ?? [])), { requestId: a.requestId, reasons: a.reasons ?? [] });
     }
     throw answerError(answer);
   }

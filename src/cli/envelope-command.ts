@@ -3,6 +3,7 @@
  * --kek-file): the input, output and progress plumbing of the raw mode (runThrough in
  * chunked-command.ts) with an envelope stream as the cipher. Loaded only when used.
  */
+import { join } from 'node:path';
 import { createEnvelopeDecryptStream, createEnvelopeEncryptStream } from '../envelope/streams.js';
 import { forget, identitiesFrom, recipientsFrom } from './envelope-keys.js';
 import type { EnvelopeFlags } from './envelope-options.js';
@@ -27,6 +28,7 @@ export function runEnvelope(cmd: ChunkedCommand, flags: EnvelopeFlags & { force?
       forget(recipients);
     }
   };
-  const secretFiles = [...(flags.identity ?? []), ...(flags.recipientsFile ?? []), flags.passphraseFile, flags.kekFile];
+  // The output may not land on a key or the agent's device key either.
+  const secretFiles = [...(flags.identity ?? []), ...(flags.recipientsFile ?? []), flags.passphraseFile, flags.kekFile, flags.claims, flags.agent && join(flags.agent, 'device.key')];
   return runThrough(cmd, { force: flags.force === true, secretFiles }, makeCipher, inName, outName);
 }

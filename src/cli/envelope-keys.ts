@@ -9,8 +9,11 @@ import { checkPrivateFile, readIdentityFile, readRecipientsFile } from '../envel
 import type { Identity } from '../envelope/identities.js';
 import type { Recipient } from '../envelope/recipients.js';
 import { readKeyFile } from './files.js';
+import { fetchBrokerKey, loadAgent, type BrokerRecipientFlags } from './broker-recipient.js';
 
-export interface EnvelopeKeyFlags {
+export interface EnvelopeKeyFlags extends BrokerRecipientFlags {
+  agent?: string;
+  claims?: string;
   recipient?: string[];
   recipientsFile?: string[];
   identity?: string[];
@@ -53,7 +56,8 @@ export async function recipientsFrom(flags: EnvelopeKeyFlags): Promise<Recipient
     if (flags.kekId === undefined) throw new SectorCryptError('ERR_ARGUMENT', '--kek-file needs --kek-id (the name written in the envelope)');
     recipients.push({ kek: await readKekFile(flags.kekFile), keyId: flags.kekId });
   }
-  if (recipients.length === 0) throw new SectorCryptError('ERR_ARGUMENT', 'no recipient: give -r, -R, --passphrase-file or --kek-file');
+  if (flags.brokerKey !== undefined) recipients.push({ broker: await fetchBrokerKey(flags) });
+  if (recipients.length === 0) throw new SectorCryptError('ERR_ARGUMENT', 'no recipient: give -r, -R, --passphrase-file, --kek-file or --broker-key');
   return recipients;
 }
 
@@ -65,7 +69,16 @@ export async function identitiesFrom(flags: EnvelopeKeyFlags): Promise<Identity[
     const kek = await readKekFile(flags.kekFile);
     identities.push(flags.kekId === undefined ? { kek } : { kek, keyId: flags.kekId });
   }
-  if (identities.length === 0) throw new SectorCryptError('ERR_ARGUMENT', 'no identity: give -i, --passphrase-file or --kek-file');
+  if (flags.claims !== undefined && flags.agent === undefined) throw new SectorCryptError('ERR_ARGUMENT', '--claims goes with --agent');
+  if (flags.agent !== undefined) {
+    try {
+      identities.push(await loadAgent(flags.agent, flags.claims));
+    } catch (err) {
+      forget(identities);
+      throw err;
+    }
+  }
+  if (identities.length === 0) throw new SectorCryptError('ERR_ARGUMENT', 'no identity: give -i, --passphrase-file, --kek-file or --agent');
   return identities;
 }
 
@@ -75,5 +88,7 @@ export function forget(keys: (Identity | Recipient)[]): void {
     if (typeof k !== 'object' || k === null) continue;
     if ('passphrase' in k && k.passphrase instanceof Uint8Array) k.passphrase.fill(0);
     if ('kek' in k) k.kek.fill(0);
+    // A BrokerAgent: its connections close and its device key is wiped.
+    if ('close' in k && typeof k.close === 'function') k.close();
   }
 }

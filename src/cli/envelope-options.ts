@@ -23,9 +23,16 @@ export function addEnvelopeOptions(cmd: Command, direction: Direction): void {
   if (direction === 'encrypt') {
     cmd
       .option('-r, --recipient <public-key>', 'envelope: a recipient public key (scx1... or scpq1...), repeatable', collect)
-      .option('-R, --recipients-file <path>', 'envelope: a file of recipient public keys, one a line, repeatable', collect);
+      .option('-R, --recipients-file <path>', 'envelope: a file of recipient public keys, one a line, repeatable', collect)
+      .option('--broker-key <key-id>', 'envelope: a key broker key as a recipient (its public key is fetched from --broker)')
+      .option('--broker <url>', 'the key broker, https://... (or SECTORCRYPT_BROKER_URL)')
+      .option('--ca <file>', "the key broker's CA certificate (or SECTORCRYPT_BROKER_CA)")
+      .option('--broker-token <token>', 'an API token of the tenant (or SECTORCRYPT_BROKER_TOKEN)');
   } else {
-    cmd.option('-i, --identity <path>', 'envelope: an identity file (sectorcrypt keygen --x25519 | --pq), repeatable', collect);
+    cmd
+      .option('-i, --identity <path>', 'envelope: an identity file (sectorcrypt keygen --x25519 | --pq), repeatable', collect)
+      .option('--agent <state-dir>', 'envelope: open broker stanzas through this enrolled agent (sectorcrypt agent enroll)')
+      .option('--claims <file>', 'with --agent: a claims config (default: every built-in collector)');
   }
   cmd
     .option('--passphrase-file <path>', 'envelope: a passphrase (argon2id), from a file of mode 0600; one final newline is dropped')
@@ -36,7 +43,7 @@ export function addEnvelopeOptions(cmd: Command, direction: Direction): void {
 
 /** True when the flags pick the envelope; ERR_ARGUMENT when they mix it with --key-file. */
 export function wantsEnvelope(flags: EnvelopeFlags): boolean {
-  const envelope = [flags.recipient, flags.recipientsFile, flags.identity, flags.passphraseFile, flags.kekFile, flags.kekId].some((v) => v !== undefined);
+  const envelope = [flags.recipient, flags.recipientsFile, flags.identity, flags.passphraseFile, flags.kekFile, flags.kekId, flags.brokerKey, flags.agent].some((v) => v !== undefined);
   if (envelope && (flags.keyFile !== undefined || flags.context !== undefined)) {
     throw new SectorCryptError('ERR_ARGUMENT', '--key-file and --context are the raw Cobblestone mode; they do not mix with envelope options');
   }

@@ -15,6 +15,7 @@ import { fsError, withFsErrors } from '../fs-errors.js';
 import { createProgress, formatSummary, noteWhile } from './progress.js';
 import { getPassphrase } from './passphrase.js';
 import { checkOutputTarget, isSameFile, openOutputFile, restoreIfInterrupted, stdoutOutput } from './output.js';
+import { registerVolumeBroker } from './volume-broker.js';
 
 const CHUNK = 1024 * 1024;
 const UNITS: Record<string, number> = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4 };
@@ -113,6 +114,7 @@ function withOpen(cmd: Command): Command {
 
 export function registerVolume(program: Command): void {
   const volume = program.command('volume').description('LUKS2 (cryptsetup-compatible) and plain dm-crypt volumes on files or block devices');
+  registerVolumeBroker(volume);
 
   withPbkdf(
     volume
@@ -174,6 +176,7 @@ export function registerVolume(program: Command): void {
         `cipher:      ${info.cipher}, ${info.keyBits}-bit key, ${info.sectorSize}-byte sectors`,
         `data:        ${info.dataSize} bytes from offset ${info.dataOffset}`,
         `key slots:   ${info.keyslots.map((k) => `${k.slot} (${k.kdf})`).join(', ') || 'none'}`,
+        ...info.tokens.map((t) => `token ${t.token}:     ${t.type}, key slots ${t.keyslots.join(', ') || 'none'}${t.keyId ? `, broker key ${t.keyId} version ${t.version}` : ''}`),
         ...info.problems.map((p) => `warning:     ${p}`),
       ];
       process.stdout.write(`${lines.join('\n')}\n`);

@@ -6,6 +6,7 @@ import { fsError, osCode, withFsErrors } from '../fs-errors.js';
 import { ImageFile } from './image-file.js';
 import { readHeaders, type ByteSource, type HeaderCopy } from './luks2-header.js';
 import { readMetadata } from './luks2-metadata.js';
+import { brokerTokens, checkTokens } from './luks2-tokens.js';
 
 const CHUNK = 1024 * 1024;
 
@@ -149,8 +150,18 @@ export interface VolumeSummary {
   cipher: string;
   keyBits: number;
   keyslots: { slot: number; kdf: string; priority: number }[];
+  /** LUKS2 tokens; a sectorcrypt-broker token also names its broker key and version. */
+  tokens: { token: number; type: string; keyslots: number[]; keyId?: string; version?: number }[];
   /** Why a header copy was not used (damage, interrupted update). */
   problems: string[];
+}
+
+function tokenSummary(meta: Record<string, unknown>, slotIds: string[]): VolumeSummary['tokens'] {
+  const broker = new Map(brokerTokens(meta, slotIds).map((t) => [t.id, t]));
+  return [...checkTokens(meta, slotIds)].map(([id, t]) => {
+    const b = broker.get(id);
+    return { token: Number(id), type: t.type, keyslots: t.keyslots.map(Number), ...(b ? { keyId: b.keyId, version: b.version } : {}) };
+  });
 }
 
 export async function inspectVolume(path: string): Promise<VolumeSummary> {
@@ -171,6 +182,7 @@ export async function inspectVolume(path: string): Promise<VolumeSummary> {
       cipher: 'aes-xts-plain64',
       keyBits: (md.keyslots[0]?.keySize ?? 0) * 8,
       keyslots: md.keyslots.map((k) => ({ slot: Number(k.id), kdf: k.kdf.type, priority: k.priority })),
+      tokens: tokenSummary(current.meta, md.keyslots.map((k) => k.id)),
       problems,
     };
   } finally {

@@ -8,6 +8,8 @@ export type {
   LuksOpenOptions,
   PlainOpenOptions,
   AddPassphraseOptions,
+  BindBrokerOptions,
   RestoreHeaderOptions,
 } from './options.js';
+export type { VolumeAgent, BrokerPublicKey } from './broker-binding.js';
 export type { PbkdfOptions, KdfType } from '../keys/kdf.js';

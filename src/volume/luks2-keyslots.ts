@@ -12,6 +12,7 @@ import { AF_HASH, AF_STRIPES, keyslotAreaSize, openKeyslot, sealKeyslot } from '
 import type { ImageFile } from './image-file.js';
 import { serializeCopy, writeHeaders, type HeaderCopy } from './luks2-header.js';
 import { CIPHER, MAX_KEYSLOTS, readMetadata, type Keyslot } from './luks2-metadata.js';
+import { freeTokenId, unassignSlot } from './luks2-tokens.js';
 
 type Obj = Record<string, any>;
 
@@ -36,10 +37,10 @@ export interface Unlocked {
   slot: number;
 }
 
-/** Finds the slot `passphrase` opens; ERR_AUTH when none does. */
-export async function unlock(file: ImageFile, header: HeaderCopy, passphrase: Uint8Array): Promise<Unlocked> {
+/** Finds the slot `passphrase` opens (among `only`, when given); ERR_AUTH when none does. */
+export async function unlock(file: ImageFile, header: HeaderCopy, passphrase: Uint8Array, only?: string[]): Promise<Unlocked> {
   const md = readMetadata(header.meta, header.hdrSize);
-  const slots = candidates(header);
+  const slots = candidates(header).filter((k) => !only || only.includes(k.id));
   if (slots.length === 0) throw new SectorCryptError('ERR_NO_KEYSLOT', 'the volume has no key slot (it was erased?)');
   for (const slot of slots) {
     const area = await file.read(slot.areaOffset, slot.areaSize);
@@ -68,13 +69,18 @@ function allocate(header: HeaderCopy, size: number): { id: number; offset: numbe
   return { id, offset };
 }
 
-/** Seals `volumeKey` under `passphrase` in a new slot; returns its number. */
+/**
+ * Seals `volumeKey` under `passphrase` in a new slot; returns its number. `token` (given the
+ * new slot's number) adds a LUKS2 token for it in the same header write, so the slot never
+ * exists without its token.
+ */
 export async function addKeyslot(
   file: ImageFile,
   header: HeaderCopy,
   volumeKey: Uint8Array,
   passphrase: Uint8Array,
   pbkdf?: PbkdfOptions,
+  token?: (slot: number) => Obj,
 ): Promise<number> {
   const kdf = kdfParams(pbkdf, randomBytes(32));
   const size = keyslotAreaSize(volumeKey.length);
@@ -90,6 +96,10 @@ export async function addKeyslot(
   };
   const digest = readMetadata(meta, header.hdrSize).digest;
   meta.digests[digest.id].keyslots.push(String(id));
+  if (token) {
+    meta.tokens ??= {};
+    meta.tokens[freeTokenId(meta)] = token(id);
+  }
   readMetadata(meta, header.hdrSize);
   serializeCopy({ ...header, meta }, false); // throws when the JSON area is full
   const material = await sealKeyslot(volumeKey, passphrase, kdf, volumeKey.length);
@@ -119,6 +129,7 @@ export async function removeKeyslot(file: ImageFile, header: HeaderCopy, id: num
   for (const d of Object.values(meta.digests as Obj)) {
     if (Array.isArray(d.keyslots)) d.keyslots = d.keyslots.filter((k: string) => k !== slot.id);
   }
+  unassignSlot(meta, slot.id);
   await commit(file, header, meta);
   await file.write(slot.areaOffset, randomBytes(slot.areaSize));
   await file.sync();

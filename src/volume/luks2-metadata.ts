@@ -1,12 +1,14 @@
 /**
  * Reading the LUKS2 JSON metadata into checked, typed values. Anything this library does
- * not implement (tokens, reencryption, integrity, other ciphers, several segments) is
- * refused with ERR_UNSUPPORTED rather than half-understood.
+ * not implement (reencryption, integrity, other ciphers, several segments) is refused with
+ * ERR_UNSUPPORTED rather than half-understood. Tokens are checked for their shape and kept
+ * (luks2-tokens.ts).
  */
 import { SectorCryptError } from '../errors.js';
 import type { KdfParams } from '../keys/kdf.js';
 import type { KeyslotShape } from '../keys/keyslot.js';
 import type { VolumeKeyDigest } from '../keys/digest.js';
+import { checkTokens } from './luks2-tokens.js';
 
 export const CIPHER = 'aes-xts-plain64';
 export const MAX_KEYSLOTS = 32;
@@ -166,8 +168,6 @@ function digest(digests: Obj, segmentId: string): Digest {
 
 /** Checks the metadata and the layout against the header size; returns what the volume code needs. */
 export function readMetadata(meta: Obj, hdrSize: number): Metadata {
-  const tokens = meta.tokens === undefined ? {} : obj(meta.tokens, 'tokens');
-  if (Object.keys(tokens).length > 0) unsupported('tokens');
   const config = obj(meta.config, 'config');
   const requirements = config.requirements === undefined ? {} : obj(config.requirements, 'config.requirements');
   if (Array.isArray(requirements.mandatory) && requirements.mandatory.length > 0) {
@@ -178,6 +178,7 @@ export function readMetadata(meta: Obj, hdrSize: number): Metadata {
   const keyslotsSize = u64(config.keyslots_size, 'config.keyslots_size');
   const slotsObj = obj(meta.keyslots, 'keyslots');
   const keyslots = Object.entries(slotsObj).map(([id, v]) => keyslot(id, v));
+  checkTokens(meta, keyslots.map((k) => k.id));
   const segs = obj(meta.segments, 'segments');
   const seg = segment(segs);
   const areaStart = 2 * hdrSize;

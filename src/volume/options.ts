@@ -2,6 +2,7 @@
 import { SectorCryptError } from '../errors.js';
 import { isBytes } from '../bytes.js';
 import type { PbkdfOptions } from '../keys/kdf.js';
+import type { VolumeAgent } from './broker-binding.js';
 
 /** A passphrase: text (encoded as UTF-8, as cryptsetup reads it) or raw bytes. */
 export type Passphrase = string | Uint8Array;
@@ -24,7 +25,7 @@ export interface VolumeCreateOptions {
 }
 
 export const CREATE_KEYS = ['size', 'passphrase', 'sectorSize', 'keyBits', 'pbkdf', 'label', 'digestIterations', 'overwrite'] as const;
-export const LUKS_OPEN_KEYS = ['passphrase', 'format', 'readOnly'] as const;
+export const LUKS_OPEN_KEYS = ['passphrase', 'agent', 'format', 'readOnly'] as const;
 export const PLAIN_OPEN_KEYS = ['key', 'format', 'sectorSize', 'offset', 'ivLargeSectors', 'size', 'readOnly', 'overwrite'] as const;
 
 export interface RestoreHeaderOptions {
@@ -33,7 +34,9 @@ export interface RestoreHeaderOptions {
 }
 
 export interface LuksOpenOptions {
-  passphrase: Passphrase;
+  /** Give one: a passphrase, or an agent (BrokerAgent) that releases a sectorcrypt-broker token's secret. */
+  passphrase?: Passphrase;
+  agent?: VolumeAgent;
   format?: 'luks2';
   readOnly?: boolean;
 }
@@ -58,6 +61,11 @@ export interface PlainOpenOptions {
 export type VolumeOpenOptions = LuksOpenOptions | PlainOpenOptions;
 
 export interface AddPassphraseOptions {
+  pbkdf?: PbkdfOptions;
+}
+
+export interface BindBrokerOptions {
+  /** The new slot's KDF; default PBKDF2 with 1000 iterations (the secret is 32 random bytes). */
   pbkdf?: PbkdfOptions;
 }
 

@@ -13,6 +13,7 @@ import { hasLuksMagic, readHeaders, type HeaderCopy } from './luks2-header.js';
 import { readMetadata } from './luks2-metadata.js';
 import { addKeyslot, removeKeyslot, unlock } from './luks2-keyslots.js';
 import { formatLuks2 } from './luks2-format.js';
+import { releaseSlotSecret, sealSlotSecret, type BrokerPublicKey, type VolumeAgent } from './broker-binding.js';
 import { SectorStore, type StoreLayout } from './sector-store.js';
 import { backupHeader, compareHeaderBackup, eraseVolume, inspectVolume, restoreHeader, type VolumeSummary } from './header-tools.js';
 import {
@@ -23,6 +24,7 @@ import {
   LUKS_OPEN_KEYS,
   PLAIN_OPEN_KEYS,
   type AddPassphraseOptions,
+  type BindBrokerOptions,
   type RestoreHeaderOptions,
   type PlainOpenOptions,
   type VolumeCreateOptions,
@@ -106,19 +108,50 @@ export class Volume {
     if (opts.format === 'plain') return Volume.openPlain(path, checkOptionKeys(opts, PLAIN_OPEN_KEYS, 'Volume.open options (plain)'));
     checkOptionKeys(opts, LUKS_OPEN_KEYS, 'Volume.open options');
     if (opts.format !== undefined && opts.format !== 'luks2') throw new SectorCryptError('ERR_ARGUMENT', 'format must be luks2 or plain');
+    if ((opts.passphrase === undefined) === (opts.agent === undefined)) throw new SectorCryptError('ERR_ARGUMENT', 'give one of passphrase and agent');
+    if (opts.agent !== undefined) {
+      const agent = opts.agent;
+      const { secret, volume } = await Volume.withHeader(path, !opts.readOnly, (file, header) => releaseSlotSecret(file, header, agent));
+      wipe(secret);
+      return volume;
+    }
     const passphrase = passphraseBytes(opts.passphrase);
-    const file = await ImageFile.open(path, { writable: !opts.readOnly });
     try {
-      const { current } = await readHeaders(file);
-      luksLayout(file, current);
-      const { volumeKey, slot } = await unlock(file, current, passphrase);
-      return Volume.fromLuks(file, current, volumeKey, slot);
-    } catch (err) {
-      await file.close();
-      throw err;
+      return (await Volume.withHeader(path, !opts.readOnly, async (file, header) => ({ secret: undefined, unlocked: await unlock(file, header, passphrase) }))).volume;
     } finally {
       wipe(passphrase);
     }
+  }
+
+  /** Opens the image, reads its header and opens it with what `find` unlocks; the file closes on failure. */
+  private static async withHeader<S>(
+    path: string,
+    writable: boolean,
+    find: (file: ImageFile, header: HeaderCopy) => Promise<{ secret: S; unlocked: { volumeKey: Uint8Array; slot: number } }>,
+  ): Promise<{ secret: S; volume: Volume }> {
+    const file = await ImageFile.open(path, { writable });
+    try {
+      const { current } = await readHeaders(file);
+      luksLayout(file, current);
+      const { secret, unlocked } = await find(file, current);
+      return { secret, volume: Volume.fromLuks(file, current, unlocked.volumeKey, unlocked.slot) };
+    } catch (err) {
+      await file.close();
+      throw err;
+    }
+  }
+
+  /**
+   * Releases the slot secret of a volume bound to a key broker (its sectorcrypt-broker token)
+   * through `agent`, and checks that it opens its key slot. For `cryptsetup open --key-file=-`;
+   * the caller wipes `secret`.
+   */
+  static async releaseKey(path: string, opts: { agent: VolumeAgent }): Promise<{ secret: Uint8Array; keyslot: number }> {
+    checkOptionKeys(opts, ['agent'], 'Volume.releaseKey options');
+    const { secret, volume } = await Volume.withHeader(path, false, (file, header) => releaseSlotSecret(file, header, opts.agent));
+    const keyslot = volume.keyslot!;
+    await volume.close();
+    return { secret, keyslot };
   }
 
   private static fromLuks(file: ImageFile, header: HeaderCopy, volumeKey: Uint8Array, slot: number): Volume {
@@ -227,6 +260,23 @@ export class Volume {
       return await this.serial(() => addKeyslot(this.file, luks.header, luks.volumeKey, bytes, opts.pbkdf));
     } finally {
       wipe(bytes);
+    }
+  }
+
+  /**
+   * Binds the volume to a key broker key: a new key slot whose passphrase is a random 32-byte
+   * secret, and a LUKS2 `sectorcrypt-broker` token with that secret sealed to `key`, written in
+   * one header update. Returns the slot number. The secret is 256 random bits, so the slot's
+   * KDF defaults to PBKDF2 at its minimum (stretching adds nothing to it).
+   */
+  async bindBroker(key: BrokerPublicKey, opts: BindBrokerOptions = {}): Promise<number> {
+    checkOptionKeys(opts, ['pbkdf'], 'bindBroker options');
+    const luks = this.luks2();
+    const { secret, token } = await sealSlotSecret(key, luks.header.uuid);
+    try {
+      return await this.serial(() => addKeyslot(this.file, luks.header, luks.volumeKey, secret, opts.pbkdf ?? { type: 'pbkdf2', iterations: 1000 }, token));
+    } finally {
+      wipe(secret);
     }
   }
 

@@ -1,0 +1,43 @@
+/**
+ * `encrypt --broker-key KEYID --broker URL --ca CA [--broker-token T]`: the broker key's newest
+ * public key, fetched once (GET /v1/keys/:id/public with the caller's API token, as the
+ * `broker` management commands authenticate), then sealed to offline like any public key.
+ * `decrypt --agent DIR [--claims FILE]`: the enrolled agent as an identity.
+ */
+import { readFile } from 'node:fs/promises';
+import { SectorCryptError } from '../errors.js';
+import { PinnedHttps, answerError } from '../agent/https.js';
+import type { BrokerKey } from '../envelope/stanzas/broker.js';
+import type { BrokerAgent } from '../agent/broker-agent.js';
+
+export interface BrokerRecipientFlags {
+  brokerKey?: string;
+  broker?: string;
+  ca?: string;
+  brokerToken?: string;
+}
+
+export async function fetchBrokerKey(f: BrokerRecipientFlags): Promise<BrokerKey> {
+  const url = (f.broker ?? process.env.SECTORCRYPT_BROKER_URL)?.replace(/\/+$/, '');
+  const caFile = f.ca ?? process.env.SECTORCRYPT_BROKER_CA;
+  const token = f.brokerToken ?? process.env.SECTORCRYPT_BROKER_TOKEN;
+  if (!url || !caFile) throw new SectorCryptError('ERR_ARGUMENT', '--broker-key needs --broker URL and --ca FILE (or SECTORCRYPT_BROKER_URL and SECTORCRYPT_BROKER_CA)');
+  if (!token) throw new SectorCryptError('ERR_ARGUMENT', '--broker-key needs an API token of the tenant: --broker-token or SECTORCRYPT_BROKER_TOKEN');
+  const http = new PinnedHttps(await readFile(caFile, 'utf8'));
+  try {
+    const answer = await http.send('GET', `${url}/v1/keys/${encodeURIComponent(f.brokerKey!)}/public`, { authorization: `Bearer ${token}` });
+    if (answer.status !== 200) throw answerError(answer);
+    const a = answer.body as { keyId: string; version: number; publicKey: string };
+    return { keyId: a.keyId, version: a.version, publicKey: a.publicKey };
+  } finally {
+    http.close();
+  }
+}
+
+/** The agent of a state folder, collecting its claims with the config in `claimsFile` (default: every built-in collector). */
+export async function loadAgent(stateDir: string, claimsFile?: string): Promise<BrokerAgent> {
+  const { BrokerAgent } = await import('../agent/broker-agent.js');
+  const { loadClaimsConfig } = await import('../agent/claims/config-file.js');
+  const claims = claimsFile === undefined ? 'auto' : await loadClaimsConfig(claimsFile);
+  return BrokerAgent.load({ stateDir, claims });
+}

@@ -1,0 +1,68 @@
+/**
+ * `sectorcrypt volume bind IMAGE --broker-key KEYID --url URL --ca CA --passphrase-file F`
+ * and `sectorcrypt volume unlock IMAGE --agent DIR [--claims FILE] [--print-key]`
+ * (CUSTODY.md "Command line"): a key slot whose secret the key broker releases by policy.
+ */
+import type { Command } from 'commander';
+import { Volume } from '../volume/index.js';
+import { wipe } from '../bytes.js';
+import { SectorCryptError } from '../errors.js';
+import { getPassphrase } from './passphrase.js';
+import { noteWhile } from './progress.js';
+import { fetchBrokerKey, loadAgent } from './broker-recipient.js';
+
+export function registerVolumeBroker(volume: Command): void {
+  volume
+    .command('bind <image>')
+    .description('add a key slot whose secret is sealed to a key broker key (a LUKS2 sectorcrypt-broker token)')
+    .requiredOption('--broker-key <key-id>', 'the broker key to seal to (its newest version)')
+    .option('--url <url>', 'the key broker, https://... (or SECTORCRYPT_BROKER_URL)')
+    .option('--ca <file>', "the broker's CA certificate (or SECTORCRYPT_BROKER_CA)")
+    .option('--token <token>', 'an API token of the tenant, to read the public key (or SECTORCRYPT_BROKER_TOKEN)')
+    .option('--passphrase-file <file>', 'an existing passphrase of the volume, from this file')
+    .action(async (image: string, f: { brokerKey: string; url?: string; ca?: string; token?: string; passphraseFile?: string }) => {
+      // The public key first: a broker that cannot be reached fails before the passphrase is asked.
+      const key = await fetchBrokerKey({ brokerKey: f.brokerKey, broker: f.url, ca: f.ca, brokerToken: f.token });
+      const passphrase = await getPassphrase(f.passphraseFile, `Passphrase for ${image}: `);
+      let vol: Volume;
+      try {
+        vol = await noteWhile('deriving key from passphrase', () => Volume.open(image, { passphrase }));
+      } finally {
+        wipe(passphrase);
+      }
+      try {
+        const slot = await vol.bindBroker(key);
+        process.stdout.write(`bound key slot ${slot} of ${image} to broker key ${key.keyId} version ${key.version}\n`);
+      } finally {
+        await vol.close();
+      }
+    });
+
+  volume
+    .command('unlock <image>')
+    .description('release the key slot secret through the key broker and check that it opens the volume')
+    .requiredOption('--agent <state-dir>', 'the enrolled agent (sectorcrypt agent enroll)')
+    .option('--claims <file>', 'a claims config: which collectors report (default: every built-in collector)')
+    .option('--print-key', 'write the slot secret to stdout, for `cryptsetup open --key-file=-` (never to a terminal)')
+    .action(async (image: string, f: { agent: string; claims?: string; printKey?: boolean }) => {
+      // Refused before anything is asked of the broker.
+      if (f.printKey && process.stdout.isTTY) throw new SectorCryptError('ERR_ARGUMENT', '--print-key writes a secret: pipe it (to cryptsetup open --key-file=-), not to a terminal');
+      const agent = await loadAgent(f.agent, f.claims);
+      try {
+        const { secret, keyslot } = await Volume.releaseKey(image, { agent });
+        try {
+          if (f.printKey) await writeAll(secret);
+          else process.stdout.write(`ok: the broker released the secret of key slot ${keyslot} of ${image}\n`);
+        } finally {
+          wipe(secret);
+        }
+      } finally {
+        agent.close();
+      }
+    });
+}
+
+/** Writes the raw secret to stdout and waits until it is handed over. */
+function writeAll(bytes: Uint8Array): Promise<void> {
+  return new Promise((resolve, reject) => process.stdout.write(Buffer.from(bytes), (err) => (err ? reject(err) : resolve())));
+}
