@@ -6,6 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { SectorCryptError } from '../errors.js';
+import { takeOverSignals } from './output.js';
 import { registerBrokerManagement } from './broker-manage.js';
 
 function collect(value: string, previous: string[]): string[] {
@@ -60,6 +61,7 @@ export function registerBroker(program: Command): void {
             resolve();
           });
         };
+        takeOverSignals();
         process.on('SIGTERM', stop);
         process.on('SIGINT', stop);
       });

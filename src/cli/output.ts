@@ -193,6 +193,16 @@ function cleanUpNow(): void {
 }
 
 let installed = false;
+/** Set by a command that shuts itself down on SIGINT and SIGTERM (broker serve). */
+let signalsOwned = false;
+
+/**
+ * A long-running command with a graceful shutdown of its own takes SIGINT and SIGTERM over:
+ * the handlers of exitCleanly then leave those two to it (it has no temporary files).
+ */
+export function takeOverSignals(): void {
+  signalsOwned = true;
+}
 
 /**
  * Makes SIGINT, SIGTERM and SIGHUP remove the temporary files and exit with 128 + the signal
@@ -204,6 +214,7 @@ export function exitCleanly(): void {
   installed = true;
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     process.on(signal, () => {
+      if (signalsOwned && signal !== 'SIGHUP') return;
       cleanUpNow();
       if (process.stderr.isTTY) process.stderr.write('\x1b[?25h\n'); // the progress bar hid the cursor
       process.exit(128 + constants.signals[signal]);
