@@ -15,6 +15,7 @@ import { agentRoutes } from './routes/agent.js';
 import { requestRoutes } from './routes/requests.js';
 import { miscRoutes } from './routes/misc.js';
 import { actionRoutes } from './routes/actions.js';
+import { auditRoutes } from './routes/audit.js';
 
 export const BODY_LIMIT = 64 * 1024;
 
@@ -68,5 +69,6 @@ export function buildApp(ctx: BrokerContext, opts: AppOptions): FastifyInstance 
   requestRoutes(app, ctx);
   miscRoutes(app, ctx);
   actionRoutes(app, ctx);
+  auditRoutes(app, ctx);
   return app;
 }

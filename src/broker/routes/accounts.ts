@@ -11,6 +11,7 @@ import type { Sql } from '../store/types.js';
 import { SYSTEM_TENANT } from '../store/migrations.js';
 import { newId, newToken, tokenHash } from '../secrets.js';
 import { errorSchema, fail } from '../http-errors.js';
+import { ensureLogKey } from '../audit-log.js';
 import { name, object, iso } from '../schemas.js';
 
 const DAY = 86_400;
@@ -58,6 +59,7 @@ export function accountRoutes(app: FastifyInstance, ctx: BrokerContext): void {
         if (taken.length) fail('ERR_CONFLICT', `a tenant named ${body.name} exists`);
         const tenantId = newId('tn');
         await q.query('INSERT INTO tenants (id, tenant_id, name) VALUES ($1, $1, $2)', [tenantId, body.name]);
+        await ensureLogKey(q, ctx.rootKey, tenantId);
         const userId = newId('usr');
         await q.query('INSERT INTO users (tenant_id, id, name, roles) VALUES ($1, $2, $3, $4)', [tenantId, userId, body.admin.name, ['admin']]);
         const tok = await issueToken(q, tenantId, userId, body.admin.expiresInSeconds ?? 90 * DAY);
