@@ -19,6 +19,7 @@ import { accountsAndKeysSuite } from './suites/accounts-keys.js';
 import { releaseSuite } from './suites/release.js';
 import { cliSuite } from './suites/cli.js';
 import { crashSuite } from './suites/crash.js';
+import { auditLogSuite } from './suites/audit-log.js';
 
 const pg = await startPostgres();
 const skipReason = pg.server ? undefined : pg.reason;
@@ -38,6 +39,7 @@ describe.skipIf(skipReason !== undefined)(`PostgreSQL${skipReason ? ` (skipped: 
 
   accountsAndKeysSuite(() => h, 'postgres');
   releaseSuite(() => h, clock);
+  auditLogSuite(() => h, { cli: false });
   cliSuite(() => server.createDatabase('cli'));
   crashSuite(() => server.createDatabase('crash'));
 
