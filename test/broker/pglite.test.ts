@@ -5,6 +5,7 @@ import { accountsAndKeysSuite } from './suites/accounts-keys.js';
 import { releaseSuite } from './suites/release.js';
 import { fuzzSuite } from './suites/fuzz.js';
 import { auditLogSuite } from './suites/audit-log.js';
+import { tenancyRolesSuite } from './suites/tenancy-roles.js';
 
 const clock: Clock = { offsetMs: 0 };
 let h: Harness;
@@ -19,4 +20,5 @@ describe('PGlite', () => {
   releaseSuite(() => h, clock);
   fuzzSuite(() => h);
   auditLogSuite(() => h, { cli: true });
+  tenancyRolesSuite(() => h);
 });

@@ -20,6 +20,7 @@ import { releaseSuite } from './suites/release.js';
 import { cliSuite } from './suites/cli.js';
 import { crashSuite } from './suites/crash.js';
 import { auditLogSuite } from './suites/audit-log.js';
+import { tenancyRolesSuite } from './suites/tenancy-roles.js';
 
 const pg = await startPostgres();
 const skipReason = pg.server ? undefined : pg.reason;
@@ -40,6 +41,7 @@ describe.skipIf(skipReason !== undefined)(`PostgreSQL${skipReason ? ` (skipped: 
   accountsAndKeysSuite(() => h, 'postgres');
   releaseSuite(() => h, clock);
   auditLogSuite(() => h, { cli: false });
+  tenancyRolesSuite(() => h);
   cliSuite(() => server.createDatabase('cli'));
   crashSuite(() => server.createDatabase('crash'));
 
