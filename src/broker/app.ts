@@ -16,6 +16,7 @@ import { requestRoutes } from './routes/requests.js';
 import { miscRoutes } from './routes/misc.js';
 import { actionRoutes } from './routes/actions.js';
 import { auditRoutes } from './routes/audit.js';
+import { auditArchiveRoutes } from './routes/audit-archive.js';
 
 export const BODY_LIMIT = 64 * 1024;
 
@@ -70,5 +71,6 @@ export function buildApp(ctx: BrokerContext, opts: AppOptions): FastifyInstance 
   miscRoutes(app, ctx);
   actionRoutes(app, ctx);
   auditRoutes(app, ctx);
+  auditArchiveRoutes(app, ctx);
   return app;
 }

@@ -8,15 +8,16 @@ import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { SectorCryptError } from '../errors.js';
 import { PinnedHttps, answerError } from '../agent/https.js';
+import { registerAuditArchive } from './broker-audit.js';
 
-interface Conn {
+export interface Conn {
   url?: string;
   ca?: string;
   token?: string;
   json?: boolean;
 }
 
-async function call(conn: Conn, method: string, path: string, body?: unknown): Promise<unknown> {
+export async function call(conn: Conn, method: string, path: string, body?: unknown): Promise<unknown> {
   const url = (conn.url ?? process.env.SECTORCRYPT_BROKER_URL)?.replace(/\/+$/, '');
   const caFile = conn.ca ?? process.env.SECTORCRYPT_BROKER_CA;
   const token = conn.token ?? process.env.SECTORCRYPT_BROKER_TOKEN;
@@ -43,7 +44,7 @@ const collect = (v: string, prev: string[]) => [...prev, v];
 const id = (s: string) => encodeURIComponent(s);
 
 /** Adds --url, --ca, --token and --json to a command. */
-function connected(cmd: Command): Command {
+export function connected(cmd: Command): Command {
   return cmd
     .option('--url <url>', 'the broker (or SECTORCRYPT_BROKER_URL)')
     .option('--ca <file>', "the broker's CA certificate (or SECTORCRYPT_BROKER_CA)")
@@ -132,7 +133,8 @@ export function registerBrokerManagement(broker: Command): void {
   );
 
   const audit = broker.command('audit').description('the audit log (auditor)');
-  sub(audit, 'export', 'records after a seq', (c) => call(c, 'GET', `/v1/audit?after=${Number(c.after ?? 0)}&limit=${Number(c.limit ?? 1000)}`), (x) =>
+  sub(audit, 'export', 'records after a seq (from the first held)', (c) => call(c, 'GET', `/v1/audit?limit=${Number(c.limit ?? 1000)}${c.after === undefined ? '' : `&after=${Number(c.after)}`}`), (x) =>
     x.option('--after <seq>', 'records after this seq').option('--limit <n>', 'at most this many (1000)'),
   );
+  registerAuditArchive(audit);
 }
