@@ -19,6 +19,6 @@ describe('PGlite', () => {
   accountsAndKeysSuite(() => h, 'pglite');
   releaseSuite(() => h, clock);
   fuzzSuite(() => h);
-  auditLogSuite(() => h, { cli: true });
+  auditLogSuite(() => h, clock, { cli: true });
   tenancyRolesSuite(() => h);
 });

@@ -40,7 +40,7 @@ describe.skipIf(skipReason !== undefined)(`PostgreSQL${skipReason ? ` (skipped: 
 
   accountsAndKeysSuite(() => h, 'postgres');
   releaseSuite(() => h, clock);
-  auditLogSuite(() => h, { cli: false });
+  auditLogSuite(() => h, clock, { cli: false });
   tenancyRolesSuite(() => h);
   cliSuite(() => server.createDatabase('cli'));
   crashSuite(() => server.createDatabase('crash'));

@@ -6,11 +6,12 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openCheckpoint, recordLeafHash, verifyConsistency, verifyExport, verifyInclusion } from '../../../src/audit/index.js';
-import { makeTenant, type Harness } from '../helpers.js';
+import { makeTenant, type Clock, type Harness } from '../helpers.js';
+import { archiveAudit } from '../../../src/cli/broker-audit.js';
 
 /** The whole log, page by page, as one export (lines). */
 export async function exportLog(h: Harness, token: string): Promise<{ lines: string[]; records: any[] }> {
@@ -48,7 +49,7 @@ async function message(p: Promise<unknown>): Promise<string> {
   throw new Error('verified a tampered export');
 }
 
-export function auditLogSuite(harness: () => Harness, opts: { cli: boolean }): void {
+export function auditLogSuite(harness: () => Harness, clock: Clock, opts: { cli: boolean }): void {
   describe('Merkle audit log', () => {
     let h: Harness;
     let t: Awaited<ReturnType<typeof makeTenant>>;
@@ -142,6 +143,44 @@ export function auditLogSuite(harness: () => Harness, opts: { cli: boolean }): v
       expect(theirs.records.some((r) => records.some((mine) => mine.target === r.target && r.action === 'key.create'))).toBe(false);
       const cp = await h.client.call('GET', '/v1/audit/checkpoint', { token: other.auditor });
       expect(cp.body.verifierKey).not.toBe(vkey);
+    });
+
+    it('archives old records into a segment that verifies alone; proofs still verify', async () => {
+      const dir = await mkdtemp(join(tmpdir(), 'sc-archive-'));
+      await writeFile(join(dir, 'ca.pem'), h.ca);
+      const conn = { url: h.url, ca: join(dir, 'ca.pem'), token: t.auditor };
+      const before = new Date(Date.now() + 1000).toISOString();
+      // Within the retention nothing goes.
+      const young = await h.client.call('POST', '/v1/audit/archive', { token: t.auditor, body: { through: 3 } });
+      expect(young.body.error.code).toBe('ERR_FORBIDDEN');
+      expect((await h.client.call('POST', '/v1/audit/archive', { token: t.admin, body: { through: 3 } })).body.error.code).toBe('ERR_FORBIDDEN');
+      const old = openCheckpoint((await h.client.call('GET', '/v1/audit/checkpoint', { token: t.auditor })).body.checkpoint, vkey);
+      const full = await exportLog(h, t.auditor);
+      clock.offsetMs = 400 * 86_400_000;
+      let result: Awaited<ReturnType<typeof archiveAudit>>;
+      try {
+        result = await archiveAudit(conn, before, join(dir, 'out'));
+      } finally {
+        clock.offsetMs = 0;
+      }
+      expect(result).toMatchObject({ start: 0, end: full.records.length, archived: full.records.length });
+      const segment = (await readFile(result.files[0]!, 'utf8')).trimEnd().split('\n');
+      const segmentCheckpoint = await readFile(result.files[1]!, 'utf8');
+      expect(segment).toEqual(full.lines);
+      expect(await verifyExport(segment, segmentCheckpoint, (await readFile(result.files[2]!, 'utf8')).trim())).toMatchObject({ size: result.end, start: 0 });
+
+      // What stays in the broker: a frontier header, then the records from `end`.
+      const rest = await exportLog(h, t.auditor);
+      expect(rest.records[0].seq).toBe(result.end);
+      expect(rest.records[0].action).toBe('audit.archive');
+      expect(rest.lines[0]).toMatch(/^\{"frontier":/);
+      const now = await h.client.call('GET', '/v1/audit/checkpoint', { token: t.auditor });
+      const current = openCheckpoint(now.body.checkpoint, vkey);
+      expect(await verifyExport(rest.lines, now.body.checkpoint, vkey)).toMatchObject({ start: result.end, size: current.size });
+      const proof = await h.client.call('GET', `/v1/audit/proof?seq=3&size=${current.size}`, { token: t.auditor });
+      verifyInclusion(proof.body, recordLeafHash(full.records[3]), current);
+      const cons = await h.client.call('GET', `/v1/audit/consistency?from=${old.size}&to=${current.size}`, { token: t.auditor });
+      verifyConsistency(cons.body, old, current);
     });
   });
 }
