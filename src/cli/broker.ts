@@ -60,6 +60,10 @@ export function registerBroker(program: Command): void {
             resolve();
           });
         };
+        // main's exitCleanly would exit at once with 143/130; serve writes no temporary files,
+        // so it replaces those handlers and drains instead.
+        process.removeAllListeners('SIGTERM');
+        process.removeAllListeners('SIGINT');
         process.on('SIGTERM', stop);
         process.on('SIGINT', stop);
       });
