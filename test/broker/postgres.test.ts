@@ -13,6 +13,7 @@ import { createInterface } from 'node:readline';
 import { BrokerAgent } from '../../src/agent/index.js';
 import { PinnedHttps } from '../../src/agent/https.js';
 import { signRequest } from '../../src/http-signature/index.js';
+import { verifyExport } from '../../src/audit/index.js';
 import { Client, makeTenant, startBroker, type Clock, type Harness } from './helpers.js';
 import { startPostgres, type PostgresServer } from './postgres-server.js';
 import { accountsAndKeysSuite } from './suites/accounts-keys.js';
@@ -127,6 +128,12 @@ describe.skipIf(skipReason !== undefined)(`PostgreSQL${skipReason ? ` (skipped: 
       expect(fromA.length).toBe(before + 40);
       expect(fromA.map((r: { seq: number }) => r.seq)).toEqual(fromA.map((_: unknown, i: number) => i));
       expect(fromA.filter((r: { action: string }) => r.action === 'key.create').length).toBe(40);
+      // One tree, not two forks: a checkpoint signed at either broker covers the other's export.
+      const cpB = (await bClient.call('GET', '/v1/audit/checkpoint', { token: t.auditor })).body;
+      const linesA = (await a.client.call('GET', '/v1/audit?limit=1000', { token: t.auditor })).body.lines;
+      expect(await verifyExport(linesA, cpB.checkpoint, cpB.verifierKey)).toMatchObject({ size: fromA.length, beyond: 0 });
+      const cpA = (await a.client.call('GET', '/v1/audit/checkpoint', { token: t.auditor })).body;
+      expect(cpA.checkpoint).toBe(cpB.checkpoint);
     });
   });
 });
