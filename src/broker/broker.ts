@@ -13,6 +13,7 @@ import { createDataDir, defaultDatabase, readDataDir } from './data-dir.js';
 import { issueToken } from './routes/accounts.js';
 import { newId } from './secrets.js';
 import { signDueCheckpoints } from './audit-log.js';
+import { backfillAuditTree } from './store/audit-backfill.js';
 
 /** Sign a checkpoint once a log grew by this many records (checked every poll)... */
 const CHECKPOINT_RECORDS = 256;
@@ -113,6 +114,7 @@ export class Broker {
 
   static async #withStore(store: Store, opts: Omit<BrokerOpenOptions, 'database'>): Promise<Broker> {
     const files = await readDataDir(opts.dataDir);
+    await backfillAuditTree(store);
     const app = buildApp({ db: store, rootKey: files.rootKey, now: opts.now ?? (() => new Date()) }, { tls: files.tls, logger: opts.logger });
     return new Broker(store, app, files.rootKey, files.caPem);
   }

@@ -14,6 +14,8 @@ import { BrokerAgent } from '../../src/agent/index.js';
 import { PinnedHttps } from '../../src/agent/https.js';
 import { signRequest } from '../../src/http-signature/index.js';
 import { verifyExport } from '../../src/audit/index.js';
+import { Broker } from '../../src/broker/index.js';
+import pgClient from 'pg';
 import { Client, makeTenant, startBroker, type Clock, type Harness } from './helpers.js';
 import { startPostgres, type PostgresServer } from './postgres-server.js';
 import { accountsAndKeysSuite } from './suites/accounts-keys.js';
@@ -28,11 +30,13 @@ const skipReason = pg.server ? undefined : pg.reason;
 const clock: Clock = { offsetMs: 0 };
 let server: PostgresServer;
 let h: Harness;
+let suitesDb: string;
 
 describe.skipIf(skipReason !== undefined)(`PostgreSQL${skipReason ? ` (skipped: ${skipReason})` : ''}`, () => {
   beforeAll(async () => {
     server = pg.server!;
-    h = await startBroker({ clock, database: await server.createDatabase('suites') });
+    suitesDb = await server.createDatabase('suites');
+    h = await startBroker({ clock, database: suitesDb });
   }, 120_000);
   afterAll(async () => {
     await h?.stop();
@@ -45,6 +49,30 @@ describe.skipIf(skipReason !== undefined)(`PostgreSQL${skipReason ? ` (skipped: 
   tenancyRolesSuite(() => h);
   cliSuite(() => server.createDatabase('cli'));
   crashSuite(() => server.createDatabase('crash'));
+
+  it('puts records from before the Merkle log into the tree when the broker starts', async () => {
+    const t = await makeTenant(h);
+    for (let i = 0; i < 4; i++) await h.client.call('POST', '/v1/keys', { token: t.admin, body: { name: `legacy-${i}` } });
+    const before = (await h.client.call('GET', '/v1/audit?limit=1000', { token: t.auditor })).body.lines as string[];
+    // As a database from before migration 3 holds them: no hashed form, no tree.
+    const db = new pgClient.Client({ connectionString: suitesDb });
+    await db.connect();
+    try {
+      await db.query('UPDATE audit_log SET record_json = NULL, leaf_hash = NULL WHERE tenant_id = $1', [t.tenantId]);
+      await db.query('DELETE FROM audit_nodes WHERE tenant_id = $1', [t.tenantId]);
+    } finally {
+      await db.end();
+    }
+    expect((await h.client.call('GET', '/v1/audit?limit=1000', { token: t.auditor })).body.error.code).toBe('ERR_AUDIT_TAMPERED');
+    const reopened = await Broker.open({ dataDir: join(h.dir, 'data'), database: suitesDb });
+    await reopened.close();
+    const after = await h.client.call('GET', '/v1/audit?limit=1000', { token: t.auditor });
+    expect(after.body.lines).toEqual(before);
+    expect((await h.client.call('POST', '/v1/keys', { token: t.admin, body: { name: 'after-upgrade' } })).status).toBe(201);
+    const cp = (await h.client.call('GET', '/v1/audit/checkpoint', { token: t.auditor })).body;
+    const lines = (await h.client.call('GET', '/v1/audit?limit=1000', { token: t.auditor })).body.lines;
+    expect(await verifyExport(lines, cp.checkpoint, cp.verifierKey)).toMatchObject({ size: before.length + 1 });
+  });
 
   describe('two brokers on one database', () => {
     let a: Harness;

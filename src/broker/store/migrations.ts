@@ -191,7 +191,9 @@ CREATE TABLE pending_actions (
     sql: `
 -- The audit log as an RFC 9162 Merkle tree (CUSTODY.md "Audit log"). Seq is the leaf index,
 -- from 0 (src/audit/record.ts); tenants.audit_seq becomes the count of records appended.
-UPDATE audit_log SET seq = seq - 1;
+-- Two steps: a unique index is checked row by row, so seq - 1 in one step could collide.
+UPDATE audit_log SET seq = -seq;
+UPDATE audit_log SET seq = -seq - 1;
 ALTER TABLE audit_log ADD COLUMN record_json text;   -- the exact RFC 8785 bytes that were hashed
 ALTER TABLE audit_log ADD COLUMN leaf_hash bytea;
 
