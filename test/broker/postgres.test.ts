@@ -74,6 +74,22 @@ describe.skipIf(skipReason !== undefined)(`PostgreSQL${skipReason ? ` (skipped: 
     expect(await verifyExport(lines, cp.checkpoint, cp.verifierKey)).toMatchObject({ size: before.length + 1 });
   });
 
+  it('refuses an expired token', async () => {
+    const t = await makeTenant(h);
+    const tok = await h.client.call('POST', '/v1/tokens', { token: t.auditor, body: { expiresInSeconds: 600 } });
+    expect((await h.client.call('GET', '/v1/audit?limit=1', { token: tok.body.token })).status).toBe(200);
+    const db = new pgClient.Client({ connectionString: suitesDb });
+    await db.connect();
+    try {
+      // The clock moved past expiresAt (the broker compares with the database's clock).
+      await db.query("UPDATE api_tokens SET expires_at = now() - interval '1 second' WHERE id = $1", [tok.body.tokenId]);
+    } finally {
+      await db.end();
+    }
+    expect((await h.client.call('GET', '/v1/audit?limit=1', { token: tok.body.token })).body.error.code).toBe('ERR_UNAUTHENTICATED');
+    expect((await h.client.call('GET', '/v1/audit?limit=1', { token: t.auditor })).status).toBe(200);
+  });
+
   describe('two brokers on one database', () => {
     let a: Harness;
     let b: ChildProcess;
