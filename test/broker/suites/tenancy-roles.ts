@@ -5,12 +5,14 @@
  * hash; tokens are revoked.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { BrokerAgent } from '../../../src/agent/index.js';
 import { hpkeSeal } from '../../../src/keys/hpke.js';
+import { PinnedHttps } from '../../../src/agent/https.js';
+import { signRequest } from '../../../src/http-signature/index.js';
 import { tokenHash } from '../../../src/broker/secrets.js';
 import { makeTenant, type Harness } from '../helpers.js';
 
@@ -71,6 +73,24 @@ export function tenancyRolesSuite(harness: () => Harness): void {
         const none = await h.client.call(method, path.replace(/[a-z]+_[0-9a-f-]{36}/, missing), { token, body });
         expect([theirs.status, theirs.body.error?.code], path).toEqual([404, 'ERR_NOT_FOUND']);
         expect(theirs.body, path).toEqual(none.body);
+      }
+      // A device of tenant B asking for tenant A's request (GET /v1/agent/requests/:id, signed).
+      const bEnroll = await h.client.call('POST', '/v1/enrollment-tokens', { token: b.admin, body: { groups: ['g'] } });
+      const bState = join(await mkdtemp(join(tmpdir(), 'sc-agent-')), 's');
+      const bAgent = await BrokerAgent.enroll({ url: h.url, ca: h.ca, token: bEnroll.body.token, stateDir: bState, device: { name: 'b-dev' } });
+      const secretKey = new Uint8Array(await readFile(join(bState, 'device.key')));
+      const http = new PinnedHttps(h.ca);
+      try {
+        const ask = async (requestId: string) => {
+          const url = `${h.url}/v1/agent/requests/${requestId}`;
+          return http.send('GET', url, signRequest({ method: 'GET', url, body: new Uint8Array(), keyId: bAgent.deviceId, secretKey }));
+        };
+        const theirs = await ask(ids.request!);
+        expect([theirs.status, (theirs.body as { error: { code: string } }).error.code]).toEqual([404, 'ERR_NOT_FOUND']);
+        expect(theirs.body).toEqual((await ask(missing(ids.request!))).body);
+      } finally {
+        http.close();
+        bAgent.close();
       }
       for (const [method, path] of [['GET', '/v1/policies/a-only'], ['DELETE', '/v1/policies/a-only']]) {
         expect((await h.client.call(method!, path!, { token: b.admin })).body.error.code, path).toBe('ERR_NOT_FOUND');
