@@ -15,6 +15,8 @@ import { agentRoutes } from './routes/agent.js';
 import { requestRoutes } from './routes/requests.js';
 import { miscRoutes } from './routes/misc.js';
 import { actionRoutes } from './routes/actions.js';
+import { auditRoutes } from './routes/audit.js';
+import { auditArchiveRoutes } from './routes/audit-archive.js';
 
 export const BODY_LIMIT = 64 * 1024;
 
@@ -68,5 +70,7 @@ export function buildApp(ctx: BrokerContext, opts: AppOptions): FastifyInstance 
   requestRoutes(app, ctx);
   miscRoutes(app, ctx);
   actionRoutes(app, ctx);
+  auditRoutes(app, ctx);
+  auditArchiveRoutes(app, ctx);
   return app;
 }

@@ -12,6 +12,14 @@ import { buildApp } from './app.js';
 import { createDataDir, defaultDatabase, readDataDir } from './data-dir.js';
 import { issueToken } from './routes/accounts.js';
 import { newId } from './secrets.js';
+import { signDueCheckpoints } from './audit-log.js';
+import { backfillAuditTree } from './store/audit-backfill.js';
+
+/** Sign a checkpoint once a log grew by this many records (checked every poll)... */
+const CHECKPOINT_RECORDS = 256;
+/** ...and at least this often for any log that grew. */
+const CHECKPOINT_SECONDS = 60;
+const CHECKPOINT_POLL_SECONDS = 5;
 
 export interface BrokerInitOptions {
   dataDir: string;
@@ -40,6 +48,7 @@ export class Broker {
   #rootKey: Uint8Array;
   #url: string | undefined;
   #pruner: NodeJS.Timeout;
+  #signer: NodeJS.Timeout;
 
   private constructor(store: Store, app: FastifyInstance, rootKey: Uint8Array, caPem: string) {
     this.#store = store;
@@ -52,6 +61,14 @@ export class Broker {
       store.query("DELETE FROM nonces WHERE seen_at < now() - interval '15 minutes'").catch(() => {});
     }, 60_000);
     this.#pruner.unref();
+    // Checkpoints (CUSTODY.md "Audit log"): every CHECKPOINT_RECORDS records, checked often,
+    // and every CHECKPOINT_SECONDS for any log that grew. GET /v1/audit/checkpoint signs on demand.
+    let tick = 0;
+    this.#signer = setInterval(() => {
+      const force = ++tick % (CHECKPOINT_SECONDS / CHECKPOINT_POLL_SECONDS) === 0;
+      signDueCheckpoints(store, rootKey, CHECKPOINT_RECORDS, force).catch(() => {});
+    }, CHECKPOINT_POLL_SECONDS * 1000);
+    this.#signer.unref();
   }
 
   /**
@@ -97,6 +114,7 @@ export class Broker {
 
   static async #withStore(store: Store, opts: Omit<BrokerOpenOptions, 'database'>): Promise<Broker> {
     const files = await readDataDir(opts.dataDir);
+    await backfillAuditTree(store);
     const app = buildApp({ db: store, rootKey: files.rootKey, now: opts.now ?? (() => new Date()) }, { tls: files.tls, logger: opts.logger });
     return new Broker(store, app, files.rootKey, files.caPem);
   }
@@ -123,6 +141,7 @@ export class Broker {
   /** Stops taking connections, lets requests in flight finish, closes the store, wipes the root key. */
   async close(): Promise<void> {
     clearInterval(this.#pruner);
+    clearInterval(this.#signer);
     await this.#app.close();
     await this.#store.close();
     this.#rootKey.fill(0);

@@ -8,15 +8,16 @@ import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { SectorCryptError } from '../errors.js';
 import { PinnedHttps, answerError } from '../agent/https.js';
+import { registerAuditArchive } from './broker-audit.js';
 
-interface Conn {
+export interface Conn {
   url?: string;
   ca?: string;
   token?: string;
   json?: boolean;
 }
 
-async function call(conn: Conn, method: string, path: string, body?: unknown): Promise<unknown> {
+export async function call(conn: Conn, method: string, path: string, body?: unknown): Promise<unknown> {
   const url = (conn.url ?? process.env.SECTORCRYPT_BROKER_URL)?.replace(/\/+$/, '');
   const caFile = conn.ca ?? process.env.SECTORCRYPT_BROKER_CA;
   const token = conn.token ?? process.env.SECTORCRYPT_BROKER_TOKEN;
@@ -43,7 +44,7 @@ const collect = (v: string, prev: string[]) => [...prev, v];
 const id = (s: string) => encodeURIComponent(s);
 
 /** Adds --url, --ca, --token and --json to a command. */
-function connected(cmd: Command): Command {
+export function connected(cmd: Command): Command {
   return cmd
     .option('--url <url>', 'the broker (or SECTORCRYPT_BROKER_URL)')
     .option('--ca <file>', "the broker's CA certificate (or SECTORCRYPT_BROKER_CA)")
@@ -74,9 +75,13 @@ export function registerBrokerManagement(broker: Command): void {
     x.requiredOption('--role <role>', 'admin, approver or auditor (repeatable)', collect, []),
   );
   sub(user, 'list', 'list users', (c) => call(c, 'GET', '/v1/users'));
+  sub(user, 'roles <userId>', "replace a user's roles (never admin with approver)", (c, u) => call(c, 'POST', `/v1/users/${id(u!)}/roles`, { roles: c.role }), (x) =>
+    x.requiredOption('--role <role>', 'admin, approver or auditor (repeatable)', collect, []),
+  );
 
   const token = broker.command('token').description('API tokens');
   sub(token, 'create', 'a new token for the caller (shown once)', (c) => call(c, 'POST', '/v1/tokens', {}));
+  sub(token, 'revoke <tokenId>', 'revoke one of your tokens (an admin: any of the tenant)', (c, k) => call(c, 'POST', `/v1/tokens/${id(k!)}/revoke`));
 
   const key = broker.command('key').description('broker keys (admin)');
   sub(key, 'create <name>', 'make a broker key', (c, name) => call(c, 'POST', '/v1/keys', { name }));
@@ -132,7 +137,13 @@ export function registerBrokerManagement(broker: Command): void {
   );
 
   const audit = broker.command('audit').description('the audit log (auditor)');
-  sub(audit, 'export', 'records after a seq', (c) => call(c, 'GET', `/v1/audit?after=${Number(c.after ?? 0)}&limit=${Number(c.limit ?? 1000)}`), (x) =>
+  sub(audit, 'export', 'records after a seq (from the first held)', (c) => call(c, 'GET', `/v1/audit?limit=${Number(c.limit ?? 1000)}${c.after === undefined ? '' : `&after=${Number(c.after)}`}`), (x) =>
     x.option('--after <seq>', 'records after this seq').option('--limit <n>', 'at most this many (1000)'),
   );
+  sub(audit, 'checkpoint', 'the signed checkpoint and the log verifier key', (c) => call(c, 'GET', '/v1/audit/checkpoint'));
+  sub(audit, 'proof <seq> <size>', 'an inclusion proof of record seq in the tree of that size', (c, seq, size) =>
+    call(c, 'GET', `/v1/audit/proof?seq=${Number(seq)}&size=${Number(size)}`),
+  );
+  sub(audit, 'consistency <from> <to>', 'a consistency proof between two tree sizes', (c, from, to) => call(c, 'GET', `/v1/audit/consistency?from=${Number(from)}&to=${Number(to)}`));
+  registerAuditArchive(audit);
 }

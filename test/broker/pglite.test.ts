@@ -4,6 +4,8 @@ import { startBroker, type Clock, type Harness } from './helpers.js';
 import { accountsAndKeysSuite } from './suites/accounts-keys.js';
 import { releaseSuite } from './suites/release.js';
 import { fuzzSuite } from './suites/fuzz.js';
+import { auditLogSuite } from './suites/audit-log.js';
+import { tenancyRolesSuite } from './suites/tenancy-roles.js';
 
 const clock: Clock = { offsetMs: 0 };
 let h: Harness;
@@ -17,4 +19,6 @@ describe('PGlite', () => {
   accountsAndKeysSuite(() => h, 'pglite');
   releaseSuite(() => h, clock);
   fuzzSuite(() => h);
+  auditLogSuite(() => h, clock, { cli: true });
+  tenancyRolesSuite(() => h);
 });

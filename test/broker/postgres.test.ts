@@ -13,23 +13,30 @@ import { createInterface } from 'node:readline';
 import { BrokerAgent } from '../../src/agent/index.js';
 import { PinnedHttps } from '../../src/agent/https.js';
 import { signRequest } from '../../src/http-signature/index.js';
+import { verifyExport } from '../../src/audit/index.js';
+import { Broker } from '../../src/broker/index.js';
+import pgClient from 'pg';
 import { Client, makeTenant, startBroker, type Clock, type Harness } from './helpers.js';
 import { startPostgres, type PostgresServer } from './postgres-server.js';
 import { accountsAndKeysSuite } from './suites/accounts-keys.js';
 import { releaseSuite } from './suites/release.js';
 import { cliSuite } from './suites/cli.js';
 import { crashSuite } from './suites/crash.js';
+import { auditLogSuite } from './suites/audit-log.js';
+import { tenancyRolesSuite } from './suites/tenancy-roles.js';
 
 const pg = await startPostgres();
 const skipReason = pg.server ? undefined : pg.reason;
 const clock: Clock = { offsetMs: 0 };
 let server: PostgresServer;
 let h: Harness;
+let suitesDb: string;
 
 describe.skipIf(skipReason !== undefined)(`PostgreSQL${skipReason ? ` (skipped: ${skipReason})` : ''}`, () => {
   beforeAll(async () => {
     server = pg.server!;
-    h = await startBroker({ clock, database: await server.createDatabase('suites') });
+    suitesDb = await server.createDatabase('suites');
+    h = await startBroker({ clock, database: suitesDb });
   }, 120_000);
   afterAll(async () => {
     await h?.stop();
@@ -38,8 +45,50 @@ describe.skipIf(skipReason !== undefined)(`PostgreSQL${skipReason ? ` (skipped: 
 
   accountsAndKeysSuite(() => h, 'postgres');
   releaseSuite(() => h, clock);
+  auditLogSuite(() => h, clock, { cli: false });
+  tenancyRolesSuite(() => h);
   cliSuite(() => server.createDatabase('cli'));
   crashSuite(() => server.createDatabase('crash'));
+
+  it('puts records from before the Merkle log into the tree when the broker starts', async () => {
+    const t = await makeTenant(h);
+    for (let i = 0; i < 4; i++) await h.client.call('POST', '/v1/keys', { token: t.admin, body: { name: `legacy-${i}` } });
+    const before = (await h.client.call('GET', '/v1/audit?limit=1000', { token: t.auditor })).body.lines as string[];
+    // As a database from before migration 3 holds them: no hashed form, no tree.
+    const db = new pgClient.Client({ connectionString: suitesDb });
+    await db.connect();
+    try {
+      await db.query('UPDATE audit_log SET record_json = NULL, leaf_hash = NULL WHERE tenant_id = $1', [t.tenantId]);
+      await db.query('DELETE FROM audit_nodes WHERE tenant_id = $1', [t.tenantId]);
+    } finally {
+      await db.end();
+    }
+    expect((await h.client.call('GET', '/v1/audit?limit=1000', { token: t.auditor })).body.error.code).toBe('ERR_AUDIT_TAMPERED');
+    const reopened = await Broker.open({ dataDir: join(h.dir, 'data'), database: suitesDb });
+    await reopened.close();
+    const after = await h.client.call('GET', '/v1/audit?limit=1000', { token: t.auditor });
+    expect(after.body.lines).toEqual(before);
+    expect((await h.client.call('POST', '/v1/keys', { token: t.admin, body: { name: 'after-upgrade' } })).status).toBe(201);
+    const cp = (await h.client.call('GET', '/v1/audit/checkpoint', { token: t.auditor })).body;
+    const lines = (await h.client.call('GET', '/v1/audit?limit=1000', { token: t.auditor })).body.lines;
+    expect(await verifyExport(lines, cp.checkpoint, cp.verifierKey)).toMatchObject({ size: before.length + 1 });
+  });
+
+  it('refuses an expired token', async () => {
+    const t = await makeTenant(h);
+    const tok = await h.client.call('POST', '/v1/tokens', { token: t.auditor, body: { expiresInSeconds: 600 } });
+    expect((await h.client.call('GET', '/v1/audit?limit=1', { token: tok.body.token })).status).toBe(200);
+    const db = new pgClient.Client({ connectionString: suitesDb });
+    await db.connect();
+    try {
+      // The clock moved past expiresAt (the broker compares with the database's clock).
+      await db.query("UPDATE api_tokens SET expires_at = now() - interval '1 second' WHERE id = $1", [tok.body.tokenId]);
+    } finally {
+      await db.end();
+    }
+    expect((await h.client.call('GET', '/v1/audit?limit=1', { token: tok.body.token })).body.error.code).toBe('ERR_UNAUTHENTICATED');
+    expect((await h.client.call('GET', '/v1/audit?limit=1', { token: t.auditor })).status).toBe(200);
+  });
 
   describe('two brokers on one database', () => {
     let a: Harness;
@@ -121,8 +170,14 @@ describe.skipIf(skipReason !== undefined)(`PostgreSQL${skipReason ? ` (skipped: 
       const fromB = (await bClient.call('GET', '/v1/audit?limit=1000', { token: t.auditor })).body.records;
       expect(fromA).toEqual(fromB);
       expect(fromA.length).toBe(before + 40);
-      expect(fromA.map((r: { seq: number }) => r.seq)).toEqual(fromA.map((_: unknown, i: number) => i + 1));
+      expect(fromA.map((r: { seq: number }) => r.seq)).toEqual(fromA.map((_: unknown, i: number) => i));
       expect(fromA.filter((r: { action: string }) => r.action === 'key.create').length).toBe(40);
+      // One tree, not two forks: a checkpoint signed at either broker covers the other's export.
+      const cpB = (await bClient.call('GET', '/v1/audit/checkpoint', { token: t.auditor })).body;
+      const linesA = (await a.client.call('GET', '/v1/audit?limit=1000', { token: t.auditor })).body.lines;
+      expect(await verifyExport(linesA, cpB.checkpoint, cpB.verifierKey)).toMatchObject({ size: fromA.length, beyond: 0 });
+      const cpA = (await a.client.call('GET', '/v1/audit/checkpoint', { token: t.auditor })).body;
+      expect(cpA.checkpoint).toBe(cpB.checkpoint);
     });
   });
 });

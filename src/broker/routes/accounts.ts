@@ -1,7 +1,8 @@
 /**
  * The minimum of the account endpoints (CUSTODY.md "Tenants, users and roles"): the operator
  * makes a tenant and its first admin; an admin makes users with roles; anyone signed in
- * makes themselves a new token. Tokens are shown once and stored as a hash.
+ * makes themselves a new token. Tokens are shown once and stored as a hash; a user revokes
+ * their own, an admin any of the tenant's. Roles change only within separation of duties.
  */
 import type { FastifyInstance } from 'fastify';
 import type { BrokerContext } from '../context.js';
@@ -11,7 +12,8 @@ import type { Sql } from '../store/types.js';
 import { SYSTEM_TENANT } from '../store/migrations.js';
 import { newId, newToken, tokenHash } from '../secrets.js';
 import { errorSchema, fail } from '../http-errors.js';
-import { name, object, iso } from '../schemas.js';
+import { ensureLogKey } from '../audit-log.js';
+import { idParams, name, object, iso } from '../schemas.js';
 
 const DAY = 86_400;
 const tokenLife = { type: 'integer', minimum: 60, maximum: 366 * DAY } as const;
@@ -58,6 +60,7 @@ export function accountRoutes(app: FastifyInstance, ctx: BrokerContext): void {
         if (taken.length) fail('ERR_CONFLICT', `a tenant named ${body.name} exists`);
         const tenantId = newId('tn');
         await q.query('INSERT INTO tenants (id, tenant_id, name) VALUES ($1, $1, $2)', [tenantId, body.name]);
+        await ensureLogKey(q, ctx.rootKey, tenantId);
         const userId = newId('usr');
         await q.query('INSERT INTO users (tenant_id, id, name, roles) VALUES ($1, $2, $3, $4)', [tenantId, userId, body.admin.name, ['admin']]);
         const tok = await issueToken(q, tenantId, userId, body.admin.expiresInSeconds ?? 90 * DAY);
@@ -78,7 +81,7 @@ export function accountRoutes(app: FastifyInstance, ctx: BrokerContext): void {
       schema: {
         body: object({ name, roles: tenantRoles, expiresInSeconds: tokenLife }, ['name', 'roles']),
         response: {
-          201: object({ userId: { type: 'string' }, token: { type: 'string' }, expiresAt: { type: 'string' } }, ['userId', 'token']),
+          201: object({ userId: { type: 'string' }, tokenId: { type: 'string' }, token: { type: 'string' }, expiresAt: { type: 'string' } }, ['userId', 'token']),
           '4xx': errorSchema,
         },
       },
@@ -95,7 +98,7 @@ export function accountRoutes(app: FastifyInstance, ctx: BrokerContext): void {
         const tok = await issueToken(q, admin.tenantId, userId, body.expiresInSeconds ?? 90 * DAY);
         await appendAudit(q, admin.tenantId, { actor: admin.userId, action: 'user.create', target: userId, outcome: 'success', reasons: { roles: body.roles }, sourceIp: req.ip });
         await appendAudit(q, admin.tenantId, { actor: admin.userId, action: 'token.create', target: tok.tokenId, outcome: 'success', sourceIp: req.ip });
-        return { userId, token: tok.token, expiresAt: tok.expiresAt };
+        return { userId, tokenId: tok.tokenId, token: tok.token, expiresAt: tok.expiresAt };
       });
       return reply.status(201).send(result);
     },
@@ -143,6 +146,43 @@ export function accountRoutes(app: FastifyInstance, ctx: BrokerContext): void {
         return tok;
       });
       return reply.status(201).send(result);
+    },
+  );
+
+  app.post(
+    '/v1/users/:id/roles',
+    { schema: { params: idParams, body: object({ roles: tenantRoles }, ['roles']), response: { 200: object({ userId: { type: 'string' }, roles: { type: 'array', items: { type: 'string' } } }), '4xx': errorSchema } } },
+    async (req) => {
+      const admin = await requireRole(ctx.db, req, 'admin');
+      const { id } = req.params as { id: string };
+      const { roles } = req.body as { roles: string[] };
+      checkSeparation(roles);
+      return ctx.db.tx(async (q) => {
+        const rows = await q.query('UPDATE users SET roles = $3 WHERE tenant_id = $1 AND id = $2 AND disabled_at IS NULL RETURNING id', [admin.tenantId, id, roles]);
+        if (!rows.length) fail('ERR_NOT_FOUND', 'no such user');
+        await appendAudit(q, admin.tenantId, { actor: admin.userId, action: 'user.roles', target: id, outcome: 'success', reasons: { roles }, sourceIp: req.ip });
+        return { userId: id, roles };
+      });
+    },
+  );
+
+  // A user revokes their own tokens; an admin any token of the tenant.
+  app.post(
+    '/v1/tokens/:id/revoke',
+    { schema: { params: idParams, response: { 200: object({ tokenId: { type: 'string' }, revoked: { type: 'boolean' } }), '4xx': errorSchema } } },
+    async (req) => {
+      const who = await authenticate(ctx.db, req);
+      const { id } = req.params as { id: string };
+      const anyUser = who.roles.includes('admin');
+      return ctx.db.tx(async (q) => {
+        const rows = await q.query(
+          'UPDATE api_tokens SET revoked_at = coalesce(revoked_at, now()) WHERE tenant_id = $1 AND id = $2 AND ($3 OR user_id = $4) RETURNING id',
+          [who.tenantId, id, anyUser, who.userId],
+        );
+        if (!rows.length) fail('ERR_NOT_FOUND', 'no such token');
+        await appendAudit(q, who.tenantId, { actor: who.userId, action: 'token.revoke', target: id, outcome: 'success', sourceIp: req.ip });
+        return { tokenId: id, revoked: true };
+      });
     },
   );
 }

@@ -1,7 +1,11 @@
 /**
- * Key destruction by two admins: the first asks (202 {actionId}), a second, different admin
- * confirms within 24 hours; only then is every version's sealed secret key overwritten
- * (crypto-erase: whatever was sealed only to this key is gone for good).
+ * Actions that take two admins (CUSTODY.md separation of duties): the first asks (202
+ * {actionId}), a second, different admin confirms within 24 hours; the first one confirming
+ * is ERR_FORBIDDEN.
+ * - key.destroy: every version's sealed secret key is overwritten (crypto-erase: whatever
+ *   was sealed only to this key is gone for good).
+ * - policy.update that lowers a policy's approvers (policies.ts): the stored document is
+ *   written as the first admin gave it.
  */
 import type { FastifyInstance } from 'fastify';
 import type { BrokerContext } from '../context.js';
@@ -10,8 +14,10 @@ import { appendAudit } from '../store/audit.js';
 import { newId } from '../secrets.js';
 import { errorSchema, fail } from '../http-errors.js';
 import { idParams, iso, object } from '../schemas.js';
+import { savePolicy } from './policies.js';
+import type { Policy } from '../policy/types.js';
 
-const ACTION_SECONDS = 24 * 3600;
+export const ACTION_SECONDS = 24 * 3600;
 
 export function actionRoutes(app: FastifyInstance, ctx: BrokerContext): void {
   app.post(
@@ -44,8 +50,8 @@ export function actionRoutes(app: FastifyInstance, ctx: BrokerContext): void {
       const admin = await requireRole(ctx.db, req, 'admin');
       const { id } = req.params as { id: string };
       return ctx.db.tx(async (q) => {
-        const rows = await q.query<{ kind: string; target: string; requested_by: string; expires_at: string; confirmed_at: string | null }>(
-          'SELECT kind, target, requested_by, expires_at, confirmed_at FROM pending_actions WHERE tenant_id = $1 AND id = $2 FOR UPDATE',
+        const rows = await q.query<{ kind: string; target: string; requested_by: string; expires_at: string; confirmed_at: string | null; payload: unknown }>(
+          'SELECT kind, target, requested_by, expires_at, confirmed_at, payload FROM pending_actions WHERE tenant_id = $1 AND id = $2 FOR UPDATE',
           [admin.tenantId, id],
         );
         const a = rows[0];
@@ -54,6 +60,10 @@ export function actionRoutes(app: FastifyInstance, ctx: BrokerContext): void {
         if (a.requested_by === admin.userId) fail('ERR_FORBIDDEN', 'a second admin must confirm this action');
         if (new Date(a.expires_at) <= ctx.now()) fail('ERR_EXPIRED', 'this action expired');
         await q.query('UPDATE pending_actions SET confirmed_by = $2, confirmed_at = now() WHERE id = $1', [id, admin.userId]);
+        if (a.kind === 'policy.update') {
+          await savePolicy(q, admin.tenantId, admin.userId, a.payload as Policy, req.ip, id);
+          return { actionId: id, kind: a.kind, target: a.target, status: 'done' };
+        }
         // Crypto-erase: the sealed secret keys go; the public keys stay for the record.
         await q.query('UPDATE key_versions SET sealed_secret = NULL WHERE tenant_id = $1 AND key_id = $2', [admin.tenantId, a.target]);
         await q.query('UPDATE broker_keys SET destroyed_at = now() WHERE tenant_id = $1 AND id = $2', [admin.tenantId, a.target]);

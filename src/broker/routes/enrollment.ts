@@ -100,7 +100,7 @@ export function enrollmentRoutes(app: FastifyInstance, ctx: BrokerContext): void
   );
 
   app.get('/v1/devices', { schema: { response: { 200: object({ devices: { type: 'array', items: deviceAnswer } }), '4xx': errorSchema } } }, async (req) => {
-    const who = await requireRole(ctx.db, req, 'admin', 'approver', 'auditor');
+    const who = await requireRole(ctx.db, req, 'admin', 'approver');
     const rows = await ctx.db.query<Record<string, unknown>>('SELECT id, name, groups, enrolled_at, revoked_at FROM devices WHERE tenant_id = $1 ORDER BY enrolled_at, id', [who.tenantId]);
     return {
       devices: rows.map((r) => ({ deviceId: r.id, name: r.name, groups: r.groups, enrolledAt: iso(r.enrolled_at), revokedAt: r.revoked_at ? iso(r.revoked_at) : null })),

@@ -54,7 +54,7 @@ export function keyRoutes(app: FastifyInstance, ctx: BrokerContext): void {
       },
     },
     async (req) => {
-      const who = await requireRole(ctx.db, req, 'admin', 'approver', 'auditor');
+      const who = await requireRole(ctx.db, req, 'admin', 'approver');
       const rows = await ctx.db.query<Record<string, unknown>>(
         `SELECT k.id, k.name, k.created_at, k.destroyed_at, v.version, v.public_key, v.created_at AS v_created, v.retired_at
            FROM broker_keys k JOIN key_versions v ON v.key_id = k.id

@@ -53,7 +53,7 @@ export function requestRoutes(app: FastifyInstance, ctx: BrokerContext): void {
       },
     },
     async (req) => {
-      const who = await requireRole(ctx.db, req, 'approver', 'admin', 'auditor');
+      const who = await requireRole(ctx.db, req, 'approver', 'admin');
       const { status, limit } = req.query as { status?: string; limit?: string };
       const rows = await ctx.db.query<Record<string, unknown>>(
         `SELECT r.*, (SELECT count(*) FROM approvals a WHERE a.request_id = r.id AND a.decision = 'approve') AS approvals

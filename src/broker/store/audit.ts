@@ -1,9 +1,15 @@
 /**
  * The audit log, written inside the caller's transaction: if the record cannot be written the
  * transaction fails, and so does the action it records (fail closed, CUSTODY.md "Layers").
+ *
+ * Each record is encoded once (src/audit encodeRecord: RFC 8785 JSON and its RFC 9162 leaf
+ * hash); the JSON is stored byte for byte, the leaf hash goes into the tree (audit-tree.ts)
+ * in the same transaction.
  */
 import { SectorCryptError } from '../../errors.js';
+import { encodeRecord, type AuditRecord as HashedRecord, type AuditValue } from '../../audit/index.js';
 import type { Sql } from './types.js';
+import { addLeaf } from './audit-tree.js';
 
 export interface AuditInput {
   /** A user id, a device id, 'operator' or 'broker'. */
@@ -17,56 +23,76 @@ export interface AuditInput {
   sourceIp?: string | null;
 }
 
-export interface AuditRecord extends Required<Omit<AuditInput, 'reasons'>> {
+export interface AuditRow {
   seq: number;
-  time: string;
-  reasons: unknown;
+  /** The record's canonical JSON, as hashed. */
+  json: string;
+  leafHash: Uint8Array;
 }
 
 /**
- * Appends one record to the tenant's log and returns its seq. Taking the next seq locks the
- * tenant row until commit, so appends from every broker process form one gapless sequence.
+ * Appends one record to the tenant's log and returns its seq (= leaf index, from 0). Taking
+ * the next seq locks the tenant row until commit, so appends from every broker process form
+ * one gapless sequence and one tree.
  */
 export async function appendAudit(q: Sql, tenantId: string, rec: AuditInput): Promise<number> {
-  const rows = await q.query<{ audit_seq: number }>(
-    'UPDATE tenants SET audit_seq = audit_seq + 1 WHERE id = $1 RETURNING audit_seq',
+  const rows = await q.query<{ seq: number; time: string }>(
+    'UPDATE tenants SET audit_seq = audit_seq + 1 WHERE id = $1 RETURNING audit_seq - 1 AS seq, clock_timestamp() AS time',
     [tenantId],
   );
   if (rows.length !== 1) throw new SectorCryptError('ERR_NOT_FOUND', 'no such tenant for the audit record');
-  const seq = Number(rows[0]!.audit_seq);
+  const seq = Number(rows[0]!.seq);
+  const record: HashedRecord = {
+    seq,
+    time: new Date(rows[0]!.time).toISOString(),
+    actor: rec.actor,
+    action: rec.action,
+    target: rec.target ?? null,
+    outcome: rec.outcome,
+    reasons: rec.reasons === undefined ? null : (JSON.parse(JSON.stringify(rec.reasons)) as AuditValue),
+    requestId: rec.requestId ?? null,
+    sourceIp: rec.sourceIp ?? null,
+  } as HashedRecord;
+  // Throws for a value canonical JSON cannot hold: the action then fails with it.
+  const encoded = encodeRecord(record);
   await q.query(
-    `INSERT INTO audit_log (tenant_id, seq, time, actor, action, target, outcome, reasons, request_id, source_ip)
-     VALUES ($1, $2, clock_timestamp(), $3, $4, $5, $6, $7, $8, $9)`,
+    `INSERT INTO audit_log (tenant_id, seq, time, actor, action, target, outcome, reasons, request_id, source_ip, record_json, leaf_hash)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
     [
       tenantId,
       seq,
+      record.time,
       rec.actor,
       rec.action,
-      rec.target ?? null,
+      record.target,
       rec.outcome,
       rec.reasons === undefined ? null : JSON.stringify(rec.reasons),
-      rec.requestId ?? null,
-      rec.sourceIp ?? null,
+      record.requestId,
+      record.sourceIp,
+      encoded.json,
+      encoded.leafHash,
     ],
   );
+  await addLeaf(q, tenantId, seq, encoded.leafHash);
   return seq;
 }
 
-export async function readAudit(q: Sql, tenantId: string, after: number, limit: number): Promise<AuditRecord[]> {
-  const rows = await q.query<Record<string, unknown>>(
-    `SELECT seq, time, actor, action, target, outcome, reasons, request_id, source_ip
-       FROM audit_log WHERE tenant_id = $1 AND seq > $2 ORDER BY seq LIMIT $3`,
-    [tenantId, after, limit],
+/** Records with seq > after (all from the first held when after is undefined), in seq order. */
+export async function readAudit(q: Sql, tenantId: string, after: number | undefined, limit: number): Promise<AuditRow[]> {
+  const rows = await q.query<{ seq: number; record_json: string | null; leaf_hash: Uint8Array | null }>(
+    `SELECT seq, record_json, leaf_hash FROM audit_log WHERE tenant_id = $1 AND seq > $2 ORDER BY seq LIMIT $3`,
+    [tenantId, after ?? -1, limit],
   );
-  return rows.map((r) => ({
-    seq: Number(r.seq),
-    time: new Date(r.time as string).toISOString(),
-    actor: r.actor as string,
-    action: r.action as string,
-    target: (r.target as string | null) ?? null,
-    outcome: r.outcome as AuditRecord['outcome'],
-    reasons: r.reasons ?? null,
-    requestId: (r.request_id as string | null) ?? null,
-    sourceIp: (r.source_ip as string | null) ?? null,
-  }));
+  return rows.map((r) => {
+    // A record from before the Merkle log (migration 3) has no hashed form: refuse, do not guess.
+    if (r.record_json === null || r.leaf_hash === null) throw new SectorCryptError('ERR_AUDIT_TAMPERED', `audit record ${r.seq} has no hashed form`);
+    return { seq: Number(r.seq), json: r.record_json, leafHash: new Uint8Array(r.leaf_hash) };
+  });
+}
+
+/** Records appended so far (the tree size), read under no lock. */
+export async function auditSize(q: Sql, tenantId: string): Promise<number> {
+  const rows = await q.query<{ audit_seq: number }>('SELECT audit_seq FROM tenants WHERE id = $1', [tenantId]);
+  if (!rows.length) throw new SectorCryptError('ERR_NOT_FOUND', 'no such tenant');
+  return Number(rows[0]!.audit_seq);
 }

@@ -185,4 +185,50 @@ CREATE TABLE pending_actions (
 );
 `,
   },
+  {
+    version: 3,
+    name: 'merkle audit',
+    sql: `
+-- The audit log as an RFC 9162 Merkle tree (CUSTODY.md "Audit log"). Seq is the leaf index,
+-- from 0 (src/audit/record.ts); tenants.audit_seq becomes the count of records appended.
+-- Two steps: a unique index is checked row by row, so seq - 1 in one step could collide.
+UPDATE audit_log SET seq = -seq;
+UPDATE audit_log SET seq = -seq - 1;
+ALTER TABLE audit_log ADD COLUMN record_json text;   -- the exact RFC 8785 bytes that were hashed
+ALTER TABLE audit_log ADD COLUMN leaf_hash bytea;
+
+-- Every perfect subtree's root, (level, idx) covering leaves [idx * 2^level, (idx + 1) * 2^level).
+-- Level 0 holds the leaf hashes. Kept when records are archived, so proofs cost O(log n) reads
+-- and still verify after pruning.
+CREATE TABLE audit_nodes (
+  tenant_id text NOT NULL REFERENCES tenants(id),
+  level integer NOT NULL,
+  idx bigint NOT NULL,
+  hash bytea NOT NULL,
+  PRIMARY KEY (tenant_id, level, idx)
+);
+
+-- The tenant's Ed25519 log key; the seed sealed under the root key like broker keys.
+CREATE TABLE audit_log_keys (
+  tenant_id text PRIMARY KEY REFERENCES tenants(id),
+  public_key bytea NOT NULL,
+  sealed_secret bytea NOT NULL,
+  created_at timestamptz NOT NULL DEFAULT now()
+);
+
+-- Signed checkpoints (C2SP tlog-checkpoint), one per tree size signed.
+CREATE TABLE audit_checkpoints (
+  tenant_id text NOT NULL REFERENCES tenants(id),
+  size bigint NOT NULL,
+  note text NOT NULL,
+  created_at timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (tenant_id, size)
+);
+
+-- Lowering a policy's approvers takes two admins too.
+ALTER TABLE pending_actions DROP CONSTRAINT pending_actions_kind_check;
+ALTER TABLE pending_actions ADD CONSTRAINT pending_actions_kind_check CHECK (kind IN ('key.destroy', 'policy.update'));
+ALTER TABLE pending_actions ADD COLUMN payload jsonb;
+`,
+  },
 ];

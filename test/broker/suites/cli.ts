@@ -41,6 +41,10 @@ export function cliSuite(database: () => Promise<string>): void {
         const t = manage(operatorToken, 'tenant', 'create', 'cli', '--admin', 'root');
         expect(t.admin.token).toMatch(/^sct_/);
         const e = manage(t.admin.token, 'enroll-token', 'create', '--group', 'edge', '--uses', '2');
+        const auditor = manage(t.admin.token, 'user', 'create', 'audrey', '--role', 'auditor');
+        const cp = manage(auditor.token, 'audit', 'checkpoint');
+        expect(cp.checkpoint.split('\n')[1]).toBe(String(cp.size));
+        expect(cp.verifierKey).toMatch(/^sectorcrypt-broker\/tn_/);
         const refused = spawnSync(process.execPath, [...CLI, 'broker', 'key', 'list', '--url', url, '--ca', caFile, '--token', 'sct_' + 'x'.repeat(43)], { encoding: 'utf8' });
         expect(refused.status).toBe(1);
         expect(refused.stderr).toContain('ERR_UNAUTHENTICATED');

@@ -1,0 +1,76 @@
+/**
+ * Retention (CUSTODY.md "Audit log"): records older than the retention move to archive
+ * segments. Two calls, so that nothing is deleted before the auditor holds it:
+ *
+ *   GET  /v1/audit/segment?before=ISO  the held records older than `before`, as an export
+ *        (a frontier header when they do not start at seq 0) with the checkpoint at the
+ *        segment's end: it verifies on its own.
+ *   POST /v1/audit/archive {through}   deletes the record bodies with seq < through, once
+ *        every one of them is older than the retention. The tree (audit_nodes) stays, so
+ *        inclusion and consistency proofs verify as before.
+ */
+import type { FastifyInstance } from 'fastify';
+import type { BrokerContext } from '../context.js';
+import { requireRole } from '../auth.js';
+import { exportHeader } from '../../audit/index.js';
+import { appendAudit } from '../store/audit.js';
+import { treeFrontier } from '../store/audit-tree.js';
+import { checkpointAt, logVerifierKey } from '../audit-log.js';
+import { errorSchema, fail } from '../http-errors.js';
+import { object, toB64 } from '../schemas.js';
+
+export const RETENTION_DAYS = 365;
+/** Segments are served whole; a larger backlog is archived in several runs. */
+const MAX_SEGMENT = 100_000;
+
+export function auditArchiveRoutes(app: FastifyInstance, ctx: BrokerContext): void {
+  app.get(
+    '/v1/audit/segment',
+    {
+      schema: {
+        querystring: object({ before: { type: 'string', minLength: 10, maxLength: 40 } }, ['before']),
+        response: {
+          200: object({ start: { type: 'integer' }, end: { type: 'integer' }, lines: { type: 'array', items: { type: 'string' } }, checkpoint: { type: ['string', 'null'] }, verifierKey: { type: 'string' } }),
+          '4xx': errorSchema,
+        },
+      },
+    },
+    async (req) => {
+      const who = await requireRole(ctx.db, req, 'auditor');
+      const before = new Date((req.query as { before: string }).before);
+      if (Number.isNaN(before.getTime())) fail('ERR_ARGUMENT', 'before is a date, e.g. 2026-01-31 or 2026-01-31T00:00:00Z');
+      const rows = await ctx.db.query<{ seq: number; record_json: string; leaf_hash: Uint8Array }>(
+        'SELECT seq, record_json, leaf_hash FROM audit_log WHERE tenant_id = $1 AND time < $2 ORDER BY seq LIMIT $3',
+        [who.tenantId, before.toISOString(), MAX_SEGMENT],
+      );
+      const verifierKey = await logVerifierKey(ctx.db, ctx.rootKey, who.tenantId);
+      if (!rows.length) return { start: 0, end: 0, lines: [], checkpoint: null, verifierKey };
+      const start = Number(rows[0]!.seq);
+      // Times follow seqs (each append takes the tenant lock first), but stop at any gap anyway.
+      let end = start;
+      while (end - start < rows.length && Number(rows[end - start]!.seq) === end) end++;
+      const lines = rows.slice(0, end - start).map((r) => `{"leafHash":"${toB64(new Uint8Array(r.leaf_hash))}","record":${r.record_json}}`);
+      if (start > 0) lines.unshift(exportHeader(start, await treeFrontier(ctx.db, who.tenantId, start)));
+      return { start, end, lines, checkpoint: await checkpointAt(ctx.db, ctx.rootKey, who.tenantId, end), verifierKey };
+    },
+  );
+
+  app.post(
+    '/v1/audit/archive',
+    { schema: { body: object({ through: { type: 'integer', minimum: 1 } }, ['through']), response: { 200: object({ archived: { type: 'integer' }, through: { type: 'integer' } }), '4xx': errorSchema } } },
+    async (req) => {
+      const who = await requireRole(ctx.db, req, 'auditor');
+      const { through } = req.body as { through: number };
+      const oldest = new Date(ctx.now().getTime() - RETENTION_DAYS * 86_400_000);
+      return ctx.db.tx(async (q) => {
+        await q.query('SELECT 1 FROM tenants WHERE id = $1 FOR UPDATE', [who.tenantId]);
+        const rows = await q.query<{ n: number; newest: string | null }>('SELECT count(*)::integer AS n, max(time) AS newest FROM audit_log WHERE tenant_id = $1 AND seq < $2', [who.tenantId, through]);
+        const { n, newest } = rows[0]!;
+        if (newest && new Date(newest) >= oldest) fail('ERR_FORBIDDEN', `records younger than the retention (${RETENTION_DAYS} days) stay in the log`);
+        await q.query('DELETE FROM audit_log WHERE tenant_id = $1 AND seq < $2', [who.tenantId, through]);
+        await appendAudit(q, who.tenantId, { actor: who.userId, action: 'audit.archive', target: null, outcome: 'success', reasons: { through, archived: Number(n) }, sourceIp: req.ip });
+        return { archived: Number(n), through };
+      });
+    },
+  );
+}

@@ -1,0 +1,48 @@
+/**
+ * `sectorcrypt broker audit archive --before DATE --out DIR` (auditor): moves the records
+ * older than DATE out of the broker into an archive segment (CUSTODY.md "Audit log"):
+ *
+ *   DIR/segment-<start>-<end>.jsonl   the export lines, seq start..end-1
+ *   DIR/segment-<start>-<end>.checkpoint   the signed checkpoint at tree size end
+ *   DIR/log.pub                       the tenant's note verifier key
+ *
+ * The segment is written and verified here (src/audit verifyExport) before the broker is
+ * asked to delete anything; the broker keeps the tree, so proofs still verify afterwards.
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Command } from 'commander';
+import { verifyExport } from '../audit/index.js';
+import { call, connected, type Conn } from './broker-manage.js';
+
+interface Segment {
+  start: number;
+  end: number;
+  lines: string[];
+  checkpoint: string | null;
+  verifierKey: string;
+}
+
+export async function archiveAudit(conn: Conn, before: string, out: string): Promise<{ start: number; end: number; archived: number; files: string[] }> {
+  const seg = (await call(conn, 'GET', `/v1/audit/segment?before=${encodeURIComponent(before)}`)) as Segment;
+  if (seg.end === seg.start || seg.checkpoint === null) return { start: seg.start, end: seg.end, archived: 0, files: [] };
+  await verifyExport(seg.lines, seg.checkpoint, seg.verifierKey);
+  await mkdir(out, { recursive: true, mode: 0o700 });
+  const base = join(out, `segment-${seg.start}-${seg.end}`);
+  const files = [`${base}.jsonl`, `${base}.checkpoint`, join(out, 'log.pub')];
+  await writeFile(files[0]!, seg.lines.map((l) => `${l}\n`).join(''), { flag: 'wx' });
+  await writeFile(files[1]!, seg.checkpoint, { flag: 'wx' });
+  await writeFile(files[2]!, `${seg.verifierKey}\n`);
+  const done = (await call(conn, 'POST', '/v1/audit/archive', { through: seg.end })) as { archived: number };
+  return { start: seg.start, end: seg.end, archived: done.archived, files };
+}
+
+export function registerAuditArchive(audit: Command): void {
+  connected(audit.command('archive').description('move records older than a date into an archive segment (kept verifiable)'))
+    .requiredOption('--before <date>', 'archive the records older than this date (ISO 8601)')
+    .requiredOption('--out <dir>', 'the folder for the segment, its checkpoint and log.pub')
+    .action(async (flags: Conn & { before: string; out: string }) => {
+      const result = await archiveAudit(flags, flags.before, flags.out);
+      process.stdout.write(`${flags.json ? JSON.stringify(result) : JSON.stringify(result, null, 2)}\n`);
+    });
+}
