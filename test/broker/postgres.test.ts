@@ -18,6 +18,7 @@ import { Broker } from '../../src/broker/index.js';
 import pgClient from 'pg';
 import { Client, makeTenant, startBroker, type Clock, type Harness } from './helpers.js';
 import { startPostgres, type PostgresServer } from './postgres-server.js';
+import { describeWithTool } from '../tools.js';
 import { accountsAndKeysSuite } from './suites/accounts-keys.js';
 import { releaseSuite } from './suites/release.js';
 import { cliSuite } from './suites/cli.js';
@@ -32,7 +33,7 @@ let server: PostgresServer;
 let h: Harness;
 let suitesDb: string;
 
-describe.skipIf(skipReason !== undefined)(`PostgreSQL${skipReason ? ` (skipped: ${skipReason})` : ''}`, () => {
+describeWithTool('postgres', skipReason, 'PostgreSQL', () => {
   beforeAll(async () => {
     server = pg.server!;
     suitesDb = await server.createDatabase('suites');
