@@ -7,7 +7,7 @@
  * - proof-build.ts, tree-nodes.ts: building inclusion and consistency proofs (from a leaf
  *   array, or from stored subtree roots, TreeNodes / a NodeSource over the broker's table).
  * - proof-verify.ts, proof-json.ts: checking them, raw or as JSON against checkpoints.
- * - ed25519.ts, signed-note.ts, checkpoint.ts: C2SP signed notes and tlog checkpoints.
+ * - signed-note.ts, checkpoint.ts: C2SP signed notes and tlog checkpoints (Ed25519 in src/keys).
  * - export-format.ts, verify-export.ts: the JSON-lines export and its offline check.
  * - archive.ts: retention segments.
  */

@@ -11,7 +11,7 @@
 import { createHash } from 'node:crypto';
 import { SectorCryptError } from '../errors.js';
 import { fromBase64, toBase64 } from './base64.js';
-import { ed25519PublicKey, ed25519Sign, ed25519Verify } from './ed25519.js';
+import { ed25519PublicKey, ed25519Sign, ed25519Verify } from '../keys/ed25519.js';
 
 const ED25519 = 0x01;
 const EM_DASH = '\u2014';
@@ -93,7 +93,7 @@ export function signNote(text: string, signer: NoteSigner): string {
   checkName(signer.name);
   checkText(text);
   const publicKey = publicKeyOf(signer.secretKey);
-  const signature = ed25519Sign(new TextEncoder().encode(text), signer.secretKey);
+  const signature = ed25519Sign(signer.secretKey, new TextEncoder().encode(text));
   const blob = new Uint8Array(4 + signature.length);
   blob.set(noteKeyId(signer.name, publicKey));
   blob.set(signature, 4);
@@ -122,7 +122,7 @@ export function openNote(note: string, vkey: string | NoteVerifier): string {
     if (blob.length < 5) throw new SectorCryptError('ERR_ARGUMENT', 'a note signature holds a key ID and a signature');
     // Only a signature whose name and ID both match is ours; any other is ignored.
     if (match[1] !== verifier.name || !Buffer.from(blob.subarray(0, 4)).equals(verifier.keyId)) continue;
-    const good = blob.length === 68 && ed25519Verify(blob.subarray(4), new TextEncoder().encode(text), verifier.publicKey);
+    const good = blob.length === 68 && ed25519Verify(verifier.publicKey, new TextEncoder().encode(text), blob.subarray(4));
     if (!good) throw new SectorCryptError('ERR_AUDIT_TAMPERED', `note signature by ${verifier.name} does not verify`);
     verified = true;
   }

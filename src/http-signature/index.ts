@@ -3,4 +3,4 @@ export { signRequest, SIGNATURE_LABEL, COVERED, type SignRequestInput } from './
 export { verifyRequest, type VerifyRequestInput, type VerifiedRequest, type HeaderBag } from './verify.js';
 export { contentDigest, contentDigestMatches } from './digest.js';
 export { signatureBase, signatureParams } from './base.js';
-export { ed25519PublicKey, generateEd25519KeyPair } from './ed25519.js';
+export { ed25519PublicKey, generateEd25519KeyPair } from '../keys/ed25519.js';

@@ -7,7 +7,7 @@ import { serializeDictionary } from 'structured-headers';
 import { SectorCryptError } from '../errors.js';
 import { signatureBase, signatureParams } from './base.js';
 import { contentDigest } from './digest.js';
-import { ed25519Sign } from './ed25519.js';
+import { ed25519Sign } from '../keys/ed25519.js';
 
 export const SIGNATURE_LABEL = 'sig1';
 export const ALGORITHM = 'ed25519';

@@ -8,7 +8,7 @@ import { parseDictionary, serializeDictionary, type Dictionary } from 'structure
 import { SectorCryptError } from '../errors.js';
 import { signatureBase, signatureParams } from './base.js';
 import { contentDigestMatches } from './digest.js';
-import { ed25519Verify } from './ed25519.js';
+import { ed25519Verify } from '../keys/ed25519.js';
 import { ALGORITHM, COVERED, SIGNATURE_LABEL } from './sign.js';
 
 export type HeaderBag = Record<string, string | string[] | undefined>;

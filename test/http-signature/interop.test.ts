@@ -6,7 +6,7 @@
 import { httpbis } from 'http-message-signatures';
 import { describe, expect, test } from 'vitest';
 import { contentDigest, generateEd25519KeyPair, signRequest, verifyRequest } from '../../src/http-signature/index.js';
-import { ed25519Sign, ed25519Verify } from '../../src/http-signature/ed25519.js';
+import { ed25519Sign, ed25519Verify } from '../../src/keys/ed25519.js';
 
 const device = generateEd25519KeyPair();
 const url = 'https://broker.example:8443/v1/agent/unwrap?x=1';

@@ -3,7 +3,7 @@ import { createPublicKey } from 'node:crypto';
 import { describe, expect, test } from 'vitest';
 import { parseDictionary } from 'structured-headers';
 import { contentDigest, contentDigestMatches, signatureBase, signatureParams } from '../../src/http-signature/index.js';
-import { ed25519PublicKey, ed25519Sign, ed25519Verify } from '../../src/http-signature/ed25519.js';
+import { ed25519PublicKey, ed25519Sign, ed25519Verify } from '../../src/keys/ed25519.js';
 
 const vectors = JSON.parse(readFileSync(new URL('../vectors/http-signature/rfc9421-rfc9530.json', import.meta.url), 'utf8'));
 
