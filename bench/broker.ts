@@ -1,24 +1,37 @@
 /**
  * `npm run bench:broker`: N agents release keys concurrently over HTTPS (keep-alive,
- * loopback) through the whole path (RFC 9421 signature, nonce insert, policy, HPKE open and
- * seal, decision and audit record in one transaction), on PGlite and on PostgreSQL.
+ * loopback) through the whole path (RFC 9421 signature, nonce, policy, HPKE open and seal,
+ * decision and audit record committed before the answer), on PGlite and on PostgreSQL.
  *
  *   node --import tsx bench/broker.ts [--agents 32] [--seconds 5] [--store pglite|postgres|both]
+ *                                     [--pglite-memory]
  *
- * PostgreSQL is started in a temp folder (as in the tests) when its binaries are present.
+ * The agents run in a child process (bench/broker-agents.ts), as they would on other
+ * machines; the broker runs in this one. PGlite is the default store, in the data folder on
+ * disk (--pglite-memory for an in-memory one). PostgreSQL is started in a temp folder (as in
+ * the tests) when its binaries are present. Besides releases per second and latency, it
+ * prints the broker process's CPU time per release and its peak RSS.
  */
+import { fork } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
+import { once } from 'node:events';
 import { Broker } from '../src/broker/index.js';
-import { BrokerAgent } from '../src/agent/index.js';
 import { hpkeSeal } from '../src/keys/hpke.js';
 import { Client, makeTenant } from '../test/broker/helpers.js';
 import { startPostgres } from '../test/broker/postgres-server.js';
 
-const { values } = parseArgs({ options: { agents: { type: 'string', default: '32' }, seconds: { type: 'string', default: '5' }, store: { type: 'string', default: 'both' } } });
+const { values } = parseArgs({
+  options: {
+    agents: { type: 'string', default: '32' },
+    seconds: { type: 'string', default: '5' },
+    store: { type: 'string', default: 'both' },
+    'pglite-memory': { type: 'boolean', default: false },
+  },
+});
 const AGENTS = Number(values.agents);
 const SECONDS = Number(values.seconds);
 
@@ -26,9 +39,9 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 }
 
-async function run(label: string, database: string): Promise<void> {
+async function run(label: string, database: string | undefined): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'sc-bench-'));
-  const { broker, operatorToken, caFile } = await Broker.create({ dataDir: join(dir, 'data'), database });
+  const { broker, operatorToken, caFile } = await Broker.create({ dataDir: join(dir, 'data'), ...(database ? { database } : {}) });
   try {
     const url = await broker.listen({ host: '127.0.0.1', port: 0 });
     const ca = await readFile(caFile, 'utf8');
@@ -37,51 +50,52 @@ async function run(label: string, database: string): Promise<void> {
     const key = await client.call('POST', '/v1/keys', { token: t.admin, body: { name: 'bench' } });
     await client.call('PUT', '/v1/policies/bench', {
       token: t.admin,
-      body: { keys: [key.body.keyId], devices: { groups: ['bench'] }, rules: { allOf: [{ claim: 'integrity.firewall', equals: true }, { claim: 'identity.region', in: ['eu-west-1'] }] }, approval: { mode: 'auto' } },
+      body: {
+        keys: [key.body.keyId],
+        devices: { groups: ['bench'] },
+        rules: { allOf: [{ claim: 'integrity.firewall', equals: true }, { claim: 'identity.region', in: ['eu-west-1'] }] },
+        approval: { mode: 'auto' },
+      },
     });
     const token = (await client.call('POST', '/v1/enrollment-tokens', { token: t.admin, body: { groups: ['bench'], uses: AGENTS } })).body.token;
     client.close();
-    const claims = { identity: { region: 'eu-west-1' }, integrity: { firewall: true } };
-    const agents: BrokerAgent[] = [];
-    for (let i = 0; i < AGENTS; i++) {
-      const stateDir = join(dir, `agent-${i}`);
-      (await BrokerAgent.enroll({ url, ca, token, stateDir, device: { name: `bench-${i}` } })).close();
-      agents.push(await BrokerAgent.load({ stateDir, claims }));
-    }
     const uuid = randomUUID();
     const te = new TextEncoder();
     const pub = new Uint8Array(Buffer.from(key.body.publicKey, 'base64'));
     const sealed = await hpkeSeal('x25519', pub, te.encode('sectorcrypt-luks2/v1 broker'), te.encode(`${key.body.keyId}/1/${uuid}`), new Uint8Array(32).fill(1));
-    const stanza = { keyId: key.body.keyId, version: 1, ...sealed };
-    // Warm up: connections, JIT, the database's caches.
-    await Promise.all(agents.map((a) => a.unwrap(stanza, { resource: `luks2:${uuid}` })));
 
-    const latencies: number[] = [];
-    const end = performance.now() + SECONDS * 1000;
-    const started = performance.now();
-    await Promise.all(
-      agents.map(async (a) => {
-        while (performance.now() < end) {
-          const t0 = performance.now();
-          const s = await a.unwrap(stanza, { resource: `luks2:${uuid}` });
-          latencies.push(performance.now() - t0);
-          s.fill(0);
-        }
+    const child = fork(join(import.meta.dirname, 'broker-agents.ts'), [], { execArgv: ['--import', 'tsx'] });
+    child.send({
+      url, ca, token, dir, agents: AGENTS, seconds: SECONDS, resource: `luks2:${uuid}`,
+      stanza: { keyId: key.body.keyId, version: 1, enc: Buffer.from(sealed.enc).toString('base64'), ciphertext: Buffer.from(sealed.ciphertext).toString('base64') },
+    });
+    await once(child, 'message');
+    const cpu0 = process.cpuUsage();
+    child.send({ go: true });
+    const [result] = (await once(child, 'message')) as [{ latencies: number[]; elapsed: number }];
+    const cpu = process.cpuUsage(cpu0);
+    const latencies = result.latencies.sort((x, y) => x - y);
+    const n = latencies.length;
+    console.log(
+      JSON.stringify({
+        store: label,
+        agents: AGENTS,
+        seconds: Number(result.elapsed.toFixed(2)),
+        releases: n,
+        perSecond: Math.round(n / result.elapsed),
+        p50ms: Number(percentile(latencies, 50).toFixed(1)),
+        p99ms: Number(percentile(latencies, 99).toFixed(1)),
+        brokerCpuMsPerRelease: Number(((cpu.user + cpu.system) / 1000 / n).toFixed(2)),
+        brokerPeakRssMiB: Math.round(process.resourceUsage().maxRSS / 1024),
       }),
     );
-    const elapsed = (performance.now() - started) / 1000;
-    latencies.sort((x, y) => x - y);
-    console.log(
-      JSON.stringify({ store: label, agents: AGENTS, seconds: Number(elapsed.toFixed(2)), releases: latencies.length, perSecond: Math.round(latencies.length / elapsed), p50ms: Number(percentile(latencies, 50).toFixed(1)), p99ms: Number(percentile(latencies, 99).toFixed(1)) }),
-    );
-    for (const a of agents) a.close();
   } finally {
     await broker.close();
     await rm(dir, { recursive: true, force: true });
   }
 }
 
-if (values.store !== 'postgres') await run('pglite', 'pglite:memory');
+if (values.store !== 'postgres') await run(values['pglite-memory'] ? 'pglite (memory)' : 'pglite', values['pglite-memory'] ? 'pglite:memory' : undefined);
 if (values.store !== 'pglite') {
   const pg = await startPostgres();
   if (!pg.server) console.log(JSON.stringify({ store: 'postgres', skipped: pg.reason }));

@@ -4,9 +4,10 @@
  * content-digest); every secret comes back sealed to a one-time X25519 reply key that lives
  * in memory only for that request.
  */
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
 import { SectorCryptError } from '../errors.js';
-import { hpkeGenerateKeyPair, hpkeOpen } from '../keys/hpke.js';
+import { hpkeOpenWith, hpkeX25519Recipient, type HpkeRecipient } from '../keys/hpke.js';
+import { ed25519SigningKey } from '../keys/ed25519.js';
 import { signRequest } from '../http-signature/index.js';
 import { PinnedHttps, answerError, type HttpAnswer } from './https.js';
 import { readState, writeState, type AgentState } from './state.js';
@@ -79,11 +80,14 @@ export class BrokerAgent {
   readonly #state: AgentState;
   readonly #http: PinnedHttps;
   readonly #opts: Omit<AgentLoadOptions, 'stateDir'>;
-  /** Reply secret keys of requests still pending, with their request ids. */
-  readonly #pending = new Map<Uint8Array, string>();
+  /** The device key, imported once: every request is signed with it. */
+  readonly #signingKey: KeyObject;
+  /** Reply keys of requests still pending, with their request ids (key objects: no raw secret in JS memory). */
+  readonly #pending = new Map<HpkeRecipient, string>();
 
   private constructor(state: AgentState, opts: Omit<AgentLoadOptions, 'stateDir'>) {
     this.#state = state;
+    this.#signingKey = ed25519SigningKey(state.secretKey);
     this.#http = new PinnedHttps(state.caPem);
     this.#opts = opts;
   }
@@ -143,7 +147,7 @@ export class BrokerAgent {
       url,
       body: bytes ?? new Uint8Array(),
       keyId: this.deviceId,
-      secretKey: this.#state.secretKey,
+      secretKey: this.#signingKey,
       nonce: randomBytes(16).toString('base64url'),
     });
     const headers: Record<string, string> = { ...sigHeaders };
@@ -168,26 +172,22 @@ export class BrokerAgent {
     const wait = opts.wait ?? this.#opts.wait ?? false;
     const timeoutMs = opts.timeoutMs ?? this.#opts.timeoutMs ?? 15 * 60_000;
     const pollMs = opts.pollMs ?? this.#opts.pollMs ?? 2000;
-    const reply = await hpkeGenerateKeyPair('x25519');
-    try {
-      const claims = typeof this.#opts.claims === 'function' ? await this.#opts.claims() : (this.#opts.claims as object | undefined);
-      const attestations = typeof this.#opts.attestations === 'function' ? await this.#opts.attestations() : this.#opts.attestations;
-      const answer = await this.#signed('POST', '/v1/agent/unwrap', {
-        kind,
-        keyId: sealed.keyId,
-        version: sealed.version,
-        enc: b64(sealed.enc),
-        ciphertext: b64(sealed.ciphertext),
-        resource: opts.resource,
-        ...(claims ? { claims } : {}),
-        ...(attestations?.length ? { attestations } : {}),
-        replyKey: b64(reply.publicKey),
-      });
-      return await this.#follow(answer, reply.secretKey, wait, timeoutMs, pollMs);
-    } finally {
-      // A pending request keeps its reply key (in memory only) for collect(); others wipe it.
-      if (!this.#pending.has(reply.secretKey)) reply.secretKey.fill(0);
-    }
+    const reply = hpkeX25519Recipient();
+    const claims = typeof this.#opts.claims === 'function' ? await this.#opts.claims() : (this.#opts.claims as object | undefined);
+    const attestations = typeof this.#opts.attestations === 'function' ? await this.#opts.attestations() : this.#opts.attestations;
+    const answer = await this.#signed('POST', '/v1/agent/unwrap', {
+      kind,
+      keyId: sealed.keyId,
+      version: sealed.version,
+      enc: b64(sealed.enc),
+      ciphertext: b64(sealed.ciphertext),
+      resource: opts.resource,
+      ...(claims ? { claims } : {}),
+      ...(attestations?.length ? { attestations } : {}),
+      replyKey: b64(reply.publicKey),
+    });
+    // A pending request keeps its reply key (in memory only) for collect().
+    return await this.#follow(answer, reply, wait, timeoutMs, pollMs);
   }
 
   /**
@@ -195,29 +195,23 @@ export class BrokerAgent {
    * lives in this object's memory only): the same answers as unwrap.
    */
   async collect(requestId: string, opts: { wait?: boolean; timeoutMs?: number; pollMs?: number } = {}): Promise<Uint8Array> {
-    const secret = [...this.#pending.entries()].find(([, id]) => id === requestId)?.[0];
-    if (!secret) throw new SectorCryptError('ERR_NOT_FOUND', `no pending request ${requestId} in this agent`);
+    const reply = [...this.#pending.entries()].find(([, id]) => id === requestId)?.[0];
+    if (!reply) throw new SectorCryptError('ERR_NOT_FOUND', `no pending request ${requestId} in this agent`);
     const answer = await this.#signed('GET', `/v1/agent/requests/${encodeURIComponent(requestId)}`);
-    return this.#follow(answer, secret, opts.wait ?? false, opts.timeoutMs ?? this.#opts.timeoutMs ?? 15 * 60_000, opts.pollMs ?? this.#opts.pollMs ?? 2000);
+    return this.#follow(answer, reply, opts.wait ?? false, opts.timeoutMs ?? this.#opts.timeoutMs ?? 15 * 60_000, opts.pollMs ?? this.#opts.pollMs ?? 2000);
   }
 
   /** Polls a pending answer while `wait` allows, then settles it. */
-  async #follow(first: HttpAnswer, replySecret: Uint8Array, wait: boolean, timeoutMs: number, pollMs: number): Promise<Uint8Array> {
+  async #follow(first: HttpAnswer, reply: HpkeRecipient, wait: boolean, timeoutMs: number, pollMs: number): Promise<Uint8Array> {
     let answer = first;
     const deadline = Date.now() + timeoutMs;
     while (answer.status === 202 && wait && Date.now() < deadline) {
       await sleep(Math.min(pollMs, Math.max(0, deadline - Date.now())));
       answer = await this.#signed('GET', `/v1/agent/requests/${encodeURIComponent((answer.body as Answer).requestId)}`);
     }
-    if (answer.status === 202) this.#pending.set(replySecret, (answer.body as Answer).requestId);
-    else if (this.#pending.delete(replySecret)) {
-      try {
-        return await this.#settle(answer, replySecret);
-      } finally {
-        replySecret.fill(0);
-      }
-    }
-    return this.#settle(answer, replySecret);
+    if (answer.status === 202) this.#pending.set(reply, (answer.body as Answer).requestId);
+    else this.#pending.delete(reply);
+    return this.#settle(answer, reply);
   }
 
   /** The envelope identity hook: opens a `broker` stanza for the envelope `resource`. */
@@ -226,12 +220,12 @@ export class BrokerAgent {
   }
 
   /** The secret of a released answer, or the error of any other. */
-  async #settle(answer: HttpAnswer, replySecret: Uint8Array): Promise<Uint8Array> {
+  async #settle(answer: HttpAnswer, reply: HpkeRecipient): Promise<Uint8Array> {
     const a = answer.body as Answer;
     if (answer.status === 200 && a.decision === 'released') {
       // Plain Uint8Arrays: hpke.ts copies views with slice(), which on a Buffer shares the pool.
       const bytes = (s: string) => new Uint8Array(Buffer.from(s, 'base64'));
-      return hpkeOpen('x25519', replySecret, bytes(a.enc!), REPLY_INFO, new TextEncoder().encode(a.requestId), bytes(a.ciphertext!));
+      return hpkeOpenWith(reply, bytes(a.enc!), REPLY_INFO, new TextEncoder().encode(a.requestId), bytes(a.ciphertext!));
     }
     if (answer.status === 202) {
       throw Object.assign(new SectorCryptError('ERR_PENDING', `release request ${a.requestId} waits for approval until ${a.expiresAt}`), { requestId: a.requestId, expiresAt: a.expiresAt });
@@ -246,7 +240,6 @@ export class BrokerAgent {
   close(): void {
     this.#http.close();
     this.#state.secretKey.fill(0);
-    for (const secret of this.#pending.keys()) secret.fill(0);
     this.#pending.clear();
   }
 }

@@ -2,6 +2,7 @@
  * The key broker as a library: `Broker.init` makes a data folder and the operator token,
  * `Broker.open` opens the store, `listen` serves HTTPS, `close` drains and stops.
  */
+import { VersionKeys } from './keys.js';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Store } from './store/types.js';
@@ -46,6 +47,7 @@ export class Broker {
   #store: Store;
   #app: FastifyInstance;
   #rootKey: Uint8Array;
+  #versionKeys: VersionKeys | undefined;
   #url: string | undefined;
   #pruner: NodeJS.Timeout;
   #signer: NodeJS.Timeout;
@@ -115,8 +117,11 @@ export class Broker {
   static async #withStore(store: Store, opts: Omit<BrokerOpenOptions, 'database'>): Promise<Broker> {
     const files = await readDataDir(opts.dataDir);
     await backfillAuditTree(store);
-    const app = buildApp({ db: store, rootKey: files.rootKey, now: opts.now ?? (() => new Date()) }, { tls: files.tls, logger: opts.logger });
-    return new Broker(store, app, files.rootKey, files.caPem);
+    const versionKeys = new VersionKeys(files.rootKey);
+    const app = buildApp({ db: store, rootKey: files.rootKey, versionKeys, now: opts.now ?? (() => new Date()) }, { tls: files.tls, logger: opts.logger });
+    const broker = new Broker(store, app, files.rootKey, files.caPem);
+    broker.#versionKeys = versionKeys;
+    return broker;
   }
 
   /** Another operator token (tests, or a lost one); shown once. */
@@ -144,6 +149,7 @@ export class Broker {
     clearInterval(this.#signer);
     await this.#app.close();
     await this.#store.close();
+    this.#versionKeys?.clear();
     this.#rootKey.fill(0);
   }
 }

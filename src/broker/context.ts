@@ -1,9 +1,12 @@
 /** What every route handler needs: the store, the root key, the clock. */
 import type { Store } from './store/types.js';
+import type { VersionKeys } from './keys.js';
 
 export interface BrokerContext {
   db: Store;
   /** 32 bytes; wiped when the broker closes. */
   rootKey: Uint8Array;
+  /** Key versions' secret keys, opened on first use. */
+  versionKeys: VersionKeys;
   now(): Date;
 }

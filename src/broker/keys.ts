@@ -1,8 +1,10 @@
 /**
- * Broker keys: X25519 key pairs in versions. The secret half exists in memory only while a
- * sealed secret is opened, and is wiped right after; at rest it is sealed under the root key.
+ * Broker keys: X25519 key pairs in versions. At rest the secret half is sealed under the
+ * root key. In memory it is a key object (OpenSSL's memory, not the JS heap) that
+ * VersionKeys keeps after the first release, since importing it costs more than the rest of
+ * the HPKE open; the raw bytes are wiped as soon as it is imported.
  */
-import { hpkeGenerateKeyPair, hpkeOpen, hpkeSeal } from '../keys/hpke.js';
+import { hpkeGenerateKeyPair, hpkeOpenWith, hpkeSeal, hpkeX25519Recipient, type HpkeRecipient } from '../keys/hpke.js';
 import { SectorCryptError } from '../errors.js';
 import type { Sql } from './store/types.js';
 import { openAtRest, sealAtRest } from './root-key.js';
@@ -61,20 +63,61 @@ export function assertUsable(v: KeyVersionRow): void {
   if (v.retired_at) throw new SectorCryptError('ERR_FORBIDDEN', `version ${v.version} of this key is retired`);
 }
 
-/** Opens a sealed secret with the version's secret key. The caller wipes the result. */
-export async function openSealed(rootKey: Uint8Array, v: KeyVersionRow, kind: SealedKind, resource: string, sealed: { enc: Uint8Array; ciphertext: Uint8Array }): Promise<Uint8Array> {
-  assertUsable(v);
-  const { info, aad } = sealedContext(kind, v.key_id, v.version, resource);
-  const secretKey = openAtRest(rootKey, v.tenant_id, v.key_id, v.version, v.sealed_secret!);
-  try {
-    return await hpkeOpen('x25519', secretKey, sealed.enc, info, aad, sealed.ciphertext);
-  } catch (err) {
-    if (err instanceof SectorCryptError && err.code === 'ERR_AUTH') {
-      throw new SectorCryptError('ERR_AUTH', 'the sealed secret does not open with this key version and resource');
+/**
+ * The secret keys of the key versions this process has opened with, as key objects, at most
+ * `limit` of them (the least recently used goes first). Every use checks the version row
+ * read in the same request first (assertUsable), so a key destroyed or retired by another
+ * broker process is refused although its key object may still sit here; `forget` drops a
+ * key's versions at once in this process.
+ */
+export class VersionKeys {
+  readonly #rootKey: Uint8Array;
+  readonly #limit: number;
+  readonly #held = new Map<string, HpkeRecipient>();
+  constructor(rootKey: Uint8Array, limit = 4096) {
+    this.#rootKey = rootKey;
+    this.#limit = limit;
+  }
+
+  #recipient(v: KeyVersionRow): HpkeRecipient {
+    const id = `${v.tenant_id}/${v.key_id}/${v.version}`;
+    let r = this.#held.get(id);
+    if (r) {
+      this.#held.delete(id); // re-inserted below: most recently used last
+    } else {
+      const secretKey = openAtRest(this.#rootKey, v.tenant_id, v.key_id, v.version, v.sealed_secret!);
+      try {
+        r = hpkeX25519Recipient(secretKey);
+      } finally {
+        secretKey.fill(0);
+      }
+      if (this.#held.size >= this.#limit) this.#held.delete(this.#held.keys().next().value!);
     }
-    throw err;
-  } finally {
-    secretKey.fill(0);
+    this.#held.set(id, r);
+    return r;
+  }
+
+  /** Opens a sealed secret with the version's secret key. The caller wipes the result. */
+  async open(v: KeyVersionRow, kind: SealedKind, resource: string, sealed: { enc: Uint8Array; ciphertext: Uint8Array }): Promise<Uint8Array> {
+    assertUsable(v);
+    const { info, aad } = sealedContext(kind, v.key_id, v.version, resource);
+    try {
+      return await hpkeOpenWith(this.#recipient(v), sealed.enc, info, aad, sealed.ciphertext);
+    } catch (err) {
+      if (err instanceof SectorCryptError && err.code === 'ERR_AUTH') {
+        throw new SectorCryptError('ERR_AUTH', 'the sealed secret does not open with this key version and resource');
+      }
+      throw err;
+    }
+  }
+
+  /** Drops every version of a key (retired or destroyed) from this process. */
+  forget(tenantId: string, keyId: string): void {
+    for (const id of [...this.#held.keys()]) if (id.startsWith(`${tenantId}/${keyId}/`)) this.#held.delete(id);
+  }
+
+  clear(): void {
+    this.#held.clear();
   }
 }
 

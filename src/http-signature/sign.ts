@@ -2,7 +2,7 @@
  * Signing an agent request: RFC 9421 HTTP Message Signatures with Ed25519 (section 3.3.6),
  * label `sig1`, covering @method, @target-uri and the RFC 9530 Content-Digest of the body.
  */
-import { randomBytes } from 'node:crypto';
+import { randomBytes, type KeyObject } from 'node:crypto';
 import { serializeDictionary } from 'structured-headers';
 import { SectorCryptError } from '../errors.js';
 import { signatureBase, signatureParams } from './base.js';
@@ -21,8 +21,8 @@ export interface SignRequestInput {
   body: Uint8Array;
   /** The device id. */
   keyId: string;
-  /** The 32-byte Ed25519 seed; not kept. */
-  secretKey: Uint8Array;
+  /** The 32-byte Ed25519 seed (not kept), or a key from ed25519SigningKey. */
+  secretKey: Uint8Array | KeyObject;
   /** Unix seconds; now by default. */
   created?: number;
   /** Fresh random 128 bits (base64url) by default. */

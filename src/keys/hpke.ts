@@ -7,10 +7,12 @@
  * - 'xwing':  X-Wing (ML-KEM-768 + X25519), KEM id 0x647A; the public key is 1216 bytes,
  *             the secret key its 32-byte seed.
  */
-// @hpke/core's own X25519 KEM runs on WebCrypto (OpenSSL underneath): about 3.5 times
-// faster than the pure-JS one in @hpke/dhkem-x25519, which the broker's release path felt.
-import { Aes256Gcm, CipherSuite, DhkemX25519HkdfSha256, HkdfSha256 } from '@hpke/core';
+// The X25519 suite runs @hpke/core on node:crypto primitives (hpke-node.ts): the broker
+// seals and opens on every release, and the stock WebCrypto primitives cost about ten
+// times as much CPU. X-Wing keeps the library's own primitives.
+import { Aes256Gcm, CipherSuite, HkdfSha256 } from '@hpke/core';
 import { XWing } from '@hpke/hybridkem-x-wing';
+import { NodeAesGcm, NodeHkdfSha256, nodeDhkemX25519, x25519Recipient } from './hpke-node.js';
 import { SectorCryptError } from '../errors.js';
 
 export type HpkeKem = 'x25519' | 'xwing';
@@ -30,11 +32,10 @@ const suites = new Map<HpkeKem, CipherSuite>();
 function suite(kem: HpkeKem): CipherSuite {
   let s = suites.get(kem);
   if (!s) {
-    s = new CipherSuite({
-      kem: kem === 'x25519' ? new DhkemX25519HkdfSha256() : new XWing(),
-      kdf: new HkdfSha256(),
-      aead: new Aes256Gcm(),
-    });
+    s =
+      kem === 'x25519'
+        ? new CipherSuite({ kem: nodeDhkemX25519(), kdf: new NodeHkdfSha256(), aead: new NodeAesGcm(256) })
+        : new CipherSuite({ kem: new XWing(), kdf: new HkdfSha256(), aead: new Aes256Gcm() });
     suites.set(kem, s);
   }
   return s;
@@ -74,6 +75,40 @@ export async function hpkeSeal(
 }
 
 /**
+ * An X25519 recipient whose secret key is held as a key object (in OpenSSL's memory, not the
+ * JS heap): imported once, or made fresh, for a caller that opens more than once or wants no
+ * raw secret at all (the broker's key versions, the agent's reply keys).
+ */
+export interface HpkeRecipient {
+  readonly publicKey: Uint8Array;
+  /** @internal the pair @hpke/core opens with */
+  readonly pair: unknown;
+}
+
+/** A recipient from a raw X25519 secret key (the caller wipes its copy), or a fresh one. */
+export function hpkeX25519Recipient(secretKey?: Uint8Array): HpkeRecipient {
+  try {
+    return x25519Recipient(secretKey);
+  } catch (cause) {
+    throw new SectorCryptError('ERR_ARGUMENT', 'not a valid x25519 secret key', { cause });
+  }
+}
+
+async function openWith(kem: HpkeKem, recipientKey: unknown, enc: Uint8Array, info: Uint8Array, aad: Uint8Array, ciphertext: Uint8Array): Promise<Uint8Array> {
+  try {
+    const pt = await suite(kem).open({ recipientKey: recipientKey as KemKey, enc: buf(enc), info: buf(info) }, buf(ciphertext), buf(aad));
+    return new Uint8Array(pt);
+  } catch (cause) {
+    throw new SectorCryptError('ERR_AUTH', 'HPKE open failed', { cause });
+  }
+}
+
+/** hpkeOpen for an X25519 recipient held as a key object. */
+export function hpkeOpenWith(recipient: HpkeRecipient, enc: Uint8Array, info: Uint8Array, aad: Uint8Array, ciphertext: Uint8Array): Promise<Uint8Array> {
+  return openWith('x25519', recipient.pair, enc, info, aad, ciphertext);
+}
+
+/**
  * Opens a single-shot HPKE ciphertext. Any failure (bad enc, low-order share, wrong key,
  * bad tag) is ERR_AUTH: the caller learns nothing about which step refused.
  */
@@ -85,19 +120,14 @@ export async function hpkeOpen(
   aad: Uint8Array,
   ciphertext: Uint8Array,
 ): Promise<Uint8Array> {
-  const s = suite(kem);
+  if (kem === 'x25519') return hpkeOpenWith(hpkeX25519Recipient(secretKey), enc, info, aad, ciphertext);
   let recipientKey: KemKey;
   try {
-    recipientKey = await s.kem.deserializePrivateKey(buf(secretKey));
+    recipientKey = await suite(kem).kem.deserializePrivateKey(buf(secretKey));
   } catch (cause) {
     throw new SectorCryptError('ERR_ARGUMENT', `not a valid ${kem} secret key`, { cause });
   }
-  try {
-    const pt = await s.open({ recipientKey, enc: buf(enc), info: buf(info) }, buf(ciphertext), buf(aad));
-    return new Uint8Array(pt);
-  } catch (cause) {
-    throw new SectorCryptError('ERR_AUTH', 'HPKE open failed', { cause });
-  }
+  return openWith(kem, recipientKey, enc, info, aad, ciphertext);
 }
 
 /** A new key pair: the secret key as the suite serializes it (X25519 scalar, X-Wing seed). */

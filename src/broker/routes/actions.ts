@@ -68,6 +68,7 @@ export function actionRoutes(app: FastifyInstance, ctx: BrokerContext): void {
         await q.query('UPDATE key_versions SET sealed_secret = NULL WHERE tenant_id = $1 AND key_id = $2', [admin.tenantId, a.target]);
         await q.query('UPDATE broker_keys SET destroyed_at = now() WHERE tenant_id = $1 AND id = $2', [admin.tenantId, a.target]);
         await appendAudit(q, admin.tenantId, { actor: admin.userId, action: 'key.destroy', target: a.target, outcome: 'success', reasons: { actionId: id, requestedBy: a.requested_by }, sourceIp: req.ip });
+        ctx.versionKeys.forget(admin.tenantId, a.target);
         return { actionId: id, kind: a.kind, target: a.target, status: 'done' };
       });
     },

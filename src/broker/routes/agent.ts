@@ -14,7 +14,7 @@ import type { Sql } from '../store/types.js';
 import { newId } from '../secrets.js';
 import { errorSchema, fail } from '../http-errors.js';
 import { b64, fromB64, idParams, iso, object, toB64 } from '../schemas.js';
-import { assertUsable, loadVersion, openSealed, type SealedKind } from '../keys.js';
+import { assertUsable, loadVersion, type SealedKind } from '../keys.js';
 import { hpkeSeal } from '../../keys/hpke.js';
 import { buildClaims, type AgentClaims } from '../claims.js';
 import { boundPolicies, decide, type Reason } from '../decide.js';
@@ -89,7 +89,7 @@ interface RequestRow {
 /** Opens the sealed secret and seals it again to the agent's one-time reply key. */
 async function sealReply(ctx: BrokerContext, r: { tenantId: string; keyId: string; version: number; kind: SealedKind; resource: string; enc: Uint8Array; ciphertext: Uint8Array; replyKey: Uint8Array; requestId: string }) {
   const v = await loadVersion(ctx.db, r.tenantId, r.keyId, r.version);
-  const secret = await openSealed(ctx.rootKey, v, r.kind, r.resource, { enc: r.enc, ciphertext: r.ciphertext });
+  const secret = await ctx.versionKeys.open(v, r.kind, r.resource, { enc: r.enc, ciphertext: r.ciphertext });
   try {
     return await hpkeSeal('x25519', r.replyKey, REPLY_INFO, new TextEncoder().encode(r.requestId), secret);
   } finally {

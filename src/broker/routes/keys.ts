@@ -7,7 +7,7 @@ import { appendAudit } from '../store/audit.js';
 import { newId } from '../secrets.js';
 import { errorSchema, fail } from '../http-errors.js';
 import { b64, digits, fromB64, idParams, iso, name, num, object, toB64 } from '../schemas.js';
-import { loadVersion, makeKeyVersion, openSealed, sealTo, type SealedKind } from '../keys.js';
+import { loadVersion, makeKeyVersion, sealTo, type SealedKind } from '../keys.js';
 
 const publicAnswer = object({ keyId: { type: 'string' }, version: { type: 'integer' }, publicKey: { type: 'string' } }, ['keyId', 'version', 'publicKey']);
 const version = { type: 'integer', minimum: 1, maximum: 1_000_000 } as const;
@@ -138,6 +138,7 @@ export function keyRoutes(app: FastifyInstance, ctx: BrokerContext): void {
         );
         if (!rows.length) fail('ERR_NOT_FOUND', 'no such version');
         await appendAudit(q, admin.tenantId, { actor: admin.userId, action: 'key.retire', target: `${id}/${v}`, outcome: 'success', sourceIp: req.ip });
+        ctx.versionKeys.forget(admin.tenantId, id);
         return { keyId: id, version: v, retiredAt: iso(rows[0]!.retired_at) };
       });
     },
@@ -162,7 +163,7 @@ export function keyRoutes(app: FastifyInstance, ctx: BrokerContext): void {
       const resource = body.resource ?? '';
       const from = await loadVersion(ctx.db, admin.tenantId, id, body.version);
       const to = await loadVersion(ctx.db, admin.tenantId, id, 'latest');
-      const secret = await openSealed(ctx.rootKey, from, body.kind, resource, { enc: fromB64(body.enc), ciphertext: fromB64(body.ciphertext) });
+      const secret = await ctx.versionKeys.open(from, body.kind, resource, { enc: fromB64(body.enc), ciphertext: fromB64(body.ciphertext) });
       try {
         const sealed = await sealTo(to, body.kind, resource, secret);
         await ctx.db.tx((q) =>

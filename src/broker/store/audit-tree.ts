@@ -12,26 +12,56 @@ import { HASH_SIZE, nodeHash, rangeRoot, type NodeSource } from '../../audit/ind
 import type { Sql } from './types.js';
 
 /** Stores leaf `seq` and every parent whose right child it completes (RFC 9162 2.1.1). */
-export async function addLeaf(q: Sql, tenantId: string, seq: number, leaf: Uint8Array): Promise<void> {
-  const lefts: { level: number; idx: number }[] = [];
-  for (let level = 0, idx = seq; idx % 2 === 1; level++, idx = Math.floor(idx / 2)) lefts.push({ level, idx: idx - 1 });
-  const found = lefts.length ? await fetchNodes(q, tenantId, lefts) : new Map<string, Uint8Array>();
-  const levels = [0];
-  const idxs = [seq];
-  const hashes = [leaf];
-  let hash = leaf;
-  for (const { level, idx } of lefts) {
-    const left = found.get(`${level}/${idx}`);
-    if (!left) throw new SectorCryptError('ERR_AUDIT_TAMPERED', `the audit tree lacks node ${level}/${idx}`);
-    hash = nodeHash(left, hash);
-    levels.push(level + 1);
-    idxs.push(idx / 2);
-    hashes.push(hash);
+export function addLeaf(q: Sql, tenantId: string, seq: number, leaf: Uint8Array): Promise<void> {
+  return addLeaves(q, tenantId, seq, [leaf]);
+}
+
+/**
+ * Stores leaves `first`, `first + 1`, ... and every parent they complete, in one statement.
+ * The tree of `first` leaves is a stack of perfect subtrees, one per set bit of `first`
+ * (largest first); each new leaf is pushed and merged with its left neighbours while they
+ * are the same size, like a binary counter's carry.
+ */
+export async function addLeaves(q: Sql, tenantId: string, first: number, leaves: Uint8Array[]): Promise<void> {
+  if (leaves.length === 0) return;
+  // The frontier: at most log2(first) + 1 nodes, read in one query.
+  const frontier: { level: number; idx: number }[] = [];
+  for (let level = 0; 2 ** level <= first; level++) {
+    if (Math.floor(first / 2 ** level) % 2 === 1) frontier.push({ level, idx: Math.floor(first / 2 ** level) - 1 });
   }
-  await q.query(
-    'INSERT INTO audit_nodes (tenant_id, level, idx, hash) SELECT $1, * FROM unnest($2::integer[], $3::bigint[], $4::bytea[])',
-    [tenantId, levels, idxs, hashes.map((h) => Buffer.from(h))],
-  );
+  const found = frontier.length ? await fetchNodes(q, tenantId, frontier) : new Map<string, Uint8Array>();
+  const stack: { level: number; idx: number; hash: Uint8Array }[] = [];
+  for (const f of frontier.reverse()) {
+    const hash = found.get(`${f.level}/${f.idx}`);
+    if (hash) stack.push({ ...f, hash });
+    else stack.length = 0; // missing: an error below if and only if a carry reaches it
+  }
+  const levels: number[] = [];
+  const idxs: number[] = [];
+  const hashes: Buffer[] = [];
+  leaves.forEach((leaf, i) => {
+    let node = { level: 0, idx: first + i, hash: leaf };
+    levels.push(0);
+    idxs.push(node.idx);
+    hashes.push(Buffer.from(leaf));
+    while (node.idx % 2 === 1) {
+      const left = stack.pop();
+      if (!left || left.level !== node.level || left.idx !== node.idx - 1) {
+        throw new SectorCryptError('ERR_AUDIT_TAMPERED', `the audit tree lacks node ${node.level}/${node.idx - 1}`);
+      }
+      node = { level: node.level + 1, idx: left.idx / 2, hash: nodeHash(left.hash, node.hash) };
+      levels.push(node.level);
+      idxs.push(node.idx);
+      hashes.push(Buffer.from(node.hash));
+    }
+    stack.push(node);
+  });
+  await q.query('INSERT INTO audit_nodes (tenant_id, level, idx, hash) SELECT $1, * FROM unnest($2::integer[], $3::bigint[], $4::bytea[])', [
+    tenantId,
+    levels,
+    idxs,
+    hashes,
+  ]);
 }
 
 async function fetchNodes(q: Sql, tenantId: string, wanted: { level: number; idx: number }[]): Promise<Map<string, Uint8Array>> {

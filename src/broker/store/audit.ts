@@ -9,7 +9,7 @@
 import { SectorCryptError } from '../../errors.js';
 import { encodeRecord, type AuditRecord as HashedRecord, type AuditValue } from '../../audit/index.js';
 import type { Sql } from './types.js';
-import { addLeaf } from './audit-tree.js';
+import { addLeaves } from './audit-tree.js';
 
 export interface AuditInput {
   /** A user id, a device id, 'operator' or 'broker'. */
@@ -36,15 +36,14 @@ export interface AuditRow {
  * one gapless sequence and one tree.
  */
 export async function appendAudit(q: Sql, tenantId: string, rec: AuditInput): Promise<number> {
-  const rows = await q.query<{ seq: number; time: string }>(
-    'UPDATE tenants SET audit_seq = audit_seq + 1 WHERE id = $1 RETURNING audit_seq - 1 AS seq, clock_timestamp() AS time',
-    [tenantId],
-  );
-  if (rows.length !== 1) throw new SectorCryptError('ERR_NOT_FOUND', 'no such tenant for the audit record');
-  const seq = Number(rows[0]!.seq);
-  const record: HashedRecord = {
+  return (await appendAuditBatch(q, tenantId, [rec]))[0]!;
+}
+
+/** The record as hashed, at a given seq and time. Throws for a value canonical JSON cannot hold. */
+function hashedRecord(seq: number, time: string, rec: AuditInput): HashedRecord {
+  return {
     seq,
-    time: new Date(rows[0]!.time).toISOString(),
+    time,
     actor: rec.actor,
     action: rec.action,
     target: rec.target ?? null,
@@ -53,15 +52,43 @@ export async function appendAudit(q: Sql, tenantId: string, rec: AuditInput): Pr
     requestId: rec.requestId ?? null,
     sourceIp: rec.sourceIp ?? null,
   } as HashedRecord;
-  // Throws for a value canonical JSON cannot hold: the action then fails with it.
-  const encoded = encodeRecord(record);
-  await q.query(
-    `INSERT INTO audit_log (tenant_id, seq, time, actor, action, target, outcome, reasons, request_id, source_ip, record_json, leaf_hash)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
-    [
+}
+
+/** Throws now what appending `rec` would throw later (a value canonical JSON cannot hold). */
+export function checkAuditInput(rec: AuditInput): void {
+  encodeRecord(hashedRecord(0, new Date(0).toISOString(), rec));
+}
+
+const AUDIT_COLUMNS = 12;
+
+/**
+ * Appends records to the tenant's log in one statement each for the seq, the rows and the
+ * tree, and returns their seqs (consecutive, in the order given). The lock and the
+ * guarantees are appendAudit's; the records share one time.
+ */
+export async function appendAuditBatch(q: Sql, tenantId: string, recs: AuditInput[]): Promise<number[]> {
+  if (recs.length === 0) return [];
+  const rows = await q.query<{ first: number; time: string }>(
+    'UPDATE tenants SET audit_seq = audit_seq + $2 WHERE id = $1 RETURNING audit_seq - $2 AS first, clock_timestamp() AS time',
+    [tenantId, recs.length],
+  );
+  if (rows.length !== 1) throw new SectorCryptError('ERR_NOT_FOUND', 'no such tenant for the audit record');
+  const first = Number(rows[0]!.first);
+  const time = new Date(rows[0]!.time).toISOString();
+  const params: unknown[] = [];
+  const tuples: string[] = [];
+  const leaves: Uint8Array[] = [];
+  recs.forEach((rec, i) => {
+    // Throws for a value canonical JSON cannot hold: the action then fails with it.
+    const record = hashedRecord(first + i, time, rec);
+    const encoded = encodeRecord(record);
+    leaves.push(encoded.leafHash);
+    const at = params.length;
+    tuples.push(`(${Array.from({ length: AUDIT_COLUMNS }, (_, c) => `$${at + c + 1}`).join(', ')})`);
+    params.push(
       tenantId,
-      seq,
-      record.time,
+      record.seq,
+      time,
       rec.actor,
       rec.action,
       record.target,
@@ -71,10 +98,15 @@ export async function appendAudit(q: Sql, tenantId: string, rec: AuditInput): Pr
       record.sourceIp,
       encoded.json,
       encoded.leafHash,
-    ],
+    );
+  });
+  await q.query(
+    `INSERT INTO audit_log (tenant_id, seq, time, actor, action, target, outcome, reasons, request_id, source_ip, record_json, leaf_hash)
+     VALUES ${tuples.join(', ')}`,
+    params,
   );
-  await addLeaf(q, tenantId, seq, encoded.leafHash);
-  return seq;
+  await addLeaves(q, tenantId, first, leaves);
+  return recs.map((_, i) => first + i);
 }
 
 /** Records with seq > after (all from the first held when after is undefined), in seq order. */

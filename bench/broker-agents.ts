@@ -1,0 +1,56 @@
+/**
+ * The agents' side of `npm run bench:broker`, in a process of its own (as agents on other
+ * machines would be), so that the broker's process is charged only with its own work.
+ * The parent sends one message { url, ca, token, agents, seconds, stanza, resource }; this
+ * process enrolls the agents, warms up, runs the loop and answers with the latencies.
+ */
+import { join } from 'node:path';
+import { BrokerAgent } from '../src/agent/index.js';
+
+interface Job {
+  url: string;
+  ca: string;
+  token: string;
+  dir: string;
+  agents: number;
+  seconds: number;
+  stanza: { keyId: string; version: number; enc: string; ciphertext: string };
+  resource: string;
+}
+
+process.once('message', async (job: Job) => {
+  const claims = { identity: { region: 'eu-west-1' }, integrity: { firewall: true } };
+  const agents: BrokerAgent[] = [];
+  for (let i = 0; i < job.agents; i++) {
+    const stateDir = join(job.dir, `agent-${i}`);
+    (await BrokerAgent.enroll({ url: job.url, ca: job.ca, token: job.token, stateDir, device: { name: `bench-${i}` } })).close();
+    agents.push(await BrokerAgent.load({ stateDir, claims }));
+  }
+  const stanza = {
+    keyId: job.stanza.keyId,
+    version: job.stanza.version,
+    enc: new Uint8Array(Buffer.from(job.stanza.enc, 'base64')),
+    ciphertext: new Uint8Array(Buffer.from(job.stanza.ciphertext, 'base64')),
+  };
+  const once = async (a: BrokerAgent) => (await a.unwrap(stanza, { resource: job.resource })).fill(0);
+  // Warm up: connections, JIT, the database's caches.
+  for (let round = 0; round < 3; round++) await Promise.all(agents.map(once));
+
+  process.send!({ ready: true });
+  await new Promise((resolve) => process.once('message', resolve));
+  const latencies: number[] = [];
+  const started = performance.now();
+  const end = started + job.seconds * 1000;
+  await Promise.all(
+    agents.map(async (a) => {
+      while (performance.now() < end) {
+        const t0 = performance.now();
+        await once(a);
+        latencies.push(performance.now() - t0);
+      }
+    }),
+  );
+  const elapsed = (performance.now() - started) / 1000;
+  for (const a of agents) a.close();
+  process.send!({ latencies, elapsed }, undefined, {}, () => process.exit(0));
+});
