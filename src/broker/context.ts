@@ -6,4 +6,6 @@ export interface BrokerContext {
   /** 32 bytes; wiped when the broker closes. */
   rootKey: Uint8Array;
   now(): Date;
+  /** Audit records younger than this many days stay in the log (default 365). */
+  auditRetentionDays: number;
 }

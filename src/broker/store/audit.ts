@@ -74,6 +74,7 @@ export async function appendAudit(q: Sql, tenantId: string, rec: AuditInput): Pr
     ],
   );
   await addLeaf(q, tenantId, seq, encoded.leafHash);
+  q.auditAppended?.(tenantId, seq + 1);
   return seq;
 }
 
