@@ -126,10 +126,10 @@ export class Broker {
     return this.#signer.settled();
   }
 
-  /** The tree sizes the tenant's log was signed at, in order (monitoring, tests). */
-  async checkpointSizes(tenantId: string): Promise<number[]> {
-    const rows = await this.#store.query<{ size: number }>('SELECT size FROM audit_checkpoints WHERE tenant_id = $1 ORDER BY size', [tenantId]);
-    return rows.map((r) => Number(r.size));
+  /** The checkpoints signed so far for the tenant's log, by size (monitoring, tests; notes are public). */
+  async signedCheckpoints(tenantId: string): Promise<{ size: number; note: string }[]> {
+    const rows = await this.#store.query<{ size: number; note: string }>('SELECT size, note FROM audit_checkpoints WHERE tenant_id = $1 ORDER BY size', [tenantId]);
+    return rows.map((r) => ({ size: Number(r.size), note: r.note }));
   }
 
   /** Another operator token (tests, or a lost one); shown once. */

@@ -15,7 +15,8 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { verifyExport } from '../audit/index.js';
-import { call, connected, type Conn } from './broker-manage.js';
+import { call, connected, print, type Conn } from './broker-manage.js';
+import { archiveView } from './broker-views.js';
 
 interface Segment {
   start: number;
@@ -52,10 +53,9 @@ export async function archiveAudit(conn: Conn, before: string | undefined, out: 
 
 export function registerAuditArchive(audit: Command): void {
   connected(audit.command('archive').description('move records older than a date into an archive segment (kept verifiable)'))
-    .requiredOption('--before <date>', 'archive the records older than this date (ISO 8601)')
+    .option('--before <date>', "archive the records older than this date (ISO 8601; default: older than the broker's retention)")
     .requiredOption('--out <dir>', 'the folder for the segment, its checkpoint and log.pub')
-    .action(async (flags: Conn & { before: string; out: string }) => {
-      const result = await archiveAudit(flags, flags.before, flags.out);
-      process.stdout.write(`${flags.json ? JSON.stringify(result) : JSON.stringify(result, null, 2)}\n`);
+    .action(async (flags: Conn & { before?: string; out: string }) => {
+      print(flags, await archiveAudit(flags, flags.before, flags.out), archiveView);
     });
 }

@@ -6,12 +6,13 @@ import { releaseSuite } from './suites/release.js';
 import { fuzzSuite } from './suites/fuzz.js';
 import { auditLogSuite } from './suites/audit-log.js';
 import { tenancyRolesSuite } from './suites/tenancy-roles.js';
+import { checkpointSuite, TEST_CHECKPOINTS } from './suites/checkpoints.js';
 
 const clock: Clock = { offsetMs: 0 };
 let h: Harness;
 
 beforeAll(async () => {
-  h = await startBroker({ clock });
+  h = await startBroker({ clock, checkpoints: TEST_CHECKPOINTS });
 }, 180_000);
 afterAll(async () => h?.stop());
 
@@ -21,4 +22,5 @@ describe('PGlite', () => {
   fuzzSuite(() => h);
   auditLogSuite(() => h, clock, { cli: true });
   tenancyRolesSuite(() => h);
+  checkpointSuite(() => h);
 });
