@@ -47,7 +47,7 @@ export interface Clock {
   offsetMs: number;
 }
 
-export async function startBroker(opts: { database?: string; clock?: Clock; dataDir?: string; checkpoints?: Partial<CheckpointSchedule> } = {}): Promise<Harness> {
+export async function startBroker(opts: { database?: string; clock?: Clock; dataDir?: string; checkpoints?: Partial<CheckpointSchedule>; auditRetentionDays?: number } = {}): Promise<Harness> {
   const dir = await mkdtemp(join(tmpdir(), 'sc-broker-'));
   const clock = opts.clock;
   const { broker, operatorToken, caFile } = await Broker.create({
@@ -55,6 +55,7 @@ export async function startBroker(opts: { database?: string; clock?: Clock; data
     database: opts.database ?? 'pglite:memory',
     now: clock ? () => new Date(Date.now() + clock.offsetMs) : undefined,
     checkpoints: opts.checkpoints,
+    auditRetentionDays: opts.auditRetentionDays,
   });
   const url = await broker.listen({ host: '127.0.0.1', port: 0 });
   const ca = await readFile(caFile, 'utf8');

@@ -7,6 +7,7 @@ import { fuzzSuite } from './suites/fuzz.js';
 import { auditLogSuite } from './suites/audit-log.js';
 import { tenancyRolesSuite } from './suites/tenancy-roles.js';
 import { checkpointSuite, TEST_CHECKPOINTS } from './suites/checkpoints.js';
+import { cliTablesSuite } from './suites/cli-tables.js';
 
 const clock: Clock = { offsetMs: 0 };
 let h: Harness;
@@ -23,4 +24,5 @@ describe('PGlite', () => {
   auditLogSuite(() => h, clock, { cli: true });
   tenancyRolesSuite(() => h);
   checkpointSuite(() => h);
+  cliTablesSuite(() => h);
 });

@@ -78,8 +78,8 @@ describeWithTool('postgres', skipReason, 'PostgreSQL', () => {
     expect(await verifyExport(lines, cp.checkpoint, cp.verifierKey)).toMatchObject({ size: before.length + 1 });
   });
 
-  it('signs a quiet log on the T-second timer', async () => {
-    const quiet = await startBroker({ database: await server.createDatabase('quiet'), checkpoints: { everyRecords: 1000, everySeconds: 1 } });
+  it('signs a quiet log on the T-second timer; keeps records for the configured retention', async () => {
+    const quiet = await startBroker({ database: await server.createDatabase('quiet'), checkpoints: { everyRecords: 1000, everySeconds: 1 }, auditRetentionDays: 30 });
     try {
       const t = await makeTenant(quiet);
       const size = (await exportLog(quiet, t.auditor)).records.length;
@@ -91,6 +91,13 @@ describeWithTool('postgres', skipReason, 'PostgreSQL', () => {
         sizes = await sizesOf(quiet, t.tenantId);
       }
       expect(sizes).toEqual([size]);
+
+      // Retention of 30 days: the segment's default cutoff, and nothing younger archived.
+      const segment = await quiet.client.call('GET', '/v1/audit/segment', { token: t.auditor });
+      expect(segment.body).toMatchObject({ retentionDays: 30, start: 0, end: 0, lines: [] });
+      expect(Math.abs(new Date(segment.body.before).getTime() - (Date.now() - 30 * 86_400_000))).toBeLessThan(600_000);
+      const young = await quiet.client.call('GET', `/v1/audit/segment?before=${new Date().toISOString()}`, { token: t.auditor });
+      expect(young.body.error).toMatchObject({ code: 'ERR_FORBIDDEN', message: expect.stringContaining('30 days') });
     } finally {
       await quiet.stop();
     }
