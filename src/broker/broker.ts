@@ -118,6 +118,7 @@ export class Broker {
     // /v1/audit/checkpoint also signs on demand.
     const signer = new CheckpointSigner(store, files.rootKey, schedule);
     const app = buildApp({ db: signer.watch(store), rootKey: files.rootKey, now: opts.now ?? (() => new Date()), auditRetentionDays: retentionDays }, { tls: files.tls, logger: opts.logger });
+    signer.onError = (err) => app.log.error({ err }, 'signing an audit checkpoint failed');
     return new Broker(store, app, files.rootKey, files.caPem, signer);
   }
 

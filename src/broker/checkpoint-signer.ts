@@ -32,8 +32,8 @@ export class CheckpointSigner {
   readonly #timer: NodeJS.Timeout;
   #sweep: Promise<void> = Promise.resolve();
   #closed = false;
-  /** The last signing error (the broker keeps serving; the next append or tick retries). */
-  lastError: unknown;
+  /** Told of a failed signature; the broker keeps serving and the next append or look retries. */
+  onError: (err: unknown) => void = () => {};
 
   constructor(db: Store, rootKey: Uint8Array, schedule: CheckpointSchedule) {
     if (!Number.isInteger(schedule.everyRecords) || schedule.everyRecords < 1) throw new RangeError('everyRecords is a positive integer');
@@ -85,9 +85,7 @@ export class CheckpointSigner {
         (signed) => {
           this.#signed.set(tenantId, Math.max(signed, this.#signed.get(tenantId) ?? 0));
         },
-        (err: unknown) => {
-          this.lastError = err;
-        },
+        (err: unknown) => this.onError(err),
       )
       .finally(() => {
         this.#running.delete(tenantId);
@@ -107,9 +105,7 @@ export class CheckpointSigner {
       .then((tenants) => {
         for (const t of tenants) this.#start(t, this.#schedule.everySeconds);
       })
-      .catch((err: unknown) => {
-        this.lastError = err;
-      });
+      .catch((err: unknown) => this.onError(err));
   }
 
   /** Resolves once every scheduled signature has finished (tests; close). */

@@ -40,7 +40,7 @@ export async function call(conn: Conn, method: string, path: string, body?: unkn
 }
 
 /** One line of JSON with --json; the command's view for people otherwise. */
-export function print(conn: Conn, value: unknown, view: View = views.objectView): void {
+export function print<T>(conn: Conn, value: T, view: View<T>): void {
   process.stdout.write(conn.json ? `${JSON.stringify(value)}\n` : view(value, styleFor(process.stdout)));
 }
 
@@ -58,13 +58,14 @@ export function connected(cmd: Command): Command {
 
 type Action = (conn: Conn & Record<string, unknown>, ...args: string[]) => Promise<unknown>;
 
-function sub(parent: Command, spec: string, description: string, action: Action, view: View, extra?: (c: Command) => Command): void {
+/** `view` shows the answer to people; the answer's shape is the API's (schemas.ts, routes/). */
+function sub<T>(parent: Command, spec: string, description: string, action: Action, view: View<T>, extra?: (c: Command) => Command): void {
   let cmd = connected(parent.command(spec).description(description));
   if (extra) cmd = extra(cmd);
   cmd.action(async (...args: unknown[]) => {
     const positional = args.slice(0, -2) as string[];
     const flags = args.at(-2) as Conn & Record<string, unknown>;
-    print(flags, await action(flags, ...positional), view);
+    print(flags, (await action(flags, ...positional)) as T, view);
   });
 }
 
