@@ -1,13 +1,14 @@
 /**
  * Signed agent requests (CUSTODY.md "Signed requests"; RFC 9421 with an RFC 9530
  * content-digest, verified by src/http-signature): the key id is the device id; the device
- * must exist and not be revoked; each nonce is accepted once across every broker process
+ * must exist and not be revoked (a revoked device's attempt is recorded as agent.refused); each nonce is accepted once across every broker process
  * (the nonces table's primary key decides, so two brokers on one database agree).
  */
 import type { FastifyRequest } from 'fastify';
 import { verifyRequest } from '../http-signature/index.js';
 import { SectorCryptError } from '../errors.js';
 import type { BrokerContext } from './context.js';
+import { appendAudit } from './store/audit.js';
 
 export interface AgentDevice {
   deviceId: string;
@@ -51,12 +52,27 @@ export async function verifyAgentRequest(ctx: BrokerContext, req: FastifyRequest
   );
   if (!device || device.id !== signed.keyId) throw new SectorCryptError('ERR_UNAUTHENTICATED', 'signature key does not match a device');
   if (typeof signed.nonce !== 'string' || !signed.nonce) throw new SectorCryptError('ERR_UNAUTHENTICATED', 'the signature has no nonce');
-  if (device.revoked_at) throw new SectorCryptError('ERR_FORBIDDEN', 'this device is revoked');
   const fresh = await ctx.db.query(
     'INSERT INTO nonces (tenant_id, device_id, nonce) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING RETURNING nonce',
     [device.tenant_id, device.id, signed.nonce],
   );
   if (!fresh.length) throw new SectorCryptError('ERR_REPLAY', 'this signature nonce was seen before');
+  if (device.revoked_at) {
+    // A revoked device still asking is an agent event worth a record (a replay, above, is
+    // not: anyone holding a copy of the request could send it again).
+    const revoked = device;
+    await ctx.db.tx((q) =>
+      appendAudit(q, revoked.tenant_id, {
+        actor: revoked.id,
+        action: 'agent.refused',
+        target: revoked.id,
+        outcome: 'denied',
+        reasons: { code: 'ERR_FORBIDDEN', why: 'device revoked', request: `${req.method} ${req.url.split('?')[0]}` },
+        sourceIp: req.ip,
+      }),
+    );
+    throw new SectorCryptError('ERR_FORBIDDEN', 'this device is revoked');
+  }
   return {
     deviceId: device.id,
     tenantId: device.tenant_id,

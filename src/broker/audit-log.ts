@@ -40,7 +40,7 @@ export async function logVerifierKey(q: Sql, rootKey: Uint8Array, tenantId: stri
 }
 
 /** The checkpoint at tree size `size`, signed now if it was not before. */
-export async function checkpointAt(db: Store, rootKey: Uint8Array, tenantId: string, size: number): Promise<string> {
+export async function checkpointAt(db: Sql, rootKey: Uint8Array, tenantId: string, size: number): Promise<string> {
   const have = await db.query<{ note: string }>('SELECT note FROM audit_checkpoints WHERE tenant_id = $1 AND size = $2', [tenantId, size]);
   if (have.length) return have[0]!.note;
   await ensureLogKey(db, rootKey, tenantId);
@@ -71,21 +71,42 @@ export async function lastSignedSize(q: Sql, tenantId: string): Promise<number> 
 }
 
 /**
- * Signs a checkpoint for every tenant whose log grew by `everyRecords` or more since its last
- * one, or grew at all while `force` (the timer, every T seconds). Errors are the caller's.
+ * Signs the tenant's log at its current size when it is due: it grew by `everyRecords` or
+ * more since the last checkpoint, or (with `quietSeconds`) its oldest unsigned record is that
+ * old. Returns the largest signed size afterwards.
+ *
+ * The tenant's log-key row is locked for the decision and the signature, so brokers sharing
+ * one PostgreSQL take turns: the second sees the first's checkpoint and signs nothing, and
+ * no two scheduled checkpoints are closer than `everyRecords` unless the log went quiet.
+ * The lock is not the tenants row appends take, so appends never wait for a signature.
  */
-export async function signDueCheckpoints(db: Store, rootKey: Uint8Array, everyRecords: number, force: boolean): Promise<number> {
-  const rows = await db.query<{ id: string; audit_seq: number; signed: number | null }>(
-    `SELECT t.id, t.audit_seq, (SELECT max(size) FROM audit_checkpoints c WHERE c.tenant_id = t.id) AS signed FROM tenants t`,
-  );
-  let signed = 0;
-  for (const r of rows) {
-    const size = Number(r.audit_seq);
-    const last = Number(r.signed ?? 0);
-    if (size > last && (force || size - last >= everyRecords)) {
-      await checkpointAt(db, rootKey, r.id, size);
-      signed++;
+export async function signIfDue(db: Store, rootKey: Uint8Array, tenantId: string, everyRecords: number, quietSeconds: number | null): Promise<number> {
+  return db.tx(async (q) => {
+    await ensureLogKey(q, rootKey, tenantId);
+    await q.query('SELECT 1 FROM audit_log_keys WHERE tenant_id = $1 FOR UPDATE', [tenantId]);
+    const last = await lastSignedSize(q, tenantId);
+    const size = await auditSize(q, tenantId);
+    if (size <= last) return last;
+    let due = size - last >= everyRecords;
+    if (!due && quietSeconds !== null) {
+      // Record `last` is the oldest unsigned one (archived records are always signed).
+      const rows = await q.query<{ quiet: boolean }>('SELECT time <= now() - make_interval(secs => $3) AS quiet FROM audit_log WHERE tenant_id = $1 AND seq = $2', [tenantId, last, quietSeconds]);
+      due = rows[0]?.quiet === true;
     }
-  }
-  return signed;
+    if (!due) return last;
+    await checkpointAt(q, rootKey, tenantId, size);
+    return size;
+  });
+}
+
+/** Tenants whose oldest unsigned record is `quietSeconds` old or older (the timer's work). */
+export async function quietTenants(db: Sql, quietSeconds: number): Promise<string[]> {
+  const rows = await db.query<{ id: string }>(
+    `SELECT t.id FROM tenants t
+       CROSS JOIN LATERAL (SELECT coalesce(max(size), 0) AS signed FROM audit_checkpoints c WHERE c.tenant_id = t.id) c
+      WHERE t.audit_seq > c.signed
+        AND EXISTS (SELECT 1 FROM audit_log l WHERE l.tenant_id = t.id AND l.seq = c.signed AND l.time <= now() - make_interval(secs => $1))`,
+    [quietSeconds],
+  );
+  return rows.map((r) => r.id);
 }

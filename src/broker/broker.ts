@@ -13,14 +13,10 @@ import { buildApp } from './app.js';
 import { createDataDir, defaultDatabase, readDataDir } from './data-dir.js';
 import { issueToken } from './routes/accounts.js';
 import { newId } from './secrets.js';
-import { signDueCheckpoints } from './audit-log.js';
+import { SectorCryptError } from '../errors.js';
+import { CheckpointSigner, DEFAULT_CHECKPOINTS, type CheckpointSchedule } from './checkpoint-signer.js';
 import { backfillAuditTree } from './store/audit-backfill.js';
-
-/** Sign a checkpoint once a log grew by this many records (checked every poll)... */
-const CHECKPOINT_RECORDS = 256;
-/** ...and at least this often for any log that grew. */
-const CHECKPOINT_SECONDS = 60;
-const CHECKPOINT_POLL_SECONDS = 5;
+import { DEFAULT_RETENTION_DAYS } from './routes/audit-archive.js';
 
 export interface BrokerInitOptions {
   dataDir: string;
@@ -40,6 +36,10 @@ export interface BrokerOpenOptions {
   logger?: boolean | Record<string, unknown>;
   /** The clock (tests). */
   now?: () => Date;
+  /** Audit checkpoints every N records or T seconds (default 256 records, 60 seconds). */
+  checkpoints?: Partial<CheckpointSchedule>;
+  /** Audit records younger than this stay in the log (default 365 days, CUSTODY.md 12 months). */
+  auditRetentionDays?: number;
 }
 
 export class Broker {
@@ -50,10 +50,11 @@ export class Broker {
   #versionKeys: VersionKeys | undefined;
   #url: string | undefined;
   #pruner: NodeJS.Timeout;
-  #signer: NodeJS.Timeout;
+  #signer: CheckpointSigner;
 
-  private constructor(store: Store, app: FastifyInstance, rootKey: Uint8Array, caPem: string) {
+  private constructor(store: Store, app: FastifyInstance, rootKey: Uint8Array, caPem: string, signer: CheckpointSigner) {
     this.#store = store;
+    this.#signer = signer;
     this.#app = app;
     this.#rootKey = rootKey;
     this.caPem = caPem;
@@ -63,14 +64,6 @@ export class Broker {
       store.query("DELETE FROM nonces WHERE seen_at < now() - interval '15 minutes'").catch(() => {});
     }, 60_000);
     this.#pruner.unref();
-    // Checkpoints (CUSTODY.md "Audit log"): every CHECKPOINT_RECORDS records, checked often,
-    // and every CHECKPOINT_SECONDS for any log that grew. GET /v1/audit/checkpoint signs on demand.
-    let tick = 0;
-    this.#signer = setInterval(() => {
-      const force = ++tick % (CHECKPOINT_SECONDS / CHECKPOINT_POLL_SECONDS) === 0;
-      signDueCheckpoints(store, rootKey, CHECKPOINT_RECORDS, force).catch(() => {});
-    }, CHECKPOINT_POLL_SECONDS * 1000);
-    this.#signer.unref();
   }
 
   /**
@@ -117,11 +110,35 @@ export class Broker {
   static async #withStore(store: Store, opts: Omit<BrokerOpenOptions, 'database'>): Promise<Broker> {
     const files = await readDataDir(opts.dataDir);
     await backfillAuditTree(store);
+    const retentionDays = opts.auditRetentionDays ?? DEFAULT_RETENTION_DAYS;
+    if (!Number.isInteger(retentionDays) || retentionDays < 1) throw new SectorCryptError('ERR_ARGUMENT', 'the audit retention is a whole number of days, at least 1');
+    const schedule = { ...DEFAULT_CHECKPOINTS, ...opts.checkpoints };
+    if (!Number.isInteger(schedule.everyRecords) || schedule.everyRecords < 1 || !(schedule.everySeconds > 0)) {
+      throw new SectorCryptError('ERR_ARGUMENT', 'checkpoints come every N >= 1 records and T > 0 seconds');
+    }
+    // Checkpoints (CUSTODY.md "Audit log"): signed after appends and on a timer; GET
+    // /v1/audit/checkpoint also signs on demand.
+    const signer = new CheckpointSigner(store, files.rootKey, schedule);
     const versionKeys = new VersionKeys(files.rootKey);
-    const app = buildApp({ db: store, rootKey: files.rootKey, versionKeys, now: opts.now ?? (() => new Date()) }, { tls: files.tls, logger: opts.logger });
-    const broker = new Broker(store, app, files.rootKey, files.caPem);
+    const app = buildApp(
+      { db: signer.watch(store), rootKey: files.rootKey, versionKeys, now: opts.now ?? (() => new Date()), auditRetentionDays: retentionDays },
+      { tls: files.tls, logger: opts.logger },
+    );
+    signer.onError = (err) => app.log.error({ err }, 'signing an audit checkpoint failed');
+    const broker = new Broker(store, app, files.rootKey, files.caPem, signer);
     broker.#versionKeys = versionKeys;
     return broker;
+  }
+
+  /** Waits for the checkpoints scheduled so far to be signed (tests, monitoring). */
+  checkpointsSettled(): Promise<void> {
+    return this.#signer.settled();
+  }
+
+  /** The checkpoints signed so far for the tenant's log, by size (monitoring, tests; notes are public). */
+  async signedCheckpoints(tenantId: string): Promise<{ size: number; note: string }[]> {
+    const rows = await this.#store.query<{ size: number; note: string }>('SELECT size, note FROM audit_checkpoints WHERE tenant_id = $1 ORDER BY size', [tenantId]);
+    return rows.map((r) => ({ size: Number(r.size), note: r.note }));
   }
 
   /** Another operator token (tests, or a lost one); shown once. */
@@ -146,8 +163,8 @@ export class Broker {
   /** Stops taking connections, lets requests in flight finish, closes the store, wipes the root key. */
   async close(): Promise<void> {
     clearInterval(this.#pruner);
-    clearInterval(this.#signer);
     await this.#app.close();
+    await this.#signer.close();
     await this.#store.close();
     this.#versionKeys?.clear();
     this.#rootKey.fill(0);

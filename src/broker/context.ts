@@ -9,4 +9,6 @@ export interface BrokerContext {
   /** Key versions' secret keys, opened on first use. */
   versionKeys: VersionKeys;
   now(): Date;
+  /** Audit records younger than this many days stay in the log (default 365). */
+  auditRetentionDays: number;
 }

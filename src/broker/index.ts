@@ -1,5 +1,6 @@
 /** sectorcrypt/broker: the key broker server (its own entry point: it loads Fastify and a database). */
 export { Broker } from './broker.js';
 export type { BrokerInitOptions, BrokerOpenOptions } from './broker.js';
+export type { CheckpointSchedule } from './checkpoint-signer.js';
 export { openStore } from './store/open.js';
 export type { Store, Sql } from './store/types.js';

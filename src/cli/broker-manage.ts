@@ -9,6 +9,9 @@ import type { Command } from 'commander';
 import { SectorCryptError } from '../errors.js';
 import { PinnedHttps, answerError } from '../agent/https.js';
 import { registerAuditArchive } from './broker-audit.js';
+import { styleFor } from './table.js';
+import * as views from './broker-views.js';
+import type { View } from './broker-views.js';
 
 export interface Conn {
   url?: string;
@@ -36,8 +39,9 @@ export async function call(conn: Conn, method: string, path: string, body?: unkn
   }
 }
 
-function print(conn: Conn, value: unknown): void {
-  process.stdout.write(`${conn.json ? JSON.stringify(value) : JSON.stringify(value, null, 2)}\n`);
+/** One line of JSON with --json; the command's view for people otherwise. */
+export function print<T>(conn: Conn, value: T, view: View<T>): void {
+  process.stdout.write(conn.json ? `${JSON.stringify(value)}\n` : view(value, styleFor(process.stdout)));
 }
 
 const collect = (v: string, prev: string[]) => [...prev, v];
@@ -54,58 +58,60 @@ export function connected(cmd: Command): Command {
 
 type Action = (conn: Conn & Record<string, unknown>, ...args: string[]) => Promise<unknown>;
 
-function sub(parent: Command, spec: string, description: string, action: Action, extra?: (c: Command) => Command): void {
+/** `view` shows the answer to people; the answer's shape is the API's (schemas.ts, routes/). */
+function sub<T>(parent: Command, spec: string, description: string, action: Action, view: View<T>, extra?: (c: Command) => Command): void {
   let cmd = connected(parent.command(spec).description(description));
   if (extra) cmd = extra(cmd);
   cmd.action(async (...args: unknown[]) => {
     const positional = args.slice(0, -2) as string[];
     const flags = args.at(-2) as Conn & Record<string, unknown>;
-    print(flags, await action(flags, ...positional));
+    print(flags, (await action(flags, ...positional)) as T, view);
   });
 }
 
 export function registerBrokerManagement(broker: Command): void {
   const tenant = broker.command('tenant').description('tenants (operator)');
-  sub(tenant, 'create <name>', 'create a tenant and its first admin (the admin token is shown once)', (c, name) => call(c, 'POST', '/v1/tenants', { name, admin: { name: c.admin } }), (x) =>
+  sub(tenant, 'create <name>', 'create a tenant and its first admin (the admin token is shown once)', (c, name) => call(c, 'POST', '/v1/tenants', { name, admin: { name: c.admin } }), views.tenantCreated, (x) =>
     x.requiredOption('--admin <name>', "the first admin's name"),
   );
 
   const user = broker.command('user').description('users of a tenant (admin)');
-  sub(user, 'create <name>', 'create a user with roles (the token is shown once)', (c, name) => call(c, 'POST', '/v1/users', { name, roles: c.role }), (x) =>
+  sub(user, 'create <name>', 'create a user with roles (the token is shown once)', (c, name) => call(c, 'POST', '/v1/users', { name, roles: c.role }), views.tokenCreated("the user's API token"), (x) =>
     x.requiredOption('--role <role>', 'admin, approver or auditor (repeatable)', collect, []),
   );
-  sub(user, 'list', 'list users', (c) => call(c, 'GET', '/v1/users'));
-  sub(user, 'roles <userId>', "replace a user's roles (never admin with approver)", (c, u) => call(c, 'POST', `/v1/users/${id(u!)}/roles`, { roles: c.role }), (x) =>
+  sub(user, 'list', 'list users', (c) => call(c, 'GET', '/v1/users'), views.usersView);
+  sub(user, 'roles <userId>', "replace a user's roles (never admin with approver)", (c, u) => call(c, 'POST', `/v1/users/${id(u!)}/roles`, { roles: c.role }), views.objectView, (x) =>
     x.requiredOption('--role <role>', 'admin, approver or auditor (repeatable)', collect, []),
   );
 
   const token = broker.command('token').description('API tokens');
-  sub(token, 'create', 'a new token for the caller (shown once)', (c) => call(c, 'POST', '/v1/tokens', {}));
-  sub(token, 'revoke <tokenId>', 'revoke one of your tokens (an admin: any of the tenant)', (c, k) => call(c, 'POST', `/v1/tokens/${id(k!)}/revoke`));
+  sub(token, 'create', 'a new token for the caller (shown once)', (c) => call(c, 'POST', '/v1/tokens', {}), views.tokenCreated('the new API token'));
+  sub(token, 'revoke <tokenId>', 'revoke one of your tokens (an admin: any of the tenant)', (c, k) => call(c, 'POST', `/v1/tokens/${id(k!)}/revoke`), views.objectView);
 
   const key = broker.command('key').description('broker keys (admin)');
-  sub(key, 'create <name>', 'make a broker key', (c, name) => call(c, 'POST', '/v1/keys', { name }));
-  sub(key, 'list', 'list keys and versions', (c) => call(c, 'GET', '/v1/keys'));
-  sub(key, 'public <keyId>', 'the newest public key', (c, k) => call(c, 'GET', `/v1/keys/${id(k!)}/public`));
-  sub(key, 'rotate <keyId>', 'make a new version', (c, k) => call(c, 'POST', `/v1/keys/${id(k!)}/rotate`));
-  sub(key, 'retire <keyId>', 'retire an old version', (c, k) => call(c, 'POST', `/v1/keys/${id(k!)}/retire`, { version: Number(c.version) }), (x) =>
+  sub(key, 'create <name>', 'make a broker key', (c, name) => call(c, 'POST', '/v1/keys', { name }), views.keyView);
+  sub(key, 'list', 'list keys and versions', (c) => call(c, 'GET', '/v1/keys'), views.keysView);
+  sub(key, 'public <keyId>', 'the newest public key', (c, k) => call(c, 'GET', `/v1/keys/${id(k!)}/public`), views.keyView);
+  sub(key, 'rotate <keyId>', 'make a new version', (c, k) => call(c, 'POST', `/v1/keys/${id(k!)}/rotate`), views.keyView);
+  sub(key, 'retire <keyId>', 'retire an old version', (c, k) => call(c, 'POST', `/v1/keys/${id(k!)}/retire`, { version: Number(c.version) }), views.objectView, (x) =>
     x.requiredOption('--version <n>', 'the version to retire'),
   );
-  sub(key, 'destroy <keyId>', 'ask to destroy a key (a second admin confirms with `broker action confirm`)', (c, k) => call(c, 'POST', `/v1/keys/${id(k!)}/destroy`));
+  sub(key, 'destroy <keyId>', 'ask to destroy a key (a second admin confirms with `broker action confirm`)', (c, k) => call(c, 'POST', `/v1/keys/${id(k!)}/destroy`), views.actionPending);
 
   const action = broker.command('action').description('actions that need a second admin');
-  sub(action, 'confirm <actionId>', "confirm another admin's action", (c, a) => call(c, 'POST', `/v1/actions/${id(a!)}/confirm`));
+  sub(action, 'confirm <actionId>', "confirm another admin's action", (c, a) => call(c, 'POST', `/v1/actions/${id(a!)}/confirm`), views.objectView);
 
   const policy = broker.command('policy').description('release policies (admin)');
   sub(policy, 'put <name> <file>', 'create or replace a policy from a JSON file', async (c, name, file) =>
     call(c, 'PUT', `/v1/policies/${id(name!)}`, JSON.parse(await readFile(file!, 'utf8'))),
+    views.policyPut,
   );
-  sub(policy, 'get [name]', 'one policy, or all of them', (c, name) => call(c, 'GET', name ? `/v1/policies/${id(name)}` : '/v1/policies'));
-  sub(policy, 'delete <name>', 'delete a policy', (c, name) => call(c, 'DELETE', `/v1/policies/${id(name!)}`));
+  sub(policy, 'get [name]', 'one policy, or all of them', (c, name) => call(c, 'GET', name ? `/v1/policies/${id(name)}` : '/v1/policies'), views.policiesView);
+  sub(policy, 'delete <name>', 'delete a policy', (c, name) => call(c, 'DELETE', `/v1/policies/${id(name!)}`), views.objectView);
 
   const device = broker.command('device').description('enrolled devices (admin)');
-  sub(device, 'list', 'list devices', (c) => call(c, 'GET', '/v1/devices'));
-  sub(device, 'revoke <deviceId>', 'revoke a device at once', (c, d) => call(c, 'POST', `/v1/devices/${id(d!)}/revoke`));
+  sub(device, 'list', 'list devices', (c) => call(c, 'GET', '/v1/devices'), views.devicesView);
+  sub(device, 'revoke <deviceId>', 'revoke a device at once', (c, d) => call(c, 'POST', `/v1/devices/${id(d!)}/revoke`), views.deviceView);
 
   const enroll = broker.command('enroll-token').description('enrollment tokens (admin)');
   sub(
@@ -118,13 +124,14 @@ export function registerBrokerManagement(broker: Command): void {
         ...(c.uses ? { uses: Number(c.uses) } : {}),
         ...(c.expires ? { expiresInSeconds: Number(c.expires) } : {}),
       }),
+    views.tokenCreated('the enrollment token'),
     (x) => x.requiredOption('--group <group>', 'a device group (repeatable)', collect, []).option('--uses <n>', 'how many enrollments').option('--expires <seconds>', 'lifetime'),
   );
 
   const request = broker.command('request').description('release requests (approver)');
-  sub(request, 'list', 'list requests', (c) => call(c, 'GET', `/v1/requests${c.status ? `?status=${id(String(c.status))}` : ''}`), (x) => x.option('--status <status>', 'pending, approved, released, denied or expired'));
-  sub(request, 'approve <requestId>', 'approve a pending request', (c, r) => call(c, 'POST', `/v1/requests/${id(r!)}/approve`));
-  sub(request, 'deny <requestId>', 'deny a pending request', (c, r) => call(c, 'POST', `/v1/requests/${id(r!)}/deny`));
+  sub(request, 'list', 'list requests', (c) => call(c, 'GET', `/v1/requests${c.status ? `?status=${id(String(c.status))}` : ''}`), views.requestsView, (x) => x.option('--status <status>', 'pending, approved, released, denied or expired'));
+  sub(request, 'approve <requestId>', 'approve a pending request', (c, r) => call(c, 'POST', `/v1/requests/${id(r!)}/approve`), views.requestView);
+  sub(request, 'deny <requestId>', 'deny a pending request', (c, r) => call(c, 'POST', `/v1/requests/${id(r!)}/deny`), views.requestView);
 
   const issuer = broker.command('issuer').description('trusted attestation issuers (admin)');
   sub(
@@ -133,17 +140,19 @@ export function registerBrokerManagement(broker: Command): void {
     'trust an issuer of attestation JWTs, with its JWKS from a file',
     async (c, name) =>
       call(c, 'POST', '/v1/issuers', { name, issuer: c.issuer, ...(c.audience ? { audience: c.audience } : {}), jwks: JSON.parse(await readFile(String(c.jwks), 'utf8')) }),
+    views.objectView,
     (x) => x.requiredOption('--issuer <iss>', 'the tokens\' iss').requiredOption('--jwks <file>', 'the issuer\'s JWKS (JSON)').option('--audience <aud>', 'the aud the tokens must carry'),
   );
 
   const audit = broker.command('audit').description('the audit log (auditor)');
-  sub(audit, 'export', 'records after a seq (from the first held)', (c) => call(c, 'GET', `/v1/audit?limit=${Number(c.limit ?? 1000)}${c.after === undefined ? '' : `&after=${Number(c.after)}`}`), (x) =>
+  sub(audit, 'export', 'records after a seq (from the first held)', (c) => call(c, 'GET', `/v1/audit?limit=${Number(c.limit ?? 1000)}${c.after === undefined ? '' : `&after=${Number(c.after)}`}`), views.auditRecordsView, (x) =>
     x.option('--after <seq>', 'records after this seq').option('--limit <n>', 'at most this many (1000)'),
   );
-  sub(audit, 'checkpoint', 'the signed checkpoint and the log verifier key', (c) => call(c, 'GET', '/v1/audit/checkpoint'));
+  sub(audit, 'checkpoint', 'the signed checkpoint and the log verifier key', (c) => call(c, 'GET', '/v1/audit/checkpoint'), views.checkpointView);
   sub(audit, 'proof <seq> <size>', 'an inclusion proof of record seq in the tree of that size', (c, seq, size) =>
     call(c, 'GET', `/v1/audit/proof?seq=${Number(seq)}&size=${Number(size)}`),
+    views.proofView,
   );
-  sub(audit, 'consistency <from> <to>', 'a consistency proof between two tree sizes', (c, from, to) => call(c, 'GET', `/v1/audit/consistency?from=${Number(from)}&to=${Number(to)}`));
+  sub(audit, 'consistency <from> <to>', 'a consistency proof between two tree sizes', (c, from, to) => call(c, 'GET', `/v1/audit/consistency?from=${Number(from)}&to=${Number(to)}`), views.proofView);
   registerAuditArchive(audit);
 }

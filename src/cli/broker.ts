@@ -13,6 +13,11 @@ function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
 
+function positiveInt(value: string): number {
+  if (!/^[1-9]\d{0,8}$/.test(value)) throw new SectorCryptError('ERR_ARGUMENT', `expected a whole number from 1, got ${JSON.stringify(value)}`);
+  return Number(value);
+}
+
 function hostPort(value: string): { host: string; port: number } {
   const m = /^(.*):(\d{1,5})$/.exec(value);
   if (!m || Number(m[2]) > 65535) throw new SectorCryptError('ERR_ARGUMENT', '--listen takes HOST:PORT');
@@ -43,11 +48,22 @@ export function registerBroker(program: Command): void {
     .requiredOption('--data <dir>', 'the data folder made by broker init')
     .option('--listen <host:port>', 'address to listen on (port 0 picks a free port)', '127.0.0.1:8443')
     .option('--database <url>', 'overrides the store named in DATA/broker.json')
+    .option('--audit-retention-days <n>', 'audit records younger than this stay in the log (default 365)', positiveInt)
+    .option('--checkpoint-records <n>', 'sign an audit checkpoint once a log grew by this many records (default 256)', positiveInt)
+    .option('--checkpoint-seconds <t>', '...or once its oldest unsigned record is this old (default 60)', positiveInt)
     .option('--json', 'print one line {"url": ...} once ready')
-    .action(async (flags: { data: string; listen: string; database?: string; json?: boolean }) => {
+    .action(async (flags: { data: string; listen: string; database?: string; json?: boolean; auditRetentionDays?: number; checkpointRecords?: number; checkpointSeconds?: number }) => {
       const { Broker } = await import('../broker/index.js');
       const where = hostPort(flags.listen);
-      const b = await Broker.open({ dataDir: flags.data, database: flags.database });
+      const b = await Broker.open({
+        dataDir: flags.data,
+        database: flags.database,
+        auditRetentionDays: flags.auditRetentionDays,
+        checkpoints: {
+          ...(flags.checkpointRecords ? { everyRecords: flags.checkpointRecords } : {}),
+          ...(flags.checkpointSeconds ? { everySeconds: flags.checkpointSeconds } : {}),
+        },
+      });
       const url = await b.listen(where);
       process.stdout.write(flags.json ? `${JSON.stringify({ url })}\n` : `sectorcrypt broker listening on ${url}\n`);
       await new Promise<void>((resolve) => {

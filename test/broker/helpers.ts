@@ -2,7 +2,7 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Broker } from '../../src/broker/index.js';
+import { Broker, type CheckpointSchedule } from '../../src/broker/index.js';
 import { PinnedHttps } from '../../src/agent/https.js';
 
 export interface Answer<T = any> {
@@ -47,13 +47,15 @@ export interface Clock {
   offsetMs: number;
 }
 
-export async function startBroker(opts: { database?: string; clock?: Clock; dataDir?: string } = {}): Promise<Harness> {
+export async function startBroker(opts: { database?: string; clock?: Clock; dataDir?: string; checkpoints?: Partial<CheckpointSchedule>; auditRetentionDays?: number } = {}): Promise<Harness> {
   const dir = await mkdtemp(join(tmpdir(), 'sc-broker-'));
   const clock = opts.clock;
   const { broker, operatorToken, caFile } = await Broker.create({
     dataDir: join(dir, 'data'),
     database: opts.database ?? 'pglite:memory',
     now: clock ? () => new Date(Date.now() + clock.offsetMs) : undefined,
+    checkpoints: opts.checkpoints,
+    auditRetentionDays: opts.auditRetentionDays,
   });
   const url = await broker.listen({ host: '127.0.0.1', port: 0 });
   const ca = await readFile(caFile, 'utf8');

@@ -6,12 +6,14 @@ import { releaseSuite } from './suites/release.js';
 import { fuzzSuite } from './suites/fuzz.js';
 import { auditLogSuite } from './suites/audit-log.js';
 import { tenancyRolesSuite } from './suites/tenancy-roles.js';
+import { checkpointSuite, TEST_CHECKPOINTS } from './suites/checkpoints.js';
+import { cliTablesSuite } from './suites/cli-tables.js';
 
 const clock: Clock = { offsetMs: 0 };
 let h: Harness;
 
 beforeAll(async () => {
-  h = await startBroker({ clock });
+  h = await startBroker({ clock, checkpoints: TEST_CHECKPOINTS });
 }, 180_000);
 afterAll(async () => h?.stop());
 
@@ -21,4 +23,6 @@ describe('PGlite', () => {
   fuzzSuite(() => h);
   auditLogSuite(() => h, clock, { cli: true });
   tenancyRolesSuite(() => h);
+  checkpointSuite(() => h);
+  cliTablesSuite(() => h);
 });

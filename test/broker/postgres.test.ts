@@ -25,6 +25,8 @@ import { cliSuite } from './suites/cli.js';
 import { crashSuite } from './suites/crash.js';
 import { auditLogSuite } from './suites/audit-log.js';
 import { tenancyRolesSuite } from './suites/tenancy-roles.js';
+import { checkpointSuite, gaps, sizesOf, TEST_CHECKPOINTS } from './suites/checkpoints.js';
+import { exportLog } from './suites/audit-log.js';
 
 const pg = await startPostgres();
 const skipReason = pg.server ? undefined : pg.reason;
@@ -37,7 +39,7 @@ describeWithTool('postgres', skipReason, 'PostgreSQL', () => {
   beforeAll(async () => {
     server = pg.server!;
     suitesDb = await server.createDatabase('suites');
-    h = await startBroker({ clock, database: suitesDb });
+    h = await startBroker({ clock, database: suitesDb, checkpoints: TEST_CHECKPOINTS });
   }, 120_000);
   afterAll(async () => {
     await h?.stop();
@@ -48,6 +50,7 @@ describeWithTool('postgres', skipReason, 'PostgreSQL', () => {
   releaseSuite(() => h, clock);
   auditLogSuite(() => h, clock, { cli: false });
   tenancyRolesSuite(() => h);
+  checkpointSuite(() => h);
   cliSuite(() => server.createDatabase('cli'));
   crashSuite(() => server.createDatabase('crash'));
 
@@ -75,6 +78,31 @@ describeWithTool('postgres', skipReason, 'PostgreSQL', () => {
     expect(await verifyExport(lines, cp.checkpoint, cp.verifierKey)).toMatchObject({ size: before.length + 1 });
   });
 
+  it('signs a quiet log on the T-second timer; keeps records for the configured retention', async () => {
+    const quiet = await startBroker({ database: await server.createDatabase('quiet'), checkpoints: { everyRecords: 1000, everySeconds: 1 }, auditRetentionDays: 30 });
+    try {
+      const t = await makeTenant(quiet);
+      const size = (await exportLog(quiet, t.auditor)).records.length;
+      expect(await sizesOf(quiet, t.tenantId)).toEqual([]);
+      // Far fewer than N records: only the timer signs them, once the oldest is T old.
+      let sizes: number[] = [];
+      for (let i = 0; i < 100 && sizes.at(-1) !== size; i++) {
+        await new Promise((r) => setTimeout(r, 200));
+        sizes = await sizesOf(quiet, t.tenantId);
+      }
+      expect(sizes).toEqual([size]);
+
+      // Retention of 30 days: the segment's default cutoff, and nothing younger archived.
+      const segment = await quiet.client.call('GET', '/v1/audit/segment', { token: t.auditor });
+      expect(segment.body).toMatchObject({ retentionDays: 30, start: 0, end: 0, lines: [] });
+      expect(Math.abs(new Date(segment.body.before).getTime() - (Date.now() - 30 * 86_400_000))).toBeLessThan(600_000);
+      const young = await quiet.client.call('GET', `/v1/audit/segment?before=${new Date().toISOString()}`, { token: t.auditor });
+      expect(young.body.error).toMatchObject({ code: 'ERR_FORBIDDEN', message: expect.stringContaining('30 days') });
+    } finally {
+      await quiet.stop();
+    }
+  }, 60_000);
+
   it('refuses an expired token', async () => {
     const t = await makeTenant(h);
     const tok = await h.client.call('POST', '/v1/tokens', { token: t.auditor, body: { expiresInSeconds: 600 } });
@@ -97,10 +125,10 @@ describeWithTool('postgres', skipReason, 'PostgreSQL', () => {
     let bUrl: string;
     let bClient: Client;
     beforeAll(async () => {
-      a = await startBroker({ database: await server.createDatabase('pair') });
+      a = await startBroker({ database: await server.createDatabase('pair'), checkpoints: { everyRecords: 4 } });
       // The second broker is another process: the same data folder (root key, certificate),
       // its own connections to the same database.
-      b = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'broker', 'serve', '--data', join(a.dir, 'data'), '--listen', '127.0.0.1:0', '--json'], {
+      b = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'broker', 'serve', '--data', join(a.dir, 'data'), '--listen', '127.0.0.1:0', '--checkpoint-records', '4', '--json'], {
         stdio: ['ignore', 'pipe', 'inherit'],
       });
       bUrl = JSON.parse(
@@ -173,6 +201,21 @@ describeWithTool('postgres', skipReason, 'PostgreSQL', () => {
       expect(fromA.length).toBe(before + 40);
       expect(fromA.map((r: { seq: number }) => r.seq)).toEqual(fromA.map((_: unknown, i: number) => i));
       expect(fromA.filter((r: { action: string }) => r.action === 'key.create').length).toBe(40);
+      // Both sign every 4 records, taking turns under the database lock: no two scheduled
+      // checkpoints closer than 4, each one a prefix of the one tree (no fork).
+      await a.broker.checkpointsSettled();
+      let sizes: number[] = [];
+      for (let i = 0; i < 100; i++) {
+        sizes = await sizesOf(a, t.tenantId);
+        if (fromA.length - sizes.at(-1)! < 4) break;
+        await new Promise((r) => setTimeout(r, 100)); // the other process's signature in flight
+      }
+      expect(fromA.length - sizes.at(-1)!).toBeLessThan(4);
+      for (const gap of gaps(sizes)) expect(gap).toBeGreaterThanOrEqual(4);
+      const notes = await a.broker.signedCheckpoints(t.tenantId);
+      const { lines: all } = await exportLog(a, t.auditor);
+      const vk = (await a.client.call('GET', '/v1/audit/checkpoint', { token: t.auditor })).body.verifierKey;
+      for (const { size, note } of notes.filter((n) => sizes.includes(n.size))) expect(await verifyExport(all.slice(0, size), note, vk)).toMatchObject({ size });
       // One tree, not two forks: a checkpoint signed at either broker covers the other's export.
       const cpB = (await bClient.call('GET', '/v1/audit/checkpoint', { token: t.auditor })).body;
       const linesA = (await a.client.call('GET', '/v1/audit?limit=1000', { token: t.auditor })).body.lines;

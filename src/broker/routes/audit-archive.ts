@@ -2,9 +2,11 @@
  * Retention (CUSTODY.md "Audit log"): records older than the retention move to archive
  * segments. Two calls, so that nothing is deleted before the auditor holds it:
  *
- *   GET  /v1/audit/segment?before=ISO  the held records older than `before`, as an export
- *        (a frontier header when they do not start at seq 0) with the checkpoint at the
- *        segment's end: it verifies on its own.
+ *   GET  /v1/audit/segment[?before=ISO]  the held records older than `before` (default: the
+ *        retention's cutoff, now minus the broker's audit retention days), as an export (a
+ *        frontier header when they do not start at seq 0) with the checkpoint at the
+ *        segment's end: it verifies on its own. A `before` inside the retention is refused
+ *        here, before the auditor writes anything.
  *   POST /v1/audit/archive {through}   deletes the record bodies with seq < through, once
  *        every one of them is older than the retention. The tree (audit_nodes) stays, so
  *        inclusion and consistency proofs verify as before.
@@ -19,39 +21,57 @@ import { checkpointAt, logVerifierKey } from '../audit-log.js';
 import { errorSchema, fail } from '../http-errors.js';
 import { object, toB64 } from '../schemas.js';
 
-export const RETENTION_DAYS = 365;
+/** CUSTODY.md "Audit log": 12 months unless the broker is told otherwise. */
+export const DEFAULT_RETENTION_DAYS = 365;
 /** Segments are served whole; a larger backlog is archived in several runs. */
 const MAX_SEGMENT = 100_000;
+
+/** Records at or after this time are inside the retention. */
+function retentionCutoff(ctx: BrokerContext): Date {
+  return new Date(ctx.now().getTime() - ctx.auditRetentionDays * 86_400_000);
+}
 
 export function auditArchiveRoutes(app: FastifyInstance, ctx: BrokerContext): void {
   app.get(
     '/v1/audit/segment',
     {
       schema: {
-        querystring: object({ before: { type: 'string', minLength: 10, maxLength: 40 } }, ['before']),
+        querystring: object({ before: { type: 'string', minLength: 10, maxLength: 40 } }),
         response: {
-          200: object({ start: { type: 'integer' }, end: { type: 'integer' }, lines: { type: 'array', items: { type: 'string' } }, checkpoint: { type: ['string', 'null'] }, verifierKey: { type: 'string' } }),
+          200: object({
+            start: { type: 'integer' },
+            end: { type: 'integer' },
+            before: { type: 'string' },
+            retentionDays: { type: 'integer' },
+            lines: { type: 'array', items: { type: 'string' } },
+            checkpoint: { type: ['string', 'null'] },
+            verifierKey: { type: 'string' },
+          }),
           '4xx': errorSchema,
         },
       },
     },
     async (req) => {
       const who = await requireRole(ctx.db, req, 'auditor');
-      const before = new Date((req.query as { before: string }).before);
+      const cutoff = retentionCutoff(ctx);
+      const asked = (req.query as { before?: string }).before;
+      const before = asked === undefined ? cutoff : new Date(asked);
       if (Number.isNaN(before.getTime())) fail('ERR_ARGUMENT', 'before is a date, e.g. 2026-01-31 or 2026-01-31T00:00:00Z');
+      if (before > cutoff) fail('ERR_FORBIDDEN', `records younger than the retention (${ctx.auditRetentionDays} days, so after ${cutoff.toISOString()}) stay in the log`);
+      const window = { before: before.toISOString(), retentionDays: ctx.auditRetentionDays };
       const rows = await ctx.db.query<{ seq: number; record_json: string; leaf_hash: Uint8Array }>(
         'SELECT seq, record_json, leaf_hash FROM audit_log WHERE tenant_id = $1 AND time < $2 ORDER BY seq LIMIT $3',
         [who.tenantId, before.toISOString(), MAX_SEGMENT],
       );
       const verifierKey = await logVerifierKey(ctx.db, ctx.rootKey, who.tenantId);
-      if (!rows.length) return { start: 0, end: 0, lines: [], checkpoint: null, verifierKey };
+      if (!rows.length) return { start: 0, end: 0, ...window, lines: [], checkpoint: null, verifierKey };
       const start = Number(rows[0]!.seq);
       // Times follow seqs (each append takes the tenant lock first), but stop at any gap anyway.
       let end = start;
       while (end - start < rows.length && Number(rows[end - start]!.seq) === end) end++;
       const lines = rows.slice(0, end - start).map((r) => `{"leafHash":"${toB64(new Uint8Array(r.leaf_hash))}","record":${r.record_json}}`);
       if (start > 0) lines.unshift(exportHeader(start, await treeFrontier(ctx.db, who.tenantId, start)));
-      return { start, end, lines, checkpoint: await checkpointAt(ctx.db, ctx.rootKey, who.tenantId, end), verifierKey };
+      return { start, end, ...window, lines, checkpoint: await checkpointAt(ctx.db, ctx.rootKey, who.tenantId, end), verifierKey };
     },
   );
 
@@ -61,12 +81,12 @@ export function auditArchiveRoutes(app: FastifyInstance, ctx: BrokerContext): vo
     async (req) => {
       const who = await requireRole(ctx.db, req, 'auditor');
       const { through } = req.body as { through: number };
-      const oldest = new Date(ctx.now().getTime() - RETENTION_DAYS * 86_400_000);
+      const oldest = retentionCutoff(ctx);
       return ctx.db.tx(async (q) => {
         await q.query('SELECT 1 FROM tenants WHERE id = $1 FOR UPDATE', [who.tenantId]);
         const rows = await q.query<{ n: number; newest: string | null }>('SELECT count(*)::integer AS n, max(time) AS newest FROM audit_log WHERE tenant_id = $1 AND seq < $2', [who.tenantId, through]);
         const { n, newest } = rows[0]!;
-        if (newest && new Date(newest) >= oldest) fail('ERR_FORBIDDEN', `records younger than the retention (${RETENTION_DAYS} days) stay in the log`);
+        if (newest && new Date(newest) >= oldest) fail('ERR_FORBIDDEN', `records younger than the retention (${ctx.auditRetentionDays} days) stay in the log`);
         await q.query('DELETE FROM audit_log WHERE tenant_id = $1 AND seq < $2', [who.tenantId, through]);
         await appendAudit(q, who.tenantId, { actor: who.userId, action: 'audit.archive', target: null, outcome: 'success', reasons: { through, archived: Number(n) }, sourceIp: req.ip });
         return { archived: Number(n), through };

@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { BrokerContext } from '../context.js';
 import { requireRole } from '../auth.js';
 import { appendAudit } from '../store/audit.js';
+import type { Sql } from '../store/types.js';
 import { newId, newToken, tokenHash } from '../secrets.js';
 import { errorSchema, fail } from '../http-errors.js';
 import { b64, fromB64, group, idParams, iso, object } from '../schemas.js';
@@ -24,6 +25,13 @@ const description = {
   properties: { name: { type: 'string', minLength: 1, maxLength: 128 } },
   additionalProperties: { anyOf: [{ type: 'string', maxLength: 256 }, { type: 'number' }, { type: 'boolean' }] },
 } as const;
+
+/** The tenant and id of an enrollment token that exists but can enroll no more, or null. */
+async function spentToken(q: Sql, token: string): Promise<{ tenantId: string; tokenId: string; why: 'used up' | 'expired' } | null> {
+  const rows = await q.query<{ tenant_id: string; id: string; expired: boolean }>('SELECT tenant_id, id, expires_at <= now() AS expired FROM enrollment_tokens WHERE token_hash = $1', [tokenHash(token)]);
+  const r = rows[0];
+  return r ? { tenantId: r.tenant_id, tokenId: r.id, why: r.expired ? 'expired' : 'used up' } : null;
+}
 
 export function enrollmentRoutes(app: FastifyInstance, ctx: BrokerContext): void {
   app.post(
@@ -80,7 +88,7 @@ export function enrollmentRoutes(app: FastifyInstance, ctx: BrokerContext): void
             WHERE token_hash = $1 AND uses_left > 0 AND expires_at > now() RETURNING tenant_id, id, groups`,
           [tokenHash(body.token)],
         );
-        if (!tok.length) fail('ERR_UNAUTHENTICATED', 'unknown, used up or expired enrollment token');
+        if (!tok.length) return { refused: await spentToken(q, body.token) };
         const { tenant_id: tenantId, groups, id: tokenId } = tok[0]!;
         const dup = await q.query('SELECT 1 FROM devices WHERE public_key = $1', [publicKey]);
         if (dup.length) fail('ERR_CONFLICT', 'this public key is already enrolled');
@@ -93,9 +101,17 @@ export function enrollmentRoutes(app: FastifyInstance, ctx: BrokerContext): void
           JSON.stringify(body.device),
         ]);
         await appendAudit(q, tenantId, { actor: deviceId, action: 'agent.enroll', target: deviceId, outcome: 'success', reasons: { tokenId, groups }, sourceIp: req.ip });
-        return { deviceId, tenantId, groups };
+        return { enrolled: { deviceId, tenantId, groups } };
       });
-      return reply.status(201).send(result);
+      if ('enrolled' in result) return reply.status(201).send(result.enrolled);
+      // A token of a known tenant that is used up or expired: the attempt is an agent event.
+      const spent = result.refused;
+      if (spent) {
+        await ctx.db.tx((q) =>
+          appendAudit(q, spent.tenantId, { actor: 'broker', action: 'agent.enroll', target: spent.tokenId, outcome: 'failure', reasons: { code: 'ERR_UNAUTHENTICATED', why: spent.why }, sourceIp: req.ip }),
+        );
+      }
+      fail('ERR_UNAUTHENTICATED', 'unknown, used up or expired enrollment token');
     },
   );
 

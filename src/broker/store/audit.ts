@@ -106,6 +106,7 @@ export async function appendAuditBatch(q: Sql, tenantId: string, recs: AuditInpu
     params,
   );
   await addLeaves(q, tenantId, first, leaves);
+  q.auditAppended?.(tenantId, first + recs.length);
   return recs.map((_, i) => first + i);
 }
 

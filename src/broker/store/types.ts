@@ -7,6 +7,11 @@ export type Row = Record<string, unknown>;
 /** Runs one statement; parameters are $1, $2, ... */
 export interface Sql {
   query<T = Row>(text: string, params?: unknown[]): Promise<T[]>;
+  /**
+   * Set inside the broker's transactions (checkpoint-signer.ts): the tenant's audit log now
+   * holds `size` records. Heard only once the transaction commits.
+   */
+  auditAppended?(tenantId: string, size: number): void;
 }
 
 export interface Store extends Sql {

@@ -32,8 +32,15 @@ export function accountsAndKeysSuite(harness: () => Harness, store: 'pglite' | '
   describe('accounts', () => {
     it('refuses calls without a valid token', async () => {
       expect((await h.client.call('GET', '/v1/users')).body.error.code).toBe('ERR_UNAUTHENTICATED');
-      const r = await h.client.call('GET', '/v1/users', { token: 'sct_' + 'A'.repeat(43) });
+      const unknown = 'sct_' + 'A'.repeat(43);
+      const r = await h.client.call('GET', '/v1/users', { token: unknown });
       expect(r.status).toBe(401);
+      expect(r.body.error).toMatchObject({ code: 'ERR_UNAUTHENTICATED', message: expect.stringMatching(/refused.*unknown, expired or revoked/) });
+      // A malformed token (a space in it) is refused as malformed, and never echoed back.
+      const malformed = 'sct_secret part' + 'B'.repeat(30);
+      const m = await h.client.call('GET', '/v1/users', { token: malformed });
+      expect(m.body.error).toMatchObject({ code: 'ERR_UNAUTHENTICATED', message: expect.stringMatching(/refused: malformed/) });
+      expect(JSON.stringify([r.body, m.body])).not.toMatch(/AAAAAAAA|secret part|BBBBBBBB/);
     });
 
     it('only the operator creates tenants', async () => {

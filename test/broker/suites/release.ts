@@ -349,5 +349,15 @@ export function releaseSuite(harness: () => Harness, clock: Clock): void {
       expect(deny).toBeDefined();
       for (const rec of byAction('key.release')) expect(rec.requestId).toMatch(/^req_/);
     });
+
+    it('records a revoked device still asking and a spent enrollment token; no record holds a token', async () => {
+      const r = await h.client.call('GET', '/v1/audit?limit=1000', { token: t.auditor });
+      const records = r.body.records as any[];
+      expect(records.find((x) => x.action === 'agent.refused')).toMatchObject({ actor: expect.stringMatching(/^dev_/), outcome: 'denied', reasons: { code: 'ERR_FORBIDDEN', why: 'device revoked' } });
+      expect(records.find((x) => x.action === 'agent.enroll' && x.outcome === 'failure')).toMatchObject({ actor: 'broker', reasons: { code: 'ERR_UNAUTHENTICATED', why: 'used up' } });
+      const text = JSON.stringify(r.body);
+      for (const secret of [enrollToken, t.admin, t.approver1, t.auditor]) expect(text).not.toContain(secret.slice(4));
+      expect(text).not.toMatch(/sc[et]_[A-Za-z0-9_-]{40}/);
+    });
   });
 }

@@ -1,0 +1,245 @@
+/**
+ * How `sectorcrypt broker ...` shows the broker's answers to people (without --json): lists
+ * as tables, single objects as `label: value` blocks, tokens shown once on their own line.
+ * Each view takes the answer as the HTTP API gives it (CUSTODY.md "HTTP API"); the types
+ * below name only the fields a view reads.
+ */
+import { formatFields, formatSecret, formatTable, type Column, type Style } from './table.js';
+
+export type View<T> = (answer: T, style: Style) => string;
+
+interface User { userId: string; name: string; roles: string[]; createdAt: string }
+interface KeyVersion { version: number; publicKey: string; createdAt: string; retired: boolean }
+interface Key { keyId: string; name: string; destroyed: boolean; versions: KeyVersion[] }
+interface PublicKey { keyId: string; version: number; publicKey: string }
+interface Device { deviceId: string; name: string; groups: string[]; enrolledAt: string; revokedAt: string | null }
+interface Policy { name: string; policy: unknown; updatedAt?: string }
+interface Pending { actionId: string; expiresAt: string }
+interface Request {
+  requestId: string;
+  status: string;
+  deviceId: string;
+  keyId: string;
+  version: number;
+  resource: string;
+  policy: string | null;
+  approversNeeded: number;
+  approvals: number;
+  claims: unknown;
+  createdAt: string;
+  expiresAt: string | null;
+}
+interface AuditRecord { seq: number; time: string; actor: string; action: string; target: string | null; outcome: string; requestId: string | null }
+interface NewToken { userId?: string; tokenId?: string; token: string; expiresAt?: string }
+interface InclusionProof { leafIndex: number; treeSize: number; leafHash: string; hashes: string[] }
+interface ConsistencyProof { fromSize: number; toSize: number; hashes: string[] }
+interface Archive { start: number; end: number; before: string; archived: number; files: string[] }
+
+/** Ids are never cut: they are what the next command takes. */
+const ID = Infinity;
+
+/** Any object, its keys as labels (the fallback). */
+export const objectView: View<unknown> = (a, style) =>
+  a !== null && typeof a === 'object' && !Array.isArray(a) ? formatFields(Object.entries(a), { style }) : `${JSON.stringify(a, null, 2)}\n`;
+
+export const tenantCreated: View<{ tenantId: string; admin: NewToken }> = (a, style) =>
+  formatFields(
+    [
+      ['tenant', a.tenantId],
+      ['admin', a.admin.userId],
+      ['expires', a.admin.expiresAt],
+    ],
+    { style },
+  ) + formatSecret("the admin's API token", a.admin.token);
+
+/** A new user's token, the caller's new token or an enrollment token. */
+export const tokenCreated =
+  (what: string): View<NewToken> =>
+  (a, style) => {
+    const pairs: [string, unknown][] = [];
+    if (a.userId !== undefined) pairs.push(['user', a.userId]);
+    pairs.push(['token id', a.tokenId], ['expires', a.expiresAt]);
+    return formatFields(pairs, { style }) + formatSecret(what, a.token);
+  };
+
+export const usersView: View<{ users: User[] }> = (a, style) =>
+  formatTable(
+    a.users,
+    [
+      { header: 'USER ID', value: (u) => u.userId, max: ID },
+      { header: 'NAME', value: (u) => u.name },
+      { header: 'ROLES', value: (u) => u.roles },
+      { header: 'CREATED', value: (u) => u.createdAt },
+    ],
+    { style, empty: '(no users)' },
+  );
+
+/** One row per key version. */
+export const keysView: View<{ keys: Key[] }> = (a, style) => {
+  const rows = a.keys.flatMap((k) => k.versions.map((v) => ({ k, v })));
+  const columns: Column<(typeof rows)[number]>[] = [
+    { header: 'KEY ID', value: ({ k }) => k.keyId, max: ID },
+    { header: 'NAME', value: ({ k }) => k.name, max: 24 },
+    { header: 'VERSION', value: ({ v }) => v.version },
+    { header: 'STATE', value: ({ k, v }) => (k.destroyed ? 'destroyed' : v.retired ? 'retired' : 'active') },
+    { header: 'PUBLIC KEY', value: ({ v }) => v.publicKey, max: 20 },
+    { header: 'CREATED', value: ({ v }) => v.createdAt },
+  ];
+  return formatTable(rows, columns, { style, empty: '(no keys)' });
+};
+
+export const keyView: View<PublicKey> = (a, style) =>
+  formatFields(
+    [
+      ['key', a.keyId],
+      ['version', a.version],
+      ['public key', a.publicKey],
+    ],
+    { style },
+  );
+
+/** An action that waits for a second admin (key destroy, lowering a policy's approvers). */
+export const actionPending: View<Pending> = (a, style) =>
+  formatFields(
+    [
+      ['action', a.actionId],
+      ['expires', a.expiresAt],
+    ],
+    { style },
+  ) + `\nanother admin confirms it with: sectorcrypt broker action confirm ${a.actionId}\n`;
+
+export const policyView: View<Policy> = (a, style) =>
+  formatFields(
+    [
+      ['name', a.name],
+      ['updated', a.updatedAt],
+    ],
+    { style },
+  ) + `${JSON.stringify(a.policy, null, 2)}\n`;
+
+/** A policy written (200) or, when it lowers the approvers, a pending action (202). */
+export const policyPut: View<Policy | Pending> = (a, style) => ('actionId' in a ? actionPending(a, style) : policyView(a, style));
+
+/** All policies, or the one asked for. */
+export const policiesView: View<{ policies: Policy[] } | Policy> = (a, style) =>
+  'policies' in a
+    ? formatTable(
+        a.policies,
+        [
+          { header: 'NAME', value: (p) => p.name, max: ID },
+          { header: 'UPDATED', value: (p) => p.updatedAt },
+          { header: 'POLICY', value: (p) => p.policy, max: 60 },
+        ],
+        { style, empty: '(no policies)' },
+      )
+    : policyView(a, style);
+
+export const devicesView: View<{ devices: Device[] }> = (a, style) =>
+  formatTable(
+    a.devices,
+    [
+      { header: 'DEVICE ID', value: (d) => d.deviceId, max: ID },
+      { header: 'NAME', value: (d) => d.name, max: 32 },
+      { header: 'GROUPS', value: (d) => d.groups },
+      { header: 'ENROLLED', value: (d) => d.enrolledAt },
+      { header: 'REVOKED', value: (d) => d.revokedAt },
+    ],
+    { style, empty: '(no devices)' },
+  );
+
+export const deviceView: View<Device> = (a, style) =>
+  formatFields(
+    [
+      ['device', a.deviceId],
+      ['name', a.name],
+      ['groups', a.groups],
+      ['enrolled', a.enrolledAt],
+      ['revoked', a.revokedAt],
+    ],
+    { style },
+  );
+
+export const requestsView: View<{ requests: Request[] }> = (a, style) =>
+  formatTable(
+    a.requests,
+    [
+      { header: 'REQUEST ID', value: (r) => r.requestId, max: ID },
+      { header: 'STATUS', value: (r) => r.status },
+      { header: 'DEVICE', value: (r) => r.deviceId, max: ID },
+      { header: 'KEY', value: (r) => `${r.keyId}/${r.version}`, max: ID },
+      { header: 'RESOURCE', value: (r) => r.resource, max: 32 },
+      { header: 'APPROVALS', value: (r) => (r.approversNeeded ? `${r.approvals}/${r.approversNeeded}` : null) },
+      { header: 'EXPIRES', value: (r) => r.expiresAt },
+    ],
+    { style, empty: '(no requests)' },
+  );
+
+export const requestView: View<Request> = (a, style) =>
+  formatFields(
+    [
+      ['request', a.requestId],
+      ['status', a.status],
+      ['device', a.deviceId],
+      ['key', `${a.keyId}/${a.version}`],
+      ['resource', a.resource],
+      ['policy', a.policy],
+      ['approvals', a.approversNeeded ? `${a.approvals} of ${a.approversNeeded}` : null],
+      ['claims', a.claims],
+      ['created', a.createdAt],
+      ['expires', a.expiresAt],
+    ],
+    { style },
+  );
+
+export const auditRecordsView: View<{ records: AuditRecord[] }> = (a, style) =>
+  formatTable(
+    a.records,
+    [
+      { header: 'SEQ', value: (r) => r.seq },
+      { header: 'TIME', value: (r) => r.time },
+      { header: 'ACTOR', value: (r) => r.actor, max: ID },
+      { header: 'ACTION', value: (r) => r.action },
+      { header: 'TARGET', value: (r) => r.target, max: 32 },
+      { header: 'OUTCOME', value: (r) => r.outcome },
+      { header: 'REQUEST', value: (r) => r.requestId, max: ID },
+    ],
+    { style, empty: '(no records)' },
+  );
+
+/** The fields, then the signed note exactly as served (it is what `--checkpoint` files hold). */
+export const checkpointView: View<{ size: number; verifierKey: string; checkpoint: string }> = (a, style) =>
+  formatFields(
+    [
+      ['size', a.size],
+      ['verifier key', a.verifierKey],
+    ],
+    { style },
+  ) + `\n${a.checkpoint.endsWith('\n') ? a.checkpoint : `${a.checkpoint}\n`}`;
+
+export const proofView: View<InclusionProof | ConsistencyProof> = (a, style) =>
+  formatFields(
+    'leafHash' in a
+      ? [
+          ['leaf index', a.leafIndex],
+          ['tree size', a.treeSize],
+          ['leaf hash', a.leafHash],
+          ['hashes', a.hashes],
+        ]
+      : [
+          ['from size', a.fromSize],
+          ['to size', a.toSize],
+          ['hashes', a.hashes],
+        ],
+    { style },
+  );
+
+export const archiveView: View<Archive> = (a, style) =>
+  formatFields(
+    [
+      ['archived', a.archived],
+      ['records', a.end > a.start ? `seq ${a.start} to ${a.end - 1}` : null],
+      ['older than', a.before],
+      ['files', a.files],
+    ],
+    { style },
+  );
