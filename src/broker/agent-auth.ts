@@ -1,13 +1,15 @@
 /**
  * Signed agent requests (CUSTODY.md "Signed requests"; RFC 9421 with an RFC 9530
  * content-digest, verified by src/http-signature): the key id is the device id; the device
- * must exist and not be revoked (a revoked device's attempt is recorded as agent.refused); each nonce is accepted once across every broker process
- * (the nonces table's primary key decides, so two brokers on one database agree).
+ * must exist and not be revoked (a revoked device's attempt is recorded as agent.refused);
+ * each nonce is accepted once across every broker process (the nonces table's primary key
+ * decides, so two brokers on one database agree).
  */
 import type { FastifyRequest } from 'fastify';
 import { verifyRequest } from '../http-signature/index.js';
 import { SectorCryptError } from '../errors.js';
 import type { BrokerContext } from './context.js';
+import type { DeviceIdentity } from './device-cache.js';
 import { appendAudit } from './store/audit.js';
 
 export interface AgentDevice {
@@ -27,7 +29,6 @@ interface DeviceRow {
   groups: string[];
   public_key: Uint8Array;
   enrolled_at: string;
-  revoked_at: string | null;
 }
 
 /** The URL the agent signed: the broker serves HTTPS only, at the Host the agent used. */
@@ -35,13 +36,30 @@ export function targetUri(req: FastifyRequest): string {
   return `https://${req.headers.host ?? ''}${req.url}`;
 }
 
+async function lookupDevice(ctx: BrokerContext, id: string): Promise<DeviceIdentity | undefined> {
+  const known = ctx.devices.get(id);
+  if (known) return known;
+  const rows = await ctx.db.query<DeviceRow>('SELECT id, tenant_id, name, groups, public_key, enrolled_at FROM devices WHERE id = $1', [id]);
+  const row = rows[0];
+  if (!row) return undefined;
+  const device = {
+    id: row.id,
+    tenantId: row.tenant_id,
+    name: row.name,
+    groups: row.groups,
+    publicKey: new Uint8Array(row.public_key),
+    enrolledAt: new Date(row.enrolled_at).toISOString(),
+  };
+  ctx.devices.set(device);
+  return device;
+}
+
 export async function verifyAgentRequest(ctx: BrokerContext, req: FastifyRequest): Promise<AgentDevice> {
-  let device: DeviceRow | undefined;
+  let device: DeviceIdentity | undefined;
   const lookup = async (keyId: string): Promise<Uint8Array> => {
-    const rows = await ctx.db.query<DeviceRow>('SELECT id, tenant_id, name, groups, public_key, enrolled_at, revoked_at FROM devices WHERE id = $1', [keyId]);
-    device = rows[0];
+    device = await lookupDevice(ctx, keyId);
     if (!device) throw new SectorCryptError('ERR_UNAUTHENTICATED', 'unknown device');
-    return new Uint8Array(device.public_key);
+    return device.publicKey;
   };
   const raw = (req as FastifyRequest & { rawBody?: Buffer }).rawBody;
   const signed = await verifyRequest(
@@ -52,17 +70,20 @@ export async function verifyAgentRequest(ctx: BrokerContext, req: FastifyRequest
   );
   if (!device || device.id !== signed.keyId) throw new SectorCryptError('ERR_UNAUTHENTICATED', 'signature key does not match a device');
   if (typeof signed.nonce !== 'string' || !signed.nonce) throw new SectorCryptError('ERR_UNAUTHENTICATED', 'the signature has no nonce');
-  const fresh = await ctx.db.query(
-    'INSERT INTO nonces (tenant_id, device_id, nonce) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING RETURNING nonce',
-    [device.tenant_id, device.id, signed.nonce],
+  // The nonce and the device's revocation in one round trip: each nonce is accepted once
+  // across every broker process (the primary key decides), and revocation is never cached.
+  const [state] = await ctx.db.query<{ fresh: number; revoked_at: string | null }>(
+    `WITH n AS (INSERT INTO nonces (tenant_id, device_id, nonce) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING RETURNING 1)
+     SELECT (SELECT count(*) FROM n)::integer AS fresh, (SELECT revoked_at FROM devices WHERE id = $2) AS revoked_at`,
+    [device.tenantId, device.id, signed.nonce],
   );
-  if (!fresh.length) throw new SectorCryptError('ERR_REPLAY', 'this signature nonce was seen before');
-  if (device.revoked_at) {
+  if (!state?.fresh) throw new SectorCryptError('ERR_REPLAY', 'this signature nonce was seen before');
+  if (state.revoked_at) {
     // A revoked device still asking is an agent event worth a record (a replay, above, is
     // not: anyone holding a copy of the request could send it again).
     const revoked = device;
     await ctx.db.tx((q) =>
-      appendAudit(q, revoked.tenant_id, {
+      appendAudit(q, revoked.tenantId, {
         actor: revoked.id,
         action: 'agent.refused',
         target: revoked.id,
@@ -73,11 +94,5 @@ export async function verifyAgentRequest(ctx: BrokerContext, req: FastifyRequest
     );
     throw new SectorCryptError('ERR_FORBIDDEN', 'this device is revoked');
   }
-  return {
-    deviceId: device.id,
-    tenantId: device.tenant_id,
-    name: device.name,
-    groups: device.groups,
-    enrolledAt: new Date(device.enrolled_at).toISOString(),
-  };
+  return { deviceId: device.id, tenantId: device.tenantId, name: device.name, groups: device.groups, enrolledAt: device.enrolledAt };
 }

@@ -3,6 +3,8 @@
  * `Broker.open` opens the store, `listen` serves HTTPS, `close` drains and stops.
  */
 import { VersionKeys } from './keys.js';
+import { DeviceCache } from './device-cache.js';
+import { ReleaseRecorder } from './release-recorder.js';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Store } from './store/types.js';
@@ -120,8 +122,10 @@ export class Broker {
     // /v1/audit/checkpoint also signs on demand.
     const signer = new CheckpointSigner(store, files.rootKey, schedule);
     const versionKeys = new VersionKeys(files.rootKey);
+    const db = signer.watch(store);
+    const hot = { versionKeys, devices: new DeviceCache(), releases: new ReleaseRecorder(db) };
     const app = buildApp(
-      { db: signer.watch(store), rootKey: files.rootKey, versionKeys, now: opts.now ?? (() => new Date()), auditRetentionDays: retentionDays },
+      { db, rootKey: files.rootKey, ...hot, now: opts.now ?? (() => new Date()), auditRetentionDays: retentionDays },
       { tls: files.tls, logger: opts.logger },
     );
     signer.onError = (err) => app.log.error({ err }, 'signing an audit checkpoint failed');

@@ -1,6 +1,8 @@
-/** What every route handler needs: the store, the root key, the clock. */
+/** What every route handler needs: the store, the root key, the clock, and the release path's helpers. */
 import type { Store } from './store/types.js';
 import type { VersionKeys } from './keys.js';
+import type { DeviceCache } from './device-cache.js';
+import type { ReleaseRecorder } from './release-recorder.js';
 
 export interface BrokerContext {
   db: Store;
@@ -8,6 +10,10 @@ export interface BrokerContext {
   rootKey: Uint8Array;
   /** Key versions' secret keys, opened on first use. */
   versionKeys: VersionKeys;
+  /** Enrolled devices' fixed fields (agent-auth.ts). */
+  devices: DeviceCache;
+  /** Release decisions, committed in batches. */
+  releases: ReleaseRecorder;
   now(): Date;
   /** Audit records younger than this many days stay in the log (default 365). */
   auditRetentionDays: number;

@@ -14,10 +14,11 @@ import type { Sql } from '../store/types.js';
 import { newId } from '../secrets.js';
 import { errorSchema, fail } from '../http-errors.js';
 import { b64, fromB64, idParams, iso, object, toB64 } from '../schemas.js';
-import { assertUsable, loadVersion, type SealedKind } from '../keys.js';
+import { assertUsable, loadVersion, type KeyVersionRow, type SealedKind } from '../keys.js';
 import { hpkeSeal } from '../../keys/hpke.js';
 import { buildClaims, type AgentClaims } from '../claims.js';
 import { boundPolicies, decide, type Reason } from '../decide.js';
+import { policyBinds, type Policy } from '../policy/index.js';
 import { verifyAttestations, type TrustedIssuer } from '../attestation.js';
 import { SectorCryptError } from '../../errors.js';
 
@@ -87,14 +88,31 @@ interface RequestRow {
 }
 
 /** Opens the sealed secret and seals it again to the agent's one-time reply key. */
-async function sealReply(ctx: BrokerContext, r: { tenantId: string; keyId: string; version: number; kind: SealedKind; resource: string; enc: Uint8Array; ciphertext: Uint8Array; replyKey: Uint8Array; requestId: string }) {
-  const v = await loadVersion(ctx.db, r.tenantId, r.keyId, r.version);
+async function sealReply(ctx: BrokerContext, v: KeyVersionRow, r: { kind: SealedKind; resource: string; enc: Uint8Array; ciphertext: Uint8Array; replyKey: Uint8Array; requestId: string }) {
   const secret = await ctx.versionKeys.open(v, r.kind, r.resource, { enc: r.enc, ciphertext: r.ciphertext });
   try {
     return await hpkeSeal('x25519', r.replyKey, REPLY_INFO, new TextEncoder().encode(r.requestId), secret);
   } finally {
     secret.fill(0);
   }
+}
+
+/**
+ * The key version asked for and the tenant's policies, in one round trip (the release
+ * path's only read besides the nonce). ERR_NOT_FOUND when the version does not exist.
+ */
+async function loadRelease(ctx: BrokerContext, tenantId: string, keyId: string, version: number): Promise<{ version: KeyVersionRow; policies: Policy[] }> {
+  const rows = await ctx.db.query<KeyVersionRow & { policies: Policy[] }>(
+    `SELECT v.tenant_id, v.key_id, v.version, v.public_key, v.sealed_secret, v.retired_at, k.destroyed_at,
+            (SELECT coalesce(json_agg(p.document ORDER BY p.name), '[]'::json) FROM policies p WHERE p.tenant_id = $1) AS policies
+       FROM key_versions v JOIN broker_keys k ON k.id = v.key_id
+      WHERE v.tenant_id = $1 AND v.key_id = $2 AND v.version = $3`,
+    [tenantId, keyId, version],
+  );
+  const row = rows[0];
+  if (!row) fail('ERR_NOT_FOUND', 'no such key or version');
+  const { policies, ...v } = row;
+  return { version: { ...v, version: Number(v.version), public_key: new Uint8Array(v.public_key) }, policies };
 }
 
 async function trustedIssuers(q: Sql, tenantId: string): Promise<TrustedIssuer[]> {
@@ -114,12 +132,14 @@ async function unwrap(ctx: BrokerContext, device: AgentDevice, body: UnwrapBody,
   if (!body.resource.startsWith(`${body.kind}:`)) fail('ERR_ARGUMENT', `a ${body.kind} release names a ${body.kind}: resource`);
   const now = ctx.now();
   // Step 1: the key (CUSTODY.md "Release"): known in this tenant, not destroyed, version not retired.
-  assertUsable(await loadVersion(ctx.db, device.tenantId, body.keyId, body.version));
+  const loaded = await loadRelease(ctx, device.tenantId, body.keyId, body.version);
+  assertUsable(loaded.version);
 
   const attested = body.attestations?.length ? await verifyAttestations(body.attestations, await trustedIssuers(ctx.db, device.tenantId), now) : {};
   const claims = buildClaims({ device, agent: body.claims, attested, ip, now, resource: body.resource });
   // Step 2: every bound policy, with its trace.
-  const decision = decide(await boundPolicies(ctx.db, device.tenantId, body.keyId, device.deviceId, device.groups), claims, now);
+  const bound = loaded.policies.filter((p) => policyBinds(p, { deviceId: device.deviceId, deviceGroups: device.groups, keyId: body.keyId }));
+  const decision = decide(bound, claims, now);
   const requestId = newId('req');
 
   let answer: { enc: Uint8Array; ciphertext: Uint8Array } | undefined;
@@ -127,27 +147,24 @@ async function unwrap(ctx: BrokerContext, device: AgentDevice, body: UnwrapBody,
   let expiresAt: Date | null = null;
   if (decision.decision === 'release') {
     status = 'released';
-    answer = await sealReply(ctx, { tenantId: device.tenantId, keyId: body.keyId, version: body.version, kind: body.kind, resource: body.resource, ...sealed, replyKey, requestId });
+    answer = await sealReply(ctx, loaded.version, { kind: body.kind, resource: body.resource, ...sealed, replyKey, requestId });
   } else if (decision.decision === 'manual') {
     status = 'pending';
     // Approvers should not be asked about a secret that would not open: check it now.
-    (await sealReply(ctx, { tenantId: device.tenantId, keyId: body.keyId, version: body.version, kind: body.kind, resource: body.resource, ...sealed, replyKey, requestId })).ciphertext.fill(0);
+    (await sealReply(ctx, loaded.version, { kind: body.kind, resource: body.resource, ...sealed, replyKey, requestId })).ciphertext.fill(0);
     expiresAt = new Date(now.getTime() + (decision.approval?.ttlSeconds ?? 3600) * 1000);
   }
 
-  await ctx.db.tx(async (q) => {
-    await q.query(
-      `INSERT INTO release_requests (tenant_id, id, device_id, key_id, version, kind, resource, sealed_enc, sealed_ciphertext,
-         reply_public_key, claims, status, policy, approvers_needed, trace, created_at, expires_at, decided_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)`,
-      [
-        device.tenantId, requestId, device.deviceId, body.keyId, body.version, body.kind, body.resource, sealed.enc, sealed.ciphertext,
-        replyKey, JSON.stringify(claims), status, decision.policy, decision.approval?.approvers ?? 0, JSON.stringify(decision.reasons),
-        now, expiresAt, status === 'pending' ? null : now,
-      ],
-    );
-    const action = status === 'released' ? 'key.release' : status === 'pending' ? 'request.pending' : 'key.deny';
-    await appendAudit(q, device.tenantId, {
+  const action = status === 'released' ? 'key.release' : status === 'pending' ? 'request.pending' : 'key.deny';
+  // The decision and its record commit (in a batch with others) before the answer leaves.
+  await ctx.releases.record(
+    device.tenantId,
+    [
+      device.tenantId, requestId, device.deviceId, body.keyId, body.version, body.kind, body.resource, sealed.enc, sealed.ciphertext,
+      replyKey, JSON.stringify(claims), status, decision.policy, decision.approval?.approvers ?? 0, JSON.stringify(decision.reasons),
+      now, expiresAt, status === 'pending' ? null : now,
+    ],
+    {
       actor: device.deviceId,
       action,
       target: `${body.keyId}/${body.version}`,
@@ -155,8 +172,8 @@ async function unwrap(ctx: BrokerContext, device: AgentDevice, body: UnwrapBody,
       reasons: { policy: decision.policy, resource: body.resource, trace: decision.reasons },
       requestId,
       sourceIp: ip,
-    });
-  });
+    },
+  );
 
   if (answer) return reply.status(200).send({ requestId, decision: 'released', enc: toB64(answer.enc), ciphertext: toB64(answer.ciphertext) });
   if (status === 'pending') return reply.status(202).send({ requestId, decision: 'pending', expiresAt: expiresAt!.toISOString() });
@@ -228,8 +245,9 @@ async function collect(ctx: BrokerContext, r: RequestRow, device: AgentDevice, r
     });
     return sendDenied(reply, r.id, decision.reasons);
   }
-  const answer = await sealReply(ctx, {
-    tenantId: device.tenantId, keyId: r.key_id, version: Number(r.version), kind: r.kind, resource: r.resource,
+  const v = await loadVersion(ctx.db, device.tenantId, r.key_id, Number(r.version));
+  const answer = await sealReply(ctx, v, {
+    kind: r.kind, resource: r.resource,
     enc: new Uint8Array(r.sealed_enc), ciphertext: new Uint8Array(r.sealed_ciphertext), replyKey: new Uint8Array(r.reply_public_key), requestId: r.id,
   });
   await ctx.db.tx(async (q) => {
