@@ -54,7 +54,14 @@ async function lookupDevice(ctx: BrokerContext, id: string): Promise<DeviceIdent
   return device;
 }
 
-export async function verifyAgentRequest(ctx: BrokerContext, req: FastifyRequest): Promise<AgentDevice> {
+/** A request whose signature checked out, from a known device; not yet admitted. */
+export interface SignedBy {
+  device: DeviceIdentity;
+  nonce: string;
+}
+
+/** Step 1: the signature (no database round trip for a device seen before). */
+export async function authenticateAgent(ctx: BrokerContext, req: FastifyRequest): Promise<SignedBy> {
   let device: DeviceIdentity | undefined;
   const lookup = async (keyId: string): Promise<Uint8Array> => {
     device = await lookupDevice(ctx, keyId);
@@ -70,13 +77,20 @@ export async function verifyAgentRequest(ctx: BrokerContext, req: FastifyRequest
   );
   if (!device || device.id !== signed.keyId) throw new SectorCryptError('ERR_UNAUTHENTICATED', 'signature key does not match a device');
   if (typeof signed.nonce !== 'string' || !signed.nonce) throw new SectorCryptError('ERR_UNAUTHENTICATED', 'the signature has no nonce');
-  // The nonce and the device's revocation in one round trip: each nonce is accepted once
-  // across every broker process (the primary key decides), and revocation is never cached.
-  const [state] = await ctx.db.query<{ fresh: number; revoked_at: string | null }>(
-    `WITH n AS (INSERT INTO nonces (tenant_id, device_id, nonce) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING RETURNING 1)
-     SELECT (SELECT count(*) FROM n)::integer AS fresh, (SELECT revoked_at FROM devices WHERE id = $2) AS revoked_at`,
-    [device.tenantId, device.id, signed.nonce],
-  );
+  return { device, nonce: signed.nonce };
+}
+
+/**
+ * Step 2 in SQL: records the nonce ($1 tenant, $2 device, $3 nonce) and reads the device's
+ * revocation, in one statement whose columns `fresh` and `revoked_at` admitAgent reads. Each
+ * nonce is accepted once across every broker process (the primary key decides), and
+ * revocation is never cached. A route may add columns of its own (ADMISSION_SQL + ', ...').
+ */
+export const ADMISSION_SQL = `WITH n AS (INSERT INTO nonces (tenant_id, device_id, nonce) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING RETURNING 1)
+  SELECT (SELECT count(*) FROM n)::integer AS fresh, (SELECT revoked_at FROM devices WHERE id = $2) AS revoked_at`;
+
+/** Step 3: refuses a replayed nonce, and a revoked device (with a record). */
+export async function admitAgent(ctx: BrokerContext, req: FastifyRequest, device: DeviceIdentity, state: { fresh: number; revoked_at: string | null } | undefined): Promise<AgentDevice> {
   if (!state?.fresh) throw new SectorCryptError('ERR_REPLAY', 'this signature nonce was seen before');
   if (state.revoked_at) {
     // A revoked device still asking is an agent event worth a record (a replay, above, is
@@ -95,4 +109,11 @@ export async function verifyAgentRequest(ctx: BrokerContext, req: FastifyRequest
     throw new SectorCryptError('ERR_FORBIDDEN', 'this device is revoked');
   }
   return { deviceId: device.id, tenantId: device.tenantId, name: device.name, groups: device.groups, enrolledAt: device.enrolledAt };
+}
+
+/** The three steps, for routes with nothing to read along with the nonce. */
+export async function verifyAgentRequest(ctx: BrokerContext, req: FastifyRequest): Promise<AgentDevice> {
+  const { device, nonce } = await authenticateAgent(ctx, req);
+  const [state] = await ctx.db.query<{ fresh: number; revoked_at: string | null }>(ADMISSION_SQL, [device.tenantId, device.id, nonce]);
+  return admitAgent(ctx, req, device, state);
 }

@@ -56,13 +56,15 @@ export class ReleaseRecorder {
         const batch = this.#queue.splice(0, this.#maxBatch);
         try {
           await this.#db.tx(async (q) => {
-            const params = batch.flatMap((p) => p.row);
-            const tuples = batch.map((_, i) => `(${COLUMNS.map((__, c) => `$${i * COLUMNS.length + c + 1}`).join(', ')})`);
-            await q.query(`INSERT INTO release_requests (${COLUMNS.join(', ')}) VALUES ${tuples.join(', ')}`, params);
-            const tenants = new Map<string, AuditInput[]>();
-            for (const p of batch) tenants.set(p.tenantId, [...(tenants.get(p.tenantId) ?? []), p.audit]);
+            const tenants = new Map<string, Pending[]>();
+            for (const p of batch) tenants.set(p.tenantId, [...(tenants.get(p.tenantId) ?? []), p]);
             // Tenants in a fixed order: two processes locking several tenant rows never deadlock.
-            for (const tenantId of [...tenants.keys()].sort()) await appendAuditBatch(q, tenantId, tenants.get(tenantId)!);
+            for (const tenantId of [...tenants.keys()].sort()) {
+              const items = tenants.get(tenantId)!;
+              const tuples = items.map((_, i) => `(${COLUMNS.map((__, c) => `$${i * COLUMNS.length + c + 1}`).join(', ')})`);
+              const rows = { sql: `INSERT INTO release_requests (${COLUMNS.join(', ')}) VALUES ${tuples.join(', ')}`, params: items.flatMap((p) => p.row) };
+              await appendAuditBatch(q, tenantId, items.map((p) => p.audit), rows);
+            }
           });
         } catch (err) {
           for (const p of batch) p.done(err);

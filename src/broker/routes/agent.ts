@@ -6,9 +6,9 @@
  * memory; then the decision and its audit record commit in one transaction; only then does
  * the answer leave. A crash before the commit leaves no record and sends nothing.
  */
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { BrokerContext } from '../context.js';
-import { verifyAgentRequest, type AgentDevice } from '../agent-auth.js';
+import { ADMISSION_SQL, admitAgent, authenticateAgent, verifyAgentRequest, type AgentDevice } from '../agent-auth.js';
 import { appendAudit } from '../store/audit.js';
 import type { Sql } from '../store/types.js';
 import { newId } from '../secrets.js';
@@ -97,22 +97,28 @@ async function sealReply(ctx: BrokerContext, v: KeyVersionRow, r: { kind: Sealed
   }
 }
 
+type Loaded = { version: KeyVersionRow; policies: Policy[] };
+
 /**
- * The key version asked for and the tenant's policies, in one round trip (the release
- * path's only read besides the nonce). ERR_NOT_FOUND when the version does not exist.
+ * The admission (nonce, revocation: agent-auth.ts), the key version asked for and the
+ * tenant's policies, in one statement: the release path's only read.
  */
-async function loadRelease(ctx: BrokerContext, tenantId: string, keyId: string, version: number): Promise<{ version: KeyVersionRow; policies: Policy[] }> {
-  const rows = await ctx.db.query<KeyVersionRow & { policies: Policy[] }>(
-    `SELECT v.tenant_id, v.key_id, v.version, v.public_key, v.sealed_secret, v.retired_at, k.destroyed_at,
-            (SELECT coalesce(json_agg(p.document ORDER BY p.name), '[]'::json) FROM policies p WHERE p.tenant_id = $1) AS policies
-       FROM key_versions v JOIN broker_keys k ON k.id = v.key_id
-      WHERE v.tenant_id = $1 AND v.key_id = $2 AND v.version = $3`,
-    [tenantId, keyId, version],
+async function admitAndLoad(ctx: BrokerContext, req: FastifyRequest, body: UnwrapBody): Promise<{ device: AgentDevice; loaded: Loaded | undefined }> {
+  const signed = await authenticateAgent(ctx, req);
+  type Row = { fresh: number; revoked_at: string | null } & Omit<KeyVersionRow, 'tenant_id'> & { tenant_id: string | null; policies: Policy[] };
+  const [row] = await ctx.db.query<Row>(
+    `${ADMISSION_SQL},
+       v.tenant_id, v.key_id, v.version, v.public_key, v.sealed_secret, v.retired_at, k.destroyed_at,
+       (SELECT coalesce(json_agg(p.document ORDER BY p.name), '[]'::json) FROM policies p WHERE p.tenant_id = $1) AS policies
+     FROM (SELECT 1) AS one
+     LEFT JOIN key_versions v ON v.tenant_id = $1 AND v.key_id = $4 AND v.version = $5
+     LEFT JOIN broker_keys k ON k.id = v.key_id`,
+    [signed.device.tenantId, signed.device.id, signed.nonce, body.keyId, body.version],
   );
-  const row = rows[0];
-  if (!row) fail('ERR_NOT_FOUND', 'no such key or version');
-  const { policies, ...v } = row;
-  return { version: { ...v, version: Number(v.version), public_key: new Uint8Array(v.public_key) }, policies };
+  const device = await admitAgent(ctx, req, signed.device, row);
+  if (!row?.tenant_id) return { device, loaded: undefined };
+  const { fresh: _f, revoked_at: _r, policies, ...v } = row;
+  return { device, loaded: { version: { ...v, tenant_id: row.tenant_id, version: Number(v.version), public_key: new Uint8Array(v.public_key) }, policies } };
 }
 
 async function trustedIssuers(q: Sql, tenantId: string): Promise<TrustedIssuer[]> {
@@ -125,14 +131,14 @@ function sendDenied(reply: FastifyReply, requestId: string, reasons: Reason[]) {
 }
 
 /** The release, once the request's signature and device are checked (CUSTODY.md steps 1-3). */
-async function unwrap(ctx: BrokerContext, device: AgentDevice, body: UnwrapBody, ip: string, reply: FastifyReply) {
+async function unwrap(ctx: BrokerContext, device: AgentDevice, loaded: Loaded | undefined, body: UnwrapBody, ip: string, reply: FastifyReply) {
   const sealed = { enc: fromB64(body.enc), ciphertext: fromB64(body.ciphertext) };
   const replyKey = fromB64(body.replyKey);
   if (sealed.enc.length !== 32 || replyKey.length !== 32) fail('ERR_ARGUMENT', 'enc and replyKey are 32-byte X25519 keys');
   if (!body.resource.startsWith(`${body.kind}:`)) fail('ERR_ARGUMENT', `a ${body.kind} release names a ${body.kind}: resource`);
   const now = ctx.now();
   // Step 1: the key (CUSTODY.md "Release"): known in this tenant, not destroyed, version not retired.
-  const loaded = await loadRelease(ctx, device.tenantId, body.keyId, body.version);
+  if (!loaded) fail('ERR_NOT_FOUND', 'no such key or version');
   assertUsable(loaded.version);
 
   const attested = body.attestations?.length ? await verifyAttestations(body.attestations, await trustedIssuers(ctx.db, device.tenantId), now) : {};
@@ -182,10 +188,10 @@ async function unwrap(ctx: BrokerContext, device: AgentDevice, body: UnwrapBody,
 
 export function agentRoutes(app: FastifyInstance, ctx: BrokerContext): void {
   app.post('/v1/agent/unwrap', { schema: { body: unwrapBody, response: answers } }, async (req, reply) => {
-    const device = await verifyAgentRequest(ctx, req);
     const body = req.body as UnwrapBody;
+    const { device, loaded } = await admitAndLoad(ctx, req, body);
     try {
-      return await unwrap(ctx, device, body, req.ip, reply);
+      return await unwrap(ctx, device, loaded, body, req.ip, reply);
     } catch (err) {
       // A request refused before its decision (retired version, destroyed key, bad
       // attestation, a secret that does not open) still leaves its record.

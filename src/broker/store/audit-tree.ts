@@ -12,56 +12,79 @@ import { HASH_SIZE, nodeHash, rangeRoot, type NodeSource } from '../../audit/ind
 import type { Sql } from './types.js';
 
 /** Stores leaf `seq` and every parent whose right child it completes (RFC 9162 2.1.1). */
-export function addLeaf(q: Sql, tenantId: string, seq: number, leaf: Uint8Array): Promise<void> {
-  return addLeaves(q, tenantId, seq, [leaf]);
+export async function addLeaf(q: Sql, tenantId: string, seq: number, leaf: Uint8Array): Promise<void> {
+  const nodes = extendTree(seq, await fetchNodes(q, tenantId, frontierOf(seq)), [leaf]);
+  await q.query(`INSERT INTO audit_nodes (tenant_id, level, idx, hash) ${NODES_FROM_ARRAYS}`, [tenantId, nodes.levels, nodes.idxs, nodes.hashes]);
+}
+
+/** The rows extendTree adds, as arrays for NODES_FROM_ARRAYS. */
+export interface NewNodes {
+  levels: number[];
+  idxs: number[];
+  hashes: Buffer[];
+}
+
+/** `SELECT` of audit_nodes rows from $1 (tenant) and the arrays $2, $3, $4 of NewNodes. */
+export const NODES_FROM_ARRAYS = 'SELECT $1, * FROM unnest($2::integer[], $3::bigint[], $4::bytea[])';
+
+/**
+ * The tree of `size` leaves is a stack of perfect subtrees, one per set bit of `size`,
+ * largest first: these are their (level, idx), at most log2(size) + 1 of them.
+ */
+export function frontierOf(size: number): { level: number; idx: number }[] {
+  const out: { level: number; idx: number }[] = [];
+  for (let level = 0; 2 ** level <= size; level++) {
+    const above = Math.floor(size / 2 ** level);
+    if (above % 2 === 1) out.push({ level, idx: above - 1 });
+  }
+  return out.reverse();
+}
+
+/** SQL for the frontier of the tree of (`sizeSql`) leaves as JSON [{level, idx, hash (hex)}]. */
+export function frontierSql(tenantParam: string, sizeSql: string): string {
+  return `(SELECT coalesce(json_agg(json_build_object('level', n.level, 'idx', n.idx, 'hash', encode(n.hash, 'hex'))), '[]'::json)
+             FROM generate_series(0, 62) AS l(level)
+             JOIN audit_nodes n ON n.tenant_id = ${tenantParam} AND n.level = l.level AND n.idx = ((${sizeSql}) >> l.level) - 1
+            WHERE ((${sizeSql}) >> l.level) & 1 = 1)`;
+}
+
+/** Parses frontierSql's JSON into the map extendTree reads. */
+export function frontierFromJson(rows: { level: number; idx: number | string; hash: string }[]): Map<string, Uint8Array> {
+  return new Map(rows.map((r) => [`${r.level}/${Number(r.idx)}`, new Uint8Array(Buffer.from(r.hash, 'hex'))]));
 }
 
 /**
- * Stores leaves `first`, `first + 1`, ... and every parent they complete, in one statement.
- * The tree of `first` leaves is a stack of perfect subtrees, one per set bit of `first`
- * (largest first); each new leaf is pushed and merged with its left neighbours while they
- * are the same size, like a binary counter's carry.
+ * The nodes that leaves `first`, `first + 1`, ... add to the tree of `first` leaves: each
+ * leaf, and every parent it completes (RFC 9162 section 2.1.1), found by pushing the leaf on
+ * the frontier's stack and merging while its left neighbour is the same size, like a binary
+ * counter's carry. `frontier` holds the nodes of frontierOf(first) by "level/idx".
  */
-export async function addLeaves(q: Sql, tenantId: string, first: number, leaves: Uint8Array[]): Promise<void> {
-  if (leaves.length === 0) return;
-  // The frontier: at most log2(first) + 1 nodes, read in one query.
-  const frontier: { level: number; idx: number }[] = [];
-  for (let level = 0; 2 ** level <= first; level++) {
-    if (Math.floor(first / 2 ** level) % 2 === 1) frontier.push({ level, idx: Math.floor(first / 2 ** level) - 1 });
-  }
-  const found = frontier.length ? await fetchNodes(q, tenantId, frontier) : new Map<string, Uint8Array>();
+export function extendTree(first: number, frontier: Map<string, Uint8Array>, leaves: Uint8Array[]): NewNodes {
   const stack: { level: number; idx: number; hash: Uint8Array }[] = [];
-  for (const f of frontier.reverse()) {
-    const hash = found.get(`${f.level}/${f.idx}`);
+  for (const f of frontierOf(first)) {
+    const hash = frontier.get(`${f.level}/${f.idx}`);
     if (hash) stack.push({ ...f, hash });
     else stack.length = 0; // missing: an error below if and only if a carry reaches it
   }
-  const levels: number[] = [];
-  const idxs: number[] = [];
-  const hashes: Buffer[] = [];
+  const out: NewNodes = { levels: [], idxs: [], hashes: [] };
   leaves.forEach((leaf, i) => {
     let node = { level: 0, idx: first + i, hash: leaf };
-    levels.push(0);
-    idxs.push(node.idx);
-    hashes.push(Buffer.from(leaf));
+    out.levels.push(0);
+    out.idxs.push(node.idx);
+    out.hashes.push(Buffer.from(leaf));
     while (node.idx % 2 === 1) {
       const left = stack.pop();
       if (!left || left.level !== node.level || left.idx !== node.idx - 1) {
         throw new SectorCryptError('ERR_AUDIT_TAMPERED', `the audit tree lacks node ${node.level}/${node.idx - 1}`);
       }
       node = { level: node.level + 1, idx: left.idx / 2, hash: nodeHash(left.hash, node.hash) };
-      levels.push(node.level);
-      idxs.push(node.idx);
-      hashes.push(Buffer.from(node.hash));
+      out.levels.push(node.level);
+      out.idxs.push(node.idx);
+      out.hashes.push(Buffer.from(node.hash));
     }
     stack.push(node);
   });
-  await q.query('INSERT INTO audit_nodes (tenant_id, level, idx, hash) SELECT $1, * FROM unnest($2::integer[], $3::bigint[], $4::bytea[])', [
-    tenantId,
-    levels,
-    idxs,
-    hashes,
-  ]);
+  return out;
 }
 
 async function fetchNodes(q: Sql, tenantId: string, wanted: { level: number; idx: number }[]): Promise<Map<string, Uint8Array>> {
