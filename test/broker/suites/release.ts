@@ -14,6 +14,8 @@ import { hpkeSeal } from '../../../src/keys/hpke.js';
 import { SectorCryptError } from '../../../src/errors.js';
 import { makeTenant, type Clock, type Harness } from '../helpers.js';
 import { makePki } from '../../../src/broker/tls.js';
+import { openCheckpoint, verifyExport } from '../../../src/audit/index.js';
+import { exportLog } from './audit-log.js';
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey } from 'jose';
 
 export function releaseSuite(harness: () => Harness, clock: Clock): void {
@@ -114,6 +116,22 @@ export function releaseSuite(harness: () => Harness, clock: Clock): void {
       const got = await agent.unwrap(await sealLuks2(secret), { resource: `luks2:${volume}` });
       expect(Buffer.from(got).equals(Buffer.from(secret))).toBe(true);
       agent.close();
+    });
+
+    it('concurrent releases commit in batches: each answer has its own record, seqs stay gapless and the tree verifies', async () => {
+      const agents = await Promise.all([0, 1, 2, 3].map(async (i) => BrokerAgent.load({ stateDir: await enroll(enrollToken, `batch-${i}`), claims: goodClaims })));
+      const secret = new Uint8Array(32).fill(9);
+      const sealed = await sealLuks2(secret);
+      const got = await Promise.all(Array.from({ length: 24 }, (_, i) => agents[i % 4]!.unwrap(sealed, { resource: `luks2:${volume}` })));
+      for (const g of got) expect(Buffer.from(g).equals(Buffer.from(secret))).toBe(true);
+      for (const a of agents) a.close();
+      const cp = await h.client.call('GET', '/v1/audit/checkpoint', { token: t.auditor });
+      const { lines, records } = await exportLog(h, t.auditor);
+      expect(records.map((r) => r.seq)).toEqual(records.map((_, i) => i));
+      const releases = records.filter((r) => r.action === 'key.release' && agents.some((a) => a.deviceId === r.actor));
+      expect(releases).toHaveLength(24);
+      expect(new Set(releases.map((r) => r.requestId)).size).toBe(24);
+      expect(await verifyExport(lines.slice(0, openCheckpoint(cp.body.checkpoint, cp.body.verifierKey).size), cp.body.checkpoint, cp.body.verifierKey)).toMatchObject({ start: 0 });
     });
 
     it('opens an envelope broker stanza through the identity hook', async () => {
