@@ -10,15 +10,34 @@
  * the agent never leaves before the record is durable (routes/agent.ts).
  */
 import type { Store } from './store/types.js';
-import { appendAuditBatch, checkAuditInput, type AuditInput } from './store/audit.js';
+import { appendAuditBatch, byteaJson, checkAuditInput, type AuditInput } from './store/audit.js';
 
-/** A release_requests row, in the column order of COLUMNS. */
-export type ReleaseRow = unknown[];
+/** A release_requests row (store/migrations.ts). */
+export interface ReleaseRow {
+  tenant_id: string;
+  id: string;
+  device_id: string;
+  key_id: string;
+  version: number;
+  kind: 'envelope' | 'luks2';
+  resource: string;
+  sealed_enc: Uint8Array;
+  sealed_ciphertext: Uint8Array;
+  reply_public_key: Uint8Array;
+  claims: Record<string, unknown>;
+  status: 'released' | 'pending' | 'denied';
+  policy: string | null;
+  approvers_needed: number;
+  trace: unknown[];
+  created_at: Date;
+  expires_at: Date | null;
+  decided_at: Date | null;
+}
 
-const COLUMNS = [
-  'tenant_id', 'id', 'device_id', 'key_id', 'version', 'kind', 'resource', 'sealed_enc', 'sealed_ciphertext',
-  'reply_public_key', 'claims', 'status', 'policy', 'approvers_needed', 'trace', 'created_at', 'expires_at', 'decided_at',
-];
+/** The row as sc_audit_insert takes it (JSON; bytea in PostgreSQL's hex form). */
+function rowJson(r: ReleaseRow): Record<string, unknown> {
+  return { ...r, sealed_enc: byteaJson(r.sealed_enc), sealed_ciphertext: byteaJson(r.sealed_ciphertext), reply_public_key: byteaJson(r.reply_public_key) };
+}
 
 interface Pending {
   tenantId: string;
@@ -40,7 +59,6 @@ export class ReleaseRecorder {
 
   /** Resolves once the row and the record are committed; rejects if their batch failed. */
   record(tenantId: string, row: ReleaseRow, audit: AuditInput): Promise<void> {
-    if (row.length !== COLUMNS.length) throw new Error(`a release row has ${COLUMNS.length} columns`);
     // A record that cannot be encoded fails alone, here, not the batch it would join.
     checkAuditInput(audit);
     return new Promise((resolve, reject) => {
@@ -61,9 +79,7 @@ export class ReleaseRecorder {
             // Tenants in a fixed order: two processes locking several tenant rows never deadlock.
             for (const tenantId of [...tenants.keys()].sort()) {
               const items = tenants.get(tenantId)!;
-              const tuples = items.map((_, i) => `(${COLUMNS.map((__, c) => `$${i * COLUMNS.length + c + 1}`).join(', ')})`);
-              const rows = { sql: `INSERT INTO release_requests (${COLUMNS.join(', ')}) VALUES ${tuples.join(', ')}`, params: items.flatMap((p) => p.row) };
-              await appendAuditBatch(q, tenantId, items.map((p) => p.audit), rows);
+              await appendAuditBatch(q, tenantId, items.map((p) => p.audit), items.map((p) => rowJson(p.row)));
             }
           });
         } catch (err) {

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, expect, test } from 'vitest';
 import { openStore } from '../../src/broker/store/open.js';
 import { migrate } from '../../src/broker/store/migrate.js';
 import type { Store } from '../../src/broker/store/types.js';
-import { appendAudit, appendAuditBatch, readAudit } from '../../src/broker/store/audit.js';
+import { appendAudit, appendAuditBatch, byteaJson, readAudit } from '../../src/broker/store/audit.js';
 import { treeRoot } from '../../src/broker/store/audit-tree.js';
 import { rootHash } from '../../src/audit/index.js';
 
@@ -41,12 +41,24 @@ test('every batch size at every offset builds the root of all leaves so far', as
   expect(Buffer.from(await treeRoot(db, 'ta', n + 1)).equals(Buffer.from(rootHash(rows.map((r) => r.leafHash))))).toBe(true);
 });
 
-test('rows given along commit in the same statement, and not at all when the append fails', async () => {
-  await db.query('CREATE TABLE IF NOT EXISTS along_test (v text)');
-  await db.tx((q) => appendAuditBatch(q, 'tb', [rec(0), rec(1)], { sql: 'INSERT INTO along_test (v) VALUES ($1), ($2)', params: ['x', 'y'] }));
-  expect((await db.query<{ v: string }>('SELECT v FROM along_test ORDER BY v')).map((r) => r.v)).toEqual(['x', 'y']);
-  await expect(db.tx((q) => appendAuditBatch(q, 'nope', [rec(0)], { sql: 'INSERT INTO along_test (v) VALUES ($1)', params: ['z'] }))).rejects.toThrow(/ERR_NOT_FOUND/);
-  expect((await db.query('SELECT v FROM along_test'))).toHaveLength(2);
+test('release requests given with the records commit with them, bytes and JSON intact, and not at all when the append fails', async () => {
+  await db.query("INSERT INTO devices (tenant_id, id, name, public_key, groups, description) VALUES ('tb', 'dev1', 'd', '\\x01', '{}', '{}')");
+  const row = (id: string) => ({
+    tenant_id: 'tb', id, device_id: 'dev1', key_id: 'k', version: 1, kind: 'luks2', resource: 'luks2:x',
+    sealed_enc: byteaJson(new Uint8Array([0, 1, 255])), sealed_ciphertext: byteaJson(new Uint8Array(0)), reply_public_key: byteaJson(new Uint8Array(32).fill(7)),
+    claims: { identity: { region: 'eu' } }, status: 'released', policy: null, approvers_needed: 0, trace: [], created_at: new Date(0), expires_at: null, decided_at: new Date(0),
+  });
+  await db.tx((q) => appendAuditBatch(q, 'tb', [rec(0), rec(1)], [row('r1'), row('r2')]));
+  const got = await db.query<{ id: string; sealed_enc: Uint8Array; reply_public_key: Uint8Array; claims: unknown; policy: string | null }>('SELECT * FROM release_requests ORDER BY id');
+  expect(got.map((r) => r.id)).toEqual(['r1', 'r2']);
+  expect([...new Uint8Array(got[0]!.sealed_enc)]).toEqual([0, 1, 255]);
+  expect(new Uint8Array(got[0]!.reply_public_key)).toEqual(new Uint8Array(32).fill(7));
+  expect(got[0]!.claims).toEqual({ identity: { region: 'eu' } });
+  expect(got[0]!.policy).toBeNull();
+  await expect(db.tx((q) => appendAuditBatch(q, 'nope', [rec(0)], [row('r3')]))).rejects.toThrow(/ERR_NOT_FOUND/);
+  await expect(db.tx((q) => appendAuditBatch(q, 'tb', [rec(2)], [row('r1')]))).rejects.toThrow(); // a duplicate id: the whole statement fails
+  expect(await db.query('SELECT id FROM release_requests')).toHaveLength(2);
+  expect((await readAudit(db, 'tb', undefined, 100)).map((r) => r.seq)).toEqual([0, 1]);
 });
 
 test('a frontier node gone missing is ERR_AUDIT_TAMPERED, and nothing is appended', async () => {

@@ -8,7 +8,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { BrokerContext } from '../context.js';
-import { ADMISSION_SQL, admitAgent, authenticateAgent, verifyAgentRequest, type AgentDevice } from '../agent-auth.js';
+import { admitAgent, authenticateAgent, verifyAgentRequest, type AgentDevice } from '../agent-auth.js';
 import { appendAudit } from '../store/audit.js';
 import type { Sql } from '../store/types.js';
 import { newId } from '../secrets.js';
@@ -106,15 +106,14 @@ type Loaded = { version: KeyVersionRow; policies: Policy[] };
 async function admitAndLoad(ctx: BrokerContext, req: FastifyRequest, body: UnwrapBody): Promise<{ device: AgentDevice; loaded: Loaded | undefined }> {
   const signed = await authenticateAgent(ctx, req);
   type Row = { fresh: number; revoked_at: string | null } & Omit<KeyVersionRow, 'tenant_id'> & { tenant_id: string | null; policies: Policy[] };
-  const [row] = await ctx.db.query<Row>(
-    `${ADMISSION_SQL},
-       v.tenant_id, v.key_id, v.version, v.public_key, v.sealed_secret, v.retired_at, k.destroyed_at,
-       (SELECT coalesce(json_agg(p.document ORDER BY p.name), '[]'::json) FROM policies p WHERE p.tenant_id = $1) AS policies
-     FROM (SELECT 1) AS one
-     LEFT JOIN key_versions v ON v.tenant_id = $1 AND v.key_id = $4 AND v.version = $5
-     LEFT JOIN broker_keys k ON k.id = v.key_id`,
-    [signed.device.tenantId, signed.device.id, signed.nonce, body.keyId, body.version],
-  );
+  // ADMISSION_SQL's work and the reads, as one planned function (store/migrations.ts, 4).
+  const [row] = await ctx.db.query<Row>('SELECT * FROM sc_admit_release($1, $2, $3, $4, $5)', [
+    signed.device.tenantId,
+    signed.device.id,
+    signed.nonce,
+    body.keyId,
+    body.version,
+  ]);
   const device = await admitAgent(ctx, req, signed.device, row);
   if (!row?.tenant_id) return { device, loaded: undefined };
   const { fresh: _f, revoked_at: _r, policies, ...v } = row;
@@ -165,11 +164,12 @@ async function unwrap(ctx: BrokerContext, device: AgentDevice, loaded: Loaded | 
   // The decision and its record commit (in a batch with others) before the answer leaves.
   await ctx.releases.record(
     device.tenantId,
-    [
-      device.tenantId, requestId, device.deviceId, body.keyId, body.version, body.kind, body.resource, sealed.enc, sealed.ciphertext,
-      replyKey, JSON.stringify(claims), status, decision.policy, decision.approval?.approvers ?? 0, JSON.stringify(decision.reasons),
-      now, expiresAt, status === 'pending' ? null : now,
-    ],
+    {
+      tenant_id: device.tenantId, id: requestId, device_id: device.deviceId, key_id: body.keyId, version: body.version, kind: body.kind,
+      resource: body.resource, sealed_enc: sealed.enc, sealed_ciphertext: sealed.ciphertext, reply_public_key: replyKey, claims,
+      status: status as 'released' | 'pending' | 'denied', policy: decision.policy, approvers_needed: decision.approval?.approvers ?? 0,
+      trace: decision.reasons, created_at: now, expires_at: expiresAt, decided_at: status === 'pending' ? null : now,
+    },
     {
       actor: device.deviceId,
       action,

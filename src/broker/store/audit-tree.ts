@@ -40,15 +40,7 @@ export function frontierOf(size: number): { level: number; idx: number }[] {
   return out.reverse();
 }
 
-/** SQL for the frontier of the tree of (`sizeSql`) leaves as JSON [{level, idx, hash (hex)}]. */
-export function frontierSql(tenantParam: string, sizeSql: string): string {
-  return `(SELECT coalesce(json_agg(json_build_object('level', n.level, 'idx', n.idx, 'hash', encode(n.hash, 'hex'))), '[]'::json)
-             FROM generate_series(0, 62) AS l(level)
-             JOIN audit_nodes n ON n.tenant_id = ${tenantParam} AND n.level = l.level AND n.idx = ((${sizeSql}) >> l.level) - 1
-            WHERE ((${sizeSql}) >> l.level) & 1 = 1)`;
-}
-
-/** Parses frontierSql's JSON into the map extendTree reads. */
+/** Parses the frontier as sc_audit_take returns it (JSON, hashes in hex) into the map extendTree reads. */
 export function frontierFromJson(rows: { level: number; idx: number | string; hash: string }[]): Map<string, Uint8Array> {
   return new Map(rows.map((r) => [`${r.level}/${Number(r.idx)}`, new Uint8Array(Buffer.from(r.hash, 'hex'))]));
 }

@@ -9,7 +9,7 @@
 import { SectorCryptError } from '../../errors.js';
 import { encodeRecord, type AuditRecord as HashedRecord, type AuditValue } from '../../audit/index.js';
 import type { Sql } from './types.js';
-import { extendTree, frontierFromJson, frontierSql } from './audit-tree.js';
+import { extendTree, frontierFromJson } from './audit-tree.js';
 
 export interface AuditInput {
   /** A user id, a device id, 'operator' or 'broker'. */
@@ -59,55 +59,57 @@ export function checkAuditInput(rec: AuditInput): void {
   encodeRecord(hashedRecord(0, new Date(0).toISOString(), rec));
 }
 
-/** A data-modifying statement to run in the same statement as the records' rows. */
-export interface AlongWith {
-  /** e.g. an INSERT; its parameters are $1..$n. */
-  sql: string;
-  params: unknown[];
+/** bytea as JSON for jsonb_populate_recordset: PostgreSQL's hex input form. */
+export function byteaJson(bytes: Uint8Array): string {
+  return `\\x${Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex')}`;
 }
 
 /**
- * Appends records to the tenant's log in two statements, and returns their seqs
- * (consecutive, in the order given; the records share one time):
- * 1. take the seqs, which locks the tenant row (appendAudit), and read the tree's frontier;
- * 2. insert the rows and the tree's new nodes, and `along` if given (the release path's own
- *    rows), as one statement.
+ * Appends records to the tenant's log in two statements (migration 4's functions), and
+ * returns their seqs (consecutive, in the order given; the records share one time):
+ * 1. sc_audit_take: the seqs, which lock the tenant row (appendAudit), and the tree's frontier;
+ * 2. sc_audit_insert: the rows, the tree's new nodes, and `requests` if given (release_requests
+ *    rows by column name, bytea as byteaJson) decided with these records.
  */
-export async function appendAuditBatch(q: Sql, tenantId: string, recs: AuditInput[], along?: AlongWith): Promise<number[]> {
+export async function appendAuditBatch(q: Sql, tenantId: string, recs: AuditInput[], requests?: Record<string, unknown>[]): Promise<number[]> {
   if (recs.length === 0) return [];
-  const rows = await q.query<{ first: number; time: string; frontier: { level: number; idx: number; hash: string }[] }>(
-    `UPDATE tenants SET audit_seq = audit_seq + $2 WHERE id = $1
-     RETURNING audit_seq - $2 AS first, clock_timestamp() AS time, ${frontierSql('$1', 'tenants.audit_seq - $2')} AS frontier`,
-    [tenantId, recs.length],
-  );
+  const rows = await q.query<{ first: number; at: string; frontier: { level: number; idx: number; hash: string }[] }>('SELECT * FROM sc_audit_take($1, $2)', [
+    tenantId,
+    recs.length,
+  ]);
   if (rows.length !== 1) throw new SectorCryptError('ERR_NOT_FOUND', 'no such tenant for the audit record');
   const first = Number(rows[0]!.first);
-  const time = new Date(rows[0]!.time).toISOString();
-  const params: unknown[] = along ? [...along.params] : [];
-  const p = (value: unknown) => `$${params.push(value)}`;
-  const tenant = p(tenantId);
+  const time = new Date(rows[0]!.at).toISOString();
   const leaves: Uint8Array[] = [];
-  const tuples = recs.map((rec, i) => {
+  const records = recs.map((rec, i) => {
     // Throws for a value canonical JSON cannot hold: the action then fails with it.
     const record = hashedRecord(first + i, time, rec);
     const encoded = encodeRecord(record);
     leaves.push(encoded.leafHash);
-    const values = [
-      record.seq, time, rec.actor, rec.action, record.target, rec.outcome,
-      rec.reasons === undefined ? null : JSON.stringify(rec.reasons), record.requestId, record.sourceIp, encoded.json, encoded.leafHash,
-    ];
-    return `(${tenant}, ${values.map(p).join(', ')})`;
+    return {
+      tenant_id: tenantId,
+      seq: record.seq,
+      time,
+      actor: rec.actor,
+      action: rec.action,
+      target: record.target,
+      outcome: rec.outcome,
+      ...(rec.reasons === undefined ? {} : { reasons: record.reasons }),
+      request_id: record.requestId,
+      source_ip: record.sourceIp,
+      record_json: encoded.json,
+      leaf_hash: byteaJson(encoded.leafHash),
+    };
   });
   const nodes = extendTree(first, frontierFromJson(rows[0]!.frontier), leaves);
-  const nodeArrays = [p(nodes.levels), p(nodes.idxs), p(nodes.hashes)];
-  await q.query(
-    `WITH ${along ? `along AS (${along.sql}), ` : ''}
-          records AS (INSERT INTO audit_log (tenant_id, seq, time, actor, action, target, outcome, reasons, request_id, source_ip, record_json, leaf_hash)
-                      VALUES ${tuples.join(', ')})
-     INSERT INTO audit_nodes (tenant_id, level, idx, hash)
-     SELECT ${tenant}, * FROM unnest(${nodeArrays[0]}::integer[], ${nodeArrays[1]}::bigint[], ${nodeArrays[2]}::bytea[])`,
-    params,
-  );
+  await q.query('SELECT sc_audit_insert($1, $2, $3, $4, $5, $6)', [
+    tenantId,
+    JSON.stringify(records),
+    nodes.levels,
+    nodes.idxs,
+    nodes.hashes,
+    requests ? JSON.stringify(requests) : null,
+  ]);
   q.auditAppended?.(tenantId, first + recs.length);
   return recs.map((_, i) => first + i);
 }

@@ -231,4 +231,65 @@ ALTER TABLE pending_actions ADD CONSTRAINT pending_actions_kind_check CHECK (kin
 ALTER TABLE pending_actions ADD COLUMN payload jsonb;
 `,
   },
+  {
+    version: 4,
+    name: 'release path functions',
+    sql: `
+-- The release path's statements as functions: PL/pgSQL plans each statement once per
+-- session, where a statement sent as text is planned every time (in PGlite that planning
+-- cost more than running them). Same SQL as before, same results.
+
+-- Admission (the nonce, accepted once; the device's revocation) and what a release reads:
+-- the key version asked for, its key's state, the tenant's policies.
+CREATE FUNCTION sc_admit_release(p_tenant text, p_device text, p_nonce text, p_key text, p_version integer)
+RETURNS TABLE (fresh integer, revoked_at timestamptz, tenant_id text, key_id text, version integer, public_key bytea,
+               sealed_secret bytea, retired_at timestamptz, destroyed_at timestamptz, policies json)
+LANGUAGE plpgsql AS $$
+#variable_conflict use_column
+BEGIN
+  RETURN QUERY
+  WITH n AS (INSERT INTO nonces (tenant_id, device_id, nonce) VALUES (p_tenant, p_device, p_nonce) ON CONFLICT DO NOTHING RETURNING 1)
+  SELECT (SELECT count(*) FROM n)::integer, (SELECT d.revoked_at FROM devices d WHERE d.id = p_device),
+         v.tenant_id, v.key_id, v.version, v.public_key, v.sealed_secret, v.retired_at, k.destroyed_at,
+         (SELECT coalesce(json_agg(p.document ORDER BY p.name), '[]'::json) FROM policies p WHERE p.tenant_id = p_tenant)
+    FROM (SELECT 1) AS one
+    LEFT JOIN key_versions v ON v.tenant_id = p_tenant AND v.key_id = p_key AND v.version = p_version
+    LEFT JOIN broker_keys k ON k.id = v.key_id;
+END $$;
+
+-- Takes p_count audit seqs (locking the tenant row until commit) and reads the tree's
+-- frontier at the first of them: the subtree roots at the set bits of its size.
+CREATE FUNCTION sc_audit_take(p_tenant text, p_count bigint)
+RETURNS TABLE (first bigint, at timestamptz, frontier json)
+LANGUAGE plpgsql AS $$
+DECLARE s bigint;
+BEGIN
+  UPDATE tenants t SET audit_seq = t.audit_seq + p_count WHERE t.id = p_tenant RETURNING t.audit_seq - p_count INTO s;
+  IF NOT FOUND THEN RETURN; END IF;
+  RETURN QUERY SELECT s, clock_timestamp(),
+    (SELECT coalesce(json_agg(json_build_object('level', n.level, 'idx', n.idx, 'hash', encode(n.hash, 'hex'))), '[]'::json)
+       FROM generate_series(0, 62) AS l(lvl)
+       JOIN audit_nodes n ON n.tenant_id = p_tenant AND n.level = l.lvl AND n.idx = (s >> l.lvl) - 1
+      WHERE (s >> l.lvl) & 1 = 1);
+END $$;
+
+-- Inserts audit records and the tree nodes they add, and release requests decided with them.
+CREATE FUNCTION sc_audit_insert(p_tenant text, p_records jsonb, p_levels integer[], p_idxs bigint[], p_hashes bytea[], p_requests jsonb)
+RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
+  IF p_requests IS NOT NULL THEN
+    INSERT INTO release_requests (tenant_id, id, device_id, key_id, version, kind, resource, sealed_enc, sealed_ciphertext,
+                                  reply_public_key, claims, status, policy, approvers_needed, trace, created_at, expires_at, decided_at)
+    SELECT r.tenant_id, r.id, r.device_id, r.key_id, r.version, r.kind, r.resource, r.sealed_enc, r.sealed_ciphertext,
+           r.reply_public_key, r.claims, r.status, r.policy, r.approvers_needed, r.trace, r.created_at, r.expires_at, r.decided_at
+      FROM jsonb_populate_recordset(NULL::release_requests, p_requests) r;
+  END IF;
+  INSERT INTO audit_log (tenant_id, seq, time, actor, action, target, outcome, reasons, request_id, source_ip, record_json, leaf_hash)
+  SELECT r.tenant_id, r.seq, r.time, r.actor, r.action, r.target, r.outcome, r.reasons, r.request_id, r.source_ip, r.record_json, r.leaf_hash
+    FROM jsonb_populate_recordset(NULL::audit_log, p_records) r;
+  INSERT INTO audit_nodes (tenant_id, level, idx, hash) SELECT p_tenant, * FROM unnest(p_levels, p_idxs, p_hashes);
+END $$;
+`,
+  },
 ];
