@@ -28,7 +28,8 @@ export default defineConfig({
     maxWorkers: 3,
     testTimeout: 60_000,
     projects: [
-      { extends: true, test: { name: 'all', include: ['test/**/*.test.ts'] } },
+      // The global setup builds src/ once for the child processes the tests start (test/entry.ts).
+      { extends: true, test: { name: 'all', include: ['test/**/*.test.ts'], globalSetup: ['test/global-setup.ts'] } },
       ...kernels()
         .slice(1)
         .map((kernel) => ({

@@ -1,6 +1,6 @@
 /**
  * `sectorcrypt audit verify` and `audit verify-proof` as an auditor runs them: a child
- * process on the TypeScript sources through tsx (as test/cli does). The untouched export
+ * process (test/entry.ts, as test/cli does). The untouched export
  * verifies; each tampered copy fails with exit 1 and one line naming the first bad record.
  */
 import { spawnSync } from 'node:child_process';
@@ -16,6 +16,7 @@ import { consistencyProof, inclusionProof } from '../../src/audit/proof-build.js
 import { consistencyProofJson, inclusionProofJson } from '../../src/audit/proof-json.js';
 import { makeLog, ORIGIN } from './log-fixture.js';
 import { tamperings } from './tamperings.js';
+import { CLI } from '../entry.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const dir = mkdtempSync(path.join(tmpdir(), 'sectorcrypt-audit-'));
@@ -23,7 +24,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const at = (name: string) => path.join(dir, name);
 
 function cli(args: string[]) {
-  const result = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'audit', ...args], { cwd: root });
+  const result = spawnSync(process.execPath, [...CLI, 'audit', ...args], { cwd: root });
   return { status: result.status, stdout: result.stdout.toString(), stderr: result.stderr.toString() };
 }
 

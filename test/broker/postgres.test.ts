@@ -19,6 +19,7 @@ import pgClient from 'pg';
 import { Client, makeTenant, startBroker, type Clock, type Harness } from './helpers.js';
 import { startPostgres, type PostgresServer } from './postgres-server.js';
 import { describeWithTool } from '../tools.js';
+import { CLI } from '../entry.js';
 import { accountsAndKeysSuite } from './suites/accounts-keys.js';
 import { releaseSuite } from './suites/release.js';
 import { cliSuite } from './suites/cli.js';
@@ -128,7 +129,7 @@ describeWithTool('postgres', skipReason, 'PostgreSQL', () => {
       a = await startBroker({ database: await server.createDatabase('pair'), checkpoints: { everyRecords: 4 } });
       // The second broker is another process: the same data folder (root key, certificate),
       // its own connections to the same database.
-      b = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'broker', 'serve', '--data', join(a.dir, 'data'), '--listen', '127.0.0.1:0', '--checkpoint-records', '4', '--json'], {
+      b = spawn(process.execPath, [...CLI, 'broker', 'serve', '--data', join(a.dir, 'data'), '--listen', '127.0.0.1:0', '--checkpoint-records', '4', '--json'], {
         stdio: ['ignore', 'pipe', 'inherit'],
       });
       bUrl = JSON.parse(

@@ -1,6 +1,6 @@
 /**
- * keygen / encrypt / decrypt as a user runs them (a child process on the TypeScript
- * sources through tsx, so no build is needed): round trips through files and pipes, the
+ * keygen / encrypt / decrypt as a user runs them (a child process: the run's
+ * build of the sources, see test/entry.ts): round trips through files and pipes, the
  * random-access reader on CLI output, and failures that leave no file behind.
  */
 import { spawnSync } from 'node:child_process';
@@ -14,6 +14,7 @@ import { decryptChunked, encryptChunked, openChunkedReader } from '../../src/ind
 import { registerKeygen } from '../../src/cli/keygen.js';
 import { toHex } from '../bytes.js';
 import { Rng } from '../rng.js';
+import { CLI } from '../entry.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const dir = mkdtempSync(path.join(tmpdir(), 'sectorcrypt-cli-'));
@@ -22,7 +23,7 @@ const rng = new Rng();
 const at = (name: string) => path.join(dir, name);
 
 function cli(args: string[], input?: Uint8Array) {
-  const result = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
+  const result = spawnSync(process.execPath, [...CLI, ...args], {
     cwd: root,
     input,
     maxBuffer: 64 * 1024 * 1024,

@@ -1,10 +1,11 @@
-/** The CLI as a child process on the TypeScript sources (through tsx, so no build is needed). */
+/** The CLI as a child process (the run's build of the sources, or tsx: see test/entry.ts). */
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { CLI } from '../entry.js';
 
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const entry = ['--import', 'tsx', 'src/cli/main.ts'];
+const entry = CLI;
 
 export interface CliResult {
   status: number | null;

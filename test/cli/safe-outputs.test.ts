@@ -15,6 +15,7 @@ import { registerEncrypt } from '../../src/cli/encrypt.js';
 import { toHex } from '../bytes.js';
 import { Rng } from '../rng.js';
 import { cli, root, startCli, waitFor } from './run.js';
+import { CLI } from '../entry.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'sectorcrypt-safe-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -72,7 +73,7 @@ describe('the input as its own output', () => {
     writeFileSync(at('loop.txt'), plain);
     const stdin = openSync(at('loop.txt'), 'r');
     try {
-      const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'encrypt', '--force', '--key-file', at('key'), '-', at('loop.txt')], {
+      const r = spawnSync(process.execPath, [...CLI, 'encrypt', '--force', '--key-file', at('key'), '-', at('loop.txt')], {
         cwd: root,
         stdio: [stdin, 'pipe', 'pipe'],
       });

@@ -1,5 +1,5 @@
 /**
- * The envelope commands as a user runs them (child processes on the sources through tsx):
+ * The envelope commands as a user runs them (child processes, test/entry.ts):
  * keygen, encrypt to several recipients at once, decrypt with each alone (CLI, stream,
  * reader), rekey --remove, inspect, and the refusals (readable key files, mixed modes).
  */
@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createEnvelopeDecryptStream, inspectEnvelope, openEnvelopeReader, type Identity } from '../../src/index.js';
 import { randomPlain, throughStream } from './helpers.js';
+import { CLI } from '../entry.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const dir = mkdtempSync(path.join(tmpdir(), 'sectorcrypt-envelope-cli-'));
@@ -18,7 +19,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const at = (name: string) => path.join(dir, name);
 
 function cli(args: string[], input?: Uint8Array) {
-  const result = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { cwd: root, input, maxBuffer: 64 * 1024 * 1024 });
+  const result = spawnSync(process.execPath, [...CLI, ...args], { cwd: root, input, maxBuffer: 64 * 1024 * 1024 });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr.toString() };
 }
 

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { BrokerAgent } from '../../src/agent/index.js';
 import { collectClaims } from '../../src/agent/claims/index.js';
 import { makeTenant, startBroker, type Harness } from '../broker/helpers.js';
+import { CLI } from '../entry.js';
 
 export interface Fixture {
   h: Harness;
@@ -64,7 +65,7 @@ export function cli(args: string[], opts: { env?: Record<string, string>; input?
   return new Promise((resolve) => {
     const child = execFile(
       process.execPath,
-      ['--import', 'tsx', 'src/cli/main.ts', ...args],
+      [...CLI, ...args],
       { encoding: 'buffer', env: { ...process.env, ...opts.env }, maxBuffer: 16 * 1024 * 1024 },
       (err, stdout, stderr) => resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr: stderr.toString('utf8') }),
     );

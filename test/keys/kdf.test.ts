@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { CHILD_IMPORT, sourceFile } from '../entry.js';
 import { argon2Engine, deriveKey, kdfParams, loadsInChild } from '../../src/keys/kdf.js';
 
 const native = argon2Engine() === 'native';
@@ -50,8 +51,8 @@ describe('argon2 engines', () => {
   });
 
   it('SECTORCRYPT_ARGON2=wasm picks the WebAssembly argon2', () => {
-    const code = `import(${JSON.stringify(pathToFileURL(path.resolve('src/keys/kdf.ts')).href)}).then((m) => console.log(m.argon2Engine()))`;
-    const out = execFileSync(process.execPath, ['--import', 'tsx', '-e', code], { env: { ...process.env, SECTORCRYPT_ARGON2: 'wasm' }, encoding: 'utf8' });
+    const code = `import(${JSON.stringify(pathToFileURL(sourceFile('keys/kdf')).href)}).then((m) => console.log(m.argon2Engine()))`;
+    const out = execFileSync(process.execPath, [...CHILD_IMPORT, '-e', code], { env: { ...process.env, SECTORCRYPT_ARGON2: 'wasm' }, encoding: 'utf8' });
     expect(out.trim()).toBe('wasm');
   });
 });

@@ -13,6 +13,7 @@ import { Volume } from '../../src/index.js';
 import { Rng } from '../rng.js';
 import { cli as run, root, startCli, waitFor } from '../cli/run.js';
 import { CHEAP_CREATE, expectSameBytes, MiB, scratchDir } from './helpers.js';
+import { CLI } from '../entry.js';
 
 const tmp = scratchDir();
 afterAll(() => tmp.cleanup());
@@ -136,7 +137,7 @@ describe('volume restore-header', () => {
     const before = readFileSync(image);
 
     const answer = async (reply: string) => {
-      const command = [process.execPath, '--import', 'tsx', 'src/cli/main.ts', 'volume', 'restore-header', image, backup].map((a) => `'${a}'`).join(' ');
+      const command = [process.execPath, ...CLI, 'volume', 'restore-header', image, backup].map((a) => `'${a}'`).join(' ');
       const child = spawn('script', ['-qec', command, '/dev/null'], { cwd: root });
       let out = '';
       child.stdout.on('data', (d: Buffer) => (out += d.toString()));

@@ -1,4 +1,4 @@
-/** `sectorcrypt volume ...` as a user runs it: a child process on the sources through tsx. */
+/** `sectorcrypt volume ...` as a user runs it: a child process (test/entry.ts). */
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -7,13 +7,14 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { Volume } from '../../src/index.js';
 import { Rng } from '../rng.js';
 import { cryptsetup, cryptsetupMissing, expectSameBytes, MiB, scratchDir } from './helpers.js';
+import { CLI } from '../entry.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const tmp = scratchDir();
 afterAll(() => tmp.cleanup());
 
 function cli(args: string[], input?: Uint8Array) {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'volume', ...args], { cwd: root, input, maxBuffer: 64 * MiB });
+  const r = spawnSync(process.execPath, [...CLI, 'volume', ...args], { cwd: root, input, maxBuffer: 64 * MiB });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr.toString() };
 }
 

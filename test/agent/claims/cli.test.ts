@@ -1,21 +1,18 @@
 /**
- * `sectorcrypt agent claims` as a user runs it: the command as a child process (from the
- * sources through tsx, as the other CLI tests; rebuilding dist/ here would race with anyone
- * using it), its claims checked against the sources themselves.
+ * `sectorcrypt agent claims` as a user runs it: the command as a child process (the run's build
+ * of the sources, test/entry.ts, as the other CLI tests; never dist/, which may be stale), its claims checked against the sources themselves.
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createRequire } from 'node:module';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { selfHash } from '../../../src/agent/claims/index.js';
 import { awsDocument, startImdsServer, type ImdsServer } from '../attest/imds-server.js';
+import { CLI } from '../../entry.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
-// By URL: the command runs in a scratch folder, where a bare 'tsx' would not resolve.
-const tsx = pathToFileURL(createRequire(path.join(root, 'package.json')).resolve('tsx')).href;
 const dir = mkdtempSync(path.join(tmpdir(), 'sectorcrypt-claims-cli-'));
 let server: ImdsServer;
 
@@ -30,7 +27,7 @@ afterAll(async () => {
 /** Runs the command without blocking: the local metadata server answers from this process. */
 function cli(...args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', tsx, path.join(root, 'src', 'cli', 'main.ts'), 'agent', 'claims', ...args], { cwd: dir });
+    const child = spawn(process.execPath, [...CLI, 'agent', 'claims', ...args], { cwd: dir });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString('utf8')));

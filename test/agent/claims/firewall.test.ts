@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { countIptablesRules, countNftRules } from '../../../src/agent/claims/index.js';
 import { describeWithTool } from '../../tools.js';
+import { CHILD_IMPORT, sourceFile } from '../../entry.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..', '..', '..');
@@ -31,7 +32,7 @@ function missing(): string | undefined {
 
 /** The collector's result in a fresh network namespace after loading `load`. */
 function inNamespace(...load: string[]): unknown {
-  const run = spawnSync('unshare', ['-n', '--', process.execPath, '--import', 'tsx', path.join(here, 'firewall-probe.ts'), ...load], {
+  const run = spawnSync('unshare', ['-n', '--', process.execPath, ...CHILD_IMPORT, path.join(here, 'firewall-probe.mjs'), sourceFile('agent/claims/firewall'), ...load], {
     cwd: root,
     encoding: 'utf8',
   });

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { openCheckpoint, recordLeafHash, verifyConsistency, verifyExport, verifyInclusion } from '../../../src/audit/index.js';
 import { makeTenant, type Clock, type Harness } from '../helpers.js';
 import { archiveAudit } from '../../../src/cli/broker-audit.js';
+import { CLI } from '../../entry.js';
 
 /** The whole log, page by page, as one export (lines). */
 export async function exportLog(h: Harness, token: string): Promise<{ lines: string[]; records: any[] }> {
@@ -32,7 +33,7 @@ function cliVerify(dir: string, name: string, lines: string[]): Promise<{ code: 
   return new Promise((resolve, reject) => {
     writeFile(join(dir, name), lines.map((l) => `${l}\n`).join(''))
       .then(() => {
-        const args = ['--import', 'tsx', 'src/cli/main.ts', 'audit', 'verify', join(dir, name), '--checkpoint', join(dir, 'checkpoint'), '--public-key', join(dir, 'log.pub')];
+        const args = [...CLI, 'audit', 'verify', join(dir, name), '--checkpoint', join(dir, 'checkpoint'), '--public-key', join(dir, 'log.pub')];
         execFile(process.execPath, args, (err, stdout, stderr) => resolve({ code: err ? Number(err.code ?? 1) : 0, out: stdout + stderr }));
       })
       .catch(reject);

@@ -9,10 +9,11 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { makeTenant, type Harness } from '../helpers.js';
+import { CLI } from '../../entry.js';
 
 function cli(env: NodeJS.ProcessEnv, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'broker', ...args], { env: { ...process.env, ...env } }, (err, stdout, stderr) =>
+    execFile(process.execPath, [...CLI, 'broker', ...args], { env: { ...process.env, ...env } }, (err, stdout, stderr) =>
       resolve({ code: err ? Number(err.code ?? 1) : 0, stdout, stderr }),
     );
   });

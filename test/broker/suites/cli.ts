@@ -9,8 +9,7 @@ import { mkdtemp, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-
-const CLI = ['--import', 'tsx', 'src/cli/main.ts'];
+import { CLI } from '../../entry.js';
 
 export function cliSuite(database: () => Promise<string>): void {
   describe('command line', () => {

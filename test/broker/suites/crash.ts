@@ -15,8 +15,7 @@ import { BrokerAgent } from '../../../src/agent/index.js';
 import { Broker } from '../../../src/broker/index.js';
 import { hpkeSeal } from '../../../src/keys/hpke.js';
 import { Client, makeTenant } from '../helpers.js';
-
-const CLI = ['--import', 'tsx', 'src/cli/main.ts'];
+import { CLI } from '../../entry.js';
 
 async function serve(data: string, port: number): Promise<{ proc: ChildProcess; url: string }> {
   const proc = spawn(process.execPath, [...CLI, 'broker', 'serve', '--data', data, '--listen', `127.0.0.1:${port}`, '--json'], { stdio: ['ignore', 'pipe', 'inherit'] });
