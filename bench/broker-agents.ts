@@ -39,6 +39,7 @@ process.once('message', async (job: Job) => {
   process.send!({ ready: true });
   await new Promise((resolve) => process.once('message', resolve));
   const latencies: number[] = [];
+  const cpu0 = process.cpuUsage();
   const started = performance.now();
   const end = started + job.seconds * 1000;
   await Promise.all(
@@ -51,6 +52,7 @@ process.once('message', async (job: Job) => {
     }),
   );
   const elapsed = (performance.now() - started) / 1000;
+  const cpu = process.cpuUsage(cpu0);
   for (const a of agents) a.close();
-  process.send!({ latencies, elapsed }, undefined, {}, () => process.exit(0));
+  process.send!({ latencies, elapsed, cpuMs: (cpu.user + cpu.system) / 1000 }, undefined, {}, () => process.exit(0));
 });

@@ -10,7 +10,8 @@
  * machines; the broker runs in this one. PGlite is the default store, in the data folder on
  * disk (--pglite-memory for an in-memory one). PostgreSQL is started in a temp folder (as in
  * the tests) when its binaries are present. Besides releases per second and latency, it
- * prints the broker process's CPU time per release and its peak RSS.
+ * prints the CPU time per release of the broker's process and of the agents' process, and
+ * the broker's peak RSS.
  */
 import { fork } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -64,7 +65,7 @@ async function run(label: string, database: string | undefined): Promise<void> {
     const pub = new Uint8Array(Buffer.from(key.body.publicKey, 'base64'));
     const sealed = await hpkeSeal('x25519', pub, te.encode('sectorcrypt-luks2/v1 broker'), te.encode(`${key.body.keyId}/1/${uuid}`), new Uint8Array(32).fill(1));
 
-    const child = fork(join(import.meta.dirname, 'broker-agents.ts'), [], { execArgv: ['--import', 'tsx'] });
+    const child = fork(join(import.meta.dirname, 'broker-agents.ts'), [], { execArgv: ['--import', 'tsx', ...(process.env.BENCH_AGENT_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_AGENT_PROF] : [])] });
     child.send({
       url, ca, token, dir, agents: AGENTS, seconds: SECONDS, resource: `luks2:${uuid}`,
       stanza: { keyId: key.body.keyId, version: 1, enc: Buffer.from(sealed.enc).toString('base64'), ciphertext: Buffer.from(sealed.ciphertext).toString('base64') },
@@ -72,7 +73,7 @@ async function run(label: string, database: string | undefined): Promise<void> {
     await once(child, 'message');
     const cpu0 = process.cpuUsage();
     child.send({ go: true });
-    const [result] = (await once(child, 'message')) as [{ latencies: number[]; elapsed: number }];
+    const [result] = (await once(child, 'message')) as [{ latencies: number[]; elapsed: number; cpuMs: number }];
     const cpu = process.cpuUsage(cpu0);
     const latencies = result.latencies.sort((x, y) => x - y);
     const n = latencies.length;
@@ -86,6 +87,7 @@ async function run(label: string, database: string | undefined): Promise<void> {
         p50ms: Number(percentile(latencies, 50).toFixed(1)),
         p99ms: Number(percentile(latencies, 99).toFixed(1)),
         brokerCpuMsPerRelease: Number(((cpu.user + cpu.system) / 1000 / n).toFixed(2)),
+        agentsCpuMsPerRelease: Number((result.cpuMs / n).toFixed(2)),
         brokerPeakRssMiB: Math.round(process.resourceUsage().maxRSS / 1024),
       }),
     );
