@@ -4,7 +4,7 @@
  * decision and audit record committed before the answer), on PGlite and on PostgreSQL.
  *
  *   node --import tsx bench/broker.ts [--agents 32] [--seconds 5] [--store pglite|postgres|both]
- *                                     [--pglite-memory]
+ *                                     [--pglite-memory] [--checkpoint-records 256]
  *
  * The agents run in a child process (bench/broker-agents.ts), as they would on other
  * machines; the broker runs in this one. PGlite is the default store, in the data folder on
@@ -31,6 +31,7 @@ const { values } = parseArgs({
     seconds: { type: 'string', default: '5' },
     store: { type: 'string', default: 'both' },
     'pglite-memory': { type: 'boolean', default: false },
+    'checkpoint-records': { type: 'string', default: '256' },
   },
 });
 const AGENTS = Number(values.agents);
@@ -42,7 +43,8 @@ function percentile(sorted: number[], p: number): number {
 
 async function run(label: string, database: string | undefined): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'sc-bench-'));
-  const { broker, operatorToken, caFile } = await Broker.create({ dataDir: join(dir, 'data'), ...(database ? { database } : {}) });
+  const checkpoints = { everyRecords: Number(values['checkpoint-records']), everySeconds: 60 };
+  const { broker, operatorToken, caFile } = await Broker.create({ dataDir: join(dir, 'data'), checkpoints, ...(database ? { database } : {}) });
   try {
     const url = await broker.listen({ host: '127.0.0.1', port: 0 });
     const ca = await readFile(caFile, 'utf8');
@@ -81,6 +83,7 @@ async function run(label: string, database: string | undefined): Promise<void> {
       JSON.stringify({
         store: label,
         agents: AGENTS,
+        checkpointEvery: checkpoints.everyRecords,
         seconds: Number(result.elapsed.toFixed(2)),
         releases: n,
         perSecond: Math.round(n / result.elapsed),
