@@ -14,6 +14,8 @@ interface Job {
   dir: string;
   agents: number;
   seconds: number;
+  /** Releases per second offered by all agents together; 0: each agent asks again at once. */
+  rate: number;
   stanza: { keyId: string; version: number; enc: string; ciphertext: string };
   resource: string;
 }
@@ -42,12 +44,20 @@ process.once('message', async (job: Job) => {
   const cpu0 = process.cpuUsage();
   const started = performance.now();
   const end = started + job.seconds * 1000;
+  // With a rate, each agent keeps its own schedule and a latency counts from the time the
+  // request was due, not from when it was sent (no coordinated omission).
+  const interval = job.rate > 0 ? (1000 * job.agents) / job.rate : 0;
   await Promise.all(
-    agents.map(async (a) => {
-      while (performance.now() < end) {
-        const t0 = performance.now();
+    agents.map(async (a, i) => {
+      let due = started + (interval * i) / job.agents;
+      while (due < end) {
+        const wait = due - performance.now();
+        if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+        const t0 = interval ? due : performance.now();
         await once(a);
-        latencies.push(performance.now() - t0);
+        const t1 = performance.now();
+        latencies.push(t1 - t0);
+        due = interval ? due + interval : t1;
       }
     }),
   );

@@ -4,7 +4,11 @@
  * decision and audit record committed before the answer), on PGlite and on PostgreSQL.
  *
  *   node --import tsx bench/broker.ts [--agents 32] [--seconds 5] [--store pglite|postgres|both]
- *                                     [--pglite-memory] [--checkpoint-records 256]
+ *                                     [--pglite-memory] [--checkpoint-records 256] [--rate R]
+ *
+ * Without --rate each agent asks again as soon as it has its answer (a closed loop: with 32
+ * agents the mean latency is 32 / throughput). --rate R offers R releases per second in all,
+ * spread over the agents, and counts each latency from when its request was due.
  *
  * The agents run in a child process (bench/broker-agents.ts), as they would on other
  * machines; the broker runs in this one. PGlite is the default store, in the data folder on
@@ -32,6 +36,7 @@ const { values } = parseArgs({
     store: { type: 'string', default: 'both' },
     'pglite-memory': { type: 'boolean', default: false },
     'checkpoint-records': { type: 'string', default: '256' },
+    rate: { type: 'string', default: '0' },
   },
 });
 const AGENTS = Number(values.agents);
@@ -69,7 +74,7 @@ async function run(label: string, database: string | undefined): Promise<void> {
 
     const child = fork(join(import.meta.dirname, 'broker-agents.ts'), [], { execArgv: ['--import', 'tsx', ...(process.env.BENCH_AGENT_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_AGENT_PROF] : [])] });
     child.send({
-      url, ca, token, dir, agents: AGENTS, seconds: SECONDS, resource: `luks2:${uuid}`,
+      url, ca, token, dir, agents: AGENTS, seconds: SECONDS, rate: Number(values.rate), resource: `luks2:${uuid}`,
       stanza: { keyId: key.body.keyId, version: 1, enc: Buffer.from(sealed.enc).toString('base64'), ciphertext: Buffer.from(sealed.ciphertext).toString('base64') },
     });
     await once(child, 'message');
@@ -83,6 +88,7 @@ async function run(label: string, database: string | undefined): Promise<void> {
       JSON.stringify({
         store: label,
         agents: AGENTS,
+        offeredPerSecond: Number(values.rate) || 'closed loop',
         checkpointEvery: checkpoints.everyRecords,
         seconds: Number(result.elapsed.toFixed(2)),
         releases: n,
