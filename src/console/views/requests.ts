@@ -83,6 +83,8 @@ function card(r: PendingRequest, names: Names, refresh: (message: string) => voi
           : `Request ${r.requestId} is now ${answer.status}.`;
       status.textContent = message;
       approvals.textContent = `${answer.approvals} of ${answer.approversNeeded}`;
+      // Still pending: the buttons stay; the broker, not the page, refuses a second vote.
+      for (const b of buttons) b.disabled = false;
       refresh(message);
     } catch (err) {
       status.textContent = '';
