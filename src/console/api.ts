@@ -59,6 +59,10 @@ export async function api<T = any>(method: string, path: string, body?: unknown)
 /** "ERR_FORBIDDEN: this call needs the role approver" */
 export function describeError(err: unknown): string {
   if (err instanceof ApiError) return `${err.code}: ${err.message}`;
+  // A SectorCryptError from code bundled into the page (the audit verifier, the policy
+  // validator): its message ends in " (ERR_...)"; show the code first, as for the API.
+  const code = (err as { code?: unknown } | null)?.code;
+  if (err instanceof Error && typeof code === 'string' && code.startsWith('ERR_')) return `${code}: ${err.message.replace(/ \(ERR_[A-Z_]+\)$/, '')}`;
   if (err instanceof Error) return err.message;
   return String(err);
 }
