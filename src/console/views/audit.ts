@@ -81,7 +81,7 @@ export const auditView: View = {
             h('td', {}, r.target ?? ''),
             h('td', {}, r.outcome),
             h('td', {}, r.requestId ?? ''),
-            h('td', {}, r.reasons === undefined ? '' : h('code', { class: 'wrap' }, JSON.stringify(r.reasons))),
+            h('td', {}, r.reasons === undefined || r.reasons === null ? '' : h('code', { class: 'wrap' }, JSON.stringify(r.reasons))),
           ),
         ),
       );

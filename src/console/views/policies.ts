@@ -53,7 +53,7 @@ export const policiesView: View = {
     const notice = h('p', { class: 'notice', role: 'status', 'aria-live': 'polite' });
     const list = h('ul', { class: 'policy-list' });
     const name = h('input', { type: 'text', required: true, maxlength: 64, value: 'new-policy', spellcheck: 'false' });
-    const editor = h('textarea', { rows: 18, spellcheck: 'false', class: 'code', 'aria-invalid': 'false' }) as HTMLTextAreaElement;
+    const editor = h('textarea', { rows: 16, spellcheck: 'false', class: 'code', 'aria-invalid': 'false' }) as HTMLTextAreaElement;
     const verdict = h('p', { class: 'verdict', id: 'policy-verdict', 'aria-live': 'polite' });
     editor.setAttribute('aria-describedby', verdict.id);
     const save = h('button', { type: 'submit' }, 'Save policy');
@@ -129,8 +129,8 @@ export const policiesView: View = {
       },
       h('h2', {}, 'Edit'),
       field('Policy name', name),
-      field('Policy (JSON)', editor, 'Checked as you type with the broker’s own rules.'),
-      verdict,
+      // The verdict sits above the editor, so that it stays in sight while typing.
+      h('div', { class: 'field wide' }, h('label', { for: (editor.id ||= 'policy-editor') }, 'Policy (JSON)'), h('small', {}, 'Checked as you type with the broker’s own rules.'), verdict, editor),
       h('div', { class: 'buttons' }, save, remove),
     );
     fill(root, h('h1', {}, 'Policies'), status, notice, error, list, form);
