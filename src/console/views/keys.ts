@@ -39,8 +39,10 @@ export const keysView: View = {
       error.textContent = '';
       notice.textContent = `${what}…`;
       try {
-        notice.textContent = await call();
+        const message = await call();
+        // Redraw first, then say it is done: the message then describes what is on screen.
         await load();
+        notice.textContent = message;
       } catch (err) {
         notice.textContent = '';
         error.textContent = `${what}: ${describeError(err)}`;
