@@ -73,6 +73,16 @@ describeWithTool('chromium', chromiumMissing(), 'console: admin views in Chromiu
     await expect.poll(() => page.locator('main .error').first().innerText()).toContain('ERR_FORBIDDEN');
     const keys = await f.h.client.call('GET', '/v1/keys', { token: f.t.admin });
     expect(keys.body.keys.find((k: { name: string }) => k.name === 'backups').destroyed).toBe(false);
+
+    // A second admin, in a browser of their own, confirms: the key is destroyed.
+    const second = await f.h.client.call('POST', '/v1/users', { token: f.t.admin, body: { name: 'frank', roles: ['admin'] } });
+    const other = await newPage(browser);
+    await signIn(other.page, f.h.url, second.body.token);
+    await other.page.getByRole('link', { name: 'Keys' }).click();
+    await other.page.locator('.actions li', { hasText: 'key.destroy' }).getByRole('button', { name: 'Confirm key.destroy' }).click();
+    await expect.poll(() => other.page.locator('.notice').innerText()).toMatch(/^Action act_\S+ is done\.$/);
+    await expect.poll(() => other.page.locator('article.key h2', { hasText: 'backups' }).innerText()).toBe('backups (destroyed)');
+    await other.context.close();
   });
 
   it('shows an enrollment token once, and revokes a device', async () => {
