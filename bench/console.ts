@@ -4,8 +4,8 @@
  *
  *   node scripts/build-console.mjs && node --import tsx bench/console.ts [--records 10000] [--runs 3]
  *
- * The records are appended straight into the store (src/broker/store/audit.ts, as the
- * routes do, Merkle nodes included) while the broker is stopped, then the broker is opened
+ * The records are appended straight into the store (appendAuditBatch of
+ * src/broker/store/audit.ts, as the routes do, Merkle nodes included) while the broker is stopped, then the broker is opened
  * on that store. Each view is timed from navigation until its status line stops saying it is
  * loading; "Verify" from the click until its verdict. Medians of --runs.
  */
@@ -18,7 +18,7 @@ import { parseArgs } from 'node:util';
 import type { Page } from 'playwright-core';
 import { Broker } from '../src/broker/index.js';
 import { openStore } from '../src/broker/store/open.js';
-import { appendAudit } from '../src/broker/store/audit.js';
+import { appendAuditBatch, type AuditInput } from '../src/broker/store/audit.js';
 import { Client, makeTenant } from '../test/broker/helpers.js';
 import { ensureConsoleBuilt, launchChromium, newPage, signIn } from '../test/console/fixture.js';
 
@@ -59,20 +59,20 @@ async function main(): Promise<void> {
     const actions = ['key.release', 'request.pending', 'request.approve', 'key.deny', 'policy.update', 'agent.enroll'] as const;
     for (let done = 0; done < RECORDS; ) {
       const batch = Math.min(1000, RECORDS - done);
-      await store.tx(async (q) => {
-        for (let i = 0; i < batch; i++) {
-          const n = done + i;
-          const action = actions[n % actions.length]!;
-          await appendAudit(q, t.tenantId, {
-            actor: n % 3 ? `dev_${String(n % 50).padStart(8, '0')}-0000-0000-0000-000000000000` : 'broker',
-            action,
-            target: `key_bench/${1 + (n % 3)}`,
-            outcome: action === 'key.deny' ? 'denied' : action === 'request.pending' ? 'pending' : 'success',
-            reasons: action === 'key.deny' ? { trace: [{ policy: 'p', rule: 'rules.allOf[0]', claim: 'identity.region', expected: ['eu-west-1'], actual: 'us-east-1' }] } : null,
-            sourceIp: '10.0.0.7',
-          });
-        }
-      });
+      const recs: AuditInput[] = [];
+      for (let i = 0; i < batch; i++) {
+        const n = done + i;
+        const action = actions[n % actions.length]!;
+        recs.push({
+          actor: n % 3 ? `dev_${String(n % 50).padStart(8, '0')}-0000-0000-0000-000000000000` : 'broker',
+          action,
+          target: `key_bench/${1 + (n % 3)}`,
+          outcome: action === 'key.deny' ? 'denied' : action === 'request.pending' ? 'pending' : 'success',
+          reasons: action === 'key.deny' ? { trace: [{ policy: 'p', rule: 'rules.allOf[0]', claim: 'identity.region', expected: ['eu-west-1'], actual: 'us-east-1' }] } : null,
+          sourceIp: '10.0.0.7',
+        });
+      }
+      await store.tx((q) => appendAuditBatch(q, t.tenantId, recs));
       done += batch;
     }
     await store.close();
