@@ -4,7 +4,7 @@
  * processes), so no kernel ships untested.
  */
 import { createRequire } from 'node:module';
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 
 /** Kernels this CPU runs, best first, as the addon itself reports them (none without it). */
 function kernels(): string[] {
@@ -29,7 +29,11 @@ export default defineConfig({
     testTimeout: 60_000,
     projects: [
       // The global setup builds src/ once for the child processes the tests start (test/entry.ts).
-      { extends: true, test: { name: 'all', include: ['test/**/*.test.ts'], globalSetup: ['test/global-setup.ts'] } },
+      // test/console/ drives a browser: scripts/test-console.sh runs it (vitest.console.config.ts).
+      {
+        extends: true,
+        test: { name: 'all', include: ['test/**/*.test.ts'], exclude: [...configDefaults.exclude, 'test/console/**'], globalSetup: ['test/global-setup.ts'] },
+      },
       ...kernels()
         .slice(1)
         .map((kernel) => ({

@@ -5,6 +5,8 @@
  *   leafHash(data)   = SHA-256(0x00 || data)
  *   nodeHash(l, r)   = SHA-256(0x01 || l || r)
  *   EMPTY_ROOT       = SHA-256("")  (the root of a tree with no leaves)
+ *
+ * hash.browser.ts is the same on @noble/hashes, for the console's bundle (no node:crypto there).
  */
 import * as crypto from 'node:crypto';
 
@@ -29,6 +31,13 @@ export function nodeHash(left: Uint8Array, right: Uint8Array): Uint8Array {
 }
 
 export const EMPTY_ROOT: Uint8Array = crypto.createHash('sha256').digest();
+
+/** Plain SHA-256 of the parts, one after another (signed-note key IDs). */
+export function sha256(...parts: (Uint8Array | string)[]): Uint8Array {
+  const h = crypto.createHash('sha256');
+  for (const part of parts) h.update(part);
+  return new Uint8Array(h.digest());
+}
 
 /** Constant-length byte comparison; hashes are public, so timing does not matter here. */
 export function sameHash(a: Uint8Array, b: Uint8Array): boolean {

@@ -8,9 +8,9 @@
  * key, which is all a tenant's log needs; signatures from other keys (e.g. witnesses) are
  * skipped, as the spec requires.
  */
-import { createHash } from 'node:crypto';
 import { SectorCryptError } from '../errors.js';
-import { fromBase64, toBase64 } from './base64.js';
+import { fromBase64, toBase64, toHex } from './base64.js';
+import { sameHash, sha256 } from './hash.js';
 import { ed25519PublicKey, ed25519Sign, ed25519Verify } from '../keys/ed25519.js';
 
 const ED25519 = 0x01;
@@ -39,7 +39,7 @@ function checkName(name: string): void {
 }
 
 export function noteKeyId(name: string, publicKey: Uint8Array): Uint8Array {
-  const hash = createHash('sha256').update(name).update(new Uint8Array([0x0a, ED25519])).update(publicKey).digest();
+  const hash = sha256(name, new Uint8Array([0x0a, ED25519]), publicKey);
   return new Uint8Array(hash.subarray(0, 4));
 }
 
@@ -50,7 +50,7 @@ export function verifierKey(name: string, publicKey: Uint8Array): string {
   const typed = new Uint8Array(33);
   typed[0] = ED25519;
   typed.set(publicKey, 1);
-  return `${name}+${Buffer.from(noteKeyId(name, publicKey)).toString('hex')}+${toBase64(typed)}`;
+  return `${name}+${toHex(noteKeyId(name, publicKey))}+${toBase64(typed)}`;
 }
 
 export function parseVerifierKey(vkey: string): NoteVerifier {
@@ -67,7 +67,7 @@ export function parseVerifierKey(vkey: string): NoteVerifier {
   }
   const publicKey = typed.subarray(1);
   const keyId = noteKeyId(name, publicKey);
-  if (Buffer.from(keyId).toString('hex') !== idHex) {
+  if (toHex(keyId) !== idHex) {
     throw new SectorCryptError('ERR_ARGUMENT', 'verifier key ID does not match its name and key');
   }
   return { name, keyId, publicKey };
@@ -121,7 +121,7 @@ export function openNote(note: string, vkey: string | NoteVerifier): string {
     const blob = fromBase64(match[2]!, 'note signature');
     if (blob.length < 5) throw new SectorCryptError('ERR_ARGUMENT', 'a note signature holds a key ID and a signature');
     // Only a signature whose name and ID both match is ours; any other is ignored.
-    if (match[1] !== verifier.name || !Buffer.from(blob.subarray(0, 4)).equals(verifier.keyId)) continue;
+    if (match[1] !== verifier.name || !sameHash(blob.subarray(0, 4), verifier.keyId)) continue;
     const good = blob.length === 68 && ed25519Verify(verifier.publicKey, new TextEncoder().encode(text), blob.subarray(4));
     if (!good) throw new SectorCryptError('ERR_AUDIT_TAMPERED', `note signature by ${verifier.name} does not verify`);
     verified = true;

@@ -4,6 +4,7 @@
  * request logging by default (tokens travel in headers; enrollment tokens in bodies).
  */
 import Fastify, { type FastifyInstance } from 'fastify';
+import helmet from '@fastify/helmet';
 import { SectorCryptError } from '../errors.js';
 import type { BrokerContext } from './context.js';
 import { errorHandler, notFoundHandler } from './http-errors.js';
@@ -17,6 +18,7 @@ import { miscRoutes } from './routes/misc.js';
 import { actionRoutes } from './routes/actions.js';
 import { auditRoutes } from './routes/audit.js';
 import { auditArchiveRoutes } from './routes/audit-archive.js';
+import { consoleRoutes } from './routes/console.js';
 
 export const BODY_LIMIT = 64 * 1024;
 
@@ -60,6 +62,24 @@ export function buildApp(ctx: BrokerContext, opts: AppOptions): FastifyInstance 
     }
   });
 
+  // Security headers on every answer; the console's page runs no inline script or style.
+  void app.register(helmet, {
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        defaultSrc: ["'none'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'"],
+        imgSrc: ["'self'"],
+        connectSrc: ["'self'"],
+        formAction: ["'self'"],
+        baseUri: ["'none'"],
+        frameAncestors: ["'none'"],
+      },
+    },
+    frameguard: { action: 'deny' },
+    referrerPolicy: { policy: 'no-referrer' },
+  });
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler(notFoundHandler);
   accountRoutes(app, ctx);
@@ -72,5 +92,6 @@ export function buildApp(ctx: BrokerContext, opts: AppOptions): FastifyInstance 
   actionRoutes(app, ctx);
   auditRoutes(app, ctx);
   auditArchiveRoutes(app, ctx);
+  consoleRoutes(app, ctx);
   return app;
 }

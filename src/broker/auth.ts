@@ -1,12 +1,14 @@
 /**
  * Bearer tokens for people (CUSTODY.md "Tenants, users and roles"): the token's SHA-256 finds
  * its row; a revoked or expired token, or a disabled user, is ERR_UNAUTHENTICATED; a role the
- * call does not allow is ERR_FORBIDDEN.
+ * call does not allow is ERR_FORBIDDEN. Without an Authorization header, the web console's
+ * session cookie (console-session.ts) stands for the token it was made from, same roles.
  */
 import type { FastifyRequest } from 'fastify';
 import { SectorCryptError } from '../errors.js';
 import type { Sql } from './store/types.js';
 import { tokenHash } from './secrets.js';
+import { readSessionCookie, sessionPrincipal } from './console-session.js';
 
 export type Role = 'operator' | 'admin' | 'approver' | 'auditor';
 
@@ -18,6 +20,10 @@ export interface Principal {
 
 export async function authenticate(db: Sql, req: FastifyRequest): Promise<Principal> {
   const header = req.headers.authorization;
+  if (header === undefined) {
+    const session = readSessionCookie(req);
+    if (session !== undefined) return sessionPrincipal(db, req, session);
+  }
   // The messages never repeat the header: it may hold a real token with a typo in it.
   if (header === undefined || header === '') throw new SectorCryptError('ERR_UNAUTHENTICATED', 'a Bearer token is required (Authorization: Bearer <token>)');
   const m = typeof header === 'string' ? /^Bearer ([A-Za-z0-9_-]{16,128})$/.exec(header) : null;

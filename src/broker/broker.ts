@@ -64,6 +64,7 @@ export class Broker {
     // be refused as too old anyway (RFC 9421 section 7.2.2, created + 300 s either way).
     this.#pruner = setInterval(() => {
       store.query("DELETE FROM nonces WHERE seen_at < now() - interval '15 minutes'").catch(() => {});
+      store.query('DELETE FROM console_sessions WHERE expires_at < now()').catch(() => {});
     }, 60_000);
     this.#pruner.unref();
   }

@@ -1,7 +1,7 @@
 /** Bearer and enrollment tokens: 256 random bits, shown once, stored as SHA-256 only. */
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 
-export function newToken(prefix: 'sct' | 'sce'): string {
+export function newToken(prefix: 'sct' | 'sce' | 'scs'): string {
   return `${prefix}_${randomBytes(32).toString('base64url')}`;
 }
 

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { dirname, relative, resolve } from 'node:path';
 
-const SERVER_PACKAGES = ['fastify', 'pg', '@electric-sql/pglite', '@peculiar/x509'];
+const SERVER_PACKAGES = ['fastify', '@fastify/helmet', 'pg', '@electric-sql/pglite', '@peculiar/x509'];
 
 function graph(entry: string): { files: Set<string>; packages: Set<string> } {
   const files = new Set<string>();

@@ -1,5 +1,5 @@
 /** The `cidr` operator: IPv4 and IPv6 prefixes, through node's BlockList. */
-import { BlockList, isIP } from 'node:net';
+import { BlockList, isIP } from './net.js';
 
 const MAX_PREFIX = { 4: 32, 6: 128 } as const;
 

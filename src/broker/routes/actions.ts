@@ -43,6 +43,18 @@ export function actionRoutes(app: FastifyInstance, ctx: BrokerContext): void {
     },
   );
 
+  // What waits for a second admin: the console lists it so that one can confirm it.
+  const actionAnswer = object({ actionId: { type: 'string' }, kind: { type: 'string' }, target: { type: 'string' }, requestedBy: { type: 'string' }, expiresAt: { type: 'string' } });
+  app.get('/v1/actions', { schema: { response: { 200: object({ actions: { type: 'array', items: actionAnswer } }), '4xx': errorSchema } } }, async (req) => {
+    const admin = await requireRole(ctx.db, req, 'admin');
+    const rows = await ctx.db.query<{ id: string; kind: string; target: string; requested_by: string; expires_at: string }>(
+      `SELECT id, kind, target, requested_by, expires_at FROM pending_actions
+        WHERE tenant_id = $1 AND confirmed_at IS NULL AND expires_at > $2 ORDER BY created_at DESC LIMIT 100`,
+      [admin.tenantId, ctx.now()],
+    );
+    return { actions: rows.map((r) => ({ actionId: r.id, kind: r.kind, target: r.target, requestedBy: r.requested_by, expiresAt: iso(r.expires_at) })) };
+  });
+
   app.post(
     '/v1/actions/:id/confirm',
     { schema: { params: idParams, response: { 200: object({ actionId: { type: 'string' }, kind: { type: 'string' }, target: { type: 'string' }, status: { type: 'string' } }), '4xx': errorSchema } } },

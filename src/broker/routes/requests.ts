@@ -22,9 +22,13 @@ const requestAnswer = object({
   approversNeeded: { type: 'integer' },
   approvals: { type: 'integer' },
   claims: { type: 'object', additionalProperties: true },
+  trace: { type: 'array', items: { type: 'object', additionalProperties: true } },
   createdAt: { type: 'string' },
   expiresAt: { type: ['string', 'null'] },
 });
+
+/** An optional note from the approver, kept in the audit record. */
+const voteBody = { anyOf: [object({ comment: { type: 'string', maxLength: 1000 } }), { type: 'null' }] };
 
 function toAnswer(r: Record<string, unknown>) {
   return {
@@ -38,6 +42,7 @@ function toAnswer(r: Record<string, unknown>) {
     approversNeeded: Number(r.approvers_needed),
     approvals: Number(r.approvals ?? 0),
     claims: r.claims,
+    trace: typeof r.trace === 'string' ? JSON.parse(r.trace) : (r.trace ?? []),
     createdAt: iso(r.created_at),
     expiresAt: r.expires_at ? iso(r.expires_at) : null,
   };
@@ -66,9 +71,10 @@ export function requestRoutes(app: FastifyInstance, ctx: BrokerContext): void {
   );
 
   for (const verdict of ['approve', 'deny'] as const) {
-    app.post(`/v1/requests/:id/${verdict}`, { schema: { params: idParams, response: { 200: requestAnswer, '4xx': errorSchema } } }, async (req) => {
+    app.post(`/v1/requests/:id/${verdict}`, { schema: { params: idParams, body: voteBody, response: { 200: requestAnswer, '4xx': errorSchema } } }, async (req) => {
       const who = await requireRole(ctx.db, req, 'approver');
       const { id } = req.params as { id: string };
+      const comment = (req.body as { comment?: string } | null | undefined)?.comment;
       const now = ctx.now();
       const result = await ctx.db.tx(async (q) => {
         const rows = await q.query<Record<string, unknown>>('SELECT * FROM release_requests WHERE tenant_id = $1 AND id = $2 FOR UPDATE', [who.tenantId, id]);
@@ -98,7 +104,7 @@ export function requestRoutes(app: FastifyInstance, ctx: BrokerContext): void {
           action: `request.${verdict}`,
           target: `${r.key_id as string}/${r.version as number}`,
           outcome: 'success',
-          reasons: { approvals, needed: Number(r.approvers_needed), status },
+          reasons: { approvals, needed: Number(r.approvers_needed), status, ...(comment ? { comment } : {}) },
           requestId: id,
           sourceIp: req.ip,
         });

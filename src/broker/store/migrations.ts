@@ -292,4 +292,22 @@ BEGIN
 END $$;
 `,
   },
+  {
+    version: 5,
+    name: 'console sessions',
+    sql: `
+-- The web console's sign-in (src/broker/console-session.ts): an API token exchanged for a
+-- short session cookie. Only the cookie's SHA-256 is kept; the session dies with its token.
+CREATE TABLE console_sessions (
+  tenant_id text NOT NULL REFERENCES tenants(id),
+  session_hash text PRIMARY KEY,
+  token_id text NOT NULL REFERENCES api_tokens(id),
+  user_id text NOT NULL REFERENCES users(id),
+  created_at timestamptz NOT NULL DEFAULT now(),
+  expires_at timestamptz NOT NULL,
+  revoked_at timestamptz
+);
+CREATE INDEX console_sessions_expiry ON console_sessions (expires_at);
+`,
+  },
 ];

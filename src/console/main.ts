@@ -1,0 +1,129 @@
+/**
+ * The console's shell: sign-in with an API token, the signed-in user's tenant and roles,
+ * and the views those roles allow, one per #hash so that links, Back and the keyboard work.
+ * The page only hides what a role cannot do; the broker refuses it either way.
+ */
+import { api, describeError, useSession, type WhoAmI } from './api.js';
+import { alertLine, field, fill, h, statusLine } from './dom.js';
+import type { View } from './views/types.js';
+import { requestsView } from './views/requests.js';
+import { devicesView } from './views/devices.js';
+import { keysView } from './views/keys.js';
+import { policiesView } from './views/policies.js';
+import { usersView } from './views/users.js';
+import { auditView } from './views/audit.js';
+
+const VIEWS: View[] = [requestsView, devicesView, keysView, policiesView, usersView, auditView];
+
+const main = document.getElementById('main')!;
+const nav = document.getElementById('nav')!;
+const whoEl = document.getElementById('who')!;
+let who: WhoAmI | null = null;
+let stop: () => void = () => {};
+
+function allowed(view: View): boolean {
+  return who !== null && view.roles.some((r) => who!.roles.includes(r));
+}
+
+function showSignIn(message = ''): void {
+  stop();
+  stop = () => {};
+  who = null;
+  useSession(null);
+  fill(nav);
+  fill(whoEl);
+  const input = h('input', { type: 'password', name: 'token', autocomplete: 'off', spellcheck: 'false', required: true });
+  const button = h('button', { type: 'submit' }, 'Sign in');
+  const status = statusLine();
+  const error = alertLine();
+  error.textContent = message;
+  const form = h(
+    'form',
+    {
+      class: 'signin',
+      onsubmit: async (e: Event) => {
+        e.preventDefault();
+        button.disabled = true;
+        status.textContent = 'Signing in…';
+        error.textContent = '';
+        try {
+          const me = await api<WhoAmI>('POST', '/console/api/session', { token: input.value.trim() });
+          input.value = '';
+          signedIn(me);
+        } catch (err) {
+          status.textContent = '';
+          error.textContent = describeError(err);
+          button.disabled = false;
+        }
+      },
+    },
+    h('h1', {}, 'Sign in'),
+    field('API token', input, 'Your token from the broker admin. The page trades it for a 20-minute session cookie and does not keep it.'),
+    button,
+    status,
+    error,
+  );
+  fill(main, form);
+  input.focus();
+}
+
+async function signOut(): Promise<void> {
+  try {
+    await api('DELETE', '/console/api/session');
+    showSignIn('Signed out.');
+  } catch (err) {
+    showSignIn(`Signed out here; the broker said ${describeError(err)}`);
+  }
+}
+
+function signedIn(me: WhoAmI): void {
+  who = me;
+  useSession(me, (message) => showSignIn(message));
+  fill(
+    whoEl,
+    h('span', { class: 'tenant' }, 'Tenant ', h('strong', {}, me.tenantName), ` (${me.tenantId})`),
+    h('span', {}, 'User ', h('strong', {}, me.userName)),
+    h('span', { class: 'roles' }, 'Roles ', h('strong', {}, me.roles.join(', '))),
+    h('button', { type: 'button', class: 'secondary', onclick: () => void signOut() }, 'Sign out'),
+  );
+  const mine = VIEWS.filter(allowed);
+  fill(nav, h('ul', {}, mine.map((v) => h('li', {}, h('a', { href: `#${v.id}`, 'data-view': v.id }, v.title)))));
+  if (mine.length && !VIEWS.some((v) => `#${v.id}` === location.hash)) history.replaceState(null, '', `#${mine[0]!.id}`);
+  route();
+}
+
+function route(): void {
+  if (!who) return;
+  stop();
+  stop = () => {};
+  const id = location.hash.slice(1);
+  for (const a of nav.querySelectorAll('a')) {
+    if (a.dataset.view === id) a.setAttribute('aria-current', 'page');
+    else a.removeAttribute('aria-current');
+  }
+  const view = VIEWS.find((v) => v.id === id);
+  if (!view) {
+    fill(main, h('p', {}, VIEWS.some(allowed) ? 'Pick a view above.' : `Your roles (${who.roles.join(', ')}) open no view of this console.`));
+    return;
+  }
+  if (!allowed(view)) {
+    fill(main, h('section', {}, h('h1', {}, view.title), h('p', { class: 'error', role: 'alert' }, `This view needs the role ${view.roles.join(' or ')}; you have ${who.roles.join(', ')}.`)));
+    return;
+  }
+  const section = h('section', { class: `view view-${view.id}` });
+  fill(main, section);
+  stop = view.mount(section, who);
+}
+
+window.addEventListener('hashchange', route);
+
+async function start(): Promise<void> {
+  fill(main, statusLine('Checking for a session…'));
+  try {
+    signedIn(await api<WhoAmI>('GET', '/console/api/session'));
+  } catch {
+    showSignIn();
+  }
+}
+
+void start();

@@ -1,0 +1,200 @@
+/**
+ * Approver: pending release requests, newest first, polled every few seconds. Each card
+ * shows who asks (device), for what (key, resource), with which claims, what the policy
+ * said (its trace), the approvals so far and needed, and when it expires; Approve and Deny
+ * take an optional comment. The broker enforces distinct approvers and roles; its refusal
+ * is shown on the card as it came.
+ */
+import { api, describeError } from '../api.js';
+import { alertLine, fill, h, relative, statusLine, uid, when } from '../dom.js';
+import type { View } from './types.js';
+
+const POLL_MS = 3000;
+
+interface Reason {
+  policy?: string | null;
+  rule?: string;
+  claim?: string;
+  expected?: unknown;
+  actual?: unknown;
+}
+
+interface PendingRequest {
+  requestId: string;
+  status: string;
+  deviceId: string;
+  keyId: string;
+  version: number;
+  resource: string;
+  policy: string | null;
+  approversNeeded: number;
+  approvals: number;
+  claims: Record<string, unknown>;
+  trace?: Reason[];
+  createdAt: string;
+  expiresAt: string | null;
+}
+
+interface Names {
+  devices: Map<string, { name: string; groups: string[] }>;
+  keys: Map<string, string>;
+}
+
+function show(v: unknown): string {
+  return v === undefined ? '—' : typeof v === 'string' ? v : JSON.stringify(v);
+}
+
+function traceTable(r: PendingRequest): HTMLElement {
+  const trace = r.trace ?? [];
+  if (trace.length === 0) return h('p', {}, r.policy ? `Every rule of policy ${r.policy} held; it asks for ${r.approversNeeded} approval${r.approversNeeded === 1 ? '' : 's'}.` : 'No trace recorded.');
+  return h(
+    'div',
+    { class: 'scroll' },
+    h(
+      'table',
+      {},
+      h('caption', {}, 'Policy trace'),
+      h('thead', {}, h('tr', {}, ['Policy', 'Rule', 'Claim', 'Expected', 'Actual'].map((c) => h('th', { scope: 'col' }, c)))),
+      h('tbody', {}, trace.map((t) => h('tr', {}, h('td', {}, show(t.policy)), h('td', {}, show(t.rule)), h('td', {}, show(t.claim)), h('td', {}, show(t.expected)), h('td', {}, show(t.actual))))),
+    ),
+  );
+}
+
+function card(r: PendingRequest, names: Names, refresh: (message: string) => void): HTMLElement {
+  const device = names.devices.get(r.deviceId);
+  const keyName = names.keys.get(r.keyId);
+  const headingId = uid('req');
+  const comment = h('textarea', { id: uid('comment'), rows: 2, maxlength: 1000 });
+  const error = alertLine();
+  const status = statusLine();
+  const approvals = h('dd', { class: 'approvals' }, `${r.approvals} of ${r.approversNeeded}`);
+  const expires = h('dd', { class: 'expires' }, `${when(r.expiresAt)} (${relative(r.expiresAt)})`);
+  const buttons: HTMLButtonElement[] = [];
+  const vote = async (verdict: 'approve' | 'deny') => {
+    for (const b of buttons) b.disabled = true;
+    error.textContent = '';
+    status.textContent = verdict === 'approve' ? 'Approving…' : 'Denying…';
+    try {
+      const text = comment.value.trim();
+      const answer = await api<PendingRequest>('POST', `/v1/requests/${encodeURIComponent(r.requestId)}/${verdict}`, text ? { comment: text } : {});
+      const message =
+        answer.status === 'pending'
+          ? `You approved ${r.requestId}: ${answer.approvals} of ${answer.approversNeeded}, waiting for more approvers.`
+          : `Request ${r.requestId} is now ${answer.status}.`;
+      status.textContent = message;
+      approvals.textContent = `${answer.approvals} of ${answer.approversNeeded}`;
+      // Still pending: the buttons stay; the broker, not the page, refuses a second vote.
+      for (const b of buttons) b.disabled = false;
+      refresh(message);
+    } catch (err) {
+      status.textContent = '';
+      error.textContent = describeError(err);
+      for (const b of buttons) b.disabled = false;
+    }
+  };
+  buttons.push(h('button', { type: 'button', class: 'approve', onclick: () => void vote('approve') }, 'Approve'));
+  buttons.push(h('button', { type: 'button', class: 'deny danger', onclick: () => void vote('deny') }, 'Deny'));
+  const article = h(
+    'article',
+    { class: 'request', 'data-request-id': r.requestId, 'aria-labelledby': headingId },
+    h('h2', { id: headingId }, `${keyName ?? r.keyId} for ${device?.name ?? r.deviceId}`),
+    h(
+      'dl',
+      {},
+      h('dt', {}, 'Device'),
+      h('dd', {}, `${device?.name ?? '?'} (${r.deviceId})${device?.groups.length ? `, groups ${device.groups.join(', ')}` : ''}`),
+      h('dt', {}, 'Key'),
+      h('dd', {}, `${keyName ?? '?'} (${r.keyId}), version ${r.version}`),
+      h('dt', {}, 'Resource'),
+      h('dd', {}, r.resource),
+      h('dt', {}, 'Policy'),
+      h('dd', {}, r.policy ?? '—'),
+      h('dt', {}, 'Approvals'),
+      approvals,
+      h('dt', {}, 'Asked'),
+      h('dd', {}, `${when(r.createdAt)} (${relative(r.createdAt)})`),
+      h('dt', {}, 'Expires'),
+      expires,
+      h('dt', {}, 'Request'),
+      h('dd', {}, h('code', {}, r.requestId)),
+    ),
+    h('details', { open: true }, h('summary', {}, 'Claims'), h('pre', { class: 'claims' }, JSON.stringify(r.claims, null, 2))),
+    traceTable(r),
+    h('div', { class: 'field' }, h('label', { for: comment.id }, 'Comment (kept in the audit log)'), comment),
+    h('div', { class: 'buttons' }, buttons),
+    status,
+    error,
+  );
+  (article as HTMLElement & { update?: (n: PendingRequest) => void }).update = (n) => {
+    approvals.textContent = `${n.approvals} of ${n.approversNeeded}`;
+    expires.textContent = `${when(n.expiresAt)} (${relative(n.expiresAt)})`;
+  };
+  return article;
+}
+
+export const requestsView: View = {
+  id: 'requests',
+  title: 'Pending requests',
+  roles: ['approver'],
+  mount(root) {
+    const status = statusLine('Loading pending requests…');
+    const error = alertLine();
+    const notice = h('p', { class: 'notice', role: 'status', 'aria-live': 'polite' });
+    const list = h('div', { class: 'requests' });
+    fill(root, h('h1', {}, 'Pending requests'), h('p', { class: 'hint' }, `Newest first; refreshed every ${POLL_MS / 1000} seconds.`), notice, status, error, list);
+    const names: Names = { devices: new Map(), keys: new Map() };
+    const cards = new Map<string, HTMLElement & { update?: (n: PendingRequest) => void }>();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    let stopped = false;
+
+    async function loadNames(): Promise<void> {
+      const [devices, keys] = await Promise.all([api<{ devices: { deviceId: string; name: string; groups: string[] }[] }>('GET', '/v1/devices'), api<{ keys: { keyId: string; name: string }[] }>('GET', '/v1/keys')]);
+      for (const d of devices.devices) names.devices.set(d.deviceId, { name: d.name, groups: d.groups });
+      for (const k of keys.keys) names.keys.set(k.keyId, k.name);
+    }
+
+    async function poll(): Promise<void> {
+      clearTimeout(timer);
+      try {
+        const { requests } = await api<{ requests: PendingRequest[] }>('GET', '/v1/requests?status=pending&limit=200');
+        if (stopped) return;
+        if (requests.some((r) => !names.devices.has(r.deviceId) || !names.keys.has(r.keyId))) await loadNames().catch(() => {});
+        const seen = new Set(requests.map((r) => r.requestId));
+        for (const [id, el] of cards) if (!seen.has(id)) (el.remove(), cards.delete(id));
+        // Newest first: walk in answer order and keep the DOM in that order, reusing cards
+        // so that a comment being typed survives the refresh.
+        let previous: Element | null = null;
+        for (const r of requests) {
+          let el = cards.get(r.requestId);
+          if (el) el.update?.(r);
+          else
+            cards.set(
+              r.requestId,
+              (el = card(r, names, (message) => {
+                notice.textContent = message;
+                void poll();
+              })),
+            );
+          if (previous === null ? list.firstElementChild !== el : previous.nextElementSibling !== el) {
+            if (previous === null) list.prepend(el);
+            else previous.after(el);
+          }
+          previous = el;
+        }
+        status.textContent = `${requests.length === 0 ? 'No pending requests.' : `${requests.length} pending request${requests.length === 1 ? '' : 's'}.`} Updated ${new Date().toLocaleTimeString()}.`;
+        error.textContent = '';
+      } catch (err) {
+        error.textContent = `Could not refresh: ${describeError(err)}`;
+      }
+      if (!stopped) timer = setTimeout(() => void poll(), POLL_MS);
+    }
+
+    void loadNames()
+      .catch(() => {})
+      .then(poll);
+    return () => {
+      stopped = true;
+      clearTimeout(timer);
+    };
+  },
+};
