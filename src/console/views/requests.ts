@@ -118,12 +118,14 @@ function card(r: PendingRequest, names: Names, refresh: (message: string) => voi
       h('dt', {}, 'Request'),
       h('dd', {}, h('code', {}, r.requestId)),
     ),
-    h('details', { open: true }, h('summary', {}, 'Claims'), h('pre', { class: 'claims' }, JSON.stringify(r.claims, null, 2))),
     traceTable(r),
     h('div', { class: 'field' }, h('label', { for: comment.id }, 'Comment (kept in the audit log)'), comment),
     h('div', { class: 'buttons' }, buttons),
     status,
     error,
+    // Below the buttons and closed: the decision fits one screen; the trace above already
+    // names every claim a rule looked at.
+    h('details', {}, h('summary', {}, 'All claims'), h('pre', { class: 'claims' }, JSON.stringify(r.claims, null, 2))),
   );
   (article as HTMLElement & { update?: (n: PendingRequest) => void }).update = (n) => {
     approvals.textContent = `${n.approvals} of ${n.approversNeeded}`;
