@@ -40,8 +40,11 @@ describeWithTool('chromium', chromiumMissing(), 'console: approver view in Chrom
     const text = await card.innerText();
     expect(text).toContain('prod-db for db-1');
     expect(text).toContain(`luks2:${f.volume}`);
-    expect(text).toContain('eu-west-1'); // claims
     expect(text).toContain('prod-db-volumes'); // policy
+    // The claims are folded below the buttons; one click opens them.
+    expect(text).not.toContain('eu-west-1');
+    await card.getByText('All claims').click();
+    expect(await card.innerText()).toContain('eu-west-1');
     expect(text).toMatch(/Approvals\s+0 of 2/);
 
     await card.getByLabel(/Comment/).fill('ticket OPS-1 checked');
