@@ -29,7 +29,9 @@ export type SectorCryptErrorCode =
   | 'ERR_REPLAY'
   | 'ERR_CONFLICT'
   | 'ERR_POLICY_INVALID'
-  | 'ERR_AUDIT_TAMPERED';
+  | 'ERR_AUDIT_TAMPERED'
+  // Added to CUSTODY.md's list: the broker's 429 (too many requests; see Retry-After).
+  | 'ERR_RATE_LIMITED';
 
 /** The one error class the library throws. Messages never contain key material. */
 export class SectorCryptError extends Error {

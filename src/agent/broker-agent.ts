@@ -13,7 +13,7 @@ import { PinnedHttps, answerError, type HttpAnswer } from './https.js';
 import { readState, writeState, type AgentState } from './state.js';
 import { signEnrollment } from './enroll-proof.js';
 import { claimsProvider } from './claims/provider.js';
-import { attestationsProvider } from './attest/provider.js';
+import { collectAttestations } from './attest/collect.js';
 import type { ClaimsConfig } from './claims/config.js';
 import { deniedMessage } from './denied-message.js';
 
@@ -24,6 +24,12 @@ export interface AgentEnrollOptions {
   token: string;
   stateDir: string;
   device: { name: string } & Record<string, string | number | boolean>;
+  /**
+   * Groups this machine expects to join. The broker takes the groups from the token only;
+   * when the token does not grant one of these, enrollment fails with ERR_FORBIDDEN and
+   * nothing is enrolled (the token's use is not spent).
+   */
+  expectGroups?: string[];
 }
 
 type Provider<T> = T | (() => T | Promise<T>);
@@ -38,13 +44,30 @@ export interface AgentLoadOptions {
   claims?: Provider<{ identity?: Record<string, unknown>; integrity?: Record<string, unknown> }> | 'auto' | ClaimsConfig;
   /** Attestation JWTs, or a function that fetches fresh ones. */
   attestations?: Provider<string[]>;
+  /**
+   * Signed cloud documents (AWS instance identity document with its PKCS#7, Azure attested
+   * data), or a function that fetches fresh ones; checked by the broker against the
+   * certificates of the tenant's trusted issuers of kind aws / azure.
+   */
+  documents?: Provider<CloudDocuments>;
   wait?: boolean;
   timeoutMs?: number;
   /** How often a waiting unwrap asks again (default 2000 ms). */
   pollMs?: number;
+  /** Called once when a waiting unwrap starts to wait for approval (to tell the person at the console). */
+  onPending?: (pending: { requestId: string; expiresAt?: string }) => void;
 }
 
 /** A broker stanza or LUKS2 token: bytes, or standard base64. */
+/** Signed cloud documents as the release request carries them (see src/agent/attest). */
+export interface CloudDocuments {
+  aws?: { document: string; pkcs7: string };
+  azure?: { signature: string };
+}
+
+/** The broker's body limit (CUSTODY.md "HTTP API"): a request over it is refused with 413. */
+const BODY_LIMIT = 64 * 1024;
+
 export interface SealedSecret {
   keyId: string;
   version: number;
@@ -85,11 +108,19 @@ export class BrokerAgent {
   /** Reply keys of requests still pending, with their request ids (key objects: no raw secret in JS memory). */
   readonly #pending = new Map<HpkeRecipient, string>();
 
-  private constructor(state: AgentState, opts: Omit<AgentLoadOptions, 'stateDir'>) {
+  /** The cloud evidence of each request: the caller's providers, or one fetch of the config's clouds. */
+  readonly #evidence: () => Promise<{ attestations?: string[]; documents?: CloudDocuments }>;
+
+  private constructor(state: AgentState, opts: Omit<AgentLoadOptions, 'stateDir'>, evidence?: () => Promise<{ attestations: string[]; documents: CloudDocuments }>) {
     this.#state = state;
     this.#signingKey = ed25519SigningKey(state.secretKey);
     this.#http = new PinnedHttps(state.caPem);
     this.#opts = opts;
+    const given = async <T,>(p: Provider<T> | undefined): Promise<T | undefined> => (typeof p === 'function' ? (p as () => T | Promise<T>)() : p);
+    this.#evidence = evidence ?? (async () => {
+      const [attestations, documents] = await Promise.all([given(opts.attestations), given(opts.documents)]);
+      return { attestations, documents };
+    });
   }
 
   get deviceId(): string {
@@ -114,6 +145,7 @@ export class BrokerAgent {
         publicKey: b64(publicKey),
         proof: b64(signEnrollment(opts.token, secretKey, publicKey)),
         device: opts.device,
+        ...(opts.expectGroups?.length ? { expectGroups: [...new Set(opts.expectGroups)] } : {}),
       });
       const answer = await http.send('POST', `${url}/v1/agent/enroll`, { 'content-type': 'application/json' }, Buffer.from(body));
       if (answer.status !== 201) throw answerError(answer);
@@ -132,8 +164,15 @@ export class BrokerAgent {
     if (rest.claims === 'auto' || isClaimsConfig(rest.claims)) {
       const config = rest.claims;
       rest.claims = claimsProvider(config);
-      // The config's cloud JWTs (Google Cloud) go along, unless the caller gives attestations.
-      if (config !== 'auto' && config.attestations && rest.attestations === undefined) rest.attestations = attestationsProvider(config.attestations);
+      // The config's cloud evidence goes along (Google Cloud JWTs, AWS and Azure signed
+      // documents), fetched once per request, unless the caller gives its own.
+      if (config !== 'auto' && config.attestations && rest.attestations === undefined && rest.documents === undefined) {
+        const cloud = config.attestations;
+        return new BrokerAgent(await readState(stateDir), rest, async () => {
+          const { attestations, documents: { aws, azure } } = await collectAttestations(cloud);
+          return { attestations, documents: { ...(aws ? { aws: { document: aws.document, pkcs7: aws.pkcs7 } } : {}), ...(azure ? { azure: { signature: azure.signature } } : {}) } };
+        });
+      }
     }
     return new BrokerAgent(await readState(stateDir), rest);
   }
@@ -155,6 +194,21 @@ export class BrokerAgent {
     return this.#http.send(method, url, headers, bytes);
   }
 
+  /**
+   * A signed request; with `until` (a waiting call), a 429 answer is asked again after its
+   * Retry-After, as long as that is before `until` (Date.now() milliseconds). Without it, or
+   * past it, the 429 comes back and becomes ERR_RATE_LIMITED.
+   */
+  async #call(method: 'GET' | 'POST', path: string, body: unknown, until?: number): Promise<HttpAnswer> {
+    for (;;) {
+      const answer = await this.#signed(method, path, body);
+      if (answer.status !== 429 || until === undefined) return answer;
+      const waitMs = (answer.retryAfterSeconds ?? 1) * 1000;
+      if (Date.now() + waitMs > until) return answer;
+      await sleep(waitMs);
+    }
+  }
+
   /** The newest usable public key of a broker key (to seal to it offline). */
   async publicKey(keyId: string): Promise<{ keyId: string; version: number; publicKey: Uint8Array }> {
     const answer = await this.#signed('GET', `/v1/keys/${encodeURIComponent(keyId)}/public`);
@@ -174,8 +228,9 @@ export class BrokerAgent {
     const pollMs = opts.pollMs ?? this.#opts.pollMs ?? 2000;
     const reply = hpkeX25519Recipient();
     const claims = typeof this.#opts.claims === 'function' ? await this.#opts.claims() : (this.#opts.claims as object | undefined);
-    const attestations = typeof this.#opts.attestations === 'function' ? await this.#opts.attestations() : this.#opts.attestations;
-    const answer = await this.#signed('POST', '/v1/agent/unwrap', {
+    const { attestations, documents } = await this.#evidence();
+    const deadline = Date.now() + timeoutMs;
+    const body = {
       kind,
       keyId: sealed.keyId,
       version: sealed.version,
@@ -184,10 +239,14 @@ export class BrokerAgent {
       resource: opts.resource,
       ...(claims ? { claims } : {}),
       ...(attestations?.length ? { attestations } : {}),
+      ...(documents && (documents.aws || documents.azure) ? { documents } : {}),
       replyKey: b64(reply.publicKey),
-    });
+    };
+    const size = Buffer.byteLength(JSON.stringify(body));
+    if (size > BODY_LIMIT) throw new SectorCryptError('ERR_ARGUMENT', `the release request is ${size} bytes, over the broker's limit of ${BODY_LIMIT}: fewer or smaller claims and attestations`);
+    const answer = await this.#call('POST', '/v1/agent/unwrap', body, wait ? deadline : undefined);
     // A pending request keeps its reply key (in memory only) for collect().
-    return await this.#follow(answer, reply, wait, timeoutMs, pollMs);
+    return await this.#follow(answer, reply, wait, deadline, pollMs);
   }
 
   /**
@@ -197,17 +256,25 @@ export class BrokerAgent {
   async collect(requestId: string, opts: { wait?: boolean; timeoutMs?: number; pollMs?: number } = {}): Promise<Uint8Array> {
     const reply = [...this.#pending.entries()].find(([, id]) => id === requestId)?.[0];
     if (!reply) throw new SectorCryptError('ERR_NOT_FOUND', `no pending request ${requestId} in this agent`);
-    const answer = await this.#signed('GET', `/v1/agent/requests/${encodeURIComponent(requestId)}`);
-    return this.#follow(answer, reply, opts.wait ?? false, opts.timeoutMs ?? this.#opts.timeoutMs ?? 15 * 60_000, opts.pollMs ?? this.#opts.pollMs ?? 2000);
+    const wait = opts.wait ?? false;
+    const deadline = Date.now() + (opts.timeoutMs ?? this.#opts.timeoutMs ?? 15 * 60_000);
+    const answer = await this.#call('GET', `/v1/agent/requests/${encodeURIComponent(requestId)}`, undefined, wait ? deadline : undefined);
+    return this.#follow(answer, reply, wait, deadline, opts.pollMs ?? this.#opts.pollMs ?? 2000);
   }
 
   /** Polls a pending answer while `wait` allows, then settles it. */
-  async #follow(first: HttpAnswer, reply: HpkeRecipient, wait: boolean, timeoutMs: number, pollMs: number): Promise<Uint8Array> {
+  async #follow(first: HttpAnswer, reply: HpkeRecipient, wait: boolean, deadline: number, pollMs: number): Promise<Uint8Array> {
     let answer = first;
-    const deadline = Date.now() + timeoutMs;
+    if (answer.status === 202 && wait && this.#opts.onPending) {
+      const a = answer.body as Answer;
+      this.#opts.onPending({ requestId: a.requestId, ...(a.expiresAt ? { expiresAt: a.expiresAt } : {}) });
+    }
     while (answer.status === 202 && wait && Date.now() < deadline) {
       await sleep(Math.min(pollMs, Math.max(0, deadline - Date.now())));
-      answer = await this.#signed('GET', `/v1/agent/requests/${encodeURIComponent((answer.body as Answer).requestId)}`);
+      const next = await this.#call('GET', `/v1/agent/requests/${encodeURIComponent((answer.body as Answer).requestId)}`, undefined, deadline);
+      // Out of time while rate limited: the request is still pending, as far as we know.
+      if (next.status === 429) break;
+      answer = next;
     }
     if (answer.status === 202) this.#pending.set(reply, (answer.body as Answer).requestId);
     else this.#pending.delete(reply);

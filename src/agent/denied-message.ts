@@ -14,7 +14,8 @@ const show = (v: unknown) => (v === undefined ? 'missing' : JSON.stringify(v));
 
 function one(r: Reason): string {
   if (!r.claim) return r.rule ?? 'refused';
-  return `policy ${r.policy} rule ${r.rule}: ${r.claim} expected ${show(r.expected)}, had ${show(r.actual)}`;
+  const where = r.policy ? `policy ${r.policy} rule ${r.rule}` : (r.rule ?? 'rule');
+  return `${where}: ${r.claim} expected ${show(r.expected)}, had ${show(r.actual)}`;
 }
 
 export function deniedMessage(requestId: string, reasons: unknown[]): string {

@@ -9,6 +9,14 @@ import { SectorCryptError, type SectorCryptErrorCode } from '../errors.js';
 export interface HttpAnswer {
   status: number;
   body: unknown;
+  /** Seconds from a 429 or 503 answer's Retry-After (RFC 9110 section 10.2.3), when it gave a number. */
+  retryAfterSeconds?: number;
+}
+
+/** Retry-After as delay-seconds; an HTTP date, or nothing, is undefined. */
+function retryAfter(header: string | string[] | undefined): number | undefined {
+  const value = Array.isArray(header) ? header[0] : header;
+  return value !== undefined && /^\d{1,9}$/.test(value.trim()) ? Number(value.trim()) : undefined;
 }
 
 export class PinnedHttps {
@@ -32,7 +40,8 @@ export class PinnedHttps {
           } catch {
             return reject(new SectorCryptError('ERR_IO', `the broker answered ${res.statusCode} with something that is not JSON`));
           }
-          resolve({ status: res.statusCode ?? 0, body: parsed });
+          const wait = retryAfter(res.headers['retry-after']);
+          resolve({ status: res.statusCode ?? 0, body: parsed, ...(wait !== undefined ? { retryAfterSeconds: wait } : {}) });
         });
       });
       req.on('error', (cause) => reject(new SectorCryptError('ERR_IO', `cannot reach the broker at ${new URL(url).origin}: ${cause.message}`, { cause })));
@@ -45,8 +54,12 @@ export class PinnedHttps {
   }
 }
 
-/** The broker's `{error: {code, message}}` as a SectorCryptError. */
+/**
+ * The broker's `{error: {code, message}}` as a SectorCryptError; a 429 (ERR_RATE_LIMITED)
+ * carries `retryAfterSeconds` from its Retry-After.
+ */
 export function answerError(answer: HttpAnswer): SectorCryptError {
   const e = (answer.body as { error?: { code?: string; message?: string } } | null)?.error;
-  return new SectorCryptError((e?.code ?? 'ERR_IO') as SectorCryptErrorCode, e?.message ?? `the broker answered ${answer.status}`);
+  const err = new SectorCryptError((e?.code ?? 'ERR_IO') as SectorCryptErrorCode, e?.message ?? `the broker answered ${answer.status}`);
+  return answer.retryAfterSeconds === undefined ? err : Object.assign(err, { retryAfterSeconds: answer.retryAfterSeconds });
 }

@@ -19,6 +19,7 @@ import { actionRoutes } from './routes/actions.js';
 import { auditRoutes } from './routes/audit.js';
 import { auditArchiveRoutes } from './routes/audit-archive.js';
 import { consoleRoutes } from './routes/console.js';
+import { installRateLimits } from './rate-limit.js';
 
 export const BODY_LIMIT = 64 * 1024;
 
@@ -80,6 +81,8 @@ export function buildApp(ctx: BrokerContext, opts: AppOptions): FastifyInstance 
     frameguard: { action: 'deny' },
     referrerPolicy: { policy: 'no-referrer' },
   });
+  // Before the routes, so that every route (and the not-found handler) gets the hooks.
+  if (ctx.limits) installRateLimits(app, ctx.limits);
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler(notFoundHandler);
   accountRoutes(app, ctx);

@@ -5,6 +5,7 @@
  */
 import { createLocalJWKSet, decodeJwt, jwtVerify, type JSONWebKeySet, type JWTPayload } from 'jose';
 import { SectorCryptError } from '../errors.js';
+import { remoteJwks } from './jwks-remote.js';
 
 export interface TrustedIssuer {
   /** The name policies use: `attested.<name>.<claim>` (no dots). */
@@ -13,7 +14,11 @@ export interface TrustedIssuer {
   issuer: string;
   /** The `aud` required, when the issuer lets the agent ask for one (recommended). */
   audience?: string;
-  jwks: JSONWebKeySet;
+  /** The issuer's keys, inline... */
+  jwks?: JSONWebKeySet;
+  /** ...or fetched (HTTPS, cached) from here, with the CA of that server when it is not a public one. */
+  jwksUri?: string;
+  jwksCa?: string;
 }
 
 /** Asymmetric algorithms only: a shared-secret (HS*) or unsigned token proves nothing here. */
@@ -32,7 +37,8 @@ async function verifyOne(jwt: string, candidates: TrustedIssuer[], now: Date): P
   // Several trusted entries may share an `iss` (say, one per audience): the first that verifies wins.
   for (const trusted of candidates) {
     try {
-      const { payload } = await jwtVerify(jwt, createLocalJWKSet(trusted.jwks), {
+      const keys = trusted.jwks ? createLocalJWKSet(trusted.jwks) : remoteJwks(trusted.jwksUri!, trusted.jwksCa);
+      const { payload } = await jwtVerify(jwt, keys, {
         issuer: trusted.issuer,
         ...(trusted.audience !== undefined ? { audience: trusted.audience } : {}),
         algorithms: ALGORITHMS,

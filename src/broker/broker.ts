@@ -19,6 +19,7 @@ import { SectorCryptError } from '../errors.js';
 import { CheckpointSigner, DEFAULT_CHECKPOINTS, type CheckpointSchedule } from './checkpoint-signer.js';
 import { backfillAuditTree } from './store/audit-backfill.js';
 import { DEFAULT_RETENTION_DAYS } from './routes/audit-archive.js';
+import { RateLimiter, type RateLimitOptions } from './rate-limit.js';
 
 export interface BrokerInitOptions {
   dataDir: string;
@@ -42,6 +43,11 @@ export interface BrokerOpenOptions {
   checkpoints?: Partial<CheckpointSchedule>;
   /** Audit records younger than this stay in the log (default 365 days, CUSTODY.md 12 months). */
   auditRetentionDays?: number;
+  /**
+   * Requests per second and burst, per device, per API token and per source IP (rate-limit.ts
+   * has the defaults); false turns every limit off. Over the limit: 429 ERR_RATE_LIMITED.
+   */
+  rateLimits?: RateLimitOptions | false;
 }
 
 export class Broker {
@@ -124,9 +130,10 @@ export class Broker {
     const signer = new CheckpointSigner(store, files.rootKey, schedule);
     const versionKeys = new VersionKeys(files.rootKey);
     const db = signer.watch(store);
+    const limits = opts.rateLimits === false ? undefined : new RateLimiter(opts.rateLimits);
     const hot = { versionKeys, devices: new DeviceCache(), releases: new ReleaseRecorder(db) };
     const app = buildApp(
-      { db, rootKey: files.rootKey, ...hot, now: opts.now ?? (() => new Date()), auditRetentionDays: retentionDays },
+      { db, rootKey: files.rootKey, ...hot, now: opts.now ?? (() => new Date()), auditRetentionDays: retentionDays, limits },
       { tls: files.tls, logger: opts.logger },
     );
     signer.onError = (err) => app.log.error({ err }, 'signing an audit checkpoint failed');

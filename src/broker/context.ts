@@ -3,6 +3,7 @@ import type { Store } from './store/types.js';
 import type { VersionKeys } from './keys.js';
 import type { DeviceCache } from './device-cache.js';
 import type { ReleaseRecorder } from './release-recorder.js';
+import type { RateLimiter } from './rate-limit.js';
 
 export interface BrokerContext {
   db: Store;
@@ -17,4 +18,6 @@ export interface BrokerContext {
   now(): Date;
   /** Audit records younger than this many days stay in the log (default 365). */
   auditRetentionDays: number;
+  /** In-memory rate limits (absent: none). */
+  limits?: RateLimiter;
 }

@@ -19,6 +19,7 @@ const STATUS: Record<string, number> = {
   ERR_CONFLICT: 409,
   ERR_EXISTS: 409,
   ERR_EXPIRED: 410,
+  ERR_RATE_LIMITED: 429,
 };
 
 export const errorSchema = {
@@ -46,6 +47,8 @@ function plain(err: SectorCryptError): string {
 
 export function errorHandler(err: FastifyError | Error, _req: FastifyRequest, reply: FastifyReply): void {
   if (err instanceof SectorCryptError) {
+    const retryAfter = (err as { retryAfterSeconds?: unknown }).retryAfterSeconds;
+    if (typeof retryAfter === 'number') void reply.header('retry-after', String(retryAfter));
     void reply.status(STATUS[err.code] ?? 400).send({ error: { code: err.code, message: plain(err) } });
     return;
   }

@@ -3,4 +3,6 @@ export { Broker } from './broker.js';
 export type { BrokerInitOptions, BrokerOpenOptions } from './broker.js';
 export type { CheckpointSchedule } from './checkpoint-signer.js';
 export { openStore } from './store/open.js';
+export { RATE_LIMIT_DEFAULTS } from './rate-limit.js';
+export type { RateLimit, RateLimitOptions } from './rate-limit.js';
 export type { Store, Sql } from './store/types.js';

@@ -137,11 +137,28 @@ export function registerBrokerManagement(broker: Command): void {
   sub(
     issuer,
     'add <name>',
-    'trust an issuer of attestation JWTs, with its JWKS from a file',
-    async (c, name) =>
-      call(c, 'POST', '/v1/issuers', { name, issuer: c.issuer, ...(c.audience ? { audience: c.audience } : {}), jwks: JSON.parse(await readFile(String(c.jwks), 'utf8')) }),
+    'trust an issuer of attestation JWTs (--issuer, --jwks), or the signer of AWS / Azure documents (--kind, --certificate)',
+    async (c, name) => {
+      const certificates = c.certificate as string[];
+      if (c.kind === 'aws' || c.kind === 'azure') {
+        return call(c, 'POST', '/v1/issuers', { name, kind: c.kind, certificates: await Promise.all(certificates.map((f) => readFile(f, 'utf8'))) });
+      }
+      if (!c.issuer || !(c.jwks || c.jwksUri)) throw new SectorCryptError('ERR_ARGUMENT', 'a JWT issuer needs --issuer and --jwks or --jwks-uri (or --kind aws|azure with --certificate)');
+      const keys = c.jwks
+        ? { jwks: JSON.parse(await readFile(String(c.jwks), 'utf8')) }
+        : { jwksUri: c.jwksUri, ...(c.jwksCa ? { jwksCa: await readFile(String(c.jwksCa), 'utf8') } : {}) };
+      return call(c, 'POST', '/v1/issuers', { name, issuer: c.issuer, ...(c.audience ? { audience: c.audience } : {}), ...keys });
+    },
     views.objectView,
-    (x) => x.requiredOption('--issuer <iss>', 'the tokens\' iss').requiredOption('--jwks <file>', 'the issuer\'s JWKS (JSON)').option('--audience <aud>', 'the aud the tokens must carry'),
+    (x) =>
+      x
+        .option('--issuer <iss>', "the tokens' iss")
+        .option('--jwks <file>', "the issuer's JWKS (JSON)")
+        .option('--jwks-uri <url>', "or: where the broker fetches the issuer's JWKS (https://)")
+        .option('--jwks-ca <file>', "with --jwks-uri: the CA of that server (PEM), when Node's trust store does not know it")
+        .option('--audience <aud>', 'the aud the tokens must carry')
+        .option('--kind <kind>', 'jwt (default), aws or azure')
+        .option('--certificate <file>', 'with --kind aws|azure: a PEM certificate that signs the documents (repeatable)', collect, []),
   );
 
   const audit = broker.command('audit').description('the audit log (auditor)');

@@ -34,10 +34,37 @@ export async function fetchBrokerKey(f: BrokerRecipientFlags): Promise<BrokerKey
   }
 }
 
-/** The agent of a state folder, collecting its claims with the config in `claimsFile` (default: every built-in collector). */
-export async function loadAgent(stateDir: string, claimsFile?: string): Promise<BrokerAgent> {
+/** `--wait [--timeout SECONDS]` of the commands that release through an agent. */
+export interface AgentWaitFlags {
+  wait?: boolean;
+  timeout?: string;
+}
+
+/** --timeout in milliseconds (default: the agent's 15 minutes); ERR_ARGUMENT when it is not a number of seconds. */
+function timeoutMs(f: AgentWaitFlags): number | undefined {
+  if (f.timeout === undefined) return undefined;
+  if (!f.wait) throw new SectorCryptError('ERR_ARGUMENT', '--timeout goes with --wait');
+  if (!/^\d{1,7}$/.test(f.timeout) || Number(f.timeout) === 0) throw new SectorCryptError('ERR_ARGUMENT', `--timeout takes whole seconds (1 or more), not ${f.timeout}`);
+  return Number(f.timeout) * 1000;
+}
+
+/** One line on stderr when a release waits for people to approve it (with the id they need). */
+function sayWaiting({ requestId, expiresAt }: { requestId: string; expiresAt?: string }): void {
+  const until = expiresAt ? ` (it expires at ${expiresAt})` : '';
+  const stop = process.stderr.isTTY ? '; Ctrl-C stops waiting' : '';
+  process.stderr.write(`sectorcrypt: waiting for approval of release request ${requestId}${until}${stop}\n`);
+}
+
+/**
+ * The agent of a state folder, collecting its claims with the config in `claimsFile` (default:
+ * every built-in collector). Without --wait a release that needs approval fails with
+ * ERR_PENDING (its message names the request id); with it, the agent polls until the request
+ * is approved, denied (ERR_DENIED) or expired (ERR_EXPIRED), or --timeout passes (ERR_PENDING).
+ */
+export async function loadAgent(stateDir: string, claimsFile?: string, waiting: AgentWaitFlags = {}): Promise<BrokerAgent> {
+  const timeout = timeoutMs(waiting);
   const { BrokerAgent } = await import('../agent/broker-agent.js');
   const { loadClaimsConfig } = await import('../agent/claims/config-file.js');
   const claims = claimsFile === undefined ? 'auto' : await loadClaimsConfig(claimsFile);
-  return BrokerAgent.load({ stateDir, claims });
+  return BrokerAgent.load({ stateDir, claims, wait: waiting.wait === true, ...(timeout ? { timeoutMs: timeout } : {}), onPending: sayWaiting });
 }

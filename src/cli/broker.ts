@@ -18,6 +18,16 @@ function positiveInt(value: string): number {
   return Number(value);
 }
 
+/** `--rate-* PER_SECOND[:BURST]` (burst: twice the rate unless given), or `off`. */
+function rateLimit(value: string): { perSecond: number; burst: number } | false {
+  if (value === 'off') return false;
+  const m = /^(\d+(?:\.\d+)?)(?::(\d+))?$/.exec(value);
+  const perSecond = Number(m?.[1]);
+  const burst = m?.[2] === undefined ? Math.max(1, Math.ceil(perSecond * 2)) : Number(m[2]);
+  if (!m || !(perSecond > 0) || !(burst >= 1)) throw new SectorCryptError('ERR_ARGUMENT', `a rate limit is PER_SECOND[:BURST] or off, not ${value}`);
+  return { perSecond, burst };
+}
+
 function hostPort(value: string): { host: string; port: number } {
   const m = /^(.*):(\d{1,5})$/.exec(value);
   if (!m || Number(m[2]) > 65535) throw new SectorCryptError('ERR_ARGUMENT', '--listen takes HOST:PORT');
@@ -52,7 +62,10 @@ export function registerBroker(program: Command): void {
     .option('--checkpoint-records <n>', 'sign an audit checkpoint once a log grew by this many records (default 256)', positiveInt)
     .option('--checkpoint-seconds <t>', '...or once its oldest unsigned record is this old (default 60)', positiveInt)
     .option('--json', 'print one line {"url": ...} once ready')
-    .action(async (flags: { data: string; listen: string; database?: string; json?: boolean; auditRetentionDays?: number; checkpointRecords?: number; checkpointSeconds?: number }) => {
+    .option('--rate-device <rate>', 'signed agent calls per device: PER_SECOND[:BURST] or off (default 200:400)', rateLimit)
+    .option('--rate-token <rate>', 'management calls per API token: PER_SECOND[:BURST] or off (default 100:200)', rateLimit)
+    .option('--rate-ip <rate>', 'calls without credentials, enrollments and failed logins per source IP (default 20:200)', rateLimit)
+    .action(async (flags: { data: string; listen: string; database?: string; json?: boolean; auditRetentionDays?: number; checkpointRecords?: number; checkpointSeconds?: number } & Record<'rateDevice' | 'rateToken' | 'rateIp', ReturnType<typeof rateLimit> | undefined>) => {
       const { Broker } = await import('../broker/index.js');
       const where = hostPort(flags.listen);
       const b = await Broker.open({
@@ -62,6 +75,11 @@ export function registerBroker(program: Command): void {
         checkpoints: {
           ...(flags.checkpointRecords ? { everyRecords: flags.checkpointRecords } : {}),
           ...(flags.checkpointSeconds ? { everySeconds: flags.checkpointSeconds } : {}),
+        },
+        rateLimits: {
+          ...(flags.rateDevice !== undefined ? { device: flags.rateDevice } : {}),
+          ...(flags.rateToken !== undefined ? { token: flags.rateToken } : {}),
+          ...(flags.rateIp !== undefined ? { ip: flags.rateIp } : {}),
         },
       });
       const url = await b.listen(where);
@@ -94,11 +112,19 @@ export function registerAgent(program: Command): void {
     .requiredOption('--token <token>', 'the enrollment token')
     .requiredOption('--state <dir>', 'the state folder to create (mode 0700)')
     .option('--name <name>', 'the device name (default: the host name)')
+    .option('--group <group>', 'a group this machine expects the token to grant (repeatable); enrollment fails with ERR_FORBIDDEN if it does not. The groups always come from the token', collect, [])
     .option('--json', 'print {"deviceId", "groups"} as JSON')
-    .action(async (flags: { url: string; ca: string; token: string; state: string; name?: string; json?: boolean }) => {
+    .action(async (flags: { url: string; ca: string; token: string; state: string; name?: string; group: string[]; json?: boolean }) => {
       const { BrokerAgent } = await import('../agent/index.js');
       const { hostname } = await import('node:os');
-      const a = await BrokerAgent.enroll({ url: flags.url, ca: await readFile(flags.ca, 'utf8'), token: flags.token, stateDir: flags.state, device: { name: flags.name ?? hostname() } });
+      const a = await BrokerAgent.enroll({
+        url: flags.url,
+        ca: await readFile(flags.ca, 'utf8'),
+        token: flags.token,
+        stateDir: flags.state,
+        device: { name: flags.name ?? hostname() },
+        ...(flags.group.length ? { expectGroups: flags.group } : {}),
+      });
       a.close();
       if (flags.json) process.stdout.write(`${JSON.stringify({ deviceId: a.deviceId, groups: a.groups })}\n`);
       else process.stdout.write(`enrolled as ${a.deviceId} in groups ${a.groups.join(', ')}\n`);

@@ -9,9 +9,9 @@ import { checkPrivateFile, readIdentityFile, readRecipientsFile } from '../envel
 import type { Identity } from '../envelope/identities.js';
 import type { Recipient } from '../envelope/recipients.js';
 import { readKeyFile } from './files.js';
-import { fetchBrokerKey, loadAgent, type BrokerRecipientFlags } from './broker-recipient.js';
+import { fetchBrokerKey, loadAgent, type AgentWaitFlags, type BrokerRecipientFlags } from './broker-recipient.js';
 
-export interface EnvelopeKeyFlags extends BrokerRecipientFlags {
+export interface EnvelopeKeyFlags extends BrokerRecipientFlags, AgentWaitFlags {
   agent?: string;
   claims?: string;
   recipient?: string[];
@@ -69,10 +69,12 @@ export async function identitiesFrom(flags: EnvelopeKeyFlags): Promise<Identity[
     const kek = await readKekFile(flags.kekFile);
     identities.push(flags.kekId === undefined ? { kek } : { kek, keyId: flags.kekId });
   }
-  if (flags.claims !== undefined && flags.agent === undefined) throw new SectorCryptError('ERR_ARGUMENT', '--claims goes with --agent');
+  if ((flags.claims !== undefined || flags.wait || flags.timeout !== undefined) && flags.agent === undefined) {
+    throw new SectorCryptError('ERR_ARGUMENT', '--claims, --wait and --timeout go with --agent');
+  }
   if (flags.agent !== undefined) {
     try {
-      identities.push(await loadAgent(flags.agent, flags.claims));
+      identities.push(await loadAgent(flags.agent, flags.claims, { wait: flags.wait, timeout: flags.timeout }));
     } catch (err) {
       forget(identities);
       throw err;

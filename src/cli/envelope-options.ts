@@ -32,7 +32,9 @@ export function addEnvelopeOptions(cmd: Command, direction: Direction): void {
     cmd
       .option('-i, --identity <path>', 'envelope: an identity file (sectorcrypt keygen --x25519 | --pq), repeatable', collect)
       .option('--agent <state-dir>', 'envelope: open broker stanzas through this enrolled agent (sectorcrypt agent enroll)')
-      .option('--claims <file>', 'with --agent: a claims config (default: every built-in collector)');
+      .option('--claims <file>', 'with --agent: a claims config (default: every built-in collector)')
+      .option('--wait', 'with --agent: when the release needs approval, wait for it (without: ERR_PENDING and the request id)')
+      .option('--timeout <seconds>', 'with --wait: give up waiting after this long (default 900)');
   }
   cmd
     .option('--passphrase-file <path>', 'envelope: a passphrase (argon2id), from a file of mode 0600; one final newline is dropped')
@@ -43,7 +45,7 @@ export function addEnvelopeOptions(cmd: Command, direction: Direction): void {
 
 /** True when the flags pick the envelope; ERR_ARGUMENT when they mix it with --key-file. */
 export function wantsEnvelope(flags: EnvelopeFlags): boolean {
-  const envelope = [flags.recipient, flags.recipientsFile, flags.identity, flags.passphraseFile, flags.kekFile, flags.kekId, flags.brokerKey, flags.agent].some((v) => v !== undefined);
+  const envelope = [flags.recipient, flags.recipientsFile, flags.identity, flags.passphraseFile, flags.kekFile, flags.kekId, flags.brokerKey, flags.agent, flags.wait, flags.timeout].some((v) => v !== undefined);
   if (envelope && (flags.keyFile !== undefined || flags.context !== undefined)) {
     throw new SectorCryptError('ERR_ARGUMENT', '--key-file and --context are the raw Cobblestone mode; they do not mix with envelope options');
   }

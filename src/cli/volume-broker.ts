@@ -44,10 +44,12 @@ export function registerVolumeBroker(volume: Command): void {
     .requiredOption('--agent <state-dir>', 'the enrolled agent (sectorcrypt agent enroll)')
     .option('--claims <file>', 'a claims config: which collectors report (default: every built-in collector)')
     .option('--print-key', 'write the slot secret to stdout, for `cryptsetup open --key-file=-` (never to a terminal)')
-    .action(async (image: string, f: { agent: string; claims?: string; printKey?: boolean }) => {
+    .option('--wait', 'when the release needs approval, wait for it (without: ERR_PENDING and the request id)')
+    .option('--timeout <seconds>', 'with --wait: give up waiting after this long (default 900)')
+    .action(async (image: string, f: { agent: string; claims?: string; printKey?: boolean; wait?: boolean; timeout?: string }) => {
       // Refused before anything is asked of the broker.
       if (f.printKey && process.stdout.isTTY) throw new SectorCryptError('ERR_ARGUMENT', '--print-key writes a secret: pipe it (to cryptsetup open --key-file=-), not to a terminal');
-      const agent = await loadAgent(f.agent, f.claims);
+      const agent = await loadAgent(f.agent, f.claims, { wait: f.wait, timeout: f.timeout });
       try {
         const { secret, keyslot } = await Volume.releaseKey(image, { agent });
         try {

@@ -98,3 +98,38 @@ describe('verifyAttestations', () => {
     expect(await refusal(verifyAttestations(Array(17).fill(t), ISSUERS, NOW))).toMatch(/more than 16/);
   });
 });
+
+describe('an issuer whose JWKS the broker fetches (jwksUri)', () => {
+  test('over HTTPS with the issuer CA given, cached; without that CA, or over http, refused', async () => {
+    const { createServer } = await import('node:https');
+    const { makePki } = await import('../../src/broker/tls.js');
+    const { checkJwksUri } = await import('../../src/broker/jwks-remote.js');
+    const pki = await makePki([]);
+    let fetches = 0;
+    const server = createServer({ key: pki.serverKeyPem, cert: pki.serverPem }, (req, res) => {
+      fetches++;
+      res.writeHead(req.url === '/jwks.json' ? 200 : 404, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ keys: [gce.jwk] }));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const jwksUri = `https://127.0.0.1:${(server.address() as { port: number }).port}/jwks.json`;
+    try {
+      const remote: TrustedIssuer = { name: 'gce', issuer: 'https://accounts.google.com', audience: 'https://broker.example', jwksUri, jwksCa: pki.caPem };
+      const jwt = await token(gce.privateKey, 'RS256', 'gce-1', gceClaims);
+      const out = await verifyAttestations([jwt], [remote], NOW);
+      expect(lookupClaim({ attested: out }, 'attested.gce.google.compute_engine.instance_id')).toBe('4242');
+      await verifyAttestations([jwt], [remote], NOW);
+      expect(fetches).toBe(1); // the key set is cached
+      // Another key under the same kid is still refused (the fetched keys are the trusted ones).
+      expect(await refusal(verifyAttestations([await token(impostor.privateKey, 'RS256', 'gce-1', gceClaims)], [remote], NOW))).toMatch(/does not verify/);
+      // Without the issuer's CA, Node's trust store does not know this server.
+      expect(await refusal(verifyAttestations([jwt], [{ ...remote, jwksCa: undefined }], NOW))).toMatch(/does not verify/);
+      // A key set that is not there.
+      expect(await refusal(verifyAttestations([jwt], [{ ...remote, jwksUri: jwksUri.replace('jwks.json', 'nothing') }], NOW))).toMatch(/does not verify/);
+    } finally {
+      await new Promise((r) => server.close(r));
+    }
+    expect(() => checkJwksUri('http://127.0.0.1/jwks.json')).toThrow(expect.objectContaining({ code: 'ERR_ARGUMENT' }));
+    expect(() => checkJwksUri('https://user:pw@127.0.0.1/jwks.json')).toThrow(expect.objectContaining({ code: 'ERR_ARGUMENT' }));
+  });
+});

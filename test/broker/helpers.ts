@@ -2,12 +2,13 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Broker, type CheckpointSchedule } from '../../src/broker/index.js';
+import { Broker, type CheckpointSchedule, type RateLimitOptions } from '../../src/broker/index.js';
 import { PinnedHttps } from '../../src/agent/https.js';
 
 export interface Answer<T = any> {
   status: number;
   body: T;
+  retryAfterSeconds?: number;
 }
 
 export class Client {
@@ -47,7 +48,7 @@ export interface Clock {
   offsetMs: number;
 }
 
-export async function startBroker(opts: { database?: string; clock?: Clock; dataDir?: string; checkpoints?: Partial<CheckpointSchedule>; auditRetentionDays?: number } = {}): Promise<Harness> {
+export async function startBroker(opts: { database?: string; clock?: Clock; dataDir?: string; checkpoints?: Partial<CheckpointSchedule>; auditRetentionDays?: number; rateLimits?: RateLimitOptions | false } = {}): Promise<Harness> {
   const dir = await mkdtemp(join(tmpdir(), 'sc-broker-'));
   const clock = opts.clock;
   const { broker, operatorToken, caFile } = await Broker.create({
@@ -56,6 +57,7 @@ export async function startBroker(opts: { database?: string; clock?: Clock; data
     now: clock ? () => new Date(Date.now() + clock.offsetMs) : undefined,
     checkpoints: opts.checkpoints,
     auditRetentionDays: opts.auditRetentionDays,
+    rateLimits: opts.rateLimits,
   });
   const url = await broker.listen({ host: '127.0.0.1', port: 0 });
   const ca = await readFile(caFile, 'utf8');

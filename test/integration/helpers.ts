@@ -17,6 +17,8 @@ export interface Fixture {
   dir: string;
   caFile: string;
   adminToken: string;
+  /** An approver of the tenant (manual-approval tests). */
+  approverToken: string;
   stateDir: string;
   selfHash: string;
   keys: Record<'here' | 'elsewhere', { keyId: string; version: number; publicKey: string }>;
@@ -48,7 +50,7 @@ export async function startFixture(): Promise<Fixture> {
   const { token } = await call('POST', '/v1/enrollment-tokens', { groups: ['integ'], uses: 1 });
   const stateDir = join(dir, 'agent');
   (await BrokerAgent.enroll({ url: h.url, ca: h.ca, token, stateDir, device: { name: 'integ-1' } })).close();
-  return { h, dir, caFile, adminToken: t.admin, stateDir, selfHash, keys: { here, elsewhere } };
+  return { h, dir, caFile, adminToken: t.admin, approverToken: t.approver1, stateDir, selfHash, keys: { here, elsewhere } };
 }
 
 export interface Run {

@@ -1,7 +1,8 @@
 /**
  * The JWT attestations as BrokerAgent.load takes them (`attestations: () => Promise<string[]>`).
- * Signed PKCS#7 documents (AWS, Azure) are not JWTs: the release request needs its own field
- * for them (see collectAttestations().documents).
+ * Signed PKCS#7 documents (AWS, Azure) are not JWTs: they go in the release request's
+ * `documents` (BrokerAgent.load's `documents`, or a claims config's `attestations`, which
+ * sends both).
  */
 import { collectAttestations, type CollectAttestationsOptions } from './collect.js';
 

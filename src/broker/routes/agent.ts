@@ -17,9 +17,10 @@ import { b64, fromB64, idParams, iso, object, toB64 } from '../schemas.js';
 import { assertUsable, loadVersion, type KeyVersionRow, type SealedKind } from '../keys.js';
 import { hpkeSeal } from '../../keys/hpke.js';
 import { buildClaims, type AgentClaims } from '../claims.js';
-import { boundPolicies, decide, type Reason } from '../decide.js';
+import { boundPolicies, decide, type Decision, type Reason } from '../decide.js';
 import { policyBinds, type Policy } from '../policy/index.js';
 import { verifyAttestations, type TrustedIssuer } from '../attestation.js';
+import { verifyDocuments, type CloudDocuments, type DocumentIssuer } from '../attest-documents.js';
 import { SectorCryptError } from '../../errors.js';
 
 const REPLY_INFO = new TextEncoder().encode('sectorcrypt-broker/v1 release');
@@ -51,6 +52,11 @@ const unwrapBody = object(
     resource: { type: 'string', minLength: 1, maxLength: 256, pattern: '^(luks2|envelope):[A-Za-z0-9+/=._-]+$' },
     claims: object({ identity: claimObject, integrity: claimObject }),
     attestations: { type: 'array', maxItems: 8, items: { type: 'string', minLength: 1, maxLength: 16_384 } },
+    // Signed cloud documents (attest-documents.ts): PKCS#7 in base64, with AWS's signed JSON beside it.
+    documents: object({
+      aws: object({ document: { type: 'string', minLength: 2, maxLength: 4096 }, pkcs7: { type: 'string', minLength: 1, maxLength: 8192 } }, ['document', 'pkcs7']),
+      azure: object({ signature: { type: 'string', minLength: 1, maxLength: 16_384 } }, ['signature']),
+    }),
     replyKey: b64(44, 44),
   },
   ['kind', 'keyId', 'version', 'enc', 'ciphertext', 'resource', 'replyKey'],
@@ -65,6 +71,7 @@ interface UnwrapBody {
   resource: string;
   claims?: AgentClaims;
   attestations?: string[];
+  documents?: CloudDocuments;
   replyKey: string;
 }
 
@@ -120,9 +127,18 @@ async function admitAndLoad(ctx: BrokerContext, req: FastifyRequest, body: Unwra
   return { device, loaded: { version: { ...v, tenant_id: row.tenant_id, version: Number(v.version), public_key: new Uint8Array(v.public_key) }, policies } };
 }
 
-async function trustedIssuers(q: Sql, tenantId: string): Promise<TrustedIssuer[]> {
-  const rows = await q.query<{ name: string; document: Omit<TrustedIssuer, 'name'> }>('SELECT name, document FROM issuers WHERE tenant_id = $1', [tenantId]);
-  return rows.map((r) => ({ name: r.name, issuer: r.document.issuer, ...(r.document.audience ? { audience: r.document.audience } : {}), jwks: r.document.jwks }));
+type IssuerDocument = Omit<TrustedIssuer, 'name'> & { kind?: 'jwt' | DocumentIssuer['kind']; certificates?: string[] };
+
+/** The tenant's JWT issuers and its signers of cloud documents (aws, azure). */
+async function trustedIssuers(q: Sql, tenantId: string): Promise<{ jwt: TrustedIssuer[]; documents: DocumentIssuer[] }> {
+  const rows = await q.query<{ name: string; document: IssuerDocument }>('SELECT name, document FROM issuers WHERE tenant_id = $1', [tenantId]);
+  const jwt: TrustedIssuer[] = [];
+  const documents: DocumentIssuer[] = [];
+  for (const { name, document: d } of rows) {
+    if (d.kind === 'aws' || d.kind === 'azure') documents.push({ name, kind: d.kind, certificates: d.certificates ?? [] });
+    else jwt.push({ name, issuer: d.issuer, ...(d.audience ? { audience: d.audience } : {}), ...(d.jwks ? { jwks: d.jwks } : { jwksUri: d.jwksUri, jwksCa: d.jwksCa }) });
+  }
+  return { jwt, documents };
 }
 
 function sendDenied(reply: FastifyReply, requestId: string, reasons: Reason[]) {
@@ -140,11 +156,14 @@ async function unwrap(ctx: BrokerContext, device: AgentDevice, loaded: Loaded | 
   if (!loaded) fail('ERR_NOT_FOUND', 'no such key or version');
   assertUsable(loaded.version);
 
-  const attested = body.attestations?.length ? await verifyAttestations(body.attestations, await trustedIssuers(ctx.db, device.tenantId), now) : {};
-  const claims = buildClaims({ device, agent: body.claims, attested, ip, now, resource: body.resource });
+  const issuers = body.attestations?.length || body.documents ? await trustedIssuers(ctx.db, device.tenantId) : undefined;
+  const attested = body.attestations?.length ? await verifyAttestations(body.attestations, issuers!.jwt, now) : {};
+  // A cloud document that does not verify denies the request, naming why (not an error).
+  const docs = body.documents ? verifyDocuments(body.documents, issuers!.documents, now) : undefined;
+  const claims = buildClaims({ device, agent: body.claims, attested: { ...docs?.attested, ...attested }, ip, now, resource: body.resource });
   // Step 2: every bound policy, with its trace.
   const bound = loaded.policies.filter((p) => policyBinds(p, { deviceId: device.deviceId, deviceGroups: device.groups, keyId: body.keyId }));
-  const decision = decide(bound, claims, now);
+  const decision: Decision = docs?.reasons.length ? { decision: 'denied', policy: null, reasons: docs.reasons } : decide(bound, claims, now);
   const requestId = newId('req');
 
   let answer: { enc: Uint8Array; ciphertext: Uint8Array } | undefined;

@@ -71,12 +71,22 @@ export function enrollmentRoutes(app: FastifyInstance, ctx: BrokerContext): void
     '/v1/agent/enroll',
     {
       schema: {
-        body: object({ token: { type: 'string', minLength: 16, maxLength: 128 }, publicKey: b64(44, 44), proof: b64(88, 88), device: description }, ['token', 'publicKey', 'proof', 'device']),
+        body: object(
+          {
+            token: { type: 'string', minLength: 16, maxLength: 128 },
+            publicKey: b64(44, 44),
+            proof: b64(88, 88),
+            device: description,
+            // Groups the agent expects the token to grant (`agent enroll --group`): a check, never a grant.
+            expectGroups: { type: 'array', minItems: 1, maxItems: 32, uniqueItems: true, items: group },
+          },
+          ['token', 'publicKey', 'proof', 'device'],
+        ),
         response: { 201: object({ deviceId: { type: 'string' }, tenantId: { type: 'string' }, groups: { type: 'array', items: { type: 'string' } } }), '4xx': errorSchema },
       },
     },
     async (req, reply) => {
-      const body = req.body as { token: string; publicKey: string; proof: string; device: { name: string } & Record<string, unknown> };
+      const body = req.body as { token: string; publicKey: string; proof: string; device: { name: string } & Record<string, unknown>; expectGroups?: string[] };
       const publicKey = fromB64(body.publicKey);
       if (publicKey.length !== 32) fail('ERR_ARGUMENT', 'publicKey is a 32-byte Ed25519 key');
       if (!verifyEnrollment(body.token, publicKey, fromB64(body.proof))) fail('ERR_UNAUTHENTICATED', 'the proof of possession does not verify');
@@ -90,6 +100,10 @@ export function enrollmentRoutes(app: FastifyInstance, ctx: BrokerContext): void
         );
         if (!tok.length) return { refused: await spentToken(q, body.token) };
         const { tenant_id: tenantId, groups, id: tokenId } = tok[0]!;
+        // The groups come from the token only; a group the agent expected and the token lacks
+        // undoes the whole enrollment (the use is not spent, no device is made).
+        const missing = (body.expectGroups ?? []).filter((g) => !groups.includes(g));
+        if (missing.length) fail('ERR_FORBIDDEN', `this enrollment token does not grant the group${missing.length > 1 ? 's' : ''} ${missing.join(', ')} (it grants ${groups.join(', ')})`);
         const dup = await q.query('SELECT 1 FROM devices WHERE public_key = $1', [publicKey]);
         if (dup.length) fail('ERR_CONFLICT', 'this public key is already enrolled');
         await q.query('INSERT INTO devices (tenant_id, id, name, public_key, groups, description) VALUES ($1, $2, $3, $4, $5, $6)', [

@@ -14,6 +14,8 @@ import { APPROVAL_DEFAULTS, type Policy } from '../policy/types.js';
 import type { Sql } from '../store/types.js';
 import { newId } from '../secrets.js';
 import { ACTION_SECONDS } from './actions.js';
+import { X509Certificate } from 'node:crypto';
+import { checkJwksUri } from '../jwks-remote.js';
 
 const nameParams = object({ name }, ['name']);
 const policyDoc = { type: 'object', additionalProperties: true } as const;
@@ -93,28 +95,62 @@ export function policyRoutes(app: FastifyInstance, ctx: BrokerContext): void {
     });
   });
 
-  // Trusted attestation issuers: the JWKS is given inline (the broker fetches nothing).
+  // Trusted attestation issuers: JWT issuers with their JWKS given inline, or the certificates
+  // that sign a cloud's PKCS#7 documents (kind aws or azure). The broker fetches nothing.
   const jwk = { type: 'object', required: ['kty'], properties: { kty: { type: 'string' } }, additionalProperties: true, maxProperties: 16 } as const;
   const issuerBody = object(
     {
       name,
+      kind: { enum: ['jwt', 'aws', 'azure'] },
       issuer: { type: 'string', minLength: 1, maxLength: 512 },
       audience: { type: 'string', minLength: 1, maxLength: 512 },
       jwks: object({ keys: { type: 'array', minItems: 1, maxItems: 16, items: jwk } }, ['keys']),
+      jwksUri: { type: 'string', minLength: 9, maxLength: 2048 },
+      jwksCa: { type: 'string', minLength: 1, maxLength: 16_384 },
+      certificates: { type: 'array', minItems: 1, maxItems: 16, items: { type: 'string', minLength: 1, maxLength: 16_384 } },
     },
-    ['name', 'issuer', 'jwks'],
+    ['name'],
   );
-  app.post('/v1/issuers', { schema: { body: issuerBody, response: { 201: object({ name: { type: 'string' }, issuer: { type: 'string' } }), '4xx': errorSchema } } }, async (req, reply) => {
+  app.post('/v1/issuers', { schema: { body: issuerBody, response: { 201: object({ name: { type: 'string' }, issuer: { type: 'string' }, kind: { type: 'string' } }), '4xx': errorSchema } } }, async (req, reply) => {
     const admin = await requireRole(ctx.db, req, 'admin');
-    const body = req.body as { name: string; issuer: string; audience?: string; jwks: { keys: unknown[] } };
+    const body = req.body as { name: string; kind?: 'jwt' | 'aws' | 'azure'; issuer?: string; audience?: string; jwks?: { keys: unknown[] }; jwksUri?: string; jwksCa?: string; certificates?: string[] };
+    checkIssuer(body);
     await ctx.db.tx(async (q) => {
       await q.query(
         `INSERT INTO issuers (tenant_id, name, document) VALUES ($1, $2, $3)
          ON CONFLICT (tenant_id, name) DO UPDATE SET document = EXCLUDED.document`,
         [admin.tenantId, body.name, JSON.stringify(body)],
       );
-      await appendAudit(q, admin.tenantId, { actor: admin.userId, action: 'issuer.update', target: body.name, outcome: 'success', reasons: { issuer: body.issuer }, sourceIp: req.ip });
+      const what = body.kind === 'aws' || body.kind === 'azure' ? { kind: body.kind, certificates: body.certificates!.length } : { issuer: body.issuer };
+      await appendAudit(q, admin.tenantId, { actor: admin.userId, action: 'issuer.update', target: body.name, outcome: 'success', reasons: what, sourceIp: req.ip });
     });
-    return reply.status(201).send({ name: body.name, issuer: body.issuer });
+    return reply.status(201).send({ name: body.name, kind: body.kind ?? 'jwt', ...(body.issuer ? { issuer: body.issuer } : {}) });
   });
+}
+
+/** A JWT issuer has issuer and jwks; a document issuer (aws, azure) has certificates that parse, and nothing else. */
+function checkIssuer(body: { kind?: string; issuer?: string; audience?: string; jwks?: unknown; jwksUri?: string; jwksCa?: string; certificates?: string[] }): void {
+  if (body.kind === 'aws' || body.kind === 'azure') {
+    if ([body.issuer, body.audience, body.jwks, body.jwksUri, body.jwksCa].some((v) => v !== undefined)) fail('ERR_ARGUMENT', `an issuer of kind ${body.kind} has certificates, not issuer, audience or a JWKS`);
+    if (!body.certificates) fail('ERR_ARGUMENT', `an issuer of kind ${body.kind} needs certificates (PEM)`);
+    body.certificates.forEach((pem, i) => {
+      try {
+        new X509Certificate(pem);
+      } catch {
+        fail('ERR_ARGUMENT', `/certificates/${i} is not a PEM certificate`);
+      }
+    });
+    return;
+  }
+  if (body.certificates !== undefined) fail('ERR_ARGUMENT', 'certificates go with kind aws or azure');
+  if (body.issuer === undefined || (body.jwks === undefined) === (body.jwksUri === undefined)) fail('ERR_ARGUMENT', 'a JWT issuer needs issuer and one of jwks and jwksUri');
+  if (body.jwksCa !== undefined && body.jwksUri === undefined) fail('ERR_ARGUMENT', 'jwksCa goes with jwksUri');
+  if (body.jwksUri !== undefined) checkJwksUri(body.jwksUri);
+  if (body.jwksCa !== undefined) {
+    try {
+      new X509Certificate(body.jwksCa);
+    } catch {
+      fail('ERR_ARGUMENT', 'jwksCa is not a PEM certificate');
+    }
+  }
 }

@@ -101,6 +101,19 @@ export function releaseSuite(harness: () => Harness, clock: Clock): void {
       expect(r.status).toBe(401);
     });
 
+    it('--group / expectGroups checks the token: a group it does not grant enrolls nothing and spends no use', async () => {
+      const e = await h.client.call('POST', '/v1/enrollment-tokens', { token: t.admin, body: { groups: ['prod-db', 'eu'], uses: 1 } });
+      const stateDir = join(await mkdtemp(join(tmpdir(), 'sc-agent-')), 's');
+      const refused = await caught(BrokerAgent.enroll({ url: h.url, ca: h.ca, token: e.body.token, stateDir, device: { name: 'x' }, expectGroups: ['prod-db', 'admin-hosts'] }));
+      expect(refused.code).toBe('ERR_FORBIDDEN');
+      expect(refused.message).toContain('does not grant the group admin-hosts');
+      await expect(stat(stateDir)).rejects.toMatchObject({ code: 'ENOENT' });
+      // The one use is still there; the groups are the token's, a subset expected is fine.
+      const agent = await BrokerAgent.enroll({ url: h.url, ca: h.ca, token: e.body.token, stateDir, device: { name: 'x' }, expectGroups: ['eu'] });
+      expect(agent.groups).toEqual(['prod-db', 'eu']);
+      agent.close();
+    });
+
     it('an agent trusts only the pinned CA', async () => {
       // The broker's certificate is valid for 127.0.0.1, but this agent pins another CA.
       const stranger = (await makePki([])).caPem;
