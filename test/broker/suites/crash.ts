@@ -6,7 +6,7 @@
  * PostgreSQL and on the embedded PGlite store in the data folder: the checks go through the
  * restarted broker's API, so they hold for either.
  */
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -20,8 +20,12 @@ import { verifyExport } from '../../../src/audit/index.js';
 import { Client, makeTenant } from '../helpers.js';
 import { CLI } from '../../entry.js';
 
+/** Every broker process started here, so that a failed or timed-out test leaves none behind. */
+const children = new Set<ChildProcess>();
+
 async function serve(data: string, port: number): Promise<{ proc: ChildProcess; url: string }> {
   const proc = spawn(process.execPath, [...CLI, 'broker', 'serve', '--data', data, '--listen', `127.0.0.1:${port}`, '--json'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  children.add(proc);
   const line = await new Promise<string>((resolve, reject) => {
     createInterface({ input: proc.stdout! }).once('line', resolve);
     proc.once('exit', (code) => reject(new Error(`serve exited ${code}`)));
@@ -32,6 +36,9 @@ async function serve(data: string, port: number): Promise<{ proc: ChildProcess; 
 /** `database` names the store; undefined is the default, PGlite in DATA/db. */
 export function crashSuite(database: () => Promise<string | undefined>): void {
   describe('kill -9 during releases', () => {
+    afterAll(() => {
+      for (const proc of children) if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL');
+    });
     it('leaves no released key without its record, and serves again after a restart', async () => {
       const dir = await mkdtemp(join(tmpdir(), 'sc-crash-'));
       const data = join(dir, 'data');
@@ -59,17 +66,22 @@ export function crashSuite(database: () => Promise<string | undefined>): void {
 
       let received = 0;
       let stop = false;
+      let running = agents.length;
+      let failure: unknown;
       const loops = agents.map(async (a) => {
-        while (!stop) {
-          try {
+        try {
+          while (!stop) {
             const s = await a.unwrap(stanza, { resource: `luks2:${uuid}` });
             if (s[0] === 1) received++;
-          } catch {
-            return; // the broker died under us
           }
+        } catch (err) {
+          if (!stop) failure ??= err; // before the kill, a refusal is the test's failure
+        } finally {
+          running--;
         }
       });
-      while (received < 20) await new Promise((r) => setTimeout(r, 20));
+      while (received < 20 && running > 0) await new Promise((r) => setTimeout(r, 20));
+      if (failure) throw failure;
       first.proc.kill('SIGKILL');
       stop = true;
       await Promise.all(loops);
@@ -100,6 +112,6 @@ export function crashSuite(database: () => Promise<string | undefined>): void {
         first.proc.kill('SIGTERM');
         await exited;
       }
-    }, 120_000);
+    }, 240_000); // seconds on an idle machine; a PGlite init and two starts take minutes on a loaded one
   });
 }
