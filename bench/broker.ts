@@ -108,7 +108,8 @@ async function run(label: string, database: string | undefined): Promise<void> {
 
 if (values.store !== 'postgres') await run(values['pglite-memory'] ? 'pglite (memory)' : 'pglite', values['pglite-memory'] ? 'pglite:memory' : undefined);
 if (values.store !== 'pglite') {
-  const pg = await startPostgres();
+  // A server as production runs it: fsync and synchronous commit on (the tests turn them off).
+  const pg = await startPostgres({ durable: true });
   if (!pg.server) console.log(JSON.stringify({ store: 'postgres', skipped: pg.reason }));
   else {
     try {

@@ -52,7 +52,11 @@ async function postgresUser(): Promise<{ uid: number; gid: number } | null> {
   }
 }
 
-export async function startPostgres(): Promise<{ server: PostgresServer } | { server: null; reason: string }> {
+/**
+ * `durable`: PostgreSQL's defaults (fsync, synchronous commit, full page writes), as a
+ * production server runs; for benchmarks. The tests run without, for speed.
+ */
+export async function startPostgres(opts: { durable?: boolean } = {}): Promise<{ server: PostgresServer } | { server: null; reason: string }> {
   const bin = await findBin();
   if (!bin) return { server: null, reason: 'no PostgreSQL 15+ binaries in /usr/lib/postgresql (apt-get install postgresql)' };
   const asRoot = userInfo().uid === 0;
@@ -61,13 +65,14 @@ export async function startPostgres(): Promise<{ server: PostgresServer } | { se
   const dir = await mkdtemp(join(tmpdir(), 'sc-pg-'));
   await chown(dir, user.uid, user.gid);
   const data = join(dir, 'data');
-  const opts = asRoot ? { uid: user.uid, gid: user.gid, cwd: dir } : { cwd: dir };
+  const runAs = asRoot ? { uid: user.uid, gid: user.gid, cwd: dir } : { cwd: dir };
+  const relaxed = opts.durable ? '' : ' -c fsync=off -c synchronous_commit=off -c full_page_writes=off';
   const port = await freePort();
-  await run(join(bin, 'initdb'), ['-D', data, '-A', 'trust', '-U', 'broker', '--no-sync', '-E', 'UTF8'], opts);
+  await run(join(bin, 'initdb'), ['-D', data, '-A', 'trust', '-U', 'broker', '--no-sync', '-E', 'UTF8'], runAs);
   await run(
     join(bin, 'pg_ctl'),
-    ['-D', data, '-l', join(dir, 'log'), '-w', '-t', '60', '-o', `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=100`, 'start'],
-    opts,
+    ['-D', data, '-l', join(dir, 'log'), '-w', '-t', '60', '-o', `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1${relaxed} -c max_connections=100`, 'start'],
+    runAs,
   );
   const base = `postgres://broker@127.0.0.1:${port}`;
   return {
@@ -84,7 +89,7 @@ export async function startPostgres(): Promise<{ server: PostgresServer } | { se
         return `${base}/${name}`;
       },
       async stop() {
-        await run(join(bin, 'pg_ctl'), ['-D', data, '-m', 'immediate', '-w', 'stop'], opts).catch(() => {});
+        await run(join(bin, 'pg_ctl'), ['-D', data, '-m', 'immediate', '-w', 'stop'], runAs).catch(() => {});
         await rm(dir, { recursive: true, force: true });
       },
     },
