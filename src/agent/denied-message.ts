@@ -2,13 +2,7 @@
  * The one line a refused release reads as: the request and every failing rule, so that the
  * person at the console sees why without asking the broker's admin.
  */
-interface Reason {
-  policy?: string | null;
-  rule?: string;
-  claim?: string;
-  expected?: unknown;
-  actual?: unknown;
-}
+import type { DenialReason as Reason } from './answers.js';
 
 const show = (v: unknown) => (v === undefined ? 'missing' : JSON.stringify(v));
 

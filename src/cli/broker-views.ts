@@ -4,6 +4,7 @@
  * Each view takes the answer as the HTTP API gives it (CUSTODY.md "HTTP API"); the types
  * below name only the fields a view reads.
  */
+import type { ReleaseRequestAnswer } from '../agent/answers.js';
 import { formatFields, formatSecret, formatTable, type Column, type Style } from './table.js';
 
 export type View<T> = (answer: T, style: Style) => string;
@@ -15,20 +16,7 @@ interface PublicKey { keyId: string; version: number; publicKey: string }
 interface Device { deviceId: string; name: string; groups: string[]; enrolledAt: string; revokedAt: string | null }
 interface Policy { name: string; policy: unknown; updatedAt?: string }
 interface Pending { actionId: string; expiresAt: string }
-interface Request {
-  requestId: string;
-  status: string;
-  deviceId: string;
-  keyId: string;
-  version: number;
-  resource: string;
-  policy: string | null;
-  approversNeeded: number;
-  approvals: number;
-  claims: unknown;
-  createdAt: string;
-  expiresAt: string | null;
-}
+type Request = ReleaseRequestAnswer;
 interface AuditRecord { seq: number; time: string; actor: string; action: string; target: string | null; outcome: string; requestId: string | null }
 interface NewToken { userId?: string; tokenId?: string; token: string; expiresAt?: string }
 interface InclusionProof { leafIndex: number; treeSize: number; leafHash: string; hashes: string[] }

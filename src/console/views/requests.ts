@@ -8,32 +8,11 @@
 import { api, describeError } from '../api.js';
 import { alertLine, fill, h, relative, statusLine, uid, when } from '../dom.js';
 import type { View } from './types.js';
+import type { ReleaseRequestAnswer } from '../../agent/answers.js';
 
 const POLL_MS = 3000;
 
-interface Reason {
-  policy?: string | null;
-  rule?: string;
-  claim?: string;
-  expected?: unknown;
-  actual?: unknown;
-}
-
-interface PendingRequest {
-  requestId: string;
-  status: string;
-  deviceId: string;
-  keyId: string;
-  version: number;
-  resource: string;
-  policy: string | null;
-  approversNeeded: number;
-  approvals: number;
-  claims: Record<string, unknown>;
-  trace?: Reason[];
-  createdAt: string;
-  expiresAt: string | null;
-}
+type PendingRequest = ReleaseRequestAnswer;
 
 interface Names {
   devices: Map<string, { name: string; groups: string[] }>;
