@@ -86,9 +86,10 @@ export async function authenticateAgent(ctx: BrokerContext, req: FastifyRequest)
  * Step 2 in SQL: records the nonce ($1 tenant, $2 device, $3 nonce) and reads the device's
  * revocation, in one statement whose columns `fresh` and `revoked_at` admitAgent reads. Each
  * nonce is accepted once across every broker process (the primary key decides), and
- * revocation is never cached. A route may add columns of its own (ADMISSION_SQL + ', ...').
+ * revocation is never cached. The release route does the same work, with its reads, in one
+ * function (sc_admit_release, store/migrations.ts 4).
  */
-export const ADMISSION_SQL = `WITH n AS (INSERT INTO nonces (tenant_id, device_id, nonce) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING RETURNING 1)
+const ADMISSION_SQL = `WITH n AS (INSERT INTO nonces (tenant_id, device_id, nonce) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING RETURNING 1)
   SELECT (SELECT count(*) FROM n)::integer AS fresh, (SELECT revoked_at FROM devices WHERE id = $2) AS revoked_at`;
 
 /** Step 3: refuses a replayed nonce, and a revoked device (with a record). */

@@ -75,7 +75,11 @@ export class ReleaseRecorder {
         try {
           await this.#db.tx(async (q) => {
             const tenants = new Map<string, Pending[]>();
-            for (const p of batch) tenants.set(p.tenantId, [...(tenants.get(p.tenantId) ?? []), p]);
+            for (const p of batch) {
+              const items = tenants.get(p.tenantId);
+              if (items) items.push(p);
+              else tenants.set(p.tenantId, [p]);
+            }
             // Tenants in a fixed order: two processes locking several tenant rows never deadlock.
             for (const tenantId of [...tenants.keys()].sort()) {
               const items = tenants.get(tenantId)!;

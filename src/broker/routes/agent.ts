@@ -113,7 +113,7 @@ type Loaded = { version: KeyVersionRow; policies: Policy[] };
 async function admitAndLoad(ctx: BrokerContext, req: FastifyRequest, body: UnwrapBody): Promise<{ device: AgentDevice; loaded: Loaded | undefined }> {
   const signed = await authenticateAgent(ctx, req);
   type Row = { fresh: number; revoked_at: string | null } & Omit<KeyVersionRow, 'tenant_id'> & { tenant_id: string | null; policies: Policy[] };
-  // ADMISSION_SQL's work and the reads, as one planned function (store/migrations.ts, 4).
+  // agent-auth.ts's admission and the release's reads, as one planned function (store/migrations.ts, 4).
   const [row] = await ctx.db.query<Row>('SELECT * FROM sc_admit_release($1, $2, $3, $4, $5)', [
     signed.device.tenantId,
     signed.device.id,
