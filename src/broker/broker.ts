@@ -5,6 +5,7 @@
 import { VersionKeys } from './keys.js';
 import { DeviceCache } from './device-cache.js';
 import { ReleaseRecorder } from './release-recorder.js';
+import { ReleaseAdmissions } from './release-admissions.js';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Store } from './store/types.js';
@@ -131,7 +132,7 @@ export class Broker {
     const versionKeys = new VersionKeys(files.rootKey);
     const db = signer.watch(store);
     const limits = opts.rateLimits === false ? undefined : new RateLimiter(opts.rateLimits);
-    const hot = { versionKeys, devices: new DeviceCache(), releases: new ReleaseRecorder(db) };
+    const hot = { versionKeys, devices: new DeviceCache(), admissions: new ReleaseAdmissions(db), releases: new ReleaseRecorder(db) };
     const app = buildApp(
       { db, rootKey: files.rootKey, ...hot, now: opts.now ?? (() => new Date()), auditRetentionDays: retentionDays, limits },
       { tls: files.tls, logger: opts.logger },

@@ -3,6 +3,7 @@ import type { Store } from './store/types.js';
 import type { VersionKeys } from './keys.js';
 import type { DeviceCache } from './device-cache.js';
 import type { ReleaseRecorder } from './release-recorder.js';
+import type { ReleaseAdmissions } from './release-admissions.js';
 import type { RateLimiter } from './rate-limit.js';
 
 export interface BrokerContext {
@@ -13,6 +14,8 @@ export interface BrokerContext {
   versionKeys: VersionKeys;
   /** Enrolled devices' fixed fields (agent-auth.ts). */
   devices: DeviceCache;
+  /** Release requests' admission and reads, in batches. */
+  admissions: ReleaseAdmissions;
   /** Release decisions, committed in batches. */
   releases: ReleaseRecorder;
   now(): Date;

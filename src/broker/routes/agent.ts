@@ -113,14 +113,9 @@ type Loaded = { version: KeyVersionRow; policies: Policy[] };
 async function admitAndLoad(ctx: BrokerContext, req: FastifyRequest, body: UnwrapBody): Promise<{ device: AgentDevice; loaded: Loaded | undefined }> {
   const signed = await authenticateAgent(ctx, req);
   type Row = { fresh: number; revoked_at: string | null } & Omit<KeyVersionRow, 'tenant_id'> & { tenant_id: string | null; policies: Policy[] };
-  // agent-auth.ts's admission and the release's reads, as one planned function (store/migrations.ts, 4).
-  const [row] = await ctx.db.query<Row>('SELECT * FROM sc_admit_release($1, $2, $3, $4, $5)', [
-    signed.device.tenantId,
-    signed.device.id,
-    signed.nonce,
-    body.keyId,
-    body.version,
-  ]);
+  // agent-auth.ts's admission and the release's reads, as one planned function, in a batch
+  // with the requests that arrive meanwhile (release-admissions.ts).
+  const row = await ctx.admissions.admit<Row>({ tenantId: signed.device.tenantId, deviceId: signed.device.id, nonce: signed.nonce, keyId: body.keyId, version: body.version });
   const device = await admitAgent(ctx, req, signed.device, row);
   if (!row?.tenant_id) return { device, loaded: undefined };
   const { fresh: _f, revoked_at: _r, policies, ...v } = row;

@@ -310,4 +310,23 @@ CREATE TABLE console_sessions (
 CREATE INDEX console_sessions_expiry ON console_sessions (expires_at);
 `,
   },
+  {
+    version: 6,
+    name: 'batched release admission',
+    sql: `
+-- Admits a batch of release requests (src/broker/release-admissions.ts): sc_admit_release
+-- for each item of p_items ([{i, t: tenant, d: device, n: nonce, k: key, v: version}]), in
+-- order, each row tagged with its item's i.
+CREATE FUNCTION sc_admit_releases(p_items jsonb)
+RETURNS TABLE (i integer, fresh integer, revoked_at timestamptz, tenant_id text, key_id text, version integer, public_key bytea,
+               sealed_secret bytea, retired_at timestamptz, destroyed_at timestamptz, policies json)
+LANGUAGE plpgsql AS $$
+DECLARE it record;
+BEGIN
+  FOR it IN SELECT * FROM jsonb_to_recordset(p_items) AS x(i integer, t text, d text, n text, k text, v integer) LOOP
+    RETURN QUERY SELECT it.i, a.* FROM sc_admit_release(it.t, it.d, it.n, it.k, it.v) AS a;
+  END LOOP;
+END $$;
+`,
+  },
 ];

@@ -147,6 +147,31 @@ export function releaseSuite(harness: () => Harness, clock: Clock): void {
       expect(await verifyExport(lines.slice(0, openCheckpoint(cp.body.checkpoint, cp.body.verifierKey).size), cp.body.checkpoint, cp.body.verifierKey)).toMatchObject({ start: 0 });
     });
 
+    it('one signed release sent eight times at once (one admission batch) is released once; the others are replays', async () => {
+      const dir = await enroll();
+      const device = JSON.parse(await readFile(join(dir, 'device.json'), 'utf8'));
+      const secretKey = new Uint8Array(await readFile(join(dir, 'device.key')));
+      const sealed = await sealLuks2(new Uint8Array(32).fill(3));
+      const body = Buffer.from(
+        JSON.stringify({
+          kind: 'luks2', keyId, version: 1, enc: Buffer.from(sealed.enc).toString('base64'), ciphertext: Buffer.from(sealed.ciphertext).toString('base64'),
+          resource: `luks2:${volume}`, claims: goodClaims, replyKey: Buffer.from(new Uint8Array(32).fill(7)).toString('base64'),
+        }),
+      );
+      const url = `${h.url}/v1/agent/unwrap`;
+      const headers = { ...signRequest({ method: 'POST', url, body, keyId: device.deviceId, secretKey }), 'content-type': 'application/json' };
+      const { PinnedHttps } = await import('../../../src/agent/https.js');
+      const http = new PinnedHttps(h.ca);
+      try {
+        const answers = await Promise.all(Array.from({ length: 8 }, () => http.send('POST', url, headers, body)));
+        expect(answers.filter((a) => a.status === 200)).toHaveLength(1);
+        const refused = answers.filter((a) => a.status !== 200);
+        expect(refused.map((a) => [a.status, (a.body as any).error.code])).toEqual(Array(7).fill([401, 'ERR_REPLAY']));
+      } finally {
+        http.close();
+      }
+    });
+
     it('opens an envelope broker stanza through the identity hook', async () => {
       const agent = await BrokerAgent.load({ stateDir: await enroll(), claims: goodClaims });
       const fileKey = new Uint8Array(32).fill(0x5c);
