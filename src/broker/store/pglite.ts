@@ -1,31 +1,131 @@
 /**
- * PGlite back end: PostgreSQL compiled to WebAssembly, in this process. One connection, so
- * transactions run one at a time (PGlite queues them); nothing else can open the folder.
+ * PGlite back end: PostgreSQL compiled to WebAssembly, run in a worker thread of this
+ * process (pglite-thread.ts) so that its CPU time is not taken from the broker's event loop.
+ * One connection, so transactions run one at a time (PGlite queues them); nothing else can
+ * open the folder.
+ *
+ * The thread keeps the process alive only while a call is waiting on it: an idle broker (or
+ * a CLI command between calls) exits as it would without it.
  */
-import { PGlite } from '@electric-sql/pglite';
+import { Worker } from 'node:worker_threads';
+import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
+import { readFileSync } from 'node:fs';
+import { SectorCryptError } from '../../errors.js';
 import type { Row, Sql, Store } from './types.js';
+import type { Answer, Request, ThreadError } from './pglite-thread.js';
+
+type Call = { [K in Request['op']]: Omit<Extract<Request, { op: K }>, 'id'> }[Request['op']];
+
+/**
+ * The thread: the compiled JavaScript beside this file; or, when this file runs as
+ * TypeScript (tests, tsx), the TypeScript source through tsx's loader, registered in the
+ * thread itself (Node 20 does not hand a worker the loaders of its parent).
+ */
+function startThread(workerData: unknown): Worker {
+  // The process's node options, less one the thread would refuse (`node --input-type=module -e`).
+  const execArgv = process.execArgv.filter((a) => !a.startsWith('--input-type'));
+  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./pglite-thread.js', import.meta.url), { workerData, execArgv });
+  const source = new URL('./pglite-thread.ts', import.meta.url).href;
+  // tsx's ESM API by URL, from its package's exports map: the thread's working folder may be
+  // outside this package, and require.resolve would give the CommonJS build.
+  const manifest = createRequire(import.meta.url).resolve('tsx/package.json');
+  const exported = (JSON.parse(readFileSync(manifest, 'utf8')) as { exports: Record<string, { import: { default: string } }> }).exports['./esm/api']!;
+  const tsx = new URL(exported.import.default, pathToFileURL(manifest)).href;
+  const boot = `import(${JSON.stringify(tsx)}).then(({ register }) => { register(); return import(${JSON.stringify(source)}); })`;
+  return new Worker(boot, { eval: true, workerData, execArgv });
+}
+
+function rebuild(e: ThreadError): Error {
+  return Object.assign(new Error(e.message), e.fields);
+}
+
+class PgliteThread {
+  readonly #worker: Worker;
+  readonly #waiting = new Map<number, { resolve: (rows: unknown[]) => void; reject: (err: unknown) => void }>();
+  #nextId = 1;
+  #failed: Error | undefined;
+
+  constructor(dataDir: string | undefined) {
+    this.#worker = startThread({ dataDir });
+    this.#waiting.set(0, { resolve: () => {}, reject: () => {} }); // the "ready" message
+    this.#worker.on('message', (a: Answer) => {
+      const w = this.#waiting.get(a.id);
+      if (!w) return;
+      this.#waiting.delete(a.id);
+      this.#idle();
+      if ('error' in a) w.reject(rebuild(a.error));
+      else w.resolve(a.rows);
+    });
+    // A thread that dies (a WebAssembly abort, an exception while opening) fails every call
+    // waiting on it and every later one: the broker fails closed.
+    const die = (err: unknown) => {
+      // A plain Error: the broker answers it as ERR_INTERNAL, without its message.
+      this.#failed ??= new Error(`the embedded database stopped: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+      for (const w of this.#waiting.values()) w.reject(this.#failed);
+      this.#waiting.clear();
+      this.#idle();
+    };
+    this.#worker.on('error', die);
+    this.#worker.on('exit', (code) => die(new Error(`its thread exited with code ${code}`)));
+  }
+
+  /** Resolves once PGlite has opened its folder. */
+  ready(): Promise<void> {
+    return new Promise((resolve, reject) => this.#waiting.set(0, { resolve: () => resolve(), reject }));
+  }
+
+  call(message: Call): Promise<unknown[]> {
+    if (this.#failed) return Promise.reject(this.#failed);
+    const id = this.#nextId++;
+    return new Promise((resolve, reject) => {
+      this.#waiting.set(id, { resolve, reject });
+      this.#worker.ref();
+      this.#worker.postMessage({ ...message, id } as Request);
+    });
+  }
+
+  #idle(): void {
+    if (this.#waiting.size === 0) this.#worker.unref();
+  }
+
+  async close(): Promise<void> {
+    try {
+      if (!this.#failed) await this.call({ op: 'close' });
+    } finally {
+      this.#worker.removeAllListeners('exit');
+      await this.#worker.terminate();
+    }
+  }
+}
 
 export async function openPglite(dataDir: string | undefined): Promise<Store> {
-  const db = await PGlite.create(dataDir ?? 'memory://');
-  const run = async <T,>(on: Pick<PGlite, 'query'>, text: string, params?: unknown[]): Promise<T[]> => {
-    // Parameterless multi-statement text (migrations) goes through exec.
-    if (!params && 'exec' in on) {
-      const results = await (on as PGlite).exec(text);
-      return (results.at(-1)?.rows ?? []) as T[];
-    }
-    return (await on.query<T>(text, params as unknown[] | undefined)).rows;
-  };
+  const thread = new PgliteThread(dataDir);
+  try {
+    await thread.ready();
+  } catch (err) {
+    await thread.close().catch(() => {});
+    const where = dataDir === undefined ? 'in memory' : `in ${dataDir}`;
+    throw new SectorCryptError('ERR_IO', `cannot open the embedded database ${where}: ${(err as Error).message}`, { cause: err });
+  }
+  let nextTx = 1;
   return {
     kind: 'pglite',
-    query: (text, params) => run(db, text, params),
-    tx: (fn) =>
-      db.transaction(async (tx) => {
-        const q: Sql = {
-          query: async <T,>(text: string, params?: unknown[]) =>
-            params ? (await tx.query<T>(text, params)).rows : ((await tx.exec(text)).at(-1)?.rows ?? []) as T[],
-        };
-        return fn(q);
-      }),
-    close: () => db.close(),
+    query: async <T = Row,>(text: string, params?: unknown[]) => (await thread.call({ op: 'query', text, params })) as T[],
+    async tx(fn) {
+      const tx = nextTx++;
+      await thread.call({ op: 'begin', tx });
+      const q: Sql = { query: async <T = Row,>(text: string, params?: unknown[]) => (await thread.call({ op: 'tx-query', tx, text, params })) as T[] };
+      let result;
+      try {
+        result = await fn(q);
+      } catch (err) {
+        await thread.call({ op: 'end', tx, commit: false }).catch(() => {});
+        throw err;
+      }
+      await thread.call({ op: 'end', tx, commit: true });
+      return result;
+    },
+    close: () => thread.close(),
   };
 }
