@@ -14,8 +14,9 @@
  * machines; the broker runs in this one. PGlite is the default store, in the data folder on
  * disk (--pglite-memory for an in-memory one). PostgreSQL is started in a temp folder (as in
  * the tests) when its binaries are present. Besides releases per second and latency, it
- * prints the CPU time per release of the broker's process and of the agents' process, and
- * the broker's peak RSS.
+ * prints the CPU time per release of the broker's process (all its threads), of the agents'
+ * process and of the PostgreSQL server (its processes, from /proc), the 99th percentile of
+ * the broker's event-loop delay, and the broker's peak RSS.
  */
 import { fork } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -24,6 +25,8 @@ import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { once } from 'node:events';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { readdirSync, readFileSync } from 'node:fs';
 import { Broker } from '../src/broker/index.js';
 import { hpkeSeal } from '../src/keys/hpke.js';
 import { Client, makeTenant } from '../test/broker/helpers.js';
@@ -41,6 +44,32 @@ const { values } = parseArgs({
 });
 const AGENTS = Number(values.agents);
 const SECONDS = Number(values.seconds);
+
+/**
+ * CPU time so far of every process named `postgres` (the server the bench started, its
+ * backends and helpers), from /proc; undefined where there is no /proc.
+ */
+function postgresCpuMs(): number | undefined {
+  let ticks = 0;
+  try {
+    for (const pid of readdirSync('/proc')) {
+      if (!/^\d+$/.test(pid)) continue;
+      let stat: string;
+      try {
+        stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      } catch {
+        continue; // gone meanwhile
+      }
+      const close = stat.lastIndexOf(')');
+      if (stat.slice(stat.indexOf('(') + 1, close) !== 'postgres') continue;
+      const fields = stat.slice(close + 2).split(' ');
+      ticks += Number(fields[11]) + Number(fields[12]); // utime, stime (proc(5) fields 14, 15)
+    }
+  } catch {
+    return undefined;
+  }
+  return ticks * 10; // USER_HZ is 100 on Linux
+}
 
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
@@ -79,9 +108,15 @@ async function run(label: string, database: string | undefined): Promise<void> {
     });
     await once(child, 'message');
     const cpu0 = process.cpuUsage();
+    const pg0 = database ? postgresCpuMs() : undefined;
+    // How late the broker's event loop ran its callbacks: its own share of the latency.
+    const loop = monitorEventLoopDelay({ resolution: 5 });
+    loop.enable();
     child.send({ go: true });
     const [result] = (await once(child, 'message')) as [{ latencies: number[]; elapsed: number; cpuMs: number }];
+    loop.disable();
     const cpu = process.cpuUsage(cpu0);
+    const pg1 = pg0 === undefined ? undefined : postgresCpuMs();
     const latencies = result.latencies.sort((x, y) => x - y);
     const n = latencies.length;
     console.log(
@@ -97,6 +132,8 @@ async function run(label: string, database: string | undefined): Promise<void> {
         p99ms: Number(percentile(latencies, 99).toFixed(1)),
         brokerCpuMsPerRelease: Number(((cpu.user + cpu.system) / 1000 / n).toFixed(2)),
         agentsCpuMsPerRelease: Number((result.cpuMs / n).toFixed(2)),
+        ...(pg1 !== undefined ? { postgresCpuMsPerRelease: Number(((pg1 - pg0!) / n).toFixed(2)) } : {}),
+        brokerLoopDelayP99ms: Number((loop.percentile(99) / 1e6).toFixed(1)),
         brokerPeakRssMiB: Math.round(process.resourceUsage().maxRSS / 1024),
       }),
     );
