@@ -5,6 +5,7 @@
  * process enrolls the agents, warms up, runs the loop and answers with the latencies.
  */
 import { join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { BrokerAgent } from '../src/agent/index.js';
 
 interface Job {
@@ -41,6 +42,8 @@ process.once('message', async (job: Job) => {
   process.send!({ ready: true });
   await new Promise((resolve) => process.once('message', resolve));
   const latencies: number[] = [];
+  const loop = monitorEventLoopDelay({ resolution: 5 });
+  loop.enable();
   const cpu0 = process.cpuUsage();
   const started = performance.now();
   const end = started + job.seconds * 1000;
@@ -63,6 +66,7 @@ process.once('message', async (job: Job) => {
   );
   const elapsed = (performance.now() - started) / 1000;
   const cpu = process.cpuUsage(cpu0);
+  loop.disable();
   for (const a of agents) a.close();
-  process.send!({ latencies, elapsed, cpuMs: (cpu.user + cpu.system) / 1000 }, undefined, {}, () => process.exit(0));
+  process.send!({ latencies, elapsed, cpuMs: (cpu.user + cpu.system) / 1000, loopDelayP99ms: loop.percentile(99) / 1e6 }, undefined, {}, () => process.exit(0));
 });

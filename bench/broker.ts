@@ -16,7 +16,7 @@
  * the tests) when its binaries are present. Besides releases per second and latency, it
  * prints the CPU time per release of the broker's process (all its threads), of the agents'
  * process and of the PostgreSQL server (its processes, from /proc), the 99th percentile of
- * the broker's event-loop delay, and the broker's peak RSS.
+ * the broker's and the agents' event-loop delays, and the broker's peak RSS.
  */
 import { fork } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -113,7 +113,7 @@ async function run(label: string, database: string | undefined): Promise<void> {
     const loop = monitorEventLoopDelay({ resolution: 5 });
     loop.enable();
     child.send({ go: true });
-    const [result] = (await once(child, 'message')) as [{ latencies: number[]; elapsed: number; cpuMs: number }];
+    const [result] = (await once(child, 'message')) as [{ latencies: number[]; elapsed: number; cpuMs: number; loopDelayP99ms: number }];
     loop.disable();
     const cpu = process.cpuUsage(cpu0);
     const pg1 = pg0 === undefined ? undefined : postgresCpuMs();
@@ -134,6 +134,7 @@ async function run(label: string, database: string | undefined): Promise<void> {
         agentsCpuMsPerRelease: Number((result.cpuMs / n).toFixed(2)),
         ...(pg1 !== undefined ? { postgresCpuMsPerRelease: Number(((pg1 - pg0!) / n).toFixed(2)) } : {}),
         brokerLoopDelayP99ms: Number((loop.percentile(99) / 1e6).toFixed(1)),
+        agentsLoopDelayP99ms: Number(result.loopDelayP99ms.toFixed(1)),
         brokerPeakRssMiB: Math.round(process.resourceUsage().maxRSS / 1024),
       }),
     );
