@@ -144,8 +144,18 @@ async function run(label: string, database: string | undefined): Promise<void> {
   }
 }
 
-if (values.store !== 'postgres') await run(values['pglite-memory'] ? 'pglite (memory)' : 'pglite', values['pglite-memory'] ? 'pglite:memory' : undefined);
-if (values.store !== 'pglite') {
+if (values.store === 'both') {
+  // Each store in a fresh process: the second run would otherwise inherit the first one's
+  // heap, and PGlite's gigabyte of WebAssembly memory, and measure lower.
+  const args = process.argv.slice(2).filter((a, i, all) => a !== '--store' && all[i - 1] !== '--store' && !a.startsWith('--store='));
+  for (const store of ['pglite', 'postgres']) {
+    const child = fork(process.argv[1]!, [...args, '--store', store], { execArgv: process.execArgv, stdio: 'inherit' });
+    const [code] = (await once(child, 'exit')) as [number | null];
+    if (code !== 0) process.exit(code ?? 1);
+  }
+} else if (values.store === 'pglite') {
+  await run(values['pglite-memory'] ? 'pglite (memory)' : 'pglite', values['pglite-memory'] ? 'pglite:memory' : undefined);
+} else if (values.store === 'postgres') {
   // A server as production runs it: fsync and synchronous commit on (the tests turn them off).
   const pg = await startPostgres({ durable: true });
   if (!pg.server) console.log(JSON.stringify({ store: 'postgres', skipped: pg.reason }));
@@ -156,4 +166,7 @@ if (values.store !== 'pglite') {
       await pg.server.stop();
     }
   }
+} else {
+  console.error('--store is pglite, postgres or both');
+  process.exit(2);
 }
