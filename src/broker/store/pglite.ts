@@ -45,10 +45,12 @@ class PgliteThread {
   readonly #waiting = new Map<number, { resolve: (rows: unknown[]) => void; reject: (err: unknown) => void }>();
   #nextId = 1;
   #failed: Error | undefined;
+  /** Settles with the thread's first message: PGlite has opened its folder, or could not. */
+  readonly ready: Promise<void>;
 
   constructor(dataDir: string | undefined) {
     this.#worker = startThread({ dataDir });
-    this.#waiting.set(0, { resolve: () => {}, reject: () => {} }); // the "ready" message
+    this.ready = new Promise((resolve, reject) => this.#waiting.set(0, { resolve: () => resolve(), reject }));
     this.#worker.on('message', (a: Answer) => {
       const w = this.#waiting.get(a.id);
       if (!w) return;
@@ -68,11 +70,6 @@ class PgliteThread {
     };
     this.#worker.on('error', die);
     this.#worker.on('exit', (code) => die(new Error(`its thread exited with code ${code}`)));
-  }
-
-  /** Resolves once PGlite has opened its folder. */
-  ready(): Promise<void> {
-    return new Promise((resolve, reject) => this.#waiting.set(0, { resolve: () => resolve(), reject }));
   }
 
   call(message: Call): Promise<unknown[]> {
@@ -102,7 +99,7 @@ class PgliteThread {
 export async function openPglite(dataDir: string | undefined): Promise<Store> {
   const thread = new PgliteThread(dataDir);
   try {
-    await thread.ready();
+    await thread.ready;
   } catch (err) {
     await thread.close().catch(() => {});
     const where = dataDir === undefined ? 'in memory' : `in ${dataDir}`;
