@@ -38,7 +38,8 @@ function errorOf(err: unknown): ThreadError {
   return { message, fields };
 }
 
-const opened = await PGlite.create((workerData as { dataDir?: string }).dataDir ?? 'memory://').catch((err: unknown) => {
+const { dataDir, pgliteWasmModule, initdbWasmModule } = workerData as { dataDir?: string; pgliteWasmModule: WebAssembly.Module; initdbWasmModule: WebAssembly.Module };
+const opened = await PGlite.create(dataDir ?? 'memory://', { pgliteWasmModule, initdbWasmModule }).catch((err: unknown) => {
   // The answer to "ready"; the thread then ends, with nothing listening.
   port.postMessage({ id: 0, error: errorOf(err) } satisfies Answer);
   return undefined;
