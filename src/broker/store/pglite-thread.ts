@@ -8,7 +8,7 @@
  * by one message with the same id: { id, rows } or { id, error }.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { PGlite, type Transaction } from '@electric-sql/pglite';
+import { PGlite, type PGliteOptions, type Transaction } from '@electric-sql/pglite';
 
 export type Request =
   | { id: number; op: 'query'; text: string; params?: unknown[] }
@@ -38,8 +38,10 @@ function errorOf(err: unknown): ThreadError {
   return { message, fields };
 }
 
-const { dataDir, pgliteWasmModule, initdbWasmModule } = workerData as { dataDir?: string; pgliteWasmModule: WebAssembly.Module; initdbWasmModule: WebAssembly.Module };
-const opened = await PGlite.create(dataDir ?? 'memory://', { pgliteWasmModule, initdbWasmModule }).catch((err: unknown) => {
+// The modules compiled once by the broker's thread (store/pglite.ts), as PGlite's options take them.
+type Compiled = Pick<PGliteOptions, 'pgliteWasmModule' | 'initdbWasmModule'>;
+const { dataDir, ...compiled } = workerData as { dataDir?: string } & Compiled;
+const opened = await PGlite.create(dataDir ?? 'memory://', compiled).catch((err: unknown) => {
   // The answer to "ready"; the thread then ends, with nothing listening.
   port.postMessage({ id: 0, error: errorOf(err) } satisfies Answer);
   return undefined;

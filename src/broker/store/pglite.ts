@@ -45,9 +45,10 @@ function rebuild(e: ThreadError): Error {
  * per process and shared with every thread: a thread would otherwise compile them again
  * (about a second here) each time a store opens.
  */
-type Modules = { pgliteWasmModule: WebAssembly.Module; initdbWasmModule: WebAssembly.Module };
-// The global's type, which this project's libraries (ES2022, no DOM) declare only as a namespace.
-const wasm = (globalThis as unknown as { WebAssembly: { compile(bytes: Uint8Array): Promise<WebAssembly.Module> } }).WebAssembly;
+/** A compiled WebAssembly.Module, opaque here: this project's libraries (ES2022, no DOM) have no WebAssembly types. */
+export type WasmModule = object;
+type Modules = { pgliteWasmModule: WasmModule; initdbWasmModule: WasmModule };
+const wasm = (globalThis as unknown as { WebAssembly: { compile(bytes: Uint8Array): Promise<WasmModule> } }).WebAssembly;
 let compiled: Promise<Modules> | undefined;
 function compiledModules(): Promise<Modules> {
   compiled ??= (async () => {
