@@ -2,15 +2,15 @@
  * Admits release requests in batches: the nonce, the device's revocation, the key version
  * asked for and the tenant's policies (sc_admit_release, store/migrations.ts 4), for every
  * request that arrived while the previous batch was in the database, in one statement
- * (sc_admit_releases, migration 6). One statement a batch instead of one a request: on
- * PostgreSQL a round trip and a backend wake-up each, on PGlite a pass through the wire
- * protocol each; bench/README.md has the figures. Nothing waits for a batch to fill: a lone
- * request goes at once.
+ * (sc_admit_releases, migration 6), one batch at a time (batch-queue.ts). One statement a
+ * batch instead of one a request: on PostgreSQL a round trip and a backend wake-up each, on
+ * PGlite a pass through the wire protocol each; bench/README.md has the figures.
  *
  * Each item is admitted by its own call inside the batch, in arrival order, so two requests
  * with one nonce in one batch admit the first only, as two statements would.
  */
 import type { Sql } from './store/types.js';
+import { BatchQueue } from './batch-queue.js';
 
 export interface Admission {
   tenantId: string;
@@ -20,9 +20,10 @@ export interface Admission {
   version: number;
 }
 
-interface Pending<T> {
+interface Pending {
   item: Admission;
-  done: (row: T | undefined, err?: unknown) => void;
+  resolve: (row: unknown) => void;
+  reject: (err: unknown) => void;
 }
 
 const SINGLE_SQL = 'SELECT * FROM sc_admit_release($1, $2, $3, $4, $5)';
@@ -30,47 +31,25 @@ const BATCH_SQL = 'SELECT * FROM sc_admit_releases($1::jsonb)';
 
 export class ReleaseAdmissions {
   readonly #db: Sql;
-  readonly #maxBatch: number;
-  #queue: Pending<unknown>[] = [];
-  #running = false;
+  readonly #queue: BatchQueue<Pending>;
 
   constructor(db: Sql, maxBatch = 128) {
     this.#db = db;
-    this.#maxBatch = maxBatch;
+    this.#queue = new BatchQueue((batch) => (batch.length === 1 ? this.#alone(batch[0]!) : this.#together(batch)), maxBatch);
   }
 
   /** The function's row for this request (undefined: none came back). */
   admit<T>(item: Admission): Promise<T | undefined> {
-    return new Promise((resolve, reject) => {
-      this.#queue.push({ item, done: (row, err) => (err === undefined ? resolve(row as T | undefined) : reject(err)) });
-      if (!this.#running) void this.#run();
-    });
+    return new Promise((resolve, reject) => this.#queue.push({ item, resolve: (row) => resolve(row as T | undefined), reject }));
   }
 
-  async #run(): Promise<void> {
-    this.#running = true;
-    try {
-      while (this.#queue.length) {
-        const batch = this.#queue.splice(0, this.#maxBatch);
-        if (batch.length === 1) await this.#alone(batch[0]!);
-        else await this.#together(batch);
-      }
-    } finally {
-      this.#running = false;
-    }
-  }
-
-  async #alone(p: Pending<unknown>): Promise<void> {
+  async #alone(p: Pending): Promise<void> {
     const { tenantId, deviceId, nonce, keyId, version } = p.item;
-    try {
-      const [row] = await this.#db.query(SINGLE_SQL, [tenantId, deviceId, nonce, keyId, version]);
-      p.done(row);
-    } catch (err) {
-      p.done(undefined, err);
-    }
+    const [row] = await this.#db.query(SINGLE_SQL, [tenantId, deviceId, nonce, keyId, version]);
+    p.resolve(row);
   }
 
-  async #together(batch: Pending<unknown>[]): Promise<void> {
+  async #together(batch: Pending[]): Promise<void> {
     const items = batch.map((p, i) => ({ i, t: p.item.tenantId, d: p.item.deviceId, n: p.item.nonce, k: p.item.keyId, v: p.item.version }));
     let rows: ({ i: number } & Record<string, unknown>)[];
     try {
@@ -78,10 +57,10 @@ export class ReleaseAdmissions {
     } catch {
       // The statement is atomic: nothing of it stayed. Each request alone, so that one bad
       // item fails by itself, not the requests that happened to arrive with it.
-      for (const p of batch) await this.#alone(p);
+      for (const p of batch) await this.#alone(p).catch(p.reject);
       return;
     }
     const byIndex = new Map(rows.map(({ i, ...row }) => [Number(i), row]));
-    for (const [i, p] of batch.entries()) p.done(byIndex.get(i));
+    for (const [i, p] of batch.entries()) p.resolve(byIndex.get(i));
   }
 }

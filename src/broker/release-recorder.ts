@@ -1,7 +1,7 @@
 /**
  * Commits release decisions (the request row and its audit record) in batches: whatever
  * arrives while one transaction commits goes into the next, one transaction at a time per
- * broker process. Appends to a tenant's log take its row lock until commit (store/audit.ts),
+ * broker process (batch-queue.ts). Appends to a tenant's log take its row lock until commit (store/audit.ts),
  * so one commit per release would bound a tenant to one release per commit latency; one
  * commit per batch bounds it to one batch per commit latency instead. Nothing waits for a
  * batch to fill: an idle broker commits a lone decision at once.
@@ -11,6 +11,7 @@
  */
 import type { Store } from './store/types.js';
 import { appendAuditBatch, byteaJson, checkAuditInput, type AuditInput } from './store/audit.js';
+import { BatchQueue } from './batch-queue.js';
 
 /** A release_requests row (store/migrations.ts). */
 export interface ReleaseRow {
@@ -43,57 +44,40 @@ interface Pending {
   tenantId: string;
   row: ReleaseRow;
   audit: AuditInput;
-  done: (err?: unknown) => void;
+  resolve: () => void;
+  reject: (err: unknown) => void;
 }
 
 export class ReleaseRecorder {
   readonly #db: Store;
-  readonly #maxBatch: number;
-  #queue: Pending[] = [];
-  #flushing = false;
+  readonly #queue: BatchQueue<Pending>;
 
   constructor(db: Store, maxBatch = 128) {
     this.#db = db;
-    this.#maxBatch = maxBatch;
+    this.#queue = new BatchQueue((batch) => this.#commit(batch), maxBatch);
   }
 
   /** Resolves once the row and the record are committed; rejects if their batch failed. */
   record(tenantId: string, row: ReleaseRow, audit: AuditInput): Promise<void> {
     // A record that cannot be encoded fails alone, here, not the batch it would join.
     checkAuditInput(audit);
-    return new Promise((resolve, reject) => {
-      this.#queue.push({ tenantId, row, audit, done: (err) => (err === undefined ? resolve() : reject(err)) });
-      if (!this.#flushing) void this.#flush();
-    });
+    return new Promise((resolve, reject) => this.#queue.push({ tenantId, row, audit, resolve, reject }));
   }
 
-  async #flush(): Promise<void> {
-    this.#flushing = true;
-    try {
-      while (this.#queue.length) {
-        const batch = this.#queue.splice(0, this.#maxBatch);
-        try {
-          await this.#db.tx(async (q) => {
-            const tenants = new Map<string, Pending[]>();
-            for (const p of batch) {
-              const items = tenants.get(p.tenantId);
-              if (items) items.push(p);
-              else tenants.set(p.tenantId, [p]);
-            }
-            // Tenants in a fixed order: two processes locking several tenant rows never deadlock.
-            for (const tenantId of [...tenants.keys()].sort()) {
-              const items = tenants.get(tenantId)!;
-              await appendAuditBatch(q, tenantId, items.map((p) => p.audit), items.map((p) => rowJson(p.row)));
-            }
-          });
-        } catch (err) {
-          for (const p of batch) p.done(err);
-          continue;
-        }
-        for (const p of batch) p.done();
+  async #commit(batch: Pending[]): Promise<void> {
+    await this.#db.tx(async (q) => {
+      const tenants = new Map<string, Pending[]>();
+      for (const p of batch) {
+        const items = tenants.get(p.tenantId);
+        if (items) items.push(p);
+        else tenants.set(p.tenantId, [p]);
       }
-    } finally {
-      this.#flushing = false;
-    }
+      // Tenants in a fixed order: two processes locking several tenant rows never deadlock.
+      for (const tenantId of [...tenants.keys()].sort()) {
+        const items = tenants.get(tenantId)!;
+        await appendAuditBatch(q, tenantId, items.map((p) => p.audit), items.map((p) => rowJson(p.row)));
+      }
+    });
+    for (const p of batch) p.resolve();
   }
 }
