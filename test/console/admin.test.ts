@@ -4,80 +4,69 @@
  * a destroy waits for a second admin; an enrollment token is shown once; devices are
  * revoked; users get roles, within separation of duties (the broker's refusal is shown).
  */
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
+import { expect, it } from 'vitest';
 import { describeWithTool } from '../tools.js';
-import { chromiumMissing, ensureConsoleBuilt, launchChromium, newPage, signIn, startConsoleFixture, type ConsoleFixture } from './fixture.js';
+import { chromiumMissing, newPage, signIn, signedInConsole } from './fixture.js';
 
 describeWithTool('chromium', chromiumMissing(), 'console: admin views in Chromium', () => {
-  let f: ConsoleFixture;
-  let browser: Browser;
-  let page: Page;
-
-  beforeAll(async () => {
-    ensureConsoleBuilt();
-    [f, browser] = await Promise.all([startConsoleFixture(1), launchChromium()]);
-    page = (await newPage(browser)).page;
-    await signIn(page, f.h.url, f.t.admin);
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await f?.h.stop();
+  const s = signedInConsole({
+    approvers: 1,
+    token: (t) => t.admin,
   });
 
   it('offers the admin views only', async () => {
-    expect(await page.locator('nav a').allInnerTexts()).toEqual(['Devices', 'Keys', 'Policies', 'Users']);
+    expect(await s.page.locator('nav a').allInnerTexts()).toEqual(['Devices', 'Keys', 'Policies', 'Users']);
   });
 
   it('checks a policy as it is typed, names the path of the first error, and saves a valid one', async () => {
-    await page.getByRole('link', { name: 'Policies' }).click();
-    const editor = page.getByLabel('Policy (JSON)');
-    await page.getByLabel('Policy name').fill('console-made');
-    const bad = { keys: [f.keyId], devices: { groups: ['prod-db'] }, rules: { allOf: [{ claim: 'identity.region', in: ['eu-west-1'] }, { claim: 'request.ip', cidr: '10.0.0.0/33' }] }, approval: { mode: 'auto' } };
+    await s.page.getByRole('link', { name: 'Policies' }).click();
+    const editor = s.page.getByLabel('Policy (JSON)');
+    await s.page.getByLabel('Policy name').fill('console-made');
+    const bad = { keys: [s.f.keyId], devices: { groups: ['prod-db'] }, rules: { allOf: [{ claim: 'identity.region', in: ['eu-west-1'] }, { claim: 'request.ip', cidr: '10.0.0.0/33' }] }, approval: { mode: 'auto' } };
     await editor.fill(JSON.stringify(bad, null, 2));
-    await expect.poll(() => page.locator('.verdict').innerText()).toContain('Invalid at rules.allOf[1].cidr');
+    await expect.poll(() => s.page.locator('.verdict').innerText()).toContain('Invalid at rules.allOf[1].cidr');
     expect(await editor.getAttribute('aria-invalid')).toBe('true');
-    expect(await page.getByRole('button', { name: 'Save policy' }).isDisabled()).toBe(true);
+    expect(await s.page.getByRole('button', { name: 'Save policy' }).isDisabled()).toBe(true);
     // The broker says the same.
-    const server = await f.h.client.call('PUT', '/v1/policies/console-made', { token: f.t.admin, body: bad });
+    const server = await s.f.h.client.call('PUT', '/v1/policies/console-made', { token: s.f.t.admin, body: bad });
     expect(server.body.error.code).toBe('ERR_POLICY_INVALID');
     expect(server.body.error.message).toContain('rules.allOf[1].cidr');
 
     await editor.fill('{ "keys": [');
-    await expect.poll(() => page.locator('.verdict').innerText()).toContain('Invalid at (JSON)');
+    await expect.poll(() => s.page.locator('.verdict').innerText()).toContain('Invalid at (JSON)');
 
     bad.rules.allOf[1] = { claim: 'request.ip', cidr: '10.0.0.0/8' };
     await editor.fill(JSON.stringify(bad));
-    await expect.poll(() => page.locator('.verdict').innerText()).toBe('Valid policy.');
-    await page.getByRole('button', { name: 'Save policy' }).click();
-    await expect.poll(() => page.locator('.notice').innerText()).toBe('Saved console-made.');
-    const stored = await f.h.client.call('GET', '/v1/policies/console-made', { token: f.t.admin });
+    await expect.poll(() => s.page.locator('.verdict').innerText()).toBe('Valid policy.');
+    await s.page.getByRole('button', { name: 'Save policy' }).click();
+    await expect.poll(() => s.page.locator('.notice').innerText()).toBe('Saved console-made.');
+    const stored = await s.f.h.client.call('GET', '/v1/policies/console-made', { token: s.f.t.admin });
     expect(stored.body.policy.rules.allOf[1].cidr).toBe('10.0.0.0/8');
-    await expect.poll(() => page.locator('.policy-list').innerText()).toContain('console-made');
+    await expect.poll(() => s.page.locator('.policy-list').innerText()).toContain('console-made');
   });
 
   it('makes and rotates a key; a destroy waits for a second admin', async () => {
-    await page.getByRole('link', { name: 'Keys' }).click();
-    await page.getByLabel('Key name').fill('backups');
-    await page.getByRole('button', { name: 'Create key' }).click();
-    const card = page.locator('article.key', { hasText: 'backups' });
+    await s.page.getByRole('link', { name: 'Keys' }).click();
+    await s.page.getByLabel('Key name').fill('backups');
+    await s.page.getByRole('button', { name: 'Create key' }).click();
+    const card = s.page.locator('article.key', { hasText: 'backups' });
     await card.waitFor();
     await card.getByRole('button', { name: 'Rotate' }).click();
-    await expect.poll(() => page.locator('.notice').innerText()).toBe('backups is now at version 2.');
-    await page.locator('article.key', { hasText: 'backups' }).getByRole('button', { name: 'Destroy…' }).click();
-    await page.getByRole('button', { name: 'Ask to destroy backups' }).click();
-    await expect.poll(() => page.locator('.notice').innerText()).toMatch(/waits for a second admin to confirm action act_/);
-    // The same admin confirming: the broker refuses and the page shows it.
-    const pending = page.locator('.actions li', { hasText: 'key.destroy' });
+    await expect.poll(() => s.page.locator('.notice').innerText()).toBe('backups is now at version 2.');
+    await s.page.locator('article.key', { hasText: 'backups' }).getByRole('button', { name: 'Destroy…' }).click();
+    await s.page.getByRole('button', { name: 'Ask to destroy backups' }).click();
+    await expect.poll(() => s.page.locator('.notice').innerText()).toMatch(/waits for a second admin to confirm action act_/);
+    // The same admin confirming: the broker refuses and the s.page shows it.
+    const pending = s.page.locator('.actions li', { hasText: 'key.destroy' });
     await pending.getByRole('button', { name: 'Confirm key.destroy' }).click();
-    await expect.poll(() => page.locator('main .error').first().innerText()).toContain('ERR_FORBIDDEN');
-    const keys = await f.h.client.call('GET', '/v1/keys', { token: f.t.admin });
+    await expect.poll(() => s.page.locator('main .error').first().innerText()).toContain('ERR_FORBIDDEN');
+    const keys = await s.f.h.client.call('GET', '/v1/keys', { token: s.f.t.admin });
     expect(keys.body.keys.find((k: { name: string }) => k.name === 'backups').destroyed).toBe(false);
 
     // A second admin, in a browser of their own, confirms: the key is destroyed.
-    const second = await f.h.client.call('POST', '/v1/users', { token: f.t.admin, body: { name: 'frank', roles: ['admin'] } });
-    const other = await newPage(browser);
-    await signIn(other.page, f.h.url, second.body.token);
+    const second = await s.f.h.client.call('POST', '/v1/users', { token: s.f.t.admin, body: { name: 'frank', roles: ['admin'] } });
+    const other = await newPage(s.browser);
+    await signIn(other.page, s.f.h.url, second.body.token);
     await other.page.getByRole('link', { name: 'Keys' }).click();
     await other.page.locator('.actions li', { hasText: 'key.destroy' }).getByRole('button', { name: 'Confirm key.destroy' }).click();
     await expect.poll(() => other.page.locator('.notice').innerText()).toMatch(/^Action act_\S+ is done\.$/);
@@ -86,37 +75,37 @@ describeWithTool('chromium', chromiumMissing(), 'console: admin views in Chromiu
   });
 
   it('shows an enrollment token once, and revokes a device', async () => {
-    const a = await f.agent('web-1');
+    const a = await s.f.agent('web-1');
     a.agent.close();
-    await page.getByRole('link', { name: 'Devices' }).click();
-    await page.getByLabel('Groups (comma separated)').fill('prod-db, eu');
-    await page.getByRole('button', { name: 'Create enrollment token' }).click();
-    const token = await page.getByLabel(/Enrollment token \(shown once/).inputValue();
+    await s.page.getByRole('link', { name: 'Devices' }).click();
+    await s.page.getByLabel('Groups (comma separated)').fill('prod-db, eu');
+    await s.page.getByRole('button', { name: 'Create enrollment token' }).click();
+    const token = await s.page.getByLabel(/Enrollment token \(shown once/).inputValue();
     expect(token).toMatch(/^sce_[A-Za-z0-9_-]{43}$/);
 
-    const row = page.locator('tr', { hasText: 'web-1' });
+    const row = s.page.locator('tr', { hasText: 'web-1' });
     await row.getByRole('button', { name: 'Revoke web-1' }).click();
     await row.getByRole('button', { name: 'Yes, revoke web-1' }).click();
-    await expect.poll(() => page.locator('tr', { hasText: 'web-1' }).innerText()).toContain('revoked');
-    const devices = await f.h.client.call('GET', '/v1/devices', { token: f.t.admin });
+    await expect.poll(() => s.page.locator('tr', { hasText: 'web-1' }).innerText()).toContain('revoked');
+    const devices = await s.f.h.client.call('GET', '/v1/devices', { token: s.f.t.admin });
     expect(devices.body.devices.find((d: { name: string }) => d.name === 'web-1').revokedAt).not.toBeNull();
   });
 
   it('makes a user (token shown once); admin with approver is refused with the reason', async () => {
-    await page.getByRole('link', { name: 'Users' }).click();
-    await page.getByLabel('User name').fill('erin');
-    await page.getByRole('button', { name: 'Create user' }).click();
-    expect(await page.getByLabel(/API token of erin/).inputValue()).toMatch(/^sct_/);
-    const row = page.locator('tr', { hasText: 'erin' });
+    await s.page.getByRole('link', { name: 'Users' }).click();
+    await s.page.getByLabel('User name').fill('erin');
+    await s.page.getByRole('button', { name: 'Create user' }).click();
+    expect(await s.page.getByLabel(/API token of erin/).inputValue()).toMatch(/^sct_/);
+    const row = s.page.locator('tr', { hasText: 'erin' });
     await row.getByLabel('admin').check();
     await row.getByRole('button', { name: 'Save roles of erin' }).click();
-    await expect.poll(() => page.locator('main .error').first().innerText()).toContain('separation of duties');
+    await expect.poll(() => s.page.locator('main .error').first().innerText()).toContain('separation of duties');
   });
 
   it('cannot open the approver or auditor view, nor call their API (403)', async () => {
-    await page.goto(`${f.h.url}/console/#requests`);
-    await expect.poll(() => page.locator('main [role=alert]').innerText()).toContain('needs the role approver');
-    const status = await page.evaluate(`fetch('/console/api/session').then((r) => r.json()).then(({ csrfToken }) =>
+    await s.page.goto(`${s.f.h.url}/console/#requests`);
+    await expect.poll(() => s.page.locator('main [role=alert]').innerText()).toContain('needs the role approver');
+    const status = await s.page.evaluate(`fetch('/console/api/session').then((r) => r.json()).then(({ csrfToken }) =>
       Promise.all(['/v1/audit', '/v1/audit/checkpoint', '/v1/requests/req_00000000-0000-0000-0000-000000000000/approve'].map((path, i) =>
         fetch(path, { method: i === 2 ? 'POST' : 'GET', headers: { 'x-csrf-token': csrfToken } }).then((r) => r.status))))`);
     expect(status).toEqual([403, 403, 403]);

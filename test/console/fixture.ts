@@ -10,6 +10,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll } from 'vitest';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { BrokerAgent } from '../../src/agent/index.js';
 import { hpkeSeal } from '../../src/keys/hpke.js';
@@ -89,4 +90,28 @@ export async function startConsoleFixture(approvers = 2): Promise<ConsoleFixture
       return { agent, secret, unwrap: (wait) => agent.unwrap(sealed, { resource: `luks2:${volume}`, wait, pollMs: 100, timeoutMs: 120_000 }) };
     },
   };
+}
+
+/**
+ * For one role's tests: before them the fixture and Chromium start, `prepare` runs and the
+ * role signs in; after them both stop. The fields are set once beforeAll has run.
+ */
+export function signedInConsole(opts: {
+  approvers: number;
+  token: (t: ConsoleFixture['t']) => string;
+  prepare?: (f: ConsoleFixture) => Promise<void>;
+}): { f: ConsoleFixture; browser: Browser; page: Page } {
+  const s = {} as { f: ConsoleFixture; browser: Browser; page: Page };
+  beforeAll(async () => {
+    ensureConsoleBuilt();
+    [s.f, s.browser] = await Promise.all([startConsoleFixture(opts.approvers), launchChromium()]);
+    await opts.prepare?.(s.f);
+    s.page = (await newPage(s.browser)).page;
+    await signIn(s.page, s.f.h.url, opts.token(s.f.t));
+  });
+  afterAll(async () => {
+    await s.browser?.close();
+    await s.f?.h.stop();
+  });
+  return s;
 }
