@@ -132,7 +132,10 @@ describe('console sessions', () => {
     const none = await send(h, 'POST', '/v1/keys', { cookie: admin.cookie }, { name: 'csrf-none' });
     expect(none.status).toBe(403);
     expect(none.body.error.code).toBe('ERR_FORBIDDEN');
-    const wrong = await send(h, 'POST', '/v1/keys', { cookie: admin.cookie, 'x-csrf-token': `${admin.csrf.slice(0, -1)}A` }, { name: 'csrf-wrong' });
+    // One character changed: the first, which carries six bits (the last of 43 base64url
+    // characters carries four, so it is 'A' one time in 16 and a fixed 'A' would not change it).
+    const altered = `${admin.csrf[0] === 'A' ? 'B' : 'A'}${admin.csrf.slice(1)}`;
+    const wrong = await send(h, 'POST', '/v1/keys', { cookie: admin.cookie, 'x-csrf-token': altered }, { name: 'csrf-wrong' });
     expect(wrong.status).toBe(403);
     const other = await signIn(h, t.admin);
     expect((await send(h, 'POST', '/v1/keys', { cookie: admin.cookie, 'x-csrf-token': other.csrf }, { name: 'csrf-other' })).status).toBe(403);
