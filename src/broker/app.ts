@@ -9,6 +9,8 @@ import { SectorCryptError } from '../errors.js';
 import type { BrokerContext } from './context.js';
 import { errorHandler, notFoundHandler } from './http-errors.js';
 import { accountRoutes } from './routes/accounts.js';
+import { userRoutes } from './routes/users.js';
+import { invitationRoutes } from './routes/invitations.js';
 import { keyRoutes } from './routes/keys.js';
 import { enrollmentRoutes } from './routes/enrollment.js';
 import { policyRoutes } from './routes/policies.js';
@@ -86,6 +88,8 @@ export function buildApp(ctx: BrokerContext, opts: AppOptions): FastifyInstance 
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler(notFoundHandler);
   accountRoutes(app, ctx);
+  userRoutes(app, ctx);
+  invitationRoutes(app, ctx);
   keyRoutes(app, ctx);
   enrollmentRoutes(app, ctx);
   policyRoutes(app, ctx);

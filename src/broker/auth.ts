@@ -16,6 +16,8 @@ export interface Principal {
   tenantId: string;
   userId: string;
   roles: Role[];
+  /** How the caller signed in: an API token, or the console's session cookie. */
+  via?: 'token' | 'session';
 }
 
 export async function authenticate(db: Sql, req: FastifyRequest): Promise<Principal> {
@@ -35,7 +37,7 @@ export async function authenticate(db: Sql, req: FastifyRequest): Promise<Princi
   );
   const row = rows[0];
   if (!row) throw new SectorCryptError('ERR_UNAUTHENTICATED', 'the token was refused: unknown, expired or revoked');
-  return { tenantId: row.tenant_id, userId: row.user_id, roles: row.roles as Role[] };
+  return { tenantId: row.tenant_id, userId: row.user_id, roles: row.roles as Role[], via: 'token' };
 }
 
 export async function requireRole(db: Sql, req: FastifyRequest, ...allowed: Role[]): Promise<Principal> {

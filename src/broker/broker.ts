@@ -14,7 +14,7 @@ import { appendAudit } from './store/audit.js';
 import { SYSTEM_TENANT } from './store/migrations.js';
 import { buildApp } from './app.js';
 import { createDataDir, defaultDatabase, readDataDir } from './data-dir.js';
-import { issueToken } from './routes/accounts.js';
+import { issueToken } from './users.js';
 import { newId } from './secrets.js';
 import { SectorCryptError } from '../errors.js';
 import { CheckpointSigner, DEFAULT_CHECKPOINTS, type CheckpointSchedule } from './checkpoint-signer.js';

@@ -82,5 +82,5 @@ export async function sessionPrincipal(db: Sql, req: FastifyRequest, session: st
   const found = await findSession(db, session);
   if (!found) throw new SectorCryptError('ERR_UNAUTHENTICATED', 'the console session expired or was signed out');
   checkCsrf(req, session);
-  return { tenantId: found.tenantId, userId: found.userId, roles: found.roles };
+  return { tenantId: found.tenantId, userId: found.userId, roles: found.roles, via: 'session' };
 }

@@ -10,7 +10,7 @@ export type { Reason };
 export interface Decision {
   decision: 'release' | 'manual' | 'denied';
   policy: string | null;
-  approval?: { approvers: number; ttlSeconds: number };
+  approval?: { approvers: number; ttlSeconds: number; policy: string };
   reasons: Reason[];
 }
 

@@ -31,3 +31,9 @@ export const digits = { type: 'string', pattern: '^[0-9]{1,9}$' } as const;
 export function num(s: string | undefined): number | undefined {
   return s === undefined ? undefined : Number(s);
 }
+
+/** The answer of a change that waits for a second admin (separation.ts PendingAnswer). */
+export const pendingActionSchema = object(
+  { actionId: { type: 'string' }, kind: { type: 'string' }, target: { type: 'string' }, expiresAt: { type: 'string' }, reason: { type: 'string' } },
+  ['actionId', 'expiresAt'],
+);

@@ -1,7 +1,7 @@
 /** Bearer and enrollment tokens: 256 random bits, shown once, stored as SHA-256 only. */
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 
-export function newToken(prefix: 'sct' | 'sce' | 'scs'): string {
+export function newToken(prefix: 'sct' | 'sce' | 'scs' | 'sci'): string {
   return `${prefix}_${randomBytes(32).toString('base64url')}`;
 }
 
@@ -10,7 +10,7 @@ export function tokenHash(token: string): string {
 }
 
 /** Ids are random UUIDs with a readable kind prefix. */
-export function newId(kind: 'tn' | 'usr' | 'tok' | 'key' | 'enr' | 'dev' | 'req' | 'act'): string {
+export function newId(kind: 'tn' | 'usr' | 'tok' | 'key' | 'enr' | 'dev' | 'req' | 'act' | 'inv'): string {
   return `${kind}_${randomUUID()}`;
 }
 

@@ -9,6 +9,7 @@ import type { Command } from 'commander';
 import { SectorCryptError } from '../errors.js';
 import { PinnedHttps, answerError } from '../agent/https.js';
 import { registerAuditArchive } from './broker-audit.js';
+import { getPassphrase } from './passphrase.js';
 import { styleFor } from './table.js';
 import * as views from './broker-views.js';
 import type { View } from './broker-views.js';
@@ -37,6 +38,21 @@ export async function call(conn: Conn, method: string, path: string, body?: unkn
   } finally {
     http.close();
   }
+}
+
+/** An invitation code from a file, standard input or the terminal: never from argv. */
+async function readInvitationCode(file: string | undefined): Promise<string> {
+  const bytes = file === '-' ? new Uint8Array(await readStdin()) : await getPassphrase(file, 'Invitation code: ');
+  const code = Buffer.from(bytes).toString('utf8').trim();
+  bytes.fill(0);
+  if (!/^sci_[A-Za-z0-9_-]+$/.test(code)) throw new SectorCryptError('ERR_ARGUMENT', 'that is not an invitation code (sci_...)');
+  return code;
+}
+
+async function readStdin(): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const c of process.stdin) chunks.push(c as Buffer);
+  return Buffer.concat(chunks);
 }
 
 /** One line of JSON with --json; the command's view for people otherwise. */
@@ -70,18 +86,42 @@ function sub<T>(parent: Command, spec: string, description: string, action: Acti
 }
 
 export function registerBrokerManagement(broker: Command): void {
+  sub(broker, 'health', "the broker's health; with a tenant user's token, whether the tenant enforces two-person rules", (c) => call(c, 'GET', '/v1/health'), views.healthView);
+
   const tenant = broker.command('tenant').description('tenants (operator)');
-  sub(tenant, 'create <name>', 'create a tenant and its first admin (the admin token is shown once)', (c, name) => call(c, 'POST', '/v1/tenants', { name, admin: { name: c.admin } }), views.tenantCreated, (x) =>
+  sub(tenant, 'create <name>', "create a tenant and invite its first admin (the invitation is shown once)", (c, name) => call(c, 'POST', '/v1/tenants', { name, admin: { name: c.admin } }), views.tenantCreated, (x) =>
     x.requiredOption('--admin <name>', "the first admin's name"),
+  );
+  sub(tenant, 'invite-admin <tenantId>', 'invite another admin, a second person the first admin did not make (shown once)', (c, t) => call(c, 'POST', `/v1/tenants/${id(t!)}/admins`, { name: c.name }), views.invitationCreated, (x) =>
+    x.requiredOption('--name <name>', "the admin's name"),
   );
 
   const user = broker.command('user').description('users of a tenant (admin)');
-  sub(user, 'create <name>', 'create a user with roles (the token is shown once)', (c, name) => call(c, 'POST', '/v1/users', { name, roles: c.role }), views.tokenCreated("the user's API token"), (x) =>
+  sub(user, 'create <name>', 'create a user with roles and an invitation for them (shown once)', (c, name) => call(c, 'POST', '/v1/users', { name, roles: c.role }), views.invitationCreated, (x) =>
     x.requiredOption('--role <role>', 'admin, approver or auditor (repeatable)', collect, []),
   );
-  sub(user, 'list', 'list users', (c) => call(c, 'GET', '/v1/users'), views.usersView);
-  sub(user, 'roles <userId>', "replace a user's roles (never admin with approver)", (c, u) => call(c, 'POST', `/v1/users/${id(u!)}/roles`, { roles: c.role }), views.objectView, (x) =>
-    x.requiredOption('--role <role>', 'admin, approver or auditor (repeatable)', collect, []),
+  sub(user, 'list', 'list users', (c) => call(c, 'GET', `/v1/users${c.all ? '?all=true' : ''}`), views.usersView, (x) => x.option('--all', 'disabled users too'));
+  sub(user, 'roles <userId>', "replace a user's roles (never admin with approver; none: --role none)", (c, u) =>
+    call(c, 'POST', `/v1/users/${id(u!)}/roles`, { roles: (c.role as string[]).filter((r) => r !== 'none') }),
+    views.objectOrPending,
+    (x) => x.requiredOption('--role <role>', 'admin, approver, auditor or none (repeatable)', collect, []),
+  );
+  sub(user, 'disable <userId>', 'disable a user: every token, session and invitation stops at once', (c, u) => call(c, 'POST', `/v1/users/${id(u!)}/disable`), views.objectOrPending);
+  sub(user, 'tokens <userId>', "list a user's tokens", (c, u) => call(c, 'GET', `/v1/users/${id(u!)}/tokens`), views.userTokensView);
+  sub(user, 'revoke-tokens <userId>', "revoke every token and session of a user", (c, u) => call(c, 'POST', `/v1/users/${id(u!)}/tokens/revoke`), views.objectView);
+  sub(user, 'invite <userId>', "a new invitation for a user; the user's tokens stop (shown once)", (c, u) => call(c, 'POST', `/v1/users/${id(u!)}/invitation`, {}), views.invitationCreated);
+
+  const invitation = broker.command('invitation').description('invitations');
+  sub(
+    invitation,
+    'redeem',
+    'exchange your invitation code for your own API token (shown once)',
+    async (c) => {
+      const code = await readInvitationCode(c.codeFile as string | undefined);
+      return call({ ...c, token: undefined }, 'POST', '/v1/invitations/redeem', { code });
+    },
+    views.tokenCreated('your API token'),
+    (x) => x.option('--code-file <file>', 'the file holding the invitation code (- for standard input); asked for on the terminal otherwise'),
   );
 
   const token = broker.command('token').description('API tokens');
@@ -99,7 +139,9 @@ export function registerBrokerManagement(broker: Command): void {
   sub(key, 'destroy <keyId>', 'ask to destroy a key (a second admin confirms with `broker action confirm`)', (c, k) => call(c, 'POST', `/v1/keys/${id(k!)}/destroy`), views.actionPending);
 
   const action = broker.command('action').description('actions that need a second admin');
-  sub(action, 'confirm <actionId>', "confirm another admin's action", (c, a) => call(c, 'POST', `/v1/actions/${id(a!)}/confirm`), views.objectView);
+  sub(action, 'list', 'what waits for a second admin', (c) => call(c, 'GET', '/v1/actions'), views.actionsView);
+  sub(action, 'confirm <actionId>', "confirm another admin's action", (c, a) => call(c, 'POST', `/v1/actions/${id(a!)}/confirm`), views.actionConfirmed);
+  sub(action, 'cancel <actionId>', 'call off an action that waits', (c, a) => call(c, 'POST', `/v1/actions/${id(a!)}/cancel`), views.objectView);
 
   const policy = broker.command('policy').description('release policies (admin)');
   sub(policy, 'put <name> <file>', 'create or replace a policy from a JSON file', async (c, name, file) =>
@@ -107,7 +149,7 @@ export function registerBrokerManagement(broker: Command): void {
     views.policyPut,
   );
   sub(policy, 'get [name]', 'one policy, or all of them', (c, name) => call(c, 'GET', name ? `/v1/policies/${id(name)}` : '/v1/policies'), views.policiesView);
-  sub(policy, 'delete <name>', 'delete a policy', (c, name) => call(c, 'DELETE', `/v1/policies/${id(name!)}`), views.objectView);
+  sub(policy, 'delete <name>', 'delete a policy (a manual one waits for a second admin where two-person rules hold)', (c, name) => call(c, 'DELETE', `/v1/policies/${id(name!)}`), views.objectOrPending);
 
   const device = broker.command('device').description('enrolled devices (admin)');
   sub(device, 'list', 'list devices', (c) => call(c, 'GET', '/v1/devices'), views.devicesView);

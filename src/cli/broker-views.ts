@@ -9,13 +9,16 @@ import { formatFields, formatSecret, formatTable, type Column, type Style } from
 
 export type View<T> = (answer: T, style: Style) => string;
 
-interface User { userId: string; name: string; roles: string[]; createdAt: string }
+interface User { userId: string; name: string; roles: string[]; vouched?: boolean; createdAt: string; disabledAt?: string }
 interface KeyVersion { version: number; publicKey: string; createdAt: string; retired: boolean }
 interface Key { keyId: string; name: string; destroyed: boolean; versions: KeyVersion[] }
 interface PublicKey { keyId: string; version: number; publicKey: string }
 interface Device { deviceId: string; name: string; groups: string[]; enrolledAt: string; revokedAt: string | null }
 interface Policy { name: string; policy: unknown; updatedAt?: string }
-interface Pending { actionId: string; expiresAt: string }
+interface Pending { actionId: string; expiresAt: string; kind?: string; target?: string; reason?: string }
+interface Invitation { invitationId: string; code: string; expiresAt: string }
+interface Separation { admins: number; vouchedAdmins: number; twoPersonRules: string; unvouched: { userId: string; name: string; roles: string[] }[] }
+interface Action { actionId: string; kind: string; target: string; requestedBy: string; expiresAt: string; reason?: string }
 type Request = ReleaseRequestAnswer;
 interface AuditRecord { seq: number; time: string; actor: string; action: string; target: string | null; outcome: string; requestId: string | null }
 interface NewToken { userId?: string; tokenId?: string; token: string; expiresAt?: string }
@@ -30,15 +33,91 @@ const ID = Infinity;
 export const objectView: View<unknown> = (a, style) =>
   a !== null && typeof a === 'object' && !Array.isArray(a) ? formatFields(Object.entries(a), { style }) : `${JSON.stringify(a, null, 2)}\n`;
 
-export const tenantCreated: View<{ tenantId: string; admin: NewToken }> = (a, style) =>
+/** An invitation: its user redeems it with `sectorcrypt broker invitation redeem`. */
+function invitationLines(inv: Invitation): string {
+  return (
+    formatSecret('the invitation code: give it to the user, who redeems it for their own token', inv.code) +
+    `\nit works once, until ${inv.expiresAt}: sectorcrypt broker invitation redeem --url URL --ca CA\n`
+  );
+}
+
+export const tenantCreated: View<{ tenantId: string; admin: { userId: string; invitation: Invitation } }> = (a, style) =>
   formatFields(
     [
       ['tenant', a.tenantId],
       ['admin', a.admin.userId],
-      ['expires', a.admin.expiresAt],
     ],
     { style },
-  ) + formatSecret("the admin's API token", a.admin.token);
+  ) + invitationLines(a.admin.invitation);
+
+/** A new user (or a new invitation for one); a grant that waits for a second admin. */
+export const invitationCreated: View<{ userId: string; roles?: string[]; invitation?: Invitation; pending?: Pending } & Partial<Pending>> = (a, style) => {
+  if (!a.invitation) return actionPending(a as Pending, style);
+  const pairs: [string, unknown][] = [['user', a.userId]];
+  if (a.roles) pairs.push(['roles', a.roles.length ? a.roles : '(none yet)']);
+  let out = formatFields(pairs, { style }) + invitationLines(a.invitation);
+  if (a.pending) out += `\n${a.pending.reason ?? 'the grant'} waits for a second admin:\n` + actionPending(a.pending, style);
+  return out;
+};
+
+/** The answer, or the action it became when it waits for a second admin. */
+export const objectOrPending: View<unknown> = (a, style) =>
+  a !== null && typeof a === 'object' && 'actionId' in a && !('status' in a) ? actionPending(a as Pending, style) : objectView(a, style);
+
+export const healthView: View<{ status: string; store: string; tenantId?: string; separation?: Separation }> = (a, style) => {
+  const pairs: [string, unknown][] = [
+    ['status', a.status],
+    ['store', a.store],
+  ];
+  const s = a.separation;
+  if (s) {
+    pairs.push(['tenant', a.tenantId], ['admins', `${s.admins} (${s.vouchedAdmins} vouched)`], ['two-person rules', s.twoPersonRules]);
+    if (s.unvouched.length) pairs.push(['granted by one admin alone', s.unvouched.map((u) => `${u.name} (${u.roles.join(', ')})`).join('; ')]);
+  }
+  let out = formatFields(pairs, { style });
+  if (s && s.twoPersonRules !== 'enforced') {
+    out += '\nwarning: this tenant has fewer than two vouched admins, so one admin can change release rules, grant roles and' +
+      '\nconfirm nothing else checks; the operator invites a second admin with `sectorcrypt broker tenant invite-admin`.\n';
+  }
+  return out;
+};
+
+export const userTokensView: View<{ userId: string; tokens: { tokenId: string; createdAt: string; expiresAt: string; revokedAt?: string }[] }> = (a, style) =>
+  formatTable(
+    a.tokens,
+    [
+      { header: 'TOKEN ID', value: (t) => t.tokenId, max: ID },
+      { header: 'CREATED', value: (t) => t.createdAt },
+      { header: 'EXPIRES', value: (t) => t.expiresAt },
+      { header: 'REVOKED', value: (t) => t.revokedAt ?? '' },
+    ],
+    { style, empty: '(no tokens)' },
+  );
+
+export const actionsView: View<{ actions: Action[] }> = (a, style) =>
+  formatTable(
+    a.actions,
+    [
+      { header: 'ACTION ID', value: (x) => x.actionId, max: ID },
+      { header: 'KIND', value: (x) => x.kind },
+      { header: 'TARGET', value: (x) => x.target, max: ID },
+      { header: 'ASKED BY', value: (x) => x.requestedBy, max: ID },
+      { header: 'WHY', value: (x) => x.reason ?? '' },
+      { header: 'EXPIRES', value: (x) => x.expiresAt },
+    ],
+    { style, empty: '(nothing waits for a second admin)' },
+  );
+
+export const actionConfirmed: View<{ actionId: string; kind: string; target: string; status: string; invitation?: Invitation }> = (a, style) =>
+  formatFields(
+    [
+      ['action', a.actionId],
+      ['kind', a.kind],
+      ['target', a.target],
+      ['status', a.status],
+    ],
+    { style },
+  ) + (a.invitation ? invitationLines(a.invitation) : '');
 
 /** A new user's token, the caller's new token or an enrollment token. */
 export const tokenCreated =
@@ -50,17 +129,18 @@ export const tokenCreated =
     return formatFields(pairs, { style }) + formatSecret(what, a.token);
   };
 
-export const usersView: View<{ users: User[] }> = (a, style) =>
-  formatTable(
-    a.users,
-    [
-      { header: 'USER ID', value: (u) => u.userId, max: ID },
-      { header: 'NAME', value: (u) => u.name },
-      { header: 'ROLES', value: (u) => u.roles },
-      { header: 'CREATED', value: (u) => u.createdAt },
-    ],
-    { style, empty: '(no users)' },
-  );
+export const usersView: View<{ users: User[] }> = (a, style) => {
+  const columns: Column<User>[] = [
+    { header: 'USER ID', value: (u) => u.userId, max: ID },
+    { header: 'NAME', value: (u) => u.name },
+    { header: 'ROLES', value: (u) => u.roles },
+    // Granted by the operator or confirmed by a second admin (docs/broker.md "Separation of duties").
+    { header: 'VOUCHED', value: (u) => (u.vouched ? 'yes' : 'no') },
+    { header: 'CREATED', value: (u) => u.createdAt },
+  ];
+  if (a.users.some((u) => u.disabledAt)) columns.push({ header: 'DISABLED', value: (u) => u.disabledAt ?? '' });
+  return formatTable(a.users, columns, { style, empty: '(no users)' });
+};
 
 /** One row per key version. */
 export const keysView: View<{ keys: Key[] }> = (a, style) => {
@@ -94,7 +174,7 @@ export const actionPending: View<Pending> = (a, style) =>
       ['expires', a.expiresAt],
     ],
     { style },
-  ) + `\nanother admin confirms it with: sectorcrypt broker action confirm ${a.actionId}\n`;
+  ) + `${a.reason ? `\nwhy: ${a.reason}` : ''}\nanother admin confirms it with: sectorcrypt broker action confirm ${a.actionId}\n`;
 
 export const policyView: View<Policy> = (a, style) =>
   formatFields(

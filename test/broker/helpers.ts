@@ -79,16 +79,33 @@ export async function startBroker(opts: { database?: string; clock?: Clock; data
 
 let counter = 0;
 
+/** Redeems an invitation as its user would; returns the user's token. */
+export async function redeem(h: { client: Client }, invitation: { code: string }): Promise<string> {
+  const r = await h.client.call('POST', '/v1/invitations/redeem', { body: { code: invitation.code } });
+  if (r.status !== 201) throw new Error(`redeem: ${r.status} ${JSON.stringify(r.body)}`);
+  return r.body.token as string;
+}
+
+/** A user made by an admin, redeemed: its token (roles granted at once: the tenant has one vouched admin). */
+export async function makeUser(h: { client: Client }, admin: string, userName: string, roles: string[]): Promise<string> {
+  const u = await h.client.call('POST', '/v1/users', { token: admin, body: { name: userName, roles } });
+  if (u.status !== 201) throw new Error(`user: ${u.status} ${JSON.stringify(u.body)}`);
+  return redeem(h, u.body.invitation);
+}
+
+/** A second admin invited by the operator (vouched: it counts as a second person); its token. */
+export async function operatorAdmin(h: { client: Client; operatorToken: string }, tenantId: string, userName: string): Promise<string> {
+  const a = await h.client.call('POST', `/v1/tenants/${tenantId}/admins`, { token: h.operatorToken, body: { name: userName } });
+  if (a.status !== 201) throw new Error(`admin: ${a.status} ${JSON.stringify(a.body)}`);
+  return redeem(h, a.body.invitation);
+}
+
 /** A tenant with its admin, an approver pair and an auditor. */
 export async function makeTenant(h: { client: Client; operatorToken: string }) {
   const name = `t${++counter}-${Math.random().toString(36).slice(2, 8)}`;
   const t = await h.client.call('POST', '/v1/tenants', { token: h.operatorToken, body: { name, admin: { name: 'alice' } } });
   if (t.status !== 201) throw new Error(`tenant: ${t.status} ${JSON.stringify(t.body)}`);
-  const admin = t.body.admin.token as string;
-  const user = async (userName: string, roles: string[]) => {
-    const u = await h.client.call('POST', '/v1/users', { token: admin, body: { name: userName, roles } });
-    if (u.status !== 201) throw new Error(`user: ${u.status} ${JSON.stringify(u.body)}`);
-    return u.body.token as string;
-  };
+  const admin = await redeem(h, t.body.admin.invitation);
+  const user = (userName: string, roles: string[]) => makeUser(h, admin, userName, roles);
   return { tenantId: t.body.tenantId as string, admin, approver1: await user('bob', ['approver']), approver2: await user('carol', ['approver']), auditor: await user('dave', ['auditor']) };
 }

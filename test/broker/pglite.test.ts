@@ -6,6 +6,7 @@ import { releaseSuite } from './suites/release.js';
 import { fuzzSuite } from './suites/fuzz.js';
 import { auditLogSuite } from './suites/audit-log.js';
 import { tenancyRolesSuite } from './suites/tenancy-roles.js';
+import { separationSuite } from './suites/separation.js';
 import { checkpointSuite, TEST_CHECKPOINTS } from './suites/checkpoints.js';
 import { cliTablesSuite } from './suites/cli-tables.js';
 
@@ -23,6 +24,7 @@ describe('PGlite', () => {
   fuzzSuite(() => h);
   auditLogSuite(() => h, clock, { cli: true });
   tenancyRolesSuite(() => h);
+  separationSuite(() => h);
   checkpointSuite(() => h);
   cliTablesSuite(() => h);
 });

@@ -26,6 +26,7 @@ import { cliSuite } from './suites/cli.js';
 import { crashSuite } from './suites/crash.js';
 import { auditLogSuite } from './suites/audit-log.js';
 import { tenancyRolesSuite } from './suites/tenancy-roles.js';
+import { separationSuite } from './suites/separation.js';
 import { checkpointSuite, gaps, sizesOf, TEST_CHECKPOINTS } from './suites/checkpoints.js';
 import { exportLog } from './suites/audit-log.js';
 
@@ -51,6 +52,7 @@ describeWithTool('postgres', skipReason, 'PostgreSQL', () => {
   releaseSuite(() => h, clock);
   auditLogSuite(() => h, clock, { cli: false });
   tenancyRolesSuite(() => h);
+  separationSuite(() => h);
   checkpointSuite(() => h);
   cliSuite(() => server.createDatabase('cli'));
   crashSuite(() => server.createDatabase('crash'));

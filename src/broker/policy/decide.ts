@@ -11,10 +11,13 @@ export function policyBinds(policy: Policy, target: { deviceId: string; deviceGr
 
 export interface Decision {
   decision: 'release' | 'manual' | 'denied';
-  /** The policy that allowed the request (release or manual). */
+  /** The policy whose rules allowed the request (release or manual). */
   policy?: string;
-  /** For manual: how many distinct approvers, and how long the request waits for them. */
-  approval?: { approvers: number; ttlSeconds: number };
+  /**
+   * For manual: how many distinct approvers, how long the request waits for them, and the
+   * policy that set the requirement (the strictest binding policy, not always `policy`).
+   */
+  approval?: { approvers: number; ttlSeconds: number; policy: string };
   /**
    * Denied: every failed leaf of every policy (or the single "no policy" reason).
    * Release or manual: the failed leaves of the allowing policy that did not stop it
@@ -26,26 +29,38 @@ export interface Decision {
 /** The reason of a request that no policy binds. */
 export const NO_POLICY_REASON: Reason = { policy: '', rule: 'no policy', claim: '', expected: 'a policy that binds this device and key', actual: 'no policy' };
 
+/** Distinct approvers a release under this policy needs: 0 when automatic. */
+export function approversOf(policy: Policy): number {
+  return policy.approval.mode === 'manual' ? (policy.approval.approvers ?? APPROVAL_DEFAULTS.approvers) : 0;
+}
+
+/**
+ * The binding policy with the strictest approval: manual over automatic, then the most
+ * approvers; ties go to the first in the list. Every binding policy counts, whether its
+ * rules pass or not, so that adding a lenient policy next to a strict one lowers nothing.
+ */
+export function strictestPolicy(policies: readonly Policy[]): Policy | undefined {
+  return policies.reduce<Policy | undefined>((best, p) => (best === undefined || approversOf(p) > approversOf(best) ? p : best), undefined);
+}
+
 /**
  * Decides over the policies that bind the request (filter them with policyBinds first).
- * Released when one allows it: an auto policy is preferred; among manual ones, the one that
- * needs the fewest approvers; ties go to the first in the list.
+ * The rules: one allowing policy is enough (the strictest one when it allows, else the first
+ * that does). The approval: the strictest binding policy's (strictestPolicy), so an
+ * automatic policy never releases a key that a manual one covers for the same device.
  */
 export function decidePolicies(policies: readonly Policy[], claims: Claims, now: Date): Decision {
-  if (policies.length === 0) return { decision: 'denied', reasons: [{ ...NO_POLICY_REASON }] };
+  const strictest = strictestPolicy(policies);
+  if (strictest === undefined) return { decision: 'denied', reasons: [{ ...NO_POLICY_REASON }] };
   const results = policies.map((policy) => ({ policy, ...evaluateRules(policy.name, policy.rules, claims, now) }));
-  const allowing = results.filter((r) => r.allowed);
-  const auto = allowing.find((r) => r.policy.approval.mode === 'auto');
-  if (auto) return { decision: 'release', policy: auto.policy.name, reasons: auto.trace };
-  const approvers = (p: Policy) => p.approval.approvers ?? APPROVAL_DEFAULTS.approvers;
-  const manual = allowing.reduce<(typeof allowing)[number] | undefined>((best, r) => (best === undefined || approvers(r.policy) < approvers(best.policy) ? r : best), undefined);
-  if (manual) {
-    return {
-      decision: 'manual',
-      policy: manual.policy.name,
-      approval: { approvers: approvers(manual.policy), ttlSeconds: manual.policy.approval.ttlSeconds ?? APPROVAL_DEFAULTS.ttlSeconds },
-      reasons: manual.trace,
-    };
-  }
-  return { decision: 'denied', reasons: results.flatMap((r) => r.trace) };
+  const allowing = results.find((r) => r.allowed && r.policy === strictest) ?? results.find((r) => r.allowed);
+  if (!allowing) return { decision: 'denied', reasons: results.flatMap((r) => r.trace) };
+  const approvers = approversOf(strictest);
+  if (approvers === 0) return { decision: 'release', policy: allowing.policy.name, reasons: allowing.trace };
+  return {
+    decision: 'manual',
+    policy: allowing.policy.name,
+    approval: { approvers, ttlSeconds: strictest.approval.ttlSeconds ?? APPROVAL_DEFAULTS.ttlSeconds, policy: strictest.name },
+    reasons: allowing.trace,
+  };
 }

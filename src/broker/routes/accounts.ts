@@ -1,41 +1,28 @@
 /**
- * The minimum of the account endpoints (CUSTODY.md "Tenants, users and roles"): the operator
- * makes a tenant and its first admin; an admin makes users with roles; anyone signed in
- * makes themselves a new token. Tokens are shown once and stored as a hash; a user revokes
- * their own, an admin any of the tenant's. Roles change only within separation of duties.
+ * Tenants, users and tokens (docs/broker.md "Tenants, users and tokens"): the operator makes a
+ * tenant and invites its admins; an admin makes users, each with an invitation the user
+ * redeems (routes/invitations.ts); anyone signed in with a token makes themselves another.
+ * Grants of admin or approver wait for a second admin once the tenant enforces two-person
+ * rules (separation.ts); users.ts applies every change.
  */
 import type { FastifyInstance } from 'fastify';
 import type { BrokerContext } from '../context.js';
 import { requireRole, authenticate } from '../auth.js';
 import { appendAudit } from '../store/audit.js';
-import type { Sql } from '../store/types.js';
 import { SYSTEM_TENANT } from '../store/migrations.js';
-import { newId, newToken, tokenHash } from '../secrets.js';
+import { newId } from '../secrets.js';
 import { errorSchema, fail } from '../http-errors.js';
 import { ensureLogKey } from '../audit-log.js';
-import { idParams, name, object, iso } from '../schemas.js';
+import { idParams, name, object, iso, pendingActionSchema } from '../schemas.js';
+import { requestAction, twoPersonEnforced, PRIVILEGED_ROLES } from '../separation.js';
+import { checkSeparation, createUser, grantedPrivileges, issueToken, keepAnAdmin, lockUser, setRoles } from '../users.js';
 
 const DAY = 86_400;
+export const DEFAULT_TOKEN_SECONDS = 90 * DAY;
 const tokenLife = { type: 'integer', minimum: 60, maximum: 366 * DAY } as const;
-const tenantRoles = { type: 'array', minItems: 1, maxItems: 3, uniqueItems: true, items: { enum: ['admin', 'approver', 'auditor'] } } as const;
-
-/** Inserts a token for a user; returns the token (the caller shows it once). */
-export async function issueToken(q: Sql, tenantId: string, userId: string, lifeSeconds: number): Promise<{ tokenId: string; token: string; expiresAt: string }> {
-  const token = newToken('sct');
-  const tokenId = newId('tok');
-  const rows = await q.query<{ expires_at: string }>(
-    `INSERT INTO api_tokens (tenant_id, id, user_id, token_hash, expires_at)
-     VALUES ($1, $2, $3, $4, now() + make_interval(secs => $5)) RETURNING expires_at`,
-    [tenantId, tokenId, userId, tokenHash(token), lifeSeconds],
-  );
-  return { tokenId, token, expiresAt: iso(rows[0]!.expires_at) };
-}
-
-export function checkSeparation(roles: string[]): void {
-  if (roles.includes('admin') && roles.includes('approver')) {
-    fail('ERR_FORBIDDEN', 'separation of duties: one user cannot be both admin and approver');
-  }
-}
+const tenantRoles = { type: 'array', minItems: 0, maxItems: 3, uniqueItems: true, items: { enum: ['admin', 'approver', 'auditor'] } } as const;
+export const invitationSchema = object({ invitationId: { type: 'string' }, code: { type: 'string' }, expiresAt: { type: 'string' } }, ['invitationId', 'code', 'expiresAt']);
+const invitedAdmin = object({ userId: { type: 'string' }, invitation: invitationSchema }, ['userId', 'invitation']);
 
 export function accountRoutes(app: FastifyInstance, ctx: BrokerContext): void {
   app.post(
@@ -43,13 +30,7 @@ export function accountRoutes(app: FastifyInstance, ctx: BrokerContext): void {
     {
       schema: {
         body: object({ name, admin: object({ name, expiresInSeconds: tokenLife }, ['name']) }, ['name', 'admin']),
-        response: {
-          201: object(
-            { tenantId: { type: 'string' }, admin: object({ userId: { type: 'string' }, token: { type: 'string' }, expiresAt: { type: 'string' } }) },
-            ['tenantId', 'admin'],
-          ),
-          '4xx': errorSchema,
-        },
+        response: { 201: object({ tenantId: { type: 'string' }, admin: invitedAdmin }, ['tenantId', 'admin']), '4xx': errorSchema },
       },
     },
     async (req, reply) => {
@@ -61,15 +42,35 @@ export function accountRoutes(app: FastifyInstance, ctx: BrokerContext): void {
         const tenantId = newId('tn');
         await q.query('INSERT INTO tenants (id, tenant_id, name) VALUES ($1, $1, $2)', [tenantId, body.name]);
         await ensureLogKey(q, ctx.rootKey, tenantId);
-        const userId = newId('usr');
-        await q.query('INSERT INTO users (tenant_id, id, name, roles) VALUES ($1, $2, $3, $4)', [tenantId, userId, body.admin.name, ['admin']]);
-        const tok = await issueToken(q, tenantId, userId, body.admin.expiresInSeconds ?? 90 * DAY);
-        const sourceIp = req.ip;
-        await appendAudit(q, SYSTEM_TENANT, { actor: op.userId, action: 'tenant.create', target: tenantId, outcome: 'success', sourceIp });
-        await appendAudit(q, tenantId, { actor: op.userId, action: 'tenant.create', target: tenantId, outcome: 'success', sourceIp });
-        await appendAudit(q, tenantId, { actor: op.userId, action: 'user.create', target: userId, outcome: 'success', reasons: { roles: ['admin'] }, sourceIp });
-        await appendAudit(q, tenantId, { actor: op.userId, action: 'token.create', target: tok.tokenId, outcome: 'success', sourceIp });
-        return { tenantId, admin: { userId, token: tok.token, expiresAt: tok.expiresAt } };
+        await appendAudit(q, SYSTEM_TENANT, { actor: op.userId, action: 'tenant.create', target: tenantId, outcome: 'success', sourceIp: req.ip });
+        await appendAudit(q, tenantId, { actor: op.userId, action: 'tenant.create', target: tenantId, outcome: 'success', sourceIp: req.ip });
+        const by = { tenantId, userId: op.userId, sourceIp: req.ip };
+        const admin = await createUser(q, by, { name: body.admin.name, roles: ['admin'], vouched: true, tokenSeconds: body.admin.expiresInSeconds ?? DEFAULT_TOKEN_SECONDS });
+        return { tenantId, admin };
+      });
+      return reply.status(201).send(result);
+    },
+  );
+
+  // The operator invites another admin: a second person the tenant's first admin did not make.
+  app.post(
+    '/v1/tenants/:id/admins',
+    {
+      schema: {
+        params: idParams,
+        body: object({ name, expiresInSeconds: tokenLife }, ['name']),
+        response: { 201: invitedAdmin, '4xx': errorSchema },
+      },
+    },
+    async (req, reply) => {
+      const op = await requireRole(ctx.db, req, 'operator');
+      const { id: tenantId } = req.params as { id: string };
+      const body = req.body as { name: string; expiresInSeconds?: number };
+      const result = await ctx.db.tx(async (q) => {
+        const found = await q.query('SELECT 1 FROM tenants WHERE id = $1 AND id <> $2', [tenantId, SYSTEM_TENANT]);
+        if (!found.length) fail('ERR_NOT_FOUND', 'no such tenant');
+        await appendAudit(q, SYSTEM_TENANT, { actor: op.userId, action: 'tenant.admin.invite', target: tenantId, outcome: 'success', sourceIp: req.ip });
+        return createUser(q, { tenantId, userId: op.userId, sourceIp: req.ip }, { name: body.name, roles: ['admin'], vouched: true, tokenSeconds: body.expiresInSeconds ?? DEFAULT_TOKEN_SECONDS });
       });
       return reply.status(201).send(result);
     },
@@ -81,7 +82,7 @@ export function accountRoutes(app: FastifyInstance, ctx: BrokerContext): void {
       schema: {
         body: object({ name, roles: tenantRoles, expiresInSeconds: tokenLife }, ['name', 'roles']),
         response: {
-          201: object({ userId: { type: 'string' }, tokenId: { type: 'string' }, token: { type: 'string' }, expiresAt: { type: 'string' } }, ['userId', 'token']),
+          201: object({ userId: { type: 'string' }, roles: { type: 'array', items: { type: 'string' } }, invitation: invitationSchema, pending: pendingActionSchema }, ['userId', 'invitation']),
           '4xx': errorSchema,
         },
       },
@@ -91,14 +92,18 @@ export function accountRoutes(app: FastifyInstance, ctx: BrokerContext): void {
       const body = req.body as { name: string; roles: string[]; expiresInSeconds?: number };
       checkSeparation(body.roles);
       const result = await ctx.db.tx(async (q) => {
-        const taken = await q.query('SELECT 1 FROM users WHERE tenant_id = $1 AND name = $2', [admin.tenantId, body.name]);
-        if (taken.length) fail('ERR_CONFLICT', `a user named ${body.name} exists`);
-        const userId = newId('usr');
-        await q.query('INSERT INTO users (tenant_id, id, name, roles) VALUES ($1, $2, $3, $4)', [admin.tenantId, userId, body.name, body.roles]);
-        const tok = await issueToken(q, admin.tenantId, userId, body.expiresInSeconds ?? 90 * DAY);
-        await appendAudit(q, admin.tenantId, { actor: admin.userId, action: 'user.create', target: userId, outcome: 'success', reasons: { roles: body.roles }, sourceIp: req.ip });
-        await appendAudit(q, admin.tenantId, { actor: admin.userId, action: 'token.create', target: tok.tokenId, outcome: 'success', sourceIp: req.ip });
-        return { userId, tokenId: tok.tokenId, token: tok.token, expiresAt: tok.expiresAt };
+        const by = { tenantId: admin.tenantId, userId: admin.userId, sourceIp: req.ip };
+        const tokenSeconds = body.expiresInSeconds ?? DEFAULT_TOKEN_SECONDS;
+        const privileged = grantedPrivileges([], body.roles);
+        if (privileged.length && (await twoPersonEnforced(q, admin.tenantId))) {
+          // The user exists at once without admin or approver; a second admin grants those.
+          const now = body.roles.filter((r) => !(PRIVILEGED_ROLES as readonly string[]).includes(r));
+          const made = await createUser(q, by, { name: body.name, roles: now, vouched: false, tokenSeconds });
+          const pending = await requestAction(q, admin, { kind: 'user.roles', target: made.userId, payload: { roles: body.roles }, reason: `granting ${privileged.join(' and ')}` }, req.ip);
+          return { ...made, roles: now, pending };
+        }
+        const made = await createUser(q, by, { name: body.name, roles: body.roles, vouched: false, tokenSeconds });
+        return { ...made, roles: body.roles };
       });
       return reply.status(201).send(result);
     },
@@ -108,11 +113,19 @@ export function accountRoutes(app: FastifyInstance, ctx: BrokerContext): void {
     '/v1/users',
     {
       schema: {
+        querystring: object({ all: { enum: ['true', 'false'] } }),
         response: {
           200: object({
             users: {
               type: 'array',
-              items: object({ userId: { type: 'string' }, name: { type: 'string' }, roles: { type: 'array', items: { type: 'string' } }, createdAt: { type: 'string' } }),
+              items: object({
+                userId: { type: 'string' },
+                name: { type: 'string' },
+                roles: { type: 'array', items: { type: 'string' } },
+                vouched: { type: 'boolean' },
+                createdAt: { type: 'string' },
+                disabledAt: { type: 'string' },
+              }),
             },
           }),
           '4xx': errorSchema,
@@ -121,14 +134,26 @@ export function accountRoutes(app: FastifyInstance, ctx: BrokerContext): void {
     },
     async (req) => {
       const admin = await requireRole(ctx.db, req, 'admin');
-      const rows = await ctx.db.query<{ id: string; name: string; roles: string[]; created_at: string }>(
-        'SELECT id, name, roles, created_at FROM users WHERE tenant_id = $1 AND disabled_at IS NULL ORDER BY created_at, id',
-        [admin.tenantId],
+      const all = (req.query as { all?: string } | undefined)?.all === 'true';
+      const rows = await ctx.db.query<{ id: string; name: string; roles: string[]; vouched: boolean; created_at: string; disabled_at: string | null }>(
+        `SELECT id, name, roles, vouched, created_at, disabled_at FROM users WHERE tenant_id = $1 AND ($2 OR disabled_at IS NULL) ORDER BY created_at, id`,
+        [admin.tenantId, all],
       );
-      return { users: rows.map((r) => ({ userId: r.id, name: r.name, roles: r.roles, createdAt: iso(r.created_at) })) };
+      return {
+        users: rows.map((r) => ({
+          userId: r.id,
+          name: r.name,
+          roles: r.roles,
+          vouched: r.vouched,
+          createdAt: iso(r.created_at),
+          ...(r.disabled_at ? { disabledAt: iso(r.disabled_at) } : {}),
+        })),
+      };
     },
   );
 
+  // A token makes another token; a console session does not (a stolen cookie must not
+  // become a credential that outlives it).
   app.post(
     '/v1/tokens',
     {
@@ -139,7 +164,8 @@ export function accountRoutes(app: FastifyInstance, ctx: BrokerContext): void {
     },
     async (req, reply) => {
       const who = await authenticate(ctx.db, req);
-      const life = (req.body as { expiresInSeconds?: number } | null)?.expiresInSeconds ?? 90 * DAY;
+      if (who.via === 'session') fail('ERR_FORBIDDEN', 'API tokens are made with an API token (the CLI), not from a console session');
+      const life = (req.body as { expiresInSeconds?: number } | null)?.expiresInSeconds ?? DEFAULT_TOKEN_SECONDS;
       const result = await ctx.db.tx(async (q) => {
         const tok = await issueToken(q, who.tenantId, who.userId, life);
         await appendAudit(q, who.tenantId, { actor: who.userId, action: 'token.create', target: tok.tokenId, outcome: 'success', sourceIp: req.ip });
@@ -151,18 +177,33 @@ export function accountRoutes(app: FastifyInstance, ctx: BrokerContext): void {
 
   app.post(
     '/v1/users/:id/roles',
-    { schema: { params: idParams, body: object({ roles: tenantRoles }, ['roles']), response: { 200: object({ userId: { type: 'string' }, roles: { type: 'array', items: { type: 'string' } } }), '4xx': errorSchema } } },
-    async (req) => {
+    {
+      schema: {
+        params: idParams,
+        body: object({ roles: tenantRoles }, ['roles']),
+        response: { 200: object({ userId: { type: 'string' }, roles: { type: 'array', items: { type: 'string' } } }), 202: pendingActionSchema, '4xx': errorSchema },
+      },
+    },
+    async (req, reply) => {
       const admin = await requireRole(ctx.db, req, 'admin');
-      const { id } = req.params as { id: string };
+      const { id: userId } = req.params as { id: string };
       const { roles } = req.body as { roles: string[] };
       checkSeparation(roles);
-      return ctx.db.tx(async (q) => {
-        const rows = await q.query('UPDATE users SET roles = $3 WHERE tenant_id = $1 AND id = $2 AND disabled_at IS NULL RETURNING id', [admin.tenantId, id, roles]);
-        if (!rows.length) fail('ERR_NOT_FOUND', 'no such user');
-        await appendAudit(q, admin.tenantId, { actor: admin.userId, action: 'user.roles', target: id, outcome: 'success', reasons: { roles }, sourceIp: req.ip });
-        return { userId: id, roles };
+      const answer = await ctx.db.tx(async (q) => {
+        const user = await lockUser(q, admin.tenantId, userId);
+        const granted = grantedPrivileges(user.roles, roles);
+        const adminLeaves = user.roles.includes('admin') && !roles.includes('admin');
+        if (adminLeaves) await keepAnAdmin(q, admin.tenantId, userId);
+        if ((granted.length || adminLeaves) && (await twoPersonEnforced(q, admin.tenantId))) {
+          const reason = granted.length ? `granting ${granted.join(' and ')}` : 'an admin stops being one';
+          return { pending: await requestAction(q, admin, { kind: 'user.roles', target: userId, payload: { roles }, reason }, req.ip) };
+        }
+        // Granted by one admin alone: not vouched (separation.ts).
+        await setRoles(q, { tenantId: admin.tenantId, userId: admin.userId, sourceIp: req.ip }, userId, roles, granted.length ? false : user.vouched);
+        return { done: { userId, roles } };
       });
+      if ('pending' in answer) return reply.status(202).send(answer.pending);
+      return answer.done;
     },
   );
 
@@ -172,16 +213,18 @@ export function accountRoutes(app: FastifyInstance, ctx: BrokerContext): void {
     { schema: { params: idParams, response: { 200: object({ tokenId: { type: 'string' }, revoked: { type: 'boolean' } }), '4xx': errorSchema } } },
     async (req) => {
       const who = await authenticate(ctx.db, req);
-      const { id } = req.params as { id: string };
+      const { id: tokenId } = req.params as { id: string };
       const anyUser = who.roles.includes('admin');
       return ctx.db.tx(async (q) => {
         const rows = await q.query(
           'UPDATE api_tokens SET revoked_at = coalesce(revoked_at, now()) WHERE tenant_id = $1 AND id = $2 AND ($3 OR user_id = $4) RETURNING id',
-          [who.tenantId, id, anyUser, who.userId],
+          [who.tenantId, tokenId, anyUser, who.userId],
         );
         if (!rows.length) fail('ERR_NOT_FOUND', 'no such token');
-        await appendAudit(q, who.tenantId, { actor: who.userId, action: 'token.revoke', target: id, outcome: 'success', sourceIp: req.ip });
-        return { tokenId: id, revoked: true };
+        // A revoked token's console sessions end with it.
+        await q.query('UPDATE console_sessions SET revoked_at = coalesce(revoked_at, now()) WHERE tenant_id = $1 AND token_id = $2', [who.tenantId, tokenId]);
+        await appendAudit(q, who.tenantId, { actor: who.userId, action: 'token.revoke', target: tokenId, outcome: 'success', sourceIp: req.ip });
+        return { tokenId, revoked: true };
       });
     },
   );

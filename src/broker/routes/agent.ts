@@ -189,7 +189,7 @@ async function unwrap(ctx: BrokerContext, device: AgentDevice, loaded: Loaded | 
       action,
       target: `${body.keyId}/${body.version}`,
       outcome: status === 'released' ? 'success' : status === 'pending' ? 'pending' : 'denied',
-      reasons: { policy: decision.policy, resource: body.resource, trace: decision.reasons },
+      reasons: { policy: decision.policy, ...(decision.approval ? { approval: decision.approval } : {}), resource: body.resource, trace: decision.reasons },
       requestId,
       sourceIp: ip,
     },

@@ -1,11 +1,35 @@
-/** Health (the audit log's endpoints are in audit.ts). */
+/**
+ * Health (the audit log's endpoints are in audit.ts). Without credentials it says only that
+ * the broker and its store answer; with a tenant user's token or session it also says whether
+ * the tenant enforces two-person rules (separation.ts), so nobody believes a rule holds that
+ * does not.
+ */
 import type { FastifyInstance } from 'fastify';
 import type { BrokerContext } from '../context.js';
+import { authenticate } from '../auth.js';
+import { errorSchema } from '../http-errors.js';
 import { object } from '../schemas.js';
+import { separation } from '../separation.js';
+import { readSessionCookie } from '../console-session.js';
+
+const separationSchema = object({
+  admins: { type: 'integer' },
+  vouchedAdmins: { type: 'integer' },
+  twoPersonRules: { type: 'string' },
+  unvouched: { type: 'array', items: object({ userId: { type: 'string' }, name: { type: 'string' }, roles: { type: 'array', items: { type: 'string' } } }) },
+});
 
 export function miscRoutes(app: FastifyInstance, ctx: BrokerContext): void {
-  app.get('/v1/health', { schema: { response: { 200: object({ status: { type: 'string' }, store: { type: 'string' } }) } } }, async () => {
-    await ctx.db.query('SELECT 1');
-    return { status: 'ok', store: ctx.db.kind };
-  });
+  app.get(
+    '/v1/health',
+    { schema: { response: { 200: object({ status: { type: 'string' }, store: { type: 'string' }, tenantId: { type: 'string' }, separation: separationSchema }), '4xx': errorSchema } } },
+    async (req) => {
+      await ctx.db.query('SELECT 1');
+      const base = { status: 'ok', store: ctx.db.kind };
+      if (req.headers.authorization === undefined && readSessionCookie(req) === undefined) return base;
+      const who = await authenticate(ctx.db, req);
+      if (who.roles.includes('operator')) return base;
+      return { ...base, tenantId: who.tenantId, separation: await separation(ctx.db, who.tenantId) };
+    },
+  );
 }

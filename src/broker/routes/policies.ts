@@ -1,19 +1,19 @@
 /**
- * Release policies (CUSTODY.md "Claims and policies") and the attestation issuers they may
+ * Release policies (docs/broker.md "Writing policies") and the attestation issuers they may
  * trust. Policies are checked by validatePolicy on every write; the stored document is the
- * validated one. Lowering a policy's approvers waits for a second admin (202 {actionId}).
+ * validated one. A change that weakens a key's release (policy/weakens.ts) waits for a second
+ * admin (202 {actionId}) once the tenant enforces two-person rules (separation.ts).
  */
 import type { FastifyInstance } from 'fastify';
 import type { BrokerContext } from '../context.js';
 import { requireRole } from '../auth.js';
 import { appendAudit } from '../store/audit.js';
 import { errorSchema, fail } from '../http-errors.js';
-import { name, object, iso } from '../schemas.js';
+import { name, object, iso, pendingActionSchema } from '../schemas.js';
 import { validatePolicy } from '../policy/index.js';
-import { APPROVAL_DEFAULTS, type Policy } from '../policy/types.js';
-import type { Sql } from '../store/types.js';
-import { newId } from '../secrets.js';
-import { ACTION_SECONDS } from './actions.js';
+import { policyChangeWeakens, policyDeletionWeakens } from '../policy/weakens.js';
+import { deletePolicy, lockPolicy, savePolicy } from '../policy-store.js';
+import { requestAction, twoPersonEnforced } from '../separation.js';
 import { X509Certificate } from 'node:crypto';
 import { checkJwksUri } from '../jwks-remote.js';
 
@@ -21,29 +21,10 @@ const nameParams = object({ name }, ['name']);
 const policyDoc = { type: 'object', additionalProperties: true } as const;
 const policyAnswer = object({ name: { type: 'string' }, policy: policyDoc, updatedAt: { type: 'string' } }, ['name', 'policy']);
 
-const pendingAnswer = object({ actionId: { type: 'string' }, expiresAt: { type: 'string' } });
-
-/** Distinct approvers a release under this policy needs (0 when automatic). */
-export function approversOf(policy: Policy): number {
-  return policy.approval?.mode === 'manual' ? (policy.approval.approvers ?? APPROVAL_DEFAULTS.approvers) : 0;
-}
-
-/** Writes a policy and its record; `actionId` when a second admin confirmed it. */
-export async function savePolicy(q: Sql, tenantId: string, actor: string, policy: Policy, sourceIp: string, actionId: string | null) {
-  const rows = await q.query<{ updated_at: string }>(
-    `INSERT INTO policies (tenant_id, name, document) VALUES ($1, $2, $3)
-     ON CONFLICT (tenant_id, name) DO UPDATE SET document = EXCLUDED.document, updated_at = now() RETURNING updated_at`,
-    [tenantId, policy.name, JSON.stringify(policy)],
-  );
-  const reasons = actionId ? { actionId, policy } : policy;
-  await appendAudit(q, tenantId, { actor, action: 'policy.update', target: policy.name, outcome: 'success', reasons, sourceIp });
-  return { name: policy.name, policy, updatedAt: iso(rows[0]!.updated_at) };
-}
-
 export function policyRoutes(app: FastifyInstance, ctx: BrokerContext): void {
   app.put(
     '/v1/policies/:name',
-    { schema: { params: nameParams, body: { type: 'object', maxProperties: 16 }, response: { 200: policyAnswer, 202: pendingAnswer, '4xx': errorSchema } } },
+    { schema: { params: nameParams, body: { type: 'object', maxProperties: 16 }, response: { 200: policyAnswer, 202: pendingActionSchema, '4xx': errorSchema } } },
     async (req, reply) => {
       const admin = await requireRole(ctx.db, req, 'admin');
       const { name: policyName } = req.params as { name: string };
@@ -51,17 +32,10 @@ export function policyRoutes(app: FastifyInstance, ctx: BrokerContext): void {
       if (body.name !== undefined && body.name !== policyName) fail('ERR_POLICY_INVALID', '/name differs from the name in the URL');
       const policy = validatePolicy({ ...body, name: policyName });
       const answer = await ctx.db.tx(async (q) => {
-        const before = await q.query<{ document: Policy }>('SELECT document FROM policies WHERE tenant_id = $1 AND name = $2 FOR UPDATE', [admin.tenantId, policyName]);
-        // Separation of duties: fewer approvers than now takes a second admin (actions.ts).
-        if (before.length && approversOf(policy) < approversOf(before[0]!.document)) {
-          const actionId = newId('act');
-          const rows = await q.query<{ expires_at: string }>(
-            `INSERT INTO pending_actions (tenant_id, id, kind, target, requested_by, expires_at, payload)
-             VALUES ($1, $2, 'policy.update', $3, $4, now() + make_interval(secs => $5), $6) RETURNING expires_at`,
-            [admin.tenantId, actionId, policyName, admin.userId, ACTION_SECONDS, JSON.stringify(policy)],
-          );
-          await appendAudit(q, admin.tenantId, { actor: admin.userId, action: 'policy.update.request', target: policyName, outcome: 'pending', reasons: { actionId, policy }, sourceIp: req.ip });
-          return { pending: { actionId, expiresAt: iso(rows[0]!.expires_at) } };
+        const before = await lockPolicy(q, admin.tenantId, policyName);
+        const weakens = policyChangeWeakens(before, policy);
+        if (weakens && (await twoPersonEnforced(q, admin.tenantId))) {
+          return { pending: await requestAction(q, admin, { kind: 'policy.update', target: policyName, payload: policy, reason: weakens }, req.ip) };
         }
         return { done: await savePolicy(q, admin.tenantId, admin.userId, policy, req.ip, null) };
       });
@@ -84,16 +58,25 @@ export function policyRoutes(app: FastifyInstance, ctx: BrokerContext): void {
     return { name: policyName, policy: rows[0]!.document, updatedAt: iso(rows[0]!.updated_at) };
   });
 
-  app.delete('/v1/policies/:name', { schema: { params: nameParams, response: { 200: object({ name: { type: 'string' }, deleted: { type: 'boolean' } }), '4xx': errorSchema } } }, async (req) => {
-    const admin = await requireRole(ctx.db, req, 'admin');
-    const { name: policyName } = req.params as { name: string };
-    return ctx.db.tx(async (q) => {
-      const rows = await q.query('DELETE FROM policies WHERE tenant_id = $1 AND name = $2 RETURNING name', [admin.tenantId, policyName]);
-      if (!rows.length) fail('ERR_NOT_FOUND', 'no such policy');
-      await appendAudit(q, admin.tenantId, { actor: admin.userId, action: 'policy.delete', target: policyName, outcome: 'success', sourceIp: req.ip });
-      return { name: policyName, deleted: true };
-    });
-  });
+  app.delete(
+    '/v1/policies/:name',
+    { schema: { params: nameParams, response: { 200: object({ name: { type: 'string' }, deleted: { type: 'boolean' } }), 202: pendingActionSchema, '4xx': errorSchema } } },
+    async (req, reply) => {
+      const admin = await requireRole(ctx.db, req, 'admin');
+      const { name: policyName } = req.params as { name: string };
+      const answer = await ctx.db.tx(async (q) => {
+        const before = await lockPolicy(q, admin.tenantId, policyName);
+        if (!before) fail('ERR_NOT_FOUND', 'no such policy');
+        const weakens = policyDeletionWeakens(before);
+        if (weakens && (await twoPersonEnforced(q, admin.tenantId))) {
+          return { pending: await requestAction(q, admin, { kind: 'policy.delete', target: policyName, reason: weakens }, req.ip) };
+        }
+        return { done: await deletePolicy(q, admin.tenantId, admin.userId, policyName, req.ip, null) };
+      });
+      if ('pending' in answer) return reply.status(202).send(answer.pending);
+      return answer.done;
+    },
+  );
 
   // Trusted attestation issuers: JWT issuers with their JWKS given inline, or the certificates
   // that sign a cloud's PKCS#7 documents (kind aws or azure). The broker fetches nothing.

@@ -329,4 +329,43 @@ BEGIN
 END $$;
 `,
   },
+  {
+    version: 7,
+    name: 'separation of duties',
+    sql: `
+-- A new user's first credential is an invitation the user redeems for their own token
+-- (src/broker/routes/invitations.ts); only the code's SHA-256 is kept, and it works once.
+CREATE TABLE invitations (
+  tenant_id text NOT NULL REFERENCES tenants(id),
+  id text PRIMARY KEY,
+  user_id text NOT NULL REFERENCES users(id),
+  code_hash text NOT NULL UNIQUE,
+  token_seconds integer NOT NULL,        -- the life of the token it is redeemed for
+  created_by text NOT NULL,
+  created_at timestamptz NOT NULL DEFAULT now(),
+  expires_at timestamptz NOT NULL,
+  redeemed_at timestamptz,
+  redeemed_from text,
+  revoked_at timestamptz
+);
+CREATE INDEX invitations_user ON invitations (user_id);
+CREATE INDEX api_tokens_user ON api_tokens (user_id);
+
+-- Every change that weakens a key's release rules, and every grant of admin or approver,
+-- waits for a second admin once the tenant has two (src/broker/separation.ts).
+ALTER TABLE pending_actions DROP CONSTRAINT pending_actions_kind_check;
+ALTER TABLE pending_actions ADD CONSTRAINT pending_actions_kind_check
+  CHECK (kind IN ('key.destroy', 'policy.update', 'policy.delete', 'user.roles', 'user.disable', 'user.invite'));
+ALTER TABLE pending_actions ADD COLUMN cancelled_at timestamptz;
+ALTER TABLE pending_actions ADD COLUMN reason text;
+
+-- vouched: the user's admin or approver roles were granted by the operator or confirmed by a
+-- second vouched admin, not by one admin alone. Only vouched admins count as the second
+-- person and confirm actions. Before this migration only the operator's first admin was.
+ALTER TABLE users ADD COLUMN vouched boolean NOT NULL DEFAULT false;
+UPDATE users u SET vouched = true
+ WHERE 'admin' = ANY(u.roles)
+   AND u.id = (SELECT f.id FROM users f WHERE f.tenant_id = u.tenant_id ORDER BY f.created_at, f.id LIMIT 1);
+`,
+  },
 ];

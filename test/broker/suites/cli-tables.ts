@@ -37,8 +37,8 @@ export function cliTablesSuite(harness: () => Harness): void {
       for (const r of [users, usersJson, keys, token]) expect(r, r.stderr).toMatchObject({ code: 0, stderr: '' });
 
       const userLines = users.stdout.trimEnd().split('\n');
-      expect(userLines[0]).toMatch(/^USER ID +NAME +ROLES +CREATED$/);
-      expect(userLines.find((l) => / bob /.test(l))).toMatch(/^usr_\S+ +bob +approver +\d{4}-/);
+      expect(userLines[0]).toMatch(/^USER ID +NAME +ROLES +VOUCHED +CREATED$/);
+      expect(userLines.find((l) => / bob /.test(l))).toMatch(/^usr_\S+ +bob +approver +no +\d{4}-/);
       expect(users.stdout).not.toContain('\u001b'); // not a terminal: no colour
       // Columns line up: every row's NAME starts where the header's does.
       const nameAt = userLines[0]!.indexOf('NAME');

@@ -37,11 +37,20 @@ export function cliSuite(database: () => Promise<string>): void {
           expect(r.status, r.stderr).toBe(0);
           return JSON.parse(r.stdout);
         };
+        // Invitations are redeemed from standard input (never argv), without a token.
+        const redeem = (code: string) => {
+          const r = spawnSync(process.execPath, [...CLI, 'broker', 'invitation', 'redeem', '--code-file', '-', '--json'], { encoding: 'utf8', env, input: `${code}\n` });
+          expect(r.status, r.stderr).toBe(0);
+          return JSON.parse(r.stdout).token as string;
+        };
         const t = manage(operatorToken, 'tenant', 'create', 'cli', '--admin', 'root');
-        expect(t.admin.token).toMatch(/^sct_/);
-        const e = manage(t.admin.token, 'enroll-token', 'create', '--group', 'edge', '--uses', '2');
-        const auditor = manage(t.admin.token, 'user', 'create', 'audrey', '--role', 'auditor');
-        const cp = manage(auditor.token, 'audit', 'checkpoint');
+        expect(t.admin.invitation.code).toMatch(/^sci_/);
+        expect(JSON.stringify(t)).not.toMatch(/sct_/);
+        const admin = redeem(t.admin.invitation.code);
+        expect(admin).toMatch(/^sct_/);
+        const e = manage(admin, 'enroll-token', 'create', '--group', 'edge', '--uses', '2');
+        const audrey = manage(admin, 'user', 'create', 'audrey', '--role', 'auditor');
+        const cp = manage(redeem(audrey.invitation.code), 'audit', 'checkpoint');
         expect(cp.checkpoint.split('\n')[1]).toBe(String(cp.size));
         expect(cp.verifierKey).toMatch(/^sectorcrypt-broker\/tn_/);
         const refused = spawnSync(process.execPath, [...CLI, 'broker', 'key', 'list', '--url', url, '--ca', caFile, '--token', 'sct_' + 'x'.repeat(43)], { encoding: 'utf8' });

@@ -12,7 +12,7 @@ import { BrokerAgent } from '../../../src/agent/index.js';
 import { signRequest } from '../../../src/http-signature/index.js';
 import { hpkeSeal } from '../../../src/keys/hpke.js';
 import { SectorCryptError } from '../../../src/errors.js';
-import { makeTenant, type Clock, type Harness } from '../helpers.js';
+import { makeTenant, operatorAdmin, type Clock, type Harness } from '../helpers.js';
 import { makePki } from '../../../src/broker/tls.js';
 import { openCheckpoint, verifyExport } from '../../../src/audit/index.js';
 import { exportLog } from './audit-log.js';
@@ -267,17 +267,23 @@ export function releaseSuite(harness: () => Harness, clock: Clock): void {
       const sealed = await sealLuks2(new Uint8Array(32).fill(5), 1, pub, k.body.keyId);
       expect((await agent.unwrap(sealed, { resource: `luks2:${volume}` }))[0]).toBe(5);
 
-      const second = await h.client.call('POST', '/v1/users', { token: t.admin, body: { name: `admin2-${k.body.keyId.slice(-6)}`, roles: ['admin'] } });
+      const second = await operatorAdmin(h, t.tenantId, `admin2-${k.body.keyId.slice(-6)}`);
       const ask = await h.client.call('POST', `/v1/keys/${k.body.keyId}/destroy`, { token: t.admin });
       expect(ask.status).toBe(202);
       const self = await h.client.call('POST', `/v1/actions/${ask.body.actionId}/confirm`, { token: t.admin });
       expect(self.body.error.code).toBe('ERR_FORBIDDEN');
       expect((await agent.unwrap(sealed, { resource: `luks2:${volume}` }))[0]).toBe(5);
-      const ok = await h.client.call('POST', `/v1/actions/${ask.body.actionId}/confirm`, { token: second.body.token });
+      const ok = await h.client.call('POST', `/v1/actions/${ask.body.actionId}/confirm`, { token: second });
       expect(ok.status).toBe(200);
       expect((await caught(agent.unwrap(sealed, { resource: `luks2:${volume}` }))).code).toBe('ERR_NOT_FOUND');
-      const again = await h.client.call('POST', `/v1/actions/${ask.body.actionId}/confirm`, { token: second.body.token });
+      const again = await h.client.call('POST', `/v1/actions/${ask.body.actionId}/confirm`, { token: second });
       expect(again.body.error.code).toBe('ERR_CONFLICT');
+      // The tenant goes back to one admin for the tests after this one: the second asks to
+      // leave, the first confirms.
+      const me = (await h.client.call('GET', '/v1/users', { token: second })).body.users.find((u: { name: string }) => u.name.startsWith('admin2-') && u.name.endsWith(k.body.keyId.slice(-6)));
+      const leave = await h.client.call('POST', `/v1/users/${me.userId}/disable`, { token: second });
+      expect(leave.status).toBe(202);
+      expect((await h.client.call('POST', `/v1/actions/${leave.body.actionId}/confirm`, { token: t.admin })).status).toBe(200);
       agent.close();
     });
   });

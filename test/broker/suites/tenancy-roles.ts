@@ -14,7 +14,7 @@ import { hpkeSeal } from '../../../src/keys/hpke.js';
 import { PinnedHttps } from '../../../src/agent/https.js';
 import { signRequest } from '../../../src/http-signature/index.js';
 import { tokenHash } from '../../../src/broker/secrets.js';
-import { makeTenant, type Harness } from '../helpers.js';
+import { makeTenant, operatorAdmin, type Harness } from '../helpers.js';
 
 const te = new TextEncoder();
 
@@ -125,14 +125,14 @@ export function tenancyRolesSuite(harness: () => Harness): void {
     });
 
     it("takes a second admin to lower a policy's approvers", async () => {
-      const second = await h.client.call('POST', '/v1/users', { token: a.admin, body: { name: 'erin', roles: ['admin'] } });
+      const second = await operatorAdmin(h, a.tenantId, 'erin');
       const body = { keys: [ids.key], devices: { groups: ['g'] }, rules: { claim: 'integrity.firewall', equals: true }, approval: { mode: 'manual', approvers: 1, ttlSeconds: 600 } };
       const ask = await h.client.call('PUT', '/v1/policies/a-only', { token: a.admin, body });
       expect(ask.status).toBe(202);
       expect((await h.client.call('GET', '/v1/policies/a-only', { token: a.admin })).body.policy.approval.approvers).toBe(2);
       expect((await h.client.call('POST', `/v1/actions/${ask.body.actionId}/confirm`, { token: a.admin })).body.error.code).toBe('ERR_FORBIDDEN');
       expect((await h.client.call('POST', `/v1/actions/${ask.body.actionId}/confirm`, { token: a.approver1 })).body.error.code).toBe('ERR_FORBIDDEN');
-      expect((await h.client.call('POST', `/v1/actions/${ask.body.actionId}/confirm`, { token: second.body.token })).status).toBe(200);
+      expect((await h.client.call('POST', `/v1/actions/${ask.body.actionId}/confirm`, { token: second })).status).toBe(200);
       expect((await h.client.call('GET', '/v1/policies/a-only', { token: a.admin })).body.policy.approval.approvers).toBe(1);
       // Going automatic is lowering too; raising is not.
       const auto = await h.client.call('PUT', '/v1/policies/a-only', { token: a.admin, body: { ...body, approval: { mode: 'auto' } } });

@@ -1,0 +1,35 @@
+/**
+ * Writes of release policies, with their audit records: the policy routes call them at once,
+ * or the action routes once a second admin confirmed (separation.ts).
+ */
+import type { Sql } from './store/types.js';
+import { appendAudit } from './store/audit.js';
+import { iso } from './schemas.js';
+import { fail } from './http-errors.js';
+import type { Policy } from './policy/types.js';
+
+/** The stored policy, locked until the transaction ends. */
+export async function lockPolicy(q: Sql, tenantId: string, name: string): Promise<Policy | undefined> {
+  const rows = await q.query<{ document: Policy }>('SELECT document FROM policies WHERE tenant_id = $1 AND name = $2 FOR UPDATE', [tenantId, name]);
+  return rows[0]?.document;
+}
+
+/** Writes a policy and its record; `actionId` when a second admin confirmed it. */
+export async function savePolicy(q: Sql, tenantId: string, actor: string, policy: Policy, sourceIp: string, actionId: string | null) {
+  const rows = await q.query<{ updated_at: string }>(
+    `INSERT INTO policies (tenant_id, name, document) VALUES ($1, $2, $3)
+     ON CONFLICT (tenant_id, name) DO UPDATE SET document = EXCLUDED.document, updated_at = now() RETURNING updated_at`,
+    [tenantId, policy.name, JSON.stringify(policy)],
+  );
+  const reasons = actionId ? { actionId, policy } : policy;
+  await appendAudit(q, tenantId, { actor, action: 'policy.update', target: policy.name, outcome: 'success', reasons, sourceIp });
+  return { name: policy.name, policy, updatedAt: iso(rows[0]!.updated_at) };
+}
+
+/** Deletes a policy and records it; `actionId` when a second admin confirmed it. */
+export async function deletePolicy(q: Sql, tenantId: string, actor: string, name: string, sourceIp: string, actionId: string | null) {
+  const rows = await q.query('DELETE FROM policies WHERE tenant_id = $1 AND name = $2 RETURNING name', [tenantId, name]);
+  if (!rows.length) fail('ERR_NOT_FOUND', 'no such policy');
+  await appendAudit(q, tenantId, { actor, action: 'policy.delete', target: name, outcome: 'success', ...(actionId ? { reasons: { actionId } } : {}), sourceIp });
+  return { name, deleted: true };
+}
