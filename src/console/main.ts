@@ -63,8 +63,41 @@ function showSignIn(message = ''): void {
     status,
     error,
   );
-  fill(main, form);
+  fill(main, form, redeemForm());
   input.focus();
+}
+
+/** A new user's invitation, traded for their own API token (shown once; then sign in with it). */
+function redeemForm(): HTMLFormElement {
+  const code = h('input', { type: 'password', name: 'invitation', autocomplete: 'off', spellcheck: 'false', required: true });
+  const button = h('button', { type: 'submit', class: 'secondary' }, 'Redeem');
+  const out = h('div', { class: 'once' });
+  const error = alertLine();
+  return h(
+    'form',
+    {
+      class: 'redeem',
+      onsubmit: async (e: Event) => {
+        e.preventDefault();
+        error.textContent = '';
+        fill(out);
+        try {
+          const r = await api<{ token: string; expiresAt: string }>('POST', '/v1/invitations/redeem', { code: code.value.trim() });
+          code.value = '';
+          const shown = h('input', { type: 'text', readonly: true, value: r.token, class: 'secret', 'aria-label': 'Your API token' });
+          fill(out, h('p', {}, 'Your API token (shown once: keep it, e.g. in a password manager; sign in with it above):'), shown);
+          shown.select();
+        } catch (err) {
+          error.textContent = describeError(err);
+        }
+      },
+    },
+    h('h2', {}, 'New here? Redeem your invitation'),
+    field('Invitation code', code, 'The code your admin gave you. It works once and gives you a token nobody else has seen.'),
+    button,
+    error,
+    out,
+  );
 }
 
 async function signOut(): Promise<void> {
@@ -86,10 +119,30 @@ function signedIn(me: WhoAmI): void {
     h('span', { class: 'roles' }, 'Roles ', h('strong', {}, me.roles.join(', '))),
     h('button', { type: 'button', class: 'secondary', onclick: () => void signOut() }, 'Sign out'),
   );
+  void showSeparation();
   const mine = VIEWS.filter(allowed);
   fill(nav, h('ul', {}, mine.map((v) => h('li', {}, h('a', { href: `#${v.id}`, 'data-view': v.id }, v.title)))));
   if (mine.length && !VIEWS.some((v) => `#${v.id}` === location.hash)) history.replaceState(null, '', `#${mine[0]!.id}`);
   route();
+}
+
+/** Says when the tenant does not enforce two-person rules, so nobody believes it does. */
+async function showSeparation(): Promise<void> {
+  try {
+    const health = await api<{ separation?: { admins: number; vouchedAdmins: number; twoPersonRules: string } }>('GET', '/v1/health');
+    const s = health.separation;
+    if (!s || s.twoPersonRules === 'enforced') return;
+    whoEl.append(
+      h(
+        'p',
+        { class: 'warning', role: 'status', 'data-separation': s.twoPersonRules },
+        `Two-person rules are not enforced in this tenant: it has ${s.vouchedAdmins} vouched admin${s.vouchedAdmins === 1 ? '' : 's'} of ${s.admins}. ` +
+          'One admin can change release rules and grant roles alone; the operator invites a second admin to change that.',
+      ),
+    );
+  } catch {
+    // The banner is advice; the views still work without it.
+  }
 }
 
 function route(): void {

@@ -12,7 +12,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Fastify from 'fastify';
-import { makeTenant, startBroker, type Harness } from './helpers.js';
+import { makeTenant, redeem, startBroker, type Harness } from './helpers.js';
 import { consoleRoutes } from '../../src/broker/routes/console.js';
 import { errorHandler } from '../../src/broker/http-errors.js';
 import { openStore } from '../../src/broker/store/open.js';
@@ -166,6 +166,24 @@ describe('console sessions', () => {
     expect((await send(h, 'GET', '/v1/audit?limit=1', { cookie: s2.cookie })).status).toBe(200);
     expect((await h.client.call('POST', `/v1/tokens/${made.body.tokenId}/revoke`, { token: t.auditor })).status).toBe(200);
     expect((await send(h, 'GET', '/v1/audit?limit=1', { cookie: s2.cookie })).status).toBe(401);
+  });
+
+  it('cannot mint an API token (a stolen cookie must not become a 366-day credential)', async () => {
+    const s = await signIn(h, t.auditor);
+    const r = await send(h, 'POST', '/v1/tokens', { cookie: s.cookie, 'x-csrf-token': s.csrf }, { expiresInSeconds: 366 * 86400 });
+    expect([r.status, r.body.error.code]).toEqual([403, 'ERR_FORBIDDEN']);
+    expect(JSON.stringify(r.body)).not.toMatch(/sct_/);
+  });
+
+  it('ends when its user is disabled or demoted, at once', async () => {
+    const made = await h.client.call('POST', '/v1/users', { token: t.admin, body: { name: 'sessioned', roles: ['auditor'] } });
+    const token = await redeem(h, made.body.invitation);
+    const s = await signIn(h, token);
+    expect((await send(h, 'GET', '/v1/audit?limit=1', { cookie: s.cookie })).status).toBe(200);
+    expect((await h.client.call('POST', `/v1/users/${made.body.userId}/roles`, { token: t.admin, body: { roles: [] } })).status).toBe(200);
+    expect((await send(h, 'GET', '/v1/audit?limit=1', { cookie: s.cookie })).status).toBe(403);
+    expect((await h.client.call('POST', `/v1/users/${made.body.userId}/disable`, { token: t.admin })).status).toBe(200);
+    expect((await send(h, 'GET', '/console/api/session', { cookie: s.cookie })).status).toBe(401);
   });
 
   it('records sign-in and sign-out in the tenant log, without the cookie or token', async () => {

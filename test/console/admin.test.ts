@@ -7,6 +7,7 @@
 import { expect, it } from 'vitest';
 import { describeWithTool } from '../tools.js';
 import { chromiumMissing, newPage, signIn, signedInConsole } from './fixture.js';
+import { operatorAdmin } from '../broker/helpers.js';
 
 describeWithTool('chromium', chromiumMissing(), 'console: admin views in Chromium', () => {
   const s = signedInConsole({
@@ -64,9 +65,10 @@ describeWithTool('chromium', chromiumMissing(), 'console: admin views in Chromiu
     expect(keys.body.keys.find((k: { name: string }) => k.name === 'backups').destroyed).toBe(false);
 
     // A second admin, in a browser of their own, confirms: the key is destroyed.
-    const second = await s.f.h.client.call('POST', '/v1/users', { token: s.f.t.admin, body: { name: 'frank', roles: ['admin'] } });
+    // A second admin invited by the operator (one the first admin made alone would be refused).
+    const second = await operatorAdmin(s.f.h, s.f.t.tenantId, 'frank');
     const other = await newPage(s.browser);
-    await signIn(other.page, s.f.h.url, second.body.token);
+    await signIn(other.page, s.f.h.url, second);
     await other.page.getByRole('link', { name: 'Keys' }).click();
     await other.page.locator('.actions li', { hasText: 'key.destroy' }).getByRole('button', { name: 'Confirm key.destroy' }).click();
     await expect.poll(() => other.page.locator('.notice').innerText()).toMatch(/^Action act_\S+ is done\.$/);
@@ -91,15 +93,31 @@ describeWithTool('chromium', chromiumMissing(), 'console: admin views in Chromiu
     expect(devices.body.devices.find((d: { name: string }) => d.name === 'web-1').revokedAt).not.toBeNull();
   });
 
-  it('makes a user (token shown once); admin with approver is refused with the reason', async () => {
+  it('makes a user with an invitation (shown once) that the user redeems on the sign-in page; admin with approver is refused with the reason', async () => {
     await s.page.getByRole('link', { name: 'Users' }).click();
     await s.page.getByLabel('User name').fill('erin');
     await s.page.getByRole('button', { name: 'Create user' }).click();
-    expect(await s.page.getByLabel(/API token of erin/).inputValue()).toMatch(/^sct_/);
+    const code = await s.page.getByLabel(/Invitation for erin/).inputValue();
+    expect(code).toMatch(/^sci_/);
+    // Two admins here (frank, above): the approver grant waits for the second one.
+    await expect.poll(() => s.page.locator('.once .notice').innerText()).toMatch(/^Granting approver waits for a second admin to confirm action act_/);
     const row = s.page.locator('tr', { hasText: 'erin' });
     await row.getByLabel('admin').check();
+    await row.getByLabel('approver').check();
     await row.getByRole('button', { name: 'Save roles of erin' }).click();
     await expect.poll(() => s.page.locator('main .error').first().innerText()).toContain('separation of duties');
+
+    // Erin, in a browser of her own, redeems the code and signs in with the token she got.
+    const erin = await newPage(s.browser);
+    await erin.page.goto(`${s.f.h.url}/console/`);
+    await erin.page.getByLabel('Invitation code').fill(code);
+    await erin.page.getByRole('button', { name: 'Redeem' }).click();
+    const token = await erin.page.getByLabel('Your API token').inputValue();
+    expect(token).toMatch(/^sct_/);
+    await erin.page.getByLabel('API token', { exact: true }).fill(token);
+    await erin.page.getByRole('button', { name: 'Sign in' }).click();
+    await expect.poll(() => erin.page.locator('#who').innerText()).toContain('erin');
+    await erin.context.close();
   });
 
   it('cannot open the approver or auditor view, nor call their API (403)', async () => {

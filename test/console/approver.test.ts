@@ -19,6 +19,8 @@ describeWithTool('chromium', chromiumMissing(), 'console: approver view in Chrom
     expect(await s.page.locator('#who').innerText()).toMatch(/Roles\s+approver/);
     expect(await s.page.locator('nav a').allInnerTexts()).toEqual(['Pending requests']);
     expect(s.page.url()).toMatch(/#requests$/);
+    // One vouched admin in this tenant: the header says the two-person rules do not hold.
+    await expect.poll(() => s.page.locator('[data-separation]').innerText()).toMatch(/^Two-person rules are not enforced in this tenant: it has 1 vouched admin of 1\./);
   });
 
   it('approves in the page; the agent waiting on unwrap({wait: true}) gets its secret', async () => {
@@ -101,7 +103,7 @@ describeWithTool('chromium', chromiumMissing(), 'console: approver view in Chrom
     await s.page.goto(`${s.f.h.url}/console/#requests`);
     await s.page.getByRole('button', { name: 'Sign out' }).click();
     await s.page.getByLabel('API token').waitFor();
-    expect(await s.page.locator('[role=alert]').innerText()).toContain('Signed out');
+    expect(await s.page.locator('form.signin [role=alert]').innerText()).toContain('Signed out');
     expect(await s.page.evaluate(`fetch('/v1/requests').then((r) => r.status)`)).toBe(401);
   });
 });

@@ -10,6 +10,7 @@ import { readFile } from 'node:fs/promises';
 import { describeWithTool } from '../tools.js';
 import { verifyExport } from '../../src/audit/index.js';
 import { chromiumMissing, signedInConsole } from './fixture.js';
+import { makeUser, redeem } from '../broker/helpers.js';
 
 describeWithTool('chromium', chromiumMissing(), 'console: auditor view in Chromium', () => {
   const s = signedInConsole({
@@ -83,8 +84,8 @@ describeWithTool('chromium', chromiumMissing(), 'console: auditor view in Chromi
 
     // Another tenant's checkpoint presented with this tenant's log key.
     const other = await s.f.h.client.call('POST', '/v1/tenants', { token: s.f.h.operatorToken, body: { name: 'elsewhere', admin: { name: 'z' } } });
-    const aud = await s.f.h.client.call('POST', '/v1/users', { token: other.body.admin.token, body: { name: 'y', roles: ['auditor'] } });
-    const foreign = await s.f.h.client.call('GET', '/v1/audit/checkpoint', { token: aud.body.token });
+    const aud = await makeUser(s.f.h, await redeem(s.f.h, other.body.admin.invitation), 'y', ['auditor']);
+    const foreign = await s.f.h.client.call('GET', '/v1/audit/checkpoint', { token: aud });
     const own = await s.f.h.client.call('GET', '/v1/audit/checkpoint', { token: s.f.t.auditor });
     await s.page.route('**/v1/audit/checkpoint', (route) => route.fulfill({ json: { checkpoint: foreign.body.checkpoint, verifierKey: own.body.verifierKey, size: foreign.body.size } }));
     await s.page.reload();

@@ -22,6 +22,8 @@ interface PendingAction {
   target: string;
   requestedBy: string;
   expiresAt: string;
+  reason?: string;
+  payload?: unknown;
 }
 
 export const keysView: View = {
@@ -108,8 +110,12 @@ export const keysView: View = {
       return h(
         'li',
         { 'data-action-id': a.actionId },
-        `${a.kind} of ${a.target}, asked by ${a.requestedBy === who.userId ? 'you' : a.requestedBy}, until ${when(a.expiresAt)} `,
+        `${a.kind} of ${a.target}${a.reason ? ` (${a.reason})` : ''}, asked by ${a.requestedBy === who.userId ? 'you' : a.requestedBy}, until ${when(a.expiresAt)} `,
+        // What a confirmation writes: read it before confirming.
+        a.payload === undefined ? null : h('pre', { class: 'payload' }, JSON.stringify(a.payload, null, 2)),
         h('button', { type: 'button', onclick: () => void act(`Confirm ${a.actionId}`, async () => `Action ${a.actionId} is ${(await api<{ status: string }>('POST', `/v1/actions/${encodeURIComponent(a.actionId)}/confirm`)).status}.`) }, `Confirm ${a.kind}`),
+        ' ',
+        h('button', { type: 'button', class: 'secondary', onclick: () => void act(`Cancel ${a.actionId}`, async () => `Action ${a.actionId} is ${(await api<{ status: string }>('POST', `/v1/actions/${encodeURIComponent(a.actionId)}/cancel`)).status}.`) }, `Cancel ${a.kind}`),
       );
     }
 

@@ -43,6 +43,16 @@ export function checkPolicyText(name: string, text: string): { path: string; mes
   }
 }
 
+interface Pending {
+  actionId: string;
+  reason?: string;
+}
+
+/** A change that weakens a key's release waits for a second admin (docs/broker.md "Separation of duties"). */
+function waits(a: Pending): string {
+  return `${a.reason ? `${a.reason[0]!.toUpperCase()}${a.reason.slice(1)}: ` : ''}this change waits for a second admin to confirm action ${a.actionId} (Keys view).`;
+}
+
 export const policiesView: View = {
   id: 'policies',
   title: 'Policies',
@@ -101,8 +111,8 @@ export const policiesView: View = {
     remove.addEventListener('click', async () => {
       error.textContent = '';
       try {
-        await api('DELETE', `/v1/policies/${encodeURIComponent(name.value.trim())}`);
-        notice.textContent = `Deleted ${name.value.trim()}.`;
+        const answer = await api<{ deleted?: boolean; actionId?: string; reason?: string }>('DELETE', `/v1/policies/${encodeURIComponent(name.value.trim())}`);
+        notice.textContent = answer.actionId ? waits(answer as Pending) : `Deleted ${name.value.trim()}.`;
         await load();
       } catch (err) {
         error.textContent = describeError(err);
@@ -116,10 +126,8 @@ export const policiesView: View = {
           error.textContent = '';
           notice.textContent = 'Saving…';
           try {
-            const answer = await api<{ name?: string; pending?: { actionId: string; expiresAt: string } }>('PUT', `/v1/policies/${encodeURIComponent(name.value.trim())}`, JSON.parse(editor.value));
-            notice.textContent = answer.pending
-              ? `Fewer approvers than before: this change waits for a second admin to confirm action ${answer.pending.actionId} (Keys view).`
-              : `Saved ${name.value.trim()}.`;
+            const answer = await api<{ name?: string; actionId?: string; reason?: string }>('PUT', `/v1/policies/${encodeURIComponent(name.value.trim())}`, JSON.parse(editor.value));
+            notice.textContent = answer.actionId ? waits(answer as Pending) : `Saved ${name.value.trim()}.`;
             await load();
           } catch (err) {
             notice.textContent = '';

@@ -1,6 +1,8 @@
 /**
- * Admin: the tenant's users and their roles. A new user's API token is shown once. The
- * broker refuses admin together with approver (separation of duties); the page shows why.
+ * Admin: the tenant's users and their roles. A new user gets an invitation, shown once, that
+ * the user redeems for their own token (the sign-in page takes it). The broker refuses admin
+ * together with approver, and a grant of admin or approver waits for a second admin where
+ * two-person rules hold; the page says so. Disabling a user stops all it holds at once.
  */
 import { api, describeError } from '../api.js';
 import { alertLine, fill, h, statusLine, uid, when } from '../dom.js';
@@ -12,8 +14,21 @@ interface User {
   userId: string;
   name: string;
   roles: string[];
+  vouched?: boolean;
   createdAt: string;
 }
+
+interface Invitation {
+  code: string;
+  expiresAt: string;
+}
+
+interface Pending {
+  actionId: string;
+  reason?: string;
+}
+
+const waits = (a: Pending) => `${a.reason ? `${a.reason[0]!.toUpperCase()}${a.reason.slice(1)}` : 'This change'} waits for a second admin to confirm action ${a.actionId} (Keys view).`;
 
 function roleBoxes(legend: string, checked: string[]): { el: HTMLFieldSetElement; value(): string[] } {
   const boxes = ROLES.map((r) => {
@@ -51,14 +66,34 @@ export const usersView: View = {
       saveRoles.addEventListener('click', async () => {
         error.textContent = '';
         try {
-          const a = await api<{ roles: string[] }>('POST', `/v1/users/${encodeURIComponent(u.userId)}/roles`, { roles: boxes.value() });
-          notice.textContent = `${u.name} now has ${a.roles.join(', ')}.`;
+          const a = await api<{ roles?: string[] } & Partial<Pending>>('POST', `/v1/users/${encodeURIComponent(u.userId)}/roles`, { roles: boxes.value() });
+          notice.textContent = a.actionId ? waits(a as Pending) : `${u.name} now has ${a.roles!.length ? a.roles!.join(', ') : 'no role'}.`;
           await load();
         } catch (err) {
           error.textContent = describeError(err);
         }
       });
-      return h('tr', { 'data-user-id': u.userId }, h('td', {}, u.name), h('td', {}, h('code', {}, u.userId)), h('td', {}, when(u.createdAt)), h('td', {}, boxes.el, saveRoles));
+      const disable = h('button', { type: 'button', class: 'danger' }, `Disable ${u.name}`);
+      disable.addEventListener('click', async () => {
+        error.textContent = '';
+        try {
+          const a = await api<{ disabled?: boolean } & Partial<Pending>>('POST', `/v1/users/${encodeURIComponent(u.userId)}/disable`);
+          notice.textContent = a.actionId ? waits(a as Pending) : `${u.name} is disabled: every token and session of theirs stopped.`;
+          await load();
+        } catch (err) {
+          error.textContent = describeError(err);
+        }
+      });
+      return h(
+        'tr',
+        { 'data-user-id': u.userId },
+        h('td', {}, u.name),
+        h('td', {}, h('code', {}, u.userId)),
+        h('td', {}, when(u.createdAt)),
+        h('td', {}, u.roles.length && !u.vouched && (u.roles.includes('admin') || u.roles.includes('approver')) ? 'no: granted by one admin alone' : 'yes'),
+        h('td', {}, boxes.el, saveRoles),
+        h('td', {}, disable),
+      );
     }
 
     const name = h('input', { type: 'text', id: uid('user'), required: true, maxlength: 128, pattern: '[A-Za-z0-9][A-Za-z0-9._@-]*' });
@@ -71,9 +106,14 @@ export const usersView: View = {
           error.textContent = '';
           fill(once);
           try {
-            const u = await api<{ userId: string; token: string; expiresAt: string }>('POST', '/v1/users', { name: name.value.trim(), roles: roles.value() });
-            const shown = h('input', { type: 'text', id: uid('tok'), readonly: true, value: u.token, class: 'secret' });
-            fill(once, h('label', { for: shown.id }, `API token of ${name.value.trim()} (shown once: copy it now; expires ${when(u.expiresAt)})`), shown);
+            const u = await api<{ userId: string; invitation: Invitation; pending?: Pending }>('POST', '/v1/users', { name: name.value.trim(), roles: roles.value() });
+            const shown = h('input', { type: 'text', id: uid('inv'), readonly: true, value: u.invitation.code, class: 'secret' });
+            fill(
+              once,
+              h('label', { for: shown.id }, `Invitation for ${name.value.trim()} (shown once: give it to them; it works once, until ${when(u.invitation.expiresAt)}, on the sign-in page)`),
+              shown,
+              u.pending ? h('p', { class: 'notice' }, waits(u.pending)) : null,
+            );
             shown.select();
             name.value = '';
             await load();
@@ -92,11 +132,11 @@ export const usersView: View = {
     fill(
       root,
       h('h1', {}, 'Users and roles'),
-      h('p', { class: 'hint' }, 'One user cannot be both admin and approver; the broker refuses it.'),
+      h('p', { class: 'hint' }, 'One user cannot be both admin and approver; the broker refuses it. A new user gets an invitation, not a token: you never hold their credential.'),
       status,
       notice,
       error,
-      h('div', { class: 'scroll' }, h('table', {}, h('caption', {}, 'Users'), h('thead', {}, h('tr', {}, ['Name', 'User id', 'Made', 'Roles'].map((c) => h('th', { scope: 'col' }, c)))), body)),
+      h('div', { class: 'scroll' }, h('table', {}, h('caption', {}, 'Users'), h('thead', {}, h('tr', {}, ['Name', 'User id', 'Made', 'Vouched', 'Roles', 'Access'].map((c) => h('th', { scope: 'col' }, c)))), body)),
       form,
     );
     void load();
