@@ -11,6 +11,7 @@ import { errorHandler, notFoundHandler } from './http-errors.js';
 import { accountRoutes } from './routes/accounts.js';
 import { userRoutes } from './routes/users.js';
 import { invitationRoutes } from './routes/invitations.js';
+import { enrollmentTokenRoutes } from './routes/enrollment-tokens.js';
 import { keyRoutes } from './routes/keys.js';
 import { enrollmentRoutes } from './routes/enrollment.js';
 import { policyRoutes } from './routes/policies.js';
@@ -92,6 +93,7 @@ export function buildApp(ctx: BrokerContext, opts: AppOptions): FastifyInstance 
   invitationRoutes(app, ctx);
   keyRoutes(app, ctx);
   enrollmentRoutes(app, ctx);
+  enrollmentTokenRoutes(app, ctx);
   policyRoutes(app, ctx);
   agentRoutes(app, ctx);
   requestRoutes(app, ctx);

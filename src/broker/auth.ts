@@ -18,6 +18,8 @@ export interface Principal {
   roles: Role[];
   /** How the caller signed in: an API token, or the console's session cookie. */
   via?: 'token' | 'session';
+  /** The SHA-256 of the token it came with (so a token list can mark the one in use). */
+  tokenHash?: string;
 }
 
 export async function authenticate(db: Sql, req: FastifyRequest): Promise<Principal> {
@@ -30,14 +32,15 @@ export async function authenticate(db: Sql, req: FastifyRequest): Promise<Princi
   if (header === undefined || header === '') throw new SectorCryptError('ERR_UNAUTHENTICATED', 'a Bearer token is required (Authorization: Bearer <token>)');
   const m = typeof header === 'string' ? /^Bearer ([A-Za-z0-9_-]{16,128})$/.exec(header) : null;
   if (!m) throw new SectorCryptError('ERR_UNAUTHENTICATED', 'the token was refused: malformed Authorization header (expected Bearer and a token of 16 to 128 URL-safe characters)');
+  const hash = tokenHash(m[1]!);
   const rows = await db.query<{ tenant_id: string; user_id: string; roles: string[] }>(
     `SELECT t.tenant_id, t.user_id, u.roles FROM api_tokens t JOIN users u ON u.id = t.user_id
       WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND t.expires_at > now() AND u.disabled_at IS NULL`,
-    [tokenHash(m[1]!)],
+    [hash],
   );
   const row = rows[0];
   if (!row) throw new SectorCryptError('ERR_UNAUTHENTICATED', 'the token was refused: unknown, expired or revoked');
-  return { tenantId: row.tenant_id, userId: row.user_id, roles: row.roles as Role[], via: 'token' };
+  return { tenantId: row.tenant_id, userId: row.user_id, roles: row.roles as Role[], via: 'token', tokenHash: hash };
 }
 
 export async function requireRole(db: Sql, req: FastifyRequest, ...allowed: Role[]): Promise<Principal> {

@@ -1,5 +1,5 @@
 /**
- * Writes of release policies, with their audit records: the policy routes call them at once,
+ * Writes of release policies and trusted issuers, with their audit records: the policy routes call them at once,
  * or the action routes once a second admin confirmed (separation.ts).
  */
 import type { Sql } from './store/types.js';
@@ -32,4 +32,27 @@ export async function deletePolicy(q: Sql, tenantId: string, actor: string, name
   if (!rows.length) fail('ERR_NOT_FOUND', 'no such policy');
   await appendAudit(q, tenantId, { actor, action: 'policy.delete', target: name, outcome: 'success', ...(actionId ? { reasons: { actionId } } : {}), sourceIp });
   return { name, deleted: true };
+}
+
+/** A trusted issuer as POST /v1/issuers takes it (routes/policies.ts checks it). */
+export interface IssuerDocument {
+  name: string;
+  kind?: 'jwt' | 'aws' | 'azure';
+  issuer?: string;
+  audience?: string;
+  jwks?: { keys: unknown[] };
+  jwksUri?: string;
+  jwksCa?: string;
+  certificates?: string[];
+}
+
+/** Writes a trusted issuer and its record; `actionId` when a second admin confirmed it. */
+export async function saveIssuer(q: Sql, tenantId: string, actor: string, doc: IssuerDocument, sourceIp: string, actionId: string | null): Promise<void> {
+  await q.query(
+    `INSERT INTO issuers (tenant_id, name, document) VALUES ($1, $2, $3)
+     ON CONFLICT (tenant_id, name) DO UPDATE SET document = EXCLUDED.document`,
+    [tenantId, doc.name, JSON.stringify(doc)],
+  );
+  const what = doc.kind === 'aws' || doc.kind === 'azure' ? { kind: doc.kind, certificates: doc.certificates!.length } : { issuer: doc.issuer };
+  await appendAudit(q, tenantId, { actor, action: 'issuer.update', target: doc.name, outcome: 'success', reasons: actionId ? { ...what, actionId } : what, sourceIp });
 }

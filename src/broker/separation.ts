@@ -15,7 +15,7 @@ import { iso } from './schemas.js';
 /** How long a pending action waits for its second admin. */
 export const ACTION_SECONDS = 24 * 3600;
 
-export type ActionKind = 'key.destroy' | 'policy.update' | 'policy.delete' | 'user.roles' | 'user.disable' | 'user.invite';
+export type ActionKind = 'key.destroy' | 'policy.update' | 'policy.delete' | 'issuer.update' | 'user.roles' | 'user.disable' | 'user.invite';
 
 /** Roles whose grant takes a second admin: they write the rules or approve releases. */
 export const PRIVILEGED_ROLES = ['admin', 'approver'] as const;

@@ -52,6 +52,17 @@ export function accountRoutes(app: FastifyInstance, ctx: BrokerContext): void {
     },
   );
 
+  // The tenants (their names and ids only: the operator sees nothing inside them).
+  app.get(
+    '/v1/tenants',
+    { schema: { response: { 200: object({ tenants: { type: 'array', items: object({ tenantId: { type: 'string' }, name: { type: 'string' }, createdAt: { type: 'string' } }) } }), '4xx': errorSchema } } },
+    async (req) => {
+      await requireRole(ctx.db, req, 'operator');
+      const rows = await ctx.db.query<{ id: string; name: string; created_at: string }>('SELECT id, name, created_at FROM tenants WHERE id <> $1 ORDER BY created_at, id', [SYSTEM_TENANT]);
+      return { tenants: rows.map((r) => ({ tenantId: r.id, name: r.name, createdAt: iso(r.created_at) })) };
+    },
+  );
+
   // The operator invites another admin: a second person the tenant's first admin did not make.
   app.post(
     '/v1/tenants/:id/admins',
@@ -172,6 +183,35 @@ export function accountRoutes(app: FastifyInstance, ctx: BrokerContext): void {
         return tok;
       });
       return reply.status(201).send(result);
+    },
+  );
+
+  // The caller's own tokens (an admin lists another user's with GET /v1/users/:id/tokens).
+  app.get(
+    '/v1/tokens',
+    {
+      schema: {
+        response: {
+          200: object({ tokens: { type: 'array', items: object({ tokenId: { type: 'string' }, createdAt: { type: 'string' }, expiresAt: { type: 'string' }, revokedAt: { type: 'string' }, current: { type: 'boolean' } }) } }),
+          '4xx': errorSchema,
+        },
+      },
+    },
+    async (req) => {
+      const who = await authenticate(ctx.db, req);
+      const rows = await ctx.db.query<{ id: string; created_at: string; expires_at: string; revoked_at: string | null; token_hash: string }>(
+        'SELECT id, created_at, expires_at, revoked_at, token_hash FROM api_tokens WHERE tenant_id = $1 AND user_id = $2 ORDER BY created_at DESC, id LIMIT 1000',
+        [who.tenantId, who.userId],
+      );
+      return {
+        tokens: rows.map((r) => ({
+          tokenId: r.id,
+          createdAt: iso(r.created_at),
+          expiresAt: iso(r.expires_at),
+          ...(r.revoked_at ? { revokedAt: iso(r.revoked_at) } : {}),
+          current: r.token_hash === who.tokenHash,
+        })),
+      };
     },
   );
 

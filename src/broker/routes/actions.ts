@@ -4,7 +4,8 @@
  * so is an admin that one admin made alone. What each kind does once confirmed is the
  * APPLY table below.
  * - key.destroy (always two admins): every version's sealed secret key is erased.
- * - policy.update, policy.delete: a change that weakens a key's release (policy/weakens.ts).
+ * - policy.update, policy.delete: a change that weakens a key's release (policy/weakens.ts);
+ *   issuer.update: trusting an attestation issuer (its tokens then pass rules).
  * - user.roles, user.disable, user.invite: a grant of admin or approver, an admin leaving,
  *   a new invitation for an admin or approver.
  */
@@ -16,7 +17,7 @@ import { appendAudit } from '../store/audit.js';
 import type { Sql } from '../store/types.js';
 import { errorSchema, fail } from '../http-errors.js';
 import { idParams, iso, object, pendingActionSchema } from '../schemas.js';
-import { deletePolicy, savePolicy } from '../policy-store.js';
+import { deletePolicy, saveIssuer, savePolicy, type IssuerDocument } from '../policy-store.js';
 import type { Policy } from '../policy/types.js';
 import { checkConfirmer, requestAction, type ActionKind } from '../separation.js';
 import { createInvitation, disableUser, grantedPrivileges, keepAnAdmin, lockUser, revokeCredentials, setRoles, type Actor, type Invitation } from '../users.js';
@@ -44,6 +45,9 @@ const APPLY: Record<ActionKind, Apply> = {
   },
   'policy.delete': async (q, _ctx, by, a) => {
     await deletePolicy(q, by.tenantId, by.userId, a.target, by.sourceIp, by.actionId);
+  },
+  'issuer.update': async (q, _ctx, by, a) => {
+    await saveIssuer(q, by.tenantId, by.userId, a.payload as IssuerDocument, by.sourceIp, by.actionId);
   },
   'user.roles': async (q, _ctx, by, a) => {
     const user = await lockUser(q, by.tenantId, a.target);

@@ -12,7 +12,7 @@ import { errorSchema, fail } from '../http-errors.js';
 import { name, object, iso, pendingActionSchema } from '../schemas.js';
 import { validatePolicy } from '../policy/index.js';
 import { policyChangeWeakens, policyDeletionWeakens } from '../policy/weakens.js';
-import { deletePolicy, lockPolicy, savePolicy } from '../policy-store.js';
+import { deletePolicy, lockPolicy, saveIssuer, savePolicy, type IssuerDocument } from '../policy-store.js';
 import { requestAction, twoPersonEnforced } from '../separation.js';
 import { X509Certificate } from 'node:crypto';
 import { checkJwksUri } from '../jwks-remote.js';
@@ -94,20 +94,53 @@ export function policyRoutes(app: FastifyInstance, ctx: BrokerContext): void {
     },
     ['name'],
   );
-  app.post('/v1/issuers', { schema: { body: issuerBody, response: { 201: object({ name: { type: 'string' }, issuer: { type: 'string' }, kind: { type: 'string' } }), '4xx': errorSchema } } }, async (req, reply) => {
+  // Trusting an issuer lets its tokens and documents pass rules: it waits for a second admin
+  // where two-person rules hold, as a policy that passes more requests does.
+  app.post(
+    '/v1/issuers',
+    { schema: { body: issuerBody, response: { 201: object({ name: { type: 'string' }, issuer: { type: 'string' }, kind: { type: 'string' } }), 202: pendingActionSchema, '4xx': errorSchema } } },
+    async (req, reply) => {
+      const admin = await requireRole(ctx.db, req, 'admin');
+      const body = req.body as IssuerDocument;
+      checkIssuer(body);
+      const pending = await ctx.db.tx(async (q) => {
+        if (await twoPersonEnforced(q, admin.tenantId)) {
+          return requestAction(q, admin, { kind: 'issuer.update', target: body.name, payload: body, reason: "trusting an attestation issuer lets its tokens or documents pass policies' rules" }, req.ip);
+        }
+        await saveIssuer(q, admin.tenantId, admin.userId, body, req.ip, null);
+        return undefined;
+      });
+      if (pending) return reply.status(202).send(pending);
+      return reply.status(201).send({ name: body.name, kind: body.kind ?? 'jwt', ...(body.issuer ? { issuer: body.issuer } : {}) });
+    },
+  );
+
+  // What each trusted issuer is, without its keys or certificates (counts only).
+  const issuerSummary = object({
+    name: { type: 'string' },
+    kind: { type: 'string' },
+    issuer: { type: 'string' },
+    audience: { type: 'string' },
+    jwksUri: { type: 'string' },
+    keys: { type: 'integer' },
+    certificates: { type: 'integer' },
+    createdAt: { type: 'string' },
+  });
+  app.get('/v1/issuers', { schema: { response: { 200: object({ issuers: { type: 'array', items: issuerSummary } }), '4xx': errorSchema } } }, async (req) => {
     const admin = await requireRole(ctx.db, req, 'admin');
-    const body = req.body as { name: string; kind?: 'jwt' | 'aws' | 'azure'; issuer?: string; audience?: string; jwks?: { keys: unknown[] }; jwksUri?: string; jwksCa?: string; certificates?: string[] };
-    checkIssuer(body);
-    await ctx.db.tx(async (q) => {
-      await q.query(
-        `INSERT INTO issuers (tenant_id, name, document) VALUES ($1, $2, $3)
-         ON CONFLICT (tenant_id, name) DO UPDATE SET document = EXCLUDED.document`,
-        [admin.tenantId, body.name, JSON.stringify(body)],
-      );
-      const what = body.kind === 'aws' || body.kind === 'azure' ? { kind: body.kind, certificates: body.certificates!.length } : { issuer: body.issuer };
-      await appendAudit(q, admin.tenantId, { actor: admin.userId, action: 'issuer.update', target: body.name, outcome: 'success', reasons: what, sourceIp: req.ip });
-    });
-    return reply.status(201).send({ name: body.name, kind: body.kind ?? 'jwt', ...(body.issuer ? { issuer: body.issuer } : {}) });
+    const rows = await ctx.db.query<{ name: string; document: IssuerDocument; created_at: string }>('SELECT name, document, created_at FROM issuers WHERE tenant_id = $1 ORDER BY name', [admin.tenantId]);
+    return {
+      issuers: rows.map(({ name: n, document: d, created_at }) => ({
+        name: n,
+        kind: d.kind ?? 'jwt',
+        ...(d.issuer ? { issuer: d.issuer } : {}),
+        ...(d.audience ? { audience: d.audience } : {}),
+        ...(d.jwksUri ? { jwksUri: d.jwksUri } : {}),
+        ...(d.jwks ? { keys: d.jwks.keys.length } : {}),
+        ...(d.certificates ? { certificates: d.certificates.length } : {}),
+        createdAt: iso(created_at),
+      })),
+    };
   });
 }
 

@@ -25,7 +25,26 @@ const requestAnswer = object({
   trace: { type: 'array', items: { type: 'object', additionalProperties: true } },
   createdAt: { type: 'string' },
   expiresAt: { type: ['string', 'null'] },
+  decidedAt: { type: ['string', 'null'] },
+  // Who voted, how, with their comment: the request's history.
+  votes: {
+    type: 'array',
+    items: object({ userId: { type: 'string' }, name: { type: 'string' }, decision: { type: 'string' }, comment: { type: 'string' }, at: { type: 'string' } }),
+  },
 });
+
+/** The votes of each request, oldest first, as one JSON column. */
+const VOTES = `(SELECT coalesce(json_agg(json_build_object('userId', a.user_id, 'name', u.name, 'decision', a.decision, 'comment', a.comment, 'at', a.created_at)
+                 ORDER BY a.created_at, a.user_id), '[]'::json)
+            FROM approvals a JOIN users u ON u.id = a.user_id WHERE a.request_id = r.id) AS votes`;
+
+interface Vote {
+  userId: string;
+  name: string;
+  decision: string;
+  comment: string | null;
+  at: string;
+}
 
 /** An optional note from the approver, kept in the audit record. */
 const voteBody = { anyOf: [object({ comment: { type: 'string', maxLength: 1000 } }), { type: 'null' }] };
@@ -45,6 +64,8 @@ function toAnswer(r: Record<string, unknown>) {
     trace: typeof r.trace === 'string' ? JSON.parse(r.trace) : (r.trace ?? []),
     createdAt: iso(r.created_at),
     expiresAt: r.expires_at ? iso(r.expires_at) : null,
+    decidedAt: r.decided_at ? iso(r.decided_at) : null,
+    votes: ((r.votes as Vote[] | undefined) ?? []).map((v) => ({ userId: v.userId, name: v.name, decision: v.decision, ...(v.comment ? { comment: v.comment } : {}), at: iso(v.at) })),
   };
 }
 
@@ -53,7 +74,8 @@ export function requestRoutes(app: FastifyInstance, ctx: BrokerContext): void {
     '/v1/requests',
     {
       schema: {
-        querystring: object({ status: { enum: ['pending', 'approved', 'released', 'denied', 'expired'] }, limit: digits }),
+        // decided: every request that is no longer pending (an approver's history).
+        querystring: object({ status: { enum: ['pending', 'approved', 'released', 'denied', 'expired', 'decided'] }, limit: digits }),
         response: { 200: object({ requests: { type: 'array', items: requestAnswer } }), '4xx': errorSchema },
       },
     },
@@ -61,14 +83,27 @@ export function requestRoutes(app: FastifyInstance, ctx: BrokerContext): void {
       const who = await requireRole(ctx.db, req, 'approver', 'admin');
       const { status, limit } = req.query as { status?: string; limit?: string };
       const rows = await ctx.db.query<Record<string, unknown>>(
-        `SELECT r.*, (SELECT count(*) FROM approvals a WHERE a.request_id = r.id AND a.decision = 'approve') AS approvals
-           FROM release_requests r WHERE r.tenant_id = $1 AND ($2::text IS NULL OR r.status = $2)
+        `SELECT r.*, (SELECT count(*) FROM approvals a WHERE a.request_id = r.id AND a.decision = 'approve') AS approvals, ${VOTES}
+           FROM release_requests r WHERE r.tenant_id = $1
+            AND ($2::text IS NULL OR r.status = $2 OR ($2 = 'decided' AND r.status <> 'pending'))
           ORDER BY r.created_at DESC, r.id LIMIT $3`,
         [who.tenantId, status ?? null, Math.min(Math.max(num(limit) ?? 100, 1), 500)],
       );
       return { requests: rows.map(toAnswer) };
     },
   );
+
+  app.get('/v1/requests/:id', { schema: { params: idParams, response: { 200: requestAnswer, '4xx': errorSchema } } }, async (req) => {
+    const who = await requireRole(ctx.db, req, 'approver', 'admin');
+    const { id } = req.params as { id: string };
+    const rows = await ctx.db.query<Record<string, unknown>>(
+      `SELECT r.*, (SELECT count(*) FROM approvals a WHERE a.request_id = r.id AND a.decision = 'approve') AS approvals, ${VOTES}
+         FROM release_requests r WHERE r.tenant_id = $1 AND r.id = $2`,
+      [who.tenantId, id],
+    );
+    if (!rows[0]) fail('ERR_NOT_FOUND', 'no such request');
+    return toAnswer(rows[0]);
+  });
 
   for (const verdict of ['approve', 'deny'] as const) {
     app.post(`/v1/requests/:id/${verdict}`, { schema: { params: idParams, body: voteBody, response: { 200: requestAnswer, '4xx': errorSchema } } }, async (req) => {
@@ -86,7 +121,7 @@ export function requestRoutes(app: FastifyInstance, ctx: BrokerContext): void {
           await appendAudit(q, who.tenantId, { actor: 'broker', action: 'request.expire', target: `${r.key_id as string}/${r.version as number}`, outcome: 'failure', requestId: id });
           return { expired: true as const };
         }
-        const voted = await q.query('INSERT INTO approvals (tenant_id, request_id, user_id, decision) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING RETURNING user_id', [who.tenantId, id, who.userId, verdict]);
+        const voted = await q.query('INSERT INTO approvals (tenant_id, request_id, user_id, decision, comment) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING RETURNING user_id', [who.tenantId, id, who.userId, verdict, comment ?? null]);
         if (!voted.length) fail('ERR_CONFLICT', 'you already decided on this request');
         const count = await q.query<{ n: number }>("SELECT count(*)::integer AS n FROM approvals WHERE request_id = $1 AND decision = 'approve'", [id]);
         const approvals = Number(count[0]!.n);
@@ -108,7 +143,8 @@ export function requestRoutes(app: FastifyInstance, ctx: BrokerContext): void {
           requestId: id,
           sourceIp: req.ip,
         });
-        return toAnswer({ ...r, status, approvals });
+        const votes = await q.query<{ votes: Vote[] }>(`SELECT ${VOTES} FROM release_requests r WHERE r.id = $1`, [id]);
+        return toAnswer({ ...r, status, approvals, decided_at: status === 'pending' ? null : now, votes: votes[0]!.votes });
       });
       if ('expired' in result) fail('ERR_EXPIRED', 'this request expired');
       return result;

@@ -368,4 +368,18 @@ UPDATE users u SET vouched = true
    AND u.id = (SELECT f.id FROM users f WHERE f.tenant_id = u.tenant_id ORDER BY f.created_at, f.id LIMIT 1);
 `,
   },
+  {
+    version: 8,
+    name: 'operator lists',
+    sql: `
+-- An approver's comment stays with the vote, for the request's history (routes/requests.ts).
+ALTER TABLE approvals ADD COLUMN comment text;
+-- An enrollment token an admin revoked before it was used up (routes/enrollment-tokens.ts).
+ALTER TABLE enrollment_tokens ADD COLUMN revoked_at timestamptz;
+-- Trusting an attestation issuer waits for a second admin too (routes/policies.ts).
+ALTER TABLE pending_actions DROP CONSTRAINT pending_actions_kind_check;
+ALTER TABLE pending_actions ADD CONSTRAINT pending_actions_kind_check
+  CHECK (kind IN ('key.destroy', 'policy.update', 'policy.delete', 'issuer.update', 'user.roles', 'user.disable', 'user.invite'));
+`,
+  },
 ];
