@@ -78,7 +78,7 @@ export async function authenticateAgent(ctx: BrokerContext, req: FastifyRequest)
   if (!device || device.id !== signed.keyId) throw new SectorCryptError('ERR_UNAUTHENTICATED', 'signature key does not match a device');
   if (typeof signed.nonce !== 'string' || !signed.nonce) throw new SectorCryptError('ERR_UNAUTHENTICATED', 'the signature has no nonce');
   // After the signature (nobody spends another device's budget), before the nonce is stored.
-  ctx.limits?.takeDevice(device.id);
+  ctx.limits?.takeDevice(device.id, req);
   return { device, nonce: signed.nonce };
 }
 
