@@ -168,10 +168,12 @@ export function keyRoutes(app: FastifyInstance, ctx: BrokerContext): void {
         to = await loadVersion(ctx.db, admin.tenantId, id, 'latest');
         secret = await ctx.versionKeys.open(from, body.kind, resource, { enc: fromB64(body.enc), ciphertext: fromB64(body.ciphertext) });
       } catch (err) {
-        // A rewrap refused (no such version, retired, destroyed, does not open) is recorded too.
+        // A rewrap refused (no such version, retired, destroyed, does not open) is recorded
+        // too; without the target when it is not found (it may be another tenant's id).
         if (err instanceof SectorCryptError) {
+          const target = err.code === 'ERR_NOT_FOUND' ? null : `${id}/${body.version}`;
           await ctx.db.tx((q) =>
-            appendAudit(q, admin.tenantId, { actor: admin.userId, action: 'key.rewrap', target: `${id}/${body.version}`, outcome: 'failure', reasons: { code: err.code, kind: body.kind }, sourceIp: req.ip }),
+            appendAudit(q, admin.tenantId, { actor: admin.userId, action: 'key.rewrap', target, outcome: 'failure', reasons: { code: err.code, kind: body.kind }, sourceIp: req.ip }),
           );
         }
         throw err;
