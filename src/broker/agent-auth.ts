@@ -78,7 +78,7 @@ export async function authenticateAgent(ctx: BrokerContext, req: FastifyRequest)
   if (!device || device.id !== signed.keyId) throw new SectorCryptError('ERR_UNAUTHENTICATED', 'signature key does not match a device');
   if (typeof signed.nonce !== 'string' || !signed.nonce) throw new SectorCryptError('ERR_UNAUTHENTICATED', 'the signature has no nonce');
   // After the signature (nobody spends another device's budget), before the nonce is stored.
-  ctx.limits?.takeDevice(device.id);
+  ctx.limits?.takeDevice(device.id, req);
   return { device, nonce: signed.nonce };
 }
 
@@ -114,9 +114,13 @@ export async function admitAgent(ctx: BrokerContext, req: FastifyRequest, device
   return { deviceId: device.id, tenantId: device.tenantId, name: device.name, groups: device.groups, enrolledAt: device.enrolledAt };
 }
 
-/** The three steps, for routes with nothing to read along with the nonce. */
-export async function verifyAgentRequest(ctx: BrokerContext, req: FastifyRequest): Promise<AgentDevice> {
-  const { device, nonce } = await authenticateAgent(ctx, req);
+/** Steps 2 and 3 alone, for a request with nothing to read along with the nonce. */
+export async function admitSigned(ctx: BrokerContext, req: FastifyRequest, { device, nonce }: SignedBy): Promise<AgentDevice> {
   const [state] = await ctx.db.query<{ fresh: number; revoked_at: string | null }>(ADMISSION_SQL, [device.tenantId, device.id, nonce]);
   return admitAgent(ctx, req, device, state);
+}
+
+/** The three steps, for routes with nothing to read along with the nonce. */
+export async function verifyAgentRequest(ctx: BrokerContext, req: FastifyRequest): Promise<AgentDevice> {
+  return admitSigned(ctx, req, await authenticateAgent(ctx, req));
 }

@@ -3,11 +3,11 @@
  * fields and wrong types are refused, never stripped or coerced), one error shape, and no
  * request logging by default (tokens travel in headers; enrollment tokens in bodies).
  */
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import helmet from '@fastify/helmet';
 import { SectorCryptError } from '../errors.js';
 import type { BrokerContext } from './context.js';
-import { errorHandler, notFoundHandler } from './http-errors.js';
+import { MAX_PARAM_LENGTH, clientErrorHandler, errorHandler, frameworkErrorHandler, notFoundHandler } from './http-errors.js';
 import { accountRoutes } from './routes/accounts.js';
 import { userRoutes } from './routes/users.js';
 import { invitationRoutes } from './routes/invitations.js';
@@ -22,7 +22,18 @@ import { actionRoutes } from './routes/actions.js';
 import { auditRoutes } from './routes/audit.js';
 import { auditArchiveRoutes } from './routes/audit-archive.js';
 import { consoleRoutes } from './routes/console.js';
-import { installRateLimits } from './rate-limit.js';
+import { chargeAddress, installRateLimits } from './rate-limit.js';
+import { checkInput } from './input-text.js';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /**
+     * The handler checks the body's strings itself (input-text.ts), once the sender is known,
+     * so that the refusal can be recorded: a signed agent call's body.
+     */
+    bodyTextCheckedByHandler?: boolean;
+  }
+}
 
 export const BODY_LIMIT = 64 * 1024;
 
@@ -51,10 +62,19 @@ export function buildApp(ctx: BrokerContext, opts: AppOptions): FastifyInstance 
     logger,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false, allErrors: false } },
     return503OnClosing: true,
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+    // The router's refusals (bad percent-encoding, over-long parameters) and the HTTP
+    // parser's: our error shape too; the router's are charged to the address like a 404.
+    frameworkErrors: (err, req, reply) => {
+      const limited = ctx.limits ? chargeAddress(ctx.limits, req) : undefined;
+      frameworkErrorHandler(limited ?? err, req, reply);
+    },
+    clientErrorHandler,
   }) as unknown as FastifyInstance;
 
-  // Keep the raw bytes: RFC 9530 content-digest is over them, not over re-serialized JSON.
-  app.removeContentTypeParser('application/json');
+  // JSON only (any other media type is 415), and the raw bytes kept: RFC 9530
+  // content-digest is over them, not over re-serialized JSON.
+  app.removeAllContentTypeParsers();
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (req, body, done) => {
     const raw = body as Buffer;
     (req as unknown as { rawBody: Buffer }).rawBody = raw;
@@ -86,6 +106,17 @@ export function buildApp(ctx: BrokerContext, opts: AppOptions): FastifyInstance 
   });
   // Before the routes, so that every route (and the not-found handler) gets the hooks.
   if (ctx.limits) installRateLimits(app, ctx.limits);
+  // Every string that arrives, before the schema and the handler see it (input-text.ts).
+  app.addHook('preValidation', (req: FastifyRequest, _reply: FastifyReply, done: (err?: Error) => void) => {
+    try {
+      checkInput(req.params, 'the URL path');
+      checkInput(req.query, 'the query string');
+      if (!req.routeOptions.config.bodyTextCheckedByHandler) checkInput(req.body, 'the body');
+    } catch (err) {
+      return done(err as Error);
+    }
+    done();
+  });
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler(notFoundHandler);
   accountRoutes(app, ctx);

@@ -2,6 +2,8 @@
  * Every error answer is `{error: {code, message}}` (CUSTODY.md "HTTP API") with a status that
  * fits; bad input is always a 4xx, and no answer carries a stack trace or a cause.
  */
+import { STATUS_CODES } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { SectorCryptError } from '../errors.js';
 
@@ -61,10 +63,20 @@ export function errorHandler(err: FastifyError | Error, _req: FastifyRequest, re
     void reply.status(413).send({ error: { code: 'ERR_ARGUMENT', message: 'request body over 64 KiB' } });
     return;
   }
+  if (fe.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
+    void reply.status(415).send({ error: { code: 'ERR_ARGUMENT', message: 'a body is sent as application/json' } });
+    return;
+  }
   // The database's own guards (unique keys, checks) caught a race the handler's checks missed.
   const sqlState = (err as { code?: unknown }).code;
   if (typeof sqlState === 'string' && /^23[0-9A-Z]{3}$/.test(sqlState)) {
     void reply.status(409).send({ error: { code: 'ERR_CONFLICT', message: 'conflicts with a concurrent change; try again' } });
+    return;
+  }
+  // Class 22 (data exception): a value the database cannot take, e.g. text with U+0000 or a
+  // date out of its range. The input checks refuse these first; this keeps any they miss a 400.
+  if (typeof sqlState === 'string' && /^22[0-9A-Z]{3}$/.test(sqlState)) {
+    void reply.status(400).send({ error: { code: 'ERR_ARGUMENT', message: 'a value the broker cannot store' } });
     return;
   }
   if (sqlState === '40001' || sqlState === '40P01') {
@@ -83,4 +95,44 @@ export function errorHandler(err: FastifyError | Error, _req: FastifyRequest, re
 
 export function notFoundHandler(req: FastifyRequest, reply: FastifyReply): void {
   void reply.status(404).send({ error: { code: 'ERR_NOT_FOUND', message: `no route ${req.method} ${req.url.split('?')[0]}` } });
+}
+
+/** A path parameter longer than this is answered 414 (Fastify's maxParamLength). */
+export const MAX_PARAM_LENGTH = 100;
+
+/**
+ * The router's own refusals (Fastify's frameworkErrors option): a path whose percent-encoding
+ * does not decode, a path parameter over MAX_PARAM_LENGTH characters. Our shape, not Fastify's.
+ */
+export function frameworkErrorHandler(err: FastifyError, req: FastifyRequest, reply: FastifyReply): void {
+  if (err.code === 'FST_ERR_BAD_URL') {
+    void reply.status(400).send({ error: { code: 'ERR_ARGUMENT', message: 'the URL is malformed (bad percent-encoding)' } });
+    return;
+  }
+  if (err.code === 'FST_ERR_MAX_PARAM_LENGTH') {
+    void reply.status(414).send({ error: { code: 'ERR_ARGUMENT', message: `a path segment is over ${MAX_PARAM_LENGTH} characters` } });
+    return;
+  }
+  errorHandler(err, req, reply);
+}
+
+/**
+ * Requests Node's HTTP parser refuses before Fastify sees them (the server's clientError):
+ * headers or URL over the 16 KiB limit (431), a malformed request line or header (400), a
+ * request that did not arrive in time (408). Written on the socket, in our shape.
+ */
+export function clientErrorHandler(err: Error & { code?: string }, socket: Duplex): void {
+  if (err.code === 'ECONNRESET' || socket.destroyed) return;
+  const [status, message] =
+    err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+      ? [408, 'the request did not arrive in time']
+      : err.code === 'HPE_HEADER_OVERFLOW'
+        ? [431, 'the URL and headers are over 16 KiB']
+        : [400, 'malformed HTTP request'];
+  const body = JSON.stringify({ error: { code: 'ERR_ARGUMENT', message } });
+  if (socket.writable) {
+    socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+  } else {
+    socket.destroy(err);
+  }
 }

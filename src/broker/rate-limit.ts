@@ -6,9 +6,11 @@
  *   who knows a device id cannot spend that device's budget with unsigned requests);
  * - `token`: each API token (keyed by its SHA-256), taken before the token is looked up;
  * - `ip`: each source address, for requests without credentials (enrollment, health, unknown
- *   routes) and for every failed authentication; a credentialed request from an address
- *   whose bucket is empty is refused before its credentials are checked, so guessing tokens
- *   or signatures is slow.
+ *   routes, URLs the router refuses) and for every failed authentication; a credentialed
+ *   request from an address whose bucket is empty is refused before its credentials are
+ *   checked, so guessing tokens or signatures is slow. A call with a signature header to a
+ *   signed agent route (as the router matched it, never the raw URL) is charged to its
+ *   address too, and given back once the signature verified: only then does the device pay.
  *
  * Several broker processes each keep their own buckets: the limit a client sees is per
  * process (behind a load balancer, up to N times the configured rate).
@@ -96,6 +98,12 @@ export class Buckets {
     return this.#wait(b);
   }
 
+  /** Gives back one request taken from `key` (never above the burst). */
+  give(key: string): void {
+    const b = this.#refill(key);
+    b.tokens = Math.min(this.#limit.burst, b.tokens + 1);
+  }
+
   /** The seconds until `key` may send again (0 when it may now), spending nothing. */
   peek(key: string): number {
     const b = this.#refill(key);
@@ -130,34 +138,57 @@ export class RateLimiter {
     this.ip = make(opts.ip, RATE_LIMIT_DEFAULTS.ip);
   }
 
-  /** Throws ERR_RATE_LIMITED when this device spent its budget (called once its signature verified). */
-  takeDevice(deviceId: string): void {
+  /**
+   * Throws ERR_RATE_LIMITED when this device spent its budget (called once its signature
+   * verified); the request's address gets back what the call was charged on arrival.
+   */
+  takeDevice(deviceId: string, req?: FastifyRequest): void {
+    if (req && CHARGED_AS_SIGNED.has(req)) {
+      CHARGED_AS_SIGNED.delete(req);
+      this.ip?.give(req.ip);
+    }
     const wait = this.device?.take(deviceId) ?? 0;
     if (wait) throw new RateLimitedError('device', wait);
   }
 }
 
-/** The routes that verify an agent's signature (and so charge its device). */
-const AGENT_SIGNED = /^\/v1\/(agent\/(?!enroll(?:[/?]|$))|keys\/[^/?]+\/public(?:[?]|$))/;
+/**
+ * The routes that verify an agent's signature (and so charge its device), as the router
+ * matched them (request.routeOptions.url): a raw URL such as /v1/agent/%65nroll is the
+ * enrollment route, whatever it looks like.
+ */
+const AGENT_SIGNED = new Set(['/v1/agent/unwrap', '/v1/agent/requests/:id', '/v1/keys/:id/public']);
 const BEARER = /^Bearer (\S+)$/;
+
+/** Signed calls charged to their address on arrival and not yet verified (takeDevice gives it back). */
+const CHARGED_AS_SIGNED = new WeakSet<FastifyRequest>();
+
+/** Charges one call to its source address (the router's refusals, unauthenticated calls). */
+export function chargeAddress(limits: RateLimiter, req: FastifyRequest): RateLimitedError | undefined {
+  const wait = limits.ip?.take(req.ip) ?? 0;
+  return wait ? new RateLimitedError('address', wait) : undefined;
+}
 
 /** What the onRequest hook charges, before any body is read or any row looked up. */
 function charge(limits: RateLimiter, req: FastifyRequest): RateLimitedError | undefined {
   const auth = req.headers.authorization;
   const bearer = typeof auth === 'string' ? BEARER.exec(auth) : null;
-  const signed = req.headers.signature !== undefined && AGENT_SIGNED.test(req.url);
-  if (bearer || signed) {
+  const route = req.routeOptions.url;
+  const signed = req.headers.signature !== undefined && route !== undefined && AGENT_SIGNED.has(route);
+  if (bearer) {
     // An address that keeps failing to authenticate waits before it may try again.
     const blocked = limits.ip?.peek(req.ip) ?? 0;
     if (blocked) return new RateLimitedError('address', blocked);
-    if (bearer && limits.token) {
+    if (limits.token) {
       const wait = limits.token.take(createHash('sha256').update(bearer[1]!).digest('base64'));
       if (wait) return new RateLimitedError('token', wait);
     }
-    return undefined; // a signed agent call: its device pays once the signature verified
+    return undefined;
   }
-  const wait = limits.ip?.take(req.ip) ?? 0;
-  return wait ? new RateLimitedError('address', wait) : undefined;
+  // A signed agent call pays like any other until its signature verified (takeDevice).
+  const refused = chargeAddress(limits, req);
+  if (!refused && signed) CHARGED_AS_SIGNED.add(req);
+  return refused;
 }
 
 const AUTH_FAILURES = new Set(['ERR_UNAUTHENTICATED', 'ERR_REPLAY']);
@@ -168,7 +199,8 @@ export function installRateLimits(app: FastifyInstance, limits: RateLimiter): vo
     done(charge(limits, req));
   });
   app.addHook('onError', (req: FastifyRequest, _reply: FastifyReply, err: Error, done: () => void) => {
-    if (err instanceof SectorCryptError && AUTH_FAILURES.has(err.code)) limits.ip?.take(req.ip);
+    // A signed call whose signature did not verify paid on arrival already.
+    if (err instanceof SectorCryptError && AUTH_FAILURES.has(err.code) && !CHARGED_AS_SIGNED.has(req)) limits.ip?.take(req.ip);
     done();
   });
 }

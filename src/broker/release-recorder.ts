@@ -7,7 +7,8 @@
  * batch to fill: an idle broker commits a lone decision at once.
  *
  * Each caller's promise settles only after its batch committed (or failed): the answer to
- * the agent never leaves before the record is durable (routes/agent.ts).
+ * the agent never leaves before the record is durable (routes/agent.ts). A batch the database
+ * refuses is tried again one item at a time, so one bad item fails alone.
  */
 import type { Store } from './store/types.js';
 import { appendAuditBatch, byteaJson, checkAuditInput, type AuditInput } from './store/audit.js';
@@ -65,6 +66,18 @@ export class ReleaseRecorder {
   }
 
   async #commit(batch: Pending[]): Promise<void> {
+    try {
+      await this.#together(batch);
+    } catch (err) {
+      if (batch.length === 1) throw err;
+      // The transaction rolled back whole. Each item alone, so that one the database refuses
+      // fails by itself, not the releases of others that happened to arrive with it.
+      for (const p of batch) await this.#together([p]).catch(p.reject);
+    }
+  }
+
+  /** One transaction for these items; resolves each once it committed. */
+  async #together(batch: Pending[]): Promise<void> {
     await this.#db.tx(async (q) => {
       const tenants = new Map<string, Pending[]>();
       for (const p of batch) {

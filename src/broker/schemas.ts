@@ -1,4 +1,6 @@
 /** JSON Schema pieces shared by the routes (Fastify validates bodies and serializes answers). */
+import { SectorCryptError } from '../errors.js';
+
 export const b64 = (min: number, max: number) =>
   ({ type: 'string', minLength: min, maxLength: max, pattern: '^[A-Za-z0-9+/]*={0,2}$' }) as const;
 
@@ -37,3 +39,21 @@ export const pendingActionSchema = object(
   { actionId: { type: 'string' }, kind: { type: 'string' }, target: { type: 'string' }, expiresAt: { type: 'string' }, reason: { type: 'string' } },
   ['actionId', 'expiresAt'],
 );
+
+/** Dates the broker takes: ISO 8601 / RFC 3339 (a date, or a date-time; UTC unless an offset is given), years 1970 to 9999. */
+const DATE = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})?)?$/;
+
+/**
+ * A date from a request, or ERR_ARGUMENT. Only a sane range: every one fits PostgreSQL's
+ * timestamptz and JavaScript's Date, and no calendar overflow (2026-02-31) slips through.
+ */
+export function parseDate(s: string, what: string): Date {
+  const m = DATE.exec(s);
+  if (m) {
+    const [y, mo, day, h, mi, sec] = m.slice(1, 7).map((x) => Number(x ?? 0)) as [number, number, number, number, number, number];
+    const d = new Date(m[4] === undefined ? `${s}T00:00:00Z` : m[7] === undefined ? `${s}Z` : s);
+    const lastDay = new Date(Date.UTC(y, mo, 0)).getUTCDate();
+    if (!Number.isNaN(d.getTime()) && y >= 1970 && y <= 9999 && mo >= 1 && mo <= 12 && day >= 1 && day <= lastDay && h <= 23 && mi <= 59 && sec <= 59) return d;
+  }
+  throw new SectorCryptError('ERR_ARGUMENT', `${what} is a date from 1970 to 9999, e.g. 2026-01-31 or 2026-01-31T00:00:00Z`);
+}

@@ -4,6 +4,7 @@ import { startBroker, type Clock, type Harness } from './helpers.js';
 import { accountsAndKeysSuite } from './suites/accounts-keys.js';
 import { releaseSuite } from './suites/release.js';
 import { fuzzSuite } from './suites/fuzz.js';
+import { inputSuite } from './suites/input.js';
 import { auditLogSuite } from './suites/audit-log.js';
 import { tenancyRolesSuite } from './suites/tenancy-roles.js';
 import { separationSuite } from './suites/separation.js';
@@ -22,6 +23,7 @@ describe('PGlite', () => {
   accountsAndKeysSuite(() => h, 'pglite');
   releaseSuite(() => h, clock);
   fuzzSuite(() => h);
+  inputSuite(() => h);
   auditLogSuite(() => h, clock, { cli: true });
   tenancyRolesSuite(() => h);
   separationSuite(() => h);

@@ -22,6 +22,8 @@ import { describeWithTool } from '../tools.js';
 import { CLI } from '../entry.js';
 import { accountsAndKeysSuite } from './suites/accounts-keys.js';
 import { releaseSuite } from './suites/release.js';
+import { fuzzSuite } from './suites/fuzz.js';
+import { inputSuite } from './suites/input.js';
 import { cliSuite } from './suites/cli.js';
 import { crashSuite } from './suites/crash.js';
 import { auditLogSuite } from './suites/audit-log.js';
@@ -50,6 +52,8 @@ describeWithTool('postgres', skipReason, 'PostgreSQL', () => {
 
   accountsAndKeysSuite(() => h, 'postgres');
   releaseSuite(() => h, clock);
+  fuzzSuite(() => h);
+  inputSuite(() => h);
   auditLogSuite(() => h, clock, { cli: false });
   tenancyRolesSuite(() => h);
   separationSuite(() => h);

@@ -53,9 +53,9 @@ describe('token buckets', () => {
 });
 
 /** One HTTPS request from a chosen loopback address. */
-function from(h: Harness, localAddress: string, method: string, path: string, token?: string): Promise<{ status: number; retryAfter?: string; body: any }> {
+function from(h: Harness, localAddress: string, method: string, path: string, token?: string, headers: Record<string, string> = {}): Promise<{ status: number; retryAfter?: string; body: any }> {
   return new Promise((resolve, reject) => {
-    const req = request(`${h.url}${path}`, { method, ca: h.ca, localAddress, agent: false, headers: token ? { authorization: `Bearer ${token}` } : {} }, (res) => {
+    const req = request(`${h.url}${path}`, { method, ca: h.ca, localAddress, agent: false, headers: token ? { ...headers, authorization: `Bearer ${token}` } : headers }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => resolve({ status: res.statusCode!, retryAfter: res.headers['retry-after'] as string | undefined, body: JSON.parse(Buffer.concat(chunks).toString() || 'null') }));
@@ -132,6 +132,20 @@ describe('a broker with small limits', () => {
     expect(limited[0]!.body.error.code).toBe('ERR_RATE_LIMITED');
     expect(Number(limited[0]!.retryAfter)).toBeGreaterThanOrEqual(1);
     expect((await from(h, '127.0.0.1', 'GET', '/v1/health')).status).toBe(200);
+  });
+
+  it('a signature header buys nothing on a path the router does not match to a signed route', async () => {
+    // Fake signature headers: only a signature that verifies spares the address its charge.
+    const fake = { signature: 'sig1=:AAAA:', 'signature-input': 'sig1=("@method");keyid="dev_x";created=1;nonce="n"' };
+    const paths = ['/v1/agent/%65nroll', '/v1/agent/enroll', '//v1/agent/enroll', '/v1/agent/enroll/', '/v1/agent/ENROLL', '/v1/agent/unwrap/', '/v1/agent/%75nwrap', '/v1/keys/%zz/public', '/v1/agent/requests/x?y'];
+    for (const [i, path] of paths.entries()) {
+      const address = `127.0.1.${i + 1}`;
+      const answers: { status: number; body: any }[] = [];
+      for (let n = 0; n < 24; n++) answers.push(await from(h, address, 'POST', path, undefined, fake));
+      const limited = answers.filter((a) => a.status === 429);
+      expect(limited.length, `${path}: ${answers.map((a) => a.status).join(',')}`).toBeGreaterThanOrEqual(3);
+      expect(limited[0]!.body).toEqual({ error: { code: 'ERR_RATE_LIMITED', message: expect.stringContaining('address') } });
+    }
   });
 
   it('failed logins spend the address budget; then even a good token from there waits', async () => {

@@ -8,7 +8,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { BrokerContext } from '../context.js';
-import { admitAgent, authenticateAgent, verifyAgentRequest, type AgentDevice } from '../agent-auth.js';
+import { admitAgent, admitSigned, authenticateAgent, verifyAgentRequest, type AgentDevice, type SignedBy } from '../agent-auth.js';
 import { appendAudit } from '../store/audit.js';
 import type { Sql } from '../store/types.js';
 import { newId } from '../secrets.js';
@@ -22,6 +22,7 @@ import { policyBinds, type Policy } from '../policy/index.js';
 import { verifyAttestations, type TrustedIssuer } from '../attestation.js';
 import { verifyDocuments, type CloudDocuments, type DocumentIssuer } from '../attest-documents.js';
 import { SectorCryptError } from '../../errors.js';
+import { badInputMessage, checkInput, escapeText, findBadInput } from '../input-text.js';
 
 const REPLY_INFO = new TextEncoder().encode('sectorcrypt-broker/v1 release');
 
@@ -110,8 +111,7 @@ type Loaded = { version: KeyVersionRow; policies: Policy[] };
  * The admission (nonce, revocation: agent-auth.ts), the key version asked for and the
  * tenant's policies, in one statement: the release path's only read.
  */
-async function admitAndLoad(ctx: BrokerContext, req: FastifyRequest, body: UnwrapBody): Promise<{ device: AgentDevice; loaded: Loaded | undefined }> {
-  const signed = await authenticateAgent(ctx, req);
+async function admitAndLoad(ctx: BrokerContext, req: FastifyRequest, signed: SignedBy, body: UnwrapBody): Promise<{ device: AgentDevice; loaded: Loaded | undefined }> {
   type Row = { fresh: number; revoked_at: string | null } & Omit<KeyVersionRow, 'tenant_id'> & { tenant_id: string | null; policies: Policy[] };
   // agent-auth.ts's admission and the release's reads, as one planned function, in a batch
   // with the requests that arrive meanwhile (release-admissions.ts).
@@ -159,6 +159,8 @@ async function unwrap(ctx: BrokerContext, device: AgentDevice, loaded: Loaded | 
   // Step 2: every bound policy, with its trace.
   const bound = loaded.policies.filter((p) => policyBinds(p, { deviceId: device.deviceId, deviceGroups: device.groups, keyId: body.keyId }));
   const decision: Decision = docs?.reasons.length ? { decision: 'denied', policy: null, reasons: docs.reasons } : decide(bound, claims, now);
+  // Claims taken from attestations and cloud documents are strings from outside too.
+  checkInput({ claims, trace: decision.reasons }, 'the claims');
   const requestId = newId('req');
 
   let answer: { enc: Uint8Array; ciphertext: Uint8Array } | undefined;
@@ -201,9 +203,11 @@ async function unwrap(ctx: BrokerContext, device: AgentDevice, loaded: Loaded | 
 }
 
 export function agentRoutes(app: FastifyInstance, ctx: BrokerContext): void {
-  app.post('/v1/agent/unwrap', { schema: { body: unwrapBody, response: answers } }, async (req, reply) => {
+  app.post('/v1/agent/unwrap', { schema: { body: unwrapBody, response: answers }, config: { bodyTextCheckedByHandler: true } }, async (req, reply) => {
     const body = req.body as UnwrapBody;
-    const { device, loaded } = await admitAndLoad(ctx, req, body);
+    const signed = await authenticateAgent(ctx, req);
+    await refuseBadText(ctx, req, signed, body);
+    const { device, loaded } = await admitAndLoad(ctx, req, signed, body);
     try {
       return await unwrap(ctx, device, loaded, body, req.ip, reply);
     } catch (err) {
@@ -243,6 +247,28 @@ export function agentRoutes(app: FastifyInstance, ctx: BrokerContext): void {
   });
 }
 
+/**
+ * A signed request whose body holds text the database cannot store (input-text.ts): refused
+ * with 400 before it reaches a batch, and recorded once its nonce is admitted (a replay of it
+ * is ERR_REPLAY, without a record). The record names where, never the text.
+ */
+async function refuseBadText(ctx: BrokerContext, req: FastifyRequest, signed: SignedBy, body: UnwrapBody): Promise<void> {
+  const bad = findBadInput(body);
+  if (!bad) return;
+  const device = await admitSigned(ctx, req, signed);
+  await ctx.db.tx((q) =>
+    appendAudit(q, device.tenantId, {
+      actor: device.deviceId,
+      action: 'key.deny',
+      target: `${escapeText(body.keyId)}/${body.version}`,
+      outcome: 'denied',
+      reasons: { code: 'ERR_ARGUMENT', why: bad.what === 'string' || bad.what === 'key' ? 'text the broker does not store' : bad.what === 'depth' ? 'nested too deep' : 'number out of range', at: bad.path },
+      sourceIp: req.ip,
+    }),
+  );
+  fail('ERR_ARGUMENT', badInputMessage('the body', bad));
+}
+
 async function expire(ctx: BrokerContext, r: RequestRow, device: AgentDevice): Promise<void> {
   await ctx.db.tx(async (q) => {
     const changed = await q.query("UPDATE release_requests SET status = 'expired', decided_at = now() WHERE id = $1 AND status IN ('pending', 'approved') RETURNING id", [r.id]);
@@ -265,11 +291,22 @@ async function collect(ctx: BrokerContext, r: RequestRow, device: AgentDevice, r
     });
     return sendDenied(reply, r.id, decision.reasons);
   }
-  const v = await loadVersion(ctx.db, device.tenantId, r.key_id, Number(r.version));
-  const answer = await sealReply(ctx, v, {
-    kind: r.kind, resource: r.resource,
-    enc: new Uint8Array(r.sealed_enc), ciphertext: new Uint8Array(r.sealed_ciphertext), replyKey: new Uint8Array(r.reply_public_key), requestId: r.id,
-  });
+  let answer: { enc: Uint8Array; ciphertext: Uint8Array };
+  try {
+    const v = await loadVersion(ctx.db, device.tenantId, r.key_id, Number(r.version));
+    answer = await sealReply(ctx, v, {
+      kind: r.kind, resource: r.resource,
+      enc: new Uint8Array(r.sealed_enc), ciphertext: new Uint8Array(r.sealed_ciphertext), replyKey: new Uint8Array(r.reply_public_key), requestId: r.id,
+    });
+  } catch (err) {
+    // Approved, then refused here (version retired or key destroyed meanwhile): recorded too.
+    if (err instanceof SectorCryptError) {
+      await ctx.db.tx((q) =>
+        appendAudit(q, device.tenantId, { actor: device.deviceId, action: 'key.deny', target: `${r.key_id}/${r.version}`, outcome: 'denied', reasons: { code: err.code, recheck: true, resource: r.resource }, requestId: r.id, sourceIp: ip }),
+      );
+    }
+    throw err;
+  }
   await ctx.db.tx(async (q) => {
     // Only from approved or released: a deny or expiry that committed meanwhile wins.
     const changed = await q.query(

@@ -19,7 +19,7 @@ import { appendAudit } from '../store/audit.js';
 import { treeFrontier } from '../store/audit-tree.js';
 import { checkpointAt, logVerifierKey } from '../audit-log.js';
 import { errorSchema, fail } from '../http-errors.js';
-import { object, toB64 } from '../schemas.js';
+import { object, parseDate, toB64 } from '../schemas.js';
 
 /** CUSTODY.md "Audit log": 12 months unless the broker is told otherwise. */
 export const DEFAULT_RETENTION_DAYS = 365;
@@ -55,8 +55,7 @@ export function auditArchiveRoutes(app: FastifyInstance, ctx: BrokerContext): vo
       const who = await requireRole(ctx.db, req, 'auditor');
       const cutoff = retentionCutoff(ctx);
       const asked = (req.query as { before?: string }).before;
-      const before = asked === undefined ? cutoff : new Date(asked);
-      if (Number.isNaN(before.getTime())) fail('ERR_ARGUMENT', 'before is a date, e.g. 2026-01-31 or 2026-01-31T00:00:00Z');
+      const before = asked === undefined ? cutoff : parseDate(asked, 'before');
       if (before > cutoff) fail('ERR_FORBIDDEN', `records younger than the retention (${ctx.auditRetentionDays} days, so after ${cutoff.toISOString()}) stay in the log`);
       const window = { before: before.toISOString(), retentionDays: ctx.auditRetentionDays };
       const rows = await ctx.db.query<{ seq: number; record_json: string; leaf_hash: Uint8Array }>(
@@ -77,7 +76,7 @@ export function auditArchiveRoutes(app: FastifyInstance, ctx: BrokerContext): vo
 
   app.post(
     '/v1/audit/archive',
-    { schema: { body: object({ through: { type: 'integer', minimum: 1 } }, ['through']), response: { 200: object({ archived: { type: 'integer' }, through: { type: 'integer' } }), '4xx': errorSchema } } },
+    { schema: { body: object({ through: { type: 'integer', minimum: 1, maximum: Number.MAX_SAFE_INTEGER } }, ['through']), response: { 200: object({ archived: { type: 'integer' }, through: { type: 'integer' } }), '4xx': errorSchema } } },
     async (req) => {
       const who = await requireRole(ctx.db, req, 'auditor');
       const { through } = req.body as { through: number };

@@ -7,7 +7,8 @@ import { appendAudit } from '../store/audit.js';
 import { newId } from '../secrets.js';
 import { errorSchema, fail } from '../http-errors.js';
 import { b64, digits, fromB64, idParams, iso, name, num, object, toB64 } from '../schemas.js';
-import { loadVersion, makeKeyVersion, sealTo, type SealedKind } from '../keys.js';
+import { loadVersion, makeKeyVersion, sealTo, type KeyVersionRow, type SealedKind } from '../keys.js';
+import { SectorCryptError } from '../../errors.js';
 
 const publicAnswer = object({ keyId: { type: 'string' }, version: { type: 'integer' }, publicKey: { type: 'string' } }, ['keyId', 'version', 'publicKey']);
 const version = { type: 'integer', minimum: 1, maximum: 1_000_000 } as const;
@@ -161,9 +162,22 @@ export function keyRoutes(app: FastifyInstance, ctx: BrokerContext): void {
       const { id } = req.params as { id: string };
       const body = req.body as { kind: SealedKind; version: number; enc: string; ciphertext: string; resource?: string };
       const resource = body.resource ?? '';
-      const from = await loadVersion(ctx.db, admin.tenantId, id, body.version);
-      const to = await loadVersion(ctx.db, admin.tenantId, id, 'latest');
-      const secret = await ctx.versionKeys.open(from, body.kind, resource, { enc: fromB64(body.enc), ciphertext: fromB64(body.ciphertext) });
+      let from: KeyVersionRow, to: KeyVersionRow, secret: Uint8Array;
+      try {
+        from = await loadVersion(ctx.db, admin.tenantId, id, body.version);
+        to = await loadVersion(ctx.db, admin.tenantId, id, 'latest');
+        secret = await ctx.versionKeys.open(from, body.kind, resource, { enc: fromB64(body.enc), ciphertext: fromB64(body.ciphertext) });
+      } catch (err) {
+        // A rewrap refused (no such version, retired, destroyed, does not open) is recorded
+        // too; without the target when it is not found (it may be another tenant's id).
+        if (err instanceof SectorCryptError) {
+          const target = err.code === 'ERR_NOT_FOUND' ? null : `${id}/${body.version}`;
+          await ctx.db.tx((q) =>
+            appendAudit(q, admin.tenantId, { actor: admin.userId, action: 'key.rewrap', target, outcome: 'failure', reasons: { code: err.code, kind: body.kind }, sourceIp: req.ip }),
+          );
+        }
+        throw err;
+      }
       try {
         const sealed = await sealTo(to, body.kind, resource, secret);
         await ctx.db.tx((q) =>
