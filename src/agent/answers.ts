@@ -27,4 +27,7 @@ export interface ReleaseRequestAnswer {
   trace?: DenialReason[];
   createdAt: string;
   expiresAt: string | null;
+  decidedAt?: string | null;
+  /** Who voted, how, and their comment. */
+  votes?: { userId: string; name: string; decision: string; comment?: string; at: string }[];
 }

@@ -6,6 +6,7 @@ import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { SectorCryptError } from '../errors.js';
+import { B64_PATTERN, DIGITS_PATTERN, GROUP_PATTERN, ID_PATTERN, NAME_PATTERN } from './schemas.js';
 
 const STATUS: Record<string, number> = {
   ERR_ARGUMENT: 400,
@@ -56,7 +57,7 @@ export function errorHandler(err: FastifyError | Error, _req: FastifyRequest, re
   }
   const fe = err as FastifyError;
   if (fe.validation) {
-    void reply.status(400).send({ error: { code: 'ERR_ARGUMENT', message: `invalid request ${fe.validationContext ?? ''}: ${fe.message}`.trim() } });
+    void reply.status(400).send({ error: { code: 'ERR_ARGUMENT', message: validationMessage(fe) } });
     return;
   }
   if (fe.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
@@ -91,6 +92,25 @@ export function errorHandler(err: FastifyError | Error, _req: FastifyRequest, re
   // Anything else is our fault: say so without detail (the log gets the error, not the client).
   _req.log.error({ err }, 'internal error');
   void reply.status(500).send({ error: { code: 'ERR_INTERNAL', message: 'internal error' } });
+}
+
+/** What the schemas' patterns mean, for people (schemas.ts): never the regular expression itself. */
+const PATTERNS: Record<string, string> = {
+  [ID_PATTERN]: 'an id: its kind, an underscore and a UUID (e.g. key_5f0c8a7e-...)',
+  [NAME_PATTERN]: 'a name of letters, digits and . _ @ -, starting with a letter or digit',
+  [GROUP_PATTERN]: 'a group of letters, digits and . _ -, starting with a letter or digit',
+  [B64_PATTERN]: 'standard base64',
+  [DIGITS_PATTERN]: 'digits only',
+};
+
+/** "invalid params/id: must be an id: ..." from Fastify's schema error. */
+function validationMessage(fe: FastifyError): string {
+  const first = fe.validation?.[0] as { keyword?: string; instancePath?: string; params?: { pattern?: string } } | undefined;
+  const where = `${fe.validationContext ?? 'request'}${first?.instancePath ?? ''}`;
+  if (first?.keyword === 'pattern' && first.params?.pattern !== undefined) {
+    return `invalid ${where}: must be ${PATTERNS[first.params.pattern] ?? 'in the documented format'}`;
+  }
+  return `invalid request ${fe.validationContext ?? ''}: ${fe.message}`.trim();
 }
 
 export function notFoundHandler(req: FastifyRequest, reply: FastifyReply): void {

@@ -1,12 +1,17 @@
 /** JSON Schema pieces shared by the routes (Fastify validates bodies and serializes answers). */
 import { SectorCryptError } from '../errors.js';
 
-export const b64 = (min: number, max: number) =>
-  ({ type: 'string', minLength: min, maxLength: max, pattern: '^[A-Za-z0-9+/]*={0,2}$' }) as const;
+export const B64_PATTERN = '^[A-Za-z0-9+/]*={0,2}$';
+export const ID_PATTERN = '^[a-z]+_[0-9a-f-]{36}$';
+export const NAME_PATTERN = '^[A-Za-z0-9][A-Za-z0-9._@-]*$';
+export const GROUP_PATTERN = '^[A-Za-z0-9][A-Za-z0-9._-]*$';
+export const DIGITS_PATTERN = '^[0-9]{1,9}$';
 
-export const id = { type: 'string', minLength: 1, maxLength: 64, pattern: '^[a-z]+_[0-9a-f-]{36}$' } as const;
-export const name = { type: 'string', minLength: 1, maxLength: 128, pattern: '^[A-Za-z0-9][A-Za-z0-9._@-]*$' } as const;
-export const group = { type: 'string', minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$' } as const;
+export const b64 = (min: number, max: number) => ({ type: 'string', minLength: min, maxLength: max, pattern: B64_PATTERN }) as const;
+
+export const id = { type: 'string', minLength: 1, maxLength: 64, pattern: ID_PATTERN } as const;
+export const name = { type: 'string', minLength: 1, maxLength: 128, pattern: NAME_PATTERN } as const;
+export const group = { type: 'string', minLength: 1, maxLength: 64, pattern: GROUP_PATTERN } as const;
 export const time = { type: 'string' } as const;
 export const idParams = { type: 'object', required: ['id'], properties: { id }, additionalProperties: false } as const;
 
@@ -28,7 +33,7 @@ export function iso(t: unknown): string {
 }
 
 /** Query strings stay strings (no coercion anywhere): numbers in them are digits. */
-export const digits = { type: 'string', pattern: '^[0-9]{1,9}$' } as const;
+export const digits = { type: 'string', pattern: DIGITS_PATTERN } as const;
 
 export function num(s: string | undefined): number | undefined {
   return s === undefined ? undefined : Number(s);

@@ -1,9 +1,9 @@
 /**
- * `sectorcrypt agent claims [--json] [--claims-config FILE]`: what this host would report to
+ * `sectorcrypt agent claims [--json] [--claims FILE]`: what this host would report to
  * the broker, each claim with its source and trust, and what could not be read and why.
  * Cloud attestations are fetched only when the config names providers.
  */
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { collectAttestations, type CollectedAttestations } from '../agent/attest/index.js';
 import { collectClaims, loadClaimsConfig, type ClaimsConfig } from '../agent/claims/index.js';
 
@@ -19,9 +19,12 @@ export function registerAgentClaims(agent: Command): void {
     .command('claims')
     .description("print this host's claims (identity, integrity), each with its source")
     .option('--json', 'print one JSON object: {claims, sources, unavailable[, attestations]}')
-    .option('--claims-config <file>', 'JSON file choosing collectors, exec commands and cloud attestations (default: every built-in collector)')
-    .action(async (opts: { json?: boolean; claimsConfig?: string }) => {
-      const config: ClaimsConfig = opts.claimsConfig ? await loadClaimsConfig(opts.claimsConfig) : { collectors: 'auto' };
+    .option('--claims <file>', 'a claims config: collectors, exec commands and cloud attestations (default: every built-in collector)')
+    // The flag's earlier name; decrypt and volume unlock always said --claims.
+    .addOption(new Option('--claims-config <file>').hideHelp())
+    .action(async (opts: { json?: boolean; claims?: string; claimsConfig?: string }) => {
+      const file = opts.claims ?? opts.claimsConfig;
+      const config: ClaimsConfig = file ? await loadClaimsConfig(file) : { collectors: 'auto' };
       const [collected, attested] = await Promise.all([
         collectClaims(config),
         config.attestations ? collectAttestations(config.attestations) : Promise.resolve(undefined),

@@ -10,6 +10,7 @@ import { SectorCryptError } from '../errors.js';
 import { PinnedHttps, answerError } from '../agent/https.js';
 import { registerAuditArchive } from './broker-audit.js';
 import { getPassphrase } from './passphrase.js';
+import { withFsErrors } from '../fs-errors.js';
 import { styleFor } from './table.js';
 import * as views from './broker-views.js';
 import type { View } from './broker-views.js';
@@ -21,10 +22,11 @@ export interface Conn {
   json?: boolean;
 }
 
-export async function call(conn: Conn, method: string, path: string, body?: unknown): Promise<unknown> {
+/** One call to the broker; `anonymous` calls (an invitation's redemption) carry no token. */
+export async function call(conn: Conn, method: string, path: string, body?: unknown, anonymous = false): Promise<unknown> {
   const url = (conn.url ?? process.env.SECTORCRYPT_BROKER_URL)?.replace(/\/+$/, '');
   const caFile = conn.ca ?? process.env.SECTORCRYPT_BROKER_CA;
-  const token = conn.token ?? process.env.SECTORCRYPT_BROKER_TOKEN;
+  const token = anonymous ? undefined : (conn.token ?? process.env.SECTORCRYPT_BROKER_TOKEN);
   if (!url || !caFile) throw new SectorCryptError('ERR_ARGUMENT', 'give the broker with --url and --ca (or SECTORCRYPT_BROKER_URL and SECTORCRYPT_BROKER_CA)');
   const http = new PinnedHttps(await readFile(caFile, 'utf8'));
   try {
@@ -33,10 +35,22 @@ export async function call(conn: Conn, method: string, path: string, body?: unkn
     const bytes = body === undefined ? undefined : new Uint8Array(Buffer.from(JSON.stringify(body)));
     if (bytes) headers['content-type'] = 'application/json';
     const answer = await http.send(method, `${url}${path}`, headers, bytes);
+    // No token given: say where one goes, not which header the broker wanted.
+    if (answer.status === 401 && !token && !anonymous) throw new SectorCryptError('ERR_UNAUTHENTICATED', 'this call needs an API token: give --token or set SECTORCRYPT_BROKER_TOKEN');
     if (answer.status >= 400 && !(answer.body as { decision?: string } | null)?.decision) throw answerError(answer);
     return answer.body;
   } finally {
     http.close();
+  }
+}
+
+/** A JSON file for the broker; its name and the parser's complaint when it is not JSON. */
+async function readJsonFile(file: string, what: string): Promise<unknown> {
+  const text = await withFsErrors(file, `read ${what}`, () => readFile(file, 'utf8'));
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new SectorCryptError('ERR_ARGUMENT', `${what} ${file} is not JSON: ${(err as Error).message}`);
   }
 }
 
@@ -92,6 +106,7 @@ export function registerBrokerManagement(broker: Command): void {
   sub(tenant, 'create <name>', "create a tenant and invite its first admin (the invitation is shown once)", (c, name) => call(c, 'POST', '/v1/tenants', { name, admin: { name: c.admin } }), views.tenantCreated, (x) =>
     x.requiredOption('--admin <name>', "the first admin's name"),
   );
+  sub(tenant, 'list', 'list tenants', (c) => call(c, 'GET', '/v1/tenants'), views.tenantsView);
   sub(tenant, 'invite-admin <tenantId>', 'invite another admin, a second person the first admin did not make (shown once)', (c, t) => call(c, 'POST', `/v1/tenants/${id(t!)}/admins`, { name: c.name }), views.invitationCreated, (x) =>
     x.requiredOption('--name <name>', "the admin's name"),
   );
@@ -118,13 +133,14 @@ export function registerBrokerManagement(broker: Command): void {
     'exchange your invitation code for your own API token (shown once)',
     async (c) => {
       const code = await readInvitationCode(c.codeFile as string | undefined);
-      return call({ ...c, token: undefined }, 'POST', '/v1/invitations/redeem', { code });
+      return call(c, 'POST', '/v1/invitations/redeem', { code }, true);
     },
     views.tokenCreated('your API token'),
     (x) => x.option('--code-file <file>', 'the file holding the invitation code (- for standard input); asked for on the terminal otherwise'),
   );
 
   const token = broker.command('token').description('API tokens');
+  sub(token, 'list', "the caller's tokens", (c) => call(c, 'GET', '/v1/tokens'), views.ownTokensView);
   sub(token, 'create', 'a new token for the caller (shown once)', (c) => call(c, 'POST', '/v1/tokens', {}), views.tokenCreated('the new API token'));
   sub(token, 'revoke <tokenId>', 'revoke one of your tokens (an admin: any of the tenant)', (c, k) => call(c, 'POST', `/v1/tokens/${id(k!)}/revoke`), views.objectView);
 
@@ -145,7 +161,7 @@ export function registerBrokerManagement(broker: Command): void {
 
   const policy = broker.command('policy').description('release policies (admin)');
   sub(policy, 'put <name> <file>', 'create or replace a policy from a JSON file', async (c, name, file) =>
-    call(c, 'PUT', `/v1/policies/${id(name!)}`, JSON.parse(await readFile(file!, 'utf8'))),
+    call(c, 'PUT', `/v1/policies/${id(name!)}`, await readJsonFile(file!, 'policy file')),
     views.policyPut,
   );
   sub(policy, 'get [name]', 'one policy, or all of them', (c, name) => call(c, 'GET', name ? `/v1/policies/${id(name)}` : '/v1/policies'), views.policiesView);
@@ -169,13 +185,24 @@ export function registerBrokerManagement(broker: Command): void {
     views.tokenCreated('the enrollment token'),
     (x) => x.requiredOption('--group <group>', 'a device group (repeatable)', collect, []).option('--uses <n>', 'how many enrollments').option('--expires <seconds>', 'lifetime'),
   );
+  sub(enroll, 'list', 'usable enrollment tokens (never the tokens themselves)', (c) => call(c, 'GET', `/v1/enrollment-tokens${c.all ? '?all=true' : ''}`), views.enrollTokensView, (x) =>
+    x.option('--all', 'spent, expired and revoked ones too'),
+  );
+  sub(enroll, 'revoke <tokenId>', 'revoke an enrollment token before it is used up', (c, k) => call(c, 'POST', `/v1/enrollment-tokens/${id(k!)}/revoke`), views.objectView);
 
   const request = broker.command('request').description('release requests (approver)');
-  sub(request, 'list', 'list requests', (c) => call(c, 'GET', `/v1/requests${c.status ? `?status=${id(String(c.status))}` : ''}`), views.requestsView, (x) => x.option('--status <status>', 'pending, approved, released, denied or expired'));
-  sub(request, 'approve <requestId>', 'approve a pending request', (c, r) => call(c, 'POST', `/v1/requests/${id(r!)}/approve`), views.requestView);
-  sub(request, 'deny <requestId>', 'deny a pending request', (c, r) => call(c, 'POST', `/v1/requests/${id(r!)}/deny`), views.requestView);
+  sub(request, 'list', 'list requests, newest first', (c) => call(c, 'GET', `/v1/requests${c.status ? `?status=${id(String(c.status))}` : ''}`), views.requestsView, (x) =>
+    x.option('--status <status>', 'pending, approved, released, denied, expired, or decided (all but pending: the history)'),
+  );
+  sub(request, 'show <requestId>', 'one request: claims, trace, who voted and their comments', (c, r) => call(c, 'GET', `/v1/requests/${id(r!)}`), views.requestView);
+  for (const verdict of ['approve', 'deny'] as const) {
+    sub(request, `${verdict} <requestId>`, `${verdict} a pending request`, (c, r) => call(c, 'POST', `/v1/requests/${id(r!)}/${verdict}`, c.comment === undefined ? {} : { comment: c.comment }), views.requestView, (x) =>
+      x.option('--comment <text>', 'a note kept with your vote and in the audit log'),
+    );
+  }
 
   const issuer = broker.command('issuer').description('trusted attestation issuers (admin)');
+  sub(issuer, 'list', 'trusted issuers (without their keys)', (c) => call(c, 'GET', '/v1/issuers'), views.issuersView);
   sub(
     issuer,
     'add <name>',
@@ -187,11 +214,11 @@ export function registerBrokerManagement(broker: Command): void {
       }
       if (!c.issuer || !(c.jwks || c.jwksUri)) throw new SectorCryptError('ERR_ARGUMENT', 'a JWT issuer needs --issuer and --jwks or --jwks-uri (or --kind aws|azure with --certificate)');
       const keys = c.jwks
-        ? { jwks: JSON.parse(await readFile(String(c.jwks), 'utf8')) }
+        ? { jwks: await readJsonFile(String(c.jwks), 'JWKS file') }
         : { jwksUri: c.jwksUri, ...(c.jwksCa ? { jwksCa: await readFile(String(c.jwksCa), 'utf8') } : {}) };
       return call(c, 'POST', '/v1/issuers', { name, issuer: c.issuer, ...(c.audience ? { audience: c.audience } : {}), ...keys });
     },
-    views.objectView,
+    views.objectOrPending,
     (x) =>
       x
         .option('--issuer <iss>', "the tokens' iss")

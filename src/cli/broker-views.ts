@@ -237,6 +237,7 @@ export const requestsView: View<{ requests: Request[] }> = (a, style) =>
       { header: 'KEY', value: (r) => `${r.keyId}/${r.version}`, max: ID },
       { header: 'RESOURCE', value: (r) => r.resource, max: 32 },
       { header: 'APPROVALS', value: (r) => (r.approversNeeded ? `${r.approvals}/${r.approversNeeded}` : null) },
+      { header: 'DECIDED BY', value: (r) => (r.votes ?? []).map((v) => `${v.name} ${v.decision === 'approve' ? 'approved' : 'denied'}`).join(', '), max: 40 },
       { header: 'EXPIRES', value: (r) => r.expiresAt },
     ],
     { style, empty: '(no requests)' },
@@ -255,6 +256,8 @@ export const requestView: View<Request> = (a, style) =>
       ['claims', a.claims],
       ['created', a.createdAt],
       ['expires', a.expiresAt],
+      ['decided', a.decidedAt ?? null],
+      ['votes', (a.votes ?? []).map((v) => `${v.at} ${v.name} (${v.userId}) ${v.decision === 'approve' ? 'approved' : 'denied'}${v.comment ? `: ${v.comment}` : ''}`)],
     ],
     { style },
   );
@@ -310,4 +313,56 @@ export const archiveView: View<Archive> = (a, style) =>
       ['files', a.files],
     ],
     { style },
+  );
+
+export const tenantsView: View<{ tenants: { tenantId: string; name: string; createdAt: string }[] }> = (a, style) =>
+  formatTable(
+    a.tenants,
+    [
+      { header: 'TENANT ID', value: (t) => t.tenantId, max: ID },
+      { header: 'NAME', value: (t) => t.name },
+      { header: 'CREATED', value: (t) => t.createdAt },
+    ],
+    { style, empty: '(no tenants)' },
+  );
+
+export const ownTokensView: View<{ tokens: { tokenId: string; createdAt: string; expiresAt: string; revokedAt?: string; current?: boolean }[] }> = (a, style) =>
+  formatTable(
+    a.tokens,
+    [
+      { header: 'TOKEN ID', value: (t) => t.tokenId, max: ID },
+      { header: 'CREATED', value: (t) => t.createdAt },
+      { header: 'EXPIRES', value: (t) => t.expiresAt },
+      { header: 'REVOKED', value: (t) => t.revokedAt ?? '' },
+      { header: 'IN USE', value: (t) => (t.current ? 'this one' : '') },
+    ],
+    { style, empty: '(no tokens)' },
+  );
+
+export const enrollTokensView: View<{ tokens: { tokenId: string; groups: string[]; usesLeft: number; state: string; createdBy: string; expiresAt: string }[] }> = (a, style) =>
+  formatTable(
+    a.tokens,
+    [
+      { header: 'TOKEN ID', value: (t) => t.tokenId, max: ID },
+      { header: 'GROUPS', value: (t) => t.groups },
+      { header: 'USES LEFT', value: (t) => t.usesLeft },
+      { header: 'STATE', value: (t) => t.state },
+      { header: 'MADE BY', value: (t) => t.createdBy, max: ID },
+      { header: 'EXPIRES', value: (t) => t.expiresAt },
+    ],
+    { style, empty: '(no usable enrollment tokens; --all lists spent, expired and revoked ones too)' },
+  );
+
+export const issuersView: View<{ issuers: { name: string; kind: string; issuer?: string; audience?: string; jwksUri?: string; keys?: number; certificates?: number; createdAt: string }[] }> = (a, style) =>
+  formatTable(
+    a.issuers,
+    [
+      { header: 'NAME', value: (i) => i.name, max: ID },
+      { header: 'KIND', value: (i) => i.kind },
+      { header: 'ISSUER', value: (i) => i.issuer ?? null, max: 40 },
+      { header: 'AUDIENCE', value: (i) => i.audience ?? null, max: 24 },
+      { header: 'KEYS', value: (i) => (i.jwksUri ? i.jwksUri : i.keys !== undefined ? `${i.keys} inline` : i.certificates !== undefined ? `${i.certificates} certificates` : ''), max: 40 },
+      { header: 'CREATED', value: (i) => i.createdAt },
+    ],
+    { style, empty: '(no trusted issuers)' },
   );

@@ -13,7 +13,7 @@ import { policiesView } from './views/policies.js';
 import { usersView } from './views/users.js';
 import { auditView } from './views/audit.js';
 
-const VIEWS: View[] = [requestsView, devicesView, keysView, policiesView, usersView, auditView];
+const VIEWS: View[] = [devicesView, keysView, policiesView, usersView, requestsView, auditView];
 
 const main = document.getElementById('main')!;
 const nav = document.getElementById('nav')!;

@@ -8,6 +8,7 @@ import { inputSuite } from './suites/input.js';
 import { auditLogSuite } from './suites/audit-log.js';
 import { tenancyRolesSuite } from './suites/tenancy-roles.js';
 import { separationSuite } from './suites/separation.js';
+import { managementCliSuite } from './suites/management-cli.js';
 import { checkpointSuite, TEST_CHECKPOINTS } from './suites/checkpoints.js';
 import { cliTablesSuite } from './suites/cli-tables.js';
 
@@ -27,6 +28,7 @@ describe('PGlite', () => {
   auditLogSuite(() => h, clock, { cli: true });
   tenancyRolesSuite(() => h);
   separationSuite(() => h);
+  managementCliSuite(() => h);
   checkpointSuite(() => h);
   cliTablesSuite(() => h);
 });

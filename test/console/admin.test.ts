@@ -15,8 +15,8 @@ describeWithTool('chromium', chromiumMissing(), 'console: admin views in Chromiu
     token: (t) => t.admin,
   });
 
-  it('offers the admin views only', async () => {
-    expect(await s.page.locator('nav a').allInnerTexts()).toEqual(['Devices', 'Keys', 'Policies', 'Users']);
+  it('offers the admin views, and the pending requests to look at', async () => {
+    expect(await s.page.locator('nav a').allInnerTexts()).toEqual(['Devices', 'Keys', 'Policies', 'Users', 'Pending requests']);
   });
 
   it('checks a policy as it is typed, names the path of the first error, and saves a valid one', async () => {
@@ -120,9 +120,18 @@ describeWithTool('chromium', chromiumMissing(), 'console: admin views in Chromiu
     await erin.context.close();
   });
 
-  it('cannot open the approver or auditor view, nor call their API (403)', async () => {
+  it('sees pending requests without Approve or Deny; cannot open the auditor view, nor call approvers\' or auditors\' API (403)', async () => {
+    const a = await s.f.agent('db-admin-sees');
+    const waiting = a.unwrap(false).catch((e: { code: string }) => e.code);
+    expect(await waiting).toBe('ERR_PENDING');
     await s.page.goto(`${s.f.h.url}/console/#requests`);
-    await expect.poll(() => s.page.locator('main [role=alert]').innerText()).toContain('needs the role approver');
+    const card = s.page.locator('article.request', { hasText: 'db-admin-sees' });
+    await card.waitFor({ timeout: 30_000 });
+    expect(await card.getByRole('button', { name: 'Approve' }).count()).toBe(0);
+    expect(await card.innerText()).toContain('as an admin you can only see it');
+    a.agent.close();
+    await s.page.goto(`${s.f.h.url}/console/#audit`);
+    await expect.poll(() => s.page.locator('main [role=alert]').innerText()).toContain('needs the role auditor');
     const status = await s.page.evaluate(`fetch('/console/api/session').then((r) => r.json()).then(({ csrfToken }) =>
       Promise.all(['/v1/audit', '/v1/audit/checkpoint', '/v1/requests/req_00000000-0000-0000-0000-000000000000/approve'].map((path, i) =>
         fetch(path, { method: i === 2 ? 'POST' : 'GET', headers: { 'x-csrf-token': csrfToken } }).then((r) => r.status))))`);

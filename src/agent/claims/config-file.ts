@@ -1,4 +1,4 @@
-/** Reads a claims config JSON file (`--claims-config FILE`) and checks it strictly. */
+/** Reads a claims config JSON file (`--claims FILE`) and checks it strictly. */
 import { readFile } from 'node:fs/promises';
 import { SectorCryptError } from '../../errors.js';
 import { parseClaimsConfig, type ClaimsConfig } from './config.js';

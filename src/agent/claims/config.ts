@@ -1,4 +1,4 @@
-/** The claims config (`--claims-config FILE`): which collectors run, and the exec commands. */
+/** The claims config (`--claims FILE`): which collectors run, and the exec commands. */
 import { SectorCryptError } from '../../errors.js';
 import { firstSchemaError, type Schema } from './schema.js';
 import type { ExecSpec } from './exec.js';

@@ -32,6 +32,10 @@ export function policyRoutes(app: FastifyInstance, ctx: BrokerContext): void {
       if (body.name !== undefined && body.name !== policyName) fail('ERR_POLICY_INVALID', '/name differs from the name in the URL');
       const policy = validatePolicy({ ...body, name: policyName });
       const answer = await ctx.db.tx(async (q) => {
+        // A key id that is not this tenant's is a typo (or another tenant's id): say so.
+        const known = await q.query<{ id: string }>('SELECT id FROM broker_keys WHERE tenant_id = $1 AND id = ANY($2)', [admin.tenantId, policy.keys]);
+        const missing = policy.keys.findIndex((k) => !known.some((r) => r.id === k));
+        if (missing >= 0) fail('ERR_POLICY_INVALID', `/keys/${missing}: no key ${policy.keys[missing]} in this tenant (sectorcrypt broker key list shows them)`);
         const before = await lockPolicy(q, admin.tenantId, policyName);
         const weakens = policyChangeWeakens(before, policy);
         if (weakens && (await twoPersonEnforced(q, admin.tenantId))) {

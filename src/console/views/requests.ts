@@ -39,7 +39,7 @@ function traceTable(r: PendingRequest): HTMLElement {
   );
 }
 
-function card(r: PendingRequest, names: Names, refresh: (message: string) => void): HTMLElement {
+function card(r: PendingRequest, names: Names, canVote: boolean, refresh: (message: string) => void): HTMLElement {
   const device = names.devices.get(r.deviceId);
   const keyName = names.keys.get(r.keyId);
   const headingId = uid('req');
@@ -98,8 +98,9 @@ function card(r: PendingRequest, names: Names, refresh: (message: string) => voi
       h('dd', {}, h('code', {}, r.requestId)),
     ),
     traceTable(r),
-    h('div', { class: 'field' }, h('label', { for: comment.id }, 'Comment (kept in the audit log)'), comment),
-    h('div', { class: 'buttons' }, buttons),
+    // Admins see what waits (docs/broker.md: they list requests); only approvers decide.
+    canVote ? h('div', { class: 'field' }, h('label', { for: comment.id }, 'Comment (kept in the audit log)'), comment) : null,
+    canVote ? h('div', { class: 'buttons' }, buttons) : h('p', { class: 'hint' }, 'Approvers decide this request; as an admin you can only see it.'),
     status,
     error,
     // Below the buttons and closed: the decision fits one screen; the trace above already
@@ -116,8 +117,9 @@ function card(r: PendingRequest, names: Names, refresh: (message: string) => voi
 export const requestsView: View = {
   id: 'requests',
   title: 'Pending requests',
-  roles: ['approver'],
-  mount(root) {
+  roles: ['approver', 'admin'],
+  mount(root, who) {
+    const canVote = who.roles.includes('approver');
     const status = statusLine('Loading pending requests…');
     const error = alertLine();
     const notice = h('p', { class: 'notice', role: 'status', 'aria-live': 'polite' });
@@ -151,7 +153,7 @@ export const requestsView: View = {
           else
             cards.set(
               r.requestId,
-              (el = card(r, names, (message) => {
+              (el = card(r, names, canVote, (message) => {
                 notice.textContent = message;
                 void poll();
               })),

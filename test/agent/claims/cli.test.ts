@@ -82,13 +82,15 @@ describe('sectorcrypt agent claims', () => {
     expect(run.stdout).toMatch(/^integrity\.selfHash\s+[0-9a-f]{64}$/m);
   });
 
-  it('--claims-config chooses collectors, adds commands and cloud documents', async () => {
+  it('--claims chooses collectors, adds commands and cloud documents', async () => {
     const file = config('c.json', {
       collectors: ['kernel'],
       exec: [{ claim: 'integrity.antivirus', argv: [process.execPath, '-e', 'process.exit(0)'], exitCodes: { '0': 'clean' } }],
       attestations: { providers: ['aws'], metadataBaseUrlForTests: server.url },
     });
-    const run = await cli('--json', '--claims-config', file);
+    const run = await cli('--json', '--claims', file);
+    // The earlier name of the flag still works.
+    expect(JSON.parse((await cli('--json', '--claims-config', file)).stdout).claims).toEqual(JSON.parse(run.stdout).claims);
     expect(run.status).toBe(0);
     const report = JSON.parse(run.stdout) as Report;
     expect(report.claims).toEqual({ identity: { kernel: expect.any(String) }, integrity: { antivirus: 'clean' } });
@@ -96,12 +98,12 @@ describe('sectorcrypt agent claims', () => {
   });
 
   it('refuses an unknown config key, naming it, and a missing file', async () => {
-    const run = await cli('--claims-config', config('bad.json', { collectors: 'auto', exec: [], colectors: [] }));
+    const run = await cli('--claims', config('bad.json', { collectors: 'auto', exec: [], colectors: [] }));
     expect(run.status).toBe(1);
     expect(run.stdout).toBe('');
     expect(run.stderr).toContain('unknown key "colectors"');
     expect(run.stderr).toContain('ERR_ARGUMENT');
-    const missing = await cli('--claims-config', path.join(dir, 'none.json'));
+    const missing = await cli('--claims', path.join(dir, 'none.json'));
     expect(missing.status).toBe(1);
     expect(missing.stderr).toContain('ERR_NOT_FOUND');
   });

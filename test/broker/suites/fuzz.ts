@@ -46,8 +46,15 @@ export function fuzzSuite(harness: () => Harness): void {
       ['POST', `/v1/requests/req_${ZERO_ID}/approve`, t.approver1],
       ['POST', `/v1/devices/dev_${ZERO_ID}/revoke`, t.admin],
       ['POST', '/v1/audit/archive', t.auditor],
+      ['POST', '/v1/invitations/redeem', undefined],
+      ['POST', `/v1/tenants/tn_${ZERO_ID}/admins`, h.operatorToken],
+      ['POST', `/v1/users/usr_${ZERO_ID}/roles`, t.admin],
+      ['POST', `/v1/users/usr_${ZERO_ID}/disable`, t.admin],
+      ['POST', `/v1/users/usr_${ZERO_ID}/invitation`, t.admin],
+      ['POST', `/v1/actions/act_${ZERO_ID}/cancel`, t.admin],
+      ['POST', `/v1/enrollment-tokens/enr_${ZERO_ID}/revoke`, t.admin],
     ];
-    const LAST = 13;
+    const LAST = 20; // endpoints().length - 1
 
     function check(status: number, body: unknown): void {
       expect(status).toBeLessThan(500);
@@ -60,7 +67,7 @@ export function fuzzSuite(harness: () => Harness): void {
     it('JSON bodies of any shape', async () => {
       // Objects shaped like the real bodies, with fields of the wrong kind, as well as any JSON.
       const near = fc.dictionary(
-        fc.constantFrom('name', 'roles', 'admin', 'groups', 'uses', 'kind', 'version', 'enc', 'ciphertext', 'resource', 'token', 'publicKey', 'proof', 'device', 'keys', 'rules', 'approval', 'jwks', 'issuer', 'replyKey', 'claims', 'expiresInSeconds'),
+        fc.constantFrom('name', 'roles', 'admin', 'groups', 'uses', 'kind', 'version', 'enc', 'ciphertext', 'resource', 'token', 'publicKey', 'proof', 'device', 'keys', 'rules', 'approval', 'jwks', 'issuer', 'replyKey', 'claims', 'expiresInSeconds', 'code'),
         fc.jsonValue({ maxDepth: 3 }),
       );
       await fc.assert(
