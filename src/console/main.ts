@@ -58,7 +58,7 @@ function showSignIn(message = ''): void {
       },
     },
     h('h1', {}, 'Sign in'),
-    field('API token', input, 'Your token from the broker admin. The page trades it for a 20-minute session cookie and does not keep it.'),
+    field('API token', input, 'Your own API token (new here? redeem your invitation below). The page trades it for a 20-minute session cookie and does not keep it.'),
     button,
     status,
     error,
