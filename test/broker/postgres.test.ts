@@ -28,6 +28,7 @@ import { auditLogSuite } from './suites/audit-log.js';
 import { tenancyRolesSuite } from './suites/tenancy-roles.js';
 import { checkpointSuite, gaps, sizesOf, TEST_CHECKPOINTS } from './suites/checkpoints.js';
 import { exportLog } from './suites/audit-log.js';
+import { keyEraseSuite } from './suites/key-erase.js';
 
 const pg = await startPostgres();
 const skipReason = pg.server ? undefined : pg.reason;
@@ -35,6 +36,17 @@ const clock: Clock = { offsetMs: 0 };
 let server: PostgresServer;
 let h: Harness;
 let suitesDb: string;
+
+/** Runs `fn` on a connection to one of the server's databases. */
+async function onServer<T>(name: string, fn: (db: pgClient.Client) => Promise<T>): Promise<T> {
+  const db = new pgClient.Client({ connectionString: suitesDb.replace(/\/suites$/, `/${name}`) });
+  await db.connect();
+  try {
+    return await fn(db);
+  } finally {
+    await db.end();
+  }
+}
 
 describeWithTool('postgres', skipReason, 'PostgreSQL', () => {
   beforeAll(async () => {
@@ -54,6 +66,16 @@ describeWithTool('postgres', skipReason, 'PostgreSQL', () => {
   checkpointSuite(() => h);
   cliSuite(() => server.createDatabase('cli'));
   crashSuite(() => server.createDatabase('crash'));
+  keyEraseSuite({
+    start: async () => startBroker({ database: await server.createDatabase('erase') }),
+    files: () => server.dataDir,
+    async sealedSecrets(e, keyId) {
+      const rows = await onServer('erase', (db) => db.query('SELECT sealed_secret FROM key_versions WHERE key_id = $1 ORDER BY version', [keyId]));
+      return rows.rows.map((r: { sealed_secret: Buffer | null }) => (r.sealed_secret ? new Uint8Array(r.sealed_secret) : null));
+    },
+    // Dirty pages reach the files; the test's role is a superuser.
+    flush: async () => void (await onServer('postgres', (db) => db.query('CHECKPOINT'))),
+  });
 
   it('puts records from before the Merkle log into the tree when the broker starts', async () => {
     const t = await makeTenant(h);

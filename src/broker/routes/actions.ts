@@ -15,6 +15,7 @@ import { newId } from '../secrets.js';
 import { errorSchema, fail } from '../http-errors.js';
 import { idParams, iso, object } from '../schemas.js';
 import { savePolicy } from './policies.js';
+import { eraseKeySecrets } from '../key-erase.js';
 import type { Policy } from '../policy/types.js';
 
 export const ACTION_SECONDS = 24 * 3600;
@@ -77,7 +78,7 @@ export function actionRoutes(app: FastifyInstance, ctx: BrokerContext): void {
           return { actionId: id, kind: a.kind, target: a.target, status: 'done' };
         }
         // Crypto-erase: the sealed secret keys go; the public keys stay for the record.
-        await q.query('UPDATE key_versions SET sealed_secret = NULL WHERE tenant_id = $1 AND key_id = $2', [admin.tenantId, a.target]);
+        await eraseKeySecrets(q, ctx.db, admin.tenantId, a.target);
         await q.query('UPDATE broker_keys SET destroyed_at = now() WHERE tenant_id = $1 AND id = $2', [admin.tenantId, a.target]);
         await appendAudit(q, admin.tenantId, { actor: admin.userId, action: 'key.destroy', target: a.target, outcome: 'success', reasons: { actionId: id, requestedBy: a.requested_by }, sourceIp: req.ip });
         ctx.versionKeys.forget(admin.tenantId, a.target);

@@ -126,6 +126,15 @@ export async function openPglite(dataDir: string | undefined): Promise<Store> {
     const where = dataDir === undefined ? 'in memory' : `in ${dataDir}`;
     throw new SectorCryptError('ERR_IO', `cannot open the embedded database ${where}: ${(err as Error).message}`, { cause: err });
   }
+  try {
+    // WAL segments a checkpoint no longer needs are deleted, not renamed for reuse with their
+    // old bytes: a destroyed key's rows leave pg_wal (key-erase.ts). The broker is PGlite's
+    // only session, so a session setting holds for every checkpoint.
+    await thread.call({ op: 'query', text: 'SET wal_recycle = off' });
+  } catch (err) {
+    await thread.close().catch(() => {});
+    throw new SectorCryptError('ERR_IO', `cannot set up the embedded database: ${(err as Error).message}`, { cause: err });
+  }
   let nextTx = 1;
   return {
     kind: 'pglite',
