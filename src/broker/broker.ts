@@ -109,6 +109,7 @@ export class Broker {
 
   static async open(opts: BrokerOpenOptions): Promise<Broker> {
     const files = await readDataDir(opts.dataDir, opts.database);
+    files.rootKey.fill(0); // only the database is wanted here; #withStore reads the folder again
     const store = await openStore(files.database);
     try {
       return await Broker.#withStore(store, opts);

@@ -57,8 +57,13 @@ export async function readDataDir(dataDir: string, database?: string): Promise<D
       throw new SectorCryptError('ERR_NOT_FOUND', `${join(dataDir, name)} is missing: run broker init`, { cause });
     }
   };
-  const rootKey = new Uint8Array(await read('root.key'));
-  if (rootKey.length !== 32) throw new SectorCryptError('ERR_KEY_LENGTH', 'root.key must hold 32 bytes');
+  const file = await read('root.key');
+  const rootKey = new Uint8Array(file); // a copy the broker wipes when it closes
+  file.fill(0);
+  if (rootKey.length !== 32) {
+    rootKey.fill(0);
+    throw new SectorCryptError('ERR_KEY_LENGTH', 'root.key must hold 32 bytes');
+  }
   const config = JSON.parse((await read('broker.json')).toString('utf8')) as { database?: string };
   return {
     rootKey,
