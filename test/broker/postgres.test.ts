@@ -29,6 +29,7 @@ import { tenancyRolesSuite } from './suites/tenancy-roles.js';
 import { checkpointSuite, gaps, sizesOf, TEST_CHECKPOINTS } from './suites/checkpoints.js';
 import { exportLog } from './suites/audit-log.js';
 import { keyEraseSuite } from './suites/key-erase.js';
+import { dataModesSuite } from './suites/data-modes.js';
 
 const pg = await startPostgres();
 const skipReason = pg.server ? undefined : pg.reason;
@@ -76,6 +77,9 @@ describeWithTool('postgres', skipReason, 'PostgreSQL', () => {
     // Dirty pages reach the files; the test's role is a superuser.
     flush: async () => void (await onServer('postgres', (db) => db.query('CHECKPOINT'))),
   });
+  // With a password in the URL (trust authentication ignores it): broker.json must be private.
+  let modes = 0;
+  dataModesSuite(async () => (await server.createDatabase(`modes${++modes}`)).replace('postgres://broker@', 'postgres://broker:not-a-real-password@'));
 
   it('puts records from before the Merkle log into the tree when the broker starts', async () => {
     const t = await makeTenant(h);
