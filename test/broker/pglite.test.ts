@@ -10,6 +10,7 @@ import { checkpointSuite, TEST_CHECKPOINTS } from './suites/checkpoints.js';
 import { cliTablesSuite } from './suites/cli-tables.js';
 import { keyEraseSuite } from './suites/key-erase.js';
 import { dataModesSuite } from './suites/data-modes.js';
+import { jwksNetworkSuite } from './suites/jwks-network.js';
 import { join } from 'node:path';
 import { Broker } from '../../src/broker/index.js';
 import { openStore } from '../../src/broker/store/open.js';
@@ -51,4 +52,5 @@ describe('PGlite', () => {
     flush: async () => {}, // PGlite writes to its files as it goes (no shared buffers outside them)
   });
   dataModesSuite(async () => undefined);
+  jwksNetworkSuite(() => h);
 });

@@ -30,6 +30,7 @@ import { checkpointSuite, gaps, sizesOf, TEST_CHECKPOINTS } from './suites/check
 import { exportLog } from './suites/audit-log.js';
 import { keyEraseSuite } from './suites/key-erase.js';
 import { dataModesSuite } from './suites/data-modes.js';
+import { jwksNetworkSuite } from './suites/jwks-network.js';
 
 const pg = await startPostgres();
 const skipReason = pg.server ? undefined : pg.reason;
@@ -67,6 +68,7 @@ describeWithTool('postgres', skipReason, 'PostgreSQL', () => {
   checkpointSuite(() => h);
   cliSuite(() => server.createDatabase('cli'));
   crashSuite(() => server.createDatabase('crash'));
+  jwksNetworkSuite(() => h);
   keyEraseSuite({
     start: async () => startBroker({ database: await server.createDatabase('erase') }),
     files: () => server.dataDir,

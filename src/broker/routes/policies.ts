@@ -107,13 +107,14 @@ export function policyRoutes(app: FastifyInstance, ctx: BrokerContext): void {
       jwks: object({ keys: { type: 'array', minItems: 1, maxItems: 16, items: jwk } }, ['keys']),
       jwksUri: { type: 'string', minLength: 9, maxLength: 2048 },
       jwksCa: { type: 'string', minLength: 1, maxLength: 16_384 },
+      allowPrivateNetwork: { type: 'boolean' },
       certificates: { type: 'array', minItems: 1, maxItems: 16, items: { type: 'string', minLength: 1, maxLength: 16_384 } },
     },
     ['name'],
   );
   app.post('/v1/issuers', { schema: { body: issuerBody, response: { 201: object({ name: { type: 'string' }, issuer: { type: 'string' }, kind: { type: 'string' } }), '4xx': errorSchema } } }, async (req, reply) => {
     const admin = await requireRole(ctx.db, req, 'admin');
-    const body = req.body as { name: string; kind?: 'jwt' | 'aws' | 'azure'; issuer?: string; audience?: string; jwks?: { keys: unknown[] }; jwksUri?: string; jwksCa?: string; certificates?: string[] };
+    const body = req.body as { name: string; kind?: 'jwt' | 'aws' | 'azure'; issuer?: string; audience?: string; jwks?: { keys: unknown[] }; jwksUri?: string; jwksCa?: string; allowPrivateNetwork?: boolean; certificates?: string[] };
     checkIssuer(body);
     await ctx.db.tx(async (q) => {
       await q.query(
@@ -121,7 +122,8 @@ export function policyRoutes(app: FastifyInstance, ctx: BrokerContext): void {
          ON CONFLICT (tenant_id, name) DO UPDATE SET document = EXCLUDED.document`,
         [admin.tenantId, body.name, JSON.stringify(body)],
       );
-      const what = body.kind === 'aws' || body.kind === 'azure' ? { kind: body.kind, certificates: body.certificates!.length } : { issuer: body.issuer };
+      const fetched = body.jwksUri !== undefined ? { jwksUri: body.jwksUri, allowPrivateNetwork: body.allowPrivateNetwork === true } : {};
+      const what = body.kind === 'aws' || body.kind === 'azure' ? { kind: body.kind, certificates: body.certificates!.length } : { issuer: body.issuer, ...fetched };
       await appendAudit(q, admin.tenantId, { actor: admin.userId, action: 'issuer.update', target: body.name, outcome: 'success', reasons: what, sourceIp: req.ip });
     });
     return reply.status(201).send({ name: body.name, kind: body.kind ?? 'jwt', ...(body.issuer ? { issuer: body.issuer } : {}) });
@@ -129,9 +131,9 @@ export function policyRoutes(app: FastifyInstance, ctx: BrokerContext): void {
 }
 
 /** A JWT issuer has issuer and jwks; a document issuer (aws, azure) has certificates that parse, and nothing else. */
-function checkIssuer(body: { kind?: string; issuer?: string; audience?: string; jwks?: unknown; jwksUri?: string; jwksCa?: string; certificates?: string[] }): void {
+function checkIssuer(body: { kind?: string; issuer?: string; audience?: string; jwks?: unknown; jwksUri?: string; jwksCa?: string; allowPrivateNetwork?: boolean; certificates?: string[] }): void {
   if (body.kind === 'aws' || body.kind === 'azure') {
-    if ([body.issuer, body.audience, body.jwks, body.jwksUri, body.jwksCa].some((v) => v !== undefined)) fail('ERR_ARGUMENT', `an issuer of kind ${body.kind} has certificates, not issuer, audience or a JWKS`);
+    if ([body.issuer, body.audience, body.jwks, body.jwksUri, body.jwksCa, body.allowPrivateNetwork].some((v) => v !== undefined)) fail('ERR_ARGUMENT', `an issuer of kind ${body.kind} has certificates, not issuer, audience or a JWKS`);
     if (!body.certificates) fail('ERR_ARGUMENT', `an issuer of kind ${body.kind} needs certificates (PEM)`);
     body.certificates.forEach((pem, i) => {
       try {
@@ -145,7 +147,8 @@ function checkIssuer(body: { kind?: string; issuer?: string; audience?: string; 
   if (body.certificates !== undefined) fail('ERR_ARGUMENT', 'certificates go with kind aws or azure');
   if (body.issuer === undefined || (body.jwks === undefined) === (body.jwksUri === undefined)) fail('ERR_ARGUMENT', 'a JWT issuer needs issuer and one of jwks and jwksUri');
   if (body.jwksCa !== undefined && body.jwksUri === undefined) fail('ERR_ARGUMENT', 'jwksCa goes with jwksUri');
-  if (body.jwksUri !== undefined) checkJwksUri(body.jwksUri);
+  if (body.allowPrivateNetwork !== undefined && body.jwksUri === undefined) fail('ERR_ARGUMENT', 'allowPrivateNetwork goes with jwksUri');
+  if (body.jwksUri !== undefined) checkJwksUri(body.jwksUri, body.allowPrivateNetwork === true);
   if (body.jwksCa !== undefined) {
     try {
       new X509Certificate(body.jwksCa);
