@@ -11,6 +11,7 @@ import { cliTablesSuite } from './suites/cli-tables.js';
 import { keyEraseSuite } from './suites/key-erase.js';
 import { dataModesSuite } from './suites/data-modes.js';
 import { jwksNetworkSuite } from './suites/jwks-network.js';
+import { deviceKeysSuite } from './suites/device-keys.js';
 import { join } from 'node:path';
 import { Broker } from '../../src/broker/index.js';
 import { openStore } from '../../src/broker/store/open.js';
@@ -53,4 +54,5 @@ describe('PGlite', () => {
   });
   dataModesSuite(async () => undefined);
   jwksNetworkSuite(() => h);
+  deviceKeysSuite(() => h);
 });

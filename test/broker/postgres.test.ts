@@ -31,6 +31,7 @@ import { exportLog } from './suites/audit-log.js';
 import { keyEraseSuite } from './suites/key-erase.js';
 import { dataModesSuite } from './suites/data-modes.js';
 import { jwksNetworkSuite } from './suites/jwks-network.js';
+import { deviceKeysSuite } from './suites/device-keys.js';
 
 const pg = await startPostgres();
 const skipReason = pg.server ? undefined : pg.reason;
@@ -69,6 +70,7 @@ describeWithTool('postgres', skipReason, 'PostgreSQL', () => {
   cliSuite(() => server.createDatabase('cli'));
   crashSuite(() => server.createDatabase('crash'));
   jwksNetworkSuite(() => h);
+  deviceKeysSuite(() => h);
   keyEraseSuite({
     start: async () => startBroker({ database: await server.createDatabase('erase') }),
     files: () => server.dataDir,
