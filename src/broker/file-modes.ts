@@ -31,7 +31,10 @@ let saved: number | undefined;
  */
 export function holdPrivateUmask(): () => void {
   try {
-    if (holders === 0) saved = process.umask(0o077);
+    if (holders === 0) {
+      saved = process.umask(0o077);
+      process.umask(saved | 0o077); // stricter owner bits, if the process had them, stay
+    }
   } catch {
     return () => {};
   }

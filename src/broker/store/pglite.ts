@@ -11,7 +11,7 @@ import { Worker } from 'node:worker_threads';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { readFileSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { holdPrivateUmask, tightenModes } from '../file-modes.js';
 import { SectorCryptError } from '../../errors.js';
 import type { Row, Sql, Store } from './types.js';
@@ -126,16 +126,20 @@ class PgliteThread {
 async function privateFolder(dataDir: string | undefined): Promise<() => Promise<void>> {
   if (dataDir === undefined) return async () => {};
   const release = holdPrivateUmask();
+  // A folder that is not there yet PGlite makes under the umask; what is not a folder, PGlite refuses.
+  const tighten = async () => {
+    const st = await stat(dataDir).catch(() => undefined);
+    if (st?.isDirectory()) await tightenModes(dataDir);
+  };
   try {
-    await mkdir(dataDir, { recursive: true, mode: 0o700 });
-    await tightenModes(dataDir);
+    await tighten();
   } catch (err) {
     release();
     throw err;
   }
   return async () => {
     try {
-      await tightenModes(dataDir);
+      await tighten();
     } finally {
       release();
     }
