@@ -5,7 +5,7 @@
  */
 import { createLocalJWKSet, decodeJwt, jwtVerify, type JSONWebKeySet, type JWTPayload } from 'jose';
 import { SectorCryptError } from '../errors.js';
-import { remoteJwks } from './jwks-remote.js';
+import { JwksFetchError, remoteJwks, type JwksFetchDetail } from './jwks-remote.js';
 
 export interface TrustedIssuer {
   /** The name policies use: `attested.<name>.<claim>` (no dots). */
@@ -19,6 +19,8 @@ export interface TrustedIssuer {
   /** ...or fetched (HTTPS, cached) from here, with the CA of that server when it is not a public one. */
   jwksUri?: string;
   jwksCa?: string;
+  /** The admin allowed a jwksUri on loopback, a private network or link-local (jwks-remote.ts). */
+  allowPrivateNetwork?: boolean;
 }
 
 /** Asymmetric algorithms only: a shared-secret (HS*) or unsigned token proves nothing here. */
@@ -32,12 +34,23 @@ function refuse(why: string, cause?: unknown): never {
   throw new SectorCryptError('ERR_UNAUTHENTICATED', `attestation refused: ${why}`, cause === undefined ? undefined : { cause });
 }
 
+/** jose's own failures of a fetched key set (a body that is not a key set, a timeout). */
+const KEY_SET_FAILURES = new Set(['ERR_JWKS_INVALID', 'ERR_JWKS_TIMEOUT']);
+
+/**
+ * For the audit record of a refused request: why an issuer's key set could not be fetched
+ * (the network error's code, the addresses), which the agent is not told. Undefined otherwise.
+ */
+export function keySetFailure(err: unknown): (JwksFetchDetail & { issuer: string }) | undefined {
+  return (err as { jwksFailure?: JwksFetchDetail & { issuer: string } } | undefined)?.jwksFailure;
+}
+
 async function verifyOne(jwt: string, candidates: TrustedIssuer[], now: Date): Promise<[TrustedIssuer, JWTPayload]> {
   let lastError: unknown;
   // Several trusted entries may share an `iss` (say, one per audience): the first that verifies wins.
   for (const trusted of candidates) {
     try {
-      const keys = trusted.jwks ? createLocalJWKSet(trusted.jwks) : remoteJwks(trusted.jwksUri!, trusted.jwksCa);
+      const keys = trusted.jwks ? createLocalJWKSet(trusted.jwks) : remoteJwks(trusted.jwksUri!, { ca: trusted.jwksCa, allowPrivateNetwork: trusted.allowPrivateNetwork === true });
       const { payload } = await jwtVerify(jwt, keys, {
         issuer: trusted.issuer,
         ...(trusted.audience !== undefined ? { audience: trusted.audience } : {}),
@@ -52,6 +65,13 @@ async function verifyOne(jwt: string, candidates: TrustedIssuer[], now: Date): P
     }
   }
   const code = (lastError as { code?: string } | undefined)?.code;
+  if (lastError instanceof JwksFetchError || KEY_SET_FAILURES.has(code ?? '')) {
+    // One message whatever went wrong on the network: an admin must not learn which internal
+    // ports answer from an agent's refusals. The audit record keeps the detail.
+    const detail = lastError instanceof JwksFetchError ? lastError.detail : { code: code! };
+    const err = new SectorCryptError('ERR_UNAUTHENTICATED', `attestation refused: ${new JwksFetchError(detail).message}`, { cause: lastError });
+    throw Object.assign(err, { jwksFailure: { issuer: candidates.at(-1)!.name, ...detail } });
+  }
   refuse(code === 'ERR_JWT_EXPIRED' ? 'token expired' : `token of ${candidates[0]!.name} does not verify (${code ?? 'error'})`, lastError);
 }
 

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Store } from './store/types.js';
 import { openStore } from './store/open.js';
+import { withAfterCommit } from './store/after-commit.js';
 import { appendAudit } from './store/audit.js';
 import { SYSTEM_TENANT } from './store/migrations.js';
 import { buildApp } from './app.js';
@@ -108,6 +109,7 @@ export class Broker {
 
   static async open(opts: BrokerOpenOptions): Promise<Broker> {
     const files = await readDataDir(opts.dataDir, opts.database);
+    files.rootKey.fill(0); // only the database is wanted here; #withStore reads the folder again
     const store = await openStore(files.database);
     try {
       return await Broker.#withStore(store, opts);
@@ -130,7 +132,7 @@ export class Broker {
     // /v1/audit/checkpoint also signs on demand.
     const signer = new CheckpointSigner(store, files.rootKey, schedule);
     const versionKeys = new VersionKeys(files.rootKey);
-    const db = signer.watch(store);
+    const db = withAfterCommit(signer.watch(store));
     const limits = opts.rateLimits === false ? undefined : new RateLimiter(opts.rateLimits);
     const hot = { versionKeys, devices: new DeviceCache(), admissions: new ReleaseAdmissions(db), releases: new ReleaseRecorder(db) };
     const app = buildApp(

@@ -4,7 +4,7 @@
  * VersionKeys keeps after the first release, since importing it costs more than the rest of
  * the HPKE open; the raw bytes are wiped as soon as it is imported.
  */
-import { hpkeGenerateKeyPair, hpkeOpenWith, hpkeSeal, hpkeX25519Recipient, type HpkeRecipient } from '../keys/hpke.js';
+import { hpkeDisposeRecipient, hpkeGenerateKeyPair, hpkeOpenWith, hpkeSeal, hpkeX25519Recipient, type HpkeRecipient } from '../keys/hpke.js';
 import { SectorCryptError } from '../errors.js';
 import type { Sql } from './store/types.js';
 import { openAtRest, sealAtRest } from './root-key.js';
@@ -68,7 +68,9 @@ export function assertUsable(v: KeyVersionRow): void {
  * `limit` of them (the least recently used goes first). Every use checks the version row
  * read in the same request first (assertUsable), so a key destroyed or retired by another
  * broker process is refused although its key object may still sit here; `forget` drops a
- * key's versions at once in this process.
+ * key's versions at once in this process. A version that leaves (forgotten, pushed out, or
+ * the broker closing) has its key object disposed: nothing here keeps the secret reachable,
+ * and OpenSSL clears its memory when it frees it.
  */
 export class VersionKeys {
   readonly #rootKey: Uint8Array;
@@ -91,7 +93,7 @@ export class VersionKeys {
       } finally {
         secretKey.fill(0);
       }
-      if (this.#held.size >= this.#limit) this.#held.delete(this.#held.keys().next().value!);
+      if (this.#held.size >= this.#limit) this.#drop(this.#held.keys().next().value!);
     }
     this.#held.set(id, r);
     return r;
@@ -111,13 +113,26 @@ export class VersionKeys {
     }
   }
 
-  /** Drops every version of a key (retired or destroyed) from this process. */
-  forget(tenantId: string, keyId: string): void {
-    for (const id of [...this.#held.keys()]) if (id.startsWith(`${tenantId}/${keyId}/`)) this.#held.delete(id);
+  #drop(id: string): void {
+    const r = this.#held.get(id);
+    this.#held.delete(id);
+    if (r) hpkeDisposeRecipient(r);
   }
 
+  /** Drops one version of a key (retired), or every version (destroyed), from this process. */
+  forget(tenantId: string, keyId: string, version?: number): void {
+    const prefix = version === undefined ? `${tenantId}/${keyId}/` : `${tenantId}/${keyId}/${version}`;
+    for (const id of [...this.#held.keys()]) if (version === undefined ? id.startsWith(prefix) : id === prefix) this.#drop(id);
+  }
+
+  /** The broker is closing: every key object goes. */
   clear(): void {
-    this.#held.clear();
+    for (const id of [...this.#held.keys()]) this.#drop(id);
+  }
+
+  /** @internal the cached recipient of a version, if any (tests). */
+  peek(tenantId: string, keyId: string, version: number): HpkeRecipient | undefined {
+    return this.#held.get(`${tenantId}/${keyId}/${version}`);
   }
 }
 

@@ -43,6 +43,8 @@ export interface IssuerDocument {
   jwks?: { keys: unknown[] };
   jwksUri?: string;
   jwksCa?: string;
+  /** A jwksUri may name a loopback, private or link-local host (jwks-remote.ts). */
+  allowPrivateNetwork?: boolean;
   certificates?: string[];
 }
 
@@ -53,6 +55,7 @@ export async function saveIssuer(q: Sql, tenantId: string, actor: string, doc: I
      ON CONFLICT (tenant_id, name) DO UPDATE SET document = EXCLUDED.document`,
     [tenantId, doc.name, JSON.stringify(doc)],
   );
-  const what = doc.kind === 'aws' || doc.kind === 'azure' ? { kind: doc.kind, certificates: doc.certificates!.length } : { issuer: doc.issuer };
+  const fetched = doc.jwksUri !== undefined ? { jwksUri: doc.jwksUri, allowPrivateNetwork: doc.allowPrivateNetwork === true } : {};
+  const what = doc.kind === 'aws' || doc.kind === 'azure' ? { kind: doc.kind, certificates: doc.certificates!.length } : { issuer: doc.issuer, ...fetched };
   await appendAudit(q, tenantId, { actor, action: 'issuer.update', target: doc.name, outcome: 'success', reasons: actionId ? { ...what, actionId } : what, sourceIp });
 }

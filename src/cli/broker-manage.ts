@@ -215,7 +215,7 @@ export function registerBrokerManagement(broker: Command): void {
       if (!c.issuer || !(c.jwks || c.jwksUri)) throw new SectorCryptError('ERR_ARGUMENT', 'a JWT issuer needs --issuer and --jwks or --jwks-uri (or --kind aws|azure with --certificate)');
       const keys = c.jwks
         ? { jwks: await readJsonFile(String(c.jwks), 'JWKS file') }
-        : { jwksUri: c.jwksUri, ...(c.jwksCa ? { jwksCa: await readFile(String(c.jwksCa), 'utf8') } : {}) };
+        : { jwksUri: c.jwksUri, ...(c.jwksCa ? { jwksCa: await readFile(String(c.jwksCa), 'utf8') } : {}), ...(c.allowPrivateNetwork ? { allowPrivateNetwork: true } : {}) };
       return call(c, 'POST', '/v1/issuers', { name, issuer: c.issuer, ...(c.audience ? { audience: c.audience } : {}), ...keys });
     },
     views.objectOrPending,
@@ -225,6 +225,7 @@ export function registerBrokerManagement(broker: Command): void {
         .option('--jwks <file>', "the issuer's JWKS (JSON)")
         .option('--jwks-uri <url>', "or: where the broker fetches the issuer's JWKS (https://)")
         .option('--jwks-ca <file>', "with --jwks-uri: the CA of that server (PEM), when Node's trust store does not know it")
+        .option('--allow-private-network', 'with --jwks-uri: the server may be on loopback, a private network or link-local (refused otherwise)')
         .option('--audience <aud>', 'the aud the tokens must carry')
         .option('--kind <kind>', 'jwt (default), aws or azure')
         .option('--certificate <file>', 'with --kind aws|azure: a PEM certificate that signs the documents (repeatable)', collect, []),

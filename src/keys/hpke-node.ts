@@ -18,6 +18,7 @@ import {
   createHmac,
   createPrivateKey,
   createPublicKey,
+  createSecretKey,
   diffieHellman,
   generateKeyPairSync,
   hkdfSync,
@@ -55,7 +56,11 @@ export class NodeHkdfSha256 extends HkdfSha256 {
     // An empty salt is a string of HashLen zeros (RFC 5869 section 2.2), as in the stock class.
     if (s.length !== 0 && s.length !== HASH_SIZE) throw new Error('The salt length must be the same as the hashSize');
     const mac = createHmac('sha256', s.length ? s : new Uint8Array(HASH_SIZE)).update(view(ikm)).digest();
-    return owned(mac);
+    try {
+      return owned(mac);
+    } finally {
+      mac.fill(0); // a PRK: our copy goes, the library's stays with it
+    }
   }
 
   override async expand(prk: ArrayBuffer, info: ArrayBuffer, len: number): Promise<ArrayBuffer> {
@@ -65,15 +70,23 @@ export class NodeHkdfSha256 extends HkdfSha256 {
     // T(i) = HMAC(PRK, T(i-1) || info || i), RFC 5869 section 2.3.
     let previous = new Uint8Array(0);
     for (let i = 1, at = 0; at < len; i++) {
-      previous = new Uint8Array(createHmac('sha256', key).update(previous).update(view(info)).update(Uint8Array.of(i)).digest());
+      const next = new Uint8Array(createHmac('sha256', key).update(previous).update(view(info)).update(Uint8Array.of(i)).digest());
+      previous.fill(0);
+      previous = next;
       okm.set(previous.subarray(0, Math.min(previous.length, len - at)), at);
       at += previous.length;
     }
+    previous.fill(0);
     return okm.buffer;
   }
 
   override async extractAndExpand(salt: ArrayBuffer, ikm: ArrayBuffer, info: ArrayBuffer, len: number): Promise<ArrayBuffer> {
-    return owned(new Uint8Array(hkdfSync('sha256', view(ikm), view(salt), view(info), len)));
+    const okm = new Uint8Array(hkdfSync('sha256', view(ikm), view(salt), view(info), len));
+    try {
+      return owned(okm);
+    } finally {
+      okm.fill(0);
+    }
   }
 }
 
@@ -86,12 +99,28 @@ class X25519Key {
   readonly algorithm = { name: 'X25519' };
   readonly extractable = false;
   readonly usages: string[];
+  #keyObject: KeyObject | undefined;
   constructor(
-    readonly keyObject: KeyObject,
+    keyObject: KeyObject,
     readonly raw?: Uint8Array,
   ) {
+    this.#keyObject = keyObject;
     this.type = keyObject.type === 'private' ? 'private' : 'public';
     this.usages = this.type === 'private' ? ['deriveBits'] : [];
+  }
+
+  get keyObject(): KeyObject {
+    if (!this.#keyObject) throw new Error('this X25519 key was disposed');
+    return this.#keyObject;
+  }
+
+  /**
+   * Lets go of the key object, so that nothing reachable from this key holds the secret: a
+   * KeyObject cannot be wiped from JavaScript, but OpenSSL clears an X25519 key's memory when
+   * it frees it (ecx_key_free), once the object is collected.
+   */
+  dispose(): void {
+    this.#keyObject = undefined;
   }
 }
 
@@ -136,6 +165,11 @@ export function x25519Recipient(secretKey?: Uint8Array): { pair: CryptoKeyPair; 
   const privateKey = secretKey ? privateFromRaw(secretKey).keyObject : generateKeyPairSync('x25519').privateKey;
   const pair = pairOf(privateKey);
   return { pair, publicKey: rawPublic(asKey(pair.publicKey, 'public')) };
+}
+
+/** Disposes a recipient made by x25519Recipient: later opens with it fail. */
+export function disposeX25519Recipient(recipient: { pair: CryptoKeyPair }): void {
+  if (recipient.pair.privateKey instanceof X25519Key) recipient.pair.privateKey.dispose();
 }
 
 /** X25519 (RFC 7748) through node:crypto, for the library's Dhkem. */
@@ -216,11 +250,18 @@ export function nodeDhkemX25519(): Dhkem {
   return new NodeDhkemX25519();
 }
 
+/**
+ * The AEAD key lives in a key object (OpenSSL's memory, cleared when the object is freed),
+ * and the buffer the library handed over is wiped: @hpke/core uses it only to make this
+ * context (encryptionContext.ts) and would otherwise leave it in the JS heap.
+ */
 class NodeAesGcmContext implements AeadEncryptionContext {
-  readonly #key: Uint8Array;
+  readonly #key: KeyObject;
   readonly #cipher: 'aes-128-gcm' | 'aes-256-gcm';
   constructor(key: Bytes, cipher: 'aes-128-gcm' | 'aes-256-gcm') {
-    this.#key = new Uint8Array(view(key)); // a copy: the library wipes its own
+    const raw = view(key);
+    this.#key = createSecretKey(raw);
+    raw.fill(0);
     this.#cipher = cipher;
   }
 
@@ -237,7 +278,16 @@ class NodeAesGcmContext implements AeadEncryptionContext {
     c.setAAD(view(aad));
     c.setAuthTag(d.subarray(d.length - 16));
     const pt = c.update(d.subarray(0, d.length - 16));
-    return owned(Buffer.concat([pt, c.final()])); // final() throws on a bad tag
+    try {
+      const last = c.final(); // throws on a bad tag
+      const out = new Uint8Array(pt.length + last.length);
+      out.set(pt);
+      out.set(last, pt.length);
+      last.fill(0);
+      return out.buffer;
+    } finally {
+      pt.fill(0); // unauthenticated, or copied
+    }
   }
 }
 

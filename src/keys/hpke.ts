@@ -12,7 +12,7 @@
 // times as much CPU. X-Wing keeps the library's own primitives.
 import { Aes256Gcm, CipherSuite, HkdfSha256 } from '@hpke/core';
 import { XWing } from '@hpke/hybridkem-x-wing';
-import { NodeAesGcm, NodeHkdfSha256, nodeDhkemX25519, x25519Recipient } from './hpke-node.js';
+import { NodeAesGcm, NodeHkdfSha256, disposeX25519Recipient, nodeDhkemX25519, x25519Recipient } from './hpke-node.js';
 import { SectorCryptError } from '../errors.js';
 
 export type HpkeKem = 'x25519' | 'xwing';
@@ -101,6 +101,14 @@ async function openWith(kem: HpkeKem, recipientKey: unknown, enc: Uint8Array, in
   } catch (cause) {
     throw new SectorCryptError('ERR_AUTH', 'HPKE open failed', { cause });
   }
+}
+
+/**
+ * Drops the recipient's secret key object (OpenSSL clears it when freed); opening with the
+ * recipient afterwards fails with ERR_AUTH. For a holder retiring a key it cached.
+ */
+export function hpkeDisposeRecipient(recipient: HpkeRecipient): void {
+  disposeX25519Recipient(recipient as unknown as Parameters<typeof disposeX25519Recipient>[0]);
 }
 
 /** hpkeOpen for an X25519 recipient held as a key object. */

@@ -140,7 +140,7 @@ describeWithTool('openssl', opensslMissing(), 'cloud PKCS#7 documents in release
     expect(noJwks.body.error.code).toBe('ERR_ARGUMENT');
     const plainHttp = await h.client.call('POST', '/v1/issuers', { token: other.admin, body: { name: 'x', issuer: 'https://x.example', jwksUri: 'http://127.0.0.1/jwks.json' } });
     expect(plainHttp.body.error.message).toContain('https://');
-    const remote = await h.client.call('POST', '/v1/issuers', { token: other.admin, body: { name: 'x', issuer: 'https://x.example', jwksUri: 'https://127.0.0.1:1/jwks.json', jwksCa: aws.certificatePem } });
+    const remote = await h.client.call('POST', '/v1/issuers', { token: other.admin, body: { name: 'x', issuer: 'https://x.example', jwksUri: 'https://127.0.0.1:1/jwks.json', jwksCa: aws.certificatePem, allowPrivateNetwork: true } });
     expect(remote.status, JSON.stringify(remote.body)).toBe(201);
     // The first tenant trusts no azure issuer once it is replaced by a JWT one of that name.
     const agent = await BrokerAgent.load({ stateDir, documents: { azure: { signature: azure.sign(azureContent(new Date(Date.now() + 3600_000))) } } });

@@ -53,7 +53,8 @@ export async function startBroker(opts: { database?: string; clock?: Clock; data
   const clock = opts.clock;
   const { broker, operatorToken, caFile } = await Broker.create({
     dataDir: join(dir, 'data'),
-    database: opts.database ?? 'pglite:memory',
+    // 'pglite:disk': PGlite in the data folder, as `broker init` makes it.
+    database: opts.database === 'pglite:disk' ? `pglite:${join(dir, 'data', 'db')}` : (opts.database ?? 'pglite:memory'),
     now: clock ? () => new Date(Date.now() + clock.offsetMs) : undefined,
     checkpoints: opts.checkpoints,
     auditRetentionDays: opts.auditRetentionDays,
@@ -62,7 +63,7 @@ export async function startBroker(opts: { database?: string; clock?: Clock; data
   const url = await broker.listen({ host: '127.0.0.1', port: 0 });
   const ca = await readFile(caFile, 'utf8');
   const client = new Client(url, ca);
-  return {
+  const h: Harness = {
     dir,
     broker,
     url,
@@ -71,10 +72,11 @@ export async function startBroker(opts: { database?: string; clock?: Clock; data
     client,
     async stop() {
       client.close();
-      await broker.close();
+      await h.broker.close(); // a test may have opened the broker again (suites/key-erase.ts)
       await rm(dir, { recursive: true, force: true });
     },
   };
+  return h;
 }
 
 let counter = 0;

@@ -11,6 +11,13 @@ import { separationSuite } from './suites/separation.js';
 import { managementCliSuite } from './suites/management-cli.js';
 import { checkpointSuite, TEST_CHECKPOINTS } from './suites/checkpoints.js';
 import { cliTablesSuite } from './suites/cli-tables.js';
+import { keyEraseSuite } from './suites/key-erase.js';
+import { dataModesSuite } from './suites/data-modes.js';
+import { jwksNetworkSuite } from './suites/jwks-network.js';
+import { deviceKeysSuite } from './suites/device-keys.js';
+import { join } from 'node:path';
+import { Broker } from '../../src/broker/index.js';
+import { openStore } from '../../src/broker/store/open.js';
 
 const clock: Clock = { offsetMs: 0 };
 let h: Harness;
@@ -31,4 +38,27 @@ describe('PGlite', () => {
   managementCliSuite(() => h);
   checkpointSuite(() => h);
   cliTablesSuite(() => h);
+  keyEraseSuite({
+    start: () => startBroker({ database: 'pglite:disk' }),
+    files: (e) => join(e.dir, 'data', 'db'),
+    // PGlite opens its folder in one process at a time: the broker stops while the test reads.
+    async sealedSecrets(e, keyId) {
+      const port = Number(new URL(e.url).port);
+      await e.broker.close();
+      const store = await openStore(`pglite:${join(e.dir, 'data', 'db')}`);
+      let rows: { sealed_secret: Uint8Array | null }[];
+      try {
+        rows = await store.query('SELECT sealed_secret FROM key_versions WHERE key_id = $1 ORDER BY version', [keyId]);
+      } finally {
+        await store.close();
+      }
+      e.broker = await Broker.open({ dataDir: join(e.dir, 'data') });
+      await e.broker.listen({ host: '127.0.0.1', port });
+      return rows.map((r) => (r.sealed_secret ? new Uint8Array(r.sealed_secret) : null));
+    },
+    flush: async () => {}, // PGlite writes to its files as it goes (no shared buffers outside them)
+  });
+  dataModesSuite(async () => undefined);
+  jwksNetworkSuite(() => h);
+  deviceKeysSuite(() => h);
 });

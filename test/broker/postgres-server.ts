@@ -17,6 +17,8 @@ import { promisify } from 'node:util';
 const run = promisify(execFile);
 
 export interface PostgresServer {
+  /** The server's data folder (PGDATA). */
+  readonly dataDir: string;
   /** postgres://... of a fresh database on this server. */
   createDatabase(name: string): Promise<string>;
   stop(): Promise<void>;
@@ -66,7 +68,9 @@ export async function startPostgres(opts: { durable?: boolean } = {}): Promise<{
   await chown(dir, user.uid, user.gid);
   const data = join(dir, 'data');
   const runAs = asRoot ? { uid: user.uid, gid: user.gid, cwd: dir } : { cwd: dir };
-  const relaxed = opts.durable ? '' : ' -c fsync=off -c synchronous_commit=off -c full_page_writes=off';
+  // wal_recycle off: WAL segments a checkpoint no longer needs are deleted, as docs/broker.md
+  // asks of a server whose destroyed keys must leave pg_wal (test/broker/suites/key-erase.ts).
+  const relaxed = opts.durable ? '' : ' -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c wal_recycle=off';
   const port = await freePort();
   await run(join(bin, 'initdb'), ['-D', data, '-A', 'trust', '-U', 'broker', '--no-sync', '-E', 'UTF8'], runAs);
   await run(
@@ -77,6 +81,7 @@ export async function startPostgres(opts: { durable?: boolean } = {}): Promise<{
   const base = `postgres://broker@127.0.0.1:${port}`;
   return {
     server: {
+      dataDir: data,
       async createDatabase(name: string) {
         const pg = (await import('pg')).default;
         const c = new pg.Client({ connectionString: `${base}/postgres` });

@@ -31,6 +31,10 @@ import { tenancyRolesSuite } from './suites/tenancy-roles.js';
 import { separationSuite } from './suites/separation.js';
 import { checkpointSuite, gaps, sizesOf, TEST_CHECKPOINTS } from './suites/checkpoints.js';
 import { exportLog } from './suites/audit-log.js';
+import { keyEraseSuite } from './suites/key-erase.js';
+import { dataModesSuite } from './suites/data-modes.js';
+import { jwksNetworkSuite } from './suites/jwks-network.js';
+import { deviceKeysSuite } from './suites/device-keys.js';
 
 const pg = await startPostgres();
 const skipReason = pg.server ? undefined : pg.reason;
@@ -38,6 +42,17 @@ const clock: Clock = { offsetMs: 0 };
 let server: PostgresServer;
 let h: Harness;
 let suitesDb: string;
+
+/** Runs `fn` on a connection to one of the server's databases. */
+async function onServer<T>(name: string, fn: (db: pgClient.Client) => Promise<T>): Promise<T> {
+  const db = new pgClient.Client({ connectionString: suitesDb.replace(/\/suites$/, `/${name}`) });
+  await db.connect();
+  try {
+    return await fn(db);
+  } finally {
+    await db.end();
+  }
+}
 
 describeWithTool('postgres', skipReason, 'PostgreSQL', () => {
   beforeAll(async () => {
@@ -60,6 +75,21 @@ describeWithTool('postgres', skipReason, 'PostgreSQL', () => {
   checkpointSuite(() => h);
   cliSuite(() => server.createDatabase('cli'));
   crashSuite(() => server.createDatabase('crash'));
+  jwksNetworkSuite(() => h);
+  deviceKeysSuite(() => h);
+  keyEraseSuite({
+    start: async () => startBroker({ database: await server.createDatabase('erase') }),
+    files: () => server.dataDir,
+    async sealedSecrets(e, keyId) {
+      const rows = await onServer('erase', (db) => db.query('SELECT sealed_secret FROM key_versions WHERE key_id = $1 ORDER BY version', [keyId]));
+      return rows.rows.map((r: { sealed_secret: Buffer | null }) => (r.sealed_secret ? new Uint8Array(r.sealed_secret) : null));
+    },
+    // Dirty pages reach the files; the test's role is a superuser.
+    flush: async () => void (await onServer('postgres', (db) => db.query('CHECKPOINT'))),
+  });
+  // With a password in the URL (trust authentication ignores it): broker.json must be private.
+  let modes = 0;
+  dataModesSuite(async () => (await server.createDatabase(`modes${++modes}`)).replace('postgres://broker@', 'postgres://broker:not-a-real-password@'));
 
   it('puts records from before the Merkle log into the tree when the broker starts', async () => {
     const t = await makeTenant(h);

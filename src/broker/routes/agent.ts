@@ -19,7 +19,7 @@ import { hpkeSeal } from '../../keys/hpke.js';
 import { buildClaims, type AgentClaims } from '../claims.js';
 import { boundPolicies, decide, type Decision, type Reason } from '../decide.js';
 import { policyBinds, type Policy } from '../policy/index.js';
-import { verifyAttestations, type TrustedIssuer } from '../attestation.js';
+import { keySetFailure, verifyAttestations, type TrustedIssuer } from '../attestation.js';
 import { verifyDocuments, type CloudDocuments, type DocumentIssuer } from '../attest-documents.js';
 import { SectorCryptError } from '../../errors.js';
 import { badInputMessage, checkInput, escapeText, findBadInput } from '../input-text.js';
@@ -131,7 +131,7 @@ async function trustedIssuers(q: Sql, tenantId: string): Promise<{ jwt: TrustedI
   const documents: DocumentIssuer[] = [];
   for (const { name, document: d } of rows) {
     if (d.kind === 'aws' || d.kind === 'azure') documents.push({ name, kind: d.kind, certificates: d.certificates ?? [] });
-    else jwt.push({ name, issuer: d.issuer, ...(d.audience ? { audience: d.audience } : {}), ...(d.jwks ? { jwks: d.jwks } : { jwksUri: d.jwksUri, jwksCa: d.jwksCa }) });
+    else jwt.push({ name, issuer: d.issuer, ...(d.audience ? { audience: d.audience } : {}), ...(d.jwks ? { jwks: d.jwks } : { jwksUri: d.jwksUri, jwksCa: d.jwksCa, allowPrivateNetwork: d.allowPrivateNetwork === true }) });
   }
   return { jwt, documents };
 }
@@ -220,7 +220,7 @@ export function agentRoutes(app: FastifyInstance, ctx: BrokerContext): void {
             action: 'key.deny',
             target: `${body.keyId}/${body.version}`,
             outcome: 'denied',
-            reasons: { code: err.code, resource: body.resource },
+            reasons: { code: err.code, resource: body.resource, ...(keySetFailure(err) ? { jwks: keySetFailure(err) } : {}) },
             sourceIp: req.ip,
           }),
         );

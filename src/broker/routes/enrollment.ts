@@ -104,8 +104,9 @@ export function enrollmentRoutes(app: FastifyInstance, ctx: BrokerContext): void
         // undoes the whole enrollment (the use is not spent, no device is made).
         const missing = (body.expectGroups ?? []).filter((g) => !groups.includes(g));
         if (missing.length) fail('ERR_FORBIDDEN', `this enrollment token does not grant the group${missing.length > 1 ? 's' : ''} ${missing.join(', ')} (it grants ${groups.join(', ')})`);
-        const dup = await q.query('SELECT 1 FROM devices WHERE public_key = $1', [publicKey]);
-        if (dup.length) fail('ERR_CONFLICT', 'this public key is already enrolled');
+        // Within the token's tenant only: whether another tenant holds the key is not the caller's to learn.
+        const dup = await q.query('SELECT 1 FROM devices WHERE tenant_id = $1 AND public_key = $2', [tenantId, publicKey]);
+        if (dup.length) fail('ERR_CONFLICT', 'this public key is already enrolled in this tenant');
         await q.query('INSERT INTO devices (tenant_id, id, name, public_key, groups, description) VALUES ($1, $2, $3, $4, $5, $6)', [
           tenantId,
           deviceId,

@@ -139,7 +139,7 @@ export function keyRoutes(app: FastifyInstance, ctx: BrokerContext): void {
         );
         if (!rows.length) fail('ERR_NOT_FOUND', 'no such version');
         await appendAudit(q, admin.tenantId, { actor: admin.userId, action: 'key.retire', target: `${id}/${v}`, outcome: 'success', sourceIp: req.ip });
-        ctx.versionKeys.forget(admin.tenantId, id);
+        ctx.versionKeys.forget(admin.tenantId, id, v);
         return { keyId: id, version: v, retiredAt: iso(rows[0]!.retired_at) };
       });
     },

@@ -94,6 +94,7 @@ export function policyRoutes(app: FastifyInstance, ctx: BrokerContext): void {
       jwks: object({ keys: { type: 'array', minItems: 1, maxItems: 16, items: jwk } }, ['keys']),
       jwksUri: { type: 'string', minLength: 9, maxLength: 2048 },
       jwksCa: { type: 'string', minLength: 1, maxLength: 16_384 },
+      allowPrivateNetwork: { type: 'boolean' },
       certificates: { type: 'array', minItems: 1, maxItems: 16, items: { type: 'string', minLength: 1, maxLength: 16_384 } },
     },
     ['name'],
@@ -149,9 +150,9 @@ export function policyRoutes(app: FastifyInstance, ctx: BrokerContext): void {
 }
 
 /** A JWT issuer has issuer and jwks; a document issuer (aws, azure) has certificates that parse, and nothing else. */
-function checkIssuer(body: { kind?: string; issuer?: string; audience?: string; jwks?: unknown; jwksUri?: string; jwksCa?: string; certificates?: string[] }): void {
+function checkIssuer(body: { kind?: string; issuer?: string; audience?: string; jwks?: unknown; jwksUri?: string; jwksCa?: string; allowPrivateNetwork?: boolean; certificates?: string[] }): void {
   if (body.kind === 'aws' || body.kind === 'azure') {
-    if ([body.issuer, body.audience, body.jwks, body.jwksUri, body.jwksCa].some((v) => v !== undefined)) fail('ERR_ARGUMENT', `an issuer of kind ${body.kind} has certificates, not issuer, audience or a JWKS`);
+    if ([body.issuer, body.audience, body.jwks, body.jwksUri, body.jwksCa, body.allowPrivateNetwork].some((v) => v !== undefined)) fail('ERR_ARGUMENT', `an issuer of kind ${body.kind} has certificates, not issuer, audience or a JWKS`);
     if (!body.certificates) fail('ERR_ARGUMENT', `an issuer of kind ${body.kind} needs certificates (PEM)`);
     body.certificates.forEach((pem, i) => {
       try {
@@ -165,7 +166,8 @@ function checkIssuer(body: { kind?: string; issuer?: string; audience?: string; 
   if (body.certificates !== undefined) fail('ERR_ARGUMENT', 'certificates go with kind aws or azure');
   if (body.issuer === undefined || (body.jwks === undefined) === (body.jwksUri === undefined)) fail('ERR_ARGUMENT', 'a JWT issuer needs issuer and one of jwks and jwksUri');
   if (body.jwksCa !== undefined && body.jwksUri === undefined) fail('ERR_ARGUMENT', 'jwksCa goes with jwksUri');
-  if (body.jwksUri !== undefined) checkJwksUri(body.jwksUri);
+  if (body.allowPrivateNetwork !== undefined && body.jwksUri === undefined) fail('ERR_ARGUMENT', 'allowPrivateNetwork goes with jwksUri');
+  if (body.jwksUri !== undefined) checkJwksUri(body.jwksUri, body.allowPrivateNetwork === true);
   if (body.jwksCa !== undefined) {
     try {
       new X509Certificate(body.jwksCa);

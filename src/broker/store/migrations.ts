@@ -382,4 +382,16 @@ ALTER TABLE pending_actions ADD CONSTRAINT pending_actions_kind_check
   CHECK (kind IN ('key.destroy', 'policy.update', 'policy.delete', 'issuer.update', 'user.roles', 'user.disable', 'user.invite'));
 `,
   },
+  {
+    version: 9,
+    name: 'device keys unique per tenant',
+    sql: `
+-- A device public key is unique within its tenant, not across tenants: enrolling a key that
+-- another tenant holds answered 409, telling the caller the key is enrolled elsewhere.
+-- Signatures name their device by id (keyid, src/broker/agent-auth.ts) and nothing looks a
+-- device up by its key, so one key in two tenants is two devices, never an ambiguity.
+ALTER TABLE devices DROP CONSTRAINT devices_public_key_key;
+ALTER TABLE devices ADD CONSTRAINT devices_tenant_public_key UNIQUE (tenant_id, public_key);
+`,
+  },
 ];

@@ -11,6 +11,8 @@ import { Worker } from 'node:worker_threads';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { readFileSync } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { holdPrivateUmask, tightenModes } from '../file-modes.js';
 import { SectorCryptError } from '../../errors.js';
 import type { Row, Sql, Store } from './types.js';
 import type { Answer, Request, ThreadError } from './pglite-thread.js';
@@ -116,15 +118,56 @@ class PgliteThread {
   }
 }
 
+/**
+ * Its files are the broker's alone (file-modes.ts): the folder is made private before PGlite
+ * starts and again when it closes, and while it runs the process's umask is 0077, so the WAL
+ * segments and table files it makes meanwhile get no group or other bits either.
+ */
+async function privateFolder(dataDir: string | undefined): Promise<() => Promise<void>> {
+  if (dataDir === undefined) return async () => {};
+  const release = holdPrivateUmask();
+  // A folder that is not there yet PGlite makes under the umask; what is not a folder, PGlite refuses.
+  const tighten = async () => {
+    const st = await stat(dataDir).catch(() => undefined);
+    if (st?.isDirectory()) await tightenModes(dataDir);
+  };
+  try {
+    await tighten();
+  } catch (err) {
+    release();
+    throw err;
+  }
+  return async () => {
+    try {
+      await tighten();
+    } finally {
+      release();
+    }
+  };
+}
+
 export async function openPglite(dataDir: string | undefined): Promise<Store> {
   let thread: PgliteThread | undefined;
+  let closed: (() => Promise<void>) | undefined;
   try {
+    closed = await privateFolder(dataDir);
     thread = new PgliteThread(dataDir, await compiledModules());
     await thread.ready;
   } catch (err) {
     await thread?.close().catch(() => {});
+    await closed?.().catch(() => {});
     const where = dataDir === undefined ? 'in memory' : `in ${dataDir}`;
     throw new SectorCryptError('ERR_IO', `cannot open the embedded database ${where}: ${(err as Error).message}`, { cause: err });
+  }
+  try {
+    // WAL segments a checkpoint no longer needs are deleted, not renamed for reuse with their
+    // old bytes: a destroyed key's rows leave pg_wal (key-erase.ts). The broker is PGlite's
+    // only session, so a session setting holds for every checkpoint.
+    await thread.call({ op: 'query', text: 'SET wal_recycle = off' });
+  } catch (err) {
+    await thread.close().catch(() => {});
+    await closed().catch(() => {});
+    throw new SectorCryptError('ERR_IO', `cannot set up the embedded database: ${(err as Error).message}`, { cause: err });
   }
   let nextTx = 1;
   return {
@@ -144,6 +187,12 @@ export async function openPglite(dataDir: string | undefined): Promise<Store> {
       await thread.call({ op: 'end', tx, commit: true });
       return result;
     },
-    close: () => thread.close(),
+    async close() {
+      try {
+        await thread.close();
+      } finally {
+        await closed();
+      }
+    },
   };
 }

@@ -12,6 +12,12 @@ export interface Sql {
    * holds `size` records. Heard only once the transaction commits.
    */
   auditAppended?(tenantId: string, size: number): void;
+  /**
+   * Set inside the broker's transactions (store/after-commit.ts): `work` runs once the
+   * transaction commits, outside it (VACUUM cannot run in one), and the transaction's
+   * promise settles only when it is done. A rolled-back or retried attempt drops it.
+   */
+  afterCommit?(work: () => Promise<void>): void;
 }
 
 export interface Store extends Sql {
