@@ -122,7 +122,7 @@ export function registerBrokerManagement(broker: Command): void {
     (x) => x.requiredOption('--role <role>', 'admin, approver, auditor or none (repeatable)', collect, []),
   );
   sub(user, 'disable <userId>', 'disable a user: every token, session and invitation stops at once', (c, u) => call(c, 'POST', `/v1/users/${id(u!)}/disable`), views.objectOrPending);
-  sub(user, 'tokens <userId>', "list a user's tokens", (c, u) => call(c, 'GET', `/v1/users/${id(u!)}/tokens`), views.userTokensView);
+  sub(user, 'tokens <userId>', "list a user's tokens", (c, u) => call(c, 'GET', `/v1/users/${id(u!)}/tokens`), views.tokensView);
   sub(user, 'revoke-tokens <userId>', "revoke every token and session of a user", (c, u) => call(c, 'POST', `/v1/users/${id(u!)}/tokens/revoke`), views.objectView);
   sub(user, 'invite <userId>', "a new invitation for a user; the user's tokens stop (shown once)", (c, u) => call(c, 'POST', `/v1/users/${id(u!)}/invitation`, {}), views.invitationCreated);
 
@@ -140,7 +140,7 @@ export function registerBrokerManagement(broker: Command): void {
   );
 
   const token = broker.command('token').description('API tokens');
-  sub(token, 'list', "the caller's tokens", (c) => call(c, 'GET', '/v1/tokens'), views.ownTokensView);
+  sub(token, 'list', "the caller's tokens", (c) => call(c, 'GET', '/v1/tokens'), views.tokensView);
   sub(token, 'create', 'a new token for the caller (shown once)', (c) => call(c, 'POST', '/v1/tokens', {}), views.tokenCreated('the new API token'));
   sub(token, 'revoke <tokenId>', 'revoke one of your tokens (an admin: any of the tenant)', (c, k) => call(c, 'POST', `/v1/tokens/${id(k!)}/revoke`), views.objectView);
 

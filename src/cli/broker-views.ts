@@ -82,17 +82,26 @@ export const healthView: View<{ status: string; store: string; tenantId?: string
   return out;
 };
 
-export const userTokensView: View<{ userId: string; tokens: { tokenId: string; createdAt: string; expiresAt: string; revokedAt?: string }[] }> = (a, style) =>
-  formatTable(
-    a.tokens,
-    [
-      { header: 'TOKEN ID', value: (t) => t.tokenId, max: ID },
-      { header: 'CREATED', value: (t) => t.createdAt },
-      { header: 'EXPIRES', value: (t) => t.expiresAt },
-      { header: 'REVOKED', value: (t) => t.revokedAt ?? '' },
-    ],
-    { style, empty: '(no tokens)' },
-  );
+interface TokenRow {
+  tokenId: string;
+  createdAt: string;
+  expiresAt: string;
+  revokedAt?: string;
+  /** In the caller's own list: the token this call came with. */
+  current?: boolean;
+}
+
+/** A user's tokens (admin), or the caller's own (with the one in use marked). */
+export const tokensView: View<{ tokens: TokenRow[] }> = (a, style) => {
+  const columns: Column<TokenRow>[] = [
+    { header: 'TOKEN ID', value: (t) => t.tokenId, max: ID },
+    { header: 'CREATED', value: (t) => t.createdAt },
+    { header: 'EXPIRES', value: (t) => t.expiresAt },
+    { header: 'REVOKED', value: (t) => t.revokedAt ?? '' },
+  ];
+  if (a.tokens.some((t) => t.current !== undefined)) columns.push({ header: 'IN USE', value: (t) => (t.current ? 'this one' : '') });
+  return formatTable(a.tokens, columns, { style, empty: '(no tokens)' });
+};
 
 export const actionsView: View<{ actions: Action[] }> = (a, style) =>
   formatTable(
@@ -324,19 +333,6 @@ export const tenantsView: View<{ tenants: { tenantId: string; name: string; crea
       { header: 'CREATED', value: (t) => t.createdAt },
     ],
     { style, empty: '(no tenants)' },
-  );
-
-export const ownTokensView: View<{ tokens: { tokenId: string; createdAt: string; expiresAt: string; revokedAt?: string; current?: boolean }[] }> = (a, style) =>
-  formatTable(
-    a.tokens,
-    [
-      { header: 'TOKEN ID', value: (t) => t.tokenId, max: ID },
-      { header: 'CREATED', value: (t) => t.createdAt },
-      { header: 'EXPIRES', value: (t) => t.expiresAt },
-      { header: 'REVOKED', value: (t) => t.revokedAt ?? '' },
-      { header: 'IN USE', value: (t) => (t.current ? 'this one' : '') },
-    ],
-    { style, empty: '(no tokens)' },
   );
 
 export const enrollTokensView: View<{ tokens: { tokenId: string; groups: string[]; usesLeft: number; state: string; createdBy: string; expiresAt: string }[] }> = (a, style) =>
