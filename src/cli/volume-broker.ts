@@ -31,7 +31,7 @@ export function registerVolumeBroker(volume: Command): void {
         wipe(passphrase);
       }
       try {
-        const slot = await vol.bindBroker(key);
+        const slot = await vol.bindBroker({ ...key, url: brokerUrl(f.url) });
         process.stdout.write(`bound key slot ${slot} of ${image} to broker key ${key.keyId} version ${key.version}\n`);
       } finally {
         await vol.close();
@@ -46,12 +46,14 @@ export function registerVolumeBroker(volume: Command): void {
     .option('--print-key', 'write the slot secret to stdout, for `cryptsetup open --key-file=-` (never to a terminal)')
     .option('--wait', 'when the release needs approval, wait for it (without: ERR_PENDING and the request id)')
     .option('--timeout <seconds>', 'with --wait: give up waiting after this long (default 900)')
-    .action(async (image: string, f: { agent: string; claims?: string; printKey?: boolean; wait?: boolean; timeout?: string }) => {
+    .option('--token <n>', 'only this LUKS2 token (as the cryptsetup token plugin asks)')
+    .action(async (image: string, f: { agent: string; claims?: string; printKey?: boolean; wait?: boolean; timeout?: string; token?: string }) => {
       // Refused before anything is asked of the broker.
       if (f.printKey && process.stdout.isTTY) throw new SectorCryptError('ERR_ARGUMENT', '--print-key writes a secret: pipe it (to cryptsetup open --key-file=-), not to a terminal');
+      if (f.token !== undefined && !/^\d{1,2}$/.test(f.token)) throw new SectorCryptError('ERR_ARGUMENT', `--token takes a LUKS2 token number, not ${f.token}`);
       const agent = await loadAgent(f.agent, f.claims, { wait: f.wait, timeout: f.timeout });
       try {
-        const { secret, keyslot } = await Volume.releaseKey(image, { agent });
+        const { secret, keyslot } = await Volume.releaseKey(image, { agent, ...(f.token !== undefined ? { token: Number(f.token) } : {}) });
         try {
           if (f.printKey) await writeAll(secret);
           else process.stdout.write(`ok: the broker released the secret of key slot ${keyslot} of ${image}\n`);
@@ -62,6 +64,11 @@ export function registerVolumeBroker(volume: Command): void {
         agent.close();
       }
     });
+}
+
+/** The broker URL bind was given, kept in the token for luksDump. */
+function brokerUrl(flag: string | undefined): string {
+  return (flag ?? process.env.SECTORCRYPT_BROKER_URL ?? '').replace(/\/+$/, '');
 }
 
 /** Writes the raw secret to stdout and waits until it is handed over. */

@@ -146,9 +146,10 @@ export class Volume {
    * through `agent`, and checks that it opens its key slot. For `cryptsetup open --key-file=-`;
    * the caller wipes `secret`.
    */
-  static async releaseKey(path: string, opts: { agent: VolumeAgent }): Promise<{ secret: Uint8Array; keyslot: number }> {
-    checkOptionKeys(opts, ['agent'], 'Volume.releaseKey options');
-    const { secret, volume } = await Volume.withHeader(path, false, (file, header) => releaseSlotSecret(file, header, opts.agent));
+  static async releaseKey(path: string, opts: { agent: VolumeAgent; token?: number }): Promise<{ secret: Uint8Array; keyslot: number }> {
+    checkOptionKeys(opts, ['agent', 'token'], 'Volume.releaseKey options');
+    if (opts.token !== undefined && (!Number.isSafeInteger(opts.token) || opts.token < 0)) throw new SectorCryptError('ERR_ARGUMENT', 'token must be a LUKS2 token number');
+    const { secret, volume } = await Volume.withHeader(path, false, (file, header) => releaseSlotSecret(file, header, opts.agent, opts.token));
     const keyslot = volume.keyslot!;
     await volume.close();
     return { secret, keyslot };
