@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 cc="${CC:-cc}"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
-san=(-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer)
+san=('-fsanitize=address,undefined' -fno-sanitize-recover=all -fno-omit-frame-pointer)
 bash scripts/build-token-plugin.sh "$work/plugin" "${san[@]}"
 # shellcheck disable=SC2046
 "$cc" -std=gnu11 -g -Wall -Wextra -Werror "${san[@]}" $(pkg-config --cflags libcryptsetup) \

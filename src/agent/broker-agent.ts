@@ -10,7 +10,7 @@ import { hpkeOpenWith, hpkeX25519Recipient, type HpkeRecipient } from '../keys/h
 import { ed25519SigningKey } from '../keys/ed25519.js';
 import { signRequest } from '../http-signature/index.js';
 import { PinnedHttps, answerError, type HttpAnswer } from './https.js';
-import { readState, writeState, type AgentState } from './state.js';
+import { prepareStateDir, readState, removeEmptyStateDir, writeState, type AgentState } from './state.js';
 import { signEnrollment } from './enroll-proof.js';
 import { claimsProvider } from './claims/provider.js';
 import { collectAttestations } from './attest/collect.js';
@@ -138,7 +138,10 @@ export class BrokerAgent {
     const jwk = pair.privateKey.export({ format: 'jwk' });
     const secretKey = new Uint8Array(Buffer.from(jwk.d!, 'base64url'));
     const publicKey = new Uint8Array(Buffer.from(jwk.x!, 'base64url'));
+    // Checked before the token is spent: a used or read-only folder enrolls nothing.
+    const { created } = await prepareStateDir(opts.stateDir);
     const http = new PinnedHttps(opts.ca);
+    let enrolled = false;
     try {
       const body = JSON.stringify({
         token: opts.token,
@@ -150,11 +153,40 @@ export class BrokerAgent {
       const answer = await http.send('POST', `${url}/v1/agent/enroll`, { 'content-type': 'application/json' }, Buffer.from(body));
       if (answer.status !== 201) throw answerError(answer);
       const a = answer.body as { deviceId: string; tenantId: string; groups: string[] };
+      enrolled = true;
       const state: AgentState = { secretKey, caPem: opts.ca, device: { deviceId: a.deviceId, tenantId: a.tenantId, url, groups: a.groups, publicKey: b64(publicKey) } };
-      await writeState(opts.stateDir, state);
+      try {
+        await writeState(opts.stateDir, state);
+      } catch (cause) {
+        if (created) await removeEmptyStateDir(opts.stateDir);
+        const agent = new BrokerAgent({ ...state, secretKey: new Uint8Array(secretKey) }, {});
+        const err = await agent.#undoEnrollment(opts.stateDir, cause);
+        secretKey.fill(0);
+        throw err;
+      }
       return new BrokerAgent(state, {});
+    } catch (err) {
+      if (!enrolled && created) await removeEmptyStateDir(opts.stateDir);
+      throw err;
     } finally {
       http.close();
+    }
+  }
+
+  /**
+   * The broker enrolled this device but its state could not be written: the device revokes
+   * itself (a signed call), so no orphan device is left that nobody holds the key of.
+   */
+  async #undoEnrollment(stateDir: string, cause: unknown): Promise<SectorCryptError> {
+    const why = `${(cause as NodeJS.ErrnoException).code ?? (cause as Error).message}`;
+    try {
+      const answer = await this.#signed('POST', '/v1/agent/revoke');
+      if (answer.status !== 200) throw answerError(answer);
+      return new SectorCryptError('ERR_IO', `the broker enrolled device ${this.deviceId}, but its state could not be written to ${stateDir} (${why}); the device revoked itself: enroll again with a new token`, { cause });
+    } catch (err) {
+      return new SectorCryptError('ERR_IO', `the broker enrolled device ${this.deviceId}, but its state could not be written to ${stateDir} (${why}) and revoking it failed (${(err as Error).message}): revoke it with \`sectorcrypt broker device revoke ${this.deviceId}\``, { cause });
+    } finally {
+      this.close();
     }
   }
 

@@ -124,6 +124,16 @@ describe('agent enroll --group', () => {
     expect(right.code, right.stderr).toBe(0);
     expect(JSON.parse(right.stdout.toString()).groups).toEqual(['integ']);
   }, 120_000);
+
+  it('into a folder that already holds an agent: ERR_EXISTS, and the token is not spent', async () => {
+    const e = await f.h.client.call('POST', '/v1/enrollment-tokens', { token: f.adminToken, body: { groups: ['integ'], uses: 1 } });
+    const enroll = (state: string) => cli(['agent', 'enroll', '--url', f.h.url, '--ca', f.caFile, '--token', e.body.token, '--state', state, '--json']);
+    const used = await enroll(f.stateDir);
+    expect(used.code).toBe(1);
+    expect(used.stderr).toMatch(/already holds an enrolled agent .*the enrollment token was not used \(ERR_EXISTS\)/);
+    const fresh = await enroll(join(f.dir, 'after-used'));
+    expect(fresh.code, fresh.stderr).toBe(0);
+  }, 120_000);
 });
 
 describe('volume unlock --agent with a manual-approval policy', () => {
