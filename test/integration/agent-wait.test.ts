@@ -63,6 +63,7 @@ async function vote(id: string, how: 'approve' | 'deny'): Promise<void> {
 
 describe('decrypt --agent with a manual-approval policy', () => {
   let sealed: string;
+  let leftPending: string;
   const plain = randomBytes(10_000);
   beforeAll(async () => {
     sealed = join(f.dir, 'manual.sce');
@@ -76,17 +77,19 @@ describe('decrypt --agent with a manual-approval policy', () => {
     expect(r.stderr).toMatch(/release request req_\S+ waits for approval until \S+ \(ERR_PENDING\)/);
     const id = /req_\S+/.exec(r.stderr)![0];
     expect(await nextPending()).toBe(id);
+    leftPending = id;
     expect(existsSync(out)).toBe(false);
   }, 120_000);
 
-  it('--wait: says it waits, with the request id, and decrypts once a second person approves', async () => {
+  it('--wait: resumes the request left pending, says it waits, with the request id, and decrypts once a second person approves', async () => {
     const out = join(f.dir, 'approved.out');
     const run = cli(['decrypt', '--agent', f.stateDir, '--claims', claimsFile, '--wait', '--timeout', '120', sealed, '-o', out]);
-    const id = await nextPending();
+    const id = leftPending;
+    await new Promise((r) => setTimeout(r, 1500));
     await vote(id, 'approve');
     const r = await run;
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stderr).toContain(`waiting for approval of release request ${id}`);
+    expect(r.stderr).toContain(`waiting for approval of the earlier release request ${id}`);
     expect(Buffer.compare(await readFile(out), plain)).toBe(0);
   }, 120_000);
 

@@ -8,9 +8,11 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { mkdtemp, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
 import { BrokerAgent } from '../../../src/agent/index.js';
 import { SectorCryptError } from '../../../src/errors.js';
 import { PinnedHttps } from '../../../src/agent/https.js';
+import { hpkeSeal } from '../../../src/keys/hpke.js';
 import { makeTenant, type Harness } from '../helpers.js';
 
 export function agentUndoSuite(harness: () => Harness): void {
@@ -91,5 +93,86 @@ export function agentUndoSuite(harness: () => Harness): void {
       }
     });
   });
-}
 
+  describe('a pending request is resumed, not filed twice, and withdrawn when the wait ends', () => {
+    let stateDir: string;
+    let sealed: { keyId: string; version: number; enc: Uint8Array; ciphertext: Uint8Array };
+    let resource: string;
+
+    beforeAll(async () => {
+      const key = await admin('POST', '/v1/keys', { name: 'by-hand' });
+      await admin('PUT', '/v1/policies/undo-by-hand', { keys: [key.keyId], devices: { groups: ['undo'] }, rules: { claim: 'device.id', exists: true }, approval: { mode: 'manual', approvers: 1, ttlSeconds: 600 } });
+      stateDir = join(await mkdtemp(join(tmpdir(), 'sc-undo-')), 'state');
+      (await enroll(await newToken(1), stateDir, 'waiter')).close();
+      const uuid = randomUUID();
+      resource = `luks2:${uuid}`;
+      const s = await hpkeSeal('x25519', new Uint8Array(Buffer.from(key.publicKey, 'base64')), new TextEncoder().encode('sectorcrypt-luks2/v1 broker'), new TextEncoder().encode(`${key.keyId}/1/${uuid}`), new Uint8Array(32).fill(7));
+      sealed = { keyId: key.keyId, version: 1, ...s };
+    });
+
+    const pendingIds = async () =>
+      ((await h.client.call('GET', '/v1/requests?status=pending', { token: t.approver1 })).body.requests as { requestId: string; resource: string }[]).filter((r) => r.resource === resource).map((r) => r.requestId);
+    const pendingOf = async (agent: BrokerAgent, opts: { wait?: boolean; timeoutMs?: number } = {}) => {
+      const err = await agent.unwrap(sealed, { resource, pollMs: 100, ...opts }).then(() => undefined, (e: SectorCryptError & { requestId?: string }) => e);
+      expect(err?.code).toBe('ERR_PENDING');
+      return err!;
+    };
+
+    it('a second agent on the same state resumes the request; withdraw drops it from the approvers and records it', async () => {
+      const first = await BrokerAgent.load({ stateDir });
+      const id = (await pendingOf(first)).requestId!;
+      first.close();
+      const second = await BrokerAgent.load({ stateDir });
+      try {
+        expect((await pendingOf(second)).requestId).toBe(id);
+        expect(await pendingIds()).toEqual([id]);
+        expect(await second.withdraw(id)).toBe(true);
+        expect(await pendingIds()).toEqual([]);
+        expect(await second.withdraw(id)).toBe(false);
+        const rec = (await records()).filter((r) => r.action === 'request.withdraw' && r.requestId === id);
+        expect(rec).toHaveLength(1);
+        expect(rec[0]).toMatchObject({ actor: second.deviceId, target: `${sealed.keyId}/1` });
+        // Once withdrawn, the next ask files a new request.
+        const again = (await pendingOf(second)).requestId!;
+        expect(again).not.toBe(id);
+        await second.withdraw(again);
+      } finally {
+        second.close();
+      }
+    });
+
+    it('a wait that runs out withdraws its request', async () => {
+      const agent = await BrokerAgent.load({ stateDir });
+      try {
+        const err = await pendingOf(agent, { wait: true, timeoutMs: 800 });
+        expect(err.message).toMatch(/was not approved in time; it was withdrawn/);
+        expect(await pendingIds()).toEqual([]);
+        expect((await records()).some((r) => r.action === 'request.withdraw' && r.requestId === err.requestId)).toBe(true);
+      } finally {
+        agent.close();
+      }
+    });
+
+    it('another device cannot withdraw the request (404), and an unsigned call is refused', async () => {
+      const agent = await BrokerAgent.load({ stateDir });
+      const otherDir = join(await mkdtemp(join(tmpdir(), 'sc-undo-')), 'state');
+      const other = await enroll(await newToken(1), otherDir, 'other');
+      try {
+        const id = (await pendingOf(agent)).requestId!;
+        expect(await other.withdraw(id)).toBe(false);
+        expect(await pendingIds()).toEqual([id]);
+        const http = new PinnedHttps(h.ca);
+        try {
+          const r = await http.send('POST', `${h.url}/v1/agent/requests/${id}/withdraw`, {});
+          expect(r.status).toBe(401);
+        } finally {
+          http.close();
+        }
+        expect(await agent.withdraw(id)).toBe(true);
+      } finally {
+        agent.close();
+        other.close();
+      }
+    });
+  });
+}
