@@ -128,6 +128,17 @@ describeWithTool('cryptsetup-token', pluginMissing(), 'the sectorcrypt-broker cr
     expect(viaPassphrase.stdout.toString()).toMatch(/Key slot 0 unlocked/);
   }, 120_000);
 
+  it('a volume bound to two keys opens through the token whose policy allows, the other failing first', async () => {
+    const path = join(f.dir, 'two.img');
+    (await Volume.create(path, { size: MiB, passphrase: 'pw', ...CHEAP_CREATE })).close();
+    const r = await cli(['volume', 'bind', path, '--broker-key', f.keys.elsewhere.keyId, '--broker-key', f.keys.here.keyId, '--url', f.h.url, '--ca', f.caFile, '--passphrase-file', pwFile], { env: { SECTORCRYPT_BROKER_TOKEN: f.adminToken } });
+    expect(r.code, r.stderr).toBe(0);
+    const open = await cryptsetupWithPlugin(pluginDir, config, ['-v', 'open', '--test-passphrase', '--token-only', path]);
+    expect(open.status, open.stderr).toBe(0);
+    expect(open.stdout.toString()).toMatch(/Key slot 2 unlocked/);
+    expect(open.stderr).toMatch(/denied: policy other-build/);
+  }, 120_000);
+
   it('validate refuses a sectorcrypt-broker token that is not well formed', async () => {
     const path = await bound('validate.img', 'here');
     const bad = join(f.dir, 'bad-token.json');
