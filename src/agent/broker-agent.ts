@@ -5,12 +5,14 @@
  * in memory only for that request.
  */
 import { generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
+import { withRetries, type RetryNote } from './retry.js';
+import { dropPending, findPending, pendingKey, savePending } from './pending-store.js';
 import { SectorCryptError } from '../errors.js';
 import { hpkeOpenWith, hpkeX25519Recipient, type HpkeRecipient } from '../keys/hpke.js';
 import { ed25519SigningKey } from '../keys/ed25519.js';
 import { signRequest } from '../http-signature/index.js';
 import { PinnedHttps, answerError, type HttpAnswer } from './https.js';
-import { readState, writeState, type AgentState } from './state.js';
+import { prepareStateDir, readState, removeEmptyStateDir, writeState, type AgentState } from './state.js';
 import { signEnrollment } from './enroll-proof.js';
 import { claimsProvider } from './claims/provider.js';
 import { collectAttestations } from './attest/collect.js';
@@ -55,7 +57,9 @@ export interface AgentLoadOptions {
   /** How often a waiting unwrap asks again (default 2000 ms). */
   pollMs?: number;
   /** Called once when a waiting unwrap starts to wait for approval (to tell the person at the console). */
-  onPending?: (pending: { requestId: string; expiresAt?: string }) => void;
+  onPending?: (pending: { requestId: string; expiresAt?: string; resumed?: boolean }) => void;
+  /** Called before a waiting call asks again after a connection failure, 502, 503, 504 or 429. */
+  onRetry?: (note: RetryNote) => void;
 }
 
 /** A broker stanza or LUKS2 token: bytes, or standard base64. */
@@ -107,6 +111,10 @@ export class BrokerAgent {
   readonly #signingKey: KeyObject;
   /** Reply keys of requests still pending, with their request ids (key objects: no raw secret in JS memory). */
   readonly #pending = new Map<HpkeRecipient, string>();
+  /** The state folder, where pending requests are kept (pending.json) so another run resumes them. */
+  #stateDir: string | undefined;
+  /** Requests this object is waiting on right now: what withdrawWaiting() withdraws. */
+  readonly #waiting = new Set<string>();
 
   /** The cloud evidence of each request: the caller's providers, or one fetch of the config's clouds. */
   readonly #evidence: () => Promise<{ attestations?: string[]; documents?: CloudDocuments }>;
@@ -138,7 +146,10 @@ export class BrokerAgent {
     const jwk = pair.privateKey.export({ format: 'jwk' });
     const secretKey = new Uint8Array(Buffer.from(jwk.d!, 'base64url'));
     const publicKey = new Uint8Array(Buffer.from(jwk.x!, 'base64url'));
+    // Checked before the token is spent: a used or read-only folder enrolls nothing.
+    const { created } = await prepareStateDir(opts.stateDir);
     const http = new PinnedHttps(opts.ca);
+    let enrolled = false;
     try {
       const body = JSON.stringify({
         token: opts.token,
@@ -150,11 +161,40 @@ export class BrokerAgent {
       const answer = await http.send('POST', `${url}/v1/agent/enroll`, { 'content-type': 'application/json' }, Buffer.from(body));
       if (answer.status !== 201) throw answerError(answer);
       const a = answer.body as { deviceId: string; tenantId: string; groups: string[] };
+      enrolled = true;
       const state: AgentState = { secretKey, caPem: opts.ca, device: { deviceId: a.deviceId, tenantId: a.tenantId, url, groups: a.groups, publicKey: b64(publicKey) } };
-      await writeState(opts.stateDir, state);
+      try {
+        await writeState(opts.stateDir, state);
+      } catch (cause) {
+        if (created) await removeEmptyStateDir(opts.stateDir);
+        const agent = new BrokerAgent({ ...state, secretKey: new Uint8Array(secretKey) }, {});
+        const err = await agent.#undoEnrollment(opts.stateDir, cause);
+        secretKey.fill(0);
+        throw err;
+      }
       return new BrokerAgent(state, {});
+    } catch (err) {
+      if (!enrolled && created) await removeEmptyStateDir(opts.stateDir);
+      throw err;
     } finally {
       http.close();
+    }
+  }
+
+  /**
+   * The broker enrolled this device but its state could not be written: the device revokes
+   * itself (a signed call), so no orphan device is left that nobody holds the key of.
+   */
+  async #undoEnrollment(stateDir: string, cause: unknown): Promise<SectorCryptError> {
+    const why = `${(cause as NodeJS.ErrnoException).code ?? (cause as Error).message}`;
+    try {
+      const answer = await this.#signed('POST', '/v1/agent/revoke');
+      if (answer.status !== 200) throw answerError(answer);
+      return new SectorCryptError('ERR_IO', `the broker enrolled device ${this.deviceId}, but its state could not be written to ${stateDir} (${why}); the device revoked itself: enroll again with a new token`, { cause });
+    } catch (err) {
+      return new SectorCryptError('ERR_IO', `the broker enrolled device ${this.deviceId}, but its state could not be written to ${stateDir} (${why}) and revoking it failed (${(err as Error).message}): revoke it with \`sectorcrypt broker device revoke ${this.deviceId}\``, { cause });
+    } finally {
+      this.close();
     }
   }
 
@@ -171,10 +211,15 @@ export class BrokerAgent {
         return new BrokerAgent(await readState(stateDir), rest, async () => {
           const { attestations, documents: { aws, azure } } = await collectAttestations(cloud);
           return { attestations, documents: { ...(aws ? { aws: { document: aws.document, pkcs7: aws.pkcs7 } } : {}), ...(azure ? { azure: { signature: azure.signature } } : {}) } };
-        });
+        }).#at(stateDir);
       }
     }
-    return new BrokerAgent(await readState(stateDir), rest);
+    return new BrokerAgent(await readState(stateDir), rest).#at(stateDir);
+  }
+
+  #at(stateDir: string): this {
+    this.#stateDir = stateDir;
+    return this;
   }
 
   /** A signed request (RFC 9421: @method, @target-uri, content-digest; created, nonce, keyid). */
@@ -195,18 +240,13 @@ export class BrokerAgent {
   }
 
   /**
-   * A signed request; with `until` (a waiting call), a 429 answer is asked again after its
-   * Retry-After, as long as that is before `until` (Date.now() milliseconds). Without it, or
-   * past it, the 429 comes back and becomes ERR_RATE_LIMITED.
+   * A signed request; with `until` (a waiting call), a connection failure or a 502, 503, 504
+   * or 429 answer is asked again, with capped jittered backoff (retry.ts), as long as that is
+   * before `until` (Date.now() milliseconds). Each attempt is signed afresh (a new nonce).
    */
   async #call(method: 'GET' | 'POST', path: string, body: unknown, until?: number): Promise<HttpAnswer> {
-    for (;;) {
-      const answer = await this.#signed(method, path, body);
-      if (answer.status !== 429 || until === undefined) return answer;
-      const waitMs = (answer.retryAfterSeconds ?? 1) * 1000;
-      if (Date.now() + waitMs > until) return answer;
-      await sleep(waitMs);
-    }
+    if (until === undefined) return this.#signed(method, path, body);
+    return withRetries(() => this.#signed(method, path, body), until, this.#opts.onRetry);
   }
 
   /** The newest usable public key of a broker key (to seal to it offline). */
@@ -226,10 +266,15 @@ export class BrokerAgent {
     const wait = opts.wait ?? this.#opts.wait ?? false;
     const timeoutMs = opts.timeoutMs ?? this.#opts.timeoutMs ?? 15 * 60_000;
     const pollMs = opts.pollMs ?? this.#opts.pollMs ?? 2000;
-    const reply = hpkeX25519Recipient();
+    const deadline = Date.now() + timeoutMs;
+    const key = pendingKey({ keyId: sealed.keyId, version: sealed.version, resource: opts.resource, enc: b64(sealed.enc), ciphertext: b64(sealed.ciphertext) });
+    // A request an earlier run left pending is asked about again, not filed twice.
+    const resumed = await this.#resume(key, wait, deadline, pollMs);
+    if (resumed) return resumed;
+    const replySecret = new Uint8Array(randomBytes(32));
+    const reply = hpkeX25519Recipient(replySecret);
     const claims = typeof this.#opts.claims === 'function' ? await this.#opts.claims() : (this.#opts.claims as object | undefined);
     const { attestations, documents } = await this.#evidence();
-    const deadline = Date.now() + timeoutMs;
     const body = {
       kind,
       keyId: sealed.keyId,
@@ -245,8 +290,53 @@ export class BrokerAgent {
     const size = Buffer.byteLength(JSON.stringify(body));
     if (size > BODY_LIMIT) throw new SectorCryptError('ERR_ARGUMENT', `the release request is ${size} bytes, over the broker's limit of ${BODY_LIMIT}: fewer or smaller claims and attestations`);
     const answer = await this.#call('POST', '/v1/agent/unwrap', body, wait ? deadline : undefined);
-    // A pending request keeps its reply key (in memory only) for collect().
+    if (answer.status === 202 && this.#stateDir) {
+      const a = answer.body as Answer;
+      await savePending(this.#stateDir, key, { requestId: a.requestId, replySecret: Buffer.from(replySecret).toString('base64'), ...(a.expiresAt ? { expiresAt: a.expiresAt } : {}) });
+    }
+    replySecret.fill(0);
+    // A pending request keeps its reply key (in memory, and in pending.json) for collect().
     return await this.#follow(answer, reply, wait, deadline, pollMs);
+  }
+
+  /**
+   * The request kept in pending.json for `key`, asked about again: its answer, followed as a
+   * new one would be; undefined when there is none, or the broker no longer has it pending
+   * (expired, withdrawn, unknown), so that a new request is filed.
+   */
+  async #resume(key: string, wait: boolean, deadline: number, pollMs: number): Promise<Uint8Array | undefined> {
+    if (!this.#stateDir) return undefined;
+    const entry = await findPending(this.#stateDir, key);
+    if (!entry) return undefined;
+    const secret = new Uint8Array(Buffer.from(entry.replySecret, 'base64'));
+    const reply = hpkeX25519Recipient(secret);
+    secret.fill(0);
+    const answer = await this.#call('GET', `/v1/agent/requests/${encodeURIComponent(entry.requestId)}`, undefined, wait ? deadline : undefined);
+    if (answer.status === 404 || answer.status === 410) {
+      await dropPending(this.#stateDir, entry.requestId);
+      return undefined;
+    }
+    return this.#follow(answer, reply, wait, deadline, pollMs, true);
+  }
+
+  /**
+   * Withdraws a pending request of this device (a signed call): approvers no longer see it and
+   * the log records request.withdraw. True when it was still pending.
+   */
+  async withdraw(requestId: string): Promise<boolean> {
+    const answer = await this.#signed('POST', `/v1/agent/requests/${encodeURIComponent(requestId)}/withdraw`);
+    if (this.#stateDir) await dropPending(this.#stateDir, requestId);
+    this.#waiting.delete(requestId);
+    if (answer.status === 404) return false;
+    if (answer.status !== 200) throw answerError(answer);
+    return (answer.body as { withdrawn: boolean }).withdrawn;
+  }
+
+  /** Withdraws every request this object is waiting on (an interrupted wait); their ids. */
+  async withdrawWaiting(): Promise<string[]> {
+    const ids = [...this.#waiting];
+    await Promise.all(ids.map((id) => this.withdraw(id).catch(() => false)));
+    return ids;
   }
 
   /**
@@ -263,21 +353,42 @@ export class BrokerAgent {
   }
 
   /** Polls a pending answer while `wait` allows, then settles it. */
-  async #follow(first: HttpAnswer, reply: HpkeRecipient, wait: boolean, deadline: number, pollMs: number): Promise<Uint8Array> {
+  async #follow(first: HttpAnswer, reply: HpkeRecipient, wait: boolean, deadline: number, pollMs: number, resumed = false): Promise<Uint8Array> {
     let answer = first;
+    const requestId = (first.body as Answer | null)?.requestId;
     if (answer.status === 202 && wait && this.#opts.onPending) {
       const a = answer.body as Answer;
-      this.#opts.onPending({ requestId: a.requestId, ...(a.expiresAt ? { expiresAt: a.expiresAt } : {}) });
+      this.#opts.onPending({ requestId: a.requestId, ...(a.expiresAt ? { expiresAt: a.expiresAt } : {}), ...(resumed ? { resumed } : {}) });
     }
-    while (answer.status === 202 && wait && Date.now() < deadline) {
-      await sleep(Math.min(pollMs, Math.max(0, deadline - Date.now())));
-      const next = await this.#call('GET', `/v1/agent/requests/${encodeURIComponent((answer.body as Answer).requestId)}`, undefined, deadline);
-      // Out of time while rate limited: the request is still pending, as far as we know.
-      if (next.status === 429) break;
-      answer = next;
+    if (answer.status === 202 && wait) this.#waiting.add(requestId!);
+    try {
+      while (answer.status === 202 && wait && Date.now() < deadline) {
+        await sleep(Math.min(pollMs, Math.max(0, deadline - Date.now())));
+        let next: HttpAnswer;
+        try {
+          next = await this.#call('GET', `/v1/agent/requests/${encodeURIComponent(requestId!)}`, undefined, deadline);
+        } catch (err) {
+          // Out of time with the broker unreachable: still pending, as far as we know.
+          if (err instanceof SectorCryptError && err.code === 'ERR_IO') break;
+          throw err;
+        }
+        // Out of time while the broker was busy or rate limiting: still pending, as far as we know.
+        if (next.status === 429 || next.status === 502 || next.status === 503 || next.status === 504) break;
+        answer = next;
+      }
+    } finally {
+      if (requestId) this.#waiting.delete(requestId);
     }
-    if (answer.status === 202) this.#pending.set(reply, (answer.body as Answer).requestId);
-    else this.#pending.delete(reply);
+    if (answer.status === 202 && wait) {
+      // A wait that gave up withdraws its request: no approver is asked about an unlock nobody awaits.
+      const withdrawn = await this.withdraw(requestId!).catch(() => false);
+      throw Object.assign(new SectorCryptError('ERR_PENDING', `release request ${requestId} was not approved in time; ${withdrawn ? 'it was withdrawn' : 'withdrawing it failed: it stays pending until it expires'}`), { requestId });
+    } else if (answer.status === 202) {
+      this.#pending.set(reply, requestId!);
+    } else {
+      this.#pending.delete(reply);
+      if (requestId && this.#stateDir && answer.status !== 429 && answer.status < 500) await dropPending(this.#stateDir, requestId);
+    }
     return this.#settle(answer, reply);
   }
 

@@ -15,7 +15,7 @@ import { enrollmentTokenRoutes } from './routes/enrollment-tokens.js';
 import { keyRoutes } from './routes/keys.js';
 import { enrollmentRoutes } from './routes/enrollment.js';
 import { policyRoutes } from './routes/policies.js';
-import { agentRoutes } from './routes/agent.js';
+import { agentRoutes, agentUndoRoutes } from './routes/agent.js';
 import { requestRoutes } from './routes/requests.js';
 import { miscRoutes } from './routes/misc.js';
 import { actionRoutes } from './routes/actions.js';
@@ -127,6 +127,7 @@ export function buildApp(ctx: BrokerContext, opts: AppOptions): FastifyInstance 
   enrollmentTokenRoutes(app, ctx);
   policyRoutes(app, ctx);
   agentRoutes(app, ctx);
+  agentUndoRoutes(app, ctx);
   requestRoutes(app, ctx);
   miscRoutes(app, ctx);
   actionRoutes(app, ctx);

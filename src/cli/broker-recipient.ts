@@ -9,6 +9,8 @@ import { SectorCryptError } from '../errors.js';
 import { PinnedHttps, answerError } from '../agent/https.js';
 import type { BrokerKey } from '../envelope/stanzas/broker.js';
 import type { BrokerAgent } from '../agent/broker-agent.js';
+import type { RetryNote } from '../agent/retry.js';
+import { setLastWords } from './output.js';
 
 export interface BrokerRecipientFlags {
   brokerKey?: string;
@@ -49,10 +51,15 @@ function timeoutMs(f: AgentWaitFlags): number | undefined {
 }
 
 /** One line on stderr when a release waits for people to approve it (with the id they need). */
-function sayWaiting({ requestId, expiresAt }: { requestId: string; expiresAt?: string }): void {
+function sayWaiting({ requestId, expiresAt, resumed }: { requestId: string; expiresAt?: string; resumed?: boolean }): void {
   const until = expiresAt ? ` (it expires at ${expiresAt})` : '';
-  const stop = process.stderr.isTTY ? '; Ctrl-C stops waiting' : '';
-  process.stderr.write(`sectorcrypt: waiting for approval of release request ${requestId}${until}${stop}\n`);
+  const stop = process.stderr.isTTY ? '; Ctrl-C stops waiting and withdraws it' : '';
+  process.stderr.write(`sectorcrypt: waiting for approval of ${resumed ? 'the earlier ' : ''}release request ${requestId}${until}${stop}\n`);
+}
+
+/** One line on stderr each time a waiting call asks the broker again. */
+function sayRetrying({ reason, delayMs }: RetryNote): void {
+  process.stderr.write(`sectorcrypt: ${reason}; asking again in ${(delayMs / 1000).toFixed(1)} s\n`);
 }
 
 /**
@@ -66,5 +73,16 @@ export async function loadAgent(stateDir: string, claimsFile?: string, waiting: 
   const { BrokerAgent } = await import('../agent/broker-agent.js');
   const { loadClaimsConfig } = await import('../agent/claims/config-file.js');
   const claims = claimsFile === undefined ? 'auto' : await loadClaimsConfig(claimsFile);
-  return BrokerAgent.load({ stateDir, claims, wait: waiting.wait === true, ...(timeout ? { timeoutMs: timeout } : {}), onPending: sayWaiting });
+  const agent = await BrokerAgent.load({ stateDir, claims, wait: waiting.wait === true, ...(timeout ? { timeoutMs: timeout } : {}), onPending: sayWaiting, onRetry: sayRetrying });
+  if (!waiting.wait) return agent;
+  // Interrupted while waiting (Ctrl-C, SIGTERM from the token plugin or systemd): withdraw first.
+  setLastWords(async () => {
+    for (const id of await agent.withdrawWaiting()) process.stderr.write(`sectorcrypt: withdrew release request ${id}\n`);
+  });
+  const close = agent.close.bind(agent);
+  agent.close = () => {
+    setLastWords(undefined);
+    close();
+  };
+  return agent;
 }

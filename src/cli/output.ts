@@ -204,6 +204,15 @@ export function takeOverSignals(): void {
   signalsOwned = true;
 }
 
+/** Async work an interrupted run finishes before it exits (a waiting agent withdraws its request). */
+let lastWords: (() => Promise<unknown>) | undefined;
+const LAST_WORDS_MS = 5000;
+
+/** Sets (or clears, with undefined) what an interrupted run does before it exits, for at most 5 s. */
+export function setLastWords(fn: (() => Promise<unknown>) | undefined): void {
+  lastWords = fn;
+}
+
 /**
  * Makes SIGINT, SIGTERM and SIGHUP remove the temporary files and exit with 128 + the signal
  * number (130, 143, 129), and a closed stdout (EPIPE: `| head`) end the process quietly with
@@ -215,9 +224,15 @@ export function exitCleanly(): void {
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     process.on(signal, () => {
       if (signalsOwned && signal !== 'SIGHUP') return;
-      cleanUpNow();
-      if (process.stderr.isTTY) process.stderr.write('\x1b[?25h\n'); // the progress bar hid the cursor
-      process.exit(128 + constants.signals[signal]);
+      const finish = () => {
+        cleanUpNow();
+        if (process.stderr.isTTY) process.stderr.write('\x1b[?25h\n'); // the progress bar hid the cursor
+        process.exit(128 + constants.signals[signal]);
+      };
+      const words = lastWords;
+      lastWords = undefined;
+      if (!words) return finish();
+      void Promise.race([words().catch(() => undefined), new Promise((r) => setTimeout(r, LAST_WORDS_MS).unref())]).finally(finish);
     });
   }
   process.stdout.on('error', (err) => {

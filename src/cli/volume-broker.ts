@@ -15,14 +15,15 @@ export function registerVolumeBroker(volume: Command): void {
   volume
     .command('bind <image>')
     .description('add a key slot whose secret is sealed to a key broker key (a LUKS2 sectorcrypt-broker token)')
-    .requiredOption('--broker-key <key-id>', 'the broker key to seal to (its newest version)')
+    .requiredOption('--broker-key <key-id>', 'the broker key to seal to (its newest version); repeatable: one key slot and token each', collect, [])
     .option('--url <url>', 'the key broker, https://... (or SECTORCRYPT_BROKER_URL)')
     .option('--ca <file>', "the broker's CA certificate (or SECTORCRYPT_BROKER_CA)")
     .option('--token <token>', 'an API token of the tenant, to read the public key (or SECTORCRYPT_BROKER_TOKEN)')
     .option('--passphrase-file <file>', 'an existing passphrase of the volume, from this file')
-    .action(async (image: string, f: { brokerKey: string; url?: string; ca?: string; token?: string; passphraseFile?: string }) => {
-      // The public key first: a broker that cannot be reached fails before the passphrase is asked.
-      const key = await fetchBrokerKey({ brokerKey: f.brokerKey, broker: f.url, ca: f.ca, brokerToken: f.token });
+    .action(async (image: string, f: { brokerKey: string[]; url?: string; ca?: string; token?: string; passphraseFile?: string }) => {
+      // The public keys first: a broker that cannot be reached fails before the passphrase is asked.
+      const keys = [];
+      for (const brokerKey of new Set(f.brokerKey)) keys.push(await fetchBrokerKey({ brokerKey, broker: f.url, ca: f.ca, brokerToken: f.token }));
       const passphrase = await getPassphrase(f.passphraseFile, `Passphrase for ${image}: `);
       let vol: Volume;
       try {
@@ -31,11 +32,29 @@ export function registerVolumeBroker(volume: Command): void {
         wipe(passphrase);
       }
       try {
-        const slot = await vol.bindBroker(key);
-        process.stdout.write(`bound key slot ${slot} of ${image} to broker key ${key.keyId} version ${key.version}\n`);
+        for (const key of keys) {
+          const slot = await vol.bindBroker({ ...key, url: brokerUrl(f.url) });
+          process.stdout.write(`bound key slot ${slot} of ${image} to broker key ${key.keyId} version ${key.version}\n`);
+        }
       } finally {
         await vol.close();
       }
+    });
+
+  volume
+    .command('unbind <image>')
+    .description('remove a sectorcrypt-broker token and its key slot (never the last key slot without --force)')
+    .option('--token <n>', 'this LUKS2 token')
+    .option('--broker-key <key-id>', 'the tokens sealed to this broker key')
+    .option('--force', 'remove the key slot even when it is the last way into the volume (the data is then lost)')
+    .action(async (image: string, f: { token?: string; brokerKey?: string; force?: boolean }) => {
+      if (f.token !== undefined && !/^\d{1,2}$/.test(f.token)) throw new SectorCryptError('ERR_ARGUMENT', `--token takes a LUKS2 token number, not ${f.token}`);
+      const { tokens, keyslots } = await Volume.unbindBroker(image, {
+        ...(f.token !== undefined ? { token: Number(f.token) } : {}),
+        ...(f.brokerKey !== undefined ? { keyId: f.brokerKey } : {}),
+        ...(f.force ? { force: true } : {}),
+      });
+      process.stdout.write(`removed token ${tokens.join(', ')} and key slot ${keyslots.join(', ')} of ${image}\n`);
     });
 
   volume
@@ -46,12 +65,14 @@ export function registerVolumeBroker(volume: Command): void {
     .option('--print-key', 'write the slot secret to stdout, for `cryptsetup open --key-file=-` (never to a terminal)')
     .option('--wait', 'when the release needs approval, wait for it (without: ERR_PENDING and the request id)')
     .option('--timeout <seconds>', 'with --wait: give up waiting after this long (default 900)')
-    .action(async (image: string, f: { agent: string; claims?: string; printKey?: boolean; wait?: boolean; timeout?: string }) => {
+    .option('--token <n>', 'only this LUKS2 token (as the cryptsetup token plugin asks)')
+    .action(async (image: string, f: { agent: string; claims?: string; printKey?: boolean; wait?: boolean; timeout?: string; token?: string }) => {
       // Refused before anything is asked of the broker.
       if (f.printKey && process.stdout.isTTY) throw new SectorCryptError('ERR_ARGUMENT', '--print-key writes a secret: pipe it (to cryptsetup open --key-file=-), not to a terminal');
+      if (f.token !== undefined && !/^\d{1,2}$/.test(f.token)) throw new SectorCryptError('ERR_ARGUMENT', `--token takes a LUKS2 token number, not ${f.token}`);
       const agent = await loadAgent(f.agent, f.claims, { wait: f.wait, timeout: f.timeout });
       try {
-        const { secret, keyslot } = await Volume.releaseKey(image, { agent });
+        const { secret, keyslot } = await Volume.releaseKey(image, { agent, ...(f.token !== undefined ? { token: Number(f.token) } : {}) });
         try {
           if (f.printKey) await writeAll(secret);
           else process.stdout.write(`ok: the broker released the secret of key slot ${keyslot} of ${image}\n`);
@@ -62,6 +83,15 @@ export function registerVolumeBroker(volume: Command): void {
         agent.close();
       }
     });
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+/** The broker URL bind was given, kept in the token for luksDump. */
+function brokerUrl(flag: string | undefined): string {
+  return (flag ?? process.env.SECTORCRYPT_BROKER_URL ?? '').replace(/\/+$/, '');
 }
 
 /** Writes the raw secret to stdout and waits until it is handed over. */

@@ -16,6 +16,7 @@ import { createProgress, formatSummary, noteWhile } from './progress.js';
 import { getPassphrase } from './passphrase.js';
 import { checkOutputTarget, isSameFile, openOutputFile, restoreIfInterrupted, stdoutOutput } from './output.js';
 import { registerVolumeBroker } from './volume-broker.js';
+import { registerTokenPlugin } from './volume-token-plugin.js';
 
 const CHUNK = 1024 * 1024;
 const UNITS: Record<string, number> = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4 };
@@ -115,6 +116,7 @@ function withOpen(cmd: Command): Command {
 export function registerVolume(program: Command): void {
   const volume = program.command('volume').description('LUKS2 (cryptsetup-compatible) and plain dm-crypt volumes on files or block devices');
   registerVolumeBroker(volume);
+  registerTokenPlugin(volume);
 
   withPbkdf(
     volume

@@ -12,4 +12,5 @@ export type {
   RestoreHeaderOptions,
 } from './options.js';
 export type { VolumeAgent, BrokerPublicKey } from './broker-binding.js';
+export type { UnbindBrokerOptions } from './broker-unbind.js';
 export type { PbkdfOptions, KdfType } from '../keys/kdf.js';

@@ -3,7 +3,7 @@
  * string `type` and a `keyslots` list, and so does sectorcrypt: every token is checked for
  * that shape and kept byte for byte in the JSON; the one type read here is
  * `sectorcrypt-broker` (a slot passphrase sealed to a key broker key):
- *   {"type": "sectorcrypt-broker", "keyslots": ["N"], "keyId", "version", "enc", "ciphertext"}
+ *   {"type": "sectorcrypt-broker", "keyslots": ["N"], "keyId", "version", "enc", "ciphertext", "url"?}
  */
 import { SectorCryptError } from '../errors.js';
 

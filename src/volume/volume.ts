@@ -14,6 +14,7 @@ import { readMetadata } from './luks2-metadata.js';
 import { addKeyslot, removeKeyslot, unlock } from './luks2-keyslots.js';
 import { formatLuks2 } from './luks2-format.js';
 import { releaseSlotSecret, sealSlotSecret, type BrokerPublicKey, type VolumeAgent } from './broker-binding.js';
+import { unbindBroker, type UnbindBrokerOptions } from './broker-unbind.js';
 import { SectorStore, type StoreLayout } from './sector-store.js';
 import { backupHeader, compareHeaderBackup, eraseVolume, inspectVolume, restoreHeader, type VolumeSummary } from './header-tools.js';
 import {
@@ -146,9 +147,10 @@ export class Volume {
    * through `agent`, and checks that it opens its key slot. For `cryptsetup open --key-file=-`;
    * the caller wipes `secret`.
    */
-  static async releaseKey(path: string, opts: { agent: VolumeAgent }): Promise<{ secret: Uint8Array; keyslot: number }> {
-    checkOptionKeys(opts, ['agent'], 'Volume.releaseKey options');
-    const { secret, volume } = await Volume.withHeader(path, false, (file, header) => releaseSlotSecret(file, header, opts.agent));
+  static async releaseKey(path: string, opts: { agent: VolumeAgent; token?: number }): Promise<{ secret: Uint8Array; keyslot: number }> {
+    checkOptionKeys(opts, ['agent', 'token'], 'Volume.releaseKey options');
+    if (opts.token !== undefined && (!Number.isSafeInteger(opts.token) || opts.token < 0)) throw new SectorCryptError('ERR_ARGUMENT', 'token must be a LUKS2 token number');
+    const { secret, volume } = await Volume.withHeader(path, false, (file, header) => releaseSlotSecret(file, header, opts.agent, opts.token));
     const keyslot = volume.keyslot!;
     await volume.close();
     return { secret, keyslot };
@@ -318,6 +320,16 @@ export class Volume {
     } finally {
       wipe(oldBytes, newBytes);
     }
+  }
+
+  /**
+   * Removes sectorcrypt-broker tokens (one `token`, those of `keyId`, or the only one) with
+   * their key slots; the last key slot only with `force`. Returns what it removed.
+   */
+  static unbindBroker(path: string, opts: UnbindBrokerOptions = {}): Promise<{ tokens: number[]; keyslots: number[] }> {
+    checkOptionKeys(opts, ['token', 'keyId', 'force'], 'unbindBroker options');
+    if (opts.token !== undefined && (!Number.isSafeInteger(opts.token) || opts.token < 0)) throw new SectorCryptError('ERR_ARGUMENT', 'token must be a LUKS2 token number');
+    return unbindBroker(path, opts);
   }
 
   /** Crypto-erase: overwrites both headers and every key slot; the data can never be decrypted again. */

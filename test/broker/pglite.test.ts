@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe } from 'vitest';
 import { startBroker, type Clock, type Harness } from './helpers.js';
 import { accountsAndKeysSuite } from './suites/accounts-keys.js';
 import { releaseSuite } from './suites/release.js';
+import { agentUndoSuite } from './suites/agent-undo.js';
 import { fuzzSuite } from './suites/fuzz.js';
 import { inputSuite } from './suites/input.js';
 import { auditLogSuite } from './suites/audit-log.js';
@@ -30,6 +31,7 @@ afterAll(async () => h?.stop());
 describe('PGlite', () => {
   accountsAndKeysSuite(() => h, 'pglite');
   releaseSuite(() => h, clock);
+  agentUndoSuite(() => h);
   fuzzSuite(() => h);
   inputSuite(() => h);
   auditLogSuite(() => h, clock, { cli: true });

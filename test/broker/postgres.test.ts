@@ -22,6 +22,7 @@ import { describeWithTool } from '../tools.js';
 import { CLI } from '../entry.js';
 import { accountsAndKeysSuite } from './suites/accounts-keys.js';
 import { releaseSuite } from './suites/release.js';
+import { agentUndoSuite } from './suites/agent-undo.js';
 import { fuzzSuite } from './suites/fuzz.js';
 import { inputSuite } from './suites/input.js';
 import { cliSuite } from './suites/cli.js';
@@ -67,6 +68,7 @@ describeWithTool('postgres', skipReason, 'PostgreSQL', () => {
 
   accountsAndKeysSuite(() => h, 'postgres');
   releaseSuite(() => h, clock);
+  agentUndoSuite(() => h);
   fuzzSuite(() => h);
   inputSuite(() => h);
   auditLogSuite(() => h, clock, { cli: false });

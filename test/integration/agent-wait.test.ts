@@ -63,6 +63,7 @@ async function vote(id: string, how: 'approve' | 'deny'): Promise<void> {
 
 describe('decrypt --agent with a manual-approval policy', () => {
   let sealed: string;
+  let leftPending: string;
   const plain = randomBytes(10_000);
   beforeAll(async () => {
     sealed = join(f.dir, 'manual.sce');
@@ -76,17 +77,19 @@ describe('decrypt --agent with a manual-approval policy', () => {
     expect(r.stderr).toMatch(/release request req_\S+ waits for approval until \S+ \(ERR_PENDING\)/);
     const id = /req_\S+/.exec(r.stderr)![0];
     expect(await nextPending()).toBe(id);
+    leftPending = id;
     expect(existsSync(out)).toBe(false);
   }, 120_000);
 
-  it('--wait: says it waits, with the request id, and decrypts once a second person approves', async () => {
+  it('--wait: resumes the request left pending, says it waits, with the request id, and decrypts once a second person approves', async () => {
     const out = join(f.dir, 'approved.out');
     const run = cli(['decrypt', '--agent', f.stateDir, '--claims', claimsFile, '--wait', '--timeout', '120', sealed, '-o', out]);
-    const id = await nextPending();
+    const id = leftPending;
+    await new Promise((r) => setTimeout(r, 1500));
     await vote(id, 'approve');
     const r = await run;
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stderr).toContain(`waiting for approval of release request ${id}`);
+    expect(r.stderr).toContain(`waiting for approval of the earlier release request ${id}`);
     expect(Buffer.compare(await readFile(out), plain)).toBe(0);
   }, 120_000);
 
@@ -123,6 +126,16 @@ describe('agent enroll --group', () => {
     const right = await enroll('integ', 'right-group');
     expect(right.code, right.stderr).toBe(0);
     expect(JSON.parse(right.stdout.toString()).groups).toEqual(['integ']);
+  }, 120_000);
+
+  it('into a folder that already holds an agent: ERR_EXISTS, and the token is not spent', async () => {
+    const e = await f.h.client.call('POST', '/v1/enrollment-tokens', { token: f.adminToken, body: { groups: ['integ'], uses: 1 } });
+    const enroll = (state: string) => cli(['agent', 'enroll', '--url', f.h.url, '--ca', f.caFile, '--token', e.body.token, '--state', state, '--json']);
+    const used = await enroll(f.stateDir);
+    expect(used.code).toBe(1);
+    expect(used.stderr).toMatch(/already holds an enrolled agent .*the enrollment token was not used \(ERR_EXISTS\)/);
+    const fresh = await enroll(join(f.dir, 'after-used'));
+    expect(fresh.code, fresh.stderr).toBe(0);
   }, 120_000);
 });
 

@@ -147,6 +147,63 @@ describe('sectorcrypt volume bind / unlock', () => {
   }, 120_000);
 });
 
+describe('several bindings, and volume unbind', () => {
+  const bindCli = (path: string, keys: string[]) =>
+    cli(['volume', 'bind', path, ...keys.flatMap((k) => ['--broker-key', k]), '--url', f.h.url, '--ca', f.caFile, '--passphrase-file', join(f.dir, 'pw')], { env: { SECTORCRYPT_BROKER_TOKEN: f.adminToken } });
+  beforeAll(() => writeFile(join(f.dir, 'pw'), 'pw', { mode: 0o600 }));
+
+  it('bind takes several keys; unlock gets through the one whose policy allows, whichever comes first', async () => {
+    const path = await newVolume('two-keys.img');
+    const bind = await bindCli(path, [f.keys.elsewhere.keyId, f.keys.here.keyId]);
+    expect(bind.code, bind.stderr).toBe(0);
+    expect(bind.stdout.toString().trimEnd().split('\n')).toEqual([
+      expect.stringMatching(new RegExp(`^bound key slot 1 of .* to broker key ${f.keys.elsewhere.keyId} version 1$`)),
+      expect.stringMatching(new RegExp(`^bound key slot 2 of .* to broker key ${f.keys.here.keyId} version 1$`)),
+    ]);
+    expect((await Volume.inspect(path)).tokens.map((t) => [t.token, t.keyId, t.keyslots])).toEqual([[0, f.keys.elsewhere.keyId, [1]], [1, f.keys.here.keyId, [2]]]);
+    const { keyslot, secret } = await Volume.releaseKey(path, { agent });
+    secret.fill(0);
+    expect(keyslot).toBe(2);
+    // --token 0 asks for the denied binding only.
+    await rejectsWith(Volume.releaseKey(path, { agent, token: 0 }), 'ERR_DENIED');
+  }, 120_000);
+
+  it('unbind removes the token and its key slot, and asks which when there are several', async () => {
+    const path = await newVolume('unbind.img');
+    expect((await bindCli(path, [f.keys.elsewhere.keyId, f.keys.here.keyId])).code).toBe(0);
+    const which = await cli(['volume', 'unbind', path]);
+    expect(which.code).toBe(1);
+    expect(which.stderr).toMatch(/has 2 sectorcrypt-broker tokens .*name one with --token or --broker-key \(ERR_ARGUMENT\)/);
+    const r = await cli(['volume', 'unbind', path, '--broker-key', f.keys.elsewhere.keyId]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout.toString()).toBe(`removed token 0 and key slot 1 of ${path}\n`);
+    const info = await Volume.inspect(path);
+    expect(info.tokens.map((t) => t.token)).toEqual([1]);
+    expect(info.keyslots.map((k) => k.slot)).toEqual([0, 2]);
+    // The passphrase and the remaining binding still open it.
+    (await Volume.open(path, { passphrase: 'pw' })).close();
+    const opened = await Volume.open(path, { agent });
+    expect(opened.keyslot).toBe(2);
+    await opened.close();
+  }, 120_000);
+
+  it('refuses to remove the last way in without --force', async () => {
+    const path = await newVolume('last.img');
+    expect((await bindCli(path, [f.keys.here.keyId])).code).toBe(0);
+    const vol = await Volume.open(path, { agent });
+    await vol.removePassphrase('pw');
+    await vol.close();
+    const refused = await cli(['volume', 'unbind', path]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/key slot 1 is the last way into the volume.*--force.*\(ERR_ARGUMENT\)/);
+    expect((await Volume.inspect(path)).keyslots.map((k) => k.slot)).toEqual([1]);
+    const forced = await cli(['volume', 'unbind', path, '--force']);
+    expect(forced.code, forced.stderr).toBe(0);
+    const info = await Volume.inspect(path);
+    expect([info.keyslots, info.tokens]).toEqual([[], []]);
+  }, 120_000);
+});
+
 describeWithTool('cryptsetup', cryptsetupMissing(), 'cryptsetup reads bound volumes', () => {
   it('luksDump shows the token; open --test-passphrase --key-file - takes the released secret; unknown tokens are kept', async () => {
     const path = await newVolume('cs.img');

@@ -1,6 +1,8 @@
 /**
  * The release protocol (CUSTODY.md "Agents and the release protocol"): POST /v1/agent/unwrap
- * and GET /v1/agent/requests/:id, both signed by the device.
+ * and GET /v1/agent/requests/:id, both signed by the device; POST
+ * /v1/agent/requests/:id/withdraw (the agent gave up waiting) and POST /v1/agent/revoke (an
+ * enrollment whose state could not be written), also signed, each with its audit record.
  *
  * Order matters for "no released key without its record": the reply is sealed first, in
  * memory; then the decision and its audit record commit in one transaction; only then does
@@ -244,6 +246,39 @@ export function agentRoutes(app: FastifyInstance, ctx: BrokerContext): void {
     if (r.status === 'denied') return sendDenied(reply, r.id, r.trace);
     if (r.status === 'pending') return reply.status(202).send({ requestId: r.id, decision: 'pending', expiresAt: iso(r.expires_at) });
     return collect(ctx, r, device, reply, req.ip);
+  });
+}
+
+/** Routes an agent uses to undo its own work: a withdrawn wait, an enrollment it could not keep. */
+export function agentUndoRoutes(app: FastifyInstance, ctx: BrokerContext): void {
+  const withdrawn = object({ requestId: { type: 'string' }, withdrawn: { type: 'boolean' } }, ['requestId', 'withdrawn']);
+  // A pending (or approved, not yet collected) request of this device is closed, as expired,
+  // so approvers no longer see it; one already decided is left as it is (withdrawn: false).
+  app.post('/v1/agent/requests/:id/withdraw', { schema: { params: idParams, response: { 200: withdrawn, '4xx': errorSchema } } }, async (req) => {
+    const device = await verifyAgentRequest(ctx, req);
+    const { id } = req.params as { id: string };
+    return ctx.db.tx(async (q) => {
+      const known = await q.query<{ key_id: string; version: number }>('SELECT key_id, version FROM release_requests WHERE tenant_id = $1 AND id = $2 AND device_id = $3', [device.tenantId, id, device.deviceId]);
+      if (!known[0]) fail('ERR_NOT_FOUND', 'no such request');
+      const changed = await q.query(
+        "UPDATE release_requests SET status = 'expired', decided_at = now() WHERE tenant_id = $1 AND id = $2 AND device_id = $3 AND status IN ('pending', 'approved') RETURNING id",
+        [device.tenantId, id, device.deviceId],
+      );
+      if (changed.length) {
+        await appendAudit(q, device.tenantId, { actor: device.deviceId, action: 'request.withdraw', target: `${known[0].key_id}/${known[0].version}`, outcome: 'failure', requestId: id, sourceIp: req.ip });
+      }
+      return { requestId: id, withdrawn: changed.length > 0 };
+    });
+  });
+
+  const revoked = object({ deviceId: { type: 'string' }, revokedAt: { type: 'string' } }, ['deviceId', 'revokedAt']);
+  app.post('/v1/agent/revoke', { schema: { response: { 200: revoked, '4xx': errorSchema } } }, async (req) => {
+    const device = await verifyAgentRequest(ctx, req);
+    return ctx.db.tx(async (q) => {
+      const rows = await q.query<{ revoked_at: string }>('UPDATE devices SET revoked_at = coalesce(revoked_at, now()) WHERE tenant_id = $1 AND id = $2 RETURNING revoked_at', [device.tenantId, device.deviceId]);
+      await appendAudit(q, device.tenantId, { actor: device.deviceId, action: 'device.revoke', target: device.deviceId, outcome: 'success', reasons: { by: 'the device itself' }, sourceIp: req.ip });
+      return { deviceId: device.deviceId, revokedAt: iso(rows[0]!.revoked_at) };
+    });
   });
 }
 
