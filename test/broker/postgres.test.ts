@@ -27,6 +27,7 @@ import { crashSuite } from './suites/crash.js';
 import { auditLogSuite } from './suites/audit-log.js';
 import { tenancyRolesSuite } from './suites/tenancy-roles.js';
 import { separationSuite } from './suites/separation.js';
+import { auditExportSuite } from './suites/audit-export.js';
 import { checkpointSuite, gaps, sizesOf, TEST_CHECKPOINTS } from './suites/checkpoints.js';
 import { exportLog } from './suites/audit-log.js';
 
@@ -54,6 +55,7 @@ describeWithTool('postgres', skipReason, 'PostgreSQL', () => {
   tenancyRolesSuite(() => h);
   separationSuite(() => h);
   checkpointSuite(() => h);
+  auditExportSuite(() => h);
   cliSuite(() => server.createDatabase('cli'));
   crashSuite(() => server.createDatabase('crash'));
 
