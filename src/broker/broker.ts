@@ -21,6 +21,9 @@ import { CheckpointSigner, DEFAULT_CHECKPOINTS, type CheckpointSchedule } from '
 import { backfillAuditTree } from './store/audit-backfill.js';
 import { DEFAULT_RETENTION_DAYS } from './routes/audit-archive.js';
 import { RateLimiter, type RateLimitOptions } from './rate-limit.js';
+import { settleRootKey } from './root-key-check.js';
+import { guardRootKey } from './root-key-guard.js';
+import { finishRenames } from './root-key-files.js';
 
 export interface BrokerInitOptions {
   dataDir: string;
@@ -107,6 +110,7 @@ export class Broker {
   }
 
   static async open(opts: BrokerOpenOptions): Promise<Broker> {
+    await finishRenames(opts.dataDir); // a root key rotation stopped between its renames
     const files = await readDataDir(opts.dataDir, opts.database);
     const store = await openStore(files.database);
     try {
@@ -117,8 +121,12 @@ export class Broker {
     }
   }
 
-  static async #withStore(store: Store, opts: Omit<BrokerOpenOptions, 'database'>): Promise<Broker> {
+  static async #withStore(opened: Store, opts: Omit<BrokerOpenOptions, 'database'>): Promise<Broker> {
     const files = await readDataDir(opts.dataDir);
+    // root.key must be the key the database names (ERR_ROOT_KEY_MISMATCH otherwise); after a
+    // rotation elsewhere, the running broker re-reads it (root-key-guard.ts).
+    await settleRootKey(opened, opts.dataDir, files.rootKey);
+    const store = guardRootKey(opened, opts.dataDir, files.rootKey);
     await backfillAuditTree(store);
     const retentionDays = opts.auditRetentionDays ?? DEFAULT_RETENTION_DAYS;
     if (!Number.isInteger(retentionDays) || retentionDays < 1) throw new SectorCryptError('ERR_ARGUMENT', 'the audit retention is a whole number of days, at least 1');

@@ -8,6 +8,7 @@ import type { Command } from 'commander';
 import { SectorCryptError } from '../errors.js';
 import { takeOverSignals } from './output.js';
 import { registerBrokerManagement } from './broker-manage.js';
+import { registerBrokerAdmin } from './broker-admin.js';
 
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
@@ -37,6 +38,7 @@ function hostPort(value: string): { host: string; port: number } {
 export function registerBroker(program: Command): void {
   const broker = program.command('broker').description('run a sectorcrypt key broker, or manage a running one');
   registerBrokerManagement(broker);
+  registerBrokerAdmin(broker);
 
   broker
     .command('init')

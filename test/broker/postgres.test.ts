@@ -27,6 +27,7 @@ import { crashSuite } from './suites/crash.js';
 import { auditLogSuite } from './suites/audit-log.js';
 import { tenancyRolesSuite } from './suites/tenancy-roles.js';
 import { separationSuite } from './suites/separation.js';
+import { rootKeySuite } from './suites/root-key.js';
 import { auditExportSuite } from './suites/audit-export.js';
 import { checkpointSuite, gaps, sizesOf, TEST_CHECKPOINTS } from './suites/checkpoints.js';
 import { exportLog } from './suites/audit-log.js';
@@ -56,6 +57,8 @@ describeWithTool('postgres', skipReason, 'PostgreSQL', () => {
   separationSuite(() => h);
   checkpointSuite(() => h);
   auditExportSuite(() => h);
+  let rootKeyDbs = 0;
+  rootKeySuite(() => server.createDatabase(`rootkey${++rootKeyDbs}`), { shared: true });
   cliSuite(() => server.createDatabase('cli'));
   crashSuite(() => server.createDatabase('crash'));
 
