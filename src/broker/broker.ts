@@ -24,6 +24,9 @@ import { RateLimiter, type RateLimitOptions } from './rate-limit.js';
 import { settleRootKey } from './root-key-check.js';
 import { guardRootKey } from './root-key-guard.js';
 import { finishRenames } from './root-key-files.js';
+import { certificateDates, certificateStatus, type CertificateStatus } from './cert-status.js';
+import type { BrokerContext } from './context.js';
+import { createSecureContext, type Server as TlsServer } from 'node:tls';
 
 export interface BrokerInitOptions {
   dataDir: string;
@@ -63,6 +66,8 @@ export class Broker {
   #url: string | undefined;
   #pruner: NodeJS.Timeout;
   #signer: CheckpointSigner;
+  #dataDir = '';
+  #ctx: Pick<BrokerContext, 'certificates' | 'now'> = { now: () => new Date() };
 
   private constructor(store: Store, app: FastifyInstance, rootKey: Uint8Array, caPem: string, signer: CheckpointSigner) {
     this.#store = store;
@@ -141,13 +146,14 @@ export class Broker {
     const db = signer.watch(store);
     const limits = opts.rateLimits === false ? undefined : new RateLimiter(opts.rateLimits);
     const hot = { versionKeys, devices: new DeviceCache(), admissions: new ReleaseAdmissions(db), releases: new ReleaseRecorder(db) };
-    const app = buildApp(
-      { db, rootKey: files.rootKey, ...hot, now: opts.now ?? (() => new Date()), auditRetentionDays: retentionDays, limits },
-      { tls: files.tls, logger: opts.logger },
-    );
+    const certificates = certificateDates(files.tls.cert, files.caPem);
+    const ctx = { db, rootKey: files.rootKey, ...hot, now: opts.now ?? (() => new Date()), auditRetentionDays: retentionDays, limits, certificates };
+    const app = buildApp(ctx, { tls: files.tls, logger: opts.logger });
     signer.onError = (err) => app.log.error({ err }, 'signing an audit checkpoint failed');
     const broker = new Broker(store, app, files.rootKey, files.caPem, signer);
     broker.#versionKeys = versionKeys;
+    broker.#dataDir = opts.dataDir;
+    broker.#ctx = ctx;
     return broker;
   }
 
@@ -165,6 +171,25 @@ export class Broker {
   /** Another operator token (tests, or a lost one); shown once. */
   async createOperatorToken(seconds = 365 * 86_400): Promise<string> {
     return createOperator(this.#store, seconds);
+  }
+
+  /** How long the server certificate and the CA have left, with a warning within 30 days of either. */
+  certificateStatus(): CertificateStatus {
+    return certificateStatus(this.#ctx.certificates!, this.#ctx.now());
+  }
+
+  /**
+   * Serves DATA/server.pem and server.key from now on (after `broker cert renew`; `broker
+   * serve` calls it on SIGHUP). New connections get the new certificate; open ones keep theirs.
+   */
+  async reloadCertificate(): Promise<CertificateStatus> {
+    const files = await readDataDir(this.#dataDir);
+    files.rootKey.fill(0);
+    // Throws (and the old certificate stays) when the key does not match the certificate.
+    createSecureContext(files.tls);
+    (this.#app.server as unknown as TlsServer).setSecureContext(files.tls);
+    this.#ctx.certificates = certificateDates(files.tls.cert, files.caPem);
+    return this.certificateStatus();
   }
 
   /** Port 0 picks a free port. Resolves to the https:// URL once it accepts connections. */

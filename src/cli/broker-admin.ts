@@ -3,14 +3,34 @@
  *
  *   broker root-key rotate --data DIR       re-seal every secret under a new root key
  *   broker operator-token new --data DIR    a new operator token; the old ones stop
+ *   broker cert renew --data DIR [--name]   a new server certificate from the broker's CA
  *
  * The broker and its store are imported only when one of them runs.
  */
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Command } from 'commander';
+import { openOutputFile, type OutputFile } from './output.js';
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
 
 function out(json: boolean | undefined, value: object, text: string): void {
   process.stdout.write(json ? `${JSON.stringify(value)}\n` : text);
+}
+
+/** Writes `files` (name -> text) beside their targets and renames them into place. */
+async function replaceFiles(files: [string, string, number][]): Promise<void> {
+  const opened: OutputFile[] = [];
+  try {
+    for (const [path, , mode] of files) opened.push(await openOutputFile(path, { force: true, mode }));
+    files.forEach(([, text], i) => opened[i]!.stream.end(text));
+    for (const o of opened) await o.commit();
+  } catch (err) {
+    for (const o of opened) await o.discard();
+    throw err;
+  }
 }
 
 export function registerBrokerAdmin(broker: Command): void {
@@ -44,5 +64,30 @@ export function registerBrokerAdmin(broker: Command): void {
       const { replaceOperatorToken } = await import('../broker/operator-token.js');
       const t = await replaceOperatorToken({ dataDir: flags.data, database: flags.database });
       out(flags.json, t, `${t.revoked} earlier operator token(s) revoked\nnew operator token (shown once, keep it safe):\n${t.operatorToken}\n`);
+    });
+
+  const cert = broker.command('cert').description("the broker's HTTPS certificate (on the data folder)");
+  cert
+    .command('renew')
+    .description("issue a new server certificate from the broker's CA, for the same names (and each --name); replaces server.pem and server.key")
+    .requiredOption('--data <dir>', "the broker's data folder")
+    .option('--name <host>', 'one more DNS name or IP address (repeatable)', collect, [])
+    .option('--days <n>', 'lifetime in days (default 825)')
+    .option('--json', 'print {"names", "notAfter"} as JSON')
+    .action(async (flags: { data: string; name: string[]; days?: string; json?: boolean }) => {
+      const { renewServer, certificateNotAfter } = await import('../broker/tls.js');
+      const { SectorCryptError } = await import('../errors.js');
+      const days = flags.days === undefined ? undefined : Number(flags.days);
+      if (days !== undefined && !(Number.isInteger(days) && days >= 1 && days <= 3650)) throw new SectorCryptError('ERR_ARGUMENT', '--days takes a whole number from 1 to 3650');
+      const read = (name: string) => readFile(join(flags.data, name), 'utf8');
+      const renewed = await renewServer(await read('ca.pem'), await read('ca.key'), await read('server.pem'), flags.name, days);
+      // The key first: a crash between the two renames leaves a new key with the old
+      // certificate, which `serve` refuses rather than serving a key that does not match.
+      await replaceFiles([
+        [join(flags.data, 'server.key'), renewed.serverKeyPem, 0o600],
+        [join(flags.data, 'server.pem'), renewed.serverPem, 0o644],
+      ]);
+      const notAfter = certificateNotAfter(renewed.serverPem).toISOString();
+      out(flags.json, { names: renewed.names, notAfter }, `new server certificate for ${renewed.names.join(', ')}, valid until ${notAfter}\na running broker serves it after SIGHUP (or a restart)\n`);
     });
 }

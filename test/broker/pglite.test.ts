@@ -7,6 +7,7 @@ import { fuzzSuite } from './suites/fuzz.js';
 import { auditLogSuite } from './suites/audit-log.js';
 import { tenancyRolesSuite } from './suites/tenancy-roles.js';
 import { separationSuite } from './suites/separation.js';
+import { certificateSuite } from './suites/certificates.js';
 import { rootKeySuite } from './suites/root-key.js';
 import { auditExportSuite } from './suites/audit-export.js';
 import { checkpointSuite, TEST_CHECKPOINTS } from './suites/checkpoints.js';
@@ -31,4 +32,5 @@ describe('PGlite', () => {
   cliTablesSuite(() => h);
   auditExportSuite(() => h);
   rootKeySuite(async () => undefined, { shared: false });
+  certificateSuite(async () => 'pglite:memory', { child: false });
 });

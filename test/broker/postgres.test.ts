@@ -27,6 +27,7 @@ import { crashSuite } from './suites/crash.js';
 import { auditLogSuite } from './suites/audit-log.js';
 import { tenancyRolesSuite } from './suites/tenancy-roles.js';
 import { separationSuite } from './suites/separation.js';
+import { certificateSuite } from './suites/certificates.js';
 import { rootKeySuite } from './suites/root-key.js';
 import { auditExportSuite } from './suites/audit-export.js';
 import { checkpointSuite, gaps, sizesOf, TEST_CHECKPOINTS } from './suites/checkpoints.js';
@@ -59,6 +60,7 @@ describeWithTool('postgres', skipReason, 'PostgreSQL', () => {
   auditExportSuite(() => h);
   let rootKeyDbs = 0;
   rootKeySuite(() => server.createDatabase(`rootkey${++rootKeyDbs}`), { shared: true });
+  certificateSuite(() => server.createDatabase('certificates'), { child: true });
   cliSuite(() => server.createDatabase('cli'));
   crashSuite(() => server.createDatabase('crash'));
 
