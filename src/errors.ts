@@ -31,7 +31,9 @@ export type SectorCryptErrorCode =
   | 'ERR_POLICY_INVALID'
   | 'ERR_AUDIT_TAMPERED'
   // Added to CUSTODY.md's list: the broker's 429 (too many requests; see Retry-After).
-  | 'ERR_RATE_LIMITED';
+  | 'ERR_RATE_LIMITED'
+  // The broker's root.key is not the one the database's secrets are sealed under (rotated).
+  | 'ERR_ROOT_KEY_MISMATCH';
 
 /** The one error class the library throws. Messages never contain key material. */
 export class SectorCryptError extends Error {

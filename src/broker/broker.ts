@@ -22,6 +22,12 @@ import { CheckpointSigner, DEFAULT_CHECKPOINTS, type CheckpointSchedule } from '
 import { backfillAuditTree } from './store/audit-backfill.js';
 import { DEFAULT_RETENTION_DAYS } from './routes/audit-archive.js';
 import { RateLimiter, type RateLimitOptions } from './rate-limit.js';
+import { settleRootKey } from './root-key-check.js';
+import { guardRootKey } from './root-key-guard.js';
+import { finishRenames } from './root-key-files.js';
+import { certificateDates, certificateStatus, type CertificateStatus } from './cert-status.js';
+import type { BrokerContext } from './context.js';
+import { createSecureContext, type Server as TlsServer } from 'node:tls';
 
 export interface BrokerInitOptions {
   dataDir: string;
@@ -61,6 +67,8 @@ export class Broker {
   #url: string | undefined;
   #pruner: NodeJS.Timeout;
   #signer: CheckpointSigner;
+  #dataDir = '';
+  #ctx: Pick<BrokerContext, 'certificates' | 'now'> = { now: () => new Date() };
 
   private constructor(store: Store, app: FastifyInstance, rootKey: Uint8Array, caPem: string, signer: CheckpointSigner) {
     this.#store = store;
@@ -108,6 +116,7 @@ export class Broker {
   }
 
   static async open(opts: BrokerOpenOptions): Promise<Broker> {
+    await finishRenames(opts.dataDir); // a root key rotation stopped between its renames
     const files = await readDataDir(opts.dataDir, opts.database);
     files.rootKey.fill(0); // only the database is wanted here; #withStore reads the folder again
     const store = await openStore(files.database);
@@ -119,8 +128,12 @@ export class Broker {
     }
   }
 
-  static async #withStore(store: Store, opts: Omit<BrokerOpenOptions, 'database'>): Promise<Broker> {
+  static async #withStore(opened: Store, opts: Omit<BrokerOpenOptions, 'database'>): Promise<Broker> {
     const files = await readDataDir(opts.dataDir);
+    // root.key must be the key the database names (ERR_ROOT_KEY_MISMATCH otherwise); after a
+    // rotation elsewhere, the running broker re-reads it (root-key-guard.ts).
+    await settleRootKey(opened, opts.dataDir, files.rootKey);
+    const store = guardRootKey(opened, opts.dataDir, files.rootKey);
     await backfillAuditTree(store);
     const retentionDays = opts.auditRetentionDays ?? DEFAULT_RETENTION_DAYS;
     if (!Number.isInteger(retentionDays) || retentionDays < 1) throw new SectorCryptError('ERR_ARGUMENT', 'the audit retention is a whole number of days, at least 1');
@@ -135,13 +148,14 @@ export class Broker {
     const db = withAfterCommit(signer.watch(store));
     const limits = opts.rateLimits === false ? undefined : new RateLimiter(opts.rateLimits);
     const hot = { versionKeys, devices: new DeviceCache(), admissions: new ReleaseAdmissions(db), releases: new ReleaseRecorder(db) };
-    const app = buildApp(
-      { db, rootKey: files.rootKey, ...hot, now: opts.now ?? (() => new Date()), auditRetentionDays: retentionDays, limits },
-      { tls: files.tls, logger: opts.logger },
-    );
+    const certificates = certificateDates(files.tls.cert, files.caPem);
+    const ctx = { db, rootKey: files.rootKey, ...hot, now: opts.now ?? (() => new Date()), auditRetentionDays: retentionDays, limits, certificates };
+    const app = buildApp(ctx, { tls: files.tls, logger: opts.logger });
     signer.onError = (err) => app.log.error({ err }, 'signing an audit checkpoint failed');
     const broker = new Broker(store, app, files.rootKey, files.caPem, signer);
     broker.#versionKeys = versionKeys;
+    broker.#dataDir = opts.dataDir;
+    broker.#ctx = ctx;
     return broker;
   }
 
@@ -159,6 +173,25 @@ export class Broker {
   /** Another operator token (tests, or a lost one); shown once. */
   async createOperatorToken(seconds = 365 * 86_400): Promise<string> {
     return createOperator(this.#store, seconds);
+  }
+
+  /** How long the server certificate and the CA have left, with a warning within 30 days of either. */
+  certificateStatus(): CertificateStatus {
+    return certificateStatus(this.#ctx.certificates!, this.#ctx.now());
+  }
+
+  /**
+   * Serves DATA/server.pem and server.key from now on (after `broker cert renew`; `broker
+   * serve` calls it on SIGHUP). New connections get the new certificate; open ones keep theirs.
+   */
+  async reloadCertificate(): Promise<CertificateStatus> {
+    const files = await readDataDir(this.#dataDir);
+    files.rootKey.fill(0);
+    // Throws (and the old certificate stays) when the key does not match the certificate.
+    createSecureContext(files.tls);
+    (this.#app.server as unknown as TlsServer).setSecureContext(files.tls);
+    this.#ctx.certificates = certificateDates(files.tls.cert, files.caPem);
+    return this.certificateStatus();
   }
 
   /** Port 0 picks a free port. Resolves to the https:// URL once it accepts connections. */

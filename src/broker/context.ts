@@ -5,6 +5,7 @@ import type { DeviceCache } from './device-cache.js';
 import type { ReleaseRecorder } from './release-recorder.js';
 import type { ReleaseAdmissions } from './release-admissions.js';
 import type { RateLimiter } from './rate-limit.js';
+import type { CertificateDates } from './cert-status.js';
 
 export interface BrokerContext {
   db: Store;
@@ -23,4 +24,6 @@ export interface BrokerContext {
   auditRetentionDays: number;
   /** In-memory rate limits (absent: none). */
   limits?: RateLimiter;
+  /** When the served certificate and the CA expire (GET /v1/health); updated on a reload. */
+  certificates?: CertificateDates;
 }

@@ -23,6 +23,7 @@ const STATUS: Record<string, number> = {
   ERR_EXISTS: 409,
   ERR_EXPIRED: 410,
   ERR_RATE_LIMITED: 429,
+  ERR_ROOT_KEY_MISMATCH: 503,
 };
 
 export const errorSchema = {

@@ -9,6 +9,7 @@ import type { Command } from 'commander';
 import { SectorCryptError } from '../errors.js';
 import { PinnedHttps, answerError } from '../agent/https.js';
 import { registerAuditArchive } from './broker-audit.js';
+import { registerAuditExport } from './broker-audit-export.js';
 import { getPassphrase } from './passphrase.js';
 import { withFsErrors } from '../fs-errors.js';
 import { styleFor } from './table.js';
@@ -232,9 +233,7 @@ export function registerBrokerManagement(broker: Command): void {
   );
 
   const audit = broker.command('audit').description('the audit log (auditor)');
-  sub(audit, 'export', 'records after a seq (from the first held)', (c) => call(c, 'GET', `/v1/audit?limit=${Number(c.limit ?? 1000)}${c.after === undefined ? '' : `&after=${Number(c.after)}`}`), views.auditRecordsView, (x) =>
-    x.option('--after <seq>', 'records after this seq').option('--limit <n>', 'at most this many (1000)'),
-  );
+  registerAuditExport(audit);
   sub(audit, 'checkpoint', 'the signed checkpoint and the log verifier key', (c) => call(c, 'GET', '/v1/audit/checkpoint'), views.checkpointView);
   sub(audit, 'proof <seq> <size>', 'an inclusion proof of record seq in the tree of that size', (c, seq, size) =>
     call(c, 'GET', `/v1/audit/proof?seq=${Number(seq)}&size=${Number(size)}`),

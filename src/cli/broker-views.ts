@@ -64,17 +64,25 @@ export const invitationCreated: View<{ userId: string; roles?: string[]; invitat
 export const objectOrPending: View<unknown> = (a, style) =>
   a !== null && typeof a === 'object' && 'actionId' in a && !('status' in a) ? actionPending(a as Pending, style) : objectView(a, style);
 
-export const healthView: View<{ status: string; store: string; tenantId?: string; separation?: Separation }> = (a, style) => {
+interface Expiry {
+  notAfter: string;
+  daysLeft: number;
+}
+
+export const healthView: View<{ status: string; store: string; certificate?: { server: Expiry; ca: Expiry; warnings: string[] }; tenantId?: string; separation?: Separation }> = (a, style) => {
   const pairs: [string, unknown][] = [
     ['status', a.status],
     ['store', a.store],
   ];
+  const c = a.certificate;
+  if (c) pairs.push(['server certificate', `until ${c.server.notAfter} (${c.server.daysLeft} days)`], ['CA certificate', `until ${c.ca.notAfter} (${c.ca.daysLeft} days)`]);
   const s = a.separation;
   if (s) {
     pairs.push(['tenant', a.tenantId], ['admins', `${s.admins} (${s.vouchedAdmins} vouched)`], ['two-person rules', s.twoPersonRules]);
     if (s.unvouched.length) pairs.push(['granted by one admin alone', s.unvouched.map((u) => `${u.name} (${u.roles.join(', ')})`).join('; ')]);
   }
   let out = formatFields(pairs, { style });
+  for (const w of c?.warnings ?? []) out += `\nwarning: ${w}\n`;
   if (s && s.twoPersonRules !== 'enforced') {
     out += '\nwarning: this tenant has fewer than two vouched admins, so one admin can change release rules, grant roles and' +
       '\nconfirm nothing else checks; the operator invites a second admin with `sectorcrypt broker tenant invite-admin`.\n';

@@ -8,6 +8,7 @@ import type { Command } from 'commander';
 import { SectorCryptError } from '../errors.js';
 import { takeOverSignals } from './output.js';
 import { registerBrokerManagement } from './broker-manage.js';
+import { registerBrokerAdmin } from './broker-admin.js';
 
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
@@ -37,6 +38,7 @@ function hostPort(value: string): { host: string; port: number } {
 export function registerBroker(program: Command): void {
   const broker = program.command('broker').description('run a sectorcrypt key broker, or manage a running one');
   registerBrokerManagement(broker);
+  registerBrokerAdmin(broker);
 
   broker
     .command('init')
@@ -84,10 +86,24 @@ export function registerBroker(program: Command): void {
       });
       const url = await b.listen(where);
       process.stdout.write(flags.json ? `${JSON.stringify({ url })}\n` : `sectorcrypt broker listening on ${url}\n`);
+      const warn = (lines: string[]) => lines.forEach((w) => process.stderr.write(`sectorcrypt: warning: ${w}\n`));
+      warn(b.certificateStatus().warnings);
+      // SIGHUP: serve DATA/server.pem and server.key again (after `broker cert renew`).
+      const reload = () => {
+        b.reloadCertificate().then(
+          (s) => {
+            process.stderr.write(`sectorcrypt: reloaded the server certificate (valid until ${s.server.notAfter})\n`);
+            warn(s.warnings);
+          },
+          (err: unknown) => process.stderr.write(`sectorcrypt: certificate reload failed, still serving the previous one: ${err instanceof Error ? err.message : String(err)}\n`),
+        );
+      };
+      process.on('SIGHUP', reload);
       await new Promise<void>((resolve) => {
         const stop = () => {
           process.off('SIGTERM', stop);
           process.off('SIGINT', stop);
+          process.off('SIGHUP', reload);
           // Graceful: stop accepting, finish the requests in flight, close the store.
           b.close().then(resolve, (err: unknown) => {
             process.stderr.write(`sectorcrypt: close failed: ${err instanceof Error ? err.message : String(err)}\n`);
@@ -95,7 +111,7 @@ export function registerBroker(program: Command): void {
             resolve();
           });
         };
-        takeOverSignals();
+        takeOverSignals(['SIGINT', 'SIGTERM', 'SIGHUP']);
         process.on('SIGTERM', stop);
         process.on('SIGINT', stop);
       });

@@ -193,15 +193,16 @@ function cleanUpNow(): void {
 }
 
 let installed = false;
-/** Set by a command that shuts itself down on SIGINT and SIGTERM (broker serve). */
-let signalsOwned = false;
+/** The signals a command handles itself (broker serve: SIGINT, SIGTERM, SIGHUP). */
+const signalsOwned = new Set<NodeJS.Signals>();
 
 /**
- * A long-running command with a graceful shutdown of its own takes SIGINT and SIGTERM over:
- * the handlers of exitCleanly then leave those two to it (it has no temporary files).
+ * A long-running command with a graceful shutdown of its own takes SIGINT and SIGTERM over
+ * (and SIGHUP, when it reloads on it): the handlers of exitCleanly then leave those to it (it
+ * has no temporary files).
  */
-export function takeOverSignals(): void {
-  signalsOwned = true;
+export function takeOverSignals(signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM']): void {
+  for (const s of signals) signalsOwned.add(s);
 }
 
 /** Async work an interrupted run finishes before it exits (a waiting agent withdraws its request). */
@@ -223,7 +224,7 @@ export function exitCleanly(): void {
   installed = true;
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     process.on(signal, () => {
-      if (signalsOwned && signal !== 'SIGHUP') return;
+      if (signalsOwned.has(signal)) return;
       const finish = () => {
         cleanUpNow();
         if (process.stderr.isTTY) process.stderr.write('\x1b[?25h\n'); // the progress bar hid the cursor

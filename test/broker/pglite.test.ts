@@ -10,6 +10,9 @@ import { auditLogSuite } from './suites/audit-log.js';
 import { tenancyRolesSuite } from './suites/tenancy-roles.js';
 import { separationSuite } from './suites/separation.js';
 import { managementCliSuite } from './suites/management-cli.js';
+import { certificateSuite } from './suites/certificates.js';
+import { rootKeySuite } from './suites/root-key.js';
+import { auditExportSuite } from './suites/audit-export.js';
 import { checkpointSuite, TEST_CHECKPOINTS } from './suites/checkpoints.js';
 import { cliTablesSuite } from './suites/cli-tables.js';
 import { keyEraseSuite } from './suites/key-erase.js';
@@ -63,4 +66,7 @@ describe('PGlite', () => {
   dataModesSuite(async () => undefined);
   jwksNetworkSuite(() => h);
   deviceKeysSuite(() => h);
+  auditExportSuite(() => h);
+  rootKeySuite(async () => undefined, { shared: false });
+  certificateSuite(async () => 'pglite:memory', { child: false });
 });

@@ -27,14 +27,17 @@ export function auditRoutes(app: FastifyInstance, ctx: BrokerContext): void {
     '/v1/audit',
     {
       schema: {
-        querystring: object({ after: digits, limit: digits }),
+        querystring: object({ after: digits, since: digits, limit: digits }),
         response: { 200: object({ records: { type: 'array', items: { type: 'object', additionalProperties: true } }, lines: { type: 'array', items: { type: 'string' } } }), '4xx': errorSchema },
       },
     },
     async (req) => {
       const who = await reader(req);
-      const { after, limit } = req.query as { after?: string; limit?: string };
-      const rows = await readAudit(ctx.db, who.tenantId, num(after), Math.min(Math.max(num(limit) ?? 100, 1), 1000));
+      const { after, since, limit } = req.query as { after?: string; since?: string; limit?: string };
+      if (after !== undefined && since !== undefined) fail('ERR_ARGUMENT', 'give after (the next page) or since (a first page from that seq), not both');
+      // since=S: the first page of an export from seq S on, so it opens with its header too.
+      const from = since === undefined ? num(after) : num(since)! - 1;
+      const rows = await readAudit(ctx.db, who.tenantId, from, Math.min(Math.max(num(limit) ?? 100, 1), 1000));
       const lines = rows.map((r) => `{"leafHash":"${toB64(r.leafHash)}","record":${r.json}}`);
       const first = rows[0]?.seq;
       if (after === undefined && first !== undefined && first > 0) lines.unshift(exportHeader(first, await treeFrontier(ctx.db, who.tenantId, first)));

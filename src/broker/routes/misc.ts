@@ -11,6 +11,7 @@ import { errorSchema } from '../http-errors.js';
 import { object } from '../schemas.js';
 import { separation } from '../separation.js';
 import { readSessionCookie } from '../console-session.js';
+import { certificateStatus } from '../cert-status.js';
 
 const separationSchema = object({
   admins: { type: 'integer' },
@@ -19,13 +20,17 @@ const separationSchema = object({
   unvouched: { type: 'array', items: object({ userId: { type: 'string' }, name: { type: 'string' }, roles: { type: 'array', items: { type: 'string' } } }) },
 });
 
+const expiry = object({ notAfter: { type: 'string' }, daysLeft: { type: 'integer' } });
+const certificateSchema = object({ server: expiry, ca: expiry, warnings: { type: 'array', items: { type: 'string' } } });
+
 export function miscRoutes(app: FastifyInstance, ctx: BrokerContext): void {
   app.get(
     '/v1/health',
-    { schema: { response: { 200: object({ status: { type: 'string' }, store: { type: 'string' }, tenantId: { type: 'string' }, separation: separationSchema }), '4xx': errorSchema } } },
+    { schema: { response: { 200: object({ status: { type: 'string' }, store: { type: 'string' }, certificate: certificateSchema, tenantId: { type: 'string' }, separation: separationSchema }), '4xx': errorSchema } } },
     async (req) => {
       await ctx.db.query('SELECT 1');
-      const base = { status: 'ok', store: ctx.db.kind };
+      // Public: anyone connecting sees the certificate; the CA's date is in ca.pem.
+      const base = { status: 'ok', store: ctx.db.kind, ...(ctx.certificates ? { certificate: certificateStatus(ctx.certificates, ctx.now()) } : {}) };
       if (req.headers.authorization === undefined && readSessionCookie(req) === undefined) return base;
       const who = await authenticate(ctx.db, req);
       if (who.roles.includes('operator')) return base;

@@ -394,4 +394,40 @@ ALTER TABLE devices DROP CONSTRAINT devices_public_key_key;
 ALTER TABLE devices ADD CONSTRAINT devices_tenant_public_key UNIQUE (tenant_id, public_key);
 `,
   },
+  {
+    version: 10,
+    name: 'root key id',
+    sql: `
+-- The id of the root key the secrets are sealed under (src/broker/root-key.ts rootKeyId: a
+-- hash, never the key). A broker whose root.key has another id refuses to start; rotation
+-- (src/broker/root-key-rotate.ts) changes it in the transaction that re-seals every secret.
+-- Written by the first broker that opens the database (src/broker/root-key-check.ts).
+CREATE TABLE root_key (
+  id integer PRIMARY KEY CHECK (id = 1),
+  key_id bytea NOT NULL,
+  rotated_at timestamptz
+);
+
+-- A secret sealed under another root key than the current one is refused (a broker that
+-- still holds the key a rotation replaced). FOR SHARE: a rotation, which locks the row for
+-- update, waits for writers in flight and they wait for it.
+CREATE FUNCTION sc_sealed_under_root_key() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+  current_id bytea;
+BEGIN
+  IF NEW.sealed_secret IS NULL THEN
+    RETURN NEW;
+  END IF;
+  SELECT key_id INTO current_id FROM root_key WHERE id = 1 FOR SHARE;
+  IF current_id IS NOT NULL AND (get_byte(NEW.sealed_secret, 0) <> 1 OR substring(NEW.sealed_secret FROM 2 FOR 16) <> current_id) THEN
+    RAISE EXCEPTION 'a secret sealed under a root key that is not the current one' USING ERRCODE = 'SCRK0';
+  END IF;
+  RETURN NEW;
+END $$;
+CREATE TRIGGER key_versions_root_key BEFORE INSERT OR UPDATE OF sealed_secret ON key_versions
+  FOR EACH ROW EXECUTE FUNCTION sc_sealed_under_root_key();
+CREATE TRIGGER audit_log_keys_root_key BEFORE INSERT OR UPDATE OF sealed_secret ON audit_log_keys
+  FOR EACH ROW EXECUTE FUNCTION sc_sealed_under_root_key();
+`,
+  },
 ];

@@ -25,7 +25,8 @@ export function accountsAndKeysSuite(harness: () => Harness, store: 'pglite' | '
 
     it('serves health over HTTPS', async () => {
       const r = await h.client.call('GET', '/v1/health');
-      expect(r).toEqual({ status: 200, body: { status: 'ok', store } });
+      const expiry = { notAfter: expect.any(String), daysLeft: expect.any(Number) };
+      expect(r).toEqual({ status: 200, body: { status: 'ok', store, certificate: { server: expiry, ca: expiry, warnings: [] } } });
     });
   });
 
