@@ -18,6 +18,7 @@ interface Addon {
   XtsKey: new (key: Uint8Array, kernel?: string) => XtsKeyHandle;
   GcmKey: new (key: Uint8Array, kernel?: string) => GcmKeyHandle;
   tuneMalloc(mmapThreshold: number, trimThreshold: number): boolean;
+  aesCeiling(kernel: string, keyBits: number, bytes: number): number;
 }
 
 export interface NativeStatus {
@@ -35,6 +36,11 @@ export interface NativeStatus {
   kernelError?: string;
   /** Whether glibc's malloc thresholds were raised (see tuneMalloc below). */
   mallocTuned: boolean;
+  /**
+   * The bench's calibration run of a kernel: at least `bytes` of AES in independent register
+   * chains with no memory traffic (native/aes_rounds.h); returns the bytes done.
+   */
+  aesCeiling?: (kernel: string, keyBits: number, bytes: number) => number;
 }
 
 /** Async batches are cut into slices of at least this size, one per thread-pool job. */
@@ -123,19 +129,20 @@ function load(): NativeStatus {
   const kernels = addon.kernels();
   const byKernel = new Map(kernels.map((k) => [k, kernelBackend(addon, k)]));
   const mallocTuned = tuneMalloc(addon);
+  const aesCeiling = addon.aesCeiling.bind(addon);
   if (kernels.length === 0) {
-    return { cpu, kernels, byKernel, mallocTuned, reason: process.arch === 'arm64' ? 'CPU lacks the ARMv8 AES and PMULL instructions' : 'CPU lacks AES-NI or PCLMULQDQ' };
+    return { cpu, kernels, byKernel, mallocTuned, aesCeiling, reason: process.arch === 'arm64' ? 'CPU lacks the ARMv8 AES and PMULL instructions' : 'CPU lacks AES-NI or PCLMULQDQ' };
   }
   const forced = process.env.SECTORCRYPT_KERNEL;
   if (forced !== undefined && forced !== '') {
     const backend = byKernel.get(forced);
     if (!backend) {
       const kernelError = `SECTORCRYPT_KERNEL=${forced} cannot run here; this CPU runs: ${kernels.join(', ')}`;
-      return { cpu, kernels, byKernel, mallocTuned, reason: kernelError, kernelError };
+      return { cpu, kernels, byKernel, mallocTuned, aesCeiling, reason: kernelError, kernelError };
     }
-    return { backend, cpu, kernels, byKernel, mallocTuned };
+    return { backend, cpu, kernels, byKernel, mallocTuned, aesCeiling };
   }
-  return { backend: byKernel.get(kernels[0]), cpu, kernels, byKernel, mallocTuned };
+  return { backend: byKernel.get(kernels[0]), cpu, kernels, byKernel, mallocTuned, aesCeiling };
 }
 
 let status: NativeStatus | undefined;
