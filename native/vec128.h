@@ -43,6 +43,11 @@ struct V128 {
   static T sub64(T a, T b) { return _mm_sub_epi64(a, b); }
   // Lane l holds l in both 64-bit halves.
   static T lane_numbers64() { return _mm_setzero_si128(); }
+  // Shifts each 128-bit lane left / right by n bytes, zeros in.
+  template <int n>
+  static T bsll(T v) { return _mm_slli_si128(v, n); }
+  template <int n>
+  static T bsrl(T v) { return _mm_srli_si128(v, n); }
   // Low 64 bits of each lane moved to its high half, zeros below.
   static T low_to_high(T v) { return _mm_slli_si128(v, 8); }
   static T swap_halves(T v) { return _mm_shuffle_epi32(v, 0x4e); }
