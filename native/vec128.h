@@ -11,6 +11,8 @@ namespace {
 
 struct V128 {
   using T = __m128i;
+  // GHASH multiplies go between the AES rounds (gcm_body.h): the round keys are memory operands anyway.
+  static constexpr bool kGhashInRounds = true;
   static constexpr size_t kLanes = 1;
 
   static T load(const uint8_t* p) { return _mm_loadu_si128(reinterpret_cast<const __m128i*>(p)); }

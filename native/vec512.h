@@ -11,6 +11,8 @@ namespace {
 
 struct V512 {
   using T = __m512i;
+  // 32 registers hold the round keys, the blocks and the GHASH sums: multiplies go between the AES rounds (gcm_body.h).
+  static constexpr bool kGhashInRounds = true;
   static constexpr size_t kLanes = 4;
 
   static T load(const uint8_t* p) { return _mm512_loadu_si512(p); }
