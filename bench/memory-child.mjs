@@ -12,14 +12,27 @@ import { PassThrough, Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { pathToFileURL } from 'node:url';
 import path from 'node:path';
+import { readFileSync } from 'node:fs';
 
 const [library, kind, ...args] = process.argv.slice(2);
 const lib = await import(pathToFileURL(path.resolve(library)).href);
 const MIB = 1024 * 1024;
 
+/**
+ * Peak RSS of this process, MiB: VmHWM, which starts afresh at exec. getrusage's maxRSS
+ * (process.resourceUsage) keeps the high-water mark of the process that spawned us, so a
+ * big parent would show as this child's peak.
+ */
+function peakRssMiB() {
+  try {
+    const hwm = /^VmHWM:\s+(\d+) kB/m.exec(readFileSync('/proc/self/status', 'utf8'));
+    if (hwm) return Number(hwm[1]) / 1024;
+  } catch {}
+  return process.resourceUsage().maxRSS / 1024;
+}
+
 function report(bytes, seconds, cpu, extra = {}) {
-  const usage = process.resourceUsage();
-  const result = { bytes, seconds, cpu: (cpu.user + cpu.system) / 1e6 / seconds, maxRssMiB: usage.maxRSS / 1024, ...extra };
+  const result = { bytes, seconds, cpu: (cpu.user + cpu.system) / 1e6 / seconds, maxRssMiB: peakRssMiB(), ...extra };
   process.stdout.write(JSON.stringify(result));
 }
 

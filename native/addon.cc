@@ -15,6 +15,7 @@ Addon::Addon(Napi::Env env, Napi::Object exports) {
                            InstanceMethod("cpuFeatures", &Addon::CpuFeatures),
                            InstanceMethod("kernels", &Addon::Kernels),
                            InstanceMethod("tuneMalloc", &Addon::TuneMalloc),
+                           InstanceMethod("aesCeiling", &Addon::AesCeiling),
                            InstanceValue("XtsKey", XtsKey::Define(env)),
                            InstanceValue("GcmKey", GcmKey::Define(env)),
                        });
@@ -56,6 +57,18 @@ Napi::Value Addon::TuneMalloc(const Napi::CallbackInfo& info) {
   const uint64_t mmap_threshold = uint_arg(info, 0, "mmapThreshold", 0, kMax);
   const uint64_t trim_threshold = uint_arg(info, 1, "trimThreshold", 0, kMax);
   return Napi::Boolean::New(info.Env(), tune_malloc(mmap_threshold, trim_threshold));
+}
+
+Napi::Value Addon::AesCeiling(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  require(env, info[0].IsString(), "kernel must be a string");
+  const Kernel& kernel = kernel_for(env, info[0]);
+  const uint64_t key_bits = uint_arg(info, 1, "keyBits", 128, 256);
+  require(env, key_bits == 128 || key_bits == 192 || key_bits == 256, "keyBits must be 128, 192 or 256");
+  const uint64_t bytes = uint_arg(info, 2, "bytes", 1, uint64_t{1} << 40);
+  uint8_t sink[16];
+  const size_t done = kernel.aes_ceiling(static_cast<int>(key_bits / 32 + 6), static_cast<size_t>(bytes), sink);
+  return Napi::Number::New(env, static_cast<double>(done));
 }
 
 const Kernel& kernel_for(Napi::Env env, const Napi::Value& name) {

@@ -16,6 +16,8 @@ class Addon : public Napi::Addon<Addon> {
   Napi::Value Kernels(const Napi::CallbackInfo& info);
   // (mmapThreshold, trimThreshold) -> whether glibc took them (malloc_tuning.h)
   Napi::Value TuneMalloc(const Napi::CallbackInfo& info);
+  // (kernel, keyBits, bytes) -> bytes done: the kernel's calibration run (Kernel::aes_ceiling)
+  Napi::Value AesCeiling(const Napi::CallbackInfo& info);
 };
 
 // The kernel for a new key object: the one named by a string argument, else the best

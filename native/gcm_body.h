@@ -180,22 +180,70 @@ void gcm_init(sectorcrypt::GcmKeys& keys) {
   sectorcrypt::secure_wipe(&h, sizeof h);
 }
 
-template <class V>
-void gcm_seal(const sectorcrypt::GcmKeys& keys, const uint8_t* nonce, const uint8_t* aad, size_t aad_len,
-              const uint8_t* src, size_t len, uint8_t* out) {
+// One group of kGcmRegs registers of CTR (counter blocks encrypted and XORed into src ->
+// dst) with, when kHash, the GHASH of the group of ciphertext at `hashed` beside it: the
+// multiplies of register j go between AES rounds j + 1 and j + 2, so the carry-less
+// multiplies run while the AES units work (the scheme of the Linux kernel's
+// aes-gcm-avx10), and one reduction serves the whole group. Every load from `hashed`
+// comes before the first store to dst, so `hashed` may be dst's own group (open in
+// place). R, the round count, is a template argument: no round-count test between rounds.
+// V::kGhashInRounds says whether the vector type has the registers for it.
+template <class V, int R, bool kHash, bool kOwnGroup>
+inline __m128i gcm_group(Counter<V>& ctr, const RoundKeys<V>& rk, const uint8_t* src, uint8_t* dst, __m128i y,
+                         const uint8_t* hashed, const uint8_t* h, const sectorcrypt::GcmKeys& keys) {
+  using T = typename V::T;
+  constexpr size_t L = V::kLanes;
+  constexpr size_t N = kGcmRegs;
+  static_assert(R > static_cast<int>(N), "one register's multiplies per middle round");
+  if constexpr (!V::kGhashInRounds) {
+    // With 16 registers (V256) the multiplies between the rounds spill the round keys: the
+    // hash runs as a block of its own, before the rounds when it reads the group they
+    // overwrite (kOwnGroup: open in place), after them otherwise.
+    if (kHash && kOwnGroup) y = ghash_group<V>(y, hashed, N * L, keys);
+    ctr_registers<V, N>(ctr, rk, src, dst);
+    if (kHash && !kOwnGroup) y = ghash_group<V>(y, hashed, N * L, keys);
+    return y;
+  }
+  T b[N];
+  for (size_t j = 0; j < N; j++) {
+    b[j] = V::x(V::bswap(ctr.next), rk.k[0]);
+    ctr.next = V::add32(ctr.next, Counter<V>::step(L));
+  }
+  GhashSum<V> sum;
+  for (int r = 1; r < R; r++) {
+    for (size_t j = 0; j < N; j++) b[j] = V::enc(b[j], rk.k[r]);
+    if (kHash && r <= static_cast<int>(N)) {
+      const size_t j = static_cast<size_t>(r - 1);
+      T x = V::bswap(V::load(hashed + 16 * L * j));
+      if (j == 0) x = V::x(x, V::lane0(y));
+      sum.add(x, V::load(h + 16 * L * j));
+    }
+  }
+  // AESENCLAST ends with its key XOR, so the text can ride on the last key.
+  for (size_t j = 0; j < N; j++) V::store(dst + 16 * L * j, V::enclast(b[j], V::x(rk.k[R], V::load(src + 16 * L * j))));
+  if (!kHash) return y;
+  return gf_finish(V::fold(sum.lo), V::fold(sum.hi), V::fold(sum.mid));
+}
+
+template <class V, int R>
+void gcm_seal_rounds(const sectorcrypt::GcmKeys& keys, const uint8_t* nonce, const uint8_t* aad, size_t aad_len,
+                     const uint8_t* src, size_t len, uint8_t* out) {
   constexpr size_t kGroup = kGcmRegs * V::kLanes;
   static_assert(kGroup <= kHPowers, "a GHASH group multiplies each block by its own power of H");
   const RoundKeys<V> rk(keys.aes.enc, keys.aes.rounds);
   const __m128i j0 = gcm_j0(nonce);
   Counter<V> ctr(_mm_add_epi32(V128::bswap(j0), _mm_cvtsi32_si128(1)));
   __m128i y = ghash_bytes<V>(_mm_setzero_si128(), aad, aad_len, keys);
+  const uint8_t* h = hpow_for(keys, kGroup);
 
-  // GHASH of group i-1's ciphertext sits beside the AES of group i: no data dependence,
-  // so the core overlaps the multiplies with the AES rounds.
+  // GHASH of group i-1's ciphertext goes between the AES rounds of group i.
   size_t done = 0;
+  if (len >= kGroup * 16) {
+    gcm_group<V, R, false, false>(ctr, rk, src, out, y, nullptr, h, keys);
+    done = kGroup * 16;
+  }
   for (; len - done >= kGroup * 16; done += kGroup * 16) {
-    ctr_registers<V, kGcmRegs>(ctr, rk, src + done, out + done);
-    if (done > 0) y = ghash_group<V>(y, out + done - kGroup * 16, kGroup, keys);
+    y = gcm_group<V, R, true, false>(ctr, rk, src + done, out + done, y, out + done - kGroup * 16, h, keys);
   }
   if (done > 0) y = ghash_group<V>(y, out + done - kGroup * 16, kGroup, keys);
   ctr_tail<V>(ctr, rk, keys.aes, src + done, out + done, len - done);
@@ -203,23 +251,24 @@ void gcm_seal(const sectorcrypt::GcmKeys& keys, const uint8_t* nonce, const uint
   V128::store(out + len, gcm_tag(keys, y, j0, aad_len, len));
 }
 
-template <class V>
-bool gcm_open(const sectorcrypt::GcmKeys& keys, const uint8_t* nonce, const uint8_t* aad, size_t aad_len,
-              const uint8_t* src, size_t len, const uint8_t* tag, uint8_t* out) {
+template <class V, int R>
+bool gcm_open_rounds(const sectorcrypt::GcmKeys& keys, const uint8_t* nonce, const uint8_t* aad, size_t aad_len,
+                     const uint8_t* src, size_t len, const uint8_t* tag, uint8_t* out) {
   constexpr size_t kGroup = kGcmRegs * V::kLanes;
   static_assert(kGroup <= kHPowers, "a GHASH group multiplies each block by its own power of H");
   const RoundKeys<V> rk(keys.aes.enc, keys.aes.rounds);
   const __m128i j0 = gcm_j0(nonce);
   Counter<V> ctr(_mm_add_epi32(V128::bswap(j0), _mm_cvtsi32_si128(1)));
   __m128i y = ghash_bytes<V>(_mm_setzero_si128(), aad, aad_len, keys);
+  const uint8_t* h = hpow_for(keys, kGroup);
   // Copy the tag first: out may overlap it when decrypting in place.
   const __m128i expected_tag = V128::load(tag);
 
-  // Each group is hashed before it is decrypted, so src == out works.
+  // Each group is hashed while it is decrypted, every load before the first store, so
+  // src == out works.
   size_t done = 0;
   for (; len - done >= kGroup * 16; done += kGroup * 16) {
-    y = ghash_group<V>(y, src + done, kGroup, keys);
-    ctr_registers<V, kGcmRegs>(ctr, rk, src + done, out + done);
+    y = gcm_group<V, R, true, true>(ctr, rk, src + done, out + done, y, src + done, h, keys);
   }
   y = ghash_bytes<V>(y, src + done, len - done, keys);
   ctr_tail<V>(ctr, rk, keys.aes, src + done, out + done, len - done);
@@ -229,6 +278,35 @@ bool gcm_open(const sectorcrypt::GcmKeys& keys, const uint8_t* nonce, const uint
   const bool ok = _mm_testz_si128(diff, diff) != 0;
   if (!ok) sectorcrypt::secure_wipe(out, len);
   return ok;
+}
+
+// The round count as a template argument: 10, 12 or 14 (AES-128, -192, -256).
+template <class V>
+void gcm_seal(const sectorcrypt::GcmKeys& keys, const uint8_t* nonce, const uint8_t* aad, size_t aad_len,
+              const uint8_t* src, size_t len, uint8_t* out) {
+  switch (keys.aes.rounds) {
+    case 10:
+      return gcm_seal_rounds<V, 10>(keys, nonce, aad, aad_len, src, len, out);
+    case 12:
+      return gcm_seal_rounds<V, 12>(keys, nonce, aad, aad_len, src, len, out);
+    default:
+      SC_DEBUG_ASSERT(keys.aes.rounds == 14);
+      return gcm_seal_rounds<V, 14>(keys, nonce, aad, aad_len, src, len, out);
+  }
+}
+
+template <class V>
+bool gcm_open(const sectorcrypt::GcmKeys& keys, const uint8_t* nonce, const uint8_t* aad, size_t aad_len,
+              const uint8_t* src, size_t len, const uint8_t* tag, uint8_t* out) {
+  switch (keys.aes.rounds) {
+    case 10:
+      return gcm_open_rounds<V, 10>(keys, nonce, aad, aad_len, src, len, tag, out);
+    case 12:
+      return gcm_open_rounds<V, 12>(keys, nonce, aad, aad_len, src, len, tag, out);
+    default:
+      SC_DEBUG_ASSERT(keys.aes.rounds == 14);
+      return gcm_open_rounds<V, 14>(keys, nonce, aad, aad_len, src, len, tag, out);
+  }
 }
 
 }  // namespace

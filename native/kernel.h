@@ -29,6 +29,10 @@ struct Kernel {
   // Decrypts len bytes to out and returns whether tag matched; out is zeroed when not.
   bool (*gcm_open)(const GcmKeys& keys, const uint8_t* nonce, const uint8_t* aad, size_t aad_len,
                    const uint8_t* src, size_t len, const uint8_t* tag, uint8_t* out);
+  // The calibration kernel (bench): at least bytes of AES with rounds rounds (10, 12 or 14)
+  // in independent register chains, no memory traffic; returns the bytes done. sink gets
+  // 16 bytes that depend on every chain.
+  size_t (*aes_ceiling)(int rounds, size_t bytes, uint8_t* sink);
 };
 
 // Kernels this CPU and OS can run, best first. Empty where AES-NI (x86-64) or the AES and

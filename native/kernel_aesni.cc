@@ -8,7 +8,7 @@
 namespace sectorcrypt {
 
 extern const Kernel kKernelAesni = {
-    "aesni", xts_sectors_dispatch<V128>, xts_unit_dispatch<V128>, gcm_init<V128>, gcm_seal<V128>, gcm_open<V128>,
+    "aesni", xts_sectors_dispatch<V128>, xts_unit_dispatch<V128>, gcm_init<V128>, gcm_seal<V128>, gcm_open<V128>, aes_ceiling<V128>,
 };
 
 }  // namespace sectorcrypt

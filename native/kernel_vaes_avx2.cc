@@ -9,7 +9,7 @@
 namespace sectorcrypt {
 
 extern const Kernel kKernelVaesAvx2 = {
-    "vaes-avx2", xts_sectors_dispatch<V256>, xts_unit_dispatch<V256>, gcm_init<V256>, gcm_seal<V256>, gcm_open<V256>,
+    "vaes-avx2", xts_sectors_dispatch<V256>, xts_unit_dispatch<V256>, gcm_init<V256>, gcm_seal<V256>, gcm_open<V256>, aes_ceiling<V256>,
 };
 
 }  // namespace sectorcrypt

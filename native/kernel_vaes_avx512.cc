@@ -13,7 +13,7 @@
 namespace sectorcrypt {
 
 extern const Kernel kKernelVaesAvx512 = {
-    "vaes-avx512", xts_sectors_dispatch<V512>, xts_unit_dispatch<V512>, gcm_init<V512>, gcm_seal<V512>, gcm_open<V512>,
+    "vaes-avx512", xts_sectors_dispatch<V512>, xts_unit_dispatch<V512>, gcm_init<V512>, gcm_seal<V512>, gcm_open<V512>, aes_ceiling<V512>,
 };
 
 }  // namespace sectorcrypt

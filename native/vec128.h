@@ -11,6 +11,8 @@ namespace {
 
 struct V128 {
   using T = __m128i;
+  // GHASH multiplies go between the AES rounds (gcm_body.h): the round keys are memory operands anyway.
+  static constexpr bool kGhashInRounds = true;
   static constexpr size_t kLanes = 1;
 
   static T load(const uint8_t* p) { return _mm_loadu_si128(reinterpret_cast<const __m128i*>(p)); }
@@ -43,6 +45,11 @@ struct V128 {
   static T sub64(T a, T b) { return _mm_sub_epi64(a, b); }
   // Lane l holds l in both 64-bit halves.
   static T lane_numbers64() { return _mm_setzero_si128(); }
+  // Shifts each 128-bit lane left / right by n bytes, zeros in.
+  template <int n>
+  static T bsll(T v) { return _mm_slli_si128(v, n); }
+  template <int n>
+  static T bsrl(T v) { return _mm_srli_si128(v, n); }
   // Low 64 bits of each lane moved to its high half, zeros below.
   static T low_to_high(T v) { return _mm_slli_si128(v, 8); }
   static T swap_halves(T v) { return _mm_shuffle_epi32(v, 0x4e); }

@@ -11,6 +11,8 @@ namespace {
 
 struct V256 {
   using T = __m256i;
+  // 16 registers: GHASH multiplies between the AES rounds spill the round keys; gcm_body.h hashes beside them instead.
+  static constexpr bool kGhashInRounds = false;
   static constexpr size_t kLanes = 2;
 
   static T load(const uint8_t* p) { return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)); }
@@ -42,6 +44,11 @@ struct V256 {
   static T sub64(T a, T b) { return _mm256_sub_epi64(a, b); }
   // Lane l holds l in both 64-bit halves.
   static T lane_numbers64() { return _mm256_set_epi64x(1, 1, 0, 0); }
+  // Shifts each 128-bit lane left / right by n bytes, zeros in.
+  template <int n>
+  static T bsll(T v) { return _mm256_bslli_epi128(v, n); }
+  template <int n>
+  static T bsrl(T v) { return _mm256_bsrli_epi128(v, n); }
   static T low_to_high(T v) { return _mm256_bslli_epi128(v, 8); }
   static T swap_halves(T v) { return _mm256_shuffle_epi32(v, 0x4e); }
   static __m128i fold(T v) {

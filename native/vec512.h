@@ -11,6 +11,8 @@ namespace {
 
 struct V512 {
   using T = __m512i;
+  // 32 registers hold the round keys, the blocks and the GHASH sums: multiplies go between the AES rounds (gcm_body.h).
+  static constexpr bool kGhashInRounds = true;
   static constexpr size_t kLanes = 4;
 
   static T load(const uint8_t* p) { return _mm512_loadu_si512(p); }
@@ -43,6 +45,11 @@ struct V512 {
   static T sub64(T a, T b) { return _mm512_sub_epi64(a, b); }
   // Lane l holds l in both 64-bit halves.
   static T lane_numbers64() { return _mm512_set_epi64(3, 3, 2, 2, 1, 1, 0, 0); }
+  // Shifts each 128-bit lane left / right by n bytes, zeros in.
+  template <int n>
+  static T bsll(T v) { return _mm512_bslli_epi128(v, n); }
+  template <int n>
+  static T bsrl(T v) { return _mm512_bsrli_epi128(v, n); }
   static T low_to_high(T v) { return _mm512_bslli_epi128(v, 8); }
   static T swap_halves(T v) { return _mm512_shuffle_epi32(v, _MM_PERM_BADC); }
   static __m128i fold(T v) {

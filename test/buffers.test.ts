@@ -143,6 +143,15 @@ describe.each(testBackends())('%s backend', (backend) => {
       expect(toHex(gcm.open(nonce, buf, aad, buf))).toBe(toHex(pt));
     });
 
+    it('seals and opens in place over many GHASH groups (a group is 128 to 512 bytes)', () => {
+      const long = rng.bytes(5000 + 7);
+      const expected = toHex(gcm.seal(nonce, long, aad));
+      const buf = new Uint8Array(long.length + 16);
+      buf.set(long);
+      expect(toHex(gcm.seal(nonce, buf.subarray(0, long.length), aad, buf))).toBe(expected);
+      expect(toHex(gcm.open(nonce, buf, aad, buf.subarray(0, long.length)))).toBe(toHex(long));
+    });
+
     it.each([1, 2, 3])('inputs and output at byte offset %i', (offset) => {
       const out = at(offset, new Uint8Array(pt.length + 16));
       expect(toHex(gcm.seal(at(offset, nonce), at(offset, pt), at(offset, aad), out))).toBe(sealed);

@@ -60,6 +60,22 @@ describe.each(testBackends())('%s backend', (backend) => {
         expectCode(() => gcm.openChunks(base, swapped, size, first), 'ERR_AUTH');
       }
     });
+
+    it('names the first forged chunk, sync and async (async batches go over the cores in slices), and zeroes out', async () => {
+      for (const bad of new Set([0, Math.floor(count / 2), count - 1])) {
+        // The forged chunk and, after it, the last one: the error names the first.
+        const tampered = Uint8Array.from(expected);
+        tampered[bad * (size + 16)] ^= 1;
+        tampered[tampered.length - 1] ^= 1;
+        const message = `for chunk ${first + bad} (`;
+        const out = new Uint8Array(plaintext.length).fill(0xaa);
+        expect(() => gcm.openChunks(base, tampered, size, first, out), note).toThrow(message);
+        expect(out.every((x) => x === 0)).toBe(true);
+        out.fill(0xaa);
+        await expect(gcm.openChunksAsync(base, tampered, size, first, out), note).rejects.toThrow(message);
+        expect(out.every((x) => x === 0)).toBe(true);
+      }
+    });
   });
 
   it('checks its arguments', () => {

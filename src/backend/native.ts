@@ -18,6 +18,7 @@ interface Addon {
   XtsKey: new (key: Uint8Array, kernel?: string) => XtsKeyHandle;
   GcmKey: new (key: Uint8Array, kernel?: string) => GcmKeyHandle;
   tuneMalloc(mmapThreshold: number, trimThreshold: number): boolean;
+  aesCeiling(kernel: string, keyBits: number, bytes: number): number;
 }
 
 export interface NativeStatus {
@@ -35,6 +36,11 @@ export interface NativeStatus {
   kernelError?: string;
   /** Whether glibc's malloc thresholds were raised (see tuneMalloc below). */
   mallocTuned: boolean;
+  /**
+   * The bench's calibration run of a kernel: at least `bytes` of AES in independent register
+   * chains with no memory traffic (native/aes_rounds.h); returns the bytes done.
+   */
+  aesCeiling?: (kernel: string, keyBits: number, bytes: number) => number;
 }
 
 /** Async batches are cut into slices of at least this size, one per thread-pool job. */
@@ -100,13 +106,62 @@ function tuneMalloc(addon: Addon): boolean {
   return addon.tuneMalloc(MMAP_THRESHOLD, TRIM_THRESHOLD);
 }
 
+type OpenChunksCall = GcmKeyHandle['openChunksAsync'];
+
+/**
+ * Runs a batch of GCM chunks on the thread pool, cut into up to one slice of whole chunks
+ * per core (as `sliced` does for sectors), so that a stream's batch keeps every core busy
+ * with one batch in flight instead of several. Resolves to the chunks that authenticated
+ * in order: the slices' counts up to the first slice that stopped short.
+ */
+function slicedChunks(call: OpenChunksCall, tagIn: number, tagOut: number): OpenChunksCall {
+  return async (base, src, chunkSize, first, dst) => {
+    const inChunk = chunkSize + tagIn;
+    const outChunk = chunkSize + tagOut;
+    const chunks = src.length / inChunk;
+    const slices = Number.isInteger(chunks) ? Math.max(1, Math.min(availableParallelism(), Math.floor(src.length / SLICE_MIN_BYTES), chunks)) : 1;
+    if (slices === 1) return call(base, src, chunkSize, first, dst);
+    const perSlice = Math.ceil(chunks / slices);
+    const counts: number[] = [];
+    const jobs: Promise<number>[] = [];
+    for (let at = 0; at < chunks; at += perSlice) {
+      const count = Math.min(perSlice, chunks - at);
+      counts.push(count);
+      jobs.push(call(base, src.subarray(at * inChunk, (at + count) * inChunk), chunkSize, first + at, dst.subarray(at * outChunk, (at + count) * outChunk)));
+    }
+    const verified = await Promise.all(jobs);
+    let total = 0;
+    for (let i = 0; i < verified.length; i++) {
+      total += verified[i];
+      if (verified[i] < counts[i]) break;
+    }
+    return total;
+  };
+}
+
+/** The addon's GcmKey with big async chunk batches spread over the cores. */
+function withChunkSlicing(key: GcmKeyHandle): GcmKeyHandle {
+  const seal = key.sealChunksAsync.bind(key) as unknown as OpenChunksCall;
+  return {
+    seal: key.seal.bind(key),
+    open: key.open.bind(key),
+    sealChunks: key.sealChunks.bind(key),
+    openChunks: key.openChunks.bind(key),
+    sealChunksAsync: async (base, src, chunkSize, first, dst) => {
+      await slicedChunks(seal, 0, 16)(base, src, chunkSize, first, dst);
+    },
+    openChunksAsync: slicedChunks(key.openChunksAsync.bind(key), 16, 0),
+    destroy: key.destroy.bind(key),
+  };
+}
+
 function kernelBackend(addon: Addon, kernel: string): Backend {
   return {
     name: 'native',
     kernel,
     xtsKey: (key) => codedXtsKey(withSlicing(new addon.XtsKey(key, kernel))),
-    // Small async GCM jobs run inline in C++; no slicing needed.
-    gcmKey: (key) => codedGcmKey(new addon.GcmKey(key, kernel)),
+    // Small async GCM jobs run inline in C++; batches of 512 KiB and more are sliced.
+    gcmKey: (key) => codedGcmKey(withChunkSlicing(new addon.GcmKey(key, kernel))),
   };
 }
 
@@ -123,19 +178,20 @@ function load(): NativeStatus {
   const kernels = addon.kernels();
   const byKernel = new Map(kernels.map((k) => [k, kernelBackend(addon, k)]));
   const mallocTuned = tuneMalloc(addon);
+  const aesCeiling = addon.aesCeiling.bind(addon);
   if (kernels.length === 0) {
-    return { cpu, kernels, byKernel, mallocTuned, reason: process.arch === 'arm64' ? 'CPU lacks the ARMv8 AES and PMULL instructions' : 'CPU lacks AES-NI or PCLMULQDQ' };
+    return { cpu, kernels, byKernel, mallocTuned, aesCeiling, reason: process.arch === 'arm64' ? 'CPU lacks the ARMv8 AES and PMULL instructions' : 'CPU lacks AES-NI or PCLMULQDQ' };
   }
   const forced = process.env.SECTORCRYPT_KERNEL;
   if (forced !== undefined && forced !== '') {
     const backend = byKernel.get(forced);
     if (!backend) {
       const kernelError = `SECTORCRYPT_KERNEL=${forced} cannot run here; this CPU runs: ${kernels.join(', ')}`;
-      return { cpu, kernels, byKernel, mallocTuned, reason: kernelError, kernelError };
+      return { cpu, kernels, byKernel, mallocTuned, aesCeiling, reason: kernelError, kernelError };
     }
-    return { backend, cpu, kernels, byKernel, mallocTuned };
+    return { backend, cpu, kernels, byKernel, mallocTuned, aesCeiling };
   }
-  return { backend: byKernel.get(kernels[0]), cpu, kernels, byKernel, mallocTuned };
+  return { backend: byKernel.get(kernels[0]), cpu, kernels, byKernel, mallocTuned, aesCeiling };
 }
 
 let status: NativeStatus | undefined;

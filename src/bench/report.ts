@@ -11,6 +11,12 @@ function ratio(r: ResultRow): string {
   return `${encrypt.toFixed(2)}x / ${decrypt.toFixed(2)}x`;
 }
 
+function ofCeiling(r: ResultRow): string {
+  if (!r.ofCeiling) return '';
+  const pct = (f: number) => `${(f * 100).toFixed(0)}%`;
+  return `${pct(r.ofCeiling.encrypt)} / ${pct(r.ofCeiling.decrypt)}`;
+}
+
 function unit(r: ResultRow): string {
   return r.unit >= 1024 ? `${r.unit / 1024} KiB` : `${r.unit} B`;
 }
@@ -23,8 +29,13 @@ export function formatTable(report: BenchReport): string {
   lines.push(`# ${report.unit}, ${report.seconds} s per measurement; "vs node" = rate / node:crypto's (encrypt / decrypt)`);
   lines.push(`# XTS: ${1 << 20}-byte batches of sectors, in place; node:crypto makes one cipher per sector.`);
   lines.push(`# GCM: one message per call; node:crypto makes one cipher per message.`);
-  const header = ['mode', 'key', 'unit', 'backend/kernel', 'encrypt', 'decrypt', 'vs node'];
-  const table = report.rows.map((r) => [r.mode, `${r.keyBits}b`, unit(r), `${r.backend}/${r.kernel}`, mbps(r.encryptMBps), mbps(r.decryptMBps), ratio(r)]);
+  if (report.ceilings.length > 0) {
+    lines.push(`# AES ceiling per kernel (8 independent register chains of AES rounds, no memory; median of ${report.ceilings[0].runs} runs):`);
+    for (const c of report.ceilings) lines.push(`#   ${c.kernel.padEnd(12)} aes-${c.keyBits} ${mbps(c.mbps).padStart(11)}`);
+    lines.push(`# "of ceiling" = rate / the kernel's ceiling at the row's key size, measured just before the row (other rows: the fastest kernel's).`);
+  }
+  const header = ['mode', 'key', 'unit', 'backend/kernel', 'encrypt', 'decrypt', 'vs node', 'of ceiling'];
+  const table = report.rows.map((r) => [r.mode, `${r.keyBits}b`, unit(r), `${r.backend}/${r.kernel}`, mbps(r.encryptMBps), mbps(r.decryptMBps), ratio(r), ofCeiling(r)]);
   const widths = header.map((h, i) => Math.max(h.length, ...table.map((row) => row[i].length)));
   const pad = (cells: string[]) => cells.map((c, i) => (i >= 4 ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ').trimEnd();
   lines.push(pad(header));

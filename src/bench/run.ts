@@ -26,6 +26,22 @@ export interface ResultRow extends CaseInfo {
   decryptMBps: number;
   /** This row's rate over node:crypto's for the same mode, key and unit (encrypt, decrypt). */
   vsNodeCrypto: { encrypt: number; decrypt: number } | null;
+  /**
+   * The AES ceiling this row is set against, MB/s: for a native kernel its own calibration
+   * run, measured just before the row; for other rows the fastest kernel's (the hardware's).
+   * Null when no native kernel runs here.
+   */
+  ceilingMBps: number | null;
+  /** encryptMBps / ceilingMBps and decryptMBps / ceilingMBps. */
+  ofCeiling: { encrypt: number; decrypt: number } | null;
+}
+
+/** A kernel's AES ceiling at one key size: the median of its calibration runs in this bench. */
+export interface CeilingResult {
+  kernel: string;
+  keyBits: number;
+  mbps: number;
+  runs: number;
 }
 
 export interface ScalingResult {
@@ -50,6 +66,8 @@ export interface BenchReport {
   seconds: number;
   unit: 'MB/s (10^6 bytes per second), median of tinybench samples';
   rows: ResultRow[];
+  /** Each native kernel's AES ceiling (calibration kernel: independent round chains, no memory). */
+  ceilings: CeilingResult[];
   scaling: ScalingResult[];
   /** `openssl speed -evp` at 16 KiB, when asked for; empty otherwise. */
   opensslSpeed: OpensslRow[];
@@ -72,6 +90,23 @@ function label(c: Case): string {
 
 const SCALING_BYTES = 64 << 20;
 
+/** AES done per timed calibration call: long enough to time, short enough for many samples. */
+const CEILING_BYTES = 1 << 20;
+
+/** MB/s of the kernel's calibration run (Kernel::aes_ceiling in native/kernel.h). */
+async function ceiling(kernel: string, keyBits: number, seconds: number): Promise<number> {
+  const run = loadNative().aesCeiling;
+  if (!run) throw new Error('native addon has no calibration kernel');
+  const bytes = run(kernel, keyBits, CEILING_BYTES);
+  return (await measure(() => run(kernel, keyBits, CEILING_BYTES), bytes, seconds)).mbps;
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
 /** Sync over one core against async spread over the thread pool, one big XTS batch. */
 async function scaling(kernel: string, seconds: number): Promise<ScalingResult> {
   const data = randomBytes(SCALING_BYTES);
@@ -89,22 +124,44 @@ export async function runBench(opts: BenchOptions, version: string): Promise<Ben
   const cases = buildCases({ modes: opts.modes, targets: list });
   const nativeKernels = list.filter((t) => t.backend === 'native').map((t) => t.kernel);
   const doScaling = opts.modes.includes('xts') && nativeKernels.length > 0;
-  const total = cases.length * 2 + (doScaling ? 2 : 0);
+  const nativeCases = cases.filter((c) => c.backend === 'native').length;
+  const total = cases.length * 2 + nativeCases + (doScaling ? 2 : 0);
   let done = 0;
   const rows: ResultRow[] = [];
+  // Every native row is set against its kernel's ceiling measured right before it, so
+  // that the machine's state (clock, other load) is the same for both.
+  const ceilingRuns = new Map<string, number[]>();
+  const ceilingKey = (kernel: string, keyBits: number) => `${kernel}/${keyBits}`;
   for (const c of cases) {
+    let ceilingMBps: number | null = null;
+    if (c.backend === 'native') {
+      ceilingMBps = await ceiling(c.kernel, c.keyBits, opts.seconds);
+      const key = ceilingKey(c.kernel, c.keyBits);
+      ceilingRuns.set(key, [...(ceilingRuns.get(key) ?? []), ceilingMBps]);
+      opts.progress?.(++done, total, `${c.kernel} aes-${c.keyBits} ceiling`);
+    }
     const enc = await measure(c.encrypt, c.batch, opts.seconds);
     opts.progress?.(++done, total, `${label(c)} encrypt`);
     const dec = await measure(c.decrypt, c.batch, opts.seconds);
     opts.progress?.(++done, total, `${label(c)} decrypt`);
     rows.push({
       mode: c.mode, keyBits: c.keyBits, unit: c.unit, batch: c.batch, backend: c.backend, kernel: c.kernel,
-      encryptMBps: enc.mbps, decryptMBps: dec.mbps, vsNodeCrypto: null,
+      encryptMBps: enc.mbps, decryptMBps: dec.mbps, vsNodeCrypto: null, ceilingMBps, ofCeiling: null,
     });
   }
+  const ceilings: CeilingResult[] = [...ceilingRuns].map(([key, runs]) => {
+    const [kernel, bits] = key.split('/');
+    return { kernel, keyBits: Number(bits), mbps: median(runs), runs: runs.length };
+  });
   for (const row of rows) {
     const node = rows.find((r) => r.backend === 'node:crypto' && r.mode === row.mode && r.keyBits === row.keyBits && r.unit === row.unit);
     if (node) row.vsNodeCrypto = { encrypt: row.encryptMBps / node.encryptMBps, decrypt: row.decryptMBps / node.decryptMBps };
+    if (row.ceilingMBps === null) {
+      // Not a native kernel: against the hardware's ceiling, the fastest kernel's at this key size.
+      const best = ceilings.filter((c) => c.keyBits === row.keyBits).map((c) => c.mbps);
+      row.ceilingMBps = best.length > 0 ? Math.max(...best) : null;
+    }
+    if (row.ceilingMBps !== null) row.ofCeiling = { encrypt: row.encryptMBps / row.ceilingMBps, decrypt: row.decryptMBps / row.ceilingMBps };
   }
   const scalingRows: ScalingResult[] = [];
   if (doScaling) {
@@ -123,6 +180,7 @@ export async function runBench(opts: BenchOptions, version: string): Promise<Ben
     seconds: opts.seconds,
     unit: 'MB/s (10^6 bytes per second), median of tinybench samples',
     rows,
+    ceilings,
     scaling: scalingRows,
     opensslSpeed: speed,
   };
