@@ -30,7 +30,7 @@ export type SectorCryptErrorCode =
   | 'ERR_CONFLICT'
   | 'ERR_POLICY_INVALID'
   | 'ERR_AUDIT_TAMPERED'
-  // Added to CUSTODY.md's list: the broker's 429 (too many requests; see Retry-After).
+  // The broker's 429 (too many requests; see Retry-After).
   | 'ERR_RATE_LIMITED'
   // The broker's root.key is not the one the database's secrets are sealed under (rotated).
   | 'ERR_ROOT_KEY_MISMATCH';

@@ -1,7 +1,7 @@
 /*
  * The plugin's settings file. It names the programs the plugin runs as root, so it is
  * refused when anyone but its owner can write it, or when its owner is neither root nor the
- * user running cryptsetup (docs/volumes.md "Opening with cryptsetup").
+ * user running cryptsetup (docs/volumes.md "Opening with cryptsetup: the token plugin").
  */
 #define _GNU_SOURCE
 #include "config.h"

@@ -3,7 +3,7 @@
  * the console. Types only, so that any of them may import it (the console in a browser).
  */
 
-/** One failed leaf of a decision's trace (CUSTODY.md "Policies"); `policy` is null for "no policy". */
+/** One failed leaf of a decision's trace (docs/policies.md); `policy` is null for "no policy". */
 export interface DenialReason {
   policy?: string | null;
   rule?: string;

@@ -1,5 +1,5 @@
 /**
- * The agent side of the release protocol (CUSTODY.md "Agents and the release protocol").
+ * The agent side of the release protocol (docs/broker.md "Enrolling agents").
  * Every request after enrollment is signed with the device key (RFC 9421, with an RFC 9530
  * content-digest); every secret comes back sealed to a one-time X25519 reply key that lives
  * in memory only for that request.
@@ -69,7 +69,7 @@ export interface CloudDocuments {
   azure?: { signature: string };
 }
 
-/** The broker's body limit (CUSTODY.md "HTTP API"): a request over it is refused with 413. */
+/** The broker's body limit (docs/broker.md "Errors"): a request over it is refused with 413. */
 const BODY_LIMIT = 64 * 1024;
 
 export interface SealedSecret {

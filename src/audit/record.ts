@@ -10,7 +10,7 @@ import { leafHash } from './hash.js';
 
 export type AuditValue = string | number | boolean | null | AuditValue[] | { [key: string]: AuditValue };
 
-/** The fields CUSTODY.md lists; the broker may add more (all must be AuditValues). */
+/** The fields docs/audit.md "The export" lists; the broker may add more (all must be AuditValues). */
 export interface AuditRecord {
   seq: number;
   time?: string;

@@ -1,5 +1,5 @@
 /**
- * Signed agent requests (CUSTODY.md "Signed requests"; RFC 9421 with an RFC 9530
+ * Signed agent requests (docs/broker.md "Enrolling agents"; RFC 9421 with an RFC 9530
  * content-digest, verified by src/http-signature): the key id is the device id; the device
  * must exist and not be revoked (a revoked device's attempt is recorded as agent.refused);
  * each nonce is accepted once across every broker process (the nonces table's primary key

@@ -1,5 +1,5 @@
 /**
- * Attestation tokens (CUSTODY.md, "Agents and the release protocol"): JWTs from issuers the
+ * Attestation tokens (docs/broker.md "Enrolling agents"): JWTs from issuers the
  * tenant trusts, such as a cloud's instance identity token, checked against the issuer's
  * JWKS. Their claims reach policies as `attested.<issuer name>.<claim>`.
  */

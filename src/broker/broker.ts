@@ -49,7 +49,7 @@ export interface BrokerOpenOptions {
   now?: () => Date;
   /** Audit checkpoints every N records or T seconds (default 256 records, 60 seconds). */
   checkpoints?: Partial<CheckpointSchedule>;
-  /** Audit records younger than this stay in the log (default 365 days, CUSTODY.md 12 months). */
+  /** Audit records younger than this stay in the log (default 365 days, docs/audit.md "Retention and archive segments"). */
   auditRetentionDays?: number;
   /**
    * Requests per second and burst, per device, per API token and per source IP (rate-limit.ts
@@ -141,7 +141,7 @@ export class Broker {
     if (!Number.isInteger(schedule.everyRecords) || schedule.everyRecords < 1 || !(schedule.everySeconds > 0)) {
       throw new SectorCryptError('ERR_ARGUMENT', 'checkpoints come every N >= 1 records and T > 0 seconds');
     }
-    // Checkpoints (CUSTODY.md "Audit log"): signed after appends and on a timer; GET
+    // Checkpoints (docs/audit.md): signed after appends and on a timer; GET
     // /v1/audit/checkpoint also signs on demand.
     const signer = new CheckpointSigner(store, files.rootKey, schedule);
     const versionKeys = new VersionKeys(files.rootKey);

@@ -1,5 +1,5 @@
 /**
- * Signed checkpoints "at least every N records or T seconds" (CUSTODY.md "Audit log").
+ * Signed checkpoints "at least every N records or T seconds" (docs/audit.md).
  *
  * Event-driven: the broker's transactions report each audit append (Sql.auditAppended); once
  * one commits with a log N or more records past its last checkpoint, a signature is

@@ -1,5 +1,5 @@
 /**
- * The one JSON object a policy sees (CUSTODY.md "Claims and policies"). device.* and
+ * The one JSON object a policy sees (docs/policies.md). device.* and
  * request.* come from the broker's own records; identity.* and integrity.* from the agent
  * (as honest as the agent is); attested.<issuer>.* from verified attestation JWTs.
  */

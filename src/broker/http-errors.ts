@@ -1,5 +1,5 @@
 /**
- * Every error answer is `{error: {code, message}}` (CUSTODY.md "HTTP API") with a status that
+ * Every error answer is `{error: {code, message}}` (docs/broker.md "Errors") with a status that
  * fits; bad input is always a 4xx, and no answer carries a stack trace or a cause.
  */
 import { STATUS_CODES } from 'node:http';

@@ -23,7 +23,7 @@ export interface KeyVersionRow {
 
 const enc = new TextEncoder();
 
-/** HPKE info and aad of a sealed secret (specs/envelope.md `broker`; CUSTODY.md "Release"). */
+/** HPKE info and aad of a sealed secret (docs/envelope.md "The broker recipient"; docs/broker.md "The release, step by step"). */
 export function sealedContext(kind: SealedKind, keyId: string, version: number, resource: string): { info: Uint8Array; aad: Uint8Array } {
   if (kind === 'envelope') {
     return { info: enc.encode('sectorcrypt-envelope/v1 broker'), aad: enc.encode(`${keyId}/${version}`) };
@@ -57,7 +57,7 @@ export async function loadVersion(q: Sql, tenantId: string, keyId: string, versi
   return { ...row, version: Number(row.version), public_key: new Uint8Array(row.public_key) };
 }
 
-/** Refuses a destroyed key or a retired version (CUSTODY.md "Release" step 1). */
+/** Refuses a destroyed key or a retired version (docs/broker.md "The release, step by step", step 1). */
 export function assertUsable(v: KeyVersionRow): void {
   if (v.destroyed_at || !v.sealed_secret) throw new SectorCryptError('ERR_NOT_FOUND', 'this key was destroyed');
   if (v.retired_at) throw new SectorCryptError('ERR_FORBIDDEN', `version ${v.version} of this key is retired`);

@@ -1,5 +1,5 @@
 /**
- * Rate limits (CUSTODY.md "HTTP API" lists 429): token buckets in this process's memory, so
+ * Rate limits (docs/broker.md "Errors" lists 429): token buckets in this process's memory, so
  * the release path pays a map lookup, never a database round trip. Three kinds of bucket:
  *
  * - `device`: each enrolled device, taken once its request signature verified (an attacker

@@ -1,7 +1,7 @@
 /**
  * Broker secret keys at rest: AES-256-GCM under the root key (a 32-byte file, mode 0600),
  * with `<tenant>/<keyId>/<version>` as AAD so that a sealed key moved to another row, key or
- * tenant does not open. A copy of the database alone opens nothing (CUSTODY.md "Layers").
+ * tenant does not open. A copy of the database alone opens nothing (CONTRIBUTING.md "The layers").
  *
  * Layout: 0x01 || root key id (16 bytes) || 12-byte nonce || ciphertext || 16-byte tag.
  * The id names the root key (rootKeyId: a hash, never the key), so the database refuses a

@@ -2,7 +2,7 @@
  * `sectorcrypt broker audit archive [--before DATE] --out DIR` (auditor): moves the records
  * older than DATE (default: older than the broker's retention, 12 months unless `broker serve
  * --audit-retention-days` says otherwise) out of the broker into an archive segment
- * (CUSTODY.md "Audit log"):
+ * (docs/audit.md):
  *
  *   DIR/segment-<start>-<end>.jsonl   the export lines, seq start..end-1
  *   DIR/segment-<start>-<end>.checkpoint   the signed checkpoint at tree size end

@@ -1,6 +1,6 @@
 /**
  * `sectorcrypt broker <tenant|user|token|key|policy|device|enroll-token|request|issuer|audit|action> ...`:
- * thin clients of a running broker's HTTP API (CUSTODY.md "Command line"). The connection
+ * thin clients of a running broker's HTTP API (docs/broker.md "Managing a running broker from the command line"). The connection
  * comes from --url, --ca, --token or SECTORCRYPT_BROKER_URL / _CA / _TOKEN. Answers are
  * printed as JSON (one line with --json, indented otherwise).
  */

@@ -1,7 +1,7 @@
 /**
  * How `sectorcrypt broker ...` shows the broker's answers to people (without --json): lists
  * as tables, single objects as `label: value` blocks, tokens shown once on their own line.
- * Each view takes the answer as the HTTP API gives it (CUSTODY.md "HTTP API"); the types
+ * Each view takes the answer as the HTTP API gives it (docs/broker.md "Errors"); the types
  * below name only the fields a view reads.
  */
 import type { ReleaseRequestAnswer } from '../agent/answers.js';

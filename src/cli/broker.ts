@@ -1,5 +1,5 @@
 /**
- * `sectorcrypt broker init|serve` and `sectorcrypt agent enroll` (CUSTODY.md "Command line").
+ * `sectorcrypt broker init|serve` and `sectorcrypt agent enroll` (docs/broker.md "Managing a running broker from the command line").
  * The server is imported only when a broker command runs, so the rest of the CLI never
  * loads a web framework or a database.
  */

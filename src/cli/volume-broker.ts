@@ -1,7 +1,7 @@
 /**
  * `sectorcrypt volume bind IMAGE --broker-key KEYID --url URL --ca CA --passphrase-file F`
  * and `sectorcrypt volume unlock IMAGE --agent DIR [--claims FILE] [--print-key]`
- * (CUSTODY.md "Command line"): a key slot whose secret the key broker releases by policy.
+ * (docs/broker.md "Managing a running broker from the command line"): a key slot whose secret the key broker releases by policy.
  */
 import type { Command } from 'commander';
 import { Volume } from '../volume/index.js';

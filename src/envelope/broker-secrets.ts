@@ -1,7 +1,7 @@
 /**
  * For the key broker's agent: the sealed secrets of an envelope's `broker` stanzas and the
  * envelope's resource name (`envelope:` + base64 of the payload salt), as a release request
- * carries them (CUSTODY.md "Release").
+ * carries them (docs/broker.md "The release, step by step").
  */
 import { readHeaderOf } from './source-header.js';
 import { BROKER, brokerSealedSecret, envelopeResource, type BrokerSealedSecret } from './stanzas/broker.js';

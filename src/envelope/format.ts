@@ -1,5 +1,5 @@
 /**
- * Constants of the envelope format (specs: envelope.md "Layout" and "Keys"): the lines that
+ * Constants of the envelope format (docs/envelope.md "How it works"): the lines that
  * frame a header, the labels its keys are derived with, and the limits a decoder enforces
  * before any key derivation.
  */

@@ -1,4 +1,4 @@
-/** generateIdentity: a new key pair as text (envelope.md "Keys as text"). */
+/** generateIdentity: a new key pair as text (docs/envelope.md "Recipients and identities"). */
 import { wipe } from '../bytes.js';
 import { SectorCryptError } from '../errors.js';
 import { hpkeGenerateKeyPair } from '../keys/hpke.js';

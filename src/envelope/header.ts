@@ -1,5 +1,5 @@
 /**
- * The envelope header grammar (envelope.md "Layout"): a version line, 1 to 256 stanzas, a
+ * The envelope header grammar (docs/envelope.md "How it works"): a version line, 1 to 256 stanzas, a
  * mac line. HeaderScanner reads it incrementally, line by line, so a stream or a file is
  * read only as far as the header goes, and a hostile header (a line of gigabytes, a million
  * stanzas) is refused as soon as it passes a limit, with bounded memory.

@@ -1,5 +1,5 @@
 /**
- * Identities (CUSTODY.md "Library entry points"): a secret key string, { passphrase },
+ * Identities (docs/api.md): a secret key string, { passphrase },
  * { kek, keyId? } or an object that asks the key broker (a BrokerAgent: unwrapBrokerStanza).
  * Each knows which stanza type it can open.
  */

@@ -1,4 +1,4 @@
-/** The envelope (specs: envelope.md): one payload, several recipients, rewrapping without re-encryption. */
+/** The envelope (docs/envelope.md): one payload, several recipients, rewrapping without re-encryption. */
 export { encryptEnvelope, decryptEnvelope } from './oneshot.js';
 export type { EnvelopeEncryptOptions, EnvelopeDecryptOptions } from './oneshot.js';
 export { createEnvelopeEncryptStream, createEnvelopeDecryptStream, createEnvelopeEncryptWebStream, createEnvelopeDecryptWebStream } from './streams.js';

@@ -1,5 +1,5 @@
 /**
- * Identity and recipient files (envelope.md "Keys as text"): one key a line, `#` starts a
+ * Identity and recipient files (docs/envelope.md "Recipients and identities"): one key a line, `#` starts a
  * comment line. Files that hold secrets (identities, KEKs, passphrases) are written with
  * mode 0600 and refused when group or others may read them.
  */

@@ -1,5 +1,5 @@
 /**
- * Keys derived from the file key (envelope.md "Keys"): the payload key (Cobblestone-256's
+ * Keys derived from the file key (docs/envelope.md "How it works"): the payload key (Cobblestone-256's
  * input key) and the header MAC key, both HKDF-SHA-256 with an empty salt; the MAC is
  * HMAC-SHA-256 and is compared in constant time.
  */

@@ -1,5 +1,5 @@
 /**
- * Keys as text (envelope.md "Keys as text"): Bech32 (BIP 173) without its 90-character
+ * Keys as text (docs/envelope.md "Recipients and identities"): Bech32 (BIP 173) without its 90-character
  * limit. Public keys are lower case (scx1..., scpq1...), secret keys upper case
  * (SECTORCRYPT-SECRET-KEY-1..., SECTORCRYPT-PQ-SECRET-KEY-1...).
  */

@@ -1,6 +1,6 @@
 /**
  * The payload is a Cobblestone-256 message (c2sp.org/chunked-encryption) under the payload
- * key, with the 23-byte context "sectorcrypt-envelope/v1" (envelope.md "Keys"). These are the
+ * key, with the 23-byte context "sectorcrypt-envelope/v1" (docs/envelope.md "How it works"). These are the
  * options every envelope entry point hands to src/chunked/.
  */
 import type { BackendChoice } from '../backend/select.js';

@@ -1,5 +1,5 @@
 /**
- * Recipients (CUSTODY.md "Library entry points"): a public key string (scx1..., scpq1...),
+ * Recipients (docs/api.md): a public key string (scx1..., scpq1...),
  * { passphrase }, { kek, keyId } or { broker: { keyId, version, publicKey } }. Each becomes
  * one stanza wrapping the file key.
  */

@@ -1,5 +1,5 @@
 /**
- * rekeyEnvelope (envelope.md "Rewrapping"): a new header with the same file key (kept stanzas
+ * rekeyEnvelope (docs/envelope.md "API"): a new header with the same file key (kept stanzas
  * byte for byte and in order, then stanzas for the added recipients, and a new MAC) before
  * the unchanged payload bytes. A file is written beside its target and renamed over it once
  * complete, so a failure leaves the old file as it was.

@@ -1,5 +1,5 @@
 /**
- * Finding the file key (envelope.md "Keys"): each stanza is offered to the identities that
+ * Finding the file key (docs/envelope.md "How it works"): each stanza is offered to the identities that
  * handle its type; the first file key that comes out must pass the header MAC, or the
  * envelope is refused (ERR_AUTH). No stanza opened: ERR_NO_IDENTITY, naming the types present.
  */

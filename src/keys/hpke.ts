@@ -1,7 +1,7 @@
 /**
  * HPKE (RFC 9180) base mode, single shot, through @hpke/core: the one place the envelope,
  * the broker and the agent seal to and open with a KEM key. AEAD is AES-256-GCM and KDF
- * HKDF-SHA256 for every suite here (specs/envelope.md, CUSTODY.md "Release").
+ * HKDF-SHA256 for every suite here (docs/envelope.md, docs/broker.md "The release, step by step").
  *
  * - 'x25519': DHKEM(X25519, HKDF-SHA256), KEM id 0x0020; keys are the 32 raw bytes.
  * - 'xwing':  X-Wing (ML-KEM-768 + X25519), KEM id 0x647A; the public key is 1216 bytes,

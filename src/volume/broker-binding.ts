@@ -1,5 +1,5 @@
 /**
- * Binding a LUKS2 volume to a key broker key (CUSTODY.md "Release"): a key slot whose
+ * Binding a LUKS2 volume to a key broker key (docs/broker.md "The release, step by step"): a key slot whose
  * passphrase is a random 32-byte secret, and a `sectorcrypt-broker` token holding that secret
  * sealed with HPKE (X25519, HKDF-SHA256, AES-256-GCM) to the broker key, with info
  * "sectorcrypt-luks2/v1 broker" and aad "<keyId>/<version>/<volume UUID>" so the token cannot

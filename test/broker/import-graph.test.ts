@@ -1,6 +1,6 @@
 /**
  * `import 'sectorcrypt'` and `sectorcrypt/agent` must not load the server or its
- * dependencies (CUSTODY.md "Layers"): walk their static and dynamic imports.
+ * dependencies (CONTRIBUTING.md "The layers"): walk their static and dynamic imports.
  */
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';

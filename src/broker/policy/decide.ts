@@ -1,4 +1,4 @@
-/** Which policies bind a request, and the decision over all of them (CUSTODY.md, "Claims and policies"). */
+/** Which policies bind a request, and the decision over all of them (docs/policies.md). */
 import { evaluateRules } from './evaluate.js';
 import { APPROVAL_DEFAULTS, type Claims, type Policy, type Reason } from './types.js';
 

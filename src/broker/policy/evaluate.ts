@@ -1,6 +1,6 @@
 /**
  * Evaluates a validated rule tree against a request's claims, with the per-leaf trace of
- * CUSTODY.md: every leaf that failed, with its path, claim, expected operator and value, and
+ * docs/policies.md "How the broker decides": every leaf that failed, with its path, claim, expected operator and value, and
  * what the request had ("missing" when the claim was absent).
  */
 import { lookupClaim, MISSING } from './claims.js';

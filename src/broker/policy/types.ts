@@ -1,5 +1,5 @@
 /**
- * The policy grammar of CUSTODY.md ("Claims and policies"): which keys and devices a policy
+ * The policy grammar of docs/policies.md: which keys and devices a policy
  * binds, the rules over the request's claims, and how a match is approved.
  */
 
@@ -94,5 +94,5 @@ export const LIMITS = {
 /** Defaults for a manual approval that leaves them out. */
 export const APPROVAL_DEFAULTS = { approvers: 1, ttlSeconds: 3600 } as const;
 
-/** Claim roots of CUSTODY.md's table; any other root is a typo the validator refuses. */
+/** Claim roots of the table of docs/claims.md "Claims"; any other root is a typo the validator refuses. */
 export const CLAIM_ROOTS = ['device', 'identity', 'integrity', 'attested', 'request', 'resource'] as const;

@@ -1,5 +1,5 @@
 /**
- * The release protocol (CUSTODY.md "Agents and the release protocol"): POST /v1/agent/unwrap
+ * The release protocol (docs/broker.md "Enrolling agents"): POST /v1/agent/unwrap
  * and GET /v1/agent/requests/:id, both signed by the device; POST
  * /v1/agent/requests/:id/withdraw (the agent gave up waiting) and POST /v1/agent/revoke (an
  * enrollment whose state could not be written), also signed, each with its audit record.
@@ -142,14 +142,14 @@ function sendDenied(reply: FastifyReply, requestId: string, reasons: Reason[]) {
   return reply.status(403).send({ requestId, decision: 'denied', reasons });
 }
 
-/** The release, once the request's signature and device are checked (CUSTODY.md steps 1-3). */
+/** The release, once the request's signature and device are checked (docs/broker.md "The release, step by step", steps 1-3). */
 async function unwrap(ctx: BrokerContext, device: AgentDevice, loaded: Loaded | undefined, body: UnwrapBody, ip: string, reply: FastifyReply) {
   const sealed = { enc: fromB64(body.enc), ciphertext: fromB64(body.ciphertext) };
   const replyKey = fromB64(body.replyKey);
   if (sealed.enc.length !== 32 || replyKey.length !== 32) fail('ERR_ARGUMENT', 'enc and replyKey are 32-byte X25519 keys');
   if (!body.resource.startsWith(`${body.kind}:`)) fail('ERR_ARGUMENT', `a ${body.kind} release names a ${body.kind}: resource`);
   const now = ctx.now();
-  // Step 1: the key (CUSTODY.md "Release"): known in this tenant, not destroyed, version not retired.
+  // Step 1: the key (docs/broker.md "The release, step by step"): known in this tenant, not destroyed, version not retired.
   if (!loaded) fail('ERR_NOT_FOUND', 'no such key or version');
   assertUsable(loaded.version);
 

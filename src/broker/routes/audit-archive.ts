@@ -1,5 +1,5 @@
 /**
- * Retention (CUSTODY.md "Audit log"): records older than the retention move to archive
+ * Retention (docs/audit.md): records older than the retention move to archive
  * segments. Two calls, so that nothing is deleted before the auditor holds it:
  *
  *   GET  /v1/audit/segment[?before=ISO]  the held records older than `before` (default: the
@@ -21,7 +21,7 @@ import { checkpointAt, logVerifierKey } from '../audit-log.js';
 import { errorSchema, fail } from '../http-errors.js';
 import { object, parseDate, toB64 } from '../schemas.js';
 
-/** CUSTODY.md "Audit log": 12 months unless the broker is told otherwise. */
+/** docs/audit.md "Retention and archive segments": 365 days unless the broker is told otherwise. */
 export const DEFAULT_RETENTION_DAYS = 365;
 /** Segments are served whole; a larger backlog is archived in several runs. */
 const MAX_SEGMENT = 100_000;

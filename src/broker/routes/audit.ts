@@ -1,5 +1,5 @@
 /**
- * The audit log for auditors (CUSTODY.md "Audit log", "HTTP API"): export pages, the signed
+ * The audit log for auditors (docs/audit.md, docs/broker.md "Errors"): export pages, the signed
  * checkpoint with the tenant's note verifier key, and RFC 9162 inclusion (2.1.3) and
  * consistency (2.1.4) proofs. The auditor role reads its tenant's log; the operator reads the
  * deployment's own (the system tenant).

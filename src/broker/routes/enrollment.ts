@@ -1,4 +1,4 @@
-/** Enrollment tokens, agent enrollment and the device list (CUSTODY.md "Enrollment"). */
+/** Enrollment tokens, agent enrollment and the device list (docs/broker.md "Enrolling agents"). */
 import type { FastifyInstance } from 'fastify';
 import type { BrokerContext } from '../context.js';
 import { requireRole } from '../auth.js';

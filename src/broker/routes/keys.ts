@@ -1,4 +1,4 @@
-/** Broker keys (CUSTODY.md "Keys held by the broker"): make, list, public key, rotate, retire, rewrap. */
+/** Broker keys (docs/broker.md "Keys"): make, list, public key, rotate, retire, rewrap. */
 import type { FastifyInstance } from 'fastify';
 import type { BrokerContext } from '../context.js';
 import { authenticate, requireRole } from '../auth.js';

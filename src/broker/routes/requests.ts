@@ -1,5 +1,5 @@
 /**
- * Manual approval (CUSTODY.md "Claims and policies"): approvers list pending requests and
+ * Manual approval (docs/policies.md): approvers list pending requests and
  * approve or deny them. N approvals are N distinct people (the approvals table's primary key
  * is request + user); one deny ends the request; an expired request takes no more votes.
  * The request row is locked while a vote counts, so two brokers cannot both miscount.

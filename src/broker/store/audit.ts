@@ -1,6 +1,6 @@
 /**
  * The audit log, written inside the caller's transaction: if the record cannot be written the
- * transaction fails, and so does the action it records (fail closed, CUSTODY.md "Layers").
+ * transaction fails, and so does the action it records (fail closed, CONTRIBUTING.md "The layers").
  *
  * Each record is encoded once (src/audit encodeRecord: RFC 8785 JSON and its RFC 9162 leaf
  * hash); the JSON is stored byte for byte, the leaf hash goes into the tree (audit-tree.ts)

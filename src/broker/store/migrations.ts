@@ -36,7 +36,7 @@ CREATE TABLE users (
   created_at timestamptz NOT NULL DEFAULT now(),
   disabled_at timestamptz,
   UNIQUE (tenant_id, name),
-  -- Separation of duties (CUSTODY.md): whoever writes the rules does not approve releases.
+  -- Separation of duties (docs/broker.md): whoever writes the rules does not approve releases.
   CHECK (NOT ('admin' = ANY(roles) AND 'approver' = ANY(roles)))
 );
 
@@ -169,7 +169,7 @@ CREATE TABLE audit_log (
     version: 2,
     name: 'two-admin actions',
     sql: `
--- Actions one admin asks for and a second, different admin confirms (CUSTODY.md: destroying
+-- Actions one admin asks for and a second, different admin confirms (docs/broker.md: destroying
 -- a key takes two distinct admins).
 CREATE TABLE pending_actions (
   tenant_id text NOT NULL REFERENCES tenants(id),
@@ -189,7 +189,7 @@ CREATE TABLE pending_actions (
     version: 3,
     name: 'merkle audit',
     sql: `
--- The audit log as an RFC 9162 Merkle tree (CUSTODY.md "Audit log"). Seq is the leaf index,
+-- The audit log as an RFC 9162 Merkle tree (docs/audit.md). Seq is the leaf index,
 -- from 0 (src/audit/record.ts); tenants.audit_seq becomes the count of records appended.
 -- Two steps: a unique index is checked row by row, so seq - 1 in one step could collide.
 UPDATE audit_log SET seq = -seq;

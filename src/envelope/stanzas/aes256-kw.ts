@@ -1,5 +1,5 @@
 /**
- * The `aes256-kw` stanza (envelope.md "aes256-kw"): the file key wrapped under a 32-byte
+ * The `aes256-kw` stanza (docs/envelope.md "Key wrap for protocol builders"): the file key wrapped under a 32-byte
  * key-encryption key with RFC 3394, the form an HSM or a cloud KMS unwraps. The argument
  * names the KEK so that a holder of several picks the right one.
  */

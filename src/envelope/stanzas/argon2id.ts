@@ -1,5 +1,5 @@
 /**
- * The `argon2id` stanza (envelope.md "argon2id"): a passphrase through argon2id (RFC 9106,
+ * The `argon2id` stanza (docs/envelope.md "Recipients and identities"): a passphrase through argon2id (RFC 9106,
  * version 0x13) gives the wrap key; the body is AES-256-GCM of the file key under it, with a
  * zero nonce (each stanza has its own salt, so its own key). Costs above the decoder's
  * limits are refused before the KDF runs.

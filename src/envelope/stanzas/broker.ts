@@ -1,5 +1,5 @@
 /**
- * The `broker` stanza (envelope.md "broker"): HPKE (X25519, HKDF-SHA256, AES-256-GCM) to a
+ * The `broker` stanza (docs/envelope.md "The broker recipient"): HPKE (X25519, HKDF-SHA256, AES-256-GCM) to a
  * broker key version's public key, with aad "<keyId>/<version>". Only the broker opens it,
  * after its release policy allowed the requester; here it is sealed, and its sealed secret
  * handed to an identity that talks to the broker (the agent's unwrapBrokerStanza).
@@ -18,7 +18,7 @@ const INFO = utf8.encode(`${LABEL} broker`);
 const VERSION = /^[1-9][0-9]{0,8}$/;
 const KEY_ID = /^[\x21-\x2e\x30-\x7e]{1,128}$/; // printable, no "/" (it separates the aad)
 
-/** What a broker needs to open a stanza (CUSTODY.md "Release": a sealed secret). */
+/** What a broker needs to open a stanza (docs/broker.md "The release, step by step": a sealed secret). */
 export interface BrokerSealedSecret {
   keyId: string;
   version: number;

@@ -1,5 +1,5 @@
 /**
- * The `X25519` and `mlkem768x25519` stanzas (envelope.md "Stanzas"): HPKE base mode, single
+ * The `X25519` and `mlkem768x25519` stanzas (docs/envelope.md "Recipients and identities"): HPKE base mode, single
  * shot, AES-256-GCM, HKDF-SHA256, to a public key; the one argument is the encapsulated key.
  */
 import { hpkeOpen, hpkeSeal, type HpkeKem } from '../../keys/hpke.js';

@@ -1,6 +1,6 @@
 /**
  * The shape of every stanza type this decoder knows (argument count and sizes, body size),
- * checked for all stanzas before any key derivation (envelope.md "Layout": anything else is
+ * checked for all stanzas before any key derivation (docs/envelope.md "How it works": anything else is
  * ERR_CORRUPT_HEADER before any KDF), whichever identities were given. Unknown types pass.
  */
 import type { Stanza } from '../header.js';

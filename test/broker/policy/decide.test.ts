@@ -28,7 +28,7 @@ describe('decidePolicies', () => {
     expect(d.reasons[0]!.actual).toBe('no policy');
   });
 
-  test('CUSTODY.md example asks for two approvers for an hour', () => {
+  test('docs/policies.md example asks for two approvers for an hour', () => {
     const d = decidePolicies([validatePolicy(EXAMPLE_POLICY)], goodClaims(), NOW);
     expect(d).toMatchObject({ decision: 'manual', policy: 'prod-db-volumes', approval: { approvers: 2, ttlSeconds: 3600 } });
   });

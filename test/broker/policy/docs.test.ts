@@ -8,7 +8,7 @@ import { EXAMPLE_POLICY, goodClaims, NOW } from './example.js';
 const doc = readFileSync(new URL('../../../docs/policies.md', import.meta.url), 'utf8');
 const blocks = [...doc.matchAll(/```json\n([\s\S]*?)```/g)].map((m) => JSON.parse(m[1]!));
 
-test('the example policy of docs/policies.md is CUSTODY.md example and validates', () => {
+test('the example policy of docs/policies.md is docs/policies.md example and validates', () => {
   const policies = blocks.filter((b) => 'rules' in b);
   expect(policies).toHaveLength(1);
   const p = validatePolicy({ ...policies[0], keys: ['key-1'] });

@@ -107,7 +107,7 @@ describe('operators', () => {
   });
 });
 
-describe('evaluateRules on CUSTODY.md example', () => {
+describe('evaluateRules on docs/policies.md example', () => {
   test('good claims are allowed; only the losing anyOf branch is in the trace', () => {
     const out = evaluateRules('prod', rule(EXAMPLE_POLICY.rules), goodClaims(), NOW);
     expect(out.allowed).toBe(true);

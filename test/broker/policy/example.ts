@@ -1,4 +1,4 @@
-/** CUSTODY.md's example policy, and claims that satisfy it. */
+/** docs/policies.md's example policy, and claims that satisfy it. */
 export const EXAMPLE_POLICY = {
   name: 'prod-db-volumes',
   keys: ['key-1'],

@@ -19,7 +19,7 @@ function withRules(rules: unknown, approval: unknown = { mode: 'auto' }): unknow
 }
 
 describe('validatePolicy', () => {
-  test('accepts CUSTODY.md example and returns an equal, separate copy', () => {
+  test('accepts docs/policies.md example and returns an equal, separate copy', () => {
     const p = validatePolicy(structuredClone(EXAMPLE_POLICY));
     expect(p).toEqual(EXAMPLE_POLICY);
     const input = structuredClone(EXAMPLE_POLICY);

@@ -1,5 +1,5 @@
 /**
- * Checkpoints "at least every N records" (CUSTODY.md "Audit log"): signed once an append
+ * Checkpoints "at least every N records" (docs/audit.md): signed once an append
  * leaves the log N or more records past its last checkpoint, after the answer, and never two
  * scheduled ones closer than N. The harness broker runs with TEST_CHECKPOINTS.
  */

@@ -1,5 +1,5 @@
 /**
- * Tenants and roles (CUSTODY.md "Tenants, users and roles"): every endpoint that takes an id
+ * Tenants and roles (docs/broker.md "Tenants, users and tokens"): every endpoint that takes an id
  * or a name answers another tenant's exactly as a missing one (ERR_NOT_FOUND); separation of
  * duties; the auditor reads the log and nothing else; no answer holds a secret or a token
  * hash; tokens are revoked.
