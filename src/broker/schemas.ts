@@ -62,3 +62,10 @@ export function parseDate(s: string, what: string): Date {
   }
   throw new SectorCryptError('ERR_ARGUMENT', `${what} is a date from 1970 to 9999, e.g. 2026-01-31 or 2026-01-31T00:00:00Z`);
 }
+
+/** An API token's life in seconds: a minute to a year and a day (90 days when left out). */
+export const tokenLife = { type: 'integer', minimum: 60, maximum: 366 * 86_400 } as const;
+export const DEFAULT_TOKEN_SECONDS = 90 * 86_400;
+
+/** A user's one-time invitation (users.ts createInvitation), shown once. */
+export const invitationSchema = object({ invitationId: { type: 'string' }, code: { type: 'string' }, expiresAt: { type: 'string' } }, ['invitationId', 'code', 'expiresAt']);

@@ -84,8 +84,9 @@ export const healthView: View<{ status: string; store: string; certificate?: { s
   let out = formatFields(pairs, { style });
   for (const w of c?.warnings ?? []) out += `\nwarning: ${w}\n`;
   if (s && s.twoPersonRules !== 'enforced') {
-    out += '\nwarning: this tenant has fewer than two vouched admins, so one admin can change release rules, grant roles and' +
-      '\nconfirm nothing else checks; the operator invites a second admin with `sectorcrypt broker tenant invite-admin`.\n';
+    out +=
+      '\nwarning: this tenant has fewer than two vouched admins: one admin alone can weaken release rules and grant roles.' +
+      '\nThe operator invites a second admin with `sectorcrypt broker tenant invite-admin`.\n';
   }
   return out;
 };

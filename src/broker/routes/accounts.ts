@@ -13,15 +13,11 @@ import { SYSTEM_TENANT } from '../store/migrations.js';
 import { newId } from '../secrets.js';
 import { errorSchema, fail } from '../http-errors.js';
 import { ensureLogKey } from '../audit-log.js';
-import { idParams, name, object, iso, pendingActionSchema } from '../schemas.js';
+import { DEFAULT_TOKEN_SECONDS, idParams, invitationSchema, name, object, iso, pendingActionSchema, tokenLife } from '../schemas.js';
 import { requestAction, twoPersonEnforced, PRIVILEGED_ROLES } from '../separation.js';
 import { checkSeparation, createUser, grantedPrivileges, issueToken, keepAnAdmin, lockUser, setRoles } from '../users.js';
 
-const DAY = 86_400;
-export const DEFAULT_TOKEN_SECONDS = 90 * DAY;
-const tokenLife = { type: 'integer', minimum: 60, maximum: 366 * DAY } as const;
 const tenantRoles = { type: 'array', minItems: 0, maxItems: 3, uniqueItems: true, items: { enum: ['admin', 'approver', 'auditor'] } } as const;
-export const invitationSchema = object({ invitationId: { type: 'string' }, code: { type: 'string' }, expiresAt: { type: 'string' } }, ['invitationId', 'code', 'expiresAt']);
 const invitedAdmin = object({ userId: { type: 'string' }, invitation: invitationSchema }, ['userId', 'invitation']);
 
 export function accountRoutes(app: FastifyInstance, ctx: BrokerContext): void {

@@ -16,7 +16,7 @@ import { requireRole } from '../auth.js';
 import { appendAudit } from '../store/audit.js';
 import type { Sql } from '../store/types.js';
 import { errorSchema, fail } from '../http-errors.js';
-import { idParams, iso, object, pendingActionSchema } from '../schemas.js';
+import { idParams, invitationSchema, iso, object, pendingActionSchema } from '../schemas.js';
 import { deletePolicy, saveIssuer, savePolicy, type IssuerDocument } from '../policy-store.js';
 import type { Policy } from '../policy/types.js';
 import { checkConfirmer, requestAction, type ActionKind } from '../separation.js';
@@ -67,7 +67,6 @@ const APPLY: Record<ActionKind, Apply> = {
   },
 };
 
-const invitationSchema = object({ invitationId: { type: 'string' }, code: { type: 'string' }, expiresAt: { type: 'string' } });
 const actionAnswer = object({
   actionId: { type: 'string' },
   kind: { type: 'string' },

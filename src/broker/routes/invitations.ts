@@ -9,10 +9,9 @@ import type { BrokerContext } from '../context.js';
 import { appendAudit } from '../store/audit.js';
 import { tokenHash } from '../secrets.js';
 import { errorSchema, fail } from '../http-errors.js';
-import { object } from '../schemas.js';
+import { object, tokenLife } from '../schemas.js';
 import { issueToken } from '../users.js';
 
-const DAY = 86_400;
 const code = { type: 'string', minLength: 8, maxLength: 128, pattern: '^sci_[A-Za-z0-9_-]+$' } as const;
 const REFUSED = 'the invitation was refused: unknown, expired, revoked or already used';
 
@@ -21,7 +20,7 @@ export function invitationRoutes(app: FastifyInstance, ctx: BrokerContext): void
     '/v1/invitations/redeem',
     {
       schema: {
-        body: object({ code, expiresInSeconds: { type: 'integer', minimum: 60, maximum: 366 * DAY } }, ['code']),
+        body: object({ code, expiresInSeconds: tokenLife }, ['code']),
         response: {
           201: object({ tenantId: { type: 'string' }, userId: { type: 'string' }, tokenId: { type: 'string' }, token: { type: 'string' }, expiresAt: { type: 'string' } }),
           '4xx': errorSchema,

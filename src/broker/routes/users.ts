@@ -9,12 +9,10 @@ import type { BrokerContext } from '../context.js';
 import { requireRole } from '../auth.js';
 import { errorSchema, fail } from '../http-errors.js';
 import { appendAudit } from '../store/audit.js';
-import { idParams, iso, object, pendingActionSchema } from '../schemas.js';
+import { DEFAULT_TOKEN_SECONDS, idParams, invitationSchema, iso, object, pendingActionSchema, tokenLife } from '../schemas.js';
 import { requestAction, twoPersonEnforced } from '../separation.js';
 import { createInvitation, disableUser, keepAnAdmin, lockUser, revokeCredentials } from '../users.js';
-import { DEFAULT_TOKEN_SECONDS, invitationSchema } from './accounts.js';
 
-const DAY = 86_400;
 const tokenRow = object({ tokenId: { type: 'string' }, createdAt: { type: 'string' }, expiresAt: { type: 'string' }, revokedAt: { type: 'string' } });
 
 export function userRoutes(app: FastifyInstance, ctx: BrokerContext): void {
@@ -83,7 +81,7 @@ export function userRoutes(app: FastifyInstance, ctx: BrokerContext): void {
     {
       schema: {
         params: idParams,
-        body: { anyOf: [object({ expiresInSeconds: { type: 'integer', minimum: 60, maximum: 366 * DAY } }), { type: 'null' }] },
+        body: { anyOf: [object({ expiresInSeconds: tokenLife }), { type: 'null' }] },
         response: { 201: object({ userId: { type: 'string' }, invitation: invitationSchema }), 202: pendingActionSchema, '4xx': errorSchema },
       },
     },
