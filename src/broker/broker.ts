@@ -2,30 +2,27 @@
  * The key broker as a library: `Broker.init` makes a data folder and the operator token,
  * `Broker.open` opens the store, `listen` serves HTTPS, `close` drains and stops.
  */
-import { VersionKeys } from './keys.js';
-import { DeviceCache } from './device-cache.js';
-import { ReleaseRecorder } from './release-recorder.js';
-import { ReleaseAdmissions } from './release-admissions.js';
+import { VersionKeys } from './keys/version-keys.js';
+import { DeviceCache } from './auth/device-cache.js';
+import { ReleaseRecorder } from './release/recorder.js';
+import { ReleaseAdmissions } from './release/admissions.js';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Store } from './store/types.js';
 import { openStore } from './store/open.js';
 import { withAfterCommit } from './store/after-commit.js';
-import { appendAudit } from './store/audit.js';
-import { SYSTEM_TENANT } from './store/migrations.js';
-import { buildApp } from './app.js';
-import { createDataDir, defaultDatabase, readDataDir } from './data-dir.js';
-import { issueToken } from './users.js';
-import { newId } from './secrets.js';
+import { buildApp } from './http/app.js';
+import { createDataDir, defaultDatabase, readDataDir } from './data-dir/files.js';
+import { createOperator } from './accounts/operator-token.js';
 import { SectorCryptError } from '../errors.js';
-import { CheckpointSigner, DEFAULT_CHECKPOINTS, type CheckpointSchedule } from './checkpoint-signer.js';
-import { backfillAuditTree } from './store/audit-backfill.js';
-import { DEFAULT_RETENTION_DAYS } from './routes/audit-archive.js';
-import { RateLimiter, type RateLimitOptions } from './rate-limit.js';
-import { settleRootKey } from './root-key-check.js';
-import { guardRootKey } from './root-key-guard.js';
-import { finishRenames } from './root-key-files.js';
-import { certificateDates, certificateStatus, type CertificateStatus } from './cert-status.js';
+import { CheckpointSigner, DEFAULT_CHECKPOINTS, type CheckpointSchedule } from './audit/checkpoint-signer.js';
+import { backfillAuditTree } from './audit/backfill.js';
+import { DEFAULT_RETENTION_DAYS } from './audit/retention.js';
+import { RateLimiter, type RateLimitOptions } from './http/rate-limit.js';
+import { settleRootKey } from './root-key/check.js';
+import { guardRootKey } from './root-key/guard.js';
+import { finishRenames } from './root-key/files.js';
+import { certificateDates, certificateStatus, type CertificateStatus } from './data-dir/cert-status.js';
 import type { BrokerContext } from './context.js';
 import { createSecureContext, type Server as TlsServer } from 'node:tls';
 
@@ -52,7 +49,7 @@ export interface BrokerOpenOptions {
   /** Audit records younger than this stay in the log (default 365 days, docs/audit.md "Retention and archive segments"). */
   auditRetentionDays?: number;
   /**
-   * Requests per second and burst, per device, per API token and per source IP (rate-limit.ts
+   * Requests per second and burst, per device, per API token and per source IP (http/rate-limit.ts
    * has the defaults); false turns every limit off. Over the limit: 429 ERR_RATE_LIMITED.
    */
   rateLimits?: RateLimitOptions | false;
@@ -131,7 +128,7 @@ export class Broker {
   static async #withStore(opened: Store, opts: Omit<BrokerOpenOptions, 'database'>): Promise<Broker> {
     const files = await readDataDir(opts.dataDir);
     // root.key must be the key the database names (ERR_ROOT_KEY_MISMATCH otherwise); after a
-    // rotation elsewhere, the running broker re-reads it (root-key-guard.ts).
+    // rotation elsewhere, the running broker re-reads it (root-key/guard.ts).
     await settleRootKey(opened, opts.dataDir, files.rootKey);
     const store = guardRootKey(opened, opts.dataDir, files.rootKey);
     await backfillAuditTree(store);
@@ -217,19 +214,4 @@ export class Broker {
     this.#versionKeys?.clear();
     this.#rootKey.fill(0);
   }
-}
-
-async function createOperator(store: Store, seconds: number): Promise<string> {
-  return store.tx(async (q) => {
-    const existing = await q.query<{ id: string }>("SELECT id FROM users WHERE tenant_id = $1 AND name = 'operator'", [SYSTEM_TENANT]);
-    let userId = existing[0]?.id;
-    if (!userId) {
-      userId = newId('usr');
-      await q.query("INSERT INTO users (tenant_id, id, name, roles) VALUES ($1, $2, 'operator', $3)", [SYSTEM_TENANT, userId, ['operator']]);
-      await appendAudit(q, SYSTEM_TENANT, { actor: 'broker', action: 'user.create', target: userId, outcome: 'success', reasons: { roles: ['operator'] } });
-    }
-    const tok = await issueToken(q, SYSTEM_TENANT, userId, seconds);
-    await appendAudit(q, SYSTEM_TENANT, { actor: 'broker', action: 'token.create', target: tok.tokenId, outcome: 'success' });
-    return tok.token;
-  });
 }

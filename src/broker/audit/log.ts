@@ -1,0 +1,135 @@
+/**
+ * The audit log, written inside the caller's transaction: if the record cannot be written the
+ * transaction fails, and so does the action it records (fail closed, CONTRIBUTING.md "The layers").
+ *
+ * Each record is encoded once (src/audit encodeRecord: RFC 8785 JSON and its RFC 9162 leaf
+ * hash); the JSON is stored byte for byte, the leaf hash goes into the tree (audit-tree.ts)
+ * in the same transaction.
+ */
+import { SectorCryptError } from '../../errors.js';
+import { encodeRecord, type AuditRecord as HashedRecord, type AuditValue } from '../../audit/index.js';
+import type { Sql } from '../store/types.js';
+import { extendTree, frontierFromJson } from './tree.js';
+
+export interface AuditInput {
+  /** A user id, a device id, 'operator' or 'broker'. */
+  actor: string;
+  /** e.g. agent.enroll, key.release, key.deny, request.pending, request.approve, policy.update. */
+  action: string;
+  target?: string | null;
+  outcome: 'success' | 'failure' | 'pending' | 'denied';
+  reasons?: unknown;
+  requestId?: string | null;
+  sourceIp?: string | null;
+}
+
+export interface AuditRow {
+  seq: number;
+  /** The record's canonical JSON, as hashed. */
+  json: string;
+  leafHash: Uint8Array;
+}
+
+/**
+ * Appends one record to the tenant's log and returns its seq (= leaf index, from 0). Taking
+ * the next seq locks the tenant row until commit, so appends from every broker process form
+ * one gapless sequence and one tree.
+ */
+export async function appendAudit(q: Sql, tenantId: string, rec: AuditInput): Promise<number> {
+  return (await appendAuditBatch(q, tenantId, [rec]))[0]!;
+}
+
+/** The record as hashed, at a given seq and time. Throws for a value canonical JSON cannot hold. */
+function hashedRecord(seq: number, time: string, rec: AuditInput): HashedRecord {
+  return {
+    seq,
+    time,
+    actor: rec.actor,
+    action: rec.action,
+    target: rec.target ?? null,
+    outcome: rec.outcome,
+    reasons: rec.reasons === undefined ? null : (JSON.parse(JSON.stringify(rec.reasons)) as AuditValue),
+    requestId: rec.requestId ?? null,
+    sourceIp: rec.sourceIp ?? null,
+  } as HashedRecord;
+}
+
+/** Throws now what appending `rec` would throw later (a value canonical JSON cannot hold). */
+export function checkAuditInput(rec: AuditInput): void {
+  encodeRecord(hashedRecord(0, new Date(0).toISOString(), rec));
+}
+
+/** bytea as JSON for jsonb_populate_recordset: PostgreSQL's hex input form. */
+export function byteaJson(bytes: Uint8Array): string {
+  return `\\x${Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex')}`;
+}
+
+/**
+ * Appends records to the tenant's log in two statements (migration 4's functions), and
+ * returns their seqs (consecutive, in the order given; the records share one time):
+ * 1. sc_audit_take: the seqs, which lock the tenant row (appendAudit), and the tree's frontier;
+ * 2. sc_audit_insert: the rows, the tree's new nodes, and `requests` if given (release_requests
+ *    rows by column name, bytea as byteaJson) decided with these records.
+ */
+export async function appendAuditBatch(q: Sql, tenantId: string, recs: AuditInput[], requests?: Record<string, unknown>[]): Promise<number[]> {
+  if (recs.length === 0) return [];
+  const rows = await q.query<{ first: number; at: string; frontier: { level: number; idx: number; hash: string }[] }>('SELECT * FROM sc_audit_take($1, $2)', [
+    tenantId,
+    recs.length,
+  ]);
+  if (rows.length !== 1) throw new SectorCryptError('ERR_NOT_FOUND', 'no such tenant for the audit record');
+  const first = Number(rows[0]!.first);
+  const time = new Date(rows[0]!.at).toISOString();
+  const leaves: Uint8Array[] = [];
+  const records = recs.map((rec, i) => {
+    // Throws for a value canonical JSON cannot hold: the action then fails with it.
+    const record = hashedRecord(first + i, time, rec);
+    const encoded = encodeRecord(record);
+    leaves.push(encoded.leafHash);
+    return {
+      tenant_id: tenantId,
+      seq: record.seq,
+      time,
+      actor: rec.actor,
+      action: rec.action,
+      target: record.target,
+      outcome: rec.outcome,
+      ...(rec.reasons === undefined ? {} : { reasons: record.reasons }),
+      request_id: record.requestId,
+      source_ip: record.sourceIp,
+      record_json: encoded.json,
+      leaf_hash: byteaJson(encoded.leafHash),
+    };
+  });
+  const nodes = extendTree(first, frontierFromJson(rows[0]!.frontier), leaves);
+  await q.query('SELECT sc_audit_insert($1, $2, $3, $4, $5, $6)', [
+    tenantId,
+    JSON.stringify(records),
+    nodes.levels,
+    nodes.idxs,
+    nodes.hashes,
+    requests ? JSON.stringify(requests) : null,
+  ]);
+  q.auditAppended?.(tenantId, first + recs.length);
+  return recs.map((_, i) => first + i);
+}
+
+/** Records with seq > after (all from the first held when after is undefined), in seq order. */
+export async function readAudit(q: Sql, tenantId: string, after: number | undefined, limit: number): Promise<AuditRow[]> {
+  const rows = await q.query<{ seq: number; record_json: string | null; leaf_hash: Uint8Array | null }>(
+    `SELECT seq, record_json, leaf_hash FROM audit_log WHERE tenant_id = $1 AND seq > $2 ORDER BY seq LIMIT $3`,
+    [tenantId, after ?? -1, limit],
+  );
+  return rows.map((r) => {
+    // A record from before the Merkle log (migration 3) has no hashed form: refuse, do not guess.
+    if (r.record_json === null || r.leaf_hash === null) throw new SectorCryptError('ERR_AUDIT_TAMPERED', `audit record ${r.seq} has no hashed form`);
+    return { seq: Number(r.seq), json: r.record_json, leafHash: new Uint8Array(r.leaf_hash) };
+  });
+}
+
+/** Records appended so far (the tree size), read under no lock. */
+export async function auditSize(q: Sql, tenantId: string): Promise<number> {
+  const rows = await q.query<{ audit_seq: number }>('SELECT audit_seq FROM tenants WHERE id = $1', [tenantId]);
+  if (!rows.length) throw new SectorCryptError('ERR_NOT_FOUND', 'no such tenant');
+  return Number(rows[0]!.audit_seq);
+}

@@ -1,0 +1,40 @@
+/**
+ * Health (the audit log's endpoints are in audit/routes.ts). Without credentials it says only that
+ * the broker and its store answer; with a tenant user's token or session it also says whether
+ * the tenant enforces two-person rules (separation/service.ts), so nobody believes a rule holds that
+ * does not.
+ */
+import type { FastifyInstance } from 'fastify';
+import type { BrokerContext } from '../context.js';
+import { authenticate } from '../auth/authenticate.js';
+import { errorSchema } from './errors.js';
+import { object } from './schemas.js';
+import { separation } from '../separation/service.js';
+import { readSessionCookie } from '../auth/console-session.js';
+import { certificateStatus } from '../data-dir/cert-status.js';
+
+const separationSchema = object({
+  admins: { type: 'integer' },
+  vouchedAdmins: { type: 'integer' },
+  twoPersonRules: { type: 'string' },
+  unvouched: { type: 'array', items: object({ userId: { type: 'string' }, name: { type: 'string' }, roles: { type: 'array', items: { type: 'string' } } }) },
+});
+
+const expiry = object({ notAfter: { type: 'string' }, daysLeft: { type: 'integer' } });
+const certificateSchema = object({ server: expiry, ca: expiry, warnings: { type: 'array', items: { type: 'string' } } });
+
+export function miscRoutes(app: FastifyInstance, ctx: BrokerContext): void {
+  app.get(
+    '/v1/health',
+    { schema: { response: { 200: object({ status: { type: 'string' }, store: { type: 'string' }, certificate: certificateSchema, tenantId: { type: 'string' }, separation: separationSchema }), '4xx': errorSchema } } },
+    async (req) => {
+      await ctx.db.query('SELECT 1');
+      // Public: anyone connecting sees the certificate; the CA's date is in ca.pem.
+      const base = { status: 'ok', store: ctx.db.kind, ...(ctx.certificates ? { certificate: certificateStatus(ctx.certificates, ctx.now()) } : {}) };
+      if (req.headers.authorization === undefined && readSessionCookie(req) === undefined) return base;
+      const who = await authenticate(ctx.db, req);
+      if (who.roles.includes('operator')) return base;
+      return { ...base, tenantId: who.tenantId, separation: await separation(ctx.db, who.tenantId) };
+    },
+  );
+}
