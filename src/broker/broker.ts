@@ -14,6 +14,8 @@ import { withAfterCommit } from './store/after-commit.js';
 import { buildApp } from './http/app.js';
 import { createDataDir, defaultDatabase, readDataDir } from './data-dir/files.js';
 import { createOperator } from './accounts/operator-token.js';
+import { prune } from './auth/repository.js';
+import { signedCheckpoints } from './audit/checkpoints.js';
 import { SectorCryptError } from '../errors.js';
 import { CheckpointSigner, DEFAULT_CHECKPOINTS, type CheckpointSchedule } from './audit/checkpoint-signer.js';
 import { backfillAuditTree } from './audit/backfill.js';
@@ -73,12 +75,8 @@ export class Broker {
     this.#app = app;
     this.#rootKey = rootKey;
     this.caPem = caPem;
-    // A nonce older than twice the signature skew can go: a request carrying it again would
-    // be refused as too old anyway (RFC 9421 section 7.2.2, created + 300 s either way).
-    this.#pruner = setInterval(() => {
-      store.query("DELETE FROM nonces WHERE seen_at < now() - interval '15 minutes'").catch(() => {});
-      store.query('DELETE FROM console_sessions WHERE expires_at < now()').catch(() => {});
-    }, 60_000);
+    // Spent nonces and expired console sessions (auth/repository.ts prune).
+    this.#pruner = setInterval(() => void prune(store), 60_000);
     this.#pruner.unref();
   }
 
@@ -163,8 +161,7 @@ export class Broker {
 
   /** The checkpoints signed so far for the tenant's log, by size (monitoring, tests; notes are public). */
   async signedCheckpoints(tenantId: string): Promise<{ size: number; note: string }[]> {
-    const rows = await this.#store.query<{ size: number; note: string }>('SELECT size, note FROM audit_checkpoints WHERE tenant_id = $1 ORDER BY size', [tenantId]);
-    return rows.map((r) => ({ size: Number(r.size), note: r.note }));
+    return signedCheckpoints(this.#store, tenantId);
   }
 
   /** Another operator token (tests, or a lost one); shown once. */

@@ -11,6 +11,7 @@ import { SYSTEM_TENANT } from '../store/migrations.js';
 import { issueToken, revokeCredentials } from './service.js';
 import { newId } from '../auth/secrets.js';
 import type { Store } from '../store/types.js';
+import * as accounts from './repository.js';
 
 export interface NewOperatorToken {
   operatorToken: string;
@@ -26,11 +27,10 @@ export async function replaceOperatorToken(opts: { dataDir: string; database?: s
   const store = await openStore(files.database);
   try {
     return await store.tx(async (q) => {
-      const users = await q.query<{ id: string }>("SELECT id FROM users WHERE tenant_id = $1 AND name = 'operator' FOR UPDATE", [SYSTEM_TENANT]);
-      let userId = users[0]?.id;
+      let userId = await accounts.operatorId(q, SYSTEM_TENANT, true);
       if (!userId) {
         userId = newId('usr');
-        await q.query("INSERT INTO users (tenant_id, id, name, roles) VALUES ($1, $2, 'operator', $3)", [SYSTEM_TENANT, userId, ['operator']]);
+        await accounts.insertOperator(q, SYSTEM_TENANT, userId);
         await appendAudit(q, SYSTEM_TENANT, { actor: 'broker', action: 'user.create', target: userId, outcome: 'success', reasons: { roles: ['operator'] } });
       }
       const { tokens } = await revokeCredentials(q, SYSTEM_TENANT, userId);
@@ -47,11 +47,10 @@ export async function replaceOperatorToken(opts: { dataDir: string; database?: s
 /** The operator (made on first use) and a new token for it, shown once (Broker.init, Broker.createOperatorToken). */
 export async function createOperator(store: Store, seconds: number): Promise<string> {
   return store.tx(async (q) => {
-    const existing = await q.query<{ id: string }>("SELECT id FROM users WHERE tenant_id = $1 AND name = 'operator'", [SYSTEM_TENANT]);
-    let userId = existing[0]?.id;
+    let userId = await accounts.operatorId(q, SYSTEM_TENANT, false);
     if (!userId) {
       userId = newId('usr');
-      await q.query("INSERT INTO users (tenant_id, id, name, roles) VALUES ($1, $2, 'operator', $3)", [SYSTEM_TENANT, userId, ['operator']]);
+      await accounts.insertOperator(q, SYSTEM_TENANT, userId);
       await appendAudit(q, SYSTEM_TENANT, { actor: 'broker', action: 'user.create', target: userId, outcome: 'success', reasons: { roles: ['operator'] } });
     }
     const tok = await issueToken(q, SYSTEM_TENANT, userId, seconds);

@@ -1,7 +1,7 @@
 /**
- * What changes a user: roles, disabling, invitations. The routes (routes-lockout.ts,
- * routes-invitations.ts) decide whether a change waits for a second admin (separation/service.ts);
- * these functions apply it, with its audit record, whoever confirmed it.
+ * What changes a user: roles, disabling, invitations, tokens. The routes (routes.ts,
+ * routes-lockout.ts, routes-invitations.ts) decide whether a change waits for a second admin
+ * (separation/service.ts); these functions apply it, with its audit record, whoever confirmed it.
  *
  * A new user's first credential is an invitation: a one-time code the user redeems for a
  * token of their own, so that the admin who made the user never holds that user's token.
@@ -12,6 +12,8 @@ import { newId, newToken, tokenHash } from '../auth/secrets.js';
 import { iso } from '../http/schemas.js';
 import { fail } from '../http/errors.js';
 import { PRIVILEGED_ROLES } from '../separation/service.js';
+import { revokeSessionsOfUser } from '../auth/repository.js';
+import * as accounts from './repository.js';
 
 /** An invitation is redeemable this long. */
 export const INVITATION_SECONDS = 3 * 24 * 3600;
@@ -47,31 +49,20 @@ export function grantedPrivileges(before: readonly string[], after: readonly str
 export async function issueToken(q: Sql, tenantId: string, userId: string, lifeSeconds: number): Promise<{ tokenId: string; token: string; expiresAt: string }> {
   const token = newToken('sct');
   const tokenId = newId('tok');
-  const rows = await q.query<{ expires_at: string }>(
-    `INSERT INTO api_tokens (tenant_id, id, user_id, token_hash, expires_at)
-     VALUES ($1, $2, $3, $4, now() + make_interval(secs => $5)) RETURNING expires_at`,
-    [tenantId, tokenId, userId, tokenHash(token), lifeSeconds],
-  );
-  return { tokenId, token, expiresAt: iso(rows[0]!.expires_at) };
+  const expiresAt = await accounts.insertToken(q, tenantId, tokenId, userId, tokenHash(token), lifeSeconds);
+  return { tokenId, token, expiresAt: iso(expiresAt) };
 }
 
 /** A live user of the tenant, locked until the transaction ends; ERR_NOT_FOUND otherwise. */
 export async function lockUser(q: Sql, tenantId: string, userId: string): Promise<{ name: string; roles: string[]; vouched: boolean }> {
-  const rows = await q.query<{ name: string; roles: string[]; vouched: boolean }>(
-    'SELECT name, roles, vouched FROM users WHERE tenant_id = $1 AND id = $2 AND disabled_at IS NULL FOR UPDATE',
-    [tenantId, userId],
-  );
-  if (!rows[0]) fail('ERR_NOT_FOUND', 'no such user');
-  return rows[0];
+  const user = await accounts.lockUser(q, tenantId, userId);
+  if (!user) fail('ERR_NOT_FOUND', 'no such user');
+  return user;
 }
 
 /** Refuses a change that would leave the tenant without an enabled admin. */
 export async function keepAnAdmin(q: Sql, tenantId: string, leaving: string): Promise<void> {
-  const rows = await q.query<{ n: number }>(
-    "SELECT count(*)::integer AS n FROM users WHERE tenant_id = $1 AND id <> $2 AND disabled_at IS NULL AND 'admin' = ANY(roles)",
-    [tenantId, leaving],
-  );
-  if (rows[0]!.n === 0) fail('ERR_CONFLICT', "this is the tenant's last admin: the tenant would have nobody to manage it");
+  if ((await accounts.otherAdmins(q, tenantId, leaving)) === 0) fail('ERR_CONFLICT', "this is the tenant's last admin: the tenant would have nobody to manage it");
 }
 
 /**
@@ -79,10 +70,9 @@ export async function keepAnAdmin(q: Sql, tenantId: string, leaving: string): Pr
  * Returns the user's invitation.
  */
 export async function createUser(q: Sql, by: Actor, user: { name: string; roles: string[]; vouched: boolean; tokenSeconds: number }): Promise<{ userId: string; invitation: Invitation }> {
-  const taken = await q.query('SELECT 1 FROM users WHERE tenant_id = $1 AND name = $2', [by.tenantId, user.name]);
-  if (taken.length) fail('ERR_CONFLICT', `a user named ${user.name} exists`);
+  if (await accounts.userNameTaken(q, by.tenantId, user.name)) fail('ERR_CONFLICT', `a user named ${user.name} exists`);
   const userId = newId('usr');
-  await q.query('INSERT INTO users (tenant_id, id, name, roles, vouched) VALUES ($1, $2, $3, $4, $5)', [by.tenantId, userId, user.name, user.roles, user.vouched]);
+  await accounts.insertUser(q, by.tenantId, userId, user.name, user.roles, user.vouched);
   await appendAudit(q, by.tenantId, { actor: by.userId, action: 'user.create', target: userId, outcome: 'success', reasons: { roles: user.roles, vouched: user.vouched }, sourceIp: by.sourceIp });
   return { userId, invitation: await createInvitation(q, by, userId, user.tokenSeconds) };
 }
@@ -90,8 +80,7 @@ export async function createUser(q: Sql, by: Actor, user: { name: string; roles:
 /** Sets a user's roles (the caller checked separation and the last admin). */
 export async function setRoles(q: Sql, by: Actor, userId: string, roles: string[], vouched: boolean): Promise<void> {
   checkSeparation(roles);
-  const rows = await q.query('UPDATE users SET roles = $3, vouched = $4 WHERE tenant_id = $1 AND id = $2 AND disabled_at IS NULL RETURNING id', [by.tenantId, userId, roles, vouched]);
-  if (!rows.length) fail('ERR_NOT_FOUND', 'no such user');
+  if (!(await accounts.setRoles(q, by.tenantId, userId, roles, vouched))) fail('ERR_NOT_FOUND', 'no such user');
   await appendAudit(q, by.tenantId, {
     actor: by.userId,
     action: 'user.roles',
@@ -104,16 +93,15 @@ export async function setRoles(q: Sql, by: Actor, userId: string, roles: string[
 
 /** Every credential of a user stops at once: tokens, console sessions, open invitations. */
 export async function revokeCredentials(q: Sql, tenantId: string, userId: string): Promise<{ tokens: number }> {
-  const tokens = await q.query('UPDATE api_tokens SET revoked_at = now() WHERE tenant_id = $1 AND user_id = $2 AND revoked_at IS NULL RETURNING id', [tenantId, userId]);
-  await q.query('UPDATE console_sessions SET revoked_at = now() WHERE tenant_id = $1 AND user_id = $2 AND revoked_at IS NULL', [tenantId, userId]);
-  await q.query('UPDATE invitations SET revoked_at = now() WHERE tenant_id = $1 AND user_id = $2 AND redeemed_at IS NULL AND revoked_at IS NULL', [tenantId, userId]);
-  return { tokens: tokens.length };
+  const tokens = await accounts.revokeUserTokens(q, tenantId, userId);
+  await revokeSessionsOfUser(q, tenantId, userId);
+  await accounts.revokeOpenInvitations(q, tenantId, userId);
+  return { tokens };
 }
 
 /** Disables a user: nothing it holds works any more, and it cannot be given new credentials. */
 export async function disableUser(q: Sql, by: Actor, userId: string): Promise<void> {
-  const rows = await q.query('UPDATE users SET disabled_at = now() WHERE tenant_id = $1 AND id = $2 AND disabled_at IS NULL RETURNING id', [by.tenantId, userId]);
-  if (!rows.length) fail('ERR_NOT_FOUND', 'no such user');
+  if (!(await accounts.disableUser(q, by.tenantId, userId))) fail('ERR_NOT_FOUND', 'no such user');
   const { tokens } = await revokeCredentials(q, by.tenantId, userId);
   await appendAudit(q, by.tenantId, {
     actor: by.userId,
@@ -127,14 +115,10 @@ export async function disableUser(q: Sql, by: Actor, userId: string): Promise<vo
 
 /** A new invitation for a user; earlier unredeemed ones stop working. */
 export async function createInvitation(q: Sql, by: Actor, userId: string, tokenSeconds: number): Promise<Invitation> {
-  await q.query('UPDATE invitations SET revoked_at = now() WHERE tenant_id = $1 AND user_id = $2 AND redeemed_at IS NULL AND revoked_at IS NULL', [by.tenantId, userId]);
+  await accounts.revokeOpenInvitations(q, by.tenantId, userId);
   const code = newToken('sci');
   const invitationId = newId('inv');
-  const rows = await q.query<{ expires_at: string }>(
-    `INSERT INTO invitations (tenant_id, id, user_id, code_hash, token_seconds, created_by, expires_at)
-     VALUES ($1, $2, $3, $4, $5, $6, now() + make_interval(secs => $7)) RETURNING expires_at`,
-    [by.tenantId, invitationId, userId, tokenHash(code), tokenSeconds, by.userId, INVITATION_SECONDS],
-  );
+  const expiresAt = await accounts.insertInvitation(q, { tenantId: by.tenantId, id: invitationId, userId, codeHash: tokenHash(code), tokenSeconds, createdBy: by.userId, seconds: INVITATION_SECONDS });
   await appendAudit(q, by.tenantId, {
     actor: by.userId,
     action: 'user.invite',
@@ -143,5 +127,5 @@ export async function createInvitation(q: Sql, by: Actor, userId: string, tokenS
     reasons: { invitationId, ...(by.actionId ? { actionId: by.actionId } : {}) },
     sourceIp: by.sourceIp,
   });
-  return { invitationId, code, expiresAt: iso(rows[0]!.expires_at) };
+  return { invitationId, code, expiresAt: iso(expiresAt) };
 }

@@ -12,6 +12,7 @@ import { auditSize } from './log.js';
 import { treeRoot } from './tree.js';
 
 const KEY_ID = 'audit-log';
+const SIGNED_CHECKPOINTS = 'SELECT size, note FROM audit_checkpoints WHERE tenant_id = $1 ORDER BY size';
 
 export function logOrigin(tenantId: string): string {
   return `sectorcrypt-broker/${tenantId}`;
@@ -109,4 +110,10 @@ export async function quietTenants(db: Sql, quietSeconds: number): Promise<strin
     [quietSeconds],
   );
   return rows.map((r) => r.id);
+}
+
+/** Every checkpoint signed for the tenant's log, by size. */
+export async function signedCheckpoints(q: Sql, tenantId: string): Promise<{ size: number; note: string }[]> {
+  const rows = await q.query<{ size: number; note: string }>(SIGNED_CHECKPOINTS, [tenantId]);
+  return rows.map((r) => ({ size: Number(r.size), note: r.note }));
 }

@@ -133,3 +133,28 @@ export async function auditSize(q: Sql, tenantId: string): Promise<number> {
   if (!rows.length) throw new SectorCryptError('ERR_NOT_FOUND', 'no such tenant');
   return Number(rows[0]!.audit_seq);
 }
+
+const SEGMENT_ROWS = 'SELECT seq, record_json, leaf_hash FROM audit_log WHERE tenant_id = $1 AND time < $2 ORDER BY seq LIMIT $3';
+const LOCK_LOG = 'SELECT 1 FROM tenants WHERE id = $1 FOR UPDATE';
+const ARCHIVE_STATS = 'SELECT count(*)::integer AS n, max(time) AS newest FROM audit_log WHERE tenant_id = $1 AND seq < $2';
+const DELETE_BODIES = 'DELETE FROM audit_log WHERE tenant_id = $1 AND seq < $2';
+
+/** The held records older than `before`, oldest first, at most `limit` (an archive segment). */
+export async function segmentRows(q: Sql, tenantId: string, before: string, limit: number): Promise<{ seq: number; record_json: string; leaf_hash: Uint8Array }[]> {
+  return q.query(SEGMENT_ROWS, [tenantId, before, limit]);
+}
+
+/** Holds the tenant's log (its row, as every append does) until the transaction ends. */
+export async function lockLog(q: Sql, tenantId: string): Promise<void> {
+  await q.query(LOCK_LOG, [tenantId]);
+}
+
+/** How many records before `through` the log still holds, and the newest one's time. */
+export async function heldBefore(q: Sql, tenantId: string, through: number): Promise<{ n: number; newest: string | null }> {
+  return (await q.query<{ n: number; newest: string | null }>(ARCHIVE_STATS, [tenantId, through]))[0]!;
+}
+
+/** Deletes the record bodies before `through`; the tree (audit_nodes) stays, so proofs still verify. */
+export async function deleteBodiesBefore(q: Sql, tenantId: string, through: number): Promise<void> {
+  await q.query(DELETE_BODIES, [tenantId, through]);
+}

@@ -8,9 +8,8 @@
  * joined with '\n', are a file `sectorcrypt audit verify` checks. A page from the start of a
  * log whose oldest records were archived opens with the frontier header line.
  */
-import type { FastifyInstance } from 'fastify';
-import type { BrokerContext } from '../context.js';
-import { requireRole } from '../auth/authenticate.js';
+import type { Endpoint } from '../http/endpoint.js';
+import type { Principal } from '../auth/principal.js';
 import { consistencyProof, consistencyProofJson, exportHeader, inclusionProof, inclusionProofJson } from '../../audit/index.js';
 import { auditSize, readAudit } from './log.js';
 import { treeFrontier, withNodes } from './tree.js';
@@ -20,77 +19,59 @@ import { digits, num, object, toB64 } from '../http/schemas.js';
 
 const hashes = { type: 'array', items: { type: 'string' } } as const;
 
-export function auditRoutes(app: FastifyInstance, ctx: BrokerContext): void {
-  const reader = (req: Parameters<typeof requireRole>[1]) => requireRole(ctx.db, req, 'auditor', 'operator');
+export const auditPage: Endpoint<Principal> = {
+  schema: {
+    querystring: object({ after: digits, since: digits, limit: digits }),
+    response: { 200: object({ records: { type: 'array', items: { type: 'object', additionalProperties: true } }, lines: { type: 'array', items: { type: 'string' } } }), '4xx': errorSchema },
+  },
+  async handle(ctx, req, _reply, who) {
+    const { after, since, limit } = req.query as { after?: string; since?: string; limit?: string };
+    if (after !== undefined && since !== undefined) fail('ERR_ARGUMENT', 'give after (the next page) or since (a first page from that seq), not both');
+    // since=S: the first page of an export from seq S on, so it opens with its header too.
+    const from = since === undefined ? num(after) : num(since)! - 1;
+    const rows = await readAudit(ctx.db, who.tenantId, from, Math.min(Math.max(num(limit) ?? 100, 1), 1000));
+    const lines = rows.map((r) => `{"leafHash":"${toB64(r.leafHash)}","record":${r.json}}`);
+    const first = rows[0]?.seq;
+    if (after === undefined && first !== undefined && first > 0) lines.unshift(exportHeader(first, await treeFrontier(ctx.db, who.tenantId, first)));
+    return { records: rows.map((r) => JSON.parse(r.json) as object), lines };
+  },
+};
 
-  app.get(
-    '/v1/audit',
-    {
-      schema: {
-        querystring: object({ after: digits, since: digits, limit: digits }),
-        response: { 200: object({ records: { type: 'array', items: { type: 'object', additionalProperties: true } }, lines: { type: 'array', items: { type: 'string' } } }), '4xx': errorSchema },
-      },
-    },
-    async (req) => {
-      const who = await reader(req);
-      const { after, since, limit } = req.query as { after?: string; since?: string; limit?: string };
-      if (after !== undefined && since !== undefined) fail('ERR_ARGUMENT', 'give after (the next page) or since (a first page from that seq), not both');
-      // since=S: the first page of an export from seq S on, so it opens with its header too.
-      const from = since === undefined ? num(after) : num(since)! - 1;
-      const rows = await readAudit(ctx.db, who.tenantId, from, Math.min(Math.max(num(limit) ?? 100, 1), 1000));
-      const lines = rows.map((r) => `{"leafHash":"${toB64(r.leafHash)}","record":${r.json}}`);
-      const first = rows[0]?.seq;
-      if (after === undefined && first !== undefined && first > 0) lines.unshift(exportHeader(first, await treeFrontier(ctx.db, who.tenantId, first)));
-      return { records: rows.map((r) => JSON.parse(r.json) as object), lines };
-    },
-  );
+export const auditCheckpoint: Endpoint<Principal> = {
+  schema: { response: { 200: object({ checkpoint: { type: 'string' }, verifierKey: { type: 'string' }, size: { type: 'integer' } }), '4xx': errorSchema } },
+  async handle(ctx, _req, _reply, who) {
+    const { size, note } = await latestCheckpoint(ctx.db, ctx.rootKey, who.tenantId);
+    return { checkpoint: note, verifierKey: await logVerifierKey(ctx.db, ctx.rootKey, who.tenantId), size };
+  },
+};
 
-  app.get(
-    '/v1/audit/checkpoint',
-    { schema: { response: { 200: object({ checkpoint: { type: 'string' }, verifierKey: { type: 'string' }, size: { type: 'integer' } }), '4xx': errorSchema } } },
-    async (req) => {
-      const who = await reader(req);
-      const { size, note } = await latestCheckpoint(ctx.db, ctx.rootKey, who.tenantId);
-      return { checkpoint: note, verifierKey: await logVerifierKey(ctx.db, ctx.rootKey, who.tenantId), size };
-    },
-  );
+export const auditProof: Endpoint<Principal> = {
+  schema: {
+    querystring: object({ seq: digits, size: digits }, ['seq', 'size']),
+    response: { 200: object({ leafIndex: { type: 'integer' }, treeSize: { type: 'integer' }, hashes, leafHash: { type: 'string' } }), '4xx': errorSchema },
+  },
+  async handle(ctx, req, _reply, who) {
+    const q = req.query as { seq: string; size: string };
+    const seq = Number(q.seq);
+    const size = Number(q.size);
+    if (size > (await auditSize(ctx.db, who.tenantId))) fail('ERR_NOT_FOUND', `the log has not reached size ${size}`);
+    if (seq >= size) fail('ERR_ARGUMENT', `seq ${seq} is not in a tree of size ${size}`);
+    const [path, leaf] = await withNodes(ctx.db, who.tenantId, size, (source) => [inclusionProof(source, seq, size), source.node(0, seq)] as const);
+    return { ...inclusionProofJson(seq, size, path), leafHash: toB64(leaf) };
+  },
+};
 
-  app.get(
-    '/v1/audit/proof',
-    {
-      schema: {
-        querystring: object({ seq: digits, size: digits }, ['seq', 'size']),
-        response: { 200: object({ leafIndex: { type: 'integer' }, treeSize: { type: 'integer' }, hashes, leafHash: { type: 'string' } }), '4xx': errorSchema },
-      },
-    },
-    async (req) => {
-      const who = await reader(req);
-      const q = req.query as { seq: string; size: string };
-      const seq = Number(q.seq);
-      const size = Number(q.size);
-      if (size > (await auditSize(ctx.db, who.tenantId))) fail('ERR_NOT_FOUND', `the log has not reached size ${size}`);
-      if (seq >= size) fail('ERR_ARGUMENT', `seq ${seq} is not in a tree of size ${size}`);
-      const [path, leaf] = await withNodes(ctx.db, who.tenantId, size, (source) => [inclusionProof(source, seq, size), source.node(0, seq)] as const);
-      return { ...inclusionProofJson(seq, size, path), leafHash: toB64(leaf) };
-    },
-  );
-
-  app.get(
-    '/v1/audit/consistency',
-    {
-      schema: {
-        querystring: object({ from: digits, to: digits }, ['from', 'to']),
-        response: { 200: object({ fromSize: { type: 'integer' }, toSize: { type: 'integer' }, hashes }), '4xx': errorSchema },
-      },
-    },
-    async (req) => {
-      const who = await reader(req);
-      const q = req.query as { from: string; to: string };
-      const from = Number(q.from);
-      const to = Number(q.to);
-      if (to > (await auditSize(ctx.db, who.tenantId))) fail('ERR_NOT_FOUND', `the log has not reached size ${to}`);
-      if (from < 1 || from > to) fail('ERR_ARGUMENT', `no consistency proof from size ${from} to ${to}`);
-      return consistencyProofJson(from, to, await withNodes(ctx.db, who.tenantId, to, (source) => consistencyProof(source, from, to)));
-    },
-  );
-}
+export const auditConsistency: Endpoint<Principal> = {
+  schema: {
+    querystring: object({ from: digits, to: digits }, ['from', 'to']),
+    response: { 200: object({ fromSize: { type: 'integer' }, toSize: { type: 'integer' }, hashes }), '4xx': errorSchema },
+  },
+  async handle(ctx, req, _reply, who) {
+    const q = req.query as { from: string; to: string };
+    const from = Number(q.from);
+    const to = Number(q.to);
+    if (to > (await auditSize(ctx.db, who.tenantId))) fail('ERR_NOT_FOUND', `the log has not reached size ${to}`);
+    if (from < 1 || from > to) fail('ERR_ARGUMENT', `no consistency proof from size ${from} to ${to}`);
+    return consistencyProofJson(from, to, await withNodes(ctx.db, who.tenantId, to, (source) => consistencyProof(source, from, to)));
+  },
+};

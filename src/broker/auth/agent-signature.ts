@@ -11,6 +11,8 @@ import { SectorCryptError } from '../../errors.js';
 import type { BrokerContext } from '../context.js';
 import type { DeviceIdentity } from './device-cache.js';
 import { appendAudit } from '../audit/log.js';
+import { device as deviceRow } from '../devices/repository.js';
+import { admitNonce } from './repository.js';
 
 export interface AgentDevice {
   deviceId: string;
@@ -22,15 +24,6 @@ export interface AgentDevice {
 
 export const MAX_SKEW_SECONDS = 300;
 
-interface DeviceRow {
-  id: string;
-  tenant_id: string;
-  name: string;
-  groups: string[];
-  public_key: Uint8Array;
-  enrolled_at: string;
-}
-
 /** The URL the agent signed: the broker serves HTTPS only, at the Host the agent used. */
 export function targetUri(req: FastifyRequest): string {
   return `https://${req.headers.host ?? ''}${req.url}`;
@@ -39,8 +32,7 @@ export function targetUri(req: FastifyRequest): string {
 async function lookupDevice(ctx: BrokerContext, id: string): Promise<DeviceIdentity | undefined> {
   const known = ctx.devices.get(id);
   if (known) return known;
-  const rows = await ctx.db.query<DeviceRow>('SELECT id, tenant_id, name, groups, public_key, enrolled_at FROM devices WHERE id = $1', [id]);
-  const row = rows[0];
+  const row = await deviceRow(ctx.db, id);
   if (!row) return undefined;
   const device = {
     id: row.id,
@@ -82,16 +74,6 @@ export async function authenticateAgent(ctx: BrokerContext, req: FastifyRequest)
   return { device, nonce: signed.nonce };
 }
 
-/**
- * Step 2 in SQL: records the nonce ($1 tenant, $2 device, $3 nonce) and reads the device's
- * revocation, in one statement whose columns `fresh` and `revoked_at` admitAgent reads. Each
- * nonce is accepted once across every broker process (the primary key decides), and
- * revocation is never cached. The release route does the same work, with its reads, in one
- * function (sc_admit_release, store/migrations.ts 4).
- */
-const ADMISSION_SQL = `WITH n AS (INSERT INTO nonces (tenant_id, device_id, nonce) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING RETURNING 1)
-  SELECT (SELECT count(*) FROM n)::integer AS fresh, (SELECT revoked_at FROM devices WHERE id = $2) AS revoked_at`;
-
 /** Step 3: refuses a replayed nonce, and a revoked device (with a record). */
 export async function admitAgent(ctx: BrokerContext, req: FastifyRequest, device: DeviceIdentity, state: { fresh: number; revoked_at: string | null } | undefined): Promise<AgentDevice> {
   if (!state?.fresh) throw new SectorCryptError('ERR_REPLAY', 'this signature nonce was seen before');
@@ -116,7 +98,8 @@ export async function admitAgent(ctx: BrokerContext, req: FastifyRequest, device
 
 /** Steps 2 and 3 alone, for a request with nothing to read along with the nonce. */
 export async function admitSigned(ctx: BrokerContext, req: FastifyRequest, { device, nonce }: SignedBy): Promise<AgentDevice> {
-  const [state] = await ctx.db.query<{ fresh: number; revoked_at: string | null }>(ADMISSION_SQL, [device.tenantId, device.id, nonce]);
+  // Step 2: the nonce recorded and the revocation read in one statement (repository.ts admitNonce).
+  const state = await admitNonce(ctx.db, device.tenantId, device.id, nonce);
   return admitAgent(ctx, req, device, state);
 }
 

@@ -10,6 +10,7 @@ import type { Sql } from '../store/types.js';
 import { tokenHash } from './secrets.js';
 import { readSessionCookie, sessionPrincipal } from './console-session.js';
 import type { Principal, Role } from './principal.js';
+import { liveToken } from './repository.js';
 
 export type { Principal, Role };
 
@@ -25,12 +26,7 @@ export async function authenticate(db: Sql, req: FastifyRequest): Promise<Princi
   const m = typeof header === 'string' ? /^Bearer ([A-Za-z0-9_-]{16,128})$/.exec(header) : null;
   if (!m) throw new SectorCryptError('ERR_UNAUTHENTICATED', 'the token was refused: malformed Authorization header (expected Bearer and a token of 16 to 128 URL-safe characters)');
   const hash = tokenHash(m[1]!);
-  const rows = await db.query<{ tenant_id: string; user_id: string; roles: string[] }>(
-    `SELECT t.tenant_id, t.user_id, u.roles FROM api_tokens t JOIN users u ON u.id = t.user_id
-      WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND t.expires_at > now() AND u.disabled_at IS NULL`,
-    [hash],
-  );
-  const row = rows[0];
+  const row = await liveToken(db, hash);
   if (!row) throw new SectorCryptError('ERR_UNAUTHENTICATED', 'the token was refused: unknown, expired or revoked');
   return { tenantId: row.tenant_id, userId: row.user_id, roles: row.roles as Role[], via: 'token', tokenHash: hash };
 }

@@ -13,6 +13,7 @@ import { SectorCryptError } from '../../errors.js';
 import type { Sql } from '../store/types.js';
 import type { Principal, Role } from './principal.js';
 import { constantTimeEqual, tokenHash } from './secrets.js';
+import { liveSession } from './repository.js';
 
 /** __Host-: the browser keeps it only when Secure, Path=/ and without Domain. */
 export const SESSION_COOKIE = '__Host-sectorcrypt-session';
@@ -65,14 +66,7 @@ export interface SessionRow extends Principal {
 
 /** The live session behind `session`: unexpired and unrevoked, with a live token and user. */
 export async function findSession(db: Sql, session: string): Promise<SessionRow | undefined> {
-  const rows = await db.query<{ tenant_id: string; user_id: string; roles: string[]; token_id: string; expires_at: string }>(
-    `SELECT s.tenant_id, s.user_id, u.roles, s.token_id, s.expires_at
-       FROM console_sessions s JOIN api_tokens t ON t.id = s.token_id JOIN users u ON u.id = s.user_id
-      WHERE s.session_hash = $1 AND s.revoked_at IS NULL AND s.expires_at > now()
-        AND t.revoked_at IS NULL AND t.expires_at > now() AND u.disabled_at IS NULL`,
-    [tokenHash(session)],
-  );
-  const row = rows[0];
+  const row = await liveSession(db, tokenHash(session));
   if (!row) return undefined;
   return { tenantId: row.tenant_id, userId: row.user_id, roles: row.roles as Role[], tokenId: row.token_id, expiresAt: new Date(row.expires_at).toISOString() };
 }

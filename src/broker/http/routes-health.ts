@@ -4,14 +4,14 @@
  * the tenant enforces two-person rules (separation/service.ts), so nobody believes a rule holds that
  * does not.
  */
-import type { FastifyInstance } from 'fastify';
-import type { BrokerContext } from '../context.js';
+import type { Endpoint } from './endpoint.js';
 import { authenticate } from '../auth/authenticate.js';
 import { errorSchema } from './errors.js';
 import { object } from './schemas.js';
 import { separation } from '../separation/service.js';
 import { readSessionCookie } from '../auth/console-session.js';
 import { certificateStatus } from '../data-dir/cert-status.js';
+import { ping } from '../store/ping.js';
 
 const separationSchema = object({
   admins: { type: 'integer' },
@@ -23,18 +23,19 @@ const separationSchema = object({
 const expiry = object({ notAfter: { type: 'string' }, daysLeft: { type: 'integer' } });
 const certificateSchema = object({ server: expiry, ca: expiry, warnings: { type: 'array', items: { type: 'string' } } });
 
-export function miscRoutes(app: FastifyInstance, ctx: BrokerContext): void {
-  app.get(
-    '/v1/health',
-    { schema: { response: { 200: object({ status: { type: 'string' }, store: { type: 'string' }, certificate: certificateSchema, tenantId: { type: 'string' }, separation: separationSchema }), '4xx': errorSchema } } },
-    async (req) => {
-      await ctx.db.query('SELECT 1');
-      // Public: anyone connecting sees the certificate; the CA's date is in ca.pem.
-      const base = { status: 'ok', store: ctx.db.kind, ...(ctx.certificates ? { certificate: certificateStatus(ctx.certificates, ctx.now()) } : {}) };
-      if (req.headers.authorization === undefined && readSessionCookie(req) === undefined) return base;
-      const who = await authenticate(ctx.db, req);
-      if (who.roles.includes('operator')) return base;
-      return { ...base, tenantId: who.tenantId, separation: await separation(ctx.db, who.tenantId) };
-    },
-  );
-}
+/**
+ * Public, with more for a signed-in person: the credentials are optional here, which the
+ * route table cannot say, so the handler authenticates only when they are given.
+ */
+export const health: Endpoint<undefined> = {
+  schema: { response: { 200: object({ status: { type: 'string' }, store: { type: 'string' }, certificate: certificateSchema, tenantId: { type: 'string' }, separation: separationSchema }), '4xx': errorSchema } },
+  async handle(ctx, req) {
+    await ping(ctx.db);
+    // Public: anyone connecting sees the certificate; the CA's date is in ca.pem.
+    const base = { status: 'ok', store: ctx.db.kind, ...(ctx.certificates ? { certificate: certificateStatus(ctx.certificates, ctx.now()) } : {}) };
+    if (req.headers.authorization === undefined && readSessionCookie(req) === undefined) return base;
+    const who = await authenticate(ctx.db, req);
+    if (who.roles.includes('operator')) return base;
+    return { ...base, tenantId: who.tenantId, separation: await separation(ctx.db, who.tenantId) };
+  },
+};

@@ -18,10 +18,11 @@
  */
 import type { Sql, Store } from '../store/types.js';
 import type { BrokerContext } from '../context.js';
+import * as keyRows from './repository.js';
 
 /** Inside the destroy's transaction: the secrets go from the rows, the files follow after the commit. */
 export async function eraseKeySecrets(q: Sql, store: Store, tenantId: string, keyId: string): Promise<void> {
-  await q.query('UPDATE key_versions SET sealed_secret = NULL WHERE tenant_id = $1 AND key_id = $2', [tenantId, keyId]);
+  await keyRows.eraseSecrets(q, tenantId, keyId);
   // Fail closed: a transaction that cannot run the compaction afterwards does not destroy.
   if (!q.afterCommit) throw new Error('key erasure needs a transaction with afterCommit (store/after-commit.ts)');
   q.afterCommit(() => compactKeyVersions(store));
@@ -31,7 +32,7 @@ const INSUFFICIENT_PRIVILEGE = '42501';
 
 /** Rewrites key_versions without its dead rows, then moves the WAL past them where the server lets us. */
 export async function compactKeyVersions(store: Store): Promise<void> {
-  await store.query('VACUUM FULL key_versions');
+  await keyRows.compactVersions(store);
   if (store.kind === 'postgres') {
     const [setting] = await store.query<{ wal_recycle: string }>('SHOW wal_recycle');
     if (setting?.wal_recycle !== 'off') return; // recycled segments keep their bytes: nothing to gain
@@ -49,6 +50,6 @@ export async function compactKeyVersions(store: Store): Promise<void> {
 export async function eraseKey(q: Sql, ctx: BrokerContext, tenantId: string, keyId: string): Promise<void> {
   // Crypto-erase: the sealed secret keys go; the public keys stay for the record.
   await eraseKeySecrets(q, ctx.db, tenantId, keyId);
-  await q.query('UPDATE broker_keys SET destroyed_at = now() WHERE tenant_id = $1 AND id = $2', [tenantId, keyId]);
+  await keyRows.markDestroyed(q, tenantId, keyId);
   ctx.versionKeys.forget(tenantId, keyId);
 }

@@ -6,20 +6,12 @@
  */
 import { hpkeDisposeRecipient, hpkeGenerateKeyPair, hpkeOpenWith, hpkeSeal, hpkeX25519Recipient, type HpkeRecipient } from '../../keys/hpke.js';
 import { SectorCryptError } from '../../errors.js';
-import type { Sql } from '../store/types.js';
+import type { KeyVersionRow } from './repository.js';
 import { openAtRest, sealAtRest } from '../root-key/seal.js';
 
-export type SealedKind = 'envelope' | 'luks2';
+export type { KeyVersionRow };
 
-export interface KeyVersionRow {
-  tenant_id: string;
-  key_id: string;
-  version: number;
-  public_key: Uint8Array;
-  sealed_secret: Uint8Array | null;
-  retired_at: string | null;
-  destroyed_at: string | null;
-}
+export type SealedKind = 'envelope' | 'luks2';
 
 const enc = new TextEncoder();
 
@@ -41,20 +33,6 @@ export async function makeKeyVersion(rootKey: Uint8Array, tenantId: string, keyI
   } finally {
     pair.secretKey.fill(0);
   }
-}
-
-/** One version of a key in a tenant, with the key's state; ERR_NOT_FOUND when absent. */
-export async function loadVersion(q: Sql, tenantId: string, keyId: string, version: number | 'latest'): Promise<KeyVersionRow> {
-  const rows = await q.query<KeyVersionRow>(
-    `SELECT v.tenant_id, v.key_id, v.version, v.public_key, v.sealed_secret, v.retired_at, k.destroyed_at
-       FROM key_versions v JOIN broker_keys k ON k.id = v.key_id
-      WHERE v.tenant_id = $1 AND v.key_id = $2 AND ($3::integer IS NULL OR v.version = $3)
-      ORDER BY v.version DESC LIMIT 1`,
-    [tenantId, keyId, version === 'latest' ? null : version],
-  );
-  const row = rows[0];
-  if (!row) throw new SectorCryptError('ERR_NOT_FOUND', 'no such key or version');
-  return { ...row, version: Number(row.version), public_key: new Uint8Array(row.public_key) };
 }
 
 /** Refuses a destroyed key or a retired version (docs/broker.md "The release, step by step", step 1). */

@@ -3,6 +3,7 @@
  * and the per-leaf trace are src/broker/policy's; this file only loads the tenant's policies).
  */
 import type { Sql } from '../store/types.js';
+import { policyDocuments } from '../policy/repository.js';
 import { decidePolicies, policyBinds, type Policy, type Reason } from '../policy/index.js';
 
 export type { Reason };
@@ -15,8 +16,7 @@ export interface Decision {
 }
 
 export async function boundPolicies(q: Sql, tenantId: string, keyId: string, deviceId: string, groups: string[]): Promise<Policy[]> {
-  const rows = await q.query<{ document: Policy }>('SELECT document FROM policies WHERE tenant_id = $1 ORDER BY name', [tenantId]);
-  return rows.map((r) => r.document).filter((p) => policyBinds(p, { deviceId, deviceGroups: groups, keyId }));
+  return (await policyDocuments(q, tenantId)).filter((p) => policyBinds(p, { deviceId, deviceGroups: groups, keyId }));
 }
 
 export function decide(policies: Policy[], claims: Record<string, unknown>, now: Date): Decision {

@@ -13,28 +13,10 @@
 import type { Store } from '../store/types.js';
 import { appendAuditBatch, byteaJson, checkAuditInput, type AuditInput } from '../audit/log.js';
 import { BatchQueue } from './batch-queue.js';
+import type { ReleaseRequestRow } from './repository.js';
 
-/** A release_requests row (store/migrations.ts). */
-export interface ReleaseRow {
-  tenant_id: string;
-  id: string;
-  device_id: string;
-  key_id: string;
-  version: number;
-  kind: 'envelope' | 'luks2';
-  resource: string;
-  sealed_enc: Uint8Array;
-  sealed_ciphertext: Uint8Array;
-  reply_public_key: Uint8Array;
-  claims: Record<string, unknown>;
-  status: 'released' | 'pending' | 'denied';
-  policy: string | null;
-  approvers_needed: number;
-  trace: unknown[];
-  created_at: Date;
-  expires_at: Date | null;
-  decided_at: Date | null;
-}
+/** A decision as it is recorded: released or denied now, or pending approval. */
+export type ReleaseRow = ReleaseRequestRow<Date> & { status: 'released' | 'pending' | 'denied' };
 
 /** The row as sc_audit_insert takes it (JSON; bytea in PostgreSQL's hex form). */
 function rowJson(r: ReleaseRow): Record<string, unknown> {

@@ -18,6 +18,7 @@ import { appendAudit } from '../audit/log.js';
 import { SYSTEM_TENANT } from '../store/migrations.js';
 import { SectorCryptError } from '../../errors.js';
 import { openAtRest, rootKeyId, sealAtRest } from './seal.js';
+import * as keyRows from '../keys/repository.js';
 import { databaseRootKeyId, settleRootKey } from './check.js';
 import { finishRenames, NEW_ROOT_KEY, promoteNewKey, removeNewKey, writeKeyFile } from './files.js';
 
@@ -58,10 +59,10 @@ export async function resealAll(store: Store, oldKey: Uint8Array, newKey: Uint8A
     await q.query('UPDATE root_key SET key_id = $1, rotated_at = now() WHERE id = 1', [newId]);
     const perTenant = new Map<string, { keyVersions: number; logKeys: number }>();
     const count = (tenantId: string) => perTenant.get(tenantId) ?? perTenant.set(tenantId, { keyVersions: 0, logKeys: 0 }).get(tenantId)!;
-    const versions = await q.query<Sealed>('SELECT tenant_id, key_id, version, sealed_secret FROM key_versions WHERE sealed_secret IS NOT NULL ORDER BY tenant_id, key_id, version FOR UPDATE');
+    const versions = await keyRows.lockSealedSecrets(q);
     for (const r of versions) {
       const version = Number(r.version);
-      await q.query('UPDATE key_versions SET sealed_secret = $1 WHERE key_id = $2 AND version = $3', [reseal(oldKey, newKey, r, r.key_id, version), r.key_id, version]);
+      await keyRows.resealSecret(q, r.key_id, version, reseal(oldKey, newKey, r, r.key_id, version));
       count(r.tenant_id).keyVersions++;
     }
     const logKeys = await q.query<Sealed>("SELECT tenant_id, 'audit-log' AS key_id, 1 AS version, sealed_secret FROM audit_log_keys ORDER BY tenant_id FOR UPDATE");

@@ -11,11 +11,13 @@ import type { Principal } from '../auth/principal.js';
 import { appendAudit } from '../audit/log.js';
 import { newId } from '../auth/secrets.js';
 import { iso } from '../http/schemas.js';
+import { privilegedUsers, userVouched } from '../accounts/repository.js';
+import { insertAction, type ActionKind } from './repository.js';
 
 /** How long a pending action waits for its second admin. */
 export const ACTION_SECONDS = 24 * 3600;
 
-export type ActionKind = 'key.destroy' | 'policy.update' | 'policy.delete' | 'issuer.update' | 'user.roles' | 'user.disable' | 'user.invite';
+export type { ActionKind };
 
 /** Roles whose grant takes a second admin: they write the rules or approve releases. */
 export const PRIVILEGED_ROLES = ['admin', 'approver'] as const;
@@ -31,11 +33,7 @@ export interface Separation {
 }
 
 export async function separation(q: Sql, tenantId: string): Promise<Separation> {
-  const rows = await q.query<{ id: string; name: string; roles: string[]; vouched: boolean }>(
-    `SELECT id, name, roles, vouched FROM users
-      WHERE tenant_id = $1 AND disabled_at IS NULL AND ('admin' = ANY(roles) OR 'approver' = ANY(roles)) ORDER BY created_at, id`,
-    [tenantId],
-  );
+  const rows = await privilegedUsers(q, tenantId);
   const admins = rows.filter((r) => r.roles.includes('admin'));
   const vouchedAdmins = admins.filter((r) => r.vouched).length;
   return {
@@ -68,11 +66,16 @@ export async function requestAction(
   sourceIp: string,
 ): Promise<PendingAnswer> {
   const actionId = newId('act');
-  const rows = await q.query<{ expires_at: string }>(
-    `INSERT INTO pending_actions (tenant_id, id, kind, target, requested_by, expires_at, payload, reason)
-     VALUES ($1, $2, $3, $4, $5, now() + make_interval(secs => $6), $7, $8) RETURNING expires_at`,
-    [admin.tenantId, actionId, action.kind, action.target, admin.userId, ACTION_SECONDS, action.payload === undefined ? null : JSON.stringify(action.payload), action.reason],
-  );
+  const expiresAt = await insertAction(q, {
+    tenantId: admin.tenantId,
+    id: actionId,
+    kind: action.kind,
+    target: action.target,
+    requestedBy: admin.userId,
+    seconds: ACTION_SECONDS,
+    payload: action.payload === undefined ? null : JSON.stringify(action.payload),
+    reason: action.reason,
+  });
   await appendAudit(q, admin.tenantId, {
     actor: admin.userId,
     action: `${action.kind}.request`,
@@ -81,14 +84,13 @@ export async function requestAction(
     reasons: { actionId, reason: action.reason, ...(action.payload === undefined ? {} : { payload: action.payload }) },
     sourceIp,
   });
-  return { actionId, kind: action.kind, target: action.target, expiresAt: iso(rows[0]!.expires_at), reason: action.reason };
+  return { actionId, kind: action.kind, target: action.target, expiresAt: iso(expiresAt), reason: action.reason };
 }
 
 /** Refuses a confirmation by anyone but a vouched admin other than the one who asked. */
 export async function checkConfirmer(q: Sql, admin: Principal, requestedBy: string): Promise<string | undefined> {
   if (requestedBy === admin.userId) return 'a second admin must confirm this action';
-  const rows = await q.query<{ vouched: boolean }>('SELECT vouched FROM users WHERE tenant_id = $1 AND id = $2', [admin.tenantId, admin.userId]);
-  if (!rows[0]?.vouched) {
+  if (!(await userVouched(q, admin.tenantId, admin.userId))) {
     return 'only an admin invited by the operator or confirmed by a second admin may confirm actions (an admin made by one admin alone is not a second person)';
   }
   return undefined;
