@@ -7,17 +7,14 @@
 import { encodeRecord, type AuditRecord, type AuditValue } from '../../audit/index.js';
 import type { Store } from '../store/types.js';
 import { addLeaf } from './tree.js';
+import { lockLog, setHashedForm, tenantsWithUnhashed, unhashedRecords } from './log.js';
 
 export async function backfillAuditTree(store: Store): Promise<number> {
-  const tenants = await store.query<{ tenant_id: string }>('SELECT DISTINCT tenant_id FROM audit_log WHERE leaf_hash IS NULL');
   let done = 0;
-  for (const { tenant_id: tenantId } of tenants) {
+  for (const tenantId of await tenantsWithUnhashed(store)) {
     done += await store.tx(async (q) => {
-      await q.query('SELECT 1 FROM tenants WHERE id = $1 FOR UPDATE', [tenantId]);
-      const rows = await q.query<Record<string, unknown>>(
-        'SELECT seq, time, actor, action, target, outcome, reasons, request_id, source_ip FROM audit_log WHERE tenant_id = $1 AND leaf_hash IS NULL ORDER BY seq',
-        [tenantId],
-      );
+      await lockLog(q, tenantId);
+      const rows = await unhashedRecords(q, tenantId);
       for (const r of rows) {
         const record = {
           seq: Number(r.seq),
@@ -31,7 +28,7 @@ export async function backfillAuditTree(store: Store): Promise<number> {
           sourceIp: (r.source_ip as string | null) ?? null,
         } as AuditRecord;
         const encoded = encodeRecord(record);
-        await q.query('UPDATE audit_log SET record_json = $3, leaf_hash = $4 WHERE tenant_id = $1 AND seq = $2', [tenantId, record.seq, encoded.json, encoded.leafHash]);
+        await setHashedForm(q, tenantId, record.seq, encoded.json, encoded.leafHash);
         await addLeaf(q, tenantId, record.seq, encoded.leafHash);
       }
       return rows.length;

@@ -11,7 +11,18 @@ import { openAtRest, sealAtRest } from '../root-key/seal.js';
 import { auditSize } from './log.js';
 import { treeRoot } from './tree.js';
 
+const LOG_PUBLIC_KEY = 'SELECT public_key FROM audit_log_keys WHERE tenant_id = $1';
+const INSERT_LOG_KEY = 'INSERT INTO audit_log_keys (tenant_id, public_key, sealed_secret) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING';
+const CHECKPOINT_AT = 'SELECT note FROM audit_checkpoints WHERE tenant_id = $1 AND size = $2';
+const SEALED_LOG_KEY = 'SELECT sealed_secret FROM audit_log_keys WHERE tenant_id = $1';
+const INSERT_CHECKPOINT = 'INSERT INTO audit_checkpoints (tenant_id, size, note) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING';
+const LAST_SIGNED_SIZE = 'SELECT max(size) AS size FROM audit_checkpoints WHERE tenant_id = $1';
+const LOCK_LOG_KEY = 'SELECT 1 FROM audit_log_keys WHERE tenant_id = $1 FOR UPDATE';
+const RECORD_QUIET = 'SELECT time <= now() - make_interval(secs => $3) AS quiet FROM audit_log WHERE tenant_id = $1 AND seq = $2';
+
 const KEY_ID = 'audit-log';
+const LOCK_SEALED_LOG_KEYS = "SELECT tenant_id, 'audit-log' AS key_id, 1 AS version, sealed_secret FROM audit_log_keys ORDER BY tenant_id FOR UPDATE";
+const RESEAL_LOG_KEY = 'UPDATE audit_log_keys SET sealed_secret = $1 WHERE tenant_id = $2';
 const SIGNED_CHECKPOINTS = 'SELECT size, note FROM audit_checkpoints WHERE tenant_id = $1 ORDER BY size';
 
 export function logOrigin(tenantId: string): string {
@@ -20,11 +31,11 @@ export function logOrigin(tenantId: string): string {
 
 /** Makes the tenant's log key unless it has one (several brokers may race: the first wins). */
 export async function ensureLogKey(q: Sql, rootKey: Uint8Array, tenantId: string): Promise<Uint8Array> {
-  const have = await q.query<{ public_key: Uint8Array }>('SELECT public_key FROM audit_log_keys WHERE tenant_id = $1', [tenantId]);
+  const have = await q.query<{ public_key: Uint8Array }>(LOG_PUBLIC_KEY, [tenantId]);
   if (have.length) return new Uint8Array(have[0]!.public_key);
   const seed = new Uint8Array(randomBytes(32));
   try {
-    await q.query('INSERT INTO audit_log_keys (tenant_id, public_key, sealed_secret) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', [
+    await q.query(INSERT_LOG_KEY, [
       tenantId,
       publicKeyOf(seed),
       sealAtRest(rootKey, tenantId, KEY_ID, 1, seed),
@@ -32,7 +43,7 @@ export async function ensureLogKey(q: Sql, rootKey: Uint8Array, tenantId: string
   } finally {
     seed.fill(0);
   }
-  const rows = await q.query<{ public_key: Uint8Array }>('SELECT public_key FROM audit_log_keys WHERE tenant_id = $1', [tenantId]);
+  const rows = await q.query<{ public_key: Uint8Array }>(LOG_PUBLIC_KEY, [tenantId]);
   return new Uint8Array(rows[0]!.public_key);
 }
 
@@ -42,10 +53,10 @@ export async function logVerifierKey(q: Sql, rootKey: Uint8Array, tenantId: stri
 
 /** The checkpoint at tree size `size`, signed now if it was not before. */
 export async function checkpointAt(db: Sql, rootKey: Uint8Array, tenantId: string, size: number): Promise<string> {
-  const have = await db.query<{ note: string }>('SELECT note FROM audit_checkpoints WHERE tenant_id = $1 AND size = $2', [tenantId, size]);
+  const have = await db.query<{ note: string }>(CHECKPOINT_AT, [tenantId, size]);
   if (have.length) return have[0]!.note;
   await ensureLogKey(db, rootKey, tenantId);
-  const keys = await db.query<{ sealed_secret: Uint8Array }>('SELECT sealed_secret FROM audit_log_keys WHERE tenant_id = $1', [tenantId]);
+  const keys = await db.query<{ sealed_secret: Uint8Array }>(SEALED_LOG_KEY, [tenantId]);
   const rootHash = await treeRoot(db, tenantId, size);
   const seed = openAtRest(rootKey, tenantId, KEY_ID, 1, new Uint8Array(keys[0]!.sealed_secret));
   let note: string;
@@ -55,7 +66,7 @@ export async function checkpointAt(db: Sql, rootKey: Uint8Array, tenantId: strin
     seed.fill(0);
   }
   // Ed25519 is deterministic: a racing broker signs the same note, so either row is the same.
-  await db.query('INSERT INTO audit_checkpoints (tenant_id, size, note) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', [tenantId, size, note]);
+  await db.query(INSERT_CHECKPOINT, [tenantId, size, note]);
   return note;
 }
 
@@ -67,7 +78,7 @@ export async function latestCheckpoint(db: Store, rootKey: Uint8Array, tenantId:
 
 /** The largest tree size signed so far, 0 when none. */
 export async function lastSignedSize(q: Sql, tenantId: string): Promise<number> {
-  const rows = await q.query<{ size: number | null }>('SELECT max(size) AS size FROM audit_checkpoints WHERE tenant_id = $1', [tenantId]);
+  const rows = await q.query<{ size: number | null }>(LAST_SIGNED_SIZE, [tenantId]);
   return Number(rows[0]?.size ?? 0);
 }
 
@@ -84,14 +95,14 @@ export async function lastSignedSize(q: Sql, tenantId: string): Promise<number> 
 export async function signIfDue(db: Store, rootKey: Uint8Array, tenantId: string, everyRecords: number, quietSeconds: number | null): Promise<number> {
   return db.tx(async (q) => {
     await ensureLogKey(q, rootKey, tenantId);
-    await q.query('SELECT 1 FROM audit_log_keys WHERE tenant_id = $1 FOR UPDATE', [tenantId]);
+    await q.query(LOCK_LOG_KEY, [tenantId]);
     const last = await lastSignedSize(q, tenantId);
     const size = await auditSize(q, tenantId);
     if (size <= last) return last;
     let due = size - last >= everyRecords;
     if (!due && quietSeconds !== null) {
       // Record `last` is the oldest unsigned one (archived records are always signed).
-      const rows = await q.query<{ quiet: boolean }>('SELECT time <= now() - make_interval(secs => $3) AS quiet FROM audit_log WHERE tenant_id = $1 AND seq = $2', [tenantId, last, quietSeconds]);
+      const rows = await q.query<{ quiet: boolean }>(RECORD_QUIET, [tenantId, last, quietSeconds]);
       due = rows[0]?.quiet === true;
     }
     if (!due) return last;
@@ -116,4 +127,13 @@ export async function quietTenants(db: Sql, quietSeconds: number): Promise<strin
 export async function signedCheckpoints(q: Sql, tenantId: string): Promise<{ size: number; note: string }[]> {
   const rows = await q.query<{ size: number; note: string }>(SIGNED_CHECKPOINTS, [tenantId]);
   return rows.map((r) => ({ size: Number(r.size), note: r.note }));
+}
+
+/** Every tenant's sealed log key, locked, for the root key's rotation (root-key/rotate.ts). */
+export async function lockSealedLogKeys(q: Sql): Promise<{ tenant_id: string; key_id: string; version: number; sealed_secret: Uint8Array }[]> {
+  return q.query(LOCK_SEALED_LOG_KEYS);
+}
+
+export async function resealLogKey(q: Sql, tenantId: string, sealed: Uint8Array): Promise<void> {
+  await q.query(RESEAL_LOG_KEY, [sealed, tenantId]);
 }

@@ -11,6 +11,10 @@ import { encodeRecord, type AuditRecord as HashedRecord, type AuditValue } from 
 import type { Sql } from '../store/types.js';
 import { extendTree, frontierFromJson } from './tree.js';
 
+const TAKE_SEQS = 'SELECT * FROM sc_audit_take($1, $2)';
+const INSERT_RECORDS = 'SELECT sc_audit_insert($1, $2, $3, $4, $5, $6)';
+const LOG_SIZE = 'SELECT audit_seq FROM tenants WHERE id = $1';
+
 export interface AuditInput {
   /** A user id, a device id, 'operator' or 'broker'. */
   actor: string;
@@ -73,7 +77,7 @@ export function byteaJson(bytes: Uint8Array): string {
  */
 export async function appendAuditBatch(q: Sql, tenantId: string, recs: AuditInput[], requests?: Record<string, unknown>[]): Promise<number[]> {
   if (recs.length === 0) return [];
-  const rows = await q.query<{ first: number; at: string; frontier: { level: number; idx: number; hash: string }[] }>('SELECT * FROM sc_audit_take($1, $2)', [
+  const rows = await q.query<{ first: number; at: string; frontier: { level: number; idx: number; hash: string }[] }>(TAKE_SEQS, [
     tenantId,
     recs.length,
   ]);
@@ -102,7 +106,7 @@ export async function appendAuditBatch(q: Sql, tenantId: string, recs: AuditInpu
     };
   });
   const nodes = extendTree(first, frontierFromJson(rows[0]!.frontier), leaves);
-  await q.query('SELECT sc_audit_insert($1, $2, $3, $4, $5, $6)', [
+  await q.query(INSERT_RECORDS, [
     tenantId,
     JSON.stringify(records),
     nodes.levels,
@@ -129,7 +133,7 @@ export async function readAudit(q: Sql, tenantId: string, after: number | undefi
 
 /** Records appended so far (the tree size), read under no lock. */
 export async function auditSize(q: Sql, tenantId: string): Promise<number> {
-  const rows = await q.query<{ audit_seq: number }>('SELECT audit_seq FROM tenants WHERE id = $1', [tenantId]);
+  const rows = await q.query<{ audit_seq: number }>(LOG_SIZE, [tenantId]);
   if (!rows.length) throw new SectorCryptError('ERR_NOT_FOUND', 'no such tenant');
   return Number(rows[0]!.audit_seq);
 }
@@ -157,4 +161,21 @@ export async function heldBefore(q: Sql, tenantId: string, through: number): Pro
 /** Deletes the record bodies before `through`; the tree (audit_nodes) stays, so proofs still verify. */
 export async function deleteBodiesBefore(q: Sql, tenantId: string, through: number): Promise<void> {
   await q.query(DELETE_BODIES, [tenantId, through]);
+}
+
+const TENANTS_WITH_UNHASHED = 'SELECT DISTINCT tenant_id FROM audit_log WHERE leaf_hash IS NULL';
+const UNHASHED_RECORDS = 'SELECT seq, time, actor, action, target, outcome, reasons, request_id, source_ip FROM audit_log WHERE tenant_id = $1 AND leaf_hash IS NULL ORDER BY seq';
+const SET_HASHED_FORM = 'UPDATE audit_log SET record_json = $3, leaf_hash = $4 WHERE tenant_id = $1 AND seq = $2';
+
+/** Tenants with records from before the Merkle log (backfill.ts). */
+export async function tenantsWithUnhashed(q: Sql): Promise<string[]> {
+  return (await q.query<{ tenant_id: string }>(TENANTS_WITH_UNHASHED)).map((r) => r.tenant_id);
+}
+
+export async function unhashedRecords(q: Sql, tenantId: string): Promise<Record<string, unknown>[]> {
+  return q.query<Record<string, unknown>>(UNHASHED_RECORDS, [tenantId]);
+}
+
+export async function setHashedForm(q: Sql, tenantId: string, seq: number, json: string, leafHash: Uint8Array): Promise<void> {
+  await q.query(SET_HASHED_FORM, [tenantId, seq, json, leafHash]);
 }

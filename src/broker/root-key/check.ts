@@ -7,6 +7,7 @@ import { SectorCryptError } from '../../errors.js';
 import type { Sql } from '../store/types.js';
 import { openAtRest, rootKeyId } from './seal.js';
 import { NEW_ROOT_KEY, promoteNewKey, readKeyFileSync, ROOT_KEY } from './files.js';
+import { insertRootKeyId, rootKeyIdRow, someSealedSecrets } from './repository.js';
 
 const hex = (id: Uint8Array) => Buffer.from(id).toString('hex');
 
@@ -16,17 +17,12 @@ export function mismatchMessage(dataDir: string): string {
 
 /** The id of the database's root key; undefined before a broker first opened it with ids. */
 export async function databaseRootKeyId(q: Sql): Promise<Uint8Array | undefined> {
-  const rows = await q.query<{ key_id: Uint8Array }>('SELECT key_id FROM root_key WHERE id = 1');
-  return rows[0] ? new Uint8Array(rows[0].key_id) : undefined;
+  return rootKeyIdRow(q);
 }
 
 /** Whether `rootKey` opens one of the secrets already sealed (true when there are none). */
 async function opensASecret(q: Sql, rootKey: Uint8Array): Promise<boolean> {
-  const rows = await q.query<{ tenant_id: string; key_id: string; version: number; sealed_secret: Uint8Array }>(
-    `(SELECT tenant_id, 'audit-log' AS key_id, 1 AS version, sealed_secret FROM audit_log_keys LIMIT 1)
-     UNION ALL (SELECT tenant_id, key_id, version, sealed_secret FROM key_versions WHERE sealed_secret IS NOT NULL LIMIT 1)`,
-  );
-  for (const r of rows) {
+  for (const r of await someSealedSecrets(q)) {
     try {
       openAtRest(rootKey, r.tenant_id, r.key_id, Number(r.version), new Uint8Array(r.sealed_secret)).fill(0);
     } catch {
@@ -48,7 +44,7 @@ export async function settleRootKey(q: Sql, dataDir: string, rootKey: Uint8Array
   let current = await databaseRootKeyId(q);
   if (!current) {
     if (!(await opensASecret(q, rootKey))) throw new SectorCryptError('ERR_ROOT_KEY_MISMATCH', mismatchMessage(dataDir));
-    await q.query('INSERT INTO root_key (id, key_id) VALUES (1, $1) ON CONFLICT DO NOTHING', [mine]);
+    await insertRootKeyId(q, mine);
     current = (await databaseRootKeyId(q))!;
   }
   if (hex(current) === hex(mine)) return;

@@ -19,6 +19,8 @@ import { SYSTEM_TENANT } from '../store/migrations.js';
 import { SectorCryptError } from '../../errors.js';
 import { openAtRest, rootKeyId, sealAtRest } from './seal.js';
 import * as keyRows from '../keys/repository.js';
+import { lockSealedLogKeys, resealLogKey } from '../audit/checkpoints.js';
+import { lockRootKeyId, setRootKeyId } from './repository.js';
 import { databaseRootKeyId, settleRootKey } from './check.js';
 import { finishRenames, NEW_ROOT_KEY, promoteNewKey, removeNewKey, writeKeyFile } from './files.js';
 
@@ -52,11 +54,11 @@ export async function resealAll(store: Store, oldKey: Uint8Array, newKey: Uint8A
   const newId = rootKeyId(newKey);
   return store.tx(async (q: Sql) => {
     // Writers of sealed secrets take this row FOR SHARE (migration 8): they finish first, or wait.
-    const current = await q.query<{ key_id: Uint8Array }>('SELECT key_id FROM root_key WHERE id = 1 FOR UPDATE');
-    if (!current[0] || Buffer.compare(new Uint8Array(current[0].key_id), rootKeyId(oldKey)) !== 0) {
+    const current = await lockRootKeyId(q);
+    if (!current || Buffer.compare(current, rootKeyId(oldKey)) !== 0) {
       throw new SectorCryptError('ERR_CONFLICT', 'the root key changed meanwhile (another rotation?); nothing was re-sealed');
     }
-    await q.query('UPDATE root_key SET key_id = $1, rotated_at = now() WHERE id = 1', [newId]);
+    await setRootKeyId(q, newId);
     const perTenant = new Map<string, { keyVersions: number; logKeys: number }>();
     const count = (tenantId: string) => perTenant.get(tenantId) ?? perTenant.set(tenantId, { keyVersions: 0, logKeys: 0 }).get(tenantId)!;
     const versions = await keyRows.lockSealedSecrets(q);
@@ -65,9 +67,9 @@ export async function resealAll(store: Store, oldKey: Uint8Array, newKey: Uint8A
       await keyRows.resealSecret(q, r.key_id, version, reseal(oldKey, newKey, r, r.key_id, version));
       count(r.tenant_id).keyVersions++;
     }
-    const logKeys = await q.query<Sealed>("SELECT tenant_id, 'audit-log' AS key_id, 1 AS version, sealed_secret FROM audit_log_keys ORDER BY tenant_id FOR UPDATE");
+    const logKeys = await lockSealedLogKeys(q);
     for (const r of logKeys) {
-      await q.query('UPDATE audit_log_keys SET sealed_secret = $1 WHERE tenant_id = $2', [reseal(oldKey, newKey, r, 'audit-log', 1), r.tenant_id]);
+      await resealLogKey(q, r.tenant_id, reseal(oldKey, newKey, r, 'audit-log', 1));
       count(r.tenant_id).logKeys++;
     }
     const id = Buffer.from(newId).toString('hex');
