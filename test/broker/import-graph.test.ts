@@ -135,3 +135,31 @@ describe('the shape of src/', () => {
     expect((edges.get(MOUNTS_ROUTES) ?? []).some(isRoutes)).toBe(true);
   });
 });
+
+describe('src/protocol', () => {
+  const files = sourceFiles('src/protocol');
+
+  it('is browser-safe: types and constants only, no Node API, nothing outside it but json-schema-to-ts types', () => {
+    const bad: string[] = [];
+    for (const f of files) {
+      const text = readFileSync(f, 'utf8');
+      for (const m of text.matchAll(/(?:^|\n)\s*(import|export)(\s+type)?\b[^'"]*?from\s*['"]([^'"]+)['"]/g)) {
+        const [, , typeOnly, spec] = m;
+        if (spec!.startsWith('./')) continue;
+        if (spec === 'json-schema-to-ts' && typeOnly) continue;
+        bad.push(`${f}: ${spec}`);
+      }
+      if (/\b(Buffer|process|require)\b/.test(text.replace(/\/\*[\s\S]*?\*\/|\/\/.*$/gm, ''))) bad.push(`${f}: a Node global`);
+    }
+    expect(bad).toEqual([]);
+    expect(files.length).toBeGreaterThan(0);
+  });
+
+  it('is where both ends take the wire constants from', () => {
+    // The strings are written once, in src/protocol: nowhere else in src/ spells them.
+    const spelled = sourceFiles('src')
+      .filter((f) => !f.startsWith('src/protocol/'))
+      .filter((f) => /'sectorcrypt-broker\/v1 release'|'sectorcrypt-(envelope|luks2)\/v1 broker'|BODY_LIMIT = /.test(readFileSync(f, 'utf8')));
+    expect(spelled).toEqual([]);
+  });
+});

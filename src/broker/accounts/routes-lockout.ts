@@ -12,8 +12,10 @@ import { DEFAULT_TOKEN_SECONDS, idParams, invitationSchema, iso, object, pending
 import { requestAction, twoPersonEnforced } from '../separation/service.js';
 import { createInvitation, disableUser as disable, keepAnAdmin, lockUser, revokeCredentials } from './service.js';
 import * as accounts from './repository.js';
+import { tokenAnswer } from '../../protocol/answers.js';
 
-const tokenRow = object({ tokenId: { type: 'string' }, createdAt: { type: 'string' }, expiresAt: { type: 'string' }, revokedAt: { type: 'string' } });
+/** The caller's own list marks `current`; another user's list never does. */
+const tokenRow = tokenAnswer;
 
 export const disableUser: Endpoint<Principal> = {
   schema: { params: idParams, response: { 200: object({ userId: { type: 'string' }, disabled: { type: 'boolean' } }), 202: pendingActionSchema, '4xx': errorSchema } },

@@ -17,6 +17,7 @@ import { requestAction, twoPersonEnforced, PRIVILEGED_ROLES } from '../separatio
 import { revokeSessionsOfToken } from '../auth/repository.js';
 import { checkSeparation, createUser, grantedPrivileges, issueToken, keepAnAdmin, lockUser, setRoles } from './service.js';
 import * as accounts from './repository.js';
+import { tokenAnswer, userAnswer } from '../../protocol/answers.js';
 
 const tenantRoles = { type: 'array', minItems: 0, maxItems: 3, uniqueItems: true, items: { enum: ['admin', 'approver', 'auditor'] } } as const;
 const invitedAdmin = object({ userId: { type: 'string' }, invitation: invitationSchema }, ['userId', 'invitation']);
@@ -96,19 +97,7 @@ export const createUserRoute: Endpoint<Principal> = {
   },
 };
 
-const userList = object({
-  users: {
-    type: 'array',
-    items: object({
-      userId: { type: 'string' },
-      name: { type: 'string' },
-      roles: { type: 'array', items: { type: 'string' } },
-      vouched: { type: 'boolean' },
-      createdAt: { type: 'string' },
-      disabledAt: { type: 'string' },
-    }),
-  },
-});
+const userList = object({ users: { type: 'array', items: userAnswer } });
 
 export const listUsers: Endpoint<Principal> = {
   schema: { querystring: object({ all: { enum: ['true', 'false'] } }), response: { 200: userList, '4xx': errorSchema } },
@@ -153,7 +142,7 @@ export const createToken: Endpoint<Principal> = {
 export const listOwnTokens: Endpoint<Principal> = {
   schema: {
     response: {
-      200: object({ tokens: { type: 'array', items: object({ tokenId: { type: 'string' }, createdAt: { type: 'string' }, expiresAt: { type: 'string' }, revokedAt: { type: 'string' }, current: { type: 'boolean' } }) } }),
+      200: object({ tokens: { type: 'array', items: tokenAnswer } }),
       '4xx': errorSchema,
     },
   },

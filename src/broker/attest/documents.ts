@@ -10,6 +10,7 @@ import { SectorCryptError } from '../../errors.js';
 import { verifyAwsIdentityDocument } from './aws.js';
 import { verifySignedData } from './pkcs7.js';
 import type { Reason } from '../release/decision.js';
+import type { CloudDocuments } from '../../protocol/documents.js';
 
 export type DocumentKind = 'aws' | 'azure';
 
@@ -20,10 +21,7 @@ export interface DocumentIssuer {
   certificates: string[];
 }
 
-export interface CloudDocuments {
-  aws?: { document: string; pkcs7: string };
-  azure?: { signature: string };
-}
+export type { CloudDocuments };
 
 /** Azure's document carries its own validity; allow this much clock difference. */
 const CLOCK_TOLERANCE_MS = 60_000;

@@ -16,8 +16,7 @@ import { treeFrontier, withNodes } from './tree.js';
 import { latestCheckpoint, logVerifierKey } from './checkpoints.js';
 import { errorSchema, fail } from '../http/errors.js';
 import { digits, num, object, toB64 } from '../http/schemas.js';
-
-const hashes = { type: 'array', items: { type: 'string' } } as const;
+import { consistencyProofAnswer, inclusionProofAnswer } from '../../protocol/answers.js';
 
 export const auditPage: Endpoint<Principal> = {
   schema: {
@@ -48,7 +47,7 @@ export const auditCheckpoint: Endpoint<Principal> = {
 export const auditProof: Endpoint<Principal> = {
   schema: {
     querystring: object({ seq: digits, size: digits }, ['seq', 'size']),
-    response: { 200: object({ leafIndex: { type: 'integer' }, treeSize: { type: 'integer' }, hashes, leafHash: { type: 'string' } }), '4xx': errorSchema },
+    response: { 200: inclusionProofAnswer, '4xx': errorSchema },
   },
   async handle(ctx, req, _reply, who) {
     const q = req.query as { seq: string; size: string };
@@ -64,7 +63,7 @@ export const auditProof: Endpoint<Principal> = {
 export const auditConsistency: Endpoint<Principal> = {
   schema: {
     querystring: object({ from: digits, to: digits }, ['from', 'to']),
-    response: { 200: object({ fromSize: { type: 'integer' }, toSize: { type: 'integer' }, hashes }), '4xx': errorSchema },
+    response: { 200: consistencyProofAnswer, '4xx': errorSchema },
   },
   async handle(ctx, req, _reply, who) {
     const q = req.query as { from: string; to: string };

@@ -29,6 +29,7 @@ import {
   sessionCookie,
   type SessionRow,
 } from '../auth/console-session.js';
+import { whoAmIAnswer } from '../../protocol/answers.js';
 
 /** dist/console/, two levels up from both src/broker/routes/ and dist/broker/routes/. */
 export const DEFAULT_CONSOLE_DIR = fileURLToPath(new URL('../../../dist/console/', import.meta.url));
@@ -40,18 +41,7 @@ export const FILES: Record<string, string> = {
   'app.css': 'text/css; charset=utf-8',
 };
 
-const whoAmI = object(
-  {
-    tenantId: { type: 'string' },
-    tenantName: { type: 'string' },
-    userId: { type: 'string' },
-    userName: { type: 'string' },
-    roles: { type: 'array', items: { type: 'string' } },
-    csrfToken: { type: 'string' },
-    expiresAt: { type: 'string' },
-  },
-  ['tenantId', 'userId', 'roles', 'csrfToken', 'expiresAt'],
-);
+const whoAmI = whoAmIAnswer;
 
 /** The built files, read once they exist (a build after start is picked up). */
 function staticFiles(dir: string): (file: string) => Buffer | undefined {

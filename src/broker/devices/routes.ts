@@ -8,14 +8,8 @@ import { errorSchema, fail } from '../http/errors.js';
 import { b64, fromB64, group, idParams, iso, object } from '../http/schemas.js';
 import { verifyEnrollment } from '../../agent/enroll-proof.js';
 import * as devices from './repository.js';
+import { deviceAnswer } from '../../protocol/answers.js';
 
-const deviceAnswer = object({
-  deviceId: { type: 'string' },
-  name: { type: 'string' },
-  groups: { type: 'array', items: { type: 'string' } },
-  enrolledAt: { type: 'string' },
-  revokedAt: { type: ['string', 'null'] },
-});
 
 /** A device describes itself with a few short scalar fields. */
 const description = {

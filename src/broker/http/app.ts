@@ -9,6 +9,7 @@ import { SectorCryptError } from '../../errors.js';
 import type { BrokerContext } from '../context.js';
 import { MAX_PARAM_LENGTH, clientErrorHandler, errorHandler, frameworkErrorHandler, notFoundHandler } from './errors.js';
 import { mount } from './endpoint.js';
+import { BODY_LIMIT } from '../../protocol/constants.js';
 import { ROUTES } from './routes.js';
 import { chargeAddress, installRateLimits } from './rate-limit.js';
 import { checkInput } from './input-text.js';
@@ -23,7 +24,6 @@ declare module 'fastify' {
   }
 }
 
-export const BODY_LIMIT = 64 * 1024;
 
 export interface AppOptions {
   tls: { key: string; cert: string };

@@ -12,16 +12,10 @@ import { separation } from '../separation/service.js';
 import { readSessionCookie } from '../auth/console-session.js';
 import { certificateStatus } from '../data-dir/cert-status.js';
 import { ping } from '../store/ping.js';
+import { certificateAnswer, separationAnswer } from '../../protocol/answers.js';
 
-const separationSchema = object({
-  admins: { type: 'integer' },
-  vouchedAdmins: { type: 'integer' },
-  twoPersonRules: { type: 'string' },
-  unvouched: { type: 'array', items: object({ userId: { type: 'string' }, name: { type: 'string' }, roles: { type: 'array', items: { type: 'string' } } }) },
-});
-
-const expiry = object({ notAfter: { type: 'string' }, daysLeft: { type: 'integer' } });
-const certificateSchema = object({ server: expiry, ca: expiry, warnings: { type: 'array', items: { type: 'string' } } });
+const separationSchema = separationAnswer;
+const certificateSchema = certificateAnswer;
 
 /**
  * Public, with more for a signed-in person: the credentials are optional here, which the

@@ -1,5 +1,6 @@
 /** JSON Schema pieces shared by the routes (Fastify validates bodies and serializes answers). */
 import { SectorCryptError } from '../../errors.js';
+import { invitationAnswer, pendingActionAnswer } from '../../protocol/answers.js';
 
 export const B64_PATTERN = '^[A-Za-z0-9+/]*={0,2}$';
 export const ID_PATTERN = '^[a-z]+_[0-9a-f-]{36}$';
@@ -40,10 +41,7 @@ export function num(s: string | undefined): number | undefined {
 }
 
 /** The answer of a change that waits for a second admin (separation/service.ts PendingAnswer). */
-export const pendingActionSchema = object(
-  { actionId: { type: 'string' }, kind: { type: 'string' }, target: { type: 'string' }, expiresAt: { type: 'string' }, reason: { type: 'string' } },
-  ['actionId', 'expiresAt'],
-);
+export const pendingActionSchema = pendingActionAnswer;
 
 /** Dates the broker takes: ISO 8601 / RFC 3339 (a date, or a date-time; UTC unless an offset is given), years 1970 to 9999. */
 const DATE = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})?)?$/;
@@ -68,4 +66,4 @@ export const tokenLife = { type: 'integer', minimum: 60, maximum: 366 * 86_400 }
 export const DEFAULT_TOKEN_SECONDS = 90 * 86_400;
 
 /** A user's one-time invitation (accounts/service.ts createInvitation), shown once. */
-export const invitationSchema = object({ invitationId: { type: 'string' }, code: { type: 'string' }, expiresAt: { type: 'string' } }, ['invitationId', 'code', 'expiresAt']);
+export const invitationSchema = invitationAnswer;

@@ -5,8 +5,9 @@ import { errorSchema } from '../http/errors.js';
 import { b64, digits, fromB64, idParams, name, num, object, pendingActionSchema, toB64 } from '../http/schemas.js';
 import type { SealedKind } from './version-keys.js';
 import * as keys from './service.js';
+import { keyAnswer, publicKeyAnswer } from '../../protocol/answers.js';
 
-const publicAnswer = object({ keyId: { type: 'string' }, version: { type: 'integer' }, publicKey: { type: 'string' } }, ['keyId', 'version', 'publicKey']);
+const publicAnswer = publicKeyAnswer;
 const version = { type: 'integer', minimum: 1, maximum: 1_000_000 } as const;
 
 export const createKey: Endpoint<Principal> = {
@@ -16,18 +17,7 @@ export const createKey: Endpoint<Principal> = {
   },
 };
 
-const keyList = object({
-  keys: {
-    type: 'array',
-    items: object({
-      keyId: { type: 'string' },
-      name: { type: 'string' },
-      createdAt: { type: 'string' },
-      destroyed: { type: 'boolean' },
-      versions: { type: 'array', items: object({ version: { type: 'integer' }, publicKey: { type: 'string' }, createdAt: { type: 'string' }, retired: { type: 'boolean' } }) },
-    }),
-  },
-});
+const keyList = object({ keys: { type: 'array', items: keyAnswer } });
 
 export const listKeys: Endpoint<Principal> = {
   schema: { response: { 200: keyList, '4xx': errorSchema } },

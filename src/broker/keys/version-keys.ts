@@ -7,22 +7,23 @@
 import { hpkeDisposeRecipient, hpkeGenerateKeyPair, hpkeOpenWith, hpkeSeal, hpkeX25519Recipient, type HpkeRecipient } from '../../keys/hpke.js';
 import { SectorCryptError } from '../../errors.js';
 import type { KeyVersionRow } from './repository.js';
+import { SEALED_INFO, sealedAad, type SealedKind } from '../../protocol/constants.js';
 import { openAtRest, sealAtRest } from '../root-key/seal.js';
 
 export type { KeyVersionRow };
 
-export type SealedKind = 'envelope' | 'luks2';
+export type { SealedKind };
 
 const enc = new TextEncoder();
 
 /** HPKE info and aad of a sealed secret (docs/envelope.md "The broker recipient"; docs/broker.md "The release, step by step"). */
 export function sealedContext(kind: SealedKind, keyId: string, version: number, resource: string): { info: Uint8Array; aad: Uint8Array } {
   if (kind === 'envelope') {
-    return { info: enc.encode('sectorcrypt-envelope/v1 broker'), aad: enc.encode(`${keyId}/${version}`) };
+    return { info: enc.encode(SEALED_INFO.envelope), aad: enc.encode(sealedAad(keyId, version)) };
   }
   const uuid = resource.startsWith('luks2:') ? resource.slice('luks2:'.length) : '';
   if (!uuid) throw new SectorCryptError('ERR_ARGUMENT', 'a luks2 release names its resource luks2:<volume UUID>');
-  return { info: enc.encode('sectorcrypt-luks2/v1 broker'), aad: enc.encode(`${keyId}/${version}/${uuid}`) };
+  return { info: enc.encode(SEALED_INFO.luks2), aad: enc.encode(sealedAad(keyId, version, uuid)) };
 }
 
 /** Makes version `version` of a key: the public key to return, the sealed secret to store. */

@@ -16,10 +16,9 @@ import { knownKeys } from '../keys/repository.js';
 import { requestAction, twoPersonEnforced } from '../separation/service.js';
 import { X509Certificate } from 'node:crypto';
 import { checkJwksUri } from '../attest/jwks-remote.js';
+import { policyAnswer } from '../../protocol/answers.js';
 
 const nameParams = object({ name }, ['name']);
-const policyDoc = { type: 'object', additionalProperties: true } as const;
-const policyAnswer = object({ name: { type: 'string' }, policy: policyDoc, updatedAt: { type: 'string' } }, ['name', 'policy']);
 
 export const putPolicy: Endpoint<Principal> = {
   schema: { params: nameParams, body: { type: 'object', maxProperties: 16 }, response: { 200: policyAnswer, 202: pendingActionSchema, '4xx': errorSchema } },

@@ -13,14 +13,8 @@ import { keySetFailure } from '../attest/jwt.js';
 import { SectorCryptError } from '../../errors.js';
 import { admitAndLoad, collect, expire, refuseBadText, sendDenied, unwrap, type UnwrapBody } from './service.js';
 import * as requests from './repository.js';
+import { cloudDocumentsSchema, reasonSchema } from '../../protocol/index.js';
 
-const reasonSchema = object({
-  policy: { type: ['string', 'null'] },
-  rule: { type: 'string' },
-  claim: { type: 'string' },
-  expected: {},
-  actual: {},
-});
 const answers = {
   200: object({ requestId: { type: 'string' }, decision: { const: 'released' }, enc: { type: 'string' }, ciphertext: { type: 'string' } }, ['requestId', 'decision', 'enc', 'ciphertext']),
   202: object({ requestId: { type: 'string' }, decision: { const: 'pending' }, expiresAt: { type: 'string' } }, ['requestId', 'decision', 'expiresAt']),
@@ -42,10 +36,7 @@ const unwrapBody = object(
     claims: object({ identity: claimObject, integrity: claimObject }),
     attestations: { type: 'array', maxItems: 8, items: { type: 'string', minLength: 1, maxLength: 16_384 } },
     // Signed cloud documents (attest/documents.ts): PKCS#7 in base64, with AWS's signed JSON beside it.
-    documents: object({
-      aws: object({ document: { type: 'string', minLength: 2, maxLength: 4096 }, pkcs7: { type: 'string', minLength: 1, maxLength: 8192 } }, ['document', 'pkcs7']),
-      azure: object({ signature: { type: 'string', minLength: 1, maxLength: 16_384 } }, ['signature']),
-    }),
+    documents: cloudDocumentsSchema,
     replyKey: b64(44, 44),
   },
   ['kind', 'keyId', 'version', 'enc', 'ciphertext', 'resource', 'replyKey'],

@@ -11,28 +11,9 @@ import { errorSchema, fail } from '../http/errors.js';
 import { digits, idParams, iso, num, object } from '../http/schemas.js';
 import * as requests from './repository.js';
 import type { Vote } from './repository.js';
+import { releaseRequestAnswer } from '../../protocol/answers.js';
 
-const requestAnswer = object({
-  requestId: { type: 'string' },
-  status: { type: 'string' },
-  deviceId: { type: 'string' },
-  keyId: { type: 'string' },
-  version: { type: 'integer' },
-  resource: { type: 'string' },
-  policy: { type: ['string', 'null'] },
-  approversNeeded: { type: 'integer' },
-  approvals: { type: 'integer' },
-  claims: { type: 'object', additionalProperties: true },
-  trace: { type: 'array', items: { type: 'object', additionalProperties: true } },
-  createdAt: { type: 'string' },
-  expiresAt: { type: ['string', 'null'] },
-  decidedAt: { type: ['string', 'null'] },
-  // Who voted, how, with their comment: the request's history.
-  votes: {
-    type: 'array',
-    items: object({ userId: { type: 'string' }, name: { type: 'string' }, decision: { type: 'string' }, comment: { type: 'string' }, at: { type: 'string' } }),
-  },
-});
+const requestAnswer = releaseRequestAnswer;
 
 /** An optional note from the approver, kept in the audit record. */
 const voteBody = { anyOf: [object({ comment: { type: 'string', maxLength: 1000 } }), { type: 'null' }] };

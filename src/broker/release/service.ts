@@ -27,9 +27,10 @@ import { verifyDocuments, type CloudDocuments, type DocumentIssuer } from '../at
 import { SectorCryptError } from '../../errors.js';
 import { badInputMessage, checkInput, escapeText, findBadInput } from '../http/input-text.js';
 import * as requests from './repository.js';
+import { REPLY_INFO as REPLY_INFO_TEXT } from '../../protocol/constants.js';
 import type { ReleaseRequestRow } from './repository.js';
 
-const REPLY_INFO = new TextEncoder().encode('sectorcrypt-broker/v1 release');
+const REPLY_INFO = new TextEncoder().encode(REPLY_INFO_TEXT);
 
 export interface UnwrapBody {
   kind: SealedKind;

@@ -20,17 +20,8 @@ import { checkConfirmer } from './service.js';
 import { APPLY } from './apply.js';
 import * as actions from './repository.js';
 import type { PendingRow } from './repository.js';
+import { actionAnswer } from '../../protocol/answers.js';
 
-const actionAnswer = object({
-  actionId: { type: 'string' },
-  kind: { type: 'string' },
-  target: { type: 'string' },
-  requestedBy: { type: 'string' },
-  expiresAt: { type: 'string' },
-  reason: { type: 'string' },
-  // What will be written: the policy document, the roles.
-  payload: {},
-});
 
 /** What waits for a second admin: the console lists it so that one can confirm it. */
 export const listActions: Endpoint<Principal> = {
