@@ -3,7 +3,7 @@
  * transaction fails, and so does the action it records (fail closed, CONTRIBUTING.md "The layers").
  *
  * Each record is encoded once (src/audit encodeRecord: RFC 8785 JSON and its RFC 9162 leaf
- * hash); the JSON is stored byte for byte, the leaf hash goes into the tree (audit-tree.ts)
+ * hash); the JSON is stored byte for byte, the leaf hash goes into the tree (tree.ts)
  * in the same transaction.
  */
 import { SectorCryptError } from '../../errors.js';

@@ -7,7 +7,7 @@
  * batch to fill: an idle broker commits a lone decision at once.
  *
  * Each caller's promise settles only after its batch committed (or failed): the answer to
- * the agent never leaves before the record is durable (routes-agent.ts). A batch the database
+ * the agent never leaves before the record is durable (service.ts unwrap). A batch the database
  * refuses is tried again one item at a time, so one bad item fails alone.
  */
 import type { Store } from '../store/types.js';
