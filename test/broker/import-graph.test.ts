@@ -101,8 +101,8 @@ function circles(edges: Map<string, string[]>): string[][] {
   return found;
 }
 
-/** A broker route file: routes.ts, routes-*.ts (the handlers of one feature, or the route table). */
-const isRoutes = (f: string) => f.startsWith('src/broker/') && /^routes(-[a-z-]+)?\.ts$/.test(basename(f));
+/** A broker route file: routes.ts, routes-*.ts (the handlers of one feature, or the route table), or any file in a routes/ folder. */
+const isRoutes = (f: string) => f.startsWith('src/broker/') && (/^routes(-[a-z-]+)?\.ts$/.test(basename(f)) || f.includes('/routes/'));
 /** The one non-route module that may import route files: the HTTP app, which mounts the route table. */
 const MOUNTS_ROUTES = 'src/broker/http/app.ts';
 /**
