@@ -18,7 +18,7 @@ import { parseArgs } from 'node:util';
 import type { Page } from 'playwright-core';
 import { Broker } from '../src/broker/index.js';
 import { openStore } from '../src/broker/store/open.js';
-import { appendAuditBatch, type AuditInput } from '../src/broker/store/audit.js';
+import { appendAuditBatch, type AuditInput } from '../src/broker/audit/log.js';
 import { Client, makeTenant } from '../test/broker/helpers.js';
 import { ensureConsoleBuilt, launchChromium, newPage, signIn } from '../test/console/fixture.js';
 

@@ -18,6 +18,8 @@ import { claimsProvider } from './claims/provider.js';
 import { collectAttestations } from './attest/collect.js';
 import type { ClaimsConfig } from './claims/config.js';
 import { deniedMessage } from './denied-message.js';
+import { BODY_LIMIT, REPLY_INFO as REPLY_INFO_TEXT } from '../protocol/constants.js';
+import type { CloudDocuments } from '../protocol/documents.js';
 
 export interface AgentEnrollOptions {
   url: string;
@@ -64,13 +66,7 @@ export interface AgentLoadOptions {
 
 /** A broker stanza or LUKS2 token: bytes, or standard base64. */
 /** Signed cloud documents as the release request carries them (see src/agent/attest). */
-export interface CloudDocuments {
-  aws?: { document: string; pkcs7: string };
-  azure?: { signature: string };
-}
-
-/** The broker's body limit (docs/broker.md "Errors"): a request over it is refused with 413. */
-const BODY_LIMIT = 64 * 1024;
+export type { CloudDocuments };
 
 export interface SealedSecret {
   keyId: string;
@@ -90,7 +86,7 @@ export interface UnwrapOptions {
 
 type Answer = { requestId: string; decision: string; enc?: string; ciphertext?: string; expiresAt?: string; reasons?: unknown[] };
 
-const REPLY_INFO = new TextEncoder().encode('sectorcrypt-broker/v1 release');
+const REPLY_INFO = new TextEncoder().encode(REPLY_INFO_TEXT);
 const b64 = (b: Uint8Array | string) => (typeof b === 'string' ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('base64'));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

@@ -2,7 +2,7 @@
  * The one line a refused release reads as: the request and every failing rule, so that the
  * person at the console sees why without asking the broker's admin.
  */
-import type { DenialReason as Reason } from './answers.js';
+import type { DenialReason as Reason } from '../protocol/answers.js';
 
 const show = (v: unknown) => (v === undefined ? 'missing' : JSON.stringify(v));
 

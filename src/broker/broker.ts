@@ -2,30 +2,29 @@
  * The key broker as a library: `Broker.init` makes a data folder and the operator token,
  * `Broker.open` opens the store, `listen` serves HTTPS, `close` drains and stops.
  */
-import { VersionKeys } from './keys.js';
-import { DeviceCache } from './device-cache.js';
-import { ReleaseRecorder } from './release-recorder.js';
-import { ReleaseAdmissions } from './release-admissions.js';
+import { VersionKeys } from './keys/version-keys.js';
+import { DeviceCache } from './auth/device-cache.js';
+import { ReleaseRecorder } from './release/recorder.js';
+import { ReleaseAdmissions } from './release/admissions.js';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Store } from './store/types.js';
 import { openStore } from './store/open.js';
 import { withAfterCommit } from './store/after-commit.js';
-import { appendAudit } from './store/audit.js';
-import { SYSTEM_TENANT } from './store/migrations.js';
-import { buildApp } from './app.js';
-import { createDataDir, defaultDatabase, readDataDir } from './data-dir.js';
-import { issueToken } from './users.js';
-import { newId } from './secrets.js';
+import { buildApp } from './http/app.js';
+import { createDataDir, defaultDatabase, readDataDir } from './data-dir/files.js';
+import { createOperator } from './accounts/operator-token.js';
+import { prune } from './auth/repository.js';
+import { signedCheckpoints } from './audit/checkpoints.js';
 import { SectorCryptError } from '../errors.js';
-import { CheckpointSigner, DEFAULT_CHECKPOINTS, type CheckpointSchedule } from './checkpoint-signer.js';
-import { backfillAuditTree } from './store/audit-backfill.js';
-import { DEFAULT_RETENTION_DAYS } from './routes/audit-archive.js';
-import { RateLimiter, type RateLimitOptions } from './rate-limit.js';
-import { settleRootKey } from './root-key-check.js';
-import { guardRootKey } from './root-key-guard.js';
-import { finishRenames } from './root-key-files.js';
-import { certificateDates, certificateStatus, type CertificateStatus } from './cert-status.js';
+import { CheckpointSigner, DEFAULT_CHECKPOINTS, type CheckpointSchedule } from './audit/checkpoint-signer.js';
+import { backfillAuditTree } from './audit/backfill.js';
+import { DEFAULT_RETENTION_DAYS } from './audit/retention.js';
+import { RateLimiter, type RateLimitOptions } from './http/rate-limit.js';
+import { settleRootKey } from './root-key/check.js';
+import { guardRootKey } from './root-key/guard.js';
+import { finishRenames } from './root-key/files.js';
+import { certificateDates, certificateStatus, type CertificateStatus } from './data-dir/cert-status.js';
 import type { BrokerContext } from './context.js';
 import { createSecureContext, type Server as TlsServer } from 'node:tls';
 
@@ -52,7 +51,7 @@ export interface BrokerOpenOptions {
   /** Audit records younger than this stay in the log (default 365 days, docs/audit.md "Retention and archive segments"). */
   auditRetentionDays?: number;
   /**
-   * Requests per second and burst, per device, per API token and per source IP (rate-limit.ts
+   * Requests per second and burst, per device, per API token and per source IP (http/rate-limit.ts
    * has the defaults); false turns every limit off. Over the limit: 429 ERR_RATE_LIMITED.
    */
   rateLimits?: RateLimitOptions | false;
@@ -76,12 +75,8 @@ export class Broker {
     this.#app = app;
     this.#rootKey = rootKey;
     this.caPem = caPem;
-    // A nonce older than twice the signature skew can go: a request carrying it again would
-    // be refused as too old anyway (RFC 9421 section 7.2.2, created + 300 s either way).
-    this.#pruner = setInterval(() => {
-      store.query("DELETE FROM nonces WHERE seen_at < now() - interval '15 minutes'").catch(() => {});
-      store.query('DELETE FROM console_sessions WHERE expires_at < now()').catch(() => {});
-    }, 60_000);
+    // Spent nonces and expired console sessions (auth/repository.ts prune).
+    this.#pruner = setInterval(() => void prune(store), 60_000);
     this.#pruner.unref();
   }
 
@@ -131,7 +126,7 @@ export class Broker {
   static async #withStore(opened: Store, opts: Omit<BrokerOpenOptions, 'database'>): Promise<Broker> {
     const files = await readDataDir(opts.dataDir);
     // root.key must be the key the database names (ERR_ROOT_KEY_MISMATCH otherwise); after a
-    // rotation elsewhere, the running broker re-reads it (root-key-guard.ts).
+    // rotation elsewhere, the running broker re-reads it (root-key/guard.ts).
     await settleRootKey(opened, opts.dataDir, files.rootKey);
     const store = guardRootKey(opened, opts.dataDir, files.rootKey);
     await backfillAuditTree(store);
@@ -166,8 +161,7 @@ export class Broker {
 
   /** The checkpoints signed so far for the tenant's log, by size (monitoring, tests; notes are public). */
   async signedCheckpoints(tenantId: string): Promise<{ size: number; note: string }[]> {
-    const rows = await this.#store.query<{ size: number; note: string }>('SELECT size, note FROM audit_checkpoints WHERE tenant_id = $1 ORDER BY size', [tenantId]);
-    return rows.map((r) => ({ size: Number(r.size), note: r.note }));
+    return signedCheckpoints(this.#store, tenantId);
   }
 
   /** Another operator token (tests, or a lost one); shown once. */
@@ -217,19 +211,4 @@ export class Broker {
     this.#versionKeys?.clear();
     this.#rootKey.fill(0);
   }
-}
-
-async function createOperator(store: Store, seconds: number): Promise<string> {
-  return store.tx(async (q) => {
-    const existing = await q.query<{ id: string }>("SELECT id FROM users WHERE tenant_id = $1 AND name = 'operator'", [SYSTEM_TENANT]);
-    let userId = existing[0]?.id;
-    if (!userId) {
-      userId = newId('usr');
-      await q.query("INSERT INTO users (tenant_id, id, name, roles) VALUES ($1, $2, 'operator', $3)", [SYSTEM_TENANT, userId, ['operator']]);
-      await appendAudit(q, SYSTEM_TENANT, { actor: 'broker', action: 'user.create', target: userId, outcome: 'success', reasons: { roles: ['operator'] } });
-    }
-    const tok = await issueToken(q, SYSTEM_TENANT, userId, seconds);
-    await appendAudit(q, SYSTEM_TENANT, { actor: 'broker', action: 'token.create', target: tok.tokenId, outcome: 'success' });
-    return tok.token;
-  });
 }

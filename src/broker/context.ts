@@ -1,11 +1,11 @@
 /** What every route handler needs: the store, the root key, the clock, and the release path's helpers. */
 import type { Store } from './store/types.js';
-import type { VersionKeys } from './keys.js';
-import type { DeviceCache } from './device-cache.js';
-import type { ReleaseRecorder } from './release-recorder.js';
-import type { ReleaseAdmissions } from './release-admissions.js';
-import type { RateLimiter } from './rate-limit.js';
-import type { CertificateDates } from './cert-status.js';
+import type { VersionKeys } from './keys/version-keys.js';
+import type { DeviceCache } from './auth/device-cache.js';
+import type { ReleaseRecorder } from './release/recorder.js';
+import type { ReleaseAdmissions } from './release/admissions.js';
+import type { RateLimiter } from './http/rate-limit.js';
+import type { CertificateDates } from './data-dir/cert-status.js';
 
 export interface BrokerContext {
   db: Store;
@@ -13,7 +13,7 @@ export interface BrokerContext {
   rootKey: Uint8Array;
   /** Key versions' secret keys, opened on first use. */
   versionKeys: VersionKeys;
-  /** Enrolled devices' fixed fields (agent-auth.ts). */
+  /** Enrolled devices' fixed fields (auth/agent-signature.ts). */
   devices: DeviceCache;
   /** Release requests' admission and reads, in batches. */
   admissions: ReleaseAdmissions;

@@ -43,7 +43,7 @@ export function registerBrokerAdmin(broker: Command): void {
     .option('--keep-old', 'keep the replaced key as DATA/root.key.old (0600), for database backups made before')
     .option('--json', 'print {"rootKeyId", "keyVersions", "logKeys", "tenants"} as JSON')
     .action(async (flags: { data: string; database?: string; keepOld?: boolean; json?: boolean }) => {
-      const { rotateRootKey } = await import('../broker/root-key-rotate.js');
+      const { rotateRootKey } = await import('../broker/root-key/rotate.js');
       const r = await rotateRootKey({ dataDir: flags.data, database: flags.database, keepOld: flags.keepOld });
       out(
         flags.json,
@@ -61,7 +61,7 @@ export function registerBrokerAdmin(broker: Command): void {
     .option('--database <url>', 'overrides the store named in DATA/broker.json')
     .option('--json', 'print {"operatorToken", "tokenId", "expiresAt", "revoked"} as JSON')
     .action(async (flags: { data: string; database?: string; json?: boolean }) => {
-      const { replaceOperatorToken } = await import('../broker/operator-token.js');
+      const { replaceOperatorToken } = await import('../broker/accounts/operator-token.js');
       const t = await replaceOperatorToken({ dataDir: flags.data, database: flags.database });
       out(flags.json, t, `${t.revoked} earlier operator token(s) revoked\nnew operator token (shown once, keep it safe):\n${t.operatorToken}\n`);
     });
@@ -75,7 +75,7 @@ export function registerBrokerAdmin(broker: Command): void {
     .option('--days <n>', 'lifetime in days (default 825)')
     .option('--json', 'print {"names", "notAfter"} as JSON')
     .action(async (flags: { data: string; name: string[]; days?: string; json?: boolean }) => {
-      const { renewServer, certificateNotAfter } = await import('../broker/tls.js');
+      const { renewServer, certificateNotAfter } = await import('../broker/data-dir/tls.js');
       const { SectorCryptError } = await import('../errors.js');
       const days = flags.days === undefined ? undefined : Number(flags.days);
       if (days !== undefined && !(Number.isInteger(days) && days >= 1 && days <= 3650)) throw new SectorCryptError('ERR_ARGUMENT', '--days takes a whole number from 1 to 3650');

@@ -89,7 +89,7 @@ export function connected(cmd: Command): Command {
 
 type Action = (conn: Conn & Record<string, unknown>, ...args: string[]) => Promise<unknown>;
 
-/** `view` shows the answer to people; the answer's shape is the API's (schemas.ts, routes/). */
+/** `view` shows the answer to people; the answer's shape is the API's (src/protocol/answers.ts). */
 function sub<T>(parent: Command, spec: string, description: string, action: Action, view: View<T>, extra?: (c: Command) => Command): void {
   let cmd = connected(parent.command(spec).description(description));
   if (extra) cmd = extra(cmd);

@@ -4,26 +4,29 @@
  * Each view takes the answer as the HTTP API gives it (docs/broker.md "Errors"); the types
  * below name only the fields a view reads.
  */
-import type { ReleaseRequestAnswer } from '../agent/answers.js';
+import type {
+  ActionAnswer as Action,
+  AuditRecordAnswer as AuditRecord,
+  ConsistencyProofAnswer as ConsistencyProof,
+  DeviceAnswer as Device,
+  ExpiryAnswer as Expiry,
+  InclusionProofAnswer as InclusionProof,
+  InvitationAnswer as Invitation,
+  KeyAnswer as Key,
+  PendingActionAnswer as Pending,
+  PolicyAnswer as Policy,
+  PublicKeyAnswer as PublicKey,
+  ReleaseRequestAnswer,
+  SeparationAnswer as Separation,
+  TokenAnswer as TokenRow,
+  UserAnswer as User,
+} from '../protocol/answers.js';
 import { formatFields, formatSecret, formatTable, type Column, type Style } from './table.js';
 
 export type View<T> = (answer: T, style: Style) => string;
 
-interface User { userId: string; name: string; roles: string[]; vouched?: boolean; createdAt: string; disabledAt?: string }
-interface KeyVersion { version: number; publicKey: string; createdAt: string; retired: boolean }
-interface Key { keyId: string; name: string; destroyed: boolean; versions: KeyVersion[] }
-interface PublicKey { keyId: string; version: number; publicKey: string }
-interface Device { deviceId: string; name: string; groups: string[]; enrolledAt: string; revokedAt: string | null }
-interface Policy { name: string; policy: unknown; updatedAt?: string }
-interface Pending { actionId: string; expiresAt: string; kind?: string; target?: string; reason?: string }
-interface Invitation { invitationId: string; code: string; expiresAt: string }
-interface Separation { admins: number; vouchedAdmins: number; twoPersonRules: string; unvouched: { userId: string; name: string; roles: string[] }[] }
-interface Action { actionId: string; kind: string; target: string; requestedBy: string; expiresAt: string; reason?: string }
 type Request = ReleaseRequestAnswer;
-interface AuditRecord { seq: number; time: string; actor: string; action: string; target: string | null; outcome: string; requestId: string | null }
 interface NewToken { userId?: string; tokenId?: string; token: string; expiresAt?: string }
-interface InclusionProof { leafIndex: number; treeSize: number; leafHash: string; hashes: string[] }
-interface ConsistencyProof { fromSize: number; toSize: number; hashes: string[] }
 interface Archive { start: number; end: number; before: string; archived: number; files: string[] }
 
 /** Ids are never cut: they are what the next command takes. */
@@ -64,10 +67,6 @@ export const invitationCreated: View<{ userId: string; roles?: string[]; invitat
 export const objectOrPending: View<unknown> = (a, style) =>
   a !== null && typeof a === 'object' && 'actionId' in a && !('status' in a) ? actionPending(a as Pending, style) : objectView(a, style);
 
-interface Expiry {
-  notAfter: string;
-  daysLeft: number;
-}
 
 export const healthView: View<{ status: string; store: string; certificate?: { server: Expiry; ca: Expiry; warnings: string[] }; tenantId?: string; separation?: Separation }> = (a, style) => {
   const pairs: [string, unknown][] = [
@@ -91,14 +90,6 @@ export const healthView: View<{ status: string; store: string; certificate?: { s
   return out;
 };
 
-interface TokenRow {
-  tokenId: string;
-  createdAt: string;
-  expiresAt: string;
-  revokedAt?: string;
-  /** In the caller's own list: the token this call came with. */
-  current?: boolean;
-}
 
 /** A user's tokens (admin), or the caller's own (with the one in use marked). */
 export const tokensView: View<{ tokens: TokenRow[] }> = (a, style) => {

@@ -3,6 +3,8 @@
  * sees it) and the CSRF token on every call that changes something. Errors come back as
  * ApiError with the broker's code and message, for the page to show as they are.
  */
+import type { WhoAmIAnswer } from '../protocol/answers.js';
+
 export class ApiError extends Error {
   constructor(
     readonly status: number,
@@ -13,15 +15,8 @@ export class ApiError extends Error {
   }
 }
 
-export interface WhoAmI {
-  tenantId: string;
-  tenantName: string;
-  userId: string;
-  userName: string;
-  roles: string[];
-  csrfToken: string;
-  expiresAt: string;
-}
+/** Who is signed in (POST and GET /console/api/session). */
+export type WhoAmI = WhoAmIAnswer;
 
 let csrfToken = '';
 let onSignedOut: (message: string) => void = () => {};

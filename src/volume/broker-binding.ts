@@ -15,9 +15,10 @@ import type { HeaderCopy } from './luks2-header.js';
 import { readMetadata } from './luks2-metadata.js';
 import { unlock, type Unlocked } from './luks2-keyslots.js';
 import { BROKER_TOKEN, brokerTokens } from './luks2-tokens.js';
+import { SEALED_INFO, sealedAad } from '../protocol/constants.js';
 
 export const SLOT_SECRET_BYTES = 32;
-const INFO = new TextEncoder().encode('sectorcrypt-luks2/v1 broker');
+const INFO = new TextEncoder().encode(SEALED_INFO.luks2);
 
 /** What releases a token's secret: a BrokerAgent, or anything with its unwrap. */
 export interface VolumeAgent {
@@ -56,7 +57,7 @@ export async function sealSlotSecret(key: BrokerPublicKey, uuid: string): Promis
   const k = checkKey(key);
   const secret = new Uint8Array(randomBytes(SLOT_SECRET_BYTES));
   try {
-    const aad = new TextEncoder().encode(`${k.keyId}/${k.version}/${uuid}`);
+    const aad = new TextEncoder().encode(sealedAad(k.keyId, k.version, uuid));
     const { enc, ciphertext } = await hpkeSeal('x25519', k.publicKey, INFO, aad, secret);
     const b64 = (b: Uint8Array) => Buffer.from(b).toString('base64');
     return {

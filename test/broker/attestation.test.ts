@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWTPayload } from 'jose';
-import { verifyAttestations, type TrustedIssuer } from '../../src/broker/attestation.js';
+import { verifyAttestations, type TrustedIssuer } from '../../src/broker/attest/jwt.js';
 import { lookupClaim } from '../../src/broker/policy/index.js';
 
 const NOW = new Date('2026-11-30T12:00:00Z');
@@ -102,8 +102,8 @@ describe('verifyAttestations', () => {
 describe('an issuer whose JWKS the broker fetches (jwksUri)', () => {
   test('over HTTPS with the issuer CA given, cached; without that CA, or over http, refused', async () => {
     const { createServer } = await import('node:https');
-    const { makePki } = await import('../../src/broker/tls.js');
-    const { checkJwksUri } = await import('../../src/broker/jwks-remote.js');
+    const { makePki } = await import('../../src/broker/data-dir/tls.js');
+    const { checkJwksUri } = await import('../../src/broker/attest/jwks-remote.js');
     const pki = await makePki([]);
     let fetches = 0;
     const server = createServer({ key: pki.serverKeyPem, cert: pki.serverPem }, (req, res) => {
@@ -114,7 +114,7 @@ describe('an issuer whose JWKS the broker fetches (jwksUri)', () => {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const jwksUri = `https://127.0.0.1:${(server.address() as { port: number }).port}/jwks.json`;
     try {
-      // The test's server is on loopback: the issuer allows it (jwks-remote.ts).
+      // The test's server is on loopback: the issuer allows it (src/broker/attest/jwks-remote.ts).
       const remote: TrustedIssuer = { name: 'gce', issuer: 'https://accounts.google.com', audience: 'https://broker.example', jwksUri, jwksCa: pki.caPem, allowPrivateNetwork: true };
       const jwt = await token(gce.privateKey, 'RS256', 'gce-1', gceClaims);
       const out = await verifyAttestations([jwt], [remote], NOW);

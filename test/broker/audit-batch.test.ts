@@ -1,5 +1,5 @@
 /**
- * Batched audit appends (store/audit.ts appendAuditBatch, store/audit-tree.ts extendTree) on
+ * Batched audit appends (src/broker/audit/log.ts appendAuditBatch, src/broker/audit/tree.ts extendTree) on
  * the real schema in an in-memory PGlite: batches of every size and at every offset give the
  * RFC 9162 root of the records' leaf hashes, gapless seqs, and one statement's worth of
  * extra rows committed with them; a missing frontier node is refused, not papered over.
@@ -8,8 +8,8 @@ import { afterAll, beforeAll, expect, test } from 'vitest';
 import { openStore } from '../../src/broker/store/open.js';
 import { migrate } from '../../src/broker/store/migrate.js';
 import type { Store } from '../../src/broker/store/types.js';
-import { appendAudit, appendAuditBatch, byteaJson, readAudit } from '../../src/broker/store/audit.js';
-import { treeRoot } from '../../src/broker/store/audit-tree.js';
+import { appendAudit, appendAuditBatch, byteaJson, readAudit } from '../../src/broker/audit/log.js';
+import { treeRoot } from '../../src/broker/audit/tree.js';
 import { rootHash } from '../../src/audit/index.js';
 
 let db: Store;

@@ -13,8 +13,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Fastify from 'fastify';
 import { makeTenant, redeem, startBroker, type Harness } from './helpers.js';
-import { consoleRoutes } from '../../src/broker/routes/console.js';
-import { errorHandler } from '../../src/broker/http-errors.js';
+import { consoleRoutes } from '../../src/broker/console/routes.js';
+import { errorHandler } from '../../src/broker/http/errors.js';
 import { openStore } from '../../src/broker/store/open.js';
 
 interface Raw {

@@ -1,10 +1,10 @@
 /**
- * The door's check on text (src/broker/input-text.ts): what PostgreSQL's text and jsonb
+ * The door's check on text (src/broker/http/input-text.ts): what PostgreSQL's text and jsonb
  * refuse (U+0000, an unpaired UTF-16 surrogate) is found in strings and in object keys, at
  * any depth, and named by an escaped JSON Pointer that never holds the bad text itself.
  */
 import { describe, expect, it } from 'vitest';
-import { checkInput, escapeText, findBadInput, isBadText, MAX_INPUT_DEPTH } from '../../src/broker/input-text.js';
+import { checkInput, escapeText, findBadInput, isBadText, MAX_INPUT_DEPTH } from '../../src/broker/http/input-text.js';
 
 describe('input text', () => {
   it('refuses NUL, a lone high surrogate and a lone low surrogate', () => {

@@ -1,6 +1,6 @@
 /**
  * The key set fetch checks every address a jwksUri's name resolves to, when it fetches, and
- * connects to the address it checked (src/broker/jwks-remote.ts): a name that resolves to
+ * connects to the address it checked (src/broker/attest/jwks-remote.ts): a name that resolves to
  * loopback, or to a public address and a private one, is refused without a connection; with
  * the issuer's allowance the connection goes to the address the lookup returned. The names
  * here resolve through a stand-in for DNS, as a rebinding attacker's server would answer.
@@ -9,9 +9,9 @@ import { describe, expect, it } from 'vitest';
 import { createServer } from 'node:https';
 import type { LookupAddress } from 'node:dns';
 import { exportJWK, generateKeyPair, jwtVerify, SignJWT } from 'jose';
-import { makePki } from '../../src/broker/tls.js';
-import { checkJwksUri, checkedLookup, JwksFetchError, remoteJwks, type Resolve } from '../../src/broker/jwks-remote.js';
-import { specialRange } from '../../src/broker/network-ranges.js';
+import { makePki } from '../../src/broker/data-dir/tls.js';
+import { checkJwksUri, checkedLookup, JwksFetchError, remoteJwks, type Resolve } from '../../src/broker/attest/jwks-remote.js';
+import { specialRange } from '../../src/broker/attest/network-ranges.js';
 
 function dns(answers: Record<string, string[]>): Resolve & { asked: string[] } {
   const asked: string[] = [];

@@ -10,14 +10,14 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { VersionKeys, makeKeyVersion, sealTo, type KeyVersionRow } from '../../src/broker/keys.js';
+import { VersionKeys, makeKeyVersion, sealTo, type KeyVersionRow } from '../../src/broker/keys/version-keys.js';
 import { hpkeOpenWith } from '../../src/keys/hpke.js';
 import { NodeAesGcm } from '../../src/keys/hpke-node.js';
-import { createDataDir, readDataDir } from '../../src/broker/data-dir.js';
+import { createDataDir, readDataDir } from '../../src/broker/data-dir/files.js';
 
 const te = new TextEncoder();
 
-// Every buffer readFile hands back for a root.key, as data-dir.ts gets it.
+// Every buffer readFile hands back for a root.key, as src/broker/data-dir/files.ts gets it.
 const rootKeyReads = vi.hoisted(() => [] as Buffer[]);
 vi.mock('node:fs/promises', async (original) => {
   const real = await original<typeof import('node:fs/promises')>();

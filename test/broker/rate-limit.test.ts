@@ -10,7 +10,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { Buckets, RATE_LIMIT_DEFAULTS, RateLimiter } from '../../src/broker/rate-limit.js';
+import { Buckets, RATE_LIMIT_DEFAULTS, RateLimiter } from '../../src/broker/http/rate-limit.js';
 import { BrokerAgent } from '../../src/agent/index.js';
 import { hpkeSeal } from '../../src/keys/hpke.js';
 import { SectorCryptError } from '../../src/errors.js';

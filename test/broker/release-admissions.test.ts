@@ -1,5 +1,5 @@
 /**
- * Batched release admission (src/broker/release-admissions.ts, sc_admit_releases) on the real
+ * Batched release admission (src/broker/release/admissions.ts, sc_admit_releases) on the real
  * schema in an in-memory PGlite: a batch answers each request with its own row, in any
  * order; a nonce is fresh once, within a batch and across batches; an item the database
  * refuses fails alone, and the rest of its batch is still admitted.
@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { openStore } from '../../src/broker/store/open.js';
 import type { Store } from '../../src/broker/store/types.js';
-import { ReleaseAdmissions, type Admission } from '../../src/broker/release-admissions.js';
+import { ReleaseAdmissions, type Admission } from '../../src/broker/release/admissions.js';
 
 type Row = { fresh: number; revoked_at: string | null; key_id: string | null; version: number | null; policies: unknown[] };
 

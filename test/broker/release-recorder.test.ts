@@ -1,5 +1,5 @@
 /**
- * Batched release records (src/broker/release-recorder.ts) on the real schema in an in-memory
+ * Batched release records (src/broker/release/recorder.ts) on the real schema in an in-memory
  * PGlite: a batch in which the database refuses one item (here a claim holding U+0000, which
  * jsonb cannot store, as if it had got past the input check) commits every other item, each
  * with its record, and fails that one alone.
@@ -7,8 +7,8 @@
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { openStore } from '../../src/broker/store/open.js';
 import type { Store } from '../../src/broker/store/types.js';
-import { readAudit } from '../../src/broker/store/audit.js';
-import { ReleaseRecorder, type ReleaseRow } from '../../src/broker/release-recorder.js';
+import { readAudit } from '../../src/broker/audit/log.js';
+import { ReleaseRecorder, type ReleaseRow } from '../../src/broker/release/recorder.js';
 
 let db: Store;
 beforeAll(async () => {

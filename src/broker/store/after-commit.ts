@@ -1,6 +1,6 @@
 /**
  * A store whose transactions can leave work for after their commit (Sql.afterCommit): the
- * key erasure's VACUUM (key-erase.ts), which PostgreSQL refuses inside a transaction. The
+ * key erasure's VACUUM (keys/erase.ts), which PostgreSQL refuses inside a transaction. The
  * transaction's promise settles once that work is done, so an answer sent after it tells
  * the truth; work that fails rejects it (the commit stands).
  */

@@ -296,7 +296,7 @@ END $$;
     version: 5,
     name: 'console sessions',
     sql: `
--- The web console's sign-in (src/broker/console-session.ts): an API token exchanged for a
+-- The web console's sign-in (src/broker/auth/console-session.ts): an API token exchanged for a
 -- short session cookie. Only the cookie's SHA-256 is kept; the session dies with its token.
 CREATE TABLE console_sessions (
   tenant_id text NOT NULL REFERENCES tenants(id),
@@ -314,7 +314,7 @@ CREATE INDEX console_sessions_expiry ON console_sessions (expires_at);
     version: 6,
     name: 'batched release admission',
     sql: `
--- Admits a batch of release requests (src/broker/release-admissions.ts): sc_admit_release
+-- Admits a batch of release requests (src/broker/release/admissions.ts): sc_admit_release
 -- for each item of p_items ([{i, t: tenant, d: device, n: nonce, k: key, v: version}]), in
 -- order, each row tagged with its item's i.
 CREATE FUNCTION sc_admit_releases(p_items jsonb)
@@ -334,7 +334,7 @@ END $$;
     name: 'separation of duties',
     sql: `
 -- A new user's first credential is an invitation the user redeems for their own token
--- (src/broker/routes/invitations.ts); only the code's SHA-256 is kept, and it works once.
+-- (src/broker/accounts/routes-invitations.ts); only the code's SHA-256 is kept, and it works once.
 CREATE TABLE invitations (
   tenant_id text NOT NULL REFERENCES tenants(id),
   id text PRIMARY KEY,
@@ -352,7 +352,7 @@ CREATE INDEX invitations_user ON invitations (user_id);
 CREATE INDEX api_tokens_user ON api_tokens (user_id);
 
 -- Every change that weakens a key's release rules, and every grant of admin or approver,
--- waits for a second admin once the tenant has two (src/broker/separation.ts).
+-- waits for a second admin once the tenant has two (src/broker/separation/service.ts).
 ALTER TABLE pending_actions DROP CONSTRAINT pending_actions_kind_check;
 ALTER TABLE pending_actions ADD CONSTRAINT pending_actions_kind_check
   CHECK (kind IN ('key.destroy', 'policy.update', 'policy.delete', 'user.roles', 'user.disable', 'user.invite'));
@@ -372,11 +372,11 @@ UPDATE users u SET vouched = true
     version: 8,
     name: 'operator lists',
     sql: `
--- An approver's comment stays with the vote, for the request's history (routes/requests.ts).
+-- An approver's comment stays with the vote, for the request's history (release/routes-approval.ts).
 ALTER TABLE approvals ADD COLUMN comment text;
--- An enrollment token an admin revoked before it was used up (routes/enrollment-tokens.ts).
+-- An enrollment token an admin revoked before it was used up (devices/routes-tokens.ts).
 ALTER TABLE enrollment_tokens ADD COLUMN revoked_at timestamptz;
--- Trusting an attestation issuer waits for a second admin too (routes/policies.ts).
+-- Trusting an attestation issuer waits for a second admin too (policy/routes.ts).
 ALTER TABLE pending_actions DROP CONSTRAINT pending_actions_kind_check;
 ALTER TABLE pending_actions ADD CONSTRAINT pending_actions_kind_check
   CHECK (kind IN ('key.destroy', 'policy.update', 'policy.delete', 'issuer.update', 'user.roles', 'user.disable', 'user.invite'));
@@ -388,7 +388,7 @@ ALTER TABLE pending_actions ADD CONSTRAINT pending_actions_kind_check
     sql: `
 -- A device public key is unique within its tenant, not across tenants: enrolling a key that
 -- another tenant holds answered 409, telling the caller the key is enrolled elsewhere.
--- Signatures name their device by id (keyid, src/broker/agent-auth.ts) and nothing looks a
+-- Signatures name their device by id (keyid, src/broker/auth/agent-signature.ts) and nothing looks a
 -- device up by its key, so one key in two tenants is two devices, never an ambiguity.
 ALTER TABLE devices DROP CONSTRAINT devices_public_key_key;
 ALTER TABLE devices ADD CONSTRAINT devices_tenant_public_key UNIQUE (tenant_id, public_key);
@@ -398,10 +398,10 @@ ALTER TABLE devices ADD CONSTRAINT devices_tenant_public_key UNIQUE (tenant_id, 
     version: 10,
     name: 'root key id',
     sql: `
--- The id of the root key the secrets are sealed under (src/broker/root-key.ts rootKeyId: a
+-- The id of the root key the secrets are sealed under (src/broker/root-key/seal.ts rootKeyId: a
 -- hash, never the key). A broker whose root.key has another id refuses to start; rotation
--- (src/broker/root-key-rotate.ts) changes it in the transaction that re-seals every secret.
--- Written by the first broker that opens the database (src/broker/root-key-check.ts).
+-- (src/broker/root-key/rotate.ts) changes it in the transaction that re-seals every secret.
+-- Written by the first broker that opens the database (src/broker/root-key/check.ts).
 CREATE TABLE root_key (
   id integer PRIMARY KEY CHECK (id = 1),
   key_id bytea NOT NULL,

@@ -12,7 +12,7 @@ import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { readFileSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { holdPrivateUmask, tightenModes } from '../file-modes.js';
+import { holdPrivateUmask, tightenModes } from '../data-dir/file-modes.js';
 import { SectorCryptError } from '../../errors.js';
 import type { Row, Sql, Store } from './types.js';
 import type { Answer, Request, ThreadError } from './pglite-thread.js';
@@ -119,7 +119,7 @@ class PgliteThread {
 }
 
 /**
- * Its files are the broker's alone (file-modes.ts): the folder is made private before PGlite
+ * Its files are the broker's alone (data-dir/file-modes.ts): the folder is made private before PGlite
  * starts and again when it closes, and while it runs the process's umask is 0077, so the WAL
  * segments and table files it makes meanwhile get no group or other bits either.
  */
@@ -161,7 +161,7 @@ export async function openPglite(dataDir: string | undefined): Promise<Store> {
   }
   try {
     // WAL segments a checkpoint no longer needs are deleted, not renamed for reuse with their
-    // old bytes: a destroyed key's rows leave pg_wal (key-erase.ts). The broker is PGlite's
+    // old bytes: a destroyed key's rows leave pg_wal (keys/erase.ts). The broker is PGlite's
     // only session, so a session setting holds for every checkpoint.
     await thread.call({ op: 'query', text: 'SET wal_recycle = off' });
   } catch (err) {

@@ -8,7 +8,7 @@ export type Row = Record<string, unknown>;
 export interface Sql {
   query<T = Row>(text: string, params?: unknown[]): Promise<T[]>;
   /**
-   * Set inside the broker's transactions (checkpoint-signer.ts): the tenant's audit log now
+   * Set inside the broker's transactions (audit/checkpoint-signer.ts): the tenant's audit log now
    * holds `size` records. Heard only once the transaction commits.
    */
   auditAppended?(tenantId: string, size: number): void;

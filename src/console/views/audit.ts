@@ -11,21 +11,11 @@ import { verifyExport } from '../../audit/verify-export.js';
 import { api, describeError, type WhoAmI } from '../api.js';
 import { alertLine, download, field, fill, h, statusLine, when } from '../dom.js';
 import type { View } from './types.js';
+import type { AuditRecordAnswer as AuditRecord } from '../../protocol/answers.js';
 
 const PAGE = 1000;
 const SHOWN = 500;
 
-interface AuditRecord {
-  seq: number;
-  time: string;
-  actor: string;
-  action: string;
-  target?: string;
-  outcome: string;
-  reasons?: unknown;
-  requestId?: string;
-  sourceIp?: string;
-}
 
 export const auditView: View = {
   id: 'audit',

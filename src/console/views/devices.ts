@@ -5,14 +5,8 @@
 import { api, describeError } from '../api.js';
 import { alertLine, field, fill, h, statusLine, when } from '../dom.js';
 import type { View } from './types.js';
+import type { DeviceAnswer as Device } from '../../protocol/answers.js';
 
-interface Device {
-  deviceId: string;
-  name: string;
-  groups: string[];
-  enrolledAt: string;
-  revokedAt: string | null;
-}
 
 function enrollmentForm(): HTMLElement {
   const groups = h('input', { type: 'text', required: true, placeholder: 'prod-db, eu' });

@@ -7,24 +7,9 @@
 import { api, describeError, type WhoAmI } from '../api.js';
 import { alertLine, field, fill, h, statusLine, when } from '../dom.js';
 import type { View } from './types.js';
+import type { KeyAnswer as Key, ActionAnswer as PendingAction } from '../../protocol/answers.js';
 
-interface Key {
-  keyId: string;
-  name: string;
-  createdAt: string;
-  destroyed: boolean;
-  versions: { version: number; publicKey: string; createdAt: string; retired: boolean }[];
-}
 
-interface PendingAction {
-  actionId: string;
-  kind: string;
-  target: string;
-  requestedBy: string;
-  expiresAt: string;
-  reason?: string;
-  payload?: unknown;
-}
 
 export const keysView: View = {
   id: 'keys',

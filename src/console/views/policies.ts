@@ -8,12 +8,8 @@ import { validatePolicy } from '../../broker/policy/validate.js';
 import { api, describeError } from '../api.js';
 import { alertLine, field, fill, h, statusLine, when } from '../dom.js';
 import type { View } from './types.js';
+import type { PolicyAnswer as StoredPolicy, PendingActionAnswer as Pending } from '../../protocol/answers.js';
 
-interface StoredPolicy {
-  name: string;
-  policy: Record<string, unknown>;
-  updatedAt: string;
-}
 
 const TEMPLATE = {
   keys: ['key_…'],
@@ -43,10 +39,6 @@ export function checkPolicyText(name: string, text: string): { path: string; mes
   }
 }
 
-interface Pending {
-  actionId: string;
-  reason?: string;
-}
 
 /** A change that weakens a key's release waits for a second admin (docs/broker.md "Separation of duties"). */
 function waits(a: Pending): string {

@@ -8,7 +8,7 @@
 import { api, describeError } from '../api.js';
 import { alertLine, fill, h, relative, statusLine, uid, when } from '../dom.js';
 import type { View } from './types.js';
-import type { ReleaseRequestAnswer } from '../../agent/answers.js';
+import type { ReleaseRequestAnswer } from '../../protocol/answers.js';
 
 const POLL_MS = 3000;
 

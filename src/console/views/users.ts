@@ -7,26 +7,12 @@
 import { api, describeError } from '../api.js';
 import { alertLine, fill, h, statusLine, uid, when } from '../dom.js';
 import type { View } from './types.js';
+import type { UserAnswer as User, InvitationAnswer as Invitation, PendingActionAnswer as Pending } from '../../protocol/answers.js';
 
 const ROLES = ['admin', 'approver', 'auditor'] as const;
 
-interface User {
-  userId: string;
-  name: string;
-  roles: string[];
-  vouched?: boolean;
-  createdAt: string;
-}
 
-interface Invitation {
-  code: string;
-  expiresAt: string;
-}
 
-interface Pending {
-  actionId: string;
-  reason?: string;
-}
 
 const waits = (a: Pending) => `${a.reason ? `${a.reason[0]!.toUpperCase()}${a.reason.slice(1)}` : 'This change'} waits for a second admin to confirm action ${a.actionId} (Keys view).`;
 

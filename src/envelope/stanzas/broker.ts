@@ -8,13 +8,14 @@ import { SectorCryptError } from '../../errors.js';
 import { hpkeSeal } from '../../keys/hpke.js';
 import { checkBytes, copyBytes, isBytes } from '../../bytes.js';
 import { encodeBase64 } from '../base64.js';
-import { FILE_KEY_BYTES, LABEL } from '../format.js';
+import { FILE_KEY_BYTES } from '../format.js';
+import { SEALED_INFO, sealedAad } from '../../protocol/constants.js';
 import type { Stanza } from '../header.js';
 import { decodePublicKey } from '../key-text.js';
 import { badStanza, bytesArg, expectArgs, expectBody, utf8, type StanzaFields } from './stanza.js';
 
 export const BROKER = 'broker';
-const INFO = utf8.encode(`${LABEL} broker`);
+const INFO = utf8.encode(SEALED_INFO.envelope);
 const VERSION = /^[1-9][0-9]{0,8}$/;
 const KEY_ID = /^[\x21-\x2e\x30-\x7e]{1,128}$/; // printable, no "/" (it separates the aad)
 
@@ -35,7 +36,7 @@ export interface BrokerKey {
 }
 
 function aad(keyId: string, version: number): Uint8Array {
-  return utf8.encode(`${keyId}/${version}`);
+  return utf8.encode(sealedAad(keyId, version));
 }
 
 function brokerPublicKey(key: Uint8Array | string): Uint8Array {
@@ -75,5 +76,3 @@ export function envelopeResource(payload: Uint8Array): string {
   return `envelope:${encodeBase64(payload.subarray(0, 24))}`;
 }
 
-/** For the broker side's checks: the aad and info it must open with. */
-export const BROKER_HPKE = { info: INFO, aad } as const;

@@ -6,8 +6,8 @@
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { collectAttestations } from '../../../src/agent/attest/index.js';
-import { verifyAwsIdentityDocument } from '../../../src/broker/attest-aws.js';
-import { verifySignedData } from '../../../src/broker/attest-pkcs7.js';
+import { verifyAwsIdentityDocument } from '../../../src/broker/attest/aws.js';
+import { verifySignedData } from '../../../src/broker/attest/pkcs7.js';
 import { describeWithTool } from '../../tools.js';
 import { awsDocument, azureAttestedContent, startImdsServer, type ImdsServer } from './imds-server.js';
 import { createSigner, opensslMissing, type TestSigner } from './openssl-sign.js';

@@ -10,7 +10,7 @@ import { mkdtemp, readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Broker } from '../../../src/broker/index.js';
-import { certificateNames, renewServer } from '../../../src/broker/tls.js';
+import { certificateNames, renewServer } from '../../../src/broker/data-dir/tls.js';
 import { Client } from '../helpers.js';
 import { sectorcrypt, serveChild, stopChild } from './root-key.js';
 

@@ -18,7 +18,7 @@ import { signEnrollment } from '../../../src/agent/enroll-proof.js';
 import { signRequest } from '../../../src/http-signature/index.js';
 import { hpkeSeal } from '../../../src/keys/hpke.js';
 import { SectorCryptError } from '../../../src/errors.js';
-import { findBadInput } from '../../../src/broker/input-text.js';
+import { findBadInput } from '../../../src/broker/http/input-text.js';
 import { makeTenant, type Harness } from '../helpers.js';
 
 const te = new TextEncoder();

@@ -17,7 +17,7 @@ import { randomUUID } from 'node:crypto';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { BrokerAgent } from '../../../src/agent/index.js';
 import { hpkeSeal } from '../../../src/keys/hpke.js';
-import { makePki } from '../../../src/broker/tls.js';
+import { makePki } from '../../../src/broker/data-dir/tls.js';
 import { makeTenant, type Harness } from '../helpers.js';
 
 const te = new TextEncoder();

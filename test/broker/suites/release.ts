@@ -13,7 +13,7 @@ import { signRequest } from '../../../src/http-signature/index.js';
 import { hpkeSeal } from '../../../src/keys/hpke.js';
 import { SectorCryptError } from '../../../src/errors.js';
 import { makeTenant, operatorAdmin, type Clock, type Harness } from '../helpers.js';
-import { makePki } from '../../../src/broker/tls.js';
+import { makePki } from '../../../src/broker/data-dir/tls.js';
 import { openCheckpoint, verifyExport } from '../../../src/audit/index.js';
 import { exportLog } from './audit-log.js';
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey } from 'jose';

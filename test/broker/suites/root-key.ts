@@ -18,9 +18,9 @@ import { Broker } from '../../../src/broker/index.js';
 import { hpkeSeal } from '../../../src/keys/hpke.js';
 import { verifyExport } from '../../../src/audit/index.js';
 import { openStore } from '../../../src/broker/store/open.js';
-import { openAtRest, rootKeyId, sealedUnder } from '../../../src/broker/root-key.js';
-import { resealAll } from '../../../src/broker/root-key-rotate.js';
-import { writeKeyFile } from '../../../src/broker/root-key-files.js';
+import { openAtRest, rootKeyId, sealedUnder } from '../../../src/broker/root-key/seal.js';
+import { resealAll } from '../../../src/broker/root-key/rotate.js';
+import { writeKeyFile } from '../../../src/broker/root-key/files.js';
 import { Client, makeTenant } from '../helpers.js';
 import { CLI } from '../../entry.js';
 

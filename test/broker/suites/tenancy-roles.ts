@@ -13,7 +13,7 @@ import { BrokerAgent } from '../../../src/agent/index.js';
 import { hpkeSeal } from '../../../src/keys/hpke.js';
 import { PinnedHttps } from '../../../src/agent/https.js';
 import { signRequest } from '../../../src/http-signature/index.js';
-import { tokenHash } from '../../../src/broker/secrets.js';
+import { tokenHash } from '../../../src/broker/auth/secrets.js';
 import { makeTenant, operatorAdmin, type Harness } from '../helpers.js';
 
 const te = new TextEncoder();

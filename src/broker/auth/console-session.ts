@@ -1,0 +1,80 @@
+/**
+ * The web console's sessions (docs/console.md): an API token is exchanged once for a cookie
+ * that is HttpOnly, Secure, SameSite=Strict and short-lived, stored as its SHA-256 only,
+ * scoped to the token's tenant and user, and dead as soon as its token is revoked or expires.
+ *
+ * A state-changing call made with the cookie also carries X-CSRF-Token: an HMAC of the
+ * session under a fixed label, so nothing more is stored, the page can fetch it again after a
+ * reload, and it reveals nothing about the cookie. It is compared in constant time.
+ */
+import { createHmac } from 'node:crypto';
+import type { FastifyRequest } from 'fastify';
+import { SectorCryptError } from '../../errors.js';
+import type { Sql } from '../store/types.js';
+import type { Principal, Role } from './principal.js';
+import { constantTimeEqual, tokenHash } from './secrets.js';
+import { liveSession } from './repository.js';
+
+/** __Host-: the browser keeps it only when Secure, Path=/ and without Domain. */
+export const SESSION_COOKIE = '__Host-sectorcrypt-session';
+export const CSRF_HEADER = 'x-csrf-token';
+/** A session lasts this long (never past its API token's own expiry). */
+export const SESSION_SECONDS = 20 * 60;
+
+const SESSION_FORMAT = /^scs_[A-Za-z0-9_-]{43}$/;
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+export function csrfTokenFor(session: string): string {
+  return createHmac('sha256', session).update('sectorcrypt console csrf v1').digest('base64url');
+}
+
+export function sessionCookie(session: string, maxAgeSeconds: number): string {
+  return `${SESSION_COOKIE}=${session}; Path=/; Max-Age=${maxAgeSeconds}; HttpOnly; Secure; SameSite=Strict`;
+}
+
+export function clearedSessionCookie(): string {
+  return `${SESSION_COOKIE}=; Path=/; Max-Age=0; HttpOnly; Secure; SameSite=Strict`;
+}
+
+/** The session cookie's value, when the request carries a well-formed one. */
+export function readSessionCookie(req: FastifyRequest): string | undefined {
+  const header = req.headers.cookie;
+  if (typeof header !== 'string') return undefined;
+  for (const part of header.split(';')) {
+    const eq = part.indexOf('=');
+    if (eq < 0 || part.slice(0, eq).trim() !== SESSION_COOKIE) continue;
+    const value = part.slice(eq + 1).trim();
+    return SESSION_FORMAT.test(value) ? value : undefined;
+  }
+  return undefined;
+}
+
+/** Refuses a state-changing call without the session's CSRF token. */
+export function checkCsrf(req: FastifyRequest, session: string): void {
+  if (SAFE_METHODS.has(req.method)) return;
+  const given = req.headers[CSRF_HEADER];
+  const expected = Buffer.from(csrfTokenFor(session));
+  if (typeof given !== 'string' || !constantTimeEqual(Buffer.from(given), expected)) {
+    throw new SectorCryptError('ERR_FORBIDDEN', `a call made with the console session needs its ${CSRF_HEADER} header`);
+  }
+}
+
+export interface SessionRow extends Principal {
+  tokenId: string;
+  expiresAt: string;
+}
+
+/** The live session behind `session`: unexpired and unrevoked, with a live token and user. */
+export async function findSession(db: Sql, session: string): Promise<SessionRow | undefined> {
+  const row = await liveSession(db, tokenHash(session));
+  if (!row) return undefined;
+  return { tenantId: row.tenant_id, userId: row.user_id, roles: row.roles as Role[], tokenId: row.token_id, expiresAt: new Date(row.expires_at).toISOString() };
+}
+
+/** The principal of a cookie-carrying call (authenticate() in authenticate.ts comes here). */
+export async function sessionPrincipal(db: Sql, req: FastifyRequest, session: string): Promise<Principal> {
+  const found = await findSession(db, session);
+  if (!found) throw new SectorCryptError('ERR_UNAUTHENTICATED', 'the console session expired or was signed out');
+  checkCsrf(req, session);
+  return { tenantId: found.tenantId, userId: found.userId, roles: found.roles, via: 'session' };
+}

@@ -1,0 +1,12 @@
+/** Who a person calling the broker is (authenticate.ts finds out; console-session.ts for a cookie). */
+export type Role = 'operator' | 'admin' | 'approver' | 'auditor';
+
+export interface Principal {
+  tenantId: string;
+  userId: string;
+  roles: Role[];
+  /** How the caller signed in: an API token, or the console's session cookie. */
+  via?: 'token' | 'session';
+  /** The SHA-256 of the token it came with (so a token list can mark the one in use). */
+  tokenHash?: string;
+}

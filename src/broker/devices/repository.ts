@@ -1,0 +1,87 @@
+/** The devices and enrollment_tokens tables: every statement on them is here, by name. */
+import type { Sql } from '../store/types.js';
+
+/** A devices row as the signature check reads it. */
+export interface DeviceRow {
+  id: string;
+  tenant_id: string;
+  name: string;
+  groups: string[];
+  public_key: Uint8Array;
+  enrolled_at: string;
+  revoked_at: string | null;
+}
+
+/** An enrollment_tokens row without its hash. */
+export interface EnrollmentTokenRow {
+  id: string;
+  groups: string[];
+  uses_left: number;
+  created_by: string;
+  created_at: string;
+  expires_at: string;
+  revoked_at: string | null;
+}
+
+const DEVICE = 'SELECT id, tenant_id, name, groups, public_key, enrolled_at FROM devices WHERE id = $1';
+const LIST_DEVICES = 'SELECT id, name, groups, enrolled_at, revoked_at FROM devices WHERE tenant_id = $1 ORDER BY enrolled_at, id';
+const KEY_ENROLLED = 'SELECT 1 FROM devices WHERE tenant_id = $1 AND public_key = $2';
+const INSERT_DEVICE = 'INSERT INTO devices (tenant_id, id, name, public_key, groups, description) VALUES ($1, $2, $3, $4, $5, $6)';
+const REVOKE_DEVICE = 'UPDATE devices SET revoked_at = coalesce(revoked_at, now()) WHERE tenant_id = $1 AND id = $2 RETURNING id, name, groups, enrolled_at, revoked_at';
+const INSERT_TOKEN = `INSERT INTO enrollment_tokens (tenant_id, id, token_hash, groups, uses_left, expires_at, created_by)
+           VALUES ($1, $2, $3, $4, $5, now() + make_interval(secs => $6), $7) RETURNING expires_at`;
+// Spending a use and enrolling are one transaction: a token of N uses enrolls N devices.
+const SPEND_TOKEN = `UPDATE enrollment_tokens SET uses_left = uses_left - 1
+            WHERE token_hash = $1 AND uses_left > 0 AND expires_at > now() RETURNING tenant_id, id, groups`;
+const SPENT_TOKEN = 'SELECT tenant_id, id, expires_at <= now() AS expired FROM enrollment_tokens WHERE token_hash = $1';
+const LIST_TOKENS = `SELECT id, groups, uses_left, created_by, created_at, expires_at, revoked_at FROM enrollment_tokens
+          WHERE tenant_id = $1 AND ($2 OR (revoked_at IS NULL AND uses_left > 0 AND expires_at > now()))
+          ORDER BY created_at DESC, id LIMIT 1000`;
+const REVOKE_TOKEN = `UPDATE enrollment_tokens SET uses_left = 0, revoked_at = coalesce(revoked_at, now()) WHERE tenant_id = $1 AND id = $2
+         RETURNING id, groups, uses_left, created_by, created_at, expires_at, revoked_at`;
+
+/** A device by id, any tenant (the signature names its device by id alone). */
+export async function device(q: Sql, id: string): Promise<Omit<DeviceRow, 'revoked_at'> | undefined> {
+  return (await q.query<Omit<DeviceRow, 'revoked_at'>>(DEVICE, [id]))[0];
+}
+
+export async function listDevices(q: Sql, tenantId: string): Promise<Omit<DeviceRow, 'tenant_id' | 'public_key'>[]> {
+  return q.query(LIST_DEVICES, [tenantId]);
+}
+
+/** Whether this public key is enrolled in this tenant already (another tenant's is not the caller's to learn). */
+export async function keyEnrolled(q: Sql, tenantId: string, publicKey: Uint8Array): Promise<boolean> {
+  return (await q.query(KEY_ENROLLED, [tenantId, publicKey])).length > 0;
+}
+
+export async function insertDevice(q: Sql, tenantId: string, id: string, name: string, publicKey: Uint8Array, groups: string[], description: unknown): Promise<void> {
+  await q.query(INSERT_DEVICE, [tenantId, id, name, publicKey, groups, JSON.stringify(description)]);
+}
+
+/** Revokes a device (again: no change); undefined when the tenant has no such device. */
+export async function revokeDevice(q: Sql, tenantId: string, id: string): Promise<Omit<DeviceRow, 'tenant_id' | 'public_key'> | undefined> {
+  return (await q.query<Omit<DeviceRow, 'tenant_id' | 'public_key'>>(REVOKE_DEVICE, [tenantId, id]))[0];
+}
+
+export async function insertToken(q: Sql, t: { tenantId: string; id: string; tokenHash: string; groups: string[]; uses: number; seconds: number; createdBy: string }): Promise<string> {
+  const rows = await q.query<{ expires_at: string }>(INSERT_TOKEN, [t.tenantId, t.id, t.tokenHash, t.groups, t.uses, t.seconds, t.createdBy]);
+  return rows[0]!.expires_at;
+}
+
+/** Spends one use of a live token; undefined when there is none. */
+export async function spendToken(q: Sql, tokenHash: string): Promise<{ tenant_id: string; id: string; groups: string[] } | undefined> {
+  return (await q.query<{ tenant_id: string; id: string; groups: string[] }>(SPEND_TOKEN, [tokenHash]))[0];
+}
+
+/** A token that exists but could not be spent: whether it expired. */
+export async function spentToken(q: Sql, tokenHash: string): Promise<{ tenant_id: string; id: string; expired: boolean } | undefined> {
+  return (await q.query<{ tenant_id: string; id: string; expired: boolean }>(SPENT_TOKEN, [tokenHash]))[0];
+}
+
+export async function listTokens(q: Sql, tenantId: string, all: boolean): Promise<EnrollmentTokenRow[]> {
+  return q.query<EnrollmentTokenRow>(LIST_TOKENS, [tenantId, all]);
+}
+
+export async function revokeToken(q: Sql, tenantId: string, id: string): Promise<EnrollmentTokenRow | undefined> {
+  return (await q.query<EnrollmentTokenRow>(REVOKE_TOKEN, [tenantId, id]))[0];
+}

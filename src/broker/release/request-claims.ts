@@ -1,0 +1,29 @@
+/**
+ * The one JSON object a policy sees (docs/policies.md). device.* and
+ * request.* come from the broker's own records; identity.* and integrity.* from the agent
+ * (as honest as the agent is); attested.<issuer>.* from verified attestation JWTs.
+ */
+import type { AgentDevice } from '../auth/agent-signature.js';
+
+export interface AgentClaims {
+  identity?: Record<string, unknown>;
+  integrity?: Record<string, unknown>;
+}
+
+export function buildClaims(args: {
+  device: AgentDevice;
+  agent: AgentClaims | undefined;
+  attested: Record<string, unknown>;
+  ip: string;
+  now: Date;
+  resource: string;
+}): Record<string, unknown> {
+  return {
+    device: { id: args.device.deviceId, groups: args.device.groups, enrolledAt: args.device.enrolledAt, name: args.device.name },
+    identity: args.agent?.identity ?? {},
+    integrity: args.agent?.integrity ?? {},
+    attested: args.attested,
+    request: { time: args.now.toISOString(), ip: args.ip },
+    resource: args.resource,
+  };
+}
