@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { verifyExport } from '../audit/index.js';
 import { SectorCryptError } from '../errors.js';
-import { call, connected, print, type Conn } from './broker-manage.js';
+import { call, connected, print, type Conn } from './broker-client.js';
 import { auditRecordsView, type View } from './broker-views.js';
 import { checkOutputTarget, openOutputFile, type OutputFile } from './output.js';
 import { createProgress } from './progress.js';
