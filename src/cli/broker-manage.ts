@@ -14,6 +14,7 @@ import { withFsErrors } from '../fs-errors.js';
 import * as views from './broker-views.js';
 import type { View } from './broker-views.js';
 import { call, connected, print, type Conn } from './broker-client.js';
+import { collect, integer, seconds } from './args.js';
 
 /** A JSON file for the broker; its name and the parser's complaint when it is not JSON. */
 async function readJsonFile(file: string, what: string): Promise<unknown> {
@@ -40,8 +41,9 @@ async function readStdin(): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-const collect = (v: string, prev: string[]) => [...prev, v];
 const id = (s: string) => encodeURIComponent(s);
+const seqArg = integer('<seq>', { what: 'a seq' });
+const treeSize = (name: string) => integer(name, { what: 'a tree size' });
 
 type Action = (conn: Conn & Record<string, unknown>, ...args: string[]) => Promise<unknown>;
 
@@ -106,8 +108,8 @@ export function registerBrokerManagement(broker: Command): void {
   sub(key, 'list', 'list keys and versions', (c) => call(c, 'GET', '/v1/keys'), views.keysView);
   sub(key, 'public <keyId>', 'the newest public key', (c, k) => call(c, 'GET', `/v1/keys/${id(k!)}/public`), views.keyView);
   sub(key, 'rotate <keyId>', 'make a new version', (c, k) => call(c, 'POST', `/v1/keys/${id(k!)}/rotate`), views.keyView);
-  sub(key, 'retire <keyId>', 'retire an old version', (c, k) => call(c, 'POST', `/v1/keys/${id(k!)}/retire`, { version: Number(c.version) }), views.objectView, (x) =>
-    x.requiredOption('--version <n>', 'the version to retire'),
+  sub(key, 'retire <keyId>', 'retire an old version', (c, k) => call(c, 'POST', `/v1/keys/${id(k!)}/retire`, { version: c.version }), views.objectView, (x) =>
+    x.requiredOption('--version <n>', 'the version to retire', integer('--version', { min: 1 })),
   );
   sub(key, 'destroy <keyId>', 'ask to destroy a key (a second admin confirms with `broker action confirm`)', (c, k) => call(c, 'POST', `/v1/keys/${id(k!)}/destroy`), views.actionPending);
 
@@ -136,11 +138,11 @@ export function registerBrokerManagement(broker: Command): void {
     (c) =>
       call(c, 'POST', '/v1/enrollment-tokens', {
         groups: c.group,
-        ...(c.uses ? { uses: Number(c.uses) } : {}),
-        ...(c.expires ? { expiresInSeconds: Number(c.expires) } : {}),
+        ...(c.uses !== undefined ? { uses: c.uses } : {}),
+        ...(c.expires !== undefined ? { expiresInSeconds: c.expires } : {}),
       }),
     views.tokenCreated('the enrollment token'),
-    (x) => x.requiredOption('--group <group>', 'a device group (repeatable)', collect, []).option('--uses <n>', 'how many enrollments').option('--expires <seconds>', 'lifetime'),
+    (x) => x.requiredOption('--group <group>', 'a device group (repeatable)', collect, []).option('--uses <n>', 'how many enrollments', integer('--uses', { min: 1 })).option('--expires <seconds>', 'lifetime', seconds('--expires')),
   );
   sub(enroll, 'list', 'usable enrollment tokens (never the tokens themselves)', (c) => call(c, 'GET', `/v1/enrollment-tokens${c.all ? '?all=true' : ''}`), views.enrollTokensView, (x) =>
     x.option('--all', 'spent, expired and revoked ones too'),
@@ -192,9 +194,9 @@ export function registerBrokerManagement(broker: Command): void {
   registerAuditExport(audit);
   sub(audit, 'checkpoint', 'the signed checkpoint and the log verifier key', (c) => call(c, 'GET', '/v1/audit/checkpoint'), views.checkpointView);
   sub(audit, 'proof <seq> <size>', 'an inclusion proof of record seq in the tree of that size', (c, seq, size) =>
-    call(c, 'GET', `/v1/audit/proof?seq=${Number(seq)}&size=${Number(size)}`),
+    call(c, 'GET', `/v1/audit/proof?seq=${seqArg(seq!)}&size=${treeSize('<size>')(size!)}`),
     views.proofView,
   );
-  sub(audit, 'consistency <from> <to>', 'a consistency proof between two tree sizes', (c, from, to) => call(c, 'GET', `/v1/audit/consistency?from=${Number(from)}&to=${Number(to)}`), views.proofView);
+  sub(audit, 'consistency <from> <to>', 'a consistency proof between two tree sizes', (c, from, to) => call(c, 'GET', `/v1/audit/consistency?from=${treeSize('<from>')(from!)}&to=${treeSize('<to>')(to!)}`), views.proofView);
   registerAuditArchive(audit);
 }

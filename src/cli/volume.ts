@@ -6,7 +6,7 @@ import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { InvalidArgumentError, type Command } from 'commander';
+import type { Command } from 'commander';
 import { Volume } from '../volume/index.js';
 import type { PbkdfOptions } from '../keys/kdf.js';
 import { wipe } from '../bytes.js';
@@ -17,23 +17,9 @@ import { getPassphrase } from './passphrase.js';
 import { checkOutputTarget, isSameFile, openOutputFile, restoreIfInterrupted, stdoutOutput } from './output.js';
 import { registerVolumeBroker } from './volume-broker.js';
 import { registerTokenPlugin } from './volume-token-plugin.js';
+import { bytes, integer } from './args.js';
 
 const CHUNK = 1024 * 1024;
-const UNITS: Record<string, number> = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4 };
-
-/** Bytes, with an optional K/M/G/T suffix (powers of 1024). */
-function bytesArg(value: string): number {
-  const m = /^(\d+)\s*([kmgt]?)(i?b)?$/i.exec(value.trim());
-  const n = m ? Number(m[1]) * UNITS[m[2].toLowerCase()] : NaN;
-  if (!Number.isSafeInteger(n)) throw new InvalidArgumentError('must be a byte count such as 4096, 64M or 2G');
-  return n;
-}
-
-function intArg(value: string): number {
-  const n = Number(value);
-  if (!Number.isSafeInteger(n) || n < 0) throw new InvalidArgumentError('must be a non-negative integer');
-  return n;
-}
 
 interface PbkdfFlags {
   pbkdf?: 'argon2id' | 'argon2i' | 'pbkdf2';
@@ -46,10 +32,10 @@ interface PbkdfFlags {
 function withPbkdf(cmd: Command): Command {
   return cmd
     .option('--pbkdf <type>', 'key slot KDF: argon2id (default), argon2i or pbkdf2')
-    .option('--pbkdf-memory <KiB>', 'argon2 memory in KiB (default 262144)', intArg)
-    .option('--pbkdf-time <n>', 'argon2 passes (default 4)', intArg)
-    .option('--pbkdf-parallel <n>', 'argon2 lanes (default 4)', intArg)
-    .option('--pbkdf-iterations <n>', 'pbkdf2 iterations (default 1000000)', intArg);
+    .option('--pbkdf-memory <KiB>', 'argon2 memory in KiB (default 262144)', integer('--pbkdf-memory'))
+    .option('--pbkdf-time <n>', 'argon2 passes (default 4)', integer('--pbkdf-time'))
+    .option('--pbkdf-parallel <n>', 'argon2 lanes (default 4)', integer('--pbkdf-parallel'))
+    .option('--pbkdf-iterations <n>', 'pbkdf2 iterations (default 1000000)', integer('--pbkdf-iterations'));
 }
 
 function pbkdfOf(f: PbkdfFlags): PbkdfOptions | undefined {
@@ -108,8 +94,8 @@ function withOpen(cmd: Command): Command {
   return cmd
     .option('--passphrase-file <file>', 'read the passphrase from this file (all of its bytes, as cryptsetup --key-file)')
     .option('--key-file <file>', 'plain dm-crypt image: the raw aes-xts key (32 or 64 bytes) in this file')
-    .option('--sector-size <n>', 'plain image: sector size (default 512)', intArg)
-    .option('--data-offset <bytes>', 'plain image: bytes before the data (default 0)', bytesArg)
+    .option('--sector-size <n>', 'plain image: sector size (default 512)', integer('--sector-size'))
+    .option('--data-offset <bytes>', 'plain image: bytes before the data (default 0)', bytes('--data-offset'))
     .option('--iv-large-sectors', 'plain image: IV counts sectors, not 512-byte units');
 }
 
@@ -122,9 +108,9 @@ export function registerVolume(program: Command): void {
     volume
       .command('create <image>')
       .description('write a new LUKS2 volume (the file grows by 16 MiB of metadata)')
-      .requiredOption('--size <bytes>', 'data bytes (suffixes K, M, G, T)', bytesArg)
-      .option('--sector-size <n>', '512 or 4096 (default 4096)', intArg)
-      .option('--key-bits <n>', '256 or 512 (default 512: AES-256-XTS)', intArg)
+      .requiredOption('--size <bytes>', 'data bytes (suffixes K, M, G, T)', bytes('--size'))
+      .option('--sector-size <n>', '512 or 4096 (default 4096)', integer('--sector-size'))
+      .option('--key-bits <n>', '256 or 512 (default 512: AES-256-XTS)', integer('--key-bits'))
       .option('--label <text>', 'header label')
       .option('--passphrase-file <file>', 'read the passphrase from this file')
       .option('--force', 'replace an existing non-empty file or a block device (its data is lost)'),
@@ -188,8 +174,8 @@ export function registerVolume(program: Command): void {
     volume
       .command('read <image>')
       .description('decrypt a byte range of the volume to --out or stdout')
-      .option('--offset <bytes>', 'first byte (default 0)', bytesArg, 0)
-      .option('--length <bytes>', 'bytes to read (default: to the end)', bytesArg)
+      .option('--offset <bytes>', 'first byte (default 0)', bytes('--offset'), 0)
+      .option('--length <bytes>', 'bytes to read (default: to the end)', bytes('--length'))
       .option('--out <file>', 'write here instead of stdout (an existing non-empty file needs --force)')
       .option('--force', 'replace an existing --out file (never the image itself)'),
   ).action(async (image: string, f: OpenFlags & { offset: number; length?: number; out?: string }) => {
@@ -234,12 +220,12 @@ export function registerVolume(program: Command): void {
     volume
       .command('write <image>')
       .description('encrypt --in (or stdin) into the volume at --offset')
-      .option('--offset <bytes>', 'first byte (default 0)', bytesArg, 0)
+      .option('--offset <bytes>', 'first byte (default 0)', bytes('--offset'), 0)
       .option('--in <file>', 'read from this file instead of stdin')
       .option('--force', 'plain image (--key-file): write even though the file starts with a LUKS header'),
   ).action(async (image: string, f: OpenFlags & { offset: number; in?: string }) => {
     if (!f.in && f.passphraseFile === undefined && !f.keyFile) {
-      throw new InvalidArgumentError('stdin carries the data: give --passphrase-file (or --in)');
+      throw new SectorCryptError('ERR_ARGUMENT', 'stdin carries the data: give --passphrase-file (or --in)');
     }
     if (f.in && isSameFile(f.in, image)) throw new SectorCryptError('ERR_ARGUMENT', `--in ${f.in} is the image itself`);
     const vol = await openVolume(image, f, false);
@@ -313,9 +299,9 @@ export function registerVolume(program: Command): void {
     .option('--yes', 'do not ask (required when stdin is not a terminal)')
     .action(async (image: string, f: { yes?: boolean }) => {
       if (!f.yes) {
-        if (!process.stdin.isTTY) throw new InvalidArgumentError('erase asks for confirmation on a terminal; pass --yes to erase without asking');
+        if (!process.stdin.isTTY) throw new SectorCryptError('ERR_ARGUMENT', 'erase asks for confirmation on a terminal; pass --yes to erase without asking');
         const answer = await getPassphrase(undefined, `Type ERASE to destroy every key of ${image}: `);
-        if (Buffer.from(answer).toString() !== 'ERASE') throw new InvalidArgumentError('not confirmed; nothing erased');
+        if (Buffer.from(answer).toString() !== 'ERASE') throw new SectorCryptError('ERR_ARGUMENT', 'not confirmed; nothing erased');
       }
       await Volume.erase(image);
       process.stdout.write(`erased the headers and key slots of ${image}\n`);
