@@ -15,6 +15,7 @@ import * as views from './broker-views.js';
 import type { View } from './broker-views.js';
 import { call, connected, print, type Conn } from './broker-client.js';
 import { collect, integer, seconds } from './args.js';
+import { actionArgs } from './subcommand.js';
 
 /** A JSON file for the broker; its name and the parser's complaint when it is not JSON. */
 async function readJsonFile(file: string, what: string): Promise<unknown> {
@@ -52,8 +53,7 @@ function sub<T>(parent: Command, spec: string, description: string, action: Acti
   let cmd = connected(parent.command(spec).description(description));
   if (extra) cmd = extra(cmd);
   cmd.action(async (...args: unknown[]) => {
-    const positional = args.slice(0, -2) as string[];
-    const flags = args.at(-2) as Conn & Record<string, unknown>;
+    const { positional, flags } = actionArgs<Conn & Record<string, unknown>>(args);
     print(flags, (await action(flags, ...positional)) as T, view);
   });
 }
