@@ -18,6 +18,7 @@ import {
   openChunkedReader,
 } from '../src/index.js';
 import { createChunkedRawEncryptStream, decryptChunkedRaw, encryptChunkedRaw, openChunkedRawReader } from '../src/hazmat.js';
+import { createEnvelopeDecryptStream } from '../src/envelope/streams.js';
 import { expectCode, expectRejectCode } from './bytes.js';
 import { Rng } from './rng.js';
 
@@ -74,5 +75,19 @@ describe('unknown option keys', () => {
     const sealed = encryptChunked(chunkKey, new Uint8Array(5), { context: 'c', backend: 'portable' });
     expect(decryptChunked(chunkKey, sealed, { context: 'c' }).length).toBe(5);
     expectCode(() => new XtsCipher(xtsKey, typo(null)), 'ERR_ARGUMENT', xtsKey);
+  });
+});
+
+describe('one check, two wordings', () => {
+  // The library's options and the envelope's share src/options.ts checkKeys; each keeps its message.
+  it("the library's names the key and the known ones", () => {
+    const err = expectCode(() => new XtsCipher(xtsKey, typo({ sectorsize: 512 })), 'ERR_ARGUMENT', xtsKey);
+    expect(err.message).toBe('unknown option "sectorsize" in XtsCipher options; known: sectorSize, ivSectorSize, backend, kernel (ERR_ARGUMENT)');
+    expect(expectCode(() => new XtsCipher(xtsKey, typo([])), 'ERR_ARGUMENT', xtsKey).message).toBe('XtsCipher options must be an object (ERR_ARGUMENT)');
+  });
+
+  it("the envelope's names the object and the key, and refuses no object at all", () => {
+    expect(expectCode(() => createEnvelopeDecryptStream(typo({ identities: ['x'], idenities: 1 })), 'ERR_ARGUMENT').message).toBe('unknown options option: idenities (ERR_ARGUMENT)');
+    expect(expectCode(() => createEnvelopeDecryptStream(typo(undefined)), 'ERR_ARGUMENT').message).toBe('options must be an object (ERR_ARGUMENT)');
   });
 });

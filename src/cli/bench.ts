@@ -7,6 +7,7 @@ import { SectorCryptError } from '../errors.js';
 import { loadNative } from '../backend/native.js';
 import { createProgress } from './progress.js';
 import { packageVersion } from './version.js';
+import { seconds } from './args.js';
 
 interface Flags {
   json?: boolean;
@@ -15,12 +16,6 @@ interface Flags {
   kernel?: string;
   mode?: Mode;
   openssl?: boolean;
-}
-
-function seconds(value: string): number {
-  const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0 || n > 60) throw new InvalidArgumentError('must be a number of seconds above 0, up to 60');
-  return n;
 }
 
 function oneOf<T extends string>(values: readonly T[]) {
@@ -57,7 +52,7 @@ export function registerBench(program: Command): void {
     .command('bench')
     .description('measure encrypt and decrypt rates on this CPU')
     .option('--json', 'print one JSON object instead of the table')
-    .option('--seconds <n>', 'time per measurement', seconds, 0.5)
+    .option('--seconds <n>', 'time per measurement', seconds('--seconds', { max: 60, fractions: true }), 0.5)
     .option('--backend <which>', 'all, native or portable', oneOf(['all', 'native', 'portable'] as const), 'all')
     .option('--kernel <name>', 'only this native kernel (aesni, vaes-avx2, vaes-avx512, armv8-ce)')
     .option('--mode <mode>', 'only xts or gcm', oneOf(['xts', 'gcm'] as const))

@@ -11,10 +11,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { openOutputFile, type OutputFile } from './output.js';
-
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
-}
+import { collect, integer } from './args.js';
 
 function out(json: boolean | undefined, value: object, text: string): void {
   process.stdout.write(json ? `${JSON.stringify(value)}\n` : text);
@@ -72,15 +69,12 @@ export function registerBrokerAdmin(broker: Command): void {
     .description("issue a new server certificate from the broker's CA, for the same names (and each --name); replaces server.pem and server.key")
     .requiredOption('--data <dir>', "the broker's data folder")
     .option('--name <host>', 'one more DNS name or IP address (repeatable)', collect, [])
-    .option('--days <n>', 'lifetime in days (default 825)')
+    .option('--days <n>', 'lifetime in days (default 825)', integer('--days', { min: 1, max: 3650 }))
     .option('--json', 'print {"names", "notAfter"} as JSON')
-    .action(async (flags: { data: string; name: string[]; days?: string; json?: boolean }) => {
+    .action(async (flags: { data: string; name: string[]; days?: number; json?: boolean }) => {
       const { renewServer, certificateNotAfter } = await import('../broker/data-dir/tls.js');
-      const { SectorCryptError } = await import('../errors.js');
-      const days = flags.days === undefined ? undefined : Number(flags.days);
-      if (days !== undefined && !(Number.isInteger(days) && days >= 1 && days <= 3650)) throw new SectorCryptError('ERR_ARGUMENT', '--days takes a whole number from 1 to 3650');
       const read = (name: string) => readFile(join(flags.data, name), 'utf8');
-      const renewed = await renewServer(await read('ca.pem'), await read('ca.key'), await read('server.pem'), flags.name, days);
+      const renewed = await renewServer(await read('ca.pem'), await read('ca.key'), await read('server.pem'), flags.name, flags.days);
       // The key first: a crash between the two renames leaves a new key with the old
       // certificate, which `serve` refuses rather than serving a key that does not match.
       await replaceFiles([

@@ -16,10 +16,11 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { verifyExport } from '../audit/index.js';
 import { SectorCryptError } from '../errors.js';
-import { call, connected, print, type Conn } from './broker-manage.js';
+import { call, connected, print, type Conn } from './broker-client.js';
 import { auditRecordsView, type View } from './broker-views.js';
 import { checkOutputTarget, openOutputFile, type OutputFile } from './output.js';
 import { createProgress } from './progress.js';
+import { integer } from './args.js';
 
 const PAGE = 1000;
 
@@ -99,22 +100,20 @@ const exportedView: View<ExportResult> = (r) =>
   `exported ${r.records} records, seq ${r.start}..${r.size - 1}, verified against the checkpoint at size ${r.size}\n${r.files.map((f) => `  ${f}\n`).join('')}` +
   `check it offline: sectorcrypt audit verify ${r.files[0]} --checkpoint ${r.files[1]} --public-key ${r.files[2]}\n`;
 
-const wholeNumber = (flag: string) => (v: string) => {
-  if (!/^\d{1,9}$/.test(v)) throw new SectorCryptError('ERR_ARGUMENT', `${flag} takes a seq (a whole number), not ${JSON.stringify(v)}`);
-  return Number(v);
-};
+/** A seq: a whole number, nine digits at most. */
+const seq = (flag: string) => integer(flag, { max: 999_999_999, what: 'a seq' });
 
 export function registerAuditExport(audit: Command): void {
   connected(audit.command('export').description('records after a seq (one page); with --out DIR, the whole log as files `audit verify` checks'))
-    .option('--after <seq>', 'records after this seq', wholeNumber('--after'))
-    .option('--limit <n>', 'at most this many (1000)')
+    .option('--after <seq>', 'records after this seq', seq('--after'))
+    .option('--limit <n>', 'at most this many (1000)', integer('--limit', { min: 1 }))
     .option('--out <dir>', 'write export.jsonl, checkpoint.txt and log.pub into this folder (every page, verified)')
-    .option('--since <seq>', 'with --out: export from this seq on (default: the first record held)', wholeNumber('--since'))
+    .option('--since <seq>', 'with --out: export from this seq on (default: the first record held)', seq('--since'))
     .option('--force', 'with --out: replace files that exist')
-    .action(async (flags: Conn & { after?: number; limit?: string; out?: string; since?: number; force?: boolean }) => {
+    .action(async (flags: Conn & { after?: number; limit?: number; out?: string; since?: number; force?: boolean }) => {
       if (flags.out === undefined) {
         if (flags.since !== undefined || flags.force) throw new SectorCryptError('ERR_ARGUMENT', '--since and --force go with --out');
-        const answer = await call(flags, 'GET', `/v1/audit?limit=${Number(flags.limit ?? PAGE)}${flags.after === undefined ? '' : `&after=${flags.after}`}`);
+        const answer = await call(flags, 'GET', `/v1/audit?limit=${flags.limit ?? PAGE}${flags.after === undefined ? '' : `&after=${flags.after}`}`);
         print(flags, answer as Parameters<typeof auditRecordsView>[0], auditRecordsView);
         return;
       }

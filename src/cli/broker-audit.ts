@@ -15,7 +15,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { verifyExport } from '../audit/index.js';
-import { call, connected, print, type Conn } from './broker-manage.js';
+import { call, connected, print, type Conn } from './broker-client.js';
 import { archiveView } from './broker-views.js';
 
 interface Segment {

@@ -7,43 +7,15 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { SectorCryptError } from '../errors.js';
-import { PinnedHttps, answerError } from '../agent/https.js';
 import { registerAuditArchive } from './broker-audit.js';
 import { registerAuditExport } from './broker-audit-export.js';
 import { getPassphrase } from './passphrase.js';
 import { withFsErrors } from '../fs-errors.js';
-import { styleFor } from './table.js';
 import * as views from './broker-views.js';
 import type { View } from './broker-views.js';
-
-export interface Conn {
-  url?: string;
-  ca?: string;
-  token?: string;
-  json?: boolean;
-}
-
-/** One call to the broker; `anonymous` calls (an invitation's redemption) carry no token. */
-export async function call(conn: Conn, method: string, path: string, body?: unknown, anonymous = false): Promise<unknown> {
-  const url = (conn.url ?? process.env.SECTORCRYPT_BROKER_URL)?.replace(/\/+$/, '');
-  const caFile = conn.ca ?? process.env.SECTORCRYPT_BROKER_CA;
-  const token = anonymous ? undefined : (conn.token ?? process.env.SECTORCRYPT_BROKER_TOKEN);
-  if (!url || !caFile) throw new SectorCryptError('ERR_ARGUMENT', 'give the broker with --url and --ca (or SECTORCRYPT_BROKER_URL and SECTORCRYPT_BROKER_CA)');
-  const http = new PinnedHttps(await readFile(caFile, 'utf8'));
-  try {
-    const headers: Record<string, string> = {};
-    if (token) headers.authorization = `Bearer ${token}`;
-    const bytes = body === undefined ? undefined : new Uint8Array(Buffer.from(JSON.stringify(body)));
-    if (bytes) headers['content-type'] = 'application/json';
-    const answer = await http.send(method, `${url}${path}`, headers, bytes);
-    // No token given: say where one goes, not which header the broker wanted.
-    if (answer.status === 401 && !token && !anonymous) throw new SectorCryptError('ERR_UNAUTHENTICATED', 'this call needs an API token: give --token or set SECTORCRYPT_BROKER_TOKEN');
-    if (answer.status >= 400 && !(answer.body as { decision?: string } | null)?.decision) throw answerError(answer);
-    return answer.body;
-  } finally {
-    http.close();
-  }
-}
+import { call, connected, print, type Conn } from './broker-client.js';
+import { collect, integer, seconds } from './args.js';
+import { actionArgs } from './subcommand.js';
 
 /** A JSON file for the broker; its name and the parser's complaint when it is not JSON. */
 async function readJsonFile(file: string, what: string): Promise<unknown> {
@@ -70,22 +42,9 @@ async function readStdin(): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-/** One line of JSON with --json; the command's view for people otherwise. */
-export function print<T>(conn: Conn, value: T, view: View<T>): void {
-  process.stdout.write(conn.json ? `${JSON.stringify(value)}\n` : view(value, styleFor(process.stdout)));
-}
-
-const collect = (v: string, prev: string[]) => [...prev, v];
 const id = (s: string) => encodeURIComponent(s);
-
-/** Adds --url, --ca, --token and --json to a command. */
-export function connected(cmd: Command): Command {
-  return cmd
-    .option('--url <url>', 'the broker (or SECTORCRYPT_BROKER_URL)')
-    .option('--ca <file>', "the broker's CA certificate (or SECTORCRYPT_BROKER_CA)")
-    .option('--token <token>', 'an API token (or SECTORCRYPT_BROKER_TOKEN)')
-    .option('--json', 'one line of JSON');
-}
+const seqArg = integer('<seq>', { what: 'a seq' });
+const treeSize = (name: string) => integer(name, { what: 'a tree size' });
 
 type Action = (conn: Conn & Record<string, unknown>, ...args: string[]) => Promise<unknown>;
 
@@ -94,8 +53,7 @@ function sub<T>(parent: Command, spec: string, description: string, action: Acti
   let cmd = connected(parent.command(spec).description(description));
   if (extra) cmd = extra(cmd);
   cmd.action(async (...args: unknown[]) => {
-    const positional = args.slice(0, -2) as string[];
-    const flags = args.at(-2) as Conn & Record<string, unknown>;
+    const { positional, flags } = actionArgs<Conn & Record<string, unknown>>(args);
     print(flags, (await action(flags, ...positional)) as T, view);
   });
 }
@@ -150,8 +108,8 @@ export function registerBrokerManagement(broker: Command): void {
   sub(key, 'list', 'list keys and versions', (c) => call(c, 'GET', '/v1/keys'), views.keysView);
   sub(key, 'public <keyId>', 'the newest public key', (c, k) => call(c, 'GET', `/v1/keys/${id(k!)}/public`), views.keyView);
   sub(key, 'rotate <keyId>', 'make a new version', (c, k) => call(c, 'POST', `/v1/keys/${id(k!)}/rotate`), views.keyView);
-  sub(key, 'retire <keyId>', 'retire an old version', (c, k) => call(c, 'POST', `/v1/keys/${id(k!)}/retire`, { version: Number(c.version) }), views.objectView, (x) =>
-    x.requiredOption('--version <n>', 'the version to retire'),
+  sub(key, 'retire <keyId>', 'retire an old version', (c, k) => call(c, 'POST', `/v1/keys/${id(k!)}/retire`, { version: c.version }), views.objectView, (x) =>
+    x.requiredOption('--version <n>', 'the version to retire', integer('--version', { min: 1 })),
   );
   sub(key, 'destroy <keyId>', 'ask to destroy a key (a second admin confirms with `broker action confirm`)', (c, k) => call(c, 'POST', `/v1/keys/${id(k!)}/destroy`), views.actionPending);
 
@@ -180,11 +138,11 @@ export function registerBrokerManagement(broker: Command): void {
     (c) =>
       call(c, 'POST', '/v1/enrollment-tokens', {
         groups: c.group,
-        ...(c.uses ? { uses: Number(c.uses) } : {}),
-        ...(c.expires ? { expiresInSeconds: Number(c.expires) } : {}),
+        ...(c.uses !== undefined ? { uses: c.uses } : {}),
+        ...(c.expires !== undefined ? { expiresInSeconds: c.expires } : {}),
       }),
     views.tokenCreated('the enrollment token'),
-    (x) => x.requiredOption('--group <group>', 'a device group (repeatable)', collect, []).option('--uses <n>', 'how many enrollments').option('--expires <seconds>', 'lifetime'),
+    (x) => x.requiredOption('--group <group>', 'a device group (repeatable)', collect, []).option('--uses <n>', 'how many enrollments', integer('--uses', { min: 1 })).option('--expires <seconds>', 'lifetime', seconds('--expires')),
   );
   sub(enroll, 'list', 'usable enrollment tokens (never the tokens themselves)', (c) => call(c, 'GET', `/v1/enrollment-tokens${c.all ? '?all=true' : ''}`), views.enrollTokensView, (x) =>
     x.option('--all', 'spent, expired and revoked ones too'),
@@ -236,9 +194,9 @@ export function registerBrokerManagement(broker: Command): void {
   registerAuditExport(audit);
   sub(audit, 'checkpoint', 'the signed checkpoint and the log verifier key', (c) => call(c, 'GET', '/v1/audit/checkpoint'), views.checkpointView);
   sub(audit, 'proof <seq> <size>', 'an inclusion proof of record seq in the tree of that size', (c, seq, size) =>
-    call(c, 'GET', `/v1/audit/proof?seq=${Number(seq)}&size=${Number(size)}`),
+    call(c, 'GET', `/v1/audit/proof?seq=${seqArg(seq!)}&size=${treeSize('<size>')(size!)}`),
     views.proofView,
   );
-  sub(audit, 'consistency <from> <to>', 'a consistency proof between two tree sizes', (c, from, to) => call(c, 'GET', `/v1/audit/consistency?from=${Number(from)}&to=${Number(to)}`), views.proofView);
+  sub(audit, 'consistency <from> <to>', 'a consistency proof between two tree sizes', (c, from, to) => call(c, 'GET', `/v1/audit/consistency?from=${treeSize('<from>')(from!)}&to=${treeSize('<to>')(to!)}`), views.proofView);
   registerAuditArchive(audit);
 }

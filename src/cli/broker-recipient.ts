@@ -11,6 +11,7 @@ import type { BrokerKey } from '../envelope/stanzas/broker.js';
 import type { BrokerAgent } from '../agent/broker-agent.js';
 import type { RetryNote } from '../agent/retry.js';
 import { setLastWords } from './output.js';
+import { seconds } from './args.js';
 
 export interface BrokerRecipientFlags {
   brokerKey?: string;
@@ -46,8 +47,7 @@ export interface AgentWaitFlags {
 function timeoutMs(f: AgentWaitFlags): number | undefined {
   if (f.timeout === undefined) return undefined;
   if (!f.wait) throw new SectorCryptError('ERR_ARGUMENT', '--timeout goes with --wait');
-  if (!/^\d{1,7}$/.test(f.timeout) || Number(f.timeout) === 0) throw new SectorCryptError('ERR_ARGUMENT', `--timeout takes whole seconds (1 or more), not ${f.timeout}`);
-  return Number(f.timeout) * 1000;
+  return seconds('--timeout', { max: 9_999_999 })(f.timeout) * 1000;
 }
 
 /** One line on stderr when a release waits for people to approve it (with the id they need). */

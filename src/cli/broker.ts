@@ -9,15 +9,10 @@ import { SectorCryptError } from '../errors.js';
 import { takeOverSignals } from './output.js';
 import { registerBrokerManagement } from './broker-manage.js';
 import { registerBrokerAdmin } from './broker-admin.js';
+import { collect, integer, seconds } from './args.js';
 
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
-}
-
-function positiveInt(value: string): number {
-  if (!/^[1-9]\d{0,8}$/.test(value)) throw new SectorCryptError('ERR_ARGUMENT', `expected a whole number from 1, got ${JSON.stringify(value)}`);
-  return Number(value);
-}
+/** The audit log's settings: whole numbers from 1, nine digits at most. */
+const positive = (name: string) => integer(name, { min: 1, max: 999_999_999 });
 
 /** `--rate-* PER_SECOND[:BURST]` (burst: twice the rate unless given), or `off`. */
 function rateLimit(value: string): { perSecond: number; burst: number } | false {
@@ -60,9 +55,9 @@ export function registerBroker(program: Command): void {
     .requiredOption('--data <dir>', 'the data folder made by broker init')
     .option('--listen <host:port>', 'address to listen on (port 0 picks a free port)', '127.0.0.1:8443')
     .option('--database <url>', 'overrides the store named in DATA/broker.json')
-    .option('--audit-retention-days <n>', 'audit records younger than this stay in the log (default 365)', positiveInt)
-    .option('--checkpoint-records <n>', 'sign an audit checkpoint once a log grew by this many records (default 256)', positiveInt)
-    .option('--checkpoint-seconds <t>', '...or once its oldest unsigned record is this old (default 60)', positiveInt)
+    .option('--audit-retention-days <n>', 'audit records younger than this stay in the log (default 365)', positive('--audit-retention-days'))
+    .option('--checkpoint-records <n>', 'sign an audit checkpoint once a log grew by this many records (default 256)', positive('--checkpoint-records'))
+    .option('--checkpoint-seconds <t>', '...or once its oldest unsigned record is this old (default 60)', seconds('--checkpoint-seconds', { max: 999_999_999 }))
     .option('--json', 'print one line {"url": ...} once ready')
     .option('--rate-device <rate>', 'signed agent calls per device: PER_SECOND[:BURST] or off (default 200:400)', rateLimit)
     .option('--rate-token <rate>', 'management calls per API token: PER_SECOND[:BURST] or off (default 100:200)', rateLimit)

@@ -1,13 +1,13 @@
 /**
  * The envelope side of `sectorcrypt encrypt` and `decrypt` (-r/-R/-i/--passphrase-file/
  * --kek-file): the input, output and progress plumbing of the raw mode (runThrough in
- * chunked-command.ts) with an envelope stream as the cipher. Loaded only when used.
+ * run-through.ts) with an envelope stream as the cipher. Loaded only when used.
  */
 import { join } from 'node:path';
 import { createEnvelopeDecryptStream, createEnvelopeEncryptStream } from '../envelope/streams.js';
 import { forget, identitiesFrom, recipientsFrom } from './envelope-keys.js';
 import type { EnvelopeFlags } from './envelope-options.js';
-import { runThrough, type ChunkedCommand, type CipherFactory } from './chunked-command.js';
+import { runThrough, type ChunkedCommand, type CipherFactory } from './run-through.js';
 
 export function runEnvelope(cmd: ChunkedCommand, flags: EnvelopeFlags & { force?: boolean }, inName?: string, outName?: string): Promise<void> {
   const makeCipher: CipherFactory = async () => {

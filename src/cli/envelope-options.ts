@@ -5,6 +5,7 @@
 import type { Command } from 'commander';
 import { SectorCryptError } from '../errors.js';
 import type { EnvelopeKeyFlags } from './envelope-keys.js';
+import { collect } from './args.js';
 
 export interface EnvelopeFlags extends EnvelopeKeyFlags {
   output?: string;
@@ -13,11 +14,6 @@ export interface EnvelopeFlags extends EnvelopeKeyFlags {
 }
 
 export type Direction = 'encrypt' | 'decrypt';
-
-/** commander's collector for repeatable options. */
-export function collect(value: string, previous: string[] | undefined): string[] {
-  return [...(previous ?? []), value];
-}
 
 export function addEnvelopeOptions(cmd: Command, direction: Direction): void {
   if (direction === 'encrypt') {

@@ -2,21 +2,16 @@
  * `sectorcrypt rekey -i F [-r KEY]... [-R F] [--remove INDEX]... IN -o OUT`: new recipients
  * for an envelope without re-encrypting its payload (indexes as `sectorcrypt inspect` lists).
  */
-import { InvalidArgumentError, type Command } from 'commander';
+import type { Command } from 'commander';
 import { SectorCryptError } from '../errors.js';
 import { readRecipientsFile } from '../envelope/key-files.js';
 import type { Recipient } from '../envelope/recipients.js';
 import { forget, identitiesFrom, type EnvelopeKeyFlags } from './envelope-keys.js';
-import { collect } from './envelope-options.js';
+import { collect, integer, repeated } from './args.js';
 
 interface RekeyFlags extends EnvelopeKeyFlags {
   remove?: number[];
   output: string;
-}
-
-function index(value: string, previous: number[] | undefined): number[] {
-  if (!/^(0|[1-9][0-9]*)$/.test(value)) throw new InvalidArgumentError('must be a stanza index (0, 1, ...)');
-  return [...(previous ?? []), Number(value)];
 }
 
 export function registerRekey(program: Command): void {
@@ -31,7 +26,7 @@ export function registerRekey(program: Command): void {
     .option('--kek-id <id>', 'the name of that KEK in the envelope')
     .option('-r, --recipient <public-key>', 'a recipient to add, repeatable', collect)
     .option('-R, --recipients-file <path>', 'a file of recipients to add, repeatable', collect)
-    .option('--remove <index>', 'a stanza to remove, by its index in `sectorcrypt inspect`, repeatable', index)
+    .option('--remove <index>', 'a stanza to remove, by its index in `sectorcrypt inspect`, repeatable', repeated(integer('--remove', { what: 'a stanza index' })))
     .action(async (inName: string, flags: RekeyFlags) => {
       const identities = await identitiesFrom({ identity: flags.identity, passphraseFile: flags.passphraseFile, kekFile: flags.kekFile, kekId: flags.kekId });
       try {

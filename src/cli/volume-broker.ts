@@ -10,6 +10,10 @@ import { SectorCryptError } from '../errors.js';
 import { getPassphrase } from './passphrase.js';
 import { noteWhile } from './progress.js';
 import { fetchBrokerKey, loadAgent } from './broker-recipient.js';
+import { collect, integer } from './args.js';
+
+/** A LUKS2 token number, two digits at most; Volume checks it against the header. */
+const tokenNumber = integer('--token', { max: 99, what: 'a LUKS2 token number' });
 
 export function registerVolumeBroker(volume: Command): void {
   volume
@@ -44,13 +48,12 @@ export function registerVolumeBroker(volume: Command): void {
   volume
     .command('unbind <image>')
     .description('remove a sectorcrypt-broker token and its key slot (never the last key slot without --force)')
-    .option('--token <n>', 'this LUKS2 token')
+    .option('--token <n>', 'this LUKS2 token', tokenNumber)
     .option('--broker-key <key-id>', 'the tokens sealed to this broker key')
     .option('--force', 'remove the key slot even when it is the last way into the volume (the data is then lost)')
-    .action(async (image: string, f: { token?: string; brokerKey?: string; force?: boolean }) => {
-      if (f.token !== undefined && !/^\d{1,2}$/.test(f.token)) throw new SectorCryptError('ERR_ARGUMENT', `--token takes a LUKS2 token number, not ${f.token}`);
+    .action(async (image: string, f: { token?: number; brokerKey?: string; force?: boolean }) => {
       const { tokens, keyslots } = await Volume.unbindBroker(image, {
-        ...(f.token !== undefined ? { token: Number(f.token) } : {}),
+        ...(f.token !== undefined ? { token: f.token } : {}),
         ...(f.brokerKey !== undefined ? { keyId: f.brokerKey } : {}),
         ...(f.force ? { force: true } : {}),
       });
@@ -65,14 +68,13 @@ export function registerVolumeBroker(volume: Command): void {
     .option('--print-key', 'write the slot secret to stdout, for `cryptsetup open --key-file=-` (never to a terminal)')
     .option('--wait', 'when the release needs approval, wait for it (without: ERR_PENDING and the request id)')
     .option('--timeout <seconds>', 'with --wait: give up waiting after this long (default 900)')
-    .option('--token <n>', 'only this LUKS2 token (as the cryptsetup token plugin asks)')
-    .action(async (image: string, f: { agent: string; claims?: string; printKey?: boolean; wait?: boolean; timeout?: string; token?: string }) => {
+    .option('--token <n>', 'only this LUKS2 token (as the cryptsetup token plugin asks)', tokenNumber)
+    .action(async (image: string, f: { agent: string; claims?: string; printKey?: boolean; wait?: boolean; timeout?: string; token?: number }) => {
       // Refused before anything is asked of the broker.
       if (f.printKey && process.stdout.isTTY) throw new SectorCryptError('ERR_ARGUMENT', '--print-key writes a secret: pipe it (to cryptsetup open --key-file=-), not to a terminal');
-      if (f.token !== undefined && !/^\d{1,2}$/.test(f.token)) throw new SectorCryptError('ERR_ARGUMENT', `--token takes a LUKS2 token number, not ${f.token}`);
       const agent = await loadAgent(f.agent, f.claims, { wait: f.wait, timeout: f.timeout });
       try {
-        const { secret, keyslot } = await Volume.releaseKey(image, { agent, ...(f.token !== undefined ? { token: Number(f.token) } : {}) });
+        const { secret, keyslot } = await Volume.releaseKey(image, { agent, ...(f.token !== undefined ? { token: f.token } : {}) });
         try {
           if (f.printKey) await writeAll(secret);
           else process.stdout.write(`ok: the broker released the secret of key slot ${keyslot} of ${image}\n`);
@@ -83,10 +85,6 @@ export function registerVolumeBroker(volume: Command): void {
         agent.close();
       }
     });
-}
-
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
 }
 
 /** The broker URL bind was given, kept in the token for luksDump. */

@@ -1,14 +1,10 @@
 /** Argument checks shared by the envelope entry points: plain objects with known keys only. */
 import { SectorCryptError } from '../errors.js';
+import { checkKeys } from '../options.js';
 
+/** `value` as an object with keys from `allowed` only (src/options.ts); undefined is refused. */
 export function checkObject(value: unknown, name: string, allowed: readonly string[]): Record<string, unknown> {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new SectorCryptError('ERR_ARGUMENT', `${name} must be an object`);
-  }
-  for (const key of Object.keys(value)) {
-    if (!allowed.includes(key)) throw new SectorCryptError('ERR_ARGUMENT', `unknown ${name} option: ${key}`);
-  }
-  return value as Record<string, unknown>;
+  return checkKeys(value, allowed, name, (key) => `unknown ${name} option: ${key}`);
 }
 
 export function checkList<T>(value: unknown, name: string, min: number): T[] {

@@ -105,21 +105,13 @@ function circles(edges: Map<string, string[]>): string[][] {
 const isRoutes = (f: string) => f.startsWith('src/broker/') && (/^routes(-[a-z-]+)?\.ts$/.test(basename(f)) || f.includes('/routes/'));
 /** The one non-route module that may import route files: the HTTP app, which mounts the route table. */
 const MOUNTS_ROUTES = 'src/broker/http/app.ts';
-/**
- * Circles in src/cli that the CLI's own rework breaks (issue 23, point 6); listed here so that
- * any other circle, or a new one, fails.
- */
-const KNOWN_CLI_CIRCLES = [
-  ['src/cli/broker-audit-export.ts', 'src/cli/broker-audit.ts', 'src/cli/broker-manage.ts'],
-  ['src/cli/chunked-command.ts', 'src/cli/envelope-command.ts'],
-].map((c) => c.join(' '));
 
 describe('the shape of src/', () => {
   const edges = importEdges(sourceFiles('src'));
 
   it('has no import circle', () => {
     const found = circles(edges).map((c) => c.join(' '));
-    expect(found.filter((c) => !KNOWN_CLI_CIRCLES.includes(c))).toEqual([]);
+    expect(found).toEqual([]);
   });
 
   it('the circle check finds a circle when there is one (the check can fail)', () => {
