@@ -31,16 +31,31 @@ export async function quote(tools: TpmTools, dir: TempDir, ak: AkRecord, pcrList
   const pcrs = checkPcrList(pcrList);
   if (qualifyingData.length < 1 || qualifyingData.length > 64) throw new SectorCryptError('ERR_ARGUMENT', 'qualifying data: 1 to 64 bytes');
   await checkAk(tools, dir, ak);
-  try {
-    await tools.run([
-      'tpm2_quote', '-c', ak.handle, '-l', `sha256:${pcrs.join(',')}`, '-q', Buffer.from(qualifyingData).toString('hex'), '-g', 'sha256',
-      '-m', dir.file('quote.msg'), '-s', dir.file('quote.sig'), '-f', 'tss', '-o', dir.file('quote.pcrs'), '-F', 'values',
-    ]);
-  } finally {
-    await tools.flush();
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await tools.run([
+        'tpm2_quote', '-c', ak.handle, '-l', `sha256:${pcrs.join(',')}`, '-q', Buffer.from(qualifyingData).toString('hex'), '-g', 'sha256',
+        '-m', dir.file('quote.msg'), '-s', dir.file('quote.sig'), '-f', 'tss', '-o', dir.file('quote.pcrs'), '-F', 'values',
+      ]);
+      break;
+    } catch (err) {
+      // tpm2_quote reads the PCRs after the quote and checks them against its digest: a PCR
+      // extended in between (IMA extends PCR 10 whenever a file is measured) fails that
+      // check. Quote again; the broker checks the values against the digest all the same.
+      if (!(err instanceof SectorCryptError && PCRS_MOVED.test(err.message)) || attempt >= QUOTE_ATTEMPTS) {
+        if (err instanceof SectorCryptError && PCRS_MOVED.test(err.message)) throw new SectorCryptError('ERR_TPM', `the quoted PCRs changed during each of ${attempt} quotes`, { cause: err });
+        throw err;
+      }
+    } finally {
+      await tools.flush();
+    }
   }
   return { attest: await dir.read('quote.msg'), signature: await dir.read('quote.sig'), pcrs: splitPcrValues(pcrs, await dir.read('quote.pcrs')) };
 }
+
+/** tpm2_quote's message when the PCRs it read after quoting do not hash to the quote's digest. */
+const PCRS_MOVED = /PCR composite/;
+export const QUOTE_ATTEMPTS = 5;
 
 export async function readPcrs(tools: TpmTools, dir: TempDir, pcrList: readonly number[]): Promise<Map<number, Uint8Array>> {
   const pcrs = checkPcrList(pcrList);
