@@ -5,7 +5,7 @@
  * certificate, from its local CA and from a CA that is not trusted.
  */
 import { randomBytes, X509Certificate } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -103,8 +103,10 @@ describeWithTool('swtpm', tpmToolsMissing(), 'TPM enrollment: EK certificate and
       try {
         // swtpm certifies an ECC P-384 EK only; the P-256 EK exists all the same (TCG default template).
         const eccAk = await driver.createAk('ecc');
-        const eccEk = await tpm.tool(['tpm2_createek', '-c', join(dir, 'ek.ctx'), '-G', 'ecc', '-u', join(dir, 'ek.pub'), '-f', 'tss']).then(() => import('node:fs/promises')).then((fs) => fs.readFile(join(dir, 'ek.pub')));
+        await tpm.tool(['tpm2_createek', '-c', join(dir, 'ek.ctx'), '-G', 'ecc', '-u', join(dir, 'ek.pub'), '-f', 'tss']);
         await tpm.tool(['tpm2_flushcontext', '-t']);
+        const eccEk = await readFile(join(dir, 'ek.pub'));
+        expect(parsePublic(eccEk)).toMatchObject({ type: 'ecc', curve: 0x0003 });
         const secret = new Uint8Array(randomBytes(32));
         const cred = makeCredential(parsePublic(eccEk), Buffer.from(eccAk.name, 'hex'), secret);
         expect(Buffer.from(await driver.activateCredential(eccAk, cred.idObject, cred.encryptedSecret)).equals(Buffer.from(secret))).toBe(true);
