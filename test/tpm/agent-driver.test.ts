@@ -54,6 +54,8 @@ describe('files', () => {
     await writeFile(join(dir, 'tpm.json'), JSON.stringify({ ...AK, handle: '0x01c00002' }));
     await expect(loadAkRecord(dir)).rejects.toMatchObject({ code: 'ERR_CORRUPT_HEADER' });
     await expect(loadAkRecord(join(dir, 'none'))).rejects.toMatchObject({ code: 'ERR_NOT_FOUND' });
+    await writeFile(join(dir, 'tpm.json'), '{not json');
+    await expect(loadAkRecord(dir)).rejects.toMatchObject({ code: 'ERR_CORRUPT_HEADER' });
   });
 
   it('reads the event logs when present and says why when not', async () => {

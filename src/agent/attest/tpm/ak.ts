@@ -72,7 +72,12 @@ export async function loadAkRecord(stateDir: string): Promise<AkRecord> {
   const text = await readFile(join(stateDir, AK_STATE_FILE), 'utf8').catch((cause: NodeJS.ErrnoException) => {
     throw new SectorCryptError(cause.code === 'ENOENT' ? 'ERR_NOT_FOUND' : 'ERR_IO', `${stateDir} holds no TPM attestation key (${AK_STATE_FILE}: ${cause.code})`, { cause });
   });
-  const v = JSON.parse(text) as Partial<AkRecord>;
+  let v: Partial<AkRecord>;
+  try {
+    v = (JSON.parse(text) ?? {}) as Partial<AkRecord>;
+  } catch {
+    v = {};
+  }
   if (typeof v.handle !== 'string' || !/^0x81[0-9a-f]{6}$/i.test(v.handle) || typeof v.public !== 'string' || typeof v.name !== 'string' || (v.ekAlg !== 'rsa' && v.ekAlg !== 'ecc') || typeof v.tcti !== 'string') {
     throw new SectorCryptError('ERR_CORRUPT_HEADER', `${AK_STATE_FILE} in ${stateDir} is not an attestation key record`);
   }
