@@ -33,7 +33,9 @@ export type SectorCryptErrorCode =
   // The broker's 429 (too many requests; see Retry-After).
   | 'ERR_RATE_LIMITED'
   // The broker's root.key is not the one the database's secrets are sealed under (rotated).
-  | 'ERR_ROOT_KEY_MISMATCH';
+  | 'ERR_ROOT_KEY_MISMATCH'
+  // The TPM (through tpm2-tools) refused or failed an operation the agent asked of it.
+  | 'ERR_TPM';
 
 /** The one error class the library throws. Messages never contain key material. */
 export class SectorCryptError extends Error {
