@@ -73,7 +73,9 @@ try {
   const sample = Math.min(count, 200_000);
   const plain = await append(sample, false);
   const signed = await append(sample, true);
-  console.log(`append: ${Math.round(sample / plain.seconds)} records/s; with a signed checkpoint every ${every}: ${Math.round(sample / signed.seconds)} records/s (${sample} records)`);
+  console.log(
+    `append: ${Math.round(sample / plain.seconds)} records/s; with a signed checkpoint every ${every}: ${Math.round(sample / signed.seconds)} records/s (${sample} records)`,
+  );
 
   const file = join(dir, 'export.jsonl');
   const { checkpoint } = await append(count, false, file);
@@ -81,7 +83,9 @@ try {
   const lines = createInterface({ input: createReadStream(file, 'utf8'), crlfDelay: Infinity });
   const result = await verifyExport(lines, checkpoint, verifierKey(origin, publicKeyOf(secretKey)));
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  console.log(`verify: ${result.size} records in ${seconds.toFixed(2)} s (${Math.round(result.size / seconds)} records/s), export file read line by line`);
+  console.log(
+    `verify: ${result.size} records in ${seconds.toFixed(2)} s (${Math.round(result.size / seconds)} records/s), export file read line by line`,
+  );
 } finally {
   secretKey.fill(0);
   rmSync(dir, { recursive: true, force: true });

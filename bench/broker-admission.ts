@@ -17,12 +17,19 @@ async function measure(label: string, url: string): Promise<void> {
   const db = await openStore(url);
   try {
     await db.query("INSERT INTO tenants (id, tenant_id, name) VALUES ('tn_bench', 'tn_bench', 'bench')");
-    await db.query("INSERT INTO devices (tenant_id, id, name, public_key, groups, description) VALUES ('tn_bench', 'dev_bench', 'bench', $1, '{bench}', '{}')", [new Uint8Array(32)]);
+    await db.query(
+      "INSERT INTO devices (tenant_id, id, name, public_key, groups, description) VALUES ('tn_bench', 'dev_bench', 'bench', $1, '{bench}', '{}')",
+      [new Uint8Array(32)],
+    );
     let n = 0;
     for (let pass = 1; pass <= 2; pass++) {
       let t0 = performance.now();
       for (let r = 0; r < ROUNDS; r++) {
-        await Promise.all(Array.from({ length: BATCH }, () => db.query('SELECT * FROM sc_admit_release($1, $2, $3, $4, $5)', ['tn_bench', 'dev_bench', `n${n++}`, 'key_bench', 1])));
+        await Promise.all(
+          Array.from({ length: BATCH }, () =>
+            db.query('SELECT * FROM sc_admit_release($1, $2, $3, $4, $5)', ['tn_bench', 'dev_bench', `n${n++}`, 'key_bench', 1]),
+          ),
+        );
       }
       const single = (performance.now() - t0) / (ROUNDS * BATCH);
       t0 = performance.now();
@@ -31,7 +38,14 @@ async function measure(label: string, url: string): Promise<void> {
         await db.query('SELECT * FROM sc_admit_releases($1::jsonb)', [JSON.stringify(items)]);
       }
       const batched = (performance.now() - t0) / (ROUNDS * BATCH);
-      console.log(JSON.stringify({ store: label, pass, msPerAdmissionAlone: Number(single.toFixed(3)), msPerAdmissionIn32: Number(batched.toFixed(3)) }));
+      console.log(
+        JSON.stringify({
+          store: label,
+          pass,
+          msPerAdmissionAlone: Number(single.toFixed(3)),
+          msPerAdmissionIn32: Number(batched.toFixed(3)),
+        }),
+      );
     }
   } finally {
     await db.close();

@@ -68,5 +68,10 @@ process.once('message', async (job: Job) => {
   const cpu = process.cpuUsage(cpu0);
   loop.disable();
   for (const a of agents) a.close();
-  process.send!({ latencies, elapsed, cpuMs: (cpu.user + cpu.system) / 1000, loopDelayP99ms: loop.percentile(99) / 1e6 }, undefined, {}, () => process.exit(0));
+  process.send!(
+    { latencies, elapsed, cpuMs: (cpu.user + cpu.system) / 1000, loopDelayP99ms: loop.percentile(99) / 1e6 },
+    undefined,
+    {},
+    () => process.exit(0),
+  );
 });

@@ -78,7 +78,11 @@ function percentile(sorted: number[], p: number): number {
 async function run(label: string, database: string | undefined): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'sc-bench-'));
   const checkpoints = { everyRecords: Number(values['checkpoint-records']), everySeconds: 60 };
-  const { broker, operatorToken, caFile } = await Broker.create({ dataDir: join(dir, 'data'), checkpoints, ...(database ? { database } : {}) });
+  const { broker, operatorToken, caFile } = await Broker.create({
+    dataDir: join(dir, 'data'),
+    checkpoints,
+    ...(database ? { database } : {}),
+  });
   try {
     const url = await broker.listen({ host: '127.0.0.1', port: 0 });
     const ca = await readFile(caFile, 'utf8');
@@ -90,21 +94,51 @@ async function run(label: string, database: string | undefined): Promise<void> {
       body: {
         keys: [key.body.keyId],
         devices: { groups: ['bench'] },
-        rules: { allOf: [{ claim: 'integrity.firewall', equals: true }, { claim: 'identity.region', in: ['eu-west-1'] }] },
+        rules: {
+          allOf: [
+            { claim: 'integrity.firewall', equals: true },
+            { claim: 'identity.region', in: ['eu-west-1'] },
+          ],
+        },
         approval: { mode: 'auto' },
       },
     });
-    const token = (await client.call('POST', '/v1/enrollment-tokens', { token: t.admin, body: { groups: ['bench'], uses: AGENTS } })).body.token;
+    const token = (await client.call('POST', '/v1/enrollment-tokens', { token: t.admin, body: { groups: ['bench'], uses: AGENTS } })).body
+      .token;
     client.close();
     const uuid = randomUUID();
     const te = new TextEncoder();
     const pub = new Uint8Array(Buffer.from(key.body.publicKey, 'base64'));
-    const sealed = await hpkeSeal('x25519', pub, te.encode('sectorcrypt-luks2/v1 broker'), te.encode(`${key.body.keyId}/1/${uuid}`), new Uint8Array(32).fill(1));
+    const sealed = await hpkeSeal(
+      'x25519',
+      pub,
+      te.encode('sectorcrypt-luks2/v1 broker'),
+      te.encode(`${key.body.keyId}/1/${uuid}`),
+      new Uint8Array(32).fill(1),
+    );
 
-    const child = fork(join(import.meta.dirname, 'broker-agents.ts'), [], { execArgv: ['--import', 'tsx', ...(process.env.BENCH_AGENT_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_AGENT_PROF] : [])] });
+    const child = fork(join(import.meta.dirname, 'broker-agents.ts'), [], {
+      execArgv: [
+        '--import',
+        'tsx',
+        ...(process.env.BENCH_AGENT_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_AGENT_PROF] : []),
+      ],
+    });
     child.send({
-      url, ca, token, dir, agents: AGENTS, seconds: SECONDS, rate: Number(values.rate), resource: `luks2:${uuid}`,
-      stanza: { keyId: key.body.keyId, version: 1, enc: Buffer.from(sealed.enc).toString('base64'), ciphertext: Buffer.from(sealed.ciphertext).toString('base64') },
+      url,
+      ca,
+      token,
+      dir,
+      agents: AGENTS,
+      seconds: SECONDS,
+      rate: Number(values.rate),
+      resource: `luks2:${uuid}`,
+      stanza: {
+        keyId: key.body.keyId,
+        version: 1,
+        enc: Buffer.from(sealed.enc).toString('base64'),
+        ciphertext: Buffer.from(sealed.ciphertext).toString('base64'),
+      },
     });
     await once(child, 'message');
     const cpu0 = process.cpuUsage();

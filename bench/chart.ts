@@ -43,7 +43,9 @@ const scale = plotWidth / max;
 const parts: string[] = [];
 let y = 50;
 for (const [name, rows] of groups) {
-  parts.push(`<text x="${left - 8}" y="${y + ((barHeight + gap) * rows.length) / 2 + 4}" text-anchor="end" font-weight="bold">${escape(name)}</text>`);
+  parts.push(
+    `<text x="${left - 8}" y="${y + ((barHeight + gap) * rows.length) / 2 + 4}" text-anchor="end" font-weight="bold">${escape(name)}</text>`,
+  );
   for (const r of rows) {
     const impl = `${r.backend}/${r.kernel}`;
     const width = Math.max(1, r.encryptMBps * scale);

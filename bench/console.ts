@@ -57,7 +57,7 @@ async function main(): Promise<void> {
     const fillStart = performance.now();
     const store = await openStore(database);
     const actions = ['key.release', 'request.pending', 'request.approve', 'key.deny', 'policy.update', 'agent.enroll'] as const;
-    for (let done = 0; done < RECORDS; ) {
+    for (let done = 0; done < RECORDS;) {
       const batch = Math.min(1000, RECORDS - done);
       const recs: AuditInput[] = [];
       for (let i = 0; i < batch; i++) {
@@ -68,7 +68,10 @@ async function main(): Promise<void> {
           action,
           target: `key_bench/${1 + (n % 3)}`,
           outcome: action === 'key.deny' ? 'denied' : action === 'request.pending' ? 'pending' : 'success',
-          reasons: action === 'key.deny' ? { trace: [{ policy: 'p', rule: 'rules.allOf[0]', claim: 'identity.region', expected: ['eu-west-1'], actual: 'us-east-1' }] } : null,
+          reasons:
+            action === 'key.deny'
+              ? { trace: [{ policy: 'p', rule: 'rules.allOf[0]', claim: 'identity.region', expected: ['eu-west-1'], actual: 'us-east-1' }] }
+              : null,
           sourceIp: '10.0.0.7',
         });
       }
@@ -83,7 +86,13 @@ async function main(): Promise<void> {
     url = await broker.listen({ host: '127.0.0.1', port: 0 });
     client = new Client(url, ca);
     const browser = await launchChromium();
-    const timings: Record<string, number[]> = { 'sign-in': [], 'audit view (all records)': [], 'verify in the page': [], 'approver view': [], 'policies view': [] };
+    const timings: Record<string, number[]> = {
+      'sign-in': [],
+      'audit view (all records)': [],
+      'verify in the page': [],
+      'approver view': [],
+      'policies view': [],
+    };
     try {
       for (let run = 0; run < RUNS; run++) {
         const { context, page } = await newPage(browser);
@@ -120,10 +129,19 @@ async function main(): Promise<void> {
       client.close();
       await broker.close();
     }
-    const size = (await openStore(database).then(async (s) => { const r = await s.query<{ n: number }>('SELECT count(*)::integer AS n FROM audit_log WHERE tenant_id = $1', [t.tenantId]); await s.close(); return r[0]!.n; }));
-    console.log(`console bundle: ${sizes.map((s) => `${s.file} ${s.bytes} B (gzip ${s.gzip} B)`).join(', ')}; total ${sizes.reduce((a, s) => a + s.bytes, 0)} B (gzip ${sizes.reduce((a, s) => a + s.gzip, 0)} B)`);
-    console.log(`tenant log: ${size} records (${RECORDS} appended in ${fillSeconds.toFixed(1)} s); Chromium ${browser.version()}; medians of ${RUNS} runs:`);
-    for (const [name, xs] of Object.entries(timings)) console.log(`  ${name.padEnd(26)} ${median(xs).toFixed(0).padStart(6)} ms   (runs: ${xs.map((x) => x.toFixed(0)).join(', ')})`);
+    const size = await openStore(database).then(async (s) => {
+      const r = await s.query<{ n: number }>('SELECT count(*)::integer AS n FROM audit_log WHERE tenant_id = $1', [t.tenantId]);
+      await s.close();
+      return r[0]!.n;
+    });
+    console.log(
+      `console bundle: ${sizes.map((s) => `${s.file} ${s.bytes} B (gzip ${s.gzip} B)`).join(', ')}; total ${sizes.reduce((a, s) => a + s.bytes, 0)} B (gzip ${sizes.reduce((a, s) => a + s.gzip, 0)} B)`,
+    );
+    console.log(
+      `tenant log: ${size} records (${RECORDS} appended in ${fillSeconds.toFixed(1)} s); Chromium ${browser.version()}; medians of ${RUNS} runs:`,
+    );
+    for (const [name, xs] of Object.entries(timings))
+      console.log(`  ${name.padEnd(26)} ${median(xs).toFixed(0).padStart(6)} ms   (runs: ${xs.map((x) => x.toFixed(0)).join(', ')})`);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -74,7 +74,10 @@ async function compare(title: string, cases: [string, () => number | Promise<num
   console.log(`${title}`);
   for (let i = 0; i < cases.length; i++) {
     const ratios = rates[i].map((v, r) => v / rates[0][r]);
-    const share = i === 0 ? '(reference)' : `${(median(ratios) * 100).toFixed(0).padStart(4)}% of it (rounds: ${ratios.map((x) => (x * 100).toFixed(0)).join(' ')})`;
+    const share =
+      i === 0
+        ? '(reference)'
+        : `${(median(ratios) * 100).toFixed(0).padStart(4)}% of it (rounds: ${ratios.map((x) => (x * 100).toFixed(0)).join(' ')})`;
     console.log(`  ${cases[i][0].padEnd(44)} ${median(rates[i]).toFixed(0).padStart(7)} MB/s  ${share}`);
   }
 }
@@ -145,7 +148,7 @@ if (only.includes('streams')) {
   const sealed = encryptChunked(key, randomBytes(total));
   // Piece sizes from 1 to 128 KiB, the same sequence for both pipelines.
   const sizes: number[] = [];
-  for (let at = 0, x = 12345; at < sealed.length; ) {
+  for (let at = 0, x = 12345; at < sealed.length;) {
     x = (Math.imul(x, 1103515245) + 12345) >>> 0;
     const n = Math.min(1024 + (x % (127 * 1024)), sealed.length - at);
     sizes.push(n);
@@ -197,11 +200,15 @@ if (only.includes('rss')) {
   const peaks: number[] = [];
   const speeds: number[] = [];
   for (let r = 0; r < Math.min(rounds, 3); r++) {
-    const out = execFileSync(process.execPath, [path.join(here, 'memory-child.mjs'), library, 'stream', 'encrypt', '2048', '1'], { encoding: 'utf8' });
+    const out = execFileSync(process.execPath, [path.join(here, 'memory-child.mjs'), library, 'stream', 'encrypt', '2048', '1'], {
+      encoding: 'utf8',
+    });
     const result = JSON.parse(out) as { bytes: number; seconds: number; maxRssMiB: number };
     peaks.push(result.maxRssMiB);
     speeds.push(result.bytes / result.seconds / 1e6);
   }
   console.log('Cobblestone-256 encrypt stream, 2 GiB of fresh 1 MiB Buffers (dist/, a process per run)');
-  console.log(`  peak RSS ${peaks.map((p) => p.toFixed(0)).join(', ')} MiB (median ${median(peaks).toFixed(0)}); ${median(speeds).toFixed(0)} MB/s`);
+  console.log(
+    `  peak RSS ${peaks.map((p) => p.toFixed(0)).join(', ')} MiB (median ${median(peaks).toFixed(0)}); ${median(speeds).toFixed(0)} MB/s`,
+  );
 }

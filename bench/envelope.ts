@@ -12,8 +12,15 @@ import { availableParallelism, loadavg } from 'node:os';
 import { Readable, Writable, type Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import {
-  backendInfo, createChunkedDecryptStream, createChunkedEncryptStream, createEnvelopeDecryptStream, createEnvelopeEncryptStream,
-  decryptEnvelope, encryptEnvelope, generateIdentity, DEFAULT_ARGON2ID,
+  backendInfo,
+  createChunkedDecryptStream,
+  createChunkedEncryptStream,
+  createEnvelopeDecryptStream,
+  createEnvelopeEncryptStream,
+  decryptEnvelope,
+  encryptEnvelope,
+  generateIdentity,
+  DEFAULT_ARGON2ID,
 } from '../src/index.js';
 
 const MIB = 1024 ** 2;
@@ -65,9 +72,12 @@ const id = await generateIdentity('x25519');
 const total = mib * MIB;
 const cobbleCt = await collect(createChunkedEncryptStream(key), total);
 const envelopeCt = await collect(createEnvelopeEncryptStream({ recipients: [id.publicKey] }), total);
-const from = (bytes: Uint8Array) => () => Readable.from((function* () {
-  for (let i = 0; i < bytes.length; i += MIB) yield bytes.subarray(i, i + MIB);
-})());
+const from = (bytes: Uint8Array) => () =>
+  Readable.from(
+    (function* () {
+      for (let i = 0; i < bytes.length; i += MIB) yield bytes.subarray(i, i + MIB);
+    })(),
+  );
 
 const results = await rates(
   {
@@ -93,13 +103,19 @@ const t1 = process.hrtime.bigint();
 await decryptEnvelope(sealed, { identities: [{ passphrase: 'bench' }] });
 const t2 = process.hrtime.bigint();
 
-console.log(JSON.stringify({
-  backend: backendInfo().kernel,
-  cores: availableParallelism(),
-  load1: Number(loadavg()[0].toFixed(2)),
-  mib,
-  rounds,
-  mbPerSecond: results,
-  emptyEnvelopeMs: { encrypt: Number(h1 - h0) / 1e6, decrypt: Number(h2 - h1) / 1e6 },
-  argon2id: { ...DEFAULT_ARGON2ID, sealSeconds: Number(t1 - t0) / 1e9, openSeconds: Number(t2 - t1) / 1e9 },
-}, null, 1));
+console.log(
+  JSON.stringify(
+    {
+      backend: backendInfo().kernel,
+      cores: availableParallelism(),
+      load1: Number(loadavg()[0].toFixed(2)),
+      mib,
+      rounds,
+      mbPerSecond: results,
+      emptyEnvelopeMs: { encrypt: Number(h1 - h0) / 1e6, decrypt: Number(h2 - h1) / 1e6 },
+      argon2id: { ...DEFAULT_ARGON2ID, sealSeconds: Number(t1 - t0) / 1e9, openSeconds: Number(t2 - t1) / 1e9 },
+    },
+    null,
+    1,
+  ),
+);

@@ -81,12 +81,16 @@ function calls(): void {
   }
   for (const op of ['seal', 'open']) for (const bytes of [16 * KIB, MIB]) cases.push([op, bytes, 0]);
   for (const op of ['sealChunks', 'openChunks', 'encryptChunked', 'decryptChunked']) cases.push([op, MIB, 0]);
-  console.log('call              sector   batch      out MB/s  alloc MB/s  ratio   out MB/cpu-s  alloc MB/cpu-s  ratio   ring ratio   alloc peak RSS');
+  console.log(
+    'call              sector   batch      out MB/s  alloc MB/s  ratio   out MB/cpu-s  alloc MB/cpu-s  ratio   ring ratio   alloc peak RSS',
+  );
   const openssl = opensslGcm16k();
   for (const [op, bytes, sector] of cases) {
     const { out, alloc, ring, rss } = triple(op, bytes, sector);
     if (op === 'seal' && bytes === 16 * KIB && openssl !== undefined) {
-      console.log(`# openssl speed -evp aes-256-gcm -bytes 16384: ${openssl.toFixed(0)} MB/s; seal 16 KiB without out: ${(wall(alloc) / openssl).toFixed(2)}x`);
+      console.log(
+        `# openssl speed -evp aes-256-gcm -bytes 16384: ${openssl.toFixed(0)} MB/s; seal 16 KiB without out: ${(wall(alloc) / openssl).toFixed(2)}x`,
+      );
     }
     console.log(
       `${op.padEnd(17)} ${(sector ? `${sector} B` : '').padEnd(8)} ${size(bytes).padEnd(9)} ${mb(wall(out))}     ${mb(wall(alloc))}     ${pct(wall(alloc) / wall(out))}   ${mb(perCpu(out))}         ${mb(perCpu(alloc))}          ${pct(perCpu(alloc) / perCpu(out))}   ${pct(perCpu(ring) / perCpu(out))}        ${rss.toFixed(0).padStart(5)} MiB`,
@@ -97,7 +101,11 @@ function calls(): void {
 /** `openssl speed -evp aes-256-gcm` at 16 KiB (its own buffer, reused), MB/s; undefined without openssl. */
 function opensslGcm16k(): number | undefined {
   try {
-    const out = execFileSync('openssl', ['speed', '-evp', 'aes-256-gcm', '-bytes', '16384', '-seconds', String(Math.max(1, Math.round(seconds)))], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    const out = execFileSync(
+      'openssl',
+      ['speed', '-evp', 'aes-256-gcm', '-bytes', '16384', '-seconds', String(Math.max(1, Math.round(seconds)))],
+      { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] },
+    );
     return parseSpeed(out);
   } catch {
     return undefined;
@@ -116,11 +124,15 @@ function streams(): void {
   const pass = wall(rows[2][1]);
   console.log('stream                               MB/s   of PassThrough   cpu    peak RSS');
   for (const [name, r] of rows) {
-    console.log(`${name.padEnd(34)} ${mb(wall(r))}   ${pct(wall(r) / pass)}            ${(100 * r.cpu).toFixed(0).padStart(3)}%   ${r.maxRssMiB.toFixed(0).padStart(5)} MiB`);
+    console.log(
+      `${name.padEnd(34)} ${mb(wall(r))}   ${pct(wall(r) / pass)}            ${(100 * r.cpu).toFixed(0).padStart(3)}%   ${r.maxRssMiB.toFixed(0).padStart(5)} MiB`,
+    );
   }
 }
 
-console.log(`node ${process.version}, ${availableParallelism()} CPUs, load average ${loadavg()[0].toFixed(2)} at start; ${seconds} s per run, best of ${rounds}`);
+console.log(
+  `node ${process.version}, ${availableParallelism()} CPUs, load average ${loadavg()[0].toFixed(2)} at start; ${seconds} s per run, best of ${rounds}`,
+);
 if (only !== 'streams') calls();
 if (only !== 'calls') streams();
 console.log(`load average ${loadavg()[0].toFixed(2)} at the end`);

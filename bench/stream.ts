@@ -45,7 +45,9 @@ const nodeArgs = dist ? [] : ['--import', 'tsx'];
 const piece = arg('piece-kib', 1024);
 
 function child(mode: string, gib: number): string {
-  return [process.execPath, ...nodeArgs, path.join(here, 'stream-child.mjs'), mode, library, String(gib), String(piece)].map((a) => JSON.stringify(a)).join(' ');
+  return [process.execPath, ...nodeArgs, path.join(here, 'stream-child.mjs'), mode, library, String(gib), String(piece)]
+    .map((a) => JSON.stringify(a))
+    .join(' ');
 }
 
 function run(mode: string, gib: number): Result {
@@ -61,7 +63,9 @@ const results = [run('raw', 0), run('encrypt', gib), run('decrypt', gib), run('r
 const rate = (r: Result) => r.bytes / MIB / r.seconds;
 const raw = rate(results[0]);
 const info = backendInfo();
-console.log(`${dist ? 'dist/' : 'src/ (tsx)'}; backend ${info.backend}, kernel ${info.kernel}; ${availableParallelism()} CPUs, load average ${loadavg()[0].toFixed(2)}; input pieces of ${piece} KiB`);
+console.log(
+  `${dist ? 'dist/' : 'src/ (tsx)'}; backend ${info.backend}, kernel ${info.kernel}; ${availableParallelism()} CPUs, load average ${loadavg()[0].toFixed(2)}; input pieces of ${piece} KiB`,
+);
 for (const r of results) {
   const share = r.mode === 'raw' ? '' : `${((100 * rate(r)) / raw).toFixed(0)}% of raw`;
   console.log(

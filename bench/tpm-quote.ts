@@ -49,9 +49,15 @@ try {
     const t0 = performance.now();
     const q = await driver.quote(ak, PCRS, qd);
     const t1 = performance.now();
-    const result = verifyTpmEvidence({ akPublic: Buffer.from(ak.public, 'base64'), attest: q.attest, signature: q.signature, pcrs: q.pcrs, eventLogs: logs }, { akName: Buffer.from(ak.name, 'hex'), qualifyingData: qd, pcrs: PCRS });
+    const result = verifyTpmEvidence(
+      { akPublic: Buffer.from(ak.public, 'base64'), attest: q.attest, signature: q.signature, pcrs: q.pcrs, eventLogs: logs },
+      { akName: Buffer.from(ak.name, 'hex'), qualifyingData: qd, pcrs: PCRS },
+    );
     const t2 = performance.now();
-    const bare = verifyTpmEvidence({ akPublic: Buffer.from(ak.public, 'base64'), attest: q.attest, signature: q.signature, pcrs: q.pcrs }, { akName: Buffer.from(ak.name, 'hex'), qualifyingData: qd, pcrs: PCRS });
+    const bare = verifyTpmEvidence(
+      { akPublic: Buffer.from(ak.public, 'base64'), attest: q.attest, signature: q.signature, pcrs: q.pcrs },
+      { akName: Buffer.from(ak.name, 'hex'), qualifyingData: qd, pcrs: PCRS },
+    );
     const t3 = performance.now();
     if (!result.ok || !bare.ok) throw new Error(result.ok ? 'quote without logs refused' : result.reason);
     if (r >= 3) {
@@ -60,7 +66,15 @@ try {
       verifyNoLogsMs.push(t3 - t2);
     }
   }
-  console.log(JSON.stringify({ pcrs: PCRS.length, imaEntries: files.length, quoteMs: stat(quoteMs), verifyMs: stat(verifyMs), verifyWithoutLogsMs: stat(verifyNoLogsMs) }));
+  console.log(
+    JSON.stringify({
+      pcrs: PCRS.length,
+      imaEntries: files.length,
+      quoteMs: stat(quoteMs),
+      verifyMs: stat(verifyMs),
+      verifyWithoutLogsMs: stat(verifyNoLogsMs),
+    }),
+  );
 } finally {
   await tpm.stop();
   await ca.remove();

@@ -61,15 +61,38 @@ const passFile = `${image}.pass`;
 try {
   writeFileSync(image, Buffer.alloc(32 * 1024 * 1024));
   writeFileSync(passFile, 'bench passphrase', { mode: 0o600 });
-  execFileSync('cryptsetup', ['luksFormat', '--batch-mode', '--type', 'luks2', '--pbkdf', 'argon2id', '--pbkdf-memory', memory, '--pbkdf-parallel', parallel, '--pbkdf-force-iterations', time, '--key-file', passFile, image]);
+  execFileSync('cryptsetup', [
+    'luksFormat',
+    '--batch-mode',
+    '--type',
+    'luks2',
+    '--pbkdf',
+    'argon2id',
+    '--pbkdf-memory',
+    memory,
+    '--pbkdf-parallel',
+    parallel,
+    '--pbkdf-force-iterations',
+    time,
+    '--key-file',
+    passFile,
+    image,
+  ]);
   const dump = execFileSync('cryptsetup', ['luksDump', image], { encoding: 'utf8' });
   const kib = /Memory:\s*(\d+)/.exec(dump)?.[1];
-  console.log(`node ${process.version}, ${availableParallelism()} CPUs, load average ${loadavg()[0].toFixed(2)}; argon2id, ${Number(kib) / 1024} MiB, ${parallel} lanes, time cost ${time}; best of ${rounds}`);
+  console.log(
+    `node ${process.version}, ${availableParallelism()} CPUs, load average ${loadavg()[0].toFixed(2)}; argon2id, ${Number(kib) / 1024} MiB, ${parallel} lanes, time cost ${time}; best of ${rounds}`,
+  );
   const reference = best(['cryptsetup', 'open', '--test-passphrase', '--key-file', passFile, image]);
   const ours = best([process.execPath, cli, 'volume', 'open-check', '--passphrase-file', passFile, image]);
-  const wasm = best([process.execPath, cli, 'volume', 'open-check', '--passphrase-file', passFile, image], { ...process.env, SECTORCRYPT_ARGON2: 'wasm' });
+  const wasm = best([process.execPath, cli, 'volume', 'open-check', '--passphrase-file', passFile, image], {
+    ...process.env,
+    SECTORCRYPT_ARGON2: 'wasm',
+  });
   const row = (name: string, r: { seconds: number; rssMiB: number }) =>
-    console.log(`${name.padEnd(44)} ${r.seconds.toFixed(2).padStart(6)} s  ${(r.seconds / reference.seconds).toFixed(2)}x  peak RSS ${r.rssMiB.toFixed(0)} MiB`);
+    console.log(
+      `${name.padEnd(44)} ${r.seconds.toFixed(2).padStart(6)} s  ${(r.seconds / reference.seconds).toFixed(2)}x  peak RSS ${r.rssMiB.toFixed(0)} MiB`,
+    );
   row('cryptsetup open --test-passphrase', reference);
   row('sectorcrypt volume open-check (native argon2)', ours);
   row('sectorcrypt volume open-check (WebAssembly)', wasm);

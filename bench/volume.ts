@@ -78,10 +78,17 @@ try {
 
   // Each round runs every case once, so each ratio compares neighbouring measurements.
   const names = [
-    'file write only (no crypto)', 'volume write',
-    'file read only (no crypto)', 'volume read', 'volume read into a reused buffer',
-    'raw XtsCipher encryptSectorsAsync', 'raw XtsCipher decryptSectorsAsync',
-    'file random 4 KiB write', 'volume random 4 KiB write', 'file random 4 KiB read', 'volume random 4 KiB read',
+    'file write only (no crypto)',
+    'volume write',
+    'file read only (no crypto)',
+    'volume read',
+    'volume read into a reused buffer',
+    'raw XtsCipher encryptSectorsAsync',
+    'raw XtsCipher decryptSectorsAsync',
+    'file random 4 KiB write',
+    'volume random 4 KiB write',
+    'file random 4 KiB read',
+    'volume random 4 KiB read',
   ] as const;
   const runs: Record<(typeof names)[number], () => Promise<number>> = {
     'file write only (no crypto)': () => pass((at) => fileOp(true, at, MiB)),
@@ -120,7 +127,10 @@ try {
   console.log(`volume write                       ${ratio('volume write', 'file write only (no crypto)')}`);
   console.log(`volume read                        ${ratio('volume read', 'file read only (no crypto)')}`);
   console.log(`volume read into                   ${ratio('volume read into a reused buffer', 'file read only (no crypto)')}`);
-  for (const [v, f] of [['volume random 4 KiB write', 'file random 4 KiB write'], ['volume random 4 KiB read', 'file random 4 KiB read']]) {
+  for (const [v, f] of [
+    ['volume random 4 KiB write', 'file random 4 KiB write'],
+    ['volume random 4 KiB read', 'file random 4 KiB read'],
+  ]) {
     console.log(`${v.padEnd(34)} ${med(v).toFixed(0).padStart(7)} IOPS  file ${med(f).toFixed(0).padStart(7)} IOPS  ${ratio(v, f)}`);
   }
 } finally {

@@ -38,7 +38,10 @@ async function main(): Promise<void> {
       await a.unwrap(false).catch(() => {});
     }
     const first = (await f.h.client.call('GET', '/v1/requests?status=pending', { token: f.t.approver2 })).body.requests.at(-1);
-    await f.h.client.call('POST', `/v1/requests/${first.requestId}/approve`, { token: f.t.approver2, body: { comment: 'change CHG-1042' } });
+    await f.h.client.call('POST', `/v1/requests/${first.requestId}/approve`, {
+      token: f.t.approver2,
+      body: { comment: 'change CHG-1042' },
+    });
     await f.h.client.call('POST', '/v1/keys', { token: f.t.admin, body: { name: 'backups' } });
 
     const { page } = await newPage(browser);

@@ -21,7 +21,8 @@ export function fsError(err: unknown, path: string, doing = 'open'): Error {
   if (err instanceof SectorCryptError) return err;
   const code = osCode(err);
   if (code === undefined) return err instanceof Error ? err : new Error(String(err));
-  if (MISSING.has(code)) return new SectorCryptError('ERR_NOT_FOUND', `${path}: no such file or directory (${doing}, ${code})`, { cause: err });
+  if (MISSING.has(code))
+    return new SectorCryptError('ERR_NOT_FOUND', `${path}: no such file or directory (${doing}, ${code})`, { cause: err });
   if (code === 'EEXIST') return new SectorCryptError('ERR_EXISTS', `${path} already exists`, { cause: err });
   if (code === 'EISDIR') return new SectorCryptError('ERR_IO', `${path} is a directory (${doing}, ${code})`, { cause: err });
   return new SectorCryptError('ERR_IO', `${path}: ${doing} failed with ${code}`, { cause: err });

@@ -103,7 +103,13 @@ export class AesGcm {
   }
 
   /** sealChunks on the thread pool where the backend has one. */
-  async sealChunksAsync(baseNonce: Uint8Array, plaintext: Uint8Array, chunkSize: number, firstIndex: number, out?: Uint8Array): Promise<Uint8Array> {
+  async sealChunksAsync(
+    baseNonce: Uint8Array,
+    plaintext: Uint8Array,
+    chunkSize: number,
+    firstIndex: number,
+    out?: Uint8Array,
+  ): Promise<Uint8Array> {
     const job = this.chunkJob(baseNonce, plaintext, chunkSize, firstIndex, out, 'seal');
     await job.handle.sealChunksAsync(job.nonce, job.src, chunkSize, firstIndex, job.dst);
     return job.dst;
@@ -120,7 +126,13 @@ export class AesGcm {
   }
 
   /** openChunks on the thread pool where the backend has one. */
-  async openChunksAsync(baseNonce: Uint8Array, sealed: Uint8Array, chunkSize: number, firstIndex: number, out?: Uint8Array): Promise<Uint8Array> {
+  async openChunksAsync(
+    baseNonce: Uint8Array,
+    sealed: Uint8Array,
+    chunkSize: number,
+    firstIndex: number,
+    out?: Uint8Array,
+  ): Promise<Uint8Array> {
     const job = this.chunkJob(baseNonce, sealed, chunkSize, firstIndex, out, 'open');
     const verified = await job.handle.openChunksAsync(job.nonce, job.src, chunkSize, firstIndex, job.dst);
     return this.chunksOpened(job, verified, chunkSize, firstIndex);
@@ -129,10 +141,20 @@ export class AesGcm {
   private chunksOpened(job: ChunkJob, verified: number, chunkSize: number, firstIndex: number): Uint8Array {
     if (verified === job.count) return job.dst;
     job.dst.fill(0);
-    throw new SectorCryptError('ERR_AUTH', `AES-GCM authentication failed for chunk ${firstIndex + verified} (chunks of ${chunkSize} bytes)`);
+    throw new SectorCryptError(
+      'ERR_AUTH',
+      `AES-GCM authentication failed for chunk ${firstIndex + verified} (chunks of ${chunkSize} bytes)`,
+    );
   }
 
-  private chunkJob(baseNonce: unknown, input: unknown, chunkSize: unknown, firstIndex: unknown, out: unknown, dir: 'seal' | 'open'): ChunkJob {
+  private chunkJob(
+    baseNonce: unknown,
+    input: unknown,
+    chunkSize: unknown,
+    firstIndex: unknown,
+    out: unknown,
+    dir: 'seal' | 'open',
+  ): ChunkJob {
     const handle = this.live();
     const nonce = checkNonce(baseNonce);
     const src = checkBytes(input, dir === 'seal' ? 'plaintext' : 'sealed');
@@ -145,7 +167,10 @@ export class AesGcm {
     const inChunk = dir === 'seal' ? chunkSize : chunkSize + TAG;
     const outChunk = dir === 'seal' ? chunkSize + TAG : chunkSize;
     if (src.length % inChunk !== 0) {
-      throw new SectorCryptError('ERR_DATA_LENGTH', `${dir === 'seal' ? 'plaintext' : 'sealed'} must be a whole number of ${inChunk}-byte chunks`);
+      throw new SectorCryptError(
+        'ERR_DATA_LENGTH',
+        `${dir === 'seal' ? 'plaintext' : 'sealed'} must be a whole number of ${inChunk}-byte chunks`,
+      );
     }
     const count = src.length / inChunk;
     if (!Number.isSafeInteger(firstIndex + count)) {

@@ -10,14 +10,38 @@ export type { SectorCryptErrorCode } from './errors.js';
 
 // --- Chunked encryption (C2SP Cobblestone-128/256); raw mode is in 'sectorcrypt/hazmat'.
 export { encryptChunked, decryptChunked } from './chunked/oneshot.js';
-export { createChunkedEncryptStream, createChunkedDecryptStream, createChunkedEncryptWebStream, createChunkedDecryptWebStream } from './chunked/streams.js';
+export {
+  createChunkedEncryptStream,
+  createChunkedDecryptStream,
+  createChunkedEncryptWebStream,
+  createChunkedDecryptWebStream,
+} from './chunked/streams.js';
 export { openChunkedReader } from './chunked/reader.js';
 export type { ChunkedReader } from './chunked/reader.js';
 export type { ChunkedOptions } from './chunked/params.js';
 // --- Sector streams (AES-XTS).
-export { createSectorEncryptStream, createSectorDecryptStream, createSectorEncryptWebStream, createSectorDecryptWebStream } from './stream/sector.js';
+export {
+  createSectorEncryptStream,
+  createSectorDecryptStream,
+  createSectorEncryptWebStream,
+  createSectorDecryptWebStream,
+} from './stream/sector.js';
 export type { SectorStreamOptions } from './stream/sector.js';
 export { Volume } from './volume/index.js';
-export type { VolumeSummary, Passphrase, VolumeCreateOptions, VolumeOpenOptions, LuksOpenOptions, PlainOpenOptions, AddPassphraseOptions, BindBrokerOptions, VolumeAgent, BrokerPublicKey, RestoreHeaderOptions, PbkdfOptions, KdfType } from './volume/index.js';
+export type {
+  VolumeSummary,
+  Passphrase,
+  VolumeCreateOptions,
+  VolumeOpenOptions,
+  LuksOpenOptions,
+  PlainOpenOptions,
+  AddPassphraseOptions,
+  BindBrokerOptions,
+  VolumeAgent,
+  BrokerPublicKey,
+  RestoreHeaderOptions,
+  PbkdfOptions,
+  KdfType,
+} from './volume/index.js';
 // --- Envelope: several recipients per file, recipients changed without re-encrypting.
 export * from './envelope/index.js';

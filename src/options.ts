@@ -6,7 +6,12 @@ import { SectorCryptError } from './errors.js';
  * ERR_ARGUMENT "`what` must be an object" otherwise, or `unknownKey(key)` for a key not allowed.
  * The wording of that refusal is the caller's (the library's and the envelope's differ).
  */
-export function checkKeys(value: unknown, allowed: readonly string[], what: string, unknownKey: (key: string) => string): Record<string, unknown> {
+export function checkKeys(
+  value: unknown,
+  allowed: readonly string[],
+  what: string,
+  unknownKey: (key: string) => string,
+): Record<string, unknown> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new SectorCryptError('ERR_ARGUMENT', `${what} must be an object`);
   }

@@ -40,7 +40,7 @@ function agreed(what: string, run: (kernel: string) => Uint8Array): Uint8Array {
 }
 
 function nodeXts(key: Uint8Array, tweak: Uint8Array, pt: Uint8Array): Uint8Array | undefined {
-  if (key.length === 48) return undefined;  // OpenSSL has no AES-192-XTS
+  if (key.length === 48) return undefined; // OpenSSL has no AES-192-XTS
   const c = createCipheriv(key.length === 32 ? 'aes-128-xts' : 'aes-256-xts', key, tweak);
   return new Uint8Array(Buffer.concat([c.update(pt), c.final()]));
 }
@@ -59,7 +59,10 @@ function xtsKey(size: number): Uint8Array {
 }
 
 // --- Known answers.
-for (const file of ['128', '256'].flatMap((s) => [`xts-nist/tweak-128hexstr/XTSGenAES${s}.rsp`, `xts-nist/tweak-dataunitseqno/XTSGenAES${s}.rsp`])) {
+for (const file of ['128', '256'].flatMap((s) => [
+  `xts-nist/tweak-128hexstr/XTSGenAES${s}.rsp`,
+  `xts-nist/tweak-dataunitseqno/XTSGenAES${s}.rsp`,
+])) {
   for (const v of xtsNist(file)) {
     lines.push(`xts-unit ${hex(v.key)} ${hex(v.tweak)} ${hex(v.pt)} ${hex(v.ct)}`);
     if (v.seq !== undefined && v.pt.length % 16 === 0) {
@@ -134,7 +137,8 @@ for (const keySize of [16, 24, 32]) {
     const aad = rng.bytes(aadLengths[i % aadLengths.length]);
     const pt = rng.bytes(len);
     const sealed = agreed(`gcm ${keySize} ${len}`, (kernel) => new AesGcm(key, { backend: 'native', kernel }).seal(nonce, pt, aad));
-    if (toHex(nodeGcm(key, nonce, aad, pt)) !== toHex(sealed)) throw new Error(`gcm ${keySize} ${len}: node:crypto disagrees (seed ${rng.seed})`);
+    if (toHex(nodeGcm(key, nonce, aad, pt)) !== toHex(sealed))
+      throw new Error(`gcm ${keySize} ${len}: node:crypto disagrees (seed ${rng.seed})`);
     lines.push(`gcm ${hex(key)} ${hex(nonce)} ${hex(aad)} ${hex(pt)} ${hex(sealed)}`);
     if (i % 7 === 0) {
       // A flipped bit in the text, the tag or the AAD must be refused.
@@ -145,7 +149,13 @@ for (const keySize of [16, 24, 32]) {
       lines.push(`gcm-fail ${hex(key)} ${hex(nonce)} ${hex(badAad)} ${hex(sealed)}`);
     }
   });
-  for (const [chunkSize, count] of [[1, 5], [64, 3], [100, 9], [4096, 4], [65536, 2]]) {
+  for (const [chunkSize, count] of [
+    [1, 5],
+    [64, 3],
+    [100, 9],
+    [4096, 4],
+    [65536, 2],
+  ]) {
     const key = rng.bytes(keySize);
     const base = rng.bytes(12);
     const first = rng.int(2) === 1 ? 2 ** 53 - 1 - count : rng.int(1000);
@@ -158,4 +168,6 @@ for (const keySize of [16, 24, 32]) {
 }
 
 writeFileSync(out, lines.join('\n') + '\n');
-console.log(`${lines.length} cases (${known} known answers, ${lines.length - known} random, x86 kernels ${kernels.join(', ')}, seed ${rng.seed}) in ${out}`);
+console.log(
+  `${lines.length} cases (${known} known answers, ${lines.length - known} random, x86 kernels ${kernels.join(', ')}, seed ${rng.seed}) in ${out}`,
+);

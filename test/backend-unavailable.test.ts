@@ -38,7 +38,10 @@ describe('native addon unavailable', () => {
   });
 
   it("'auto' still works (portable)", () => {
-    const xts = new XtsCipher(new Uint8Array(32).map((_, i) => i), { sectorSize: 512 });
+    const xts = new XtsCipher(
+      new Uint8Array(32).map((_, i) => i),
+      { sectorSize: 512 },
+    );
     expect(xts.encryptSectors(new Uint8Array(512), 0).length).toBe(512);
   });
 });

@@ -15,13 +15,34 @@ describe('bench', () => {
   it('prints ratios against node:crypto and the openssl reference', () => {
     const row = { mode: 'xts', keyBits: 256, unit: 4096, batch: 1 << 20 } as const;
     const report: BenchReport = {
-      sectorcrypt: '0', node: '20', openssl: '3', seconds: 1,
+      sectorcrypt: '0',
+      node: '20',
+      openssl: '3',
+      seconds: 1,
       cpu: { model: 'test cpu', cores: 2, features: { aesni: true, vaes: false } },
       backend: { backend: 'native', kernel: 'aesni', cpu: {} },
       unit: 'MB/s (10^6 bytes per second), median of tinybench samples',
       rows: [
-        { ...row, backend: 'native', kernel: 'aesni', encryptMBps: 3000, decryptMBps: 2000, vsNodeCrypto: { encrypt: 3, decrypt: 2 }, ceilingMBps: 4000, ofCeiling: { encrypt: 0.75, decrypt: 0.5 } },
-        { ...row, backend: 'node:crypto', kernel: 'openssl', encryptMBps: 1000, decryptMBps: 1000, vsNodeCrypto: { encrypt: 1, decrypt: 1 }, ceilingMBps: 4000, ofCeiling: { encrypt: 0.25, decrypt: 0.25 } },
+        {
+          ...row,
+          backend: 'native',
+          kernel: 'aesni',
+          encryptMBps: 3000,
+          decryptMBps: 2000,
+          vsNodeCrypto: { encrypt: 3, decrypt: 2 },
+          ceilingMBps: 4000,
+          ofCeiling: { encrypt: 0.75, decrypt: 0.5 },
+        },
+        {
+          ...row,
+          backend: 'node:crypto',
+          kernel: 'openssl',
+          encryptMBps: 1000,
+          decryptMBps: 1000,
+          vsNodeCrypto: { encrypt: 1, decrypt: 1 },
+          ceilingMBps: 4000,
+          ofCeiling: { encrypt: 0.25, decrypt: 0.25 },
+        },
       ],
       ceilings: [{ kernel: 'aesni', keyBits: 256, mbps: 4000, runs: 1 }],
       scaling: [],

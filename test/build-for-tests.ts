@@ -69,5 +69,6 @@ export async function buildForTests(): Promise<string> {
 }
 
 export function removeBuild(outDir: string): void {
-  if (path.dirname(outDir) === root && path.basename(outDir).startsWith(PREFIX) && existsSync(outDir)) rmSync(outDir, { recursive: true, force: true });
+  if (path.dirname(outDir) === root && path.basename(outDir).startsWith(PREFIX) && existsSync(outDir))
+    rmSync(outDir, { recursive: true, force: true });
 }

@@ -27,7 +27,8 @@ const A11 = {
 };
 
 const suites = {
-  stock: (aes: 128 | 256) => new CipherSuite({ kem: new DhkemX25519HkdfSha256(), kdf: new HkdfSha256(), aead: aes === 128 ? new Aes128Gcm() : new Aes256Gcm() }),
+  stock: (aes: 128 | 256) =>
+    new CipherSuite({ kem: new DhkemX25519HkdfSha256(), kdf: new HkdfSha256(), aead: aes === 128 ? new Aes128Gcm() : new Aes256Gcm() }),
   node: (aes: 128 | 256) => new CipherSuite({ kem: nodeDhkemX25519(), kdf: new NodeHkdfSha256(), aead: new NodeAesGcm(aes) }),
 };
 
@@ -53,7 +54,9 @@ test('the node and stock primitives agree both ways on random inputs (AES-256-GC
     const [from, to] = i % 2 ? [stock, node] : [node, stock];
     const pair = await to.kem.generateKeyPair();
     const pk = await from.kem.deserializePublicKey(await to.kem.serializePublicKey(pair.publicKey));
-    const info = randomBytes(i % 7 ? 16 : 0), aad = randomBytes(i % 5), pt = randomBytes(i * 13);
+    const info = randomBytes(i % 7 ? 16 : 0),
+      aad = randomBytes(i % 5),
+      pt = randomBytes(i * 13);
     const { enc, ct } = await from.seal({ recipientPublicKey: pk, info: ab(info) }, ab(pt), ab(aad));
     const opened = await to.open({ recipientKey: pair, enc, info: ab(info) }, ct, ab(aad));
     expect(toHex(opened)).toBe(toHex(pt));
@@ -67,7 +70,8 @@ test('the node and stock primitives agree both ways on random inputs (AES-256-GC
 test('a recipient held as a key object opens what hpkeSeal sealed to its public key; a fresh one has no raw secret', async () => {
   const r = hpkeX25519Recipient();
   expect(Object.keys(r)).toEqual(['pair', 'publicKey']);
-  const info = new TextEncoder().encode('i'), aad = new TextEncoder().encode('a');
+  const info = new TextEncoder().encode('i'),
+    aad = new TextEncoder().encode('a');
   const sealed = await hpkeSeal('x25519', r.publicKey, info, aad, new Uint8Array([1, 2, 3]));
   expect(await hpkeOpenWith(r, sealed.enc, info, aad, sealed.ciphertext)).toEqual(new Uint8Array([1, 2, 3]));
   await expect(hpkeOpenWith(hpkeX25519Recipient(), sealed.enc, info, aad, sealed.ciphertext)).rejects.toThrow(/ERR_AUTH/);

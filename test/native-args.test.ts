@@ -21,7 +21,10 @@ const b = (n: number) => new Uint8Array(n);
 describe.runIf(cpuHasAesNi())('native addon argument checks', () => {
   for (const kernel of addon.kernels()) {
     describe(kernel, () => {
-      const xts = new addon.XtsKey(new Uint8Array(64).map((_, i) => i), kernel);
+      const xts = new addon.XtsKey(
+        new Uint8Array(64).map((_, i) => i),
+        kernel,
+      );
       const gcm = new addon.GcmKey(b(32), kernel);
 
       it('refuses bad keys and kernels', () => {
@@ -71,7 +74,10 @@ describe.runIf(cpuHasAesNi())('native addon argument checks', () => {
         const k = new addon.GcmKey(b(16), kernel);
         k.destroy();
         expect(() => k.seal(b(12), b(1), b(0), b(17))).toThrow(/destroyed/);
-        const x = new addon.XtsKey(new Uint8Array(32).map((_, i) => i), kernel);
+        const x = new addon.XtsKey(
+          new Uint8Array(32).map((_, i) => i),
+          kernel,
+        );
         x.destroy();
         expect(() => x.encryptUnit(b(16), b(16), b(16))).toThrow(/destroyed/);
       });

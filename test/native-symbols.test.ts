@@ -38,7 +38,9 @@ describeWithTool('objdump', reason, 'addon symbol versions', () => {
     expect(versions.size).toBeGreaterThan(0);
     const tooNew = [...versions].filter((v) => {
       const [lib, ver] = v.split('_');
-      return (lib === 'GLIBC' && above(ver, '2.28')) || (lib === 'GLIBCXX' && above(ver, '3.4.25')) || (lib === 'CXXABI' && above(ver, '1.3.11'));
+      return (
+        (lib === 'GLIBC' && above(ver, '2.28')) || (lib === 'GLIBCXX' && above(ver, '3.4.25')) || (lib === 'CXXABI' && above(ver, '1.3.11'))
+      );
     });
     expect(tooNew).toEqual([]);
   });

@@ -30,7 +30,7 @@ const nonce = rng.bytes(12);
 const typo = <T>(o: T) => o as unknown as never;
 
 describe('unknown option keys', () => {
-  it("XtsCipher { sectorsize: 512 } is refused (it used to encrypt 4096-byte sectors)", () => {
+  it('XtsCipher { sectorsize: 512 } is refused (it used to encrypt 4096-byte sectors)', () => {
     const err = expectCode(() => new XtsCipher(xtsKey, typo({ sectorsize: 512 })), 'ERR_ARGUMENT', xtsKey);
     expect(err.message).toContain('"sectorsize"');
     expectCode(() => new XtsCipher(xtsKey, typo({ sectorSize: 512, ivsectorsize: 512 })), 'ERR_ARGUMENT', xtsKey);
@@ -49,10 +49,18 @@ describe('unknown option keys', () => {
   });
 
   it('chunked streams (Node and Web) and the reader', async () => {
-    for (const make of [createChunkedEncryptStream, createChunkedDecryptStream, createChunkedEncryptWebStream, createChunkedDecryptWebStream]) {
+    for (const make of [
+      createChunkedEncryptStream,
+      createChunkedDecryptStream,
+      createChunkedEncryptWebStream,
+      createChunkedDecryptWebStream,
+    ]) {
       expectCode(() => make(chunkKey, typo({ contex: 'x' })), 'ERR_ARGUMENT', chunkKey);
     }
-    await expectRejectCode(() => openChunkedReader(chunkKey, encryptChunked(chunkKey, new Uint8Array(1)), typo({ contex: 'x' })), 'ERR_ARGUMENT');
+    await expectRejectCode(
+      () => openChunkedReader(chunkKey, encryptChunked(chunkKey, new Uint8Array(1)), typo({ contex: 'x' })),
+      'ERR_ARGUMENT',
+    );
   });
 
   it('sector streams: their own firstSector and the cipher options pass, anything else is refused', () => {
@@ -82,12 +90,20 @@ describe('one check, two wordings', () => {
   // The library's options and the envelope's share src/options.ts checkKeys; each keeps its message.
   it("the library's names the key and the known ones", () => {
     const err = expectCode(() => new XtsCipher(xtsKey, typo({ sectorsize: 512 })), 'ERR_ARGUMENT', xtsKey);
-    expect(err.message).toBe('unknown option "sectorsize" in XtsCipher options; known: sectorSize, ivSectorSize, backend, kernel (ERR_ARGUMENT)');
-    expect(expectCode(() => new XtsCipher(xtsKey, typo([])), 'ERR_ARGUMENT', xtsKey).message).toBe('XtsCipher options must be an object (ERR_ARGUMENT)');
+    expect(err.message).toBe(
+      'unknown option "sectorsize" in XtsCipher options; known: sectorSize, ivSectorSize, backend, kernel (ERR_ARGUMENT)',
+    );
+    expect(expectCode(() => new XtsCipher(xtsKey, typo([])), 'ERR_ARGUMENT', xtsKey).message).toBe(
+      'XtsCipher options must be an object (ERR_ARGUMENT)',
+    );
   });
 
   it("the envelope's names the object and the key, and refuses no object at all", () => {
-    expect(expectCode(() => createEnvelopeDecryptStream(typo({ identities: ['x'], idenities: 1 })), 'ERR_ARGUMENT').message).toBe('unknown options option: idenities (ERR_ARGUMENT)');
-    expect(expectCode(() => createEnvelopeDecryptStream(typo(undefined)), 'ERR_ARGUMENT').message).toBe('options must be an object (ERR_ARGUMENT)');
+    expect(expectCode(() => createEnvelopeDecryptStream(typo({ identities: ['x'], idenities: 1 })), 'ERR_ARGUMENT').message).toBe(
+      'unknown options option: idenities (ERR_ARGUMENT)',
+    );
+    expect(expectCode(() => createEnvelopeDecryptStream(typo(undefined)), 'ERR_ARGUMENT').message).toBe(
+      'options must be an object (ERR_ARGUMENT)',
+    );
   });
 });

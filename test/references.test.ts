@@ -29,7 +29,9 @@ function headingsOf(doc: string): Set<string> {
 
 describe('references', () => {
   it('cite no file outside the repository', () => {
-    const outside = sources.filter((f) => /CUSTODY\.md|DESIGN\.md|specs\/[a-z-]+\.md|\.\.\/shared/.test(readFileSync(path.join(root, f), 'utf8')));
+    const outside = sources.filter((f) =>
+      /CUSTODY\.md|DESIGN\.md|specs\/[a-z-]+\.md|\.\.\/shared/.test(readFileSync(path.join(root, f), 'utf8')),
+    );
     expect(outside).toEqual([]);
   });
 
@@ -39,7 +41,8 @@ describe('references', () => {
       const text = readFileSync(path.join(root, f), 'utf8');
       for (const m of text.matchAll(/\b((?:docs\/)?[a-z]+\.md|README\.md|CONTRIBUTING\.md)(?:'s)?(?:,? "([^"\n]+)")?/g)) {
         let doc = m[1]!;
-        if (!doc.includes('/') && !/^(README|CONTRIBUTING)\.md$/.test(doc)) doc = path.join(path.dirname(f).startsWith('docs') ? 'docs' : 'docs', doc);
+        if (!doc.includes('/') && !/^(README|CONTRIBUTING)\.md$/.test(doc))
+          doc = path.join(path.dirname(f).startsWith('docs') ? 'docs' : 'docs', doc);
         if (!existsSync(path.join(root, doc))) {
           broken.push(`${f}: ${m[0]}`);
           continue;

@@ -115,16 +115,23 @@ export class BrokerAgent {
   /** The cloud evidence of each request: the caller's providers, or one fetch of the config's clouds. */
   readonly #evidence: () => Promise<{ attestations?: string[]; documents?: CloudDocuments }>;
 
-  private constructor(state: AgentState, opts: Omit<AgentLoadOptions, 'stateDir'>, evidence?: () => Promise<{ attestations: string[]; documents: CloudDocuments }>) {
+  private constructor(
+    state: AgentState,
+    opts: Omit<AgentLoadOptions, 'stateDir'>,
+    evidence?: () => Promise<{ attestations: string[]; documents: CloudDocuments }>,
+  ) {
     this.#state = state;
     this.#signingKey = ed25519SigningKey(state.secretKey);
     this.#http = new PinnedHttps(state.caPem);
     this.#opts = opts;
-    const given = async <T,>(p: Provider<T> | undefined): Promise<T | undefined> => (typeof p === 'function' ? (p as () => T | Promise<T>)() : p);
-    this.#evidence = evidence ?? (async () => {
-      const [attestations, documents] = await Promise.all([given(opts.attestations), given(opts.documents)]);
-      return { attestations, documents };
-    });
+    const given = async <T>(p: Provider<T> | undefined): Promise<T | undefined> =>
+      typeof p === 'function' ? (p as () => T | Promise<T>)() : p;
+    this.#evidence =
+      evidence ??
+      (async () => {
+        const [attestations, documents] = await Promise.all([given(opts.attestations), given(opts.documents)]);
+        return { attestations, documents };
+      });
   }
 
   get deviceId(): string {
@@ -158,7 +165,11 @@ export class BrokerAgent {
       if (answer.status !== 201) throw answerError(answer);
       const a = answer.body as { deviceId: string; tenantId: string; groups: string[] };
       enrolled = true;
-      const state: AgentState = { secretKey, caPem: opts.ca, device: { deviceId: a.deviceId, tenantId: a.tenantId, url, groups: a.groups, publicKey: b64(publicKey) } };
+      const state: AgentState = {
+        secretKey,
+        caPem: opts.ca,
+        device: { deviceId: a.deviceId, tenantId: a.tenantId, url, groups: a.groups, publicKey: b64(publicKey) },
+      };
       try {
         await writeState(opts.stateDir, state);
       } catch (cause) {
@@ -186,9 +197,17 @@ export class BrokerAgent {
     try {
       const answer = await this.#signed('POST', '/v1/agent/revoke');
       if (answer.status !== 200) throw answerError(answer);
-      return new SectorCryptError('ERR_IO', `the broker enrolled device ${this.deviceId}, but its state could not be written to ${stateDir} (${why}); the device revoked itself: enroll again with a new token`, { cause });
+      return new SectorCryptError(
+        'ERR_IO',
+        `the broker enrolled device ${this.deviceId}, but its state could not be written to ${stateDir} (${why}); the device revoked itself: enroll again with a new token`,
+        { cause },
+      );
     } catch (err) {
-      return new SectorCryptError('ERR_IO', `the broker enrolled device ${this.deviceId}, but its state could not be written to ${stateDir} (${why}) and revoking it failed (${(err as Error).message}): revoke it with \`sectorcrypt broker device revoke ${this.deviceId}\``, { cause });
+      return new SectorCryptError(
+        'ERR_IO',
+        `the broker enrolled device ${this.deviceId}, but its state could not be written to ${stateDir} (${why}) and revoking it failed (${(err as Error).message}): revoke it with \`sectorcrypt broker device revoke ${this.deviceId}\``,
+        { cause },
+      );
     } finally {
       this.close();
     }
@@ -205,8 +224,17 @@ export class BrokerAgent {
       if (config !== 'auto' && config.attestations && rest.attestations === undefined && rest.documents === undefined) {
         const cloud = config.attestations;
         return new BrokerAgent(await readState(stateDir), rest, async () => {
-          const { attestations, documents: { aws, azure } } = await collectAttestations(cloud);
-          return { attestations, documents: { ...(aws ? { aws: { document: aws.document, pkcs7: aws.pkcs7 } } : {}), ...(azure ? { azure: { signature: azure.signature } } : {}) } };
+          const {
+            attestations,
+            documents: { aws, azure },
+          } = await collectAttestations(cloud);
+          return {
+            attestations,
+            documents: {
+              ...(aws ? { aws: { document: aws.document, pkcs7: aws.pkcs7 } } : {}),
+              ...(azure ? { azure: { signature: azure.signature } } : {}),
+            },
+          };
         }).#at(stateDir);
       }
     }
@@ -263,7 +291,13 @@ export class BrokerAgent {
     const timeoutMs = opts.timeoutMs ?? this.#opts.timeoutMs ?? 15 * 60_000;
     const pollMs = opts.pollMs ?? this.#opts.pollMs ?? 2000;
     const deadline = Date.now() + timeoutMs;
-    const key = pendingKey({ keyId: sealed.keyId, version: sealed.version, resource: opts.resource, enc: b64(sealed.enc), ciphertext: b64(sealed.ciphertext) });
+    const key = pendingKey({
+      keyId: sealed.keyId,
+      version: sealed.version,
+      resource: opts.resource,
+      enc: b64(sealed.enc),
+      ciphertext: b64(sealed.ciphertext),
+    });
     // A request an earlier run left pending is asked about again, not filed twice.
     const resumed = await this.#resume(key, wait, deadline, pollMs);
     if (resumed) return resumed;
@@ -284,11 +318,19 @@ export class BrokerAgent {
       replyKey: b64(reply.publicKey),
     };
     const size = Buffer.byteLength(JSON.stringify(body));
-    if (size > BODY_LIMIT) throw new SectorCryptError('ERR_ARGUMENT', `the release request is ${size} bytes, over the broker's limit of ${BODY_LIMIT}: fewer or smaller claims and attestations`);
+    if (size > BODY_LIMIT)
+      throw new SectorCryptError(
+        'ERR_ARGUMENT',
+        `the release request is ${size} bytes, over the broker's limit of ${BODY_LIMIT}: fewer or smaller claims and attestations`,
+      );
     const answer = await this.#call('POST', '/v1/agent/unwrap', body, wait ? deadline : undefined);
     if (answer.status === 202 && this.#stateDir) {
       const a = answer.body as Answer;
-      await savePending(this.#stateDir, key, { requestId: a.requestId, replySecret: Buffer.from(replySecret).toString('base64'), ...(a.expiresAt ? { expiresAt: a.expiresAt } : {}) });
+      await savePending(this.#stateDir, key, {
+        requestId: a.requestId,
+        replySecret: Buffer.from(replySecret).toString('base64'),
+        ...(a.expiresAt ? { expiresAt: a.expiresAt } : {}),
+      });
     }
     replySecret.fill(0);
     // A pending request keeps its reply key (in memory, and in pending.json) for collect().
@@ -307,7 +349,12 @@ export class BrokerAgent {
     const secret = new Uint8Array(Buffer.from(entry.replySecret, 'base64'));
     const reply = hpkeX25519Recipient(secret);
     secret.fill(0);
-    const answer = await this.#call('GET', `/v1/agent/requests/${encodeURIComponent(entry.requestId)}`, undefined, wait ? deadline : undefined);
+    const answer = await this.#call(
+      'GET',
+      `/v1/agent/requests/${encodeURIComponent(entry.requestId)}`,
+      undefined,
+      wait ? deadline : undefined,
+    );
     if (answer.status === 404 || answer.status === 410) {
       await dropPending(this.#stateDir, entry.requestId);
       return undefined;
@@ -349,7 +396,14 @@ export class BrokerAgent {
   }
 
   /** Polls a pending answer while `wait` allows, then settles it. */
-  async #follow(first: HttpAnswer, reply: HpkeRecipient, wait: boolean, deadline: number, pollMs: number, resumed = false): Promise<Uint8Array> {
+  async #follow(
+    first: HttpAnswer,
+    reply: HpkeRecipient,
+    wait: boolean,
+    deadline: number,
+    pollMs: number,
+    resumed = false,
+  ): Promise<Uint8Array> {
     let answer = first;
     const requestId = (first.body as Answer | null)?.requestId;
     if (answer.status === 202 && wait && this.#opts.onPending) {
@@ -378,7 +432,13 @@ export class BrokerAgent {
     if (answer.status === 202 && wait) {
       // A wait that gave up withdraws its request: no approver is asked about an unlock nobody awaits.
       const withdrawn = await this.withdraw(requestId!).catch(() => false);
-      throw Object.assign(new SectorCryptError('ERR_PENDING', `release request ${requestId} was not approved in time; ${withdrawn ? 'it was withdrawn' : 'withdrawing it failed: it stays pending until it expires'}`), { requestId });
+      throw Object.assign(
+        new SectorCryptError(
+          'ERR_PENDING',
+          `release request ${requestId} was not approved in time; ${withdrawn ? 'it was withdrawn' : 'withdrawing it failed: it stays pending until it expires'}`,
+        ),
+        { requestId },
+      );
     } else if (answer.status === 202) {
       this.#pending.set(reply, requestId!);
     } else {
@@ -389,7 +449,10 @@ export class BrokerAgent {
   }
 
   /** The envelope identity hook: opens a `broker` stanza for the envelope `resource`. */
-  async unwrapBrokerStanza(sealed: { keyId: string; version: number; enc: Uint8Array; ciphertext: Uint8Array }, resource: string): Promise<Uint8Array> {
+  async unwrapBrokerStanza(
+    sealed: { keyId: string; version: number; enc: Uint8Array; ciphertext: Uint8Array },
+    resource: string,
+  ): Promise<Uint8Array> {
     return this.unwrap(sealed, { resource, kind: 'envelope' });
   }
 
@@ -402,10 +465,16 @@ export class BrokerAgent {
       return hpkeOpenWith(reply, bytes(a.enc!), REPLY_INFO, new TextEncoder().encode(a.requestId), bytes(a.ciphertext!));
     }
     if (answer.status === 202) {
-      throw Object.assign(new SectorCryptError('ERR_PENDING', `release request ${a.requestId} waits for approval until ${a.expiresAt}`), { requestId: a.requestId, expiresAt: a.expiresAt });
+      throw Object.assign(new SectorCryptError('ERR_PENDING', `release request ${a.requestId} waits for approval until ${a.expiresAt}`), {
+        requestId: a.requestId,
+        expiresAt: a.expiresAt,
+      });
     }
     if (answer.status === 403 && a?.decision === 'denied') {
-      throw Object.assign(new SectorCryptError('ERR_DENIED', deniedMessage(a.requestId, a.reasons ?? [])), { requestId: a.requestId, reasons: a.reasons ?? [] });
+      throw Object.assign(new SectorCryptError('ERR_DENIED', deniedMessage(a.requestId, a.reasons ?? [])), {
+        requestId: a.requestId,
+        reasons: a.reasons ?? [],
+      });
     }
     throw answerError(answer);
   }

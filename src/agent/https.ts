@@ -44,7 +44,9 @@ export class PinnedHttps {
           resolve({ status: res.statusCode ?? 0, body: parsed, ...(wait !== undefined ? { retryAfterSeconds: wait } : {}) });
         });
       });
-      req.on('error', (cause) => reject(new SectorCryptError('ERR_IO', `cannot reach the broker at ${new URL(url).origin}: ${cause.message}`, { cause })));
+      req.on('error', (cause) =>
+        reject(new SectorCryptError('ERR_IO', `cannot reach the broker at ${new URL(url).origin}: ${cause.message}`, { cause })),
+      );
       req.end(body ? Buffer.from(body) : undefined);
     });
   }

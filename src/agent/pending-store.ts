@@ -24,7 +24,9 @@ const FILE = 'pending.json';
 
 /** What a request asks, as a key: the same sealed secret for the same resource resumes. */
 export function pendingKey(what: { keyId: string; version: number; resource: string; enc: string; ciphertext: string }): string {
-  return createHash('sha256').update(JSON.stringify([what.keyId, what.version, what.resource, what.enc, what.ciphertext])).digest('hex');
+  return createHash('sha256')
+    .update(JSON.stringify([what.keyId, what.version, what.resource, what.enc, what.ciphertext]))
+    .digest('hex');
 }
 
 async function readAll(stateDir: string): Promise<Entries> {

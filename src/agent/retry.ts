@@ -30,7 +30,11 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * `send()` until it gives an answer that is not worth retrying, or until `until` (Date.now()
  * milliseconds) would pass: then the last answer is returned, or the last error thrown.
  */
-export async function withRetries(send: () => Promise<HttpAnswer>, until: number, onRetry?: (note: RetryNote) => void): Promise<HttpAnswer> {
+export async function withRetries(
+  send: () => Promise<HttpAnswer>,
+  until: number,
+  onRetry?: (note: RetryNote) => void,
+): Promise<HttpAnswer> {
   for (let attempt = 0; ; attempt++) {
     let answer: HttpAnswer | undefined;
     let failure: unknown;

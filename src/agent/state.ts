@@ -33,12 +33,23 @@ const STATE_FILES = ['device.key', 'device.json', 'ca.pem'];
  */
 export async function prepareStateDir(stateDir: string): Promise<{ created: boolean }> {
   let created = false;
-  const exists = await stat(stateDir).then((st) => st.isDirectory() || 'file', () => false);
+  const exists = await stat(stateDir).then(
+    (st) => st.isDirectory() || 'file',
+    () => false,
+  );
   if (exists === 'file') throw new SectorCryptError('ERR_EXISTS', `${stateDir} is a file, not a folder: nothing was enrolled`);
   if (exists) {
     for (const name of STATE_FILES) {
-      if (await stat(join(stateDir, name)).then(() => true, () => false)) {
-        throw new SectorCryptError('ERR_EXISTS', `${stateDir} already holds an enrolled agent (${name}): choose another folder; the enrollment token was not used`);
+      if (
+        await stat(join(stateDir, name)).then(
+          () => true,
+          () => false,
+        )
+      ) {
+        throw new SectorCryptError(
+          'ERR_EXISTS',
+          `${stateDir} already holds an enrolled agent (${name}): choose another folder; the enrollment token was not used`,
+        );
       }
     }
   } else {
@@ -46,7 +57,11 @@ export async function prepareStateDir(stateDir: string): Promise<{ created: bool
       await mkdir(stateDir, { recursive: true, mode: 0o700 });
       created = true;
     } catch (cause) {
-      throw new SectorCryptError('ERR_IO', `cannot make the state folder ${stateDir} (${(cause as NodeJS.ErrnoException).code}): the enrollment token was not used`, { cause });
+      throw new SectorCryptError(
+        'ERR_IO',
+        `cannot make the state folder ${stateDir} (${(cause as NodeJS.ErrnoException).code}): the enrollment token was not used`,
+        { cause },
+      );
     }
   }
   const probe = join(stateDir, `.write-check-${randomBytes(6).toString('hex')}`);
@@ -55,7 +70,11 @@ export async function prepareStateDir(stateDir: string): Promise<{ created: bool
     await rm(probe, { force: true });
   } catch (cause) {
     if (created) await removeEmptyStateDir(stateDir);
-    throw new SectorCryptError('ERR_IO', `cannot write in the state folder ${stateDir} (${(cause as NodeJS.ErrnoException).code}): the enrollment token was not used`, { cause });
+    throw new SectorCryptError(
+      'ERR_IO',
+      `cannot write in the state folder ${stateDir} (${(cause as NodeJS.ErrnoException).code}): the enrollment token was not used`,
+      { cause },
+    );
   }
   return { created };
 }

@@ -84,7 +84,8 @@ export function parseHeader(line: string, lineNo: number): ExportHeader {
   if (typeof start !== 'number' || !Number.isSafeInteger(start) || start < 0 || !Array.isArray(frontier)) {
     tampered(lineNo, 'a header holds "frontier" (base64 hashes) and "start" (the first seq)');
   }
-  if (frontier.length !== frontierSizes(start).length) tampered(lineNo, `a frontier at seq ${start} holds ${frontierSizes(start).length} hashes`);
+  if (frontier.length !== frontierSizes(start).length)
+    tampered(lineNo, `a frontier at seq ${start} holds ${frontierSizes(start).length} hashes`);
   const hashes = frontier.map((h) => {
     const bytes = typeof h === 'string' && h.length === HASH_B64 ? fromBase64(h, 'frontier hash') : undefined;
     if (bytes?.length !== HASH_SIZE) tampered(lineNo, 'a frontier hash is 32 bytes in base64');

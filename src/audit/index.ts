@@ -26,7 +26,16 @@ export {
   type ConsistencyProofJson,
   type InclusionProofJson,
 } from './proof-json.js';
-export { noteKeyId, openNote, parseVerifierKey, publicKeyOf, signNote, verifierKey, type NoteSigner, type NoteVerifier } from './signed-note.js';
+export {
+  noteKeyId,
+  openNote,
+  parseVerifierKey,
+  publicKeyOf,
+  signNote,
+  verifierKey,
+  type NoteSigner,
+  type NoteVerifier,
+} from './signed-note.js';
 export { checkpointText, openCheckpoint, parseCheckpointText, signCheckpoint, type Checkpoint } from './checkpoint.js';
 export { encodeRecord, exportHeader, exportLine, type EncodedRecord } from './export-format.js';
 export { verifyExport, type VerifiedExport, type VerifyExportOptions } from './verify-export.js';

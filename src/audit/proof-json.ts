@@ -43,7 +43,8 @@ function count(value: unknown, what: string): number {
 
 function hashes(value: unknown): Uint8Array[] {
   // 64 levels cover any tree of safe-integer size; more is not a proof.
-  if (!Array.isArray(value) || value.length > 64) throw new SectorCryptError('ERR_ARGUMENT', 'proof "hashes" is an array of at most 64 base64 hashes');
+  if (!Array.isArray(value) || value.length > 64)
+    throw new SectorCryptError('ERR_ARGUMENT', 'proof "hashes" is an array of at most 64 base64 hashes');
   return value.map((h) => {
     const bytes = typeof h === 'string' ? fromBase64(h, 'proof hash') : undefined;
     if (bytes?.length !== HASH_SIZE) throw new SectorCryptError('ERR_ARGUMENT', 'a proof hash is 32 bytes in base64');
@@ -61,7 +62,10 @@ export function verifyInclusion(proof: unknown, leaf: Uint8Array, checkpoint: Ch
     throw new SectorCryptError('ERR_ARGUMENT', `the proof is for tree size ${treeSize}, the checkpoint is at ${checkpoint.size}`);
   }
   if (!verifyInclusionProof(leafIndex, treeSize, leaf, path, checkpoint.rootHash)) {
-    throw new SectorCryptError('ERR_AUDIT_TAMPERED', `leaf ${leafIndex} is not in the tree of size ${treeSize} under this checkpoint's root`);
+    throw new SectorCryptError(
+      'ERR_AUDIT_TAMPERED',
+      `leaf ${leafIndex} is not in the tree of size ${treeSize} under this checkpoint's root`,
+    );
   }
 }
 
@@ -72,10 +76,16 @@ export function verifyConsistency(proof: unknown, older: Checkpoint, newer: Chec
   const toSize = count(p.toSize, 'toSize');
   const path = hashes(p.hashes);
   if (fromSize !== older.size || toSize !== newer.size) {
-    throw new SectorCryptError('ERR_ARGUMENT', `the proof is from size ${fromSize} to ${toSize}, the checkpoints are at ${older.size} and ${newer.size}`);
+    throw new SectorCryptError(
+      'ERR_ARGUMENT',
+      `the proof is from size ${fromSize} to ${toSize}, the checkpoints are at ${older.size} and ${newer.size}`,
+    );
   }
   if (older.origin !== newer.origin) throw new SectorCryptError('ERR_ARGUMENT', 'the checkpoints are of different logs');
   if (!verifyConsistencyProof(fromSize, toSize, older.rootHash, newer.rootHash, path)) {
-    throw new SectorCryptError('ERR_AUDIT_TAMPERED', `the tree of size ${toSize} does not extend the tree of size ${fromSize}: the log was rewritten`);
+    throw new SectorCryptError(
+      'ERR_AUDIT_TAMPERED',
+      `the tree of size ${toSize} does not extend the tree of size ${fromSize}: the log was rewritten`,
+    );
   }
 }

@@ -39,7 +39,8 @@ export function leafArraySource(leaves: readonly Uint8Array[]): NodeSource {
     size: leaves.length,
     node(level, index) {
       const width = 2 ** level;
-      if ((index + 1) * width > leaves.length) throw new SectorCryptError('ERR_ARGUMENT', `no complete subtree at level ${level}, index ${index}`);
+      if ((index + 1) * width > leaves.length)
+        throw new SectorCryptError('ERR_ARGUMENT', `no complete subtree at level ${level}, index ${index}`);
       const range = new CompactRange();
       for (let i = index * width; i < (index + 1) * width; i++) range.append(leaves[i]!);
       return range.root();

@@ -81,7 +81,10 @@ export async function verifyExport(
       range = new CompactRange(header.start, header.frontier);
       expected = lastGood = start = header.start;
       if (checkpoint.size < header.start) {
-        throw new SectorCryptError('ERR_ARGUMENT', `the checkpoint (size ${checkpoint.size}) ends before the export's first seq ${header.start}`);
+        throw new SectorCryptError(
+          'ERR_ARGUMENT',
+          `the checkpoint (size ${checkpoint.size}) ends before the export's first seq ${header.start}`,
+        );
       }
       checkMark();
       continue;
@@ -89,7 +92,9 @@ export async function verifyExport(
     const entry = parseExportLine(line, lineNo);
     if (missing) {
       if (entry.seq === missing.seq) {
-        tampered(`line ${missing.lineNo}: seq ${missing.found} stands where seq ${missing.seq} belongs; seq ${missing.seq} follows at line ${lineNo}: records were moved`);
+        tampered(
+          `line ${missing.lineNo}: seq ${missing.found} stands where seq ${missing.seq} belongs; seq ${missing.seq} follows at line ${lineNo}: records were moved`,
+        );
       }
       continue;
     }
@@ -111,7 +116,9 @@ export async function verifyExport(
     tampered(`line ${missing.lineNo}: record seq ${missing.seq} was removed (the next record is seq ${missing.found})`);
   }
   if (range.size < checkpoint.size) {
-    tampered(`the export stops short of the checkpoint: it ends before seq ${range.size}, the checkpoint covers ${checkpoint.size} records`);
+    tampered(
+      `the export stops short of the checkpoint: it ends before seq ${range.size}, the checkpoint covers ${checkpoint.size} records`,
+    );
   }
   return { size: checkpoint.size, rootHash: checkpoint.rootHash, start, beyond: range.size - checkpoint.size };
 }
@@ -124,11 +131,16 @@ function editedBetween(from: number, to: number, start: number): string {
 }
 
 /** Signed checkpoints of the same log up to the main one's size, by tree size; the main one included. */
-function earlierCheckpoints(notes: readonly string[], main: Checkpoint, vkey: ReturnType<typeof parseVerifierKey>): Map<number, Checkpoint> {
+function earlierCheckpoints(
+  notes: readonly string[],
+  main: Checkpoint,
+  vkey: ReturnType<typeof parseVerifierKey>,
+): Map<number, Checkpoint> {
   const marks = new Map<number, Checkpoint>();
   for (const note of notes) {
     const cp = openCheckpoint(note, vkey);
-    if (cp.origin !== main.origin) throw new SectorCryptError('ERR_ARGUMENT', `checkpoint of origin ${cp.origin} is not of log ${main.origin}`);
+    if (cp.origin !== main.origin)
+      throw new SectorCryptError('ERR_ARGUMENT', `checkpoint of origin ${cp.origin} is not of log ${main.origin}`);
     if (cp.size <= main.size) marks.set(cp.size, cp);
   }
   marks.set(main.size, main);

@@ -84,7 +84,6 @@ function withSlicing(key: XtsKeyHandle): XtsKeyHandle {
   };
 }
 
-
 function describe(err: unknown): string {
   const message = err instanceof Error ? err.message : String(err);
   return message.split('\n')[0];
@@ -119,7 +118,9 @@ function slicedChunks(call: OpenChunksCall, tagIn: number, tagOut: number): Open
     const inChunk = chunkSize + tagIn;
     const outChunk = chunkSize + tagOut;
     const chunks = src.length / inChunk;
-    const slices = Number.isInteger(chunks) ? Math.max(1, Math.min(availableParallelism(), Math.floor(src.length / SLICE_MIN_BYTES), chunks)) : 1;
+    const slices = Number.isInteger(chunks)
+      ? Math.max(1, Math.min(availableParallelism(), Math.floor(src.length / SLICE_MIN_BYTES), chunks))
+      : 1;
     if (slices === 1) return call(base, src, chunkSize, first, dst);
     const perSlice = Math.ceil(chunks / slices);
     const counts: number[] = [];
@@ -127,7 +128,15 @@ function slicedChunks(call: OpenChunksCall, tagIn: number, tagOut: number): Open
     for (let at = 0; at < chunks; at += perSlice) {
       const count = Math.min(perSlice, chunks - at);
       counts.push(count);
-      jobs.push(call(base, src.subarray(at * inChunk, (at + count) * inChunk), chunkSize, first + at, dst.subarray(at * outChunk, (at + count) * outChunk)));
+      jobs.push(
+        call(
+          base,
+          src.subarray(at * inChunk, (at + count) * inChunk),
+          chunkSize,
+          first + at,
+          dst.subarray(at * outChunk, (at + count) * outChunk),
+        ),
+      );
     }
     const verified = await Promise.all(jobs);
     let total = 0;
@@ -180,7 +189,14 @@ function load(): NativeStatus {
   const mallocTuned = tuneMalloc(addon);
   const aesCeiling = addon.aesCeiling.bind(addon);
   if (kernels.length === 0) {
-    return { cpu, kernels, byKernel, mallocTuned, aesCeiling, reason: process.arch === 'arm64' ? 'CPU lacks the ARMv8 AES and PMULL instructions' : 'CPU lacks AES-NI or PCLMULQDQ' };
+    return {
+      cpu,
+      kernels,
+      byKernel,
+      mallocTuned,
+      aesCeiling,
+      reason: process.arch === 'arm64' ? 'CPU lacks the ARMv8 AES and PMULL instructions' : 'CPU lacks AES-NI or PCLMULQDQ',
+    };
   }
   const forced = process.env.SECTORCRYPT_KERNEL;
   if (forced !== undefined && forced !== '') {

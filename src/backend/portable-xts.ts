@@ -40,7 +40,13 @@ function view(a: Uint8Array): DataView {
 
 /** Encrypts a 16-byte value (read at `offset`) under the tweak key: the first tweak of a unit. */
 function encryptTweak(xk: Uint32Array, v: DataView, offset: number): Tweak {
-  const r = unsafe.encrypt(xk, v.getUint32(offset, true), v.getUint32(offset + 4, true), v.getUint32(offset + 8, true), v.getUint32(offset + 12, true));
+  const r = unsafe.encrypt(
+    xk,
+    v.getUint32(offset, true),
+    v.getUint32(offset + 4, true),
+    v.getUint32(offset + 8, true),
+    v.getUint32(offset + 12, true),
+  );
   return [r.s0 >>> 0, r.s1 >>> 0, r.s2 >>> 0, r.s3 >>> 0];
 }
 
@@ -51,7 +57,13 @@ function encryptTweak(xk: Uint32Array, v: DataView, offset: number): Tweak {
 function xex(fn: BlockFn, xk: Uint32Array, src: DataView, dst: DataView, offset: number, blocks: number, t: Tweak): void {
   let [t0, t1, t2, t3] = t;
   for (let b = 0, p = offset; b < blocks; b++, p += 16) {
-    const r = fn(xk, src.getUint32(p, true) ^ t0, src.getUint32(p + 4, true) ^ t1, src.getUint32(p + 8, true) ^ t2, src.getUint32(p + 12, true) ^ t3);
+    const r = fn(
+      xk,
+      src.getUint32(p, true) ^ t0,
+      src.getUint32(p + 4, true) ^ t1,
+      src.getUint32(p + 8, true) ^ t2,
+      src.getUint32(p + 12, true) ^ t3,
+    );
     dst.setUint32(p, r.s0 ^ t0, true);
     dst.setUint32(p + 4, r.s1 ^ t1, true);
     dst.setUint32(p + 8, r.s2 ^ t2, true);
@@ -62,7 +74,7 @@ function xex(fn: BlockFn, xk: Uint32Array, src: DataView, dst: DataView, offset:
     t1 = ((t1 << 1) | (t0 >>> 31)) >>> 0;
     t0 = ((t0 << 1) ^ (-carry & 0x87)) >>> 0;
   }
-  t[0] = t0, t[1] = t1, t[2] = t2, t[3] = t3;
+  ((t[0] = t0), (t[1] = t1), (t[2] = t2), (t[3] = t3));
 }
 
 function blockFn(dir: Direction): BlockFn {
@@ -174,11 +186,23 @@ export class PortableXtsKey implements XtsKeyHandle {
   }
 
   // Pure JS cannot leave the event loop; the async forms run now and settle at once.
-  async encryptSectorsAsync(src: Uint8Array, dst: Uint8Array, sectorSize: number, firstTweak: Uint8Array, tweakStep: number): Promise<void> {
+  async encryptSectorsAsync(
+    src: Uint8Array,
+    dst: Uint8Array,
+    sectorSize: number,
+    firstTweak: Uint8Array,
+    tweakStep: number,
+  ): Promise<void> {
     this.encryptSectors(src, dst, sectorSize, firstTweak, tweakStep);
   }
 
-  async decryptSectorsAsync(src: Uint8Array, dst: Uint8Array, sectorSize: number, firstTweak: Uint8Array, tweakStep: number): Promise<void> {
+  async decryptSectorsAsync(
+    src: Uint8Array,
+    dst: Uint8Array,
+    sectorSize: number,
+    firstTweak: Uint8Array,
+    tweakStep: number,
+  ): Promise<void> {
     this.decryptSectors(src, dst, sectorSize, firstTweak, tweakStep);
   }
 

@@ -47,7 +47,11 @@ function xtsCases(keyBits: number, sector: number, targets: Target[]): Case[] {
     const xts = new XtsCipher(key, { sectorSize: sector, backend: t.backend, ...(t.backend === 'native' ? { kernel: t.kernel } : {}) });
     // In place, as a volume agent encrypts its I/O buffers.
     cases.push({
-      mode: 'xts', keyBits, unit: sector, batch: XTS_BATCH, ...t,
+      mode: 'xts',
+      keyBits,
+      unit: sector,
+      batch: XTS_BATCH,
+      ...t,
       encrypt: () => xts.encryptSectors(data, 1000, data),
       decrypt: () => xts.decryptSectors(data, 1000, data),
     });
@@ -62,15 +66,26 @@ function xtsCases(keyBits: number, sector: number, targets: Target[]): Case[] {
     }
   };
   cases.push({
-    mode: 'xts', keyBits, unit: sector, batch: XTS_BATCH, backend: 'node:crypto', kernel: 'openssl',
-    encrypt: perSector(true), decrypt: perSector(false),
+    mode: 'xts',
+    keyBits,
+    unit: sector,
+    batch: XTS_BATCH,
+    backend: 'node:crypto',
+    kernel: 'openssl',
+    encrypt: perSector(true),
+    decrypt: perSector(false),
   });
   // noble has no XTS: its raw ECB over the same batch is the bound a noble-based XTS could reach.
   // A noble cipher object serves one call, so each call makes one, as its users must.
   const half = key.subarray(0, key.length / 2);
   const out = new Uint8Array(XTS_BATCH);
   cases.push({
-    mode: 'xts', keyBits, unit: sector, batch: XTS_BATCH, backend: '@noble/ciphers', kernel: 'ecb (no xts)',
+    mode: 'xts',
+    keyBits,
+    unit: sector,
+    batch: XTS_BATCH,
+    backend: '@noble/ciphers',
+    kernel: 'ecb (no xts)',
     encrypt: () => ecb(half, { disablePadding: true }).encrypt(data, out),
     decrypt: () => ecb(half, { disablePadding: true }).decrypt(data, out),
   });
@@ -87,7 +102,11 @@ function gcmCases(keyBits: number, targets: Target[]): Case[] {
     const sealed = aead.seal(nonce, message);
     const opened = new Uint8Array(GCM_MESSAGE);
     cases.push({
-      mode: 'gcm', keyBits, unit: GCM_MESSAGE, batch: GCM_MESSAGE, ...t,
+      mode: 'gcm',
+      keyBits,
+      unit: GCM_MESSAGE,
+      batch: GCM_MESSAGE,
+      ...t,
       encrypt: () => aead.seal(nonce, message, undefined, sealed),
       decrypt: () => aead.open(nonce, sealed, undefined, opened),
     });
@@ -97,7 +116,12 @@ function gcmCases(keyBits: number, targets: Target[]): Case[] {
   const ct = Buffer.concat([ref.update(message), ref.final()]);
   const tag = ref.getAuthTag();
   cases.push({
-    mode: 'gcm', keyBits, unit: GCM_MESSAGE, batch: GCM_MESSAGE, backend: 'node:crypto', kernel: 'openssl',
+    mode: 'gcm',
+    keyBits,
+    unit: GCM_MESSAGE,
+    batch: GCM_MESSAGE,
+    backend: 'node:crypto',
+    kernel: 'openssl',
     encrypt: () => {
       const c = createCipheriv(cipher, key, nonce);
       c.update(message);
@@ -113,7 +137,12 @@ function gcmCases(keyBits: number, targets: Target[]): Case[] {
   });
   const nobleSealed = gcm(key, nonce).encrypt(message);
   cases.push({
-    mode: 'gcm', keyBits, unit: GCM_MESSAGE, batch: GCM_MESSAGE, backend: '@noble/ciphers', kernel: 'gcm',
+    mode: 'gcm',
+    keyBits,
+    unit: GCM_MESSAGE,
+    batch: GCM_MESSAGE,
+    backend: '@noble/ciphers',
+    kernel: 'gcm',
     encrypt: () => gcm(key, nonce).encrypt(message),
     decrypt: () => gcm(key, nonce).decrypt(nobleSealed),
   });

@@ -114,8 +114,15 @@ async function scaling(kernel: string, seconds: number): Promise<ScalingResult> 
   const sync = await measure(() => xts.encryptSectors(data, 0, data), SCALING_BYTES, seconds);
   const async = await measure(() => xts.encryptSectorsAsync(data, 0, data), SCALING_BYTES, seconds);
   return {
-    mode: 'xts', keyBits: 256, unit: 4096, bytes: SCALING_BYTES, kernel,
-    syncMBps: sync.mbps, asyncMBps: async.mbps, ratio: async.mbps / sync.mbps, cores: os.availableParallelism(),
+    mode: 'xts',
+    keyBits: 256,
+    unit: 4096,
+    bytes: SCALING_BYTES,
+    kernel,
+    syncMBps: sync.mbps,
+    asyncMBps: async.mbps,
+    ratio: async.mbps / sync.mbps,
+    cores: os.availableParallelism(),
   };
 }
 
@@ -145,8 +152,17 @@ export async function runBench(opts: BenchOptions, version: string): Promise<Ben
     const dec = await measure(c.decrypt, c.batch, opts.seconds);
     opts.progress?.(++done, total, `${label(c)} decrypt`);
     rows.push({
-      mode: c.mode, keyBits: c.keyBits, unit: c.unit, batch: c.batch, backend: c.backend, kernel: c.kernel,
-      encryptMBps: enc.mbps, decryptMBps: dec.mbps, vsNodeCrypto: null, ceilingMBps, ofCeiling: null,
+      mode: c.mode,
+      keyBits: c.keyBits,
+      unit: c.unit,
+      batch: c.batch,
+      backend: c.backend,
+      kernel: c.kernel,
+      encryptMBps: enc.mbps,
+      decryptMBps: dec.mbps,
+      vsNodeCrypto: null,
+      ceilingMBps,
+      ofCeiling: null,
     });
   }
   const ceilings: CeilingResult[] = [...ceilingRuns].map(([key, runs]) => {
@@ -161,7 +177,8 @@ export async function runBench(opts: BenchOptions, version: string): Promise<Ben
       const best = ceilings.filter((c) => c.keyBits === row.keyBits).map((c) => c.mbps);
       row.ceilingMBps = best.length > 0 ? Math.max(...best) : null;
     }
-    if (row.ceilingMBps !== null) row.ofCeiling = { encrypt: row.encryptMBps / row.ceilingMBps, decrypt: row.decryptMBps / row.ceilingMBps };
+    if (row.ceilingMBps !== null)
+      row.ofCeiling = { encrypt: row.encryptMBps / row.ceilingMBps, decrypt: row.decryptMBps / row.ceilingMBps };
   }
   const scalingRows: ScalingResult[] = [];
   if (doScaling) {

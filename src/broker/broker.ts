@@ -90,14 +90,19 @@ export class Broker {
     await createDataDir(opts.dataDir, opts.names ?? [], database);
     const store = await openStore(database);
     try {
-      return { operatorToken: await createOperator(store, opts.operatorTokenSeconds ?? 365 * 86_400), caFile: join(opts.dataDir, 'ca.pem') };
+      return {
+        operatorToken: await createOperator(store, opts.operatorTokenSeconds ?? 365 * 86_400),
+        caFile: join(opts.dataDir, 'ca.pem'),
+      };
     } finally {
       await store.close();
     }
   }
 
   /** init, then open on the same store connection (one PGlite start instead of two). */
-  static async create(opts: BrokerInitOptions & Omit<BrokerOpenOptions, 'dataDir' | 'database'>): Promise<{ broker: Broker; operatorToken: string; caFile: string }> {
+  static async create(
+    opts: BrokerInitOptions & Omit<BrokerOpenOptions, 'dataDir' | 'database'>,
+  ): Promise<{ broker: Broker; operatorToken: string; caFile: string }> {
     const database = opts.database ?? defaultDatabase(opts.dataDir);
     await createDataDir(opts.dataDir, opts.names ?? [], database);
     const store = await openStore(database);
@@ -131,7 +136,8 @@ export class Broker {
     const store = guardRootKey(opened, opts.dataDir, files.rootKey);
     await backfillAuditTree(store);
     const retentionDays = opts.auditRetentionDays ?? DEFAULT_RETENTION_DAYS;
-    if (!Number.isInteger(retentionDays) || retentionDays < 1) throw new SectorCryptError('ERR_ARGUMENT', 'the audit retention is a whole number of days, at least 1');
+    if (!Number.isInteger(retentionDays) || retentionDays < 1)
+      throw new SectorCryptError('ERR_ARGUMENT', 'the audit retention is a whole number of days, at least 1');
     const schedule = { ...DEFAULT_CHECKPOINTS, ...opts.checkpoints };
     if (!Number.isInteger(schedule.everyRecords) || schedule.everyRecords < 1 || !(schedule.everySeconds > 0)) {
       throw new SectorCryptError('ERR_ARGUMENT', 'checkpoints come every N >= 1 records and T > 0 seconds');
@@ -144,7 +150,15 @@ export class Broker {
     const limits = opts.rateLimits === false ? undefined : new RateLimiter(opts.rateLimits);
     const hot = { versionKeys, devices: new DeviceCache(), admissions: new ReleaseAdmissions(db), releases: new ReleaseRecorder(db) };
     const certificates = certificateDates(files.tls.cert, files.caPem);
-    const ctx = { db, rootKey: files.rootKey, ...hot, now: opts.now ?? (() => new Date()), auditRetentionDays: retentionDays, limits, certificates };
+    const ctx = {
+      db,
+      rootKey: files.rootKey,
+      ...hot,
+      now: opts.now ?? (() => new Date()),
+      auditRetentionDays: retentionDays,
+      limits,
+      certificates,
+    };
     const app = buildApp(ctx, { tls: files.tls, logger: opts.logger });
     signer.onError = (err) => app.log.error({ err }, 'signing an audit checkpoint failed');
     const broker = new Broker(store, app, files.rootKey, files.caPem, signer);

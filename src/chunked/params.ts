@@ -36,7 +36,10 @@ export function aeadName(keyLength: number): string {
 
 export function checkInputKey(key: unknown): Uint8Array {
   if (!isBytes(key) || (key.length !== 16 && key.length !== 32)) {
-    throw new SectorCryptError('ERR_KEY_LENGTH', 'chunked encryption key must be a Uint8Array of 16 bytes (Cobblestone-128) or 32 bytes (Cobblestone-256)');
+    throw new SectorCryptError(
+      'ERR_KEY_LENGTH',
+      'chunked encryption key must be a Uint8Array of 16 bytes (Cobblestone-128) or 32 bytes (Cobblestone-256)',
+    );
   }
   return key;
 }

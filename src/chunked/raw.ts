@@ -50,19 +50,44 @@ export function createChunkedRawEncryptStream(key: Uint8Array, baseNonce: Uint8A
 
 export function createChunkedRawDecryptStream(key: Uint8Array, baseNonce: Uint8Array, opts?: RawOptions): Transform {
   const cipher = rawCipher(key, baseNonce, opts);
-  return nodeTransform(openCodec(0, () => cipher, () => cipher.destroy()));
+  return nodeTransform(
+    openCodec(
+      0,
+      () => cipher,
+      () => cipher.destroy(),
+    ),
+  );
 }
 
-export function createChunkedRawEncryptWebStream(key: Uint8Array, baseNonce: Uint8Array, opts?: RawOptions): TransformStream<Uint8Array, Uint8Array> {
+export function createChunkedRawEncryptWebStream(
+  key: Uint8Array,
+  baseNonce: Uint8Array,
+  opts?: RawOptions,
+): TransformStream<Uint8Array, Uint8Array> {
   return webTransform(sealCodec(rawCipher(key, baseNonce, opts)));
 }
 
-export function createChunkedRawDecryptWebStream(key: Uint8Array, baseNonce: Uint8Array, opts?: RawOptions): TransformStream<Uint8Array, Uint8Array> {
+export function createChunkedRawDecryptWebStream(
+  key: Uint8Array,
+  baseNonce: Uint8Array,
+  opts?: RawOptions,
+): TransformStream<Uint8Array, Uint8Array> {
   const cipher = rawCipher(key, baseNonce, opts);
-  return webTransform(openCodec(0, () => cipher, () => cipher.destroy()));
+  return webTransform(
+    openCodec(
+      0,
+      () => cipher,
+      () => cipher.destroy(),
+    ),
+  );
 }
 
-export function openChunkedRawReader(key: Uint8Array, baseNonce: Uint8Array, source: string | Uint8Array, opts?: RawOptions): Promise<ChunkedReader> {
+export function openChunkedRawReader(
+  key: Uint8Array,
+  baseNonce: Uint8Array,
+  source: string | Uint8Array,
+  opts?: RawOptions,
+): Promise<ChunkedReader> {
   let cipher: ChunkCipher;
   try {
     cipher = rawCipher(key, baseNonce, opts);

@@ -34,7 +34,12 @@ export function bodyLayout(sealedLength: number, first = 0): BodyLayout {
 }
 
 /** Seals `plain` as chunks `first`, `first+1`, ...: whole chunks, then the final one. */
-export function sealBody(cipher: ChunkCipher, plain: Uint8Array, first: number, out = newOutput(sealedBodyLength(plain.length))): Uint8Array {
+export function sealBody(
+  cipher: ChunkCipher,
+  plain: Uint8Array,
+  first: number,
+  out = newOutput(sealedBodyLength(plain.length)),
+): Uint8Array {
   const full = Math.floor(plain.length / CHUNK);
   checkChunkRange(first, full + 1);
   cipher.sealFull(plain.subarray(0, full * CHUNK), first, out.subarray(0, full * SLOT));

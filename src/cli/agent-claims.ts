@@ -37,7 +37,9 @@ export function registerAgentClaims(agent: Command): void {
       const width = Math.max(...collected.sources.map((s) => s.claim.length), 5);
       for (const s of collected.sources) {
         const detail = s.detail ? ` (${s.detail})` : '';
-        process.stdout.write(`${s.claim.padEnd(width)}  ${show(valueAt(collected.claims, s.claim))}\n${''.padEnd(width)}    from ${s.source}${detail}, trust: ${s.trust}\n`);
+        process.stdout.write(
+          `${s.claim.padEnd(width)}  ${show(valueAt(collected.claims, s.claim))}\n${''.padEnd(width)}    from ${s.source}${detail}, trust: ${s.trust}\n`,
+        );
       }
       for (const u of collected.unavailable) process.stdout.write(`${u.claims.join(', ')}: unavailable: ${u.reason}\n`);
       if (attested) printAttestations(attested);

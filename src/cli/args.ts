@@ -28,7 +28,8 @@ function upTo(max: number): string {
 export function integer(name: string, { min = 0, max = Number.MAX_SAFE_INTEGER, what }: Range = {}): Parse<number> {
   return (value) => {
     const n = /^\d+$/.test(value) ? Number(value) : NaN;
-    if (!(Number.isSafeInteger(n) && n >= min && n <= max)) throw refuse(name, `${what ? `${what}, ` : ''}a whole number from ${min}${upTo(max)}`, value);
+    if (!(Number.isSafeInteger(n) && n >= min && n <= max))
+      throw refuse(name, `${what ? `${what}, ` : ''}a whole number from ${min}${upTo(max)}`, value);
     return n;
   };
 }
@@ -46,10 +47,14 @@ export function bytes(name: string): Parse<number> {
 }
 
 /** A duration in seconds above 0, up to `max`; whole seconds unless `fractions`. */
-export function seconds(name: string, { max = Number.MAX_SAFE_INTEGER, fractions = false }: { max?: number; fractions?: boolean } = {}): Parse<number> {
+export function seconds(
+  name: string,
+  { max = Number.MAX_SAFE_INTEGER, fractions = false }: { max?: number; fractions?: boolean } = {},
+): Parse<number> {
   return (value) => {
     const n = (fractions ? /^(\d+\.?\d*|\.\d+)$/ : /^\d+$/).test(value) ? Number(value) : NaN;
-    if (!(n > 0 && n <= max && (fractions || Number.isSafeInteger(n)))) throw refuse(name, `${fractions ? 'a number of seconds' : 'whole seconds'} above 0${upTo(max).replace(' to', ', up to')}`, value);
+    if (!(n > 0 && n <= max && (fractions || Number.isSafeInteger(n))))
+      throw refuse(name, `${fractions ? 'a number of seconds' : 'whole seconds'} above 0${upTo(max).replace(' to', ', up to')}`, value);
     return n;
   };
 }

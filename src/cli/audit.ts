@@ -57,7 +57,8 @@ async function reporting(body: () => Promise<string>): Promise<void> {
 /** The leaf hash of --record (one export line, or a bare record object) or of --leaf-hash. */
 async function leafOf(flags: { record?: string; leafHash?: string }): Promise<Uint8Array> {
   if (flags.leafHash !== undefined) return fromBase64(flags.leafHash, '--leaf-hash');
-  if (flags.record === undefined) throw new SectorCryptError('ERR_ARGUMENT', 'an inclusion proof needs --record FILE or --leaf-hash BASE64');
+  if (flags.record === undefined)
+    throw new SectorCryptError('ERR_ARGUMENT', 'an inclusion proof needs --record FILE or --leaf-hash BASE64');
   const text = (await readText(flags.record, 'record')).trim();
   if (text.startsWith('{"leafHash":')) {
     const line = parseExportLine(text, 1);
@@ -103,7 +104,15 @@ export function registerAudit(program: Command): void {
     .option('--consistency <file>', 'consistency proof {"fromSize","toSize","hashes"}')
     .option('--old-checkpoint <file>', 'with --consistency: the earlier signed checkpoint')
     .action(
-      async (flags: { checkpoint: string; publicKey: string; inclusion?: string; record?: string; leafHash?: string; consistency?: string; oldCheckpoint?: string }) => {
+      async (flags: {
+        checkpoint: string;
+        publicKey: string;
+        inclusion?: string;
+        record?: string;
+        leafHash?: string;
+        consistency?: string;
+        oldCheckpoint?: string;
+      }) => {
         await reporting(async () => {
           if ((flags.inclusion === undefined) === (flags.consistency === undefined)) {
             throw new SectorCryptError('ERR_ARGUMENT', 'give exactly one of --inclusion and --consistency');
@@ -115,7 +124,8 @@ export function registerAudit(program: Command): void {
             verifyInclusion(proof, await leafOf(flags), checkpoint);
             return `verified: record ${proof.leafIndex} is in the log at size ${checkpoint.size}, root ${toBase64(checkpoint.rootHash)}`;
           }
-          if (flags.oldCheckpoint === undefined) throw new SectorCryptError('ERR_ARGUMENT', 'a consistency proof needs --old-checkpoint FILE');
+          if (flags.oldCheckpoint === undefined)
+            throw new SectorCryptError('ERR_ARGUMENT', 'a consistency proof needs --old-checkpoint FILE');
           const older = openCheckpoint(await readText(flags.oldCheckpoint, 'checkpoint'), vkey);
           verifyConsistency(await readJson(flags.consistency!, 'consistency proof'), older, checkpoint);
           return `verified: the log at size ${checkpoint.size} extends the log at size ${older.size}, root ${toBase64(checkpoint.rootHash)}`;

@@ -42,7 +42,10 @@ function checkKernelFlags(flags: Flags): void {
     const native = loadNative();
     if (native.kernels.length === 0) throw new SectorCryptError('ERR_BACKEND_UNAVAILABLE', `native backend unavailable: ${native.reason}`);
     if (flags.kernel !== undefined && !native.kernels.includes(flags.kernel)) {
-      throw new SectorCryptError('ERR_BACKEND_UNAVAILABLE', `kernel ${flags.kernel} cannot run here; this CPU runs: ${native.kernels.join(', ')}`);
+      throw new SectorCryptError(
+        'ERR_BACKEND_UNAVAILABLE',
+        `kernel ${flags.kernel} cannot run here; this CPU runs: ${native.kernels.join(', ')}`,
+      );
     }
   }
 }

@@ -34,7 +34,9 @@ export function registerBrokerAdmin(broker: Command): void {
   const rootKey = broker.command('root-key').description("the broker's root key (operator, on the data folder)");
   rootKey
     .command('rotate')
-    .description('re-seal every broker key and audit log key under a new root key, in one transaction; other brokers on the database need the new root.key')
+    .description(
+      're-seal every broker key and audit log key under a new root key, in one transaction; other brokers on the database need the new root.key',
+    )
     .requiredOption('--data <dir>', "the broker's data folder")
     .option('--database <url>', 'overrides the store named in DATA/broker.json')
     .option('--keep-old', 'keep the replaced key as DATA/root.key.old (0600), for database backups made before')
@@ -60,13 +62,19 @@ export function registerBrokerAdmin(broker: Command): void {
     .action(async (flags: { data: string; database?: string; json?: boolean }) => {
       const { replaceOperatorToken } = await import('../broker/accounts/operator-token.js');
       const t = await replaceOperatorToken({ dataDir: flags.data, database: flags.database });
-      out(flags.json, t, `${t.revoked} earlier operator token(s) revoked\nnew operator token (shown once, keep it safe):\n${t.operatorToken}\n`);
+      out(
+        flags.json,
+        t,
+        `${t.revoked} earlier operator token(s) revoked\nnew operator token (shown once, keep it safe):\n${t.operatorToken}\n`,
+      );
     });
 
   const cert = broker.command('cert').description("the broker's HTTPS certificate (on the data folder)");
   cert
     .command('renew')
-    .description("issue a new server certificate from the broker's CA, for the same names (and each --name); replaces server.pem and server.key")
+    .description(
+      "issue a new server certificate from the broker's CA, for the same names (and each --name); replaces server.pem and server.key",
+    )
     .requiredOption('--data <dir>', "the broker's data folder")
     .option('--name <host>', 'one more DNS name or IP address (repeatable)', collect, [])
     .option('--days <n>', 'lifetime in days (default 825)', integer('--days', { min: 1, max: 3650 }))
@@ -82,6 +90,10 @@ export function registerBrokerAdmin(broker: Command): void {
         [join(flags.data, 'server.pem'), renewed.serverPem, 0o644],
       ]);
       const notAfter = certificateNotAfter(renewed.serverPem).toISOString();
-      out(flags.json, { names: renewed.names, notAfter }, `new server certificate for ${renewed.names.join(', ')}, valid until ${notAfter}\na running broker serves it after SIGHUP (or a restart)\n`);
+      out(
+        flags.json,
+        { names: renewed.names, notAfter },
+        `new server certificate for ${renewed.names.join(', ')}, valid until ${notAfter}\na running broker serves it after SIGHUP (or a restart)\n`,
+      );
     });
 }

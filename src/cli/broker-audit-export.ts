@@ -39,7 +39,13 @@ interface Page {
 }
 
 /** The export lines from `since` up to (not including) `size`, page by page. */
-async function* exportLines(conn: Conn, since: number | undefined, size: number, pageSize: number, onPage: (lastSeq: number) => void): AsyncGenerator<string> {
+async function* exportLines(
+  conn: Conn,
+  since: number | undefined,
+  size: number,
+  pageSize: number,
+  onPage: (lastSeq: number) => void,
+): AsyncGenerator<string> {
   let query = since === undefined ? '' : `&since=${since}`;
   for (;;) {
     const page = (await call(conn, 'GET', `/v1/audit?limit=${pageSize}${query}`)) as Page;
@@ -57,7 +63,11 @@ async function* exportLines(conn: Conn, since: number | undefined, size: number,
   }
 }
 
-export async function exportAuditTo(conn: Conn, out: string, opts: { since?: number; force?: boolean; pageSize?: number } = {}): Promise<ExportResult> {
+export async function exportAuditTo(
+  conn: Conn,
+  out: string,
+  opts: { since?: number; force?: boolean; pageSize?: number } = {},
+): Promise<ExportResult> {
   const names = { export: join(out, 'export.jsonl'), checkpoint: join(out, 'checkpoint.txt'), key: join(out, 'log.pub') };
   // Every refusal before the first request.
   for (const file of Object.values(names)) await checkOutputTarget(file, { force: opts.force });
@@ -70,12 +80,15 @@ export async function exportAuditTo(conn: Conn, out: string, opts: { since?: num
   const outputs: OutputFile[] = [];
   const progress = createProgress('{bar} {percentage}% | {value}/{total} records | ETA {eta_formatted}');
   try {
-    for (const file of [names.export, names.checkpoint, names.key]) outputs.push(await openOutputFile(file, { force: opts.force, mode: 0o644 }));
+    for (const file of [names.export, names.checkpoint, names.key])
+      outputs.push(await openOutputFile(file, { force: opts.force, mode: 0o644 }));
     const [lines, checkpoint, key] = outputs as [OutputFile, OutputFile, OutputFile];
     const first = opts.since ?? 0;
     let written = 0;
     async function* tee(): AsyncGenerator<string> {
-      for await (const line of exportLines(conn, opts.since, cp.size, opts.pageSize ?? PAGE, (last) => progress.update(last + 1 - first, cp.size - first))) {
+      for await (const line of exportLines(conn, opts.since, cp.size, opts.pageSize ?? PAGE, (last) =>
+        progress.update(last + 1 - first, cp.size - first),
+      )) {
         if (!lines.stream.write(`${line}\n`)) await new Promise((resolve) => lines.stream.once('drain', resolve));
         written++;
         yield line;
@@ -104,7 +117,9 @@ const exportedView: View<ExportResult> = (r) =>
 const seq = (flag: string) => integer(flag, { max: 999_999_999, what: 'a seq' });
 
 export function registerAuditExport(audit: Command): void {
-  connected(audit.command('export').description('records after a seq (one page); with --out DIR, the whole log as files `audit verify` checks'))
+  connected(
+    audit.command('export').description('records after a seq (one page); with --out DIR, the whole log as files `audit verify` checks'),
+  )
     .option('--after <seq>', 'records after this seq', seq('--after'))
     .option('--limit <n>', 'at most this many (1000)', integer('--limit', { min: 1 }))
     .option('--out <dir>', 'write export.jsonl, checkpoint.txt and log.pub into this folder (every page, verified)')
@@ -113,11 +128,16 @@ export function registerAuditExport(audit: Command): void {
     .action(async (flags: Conn & { after?: number; limit?: number; out?: string; since?: number; force?: boolean }) => {
       if (flags.out === undefined) {
         if (flags.since !== undefined || flags.force) throw new SectorCryptError('ERR_ARGUMENT', '--since and --force go with --out');
-        const answer = await call(flags, 'GET', `/v1/audit?limit=${flags.limit ?? PAGE}${flags.after === undefined ? '' : `&after=${flags.after}`}`);
+        const answer = await call(
+          flags,
+          'GET',
+          `/v1/audit?limit=${flags.limit ?? PAGE}${flags.after === undefined ? '' : `&after=${flags.after}`}`,
+        );
         print(flags, answer as Parameters<typeof auditRecordsView>[0], auditRecordsView);
         return;
       }
-      if (flags.after !== undefined || flags.limit !== undefined) throw new SectorCryptError('ERR_ARGUMENT', '--out exports every page: use --since, not --after or --limit');
+      if (flags.after !== undefined || flags.limit !== undefined)
+        throw new SectorCryptError('ERR_ARGUMENT', '--out exports every page: use --since, not --after or --limit');
       print(flags, await exportAuditTo(flags, flags.out, { since: flags.since, force: flags.force }), exportedView);
     });
 }

@@ -38,8 +38,13 @@ export interface ArchiveResult {
 }
 
 export async function archiveAudit(conn: Conn, before: string | undefined, out: string): Promise<ArchiveResult> {
-  const seg = (await call(conn, 'GET', `/v1/audit/segment${before === undefined ? '' : `?before=${encodeURIComponent(before)}`}`)) as Segment;
-  if (seg.end === seg.start || seg.checkpoint === null) return { start: seg.start, end: seg.end, before: seg.before, archived: 0, files: [] };
+  const seg = (await call(
+    conn,
+    'GET',
+    `/v1/audit/segment${before === undefined ? '' : `?before=${encodeURIComponent(before)}`}`,
+  )) as Segment;
+  if (seg.end === seg.start || seg.checkpoint === null)
+    return { start: seg.start, end: seg.end, before: seg.before, archived: 0, files: [] };
   await verifyExport(seg.lines, seg.checkpoint, seg.verifierKey);
   await mkdir(out, { recursive: true, mode: 0o700 });
   const base = join(out, `segment-${seg.start}-${seg.end}`);

@@ -22,7 +22,8 @@ export async function call(conn: Conn, method: string, path: string, body?: unkn
   const url = (conn.url ?? process.env.SECTORCRYPT_BROKER_URL)?.replace(/\/+$/, '');
   const caFile = conn.ca ?? process.env.SECTORCRYPT_BROKER_CA;
   const token = anonymous ? undefined : (conn.token ?? process.env.SECTORCRYPT_BROKER_TOKEN);
-  if (!url || !caFile) throw new SectorCryptError('ERR_ARGUMENT', 'give the broker with --url and --ca (or SECTORCRYPT_BROKER_URL and SECTORCRYPT_BROKER_CA)');
+  if (!url || !caFile)
+    throw new SectorCryptError('ERR_ARGUMENT', 'give the broker with --url and --ca (or SECTORCRYPT_BROKER_URL and SECTORCRYPT_BROKER_CA)');
   const http = new PinnedHttps(await readFile(caFile, 'utf8'));
   try {
     const headers: Record<string, string> = {};
@@ -31,7 +32,8 @@ export async function call(conn: Conn, method: string, path: string, body?: unkn
     if (bytes) headers['content-type'] = 'application/json';
     const answer = await http.send(method, `${url}${path}`, headers, bytes);
     // No token given: say where one goes, not which header the broker wanted.
-    if (answer.status === 401 && !token && !anonymous) throw new SectorCryptError('ERR_UNAUTHENTICATED', 'this call needs an API token: give --token or set SECTORCRYPT_BROKER_TOKEN');
+    if (answer.status === 401 && !token && !anonymous)
+      throw new SectorCryptError('ERR_UNAUTHENTICATED', 'this call needs an API token: give --token or set SECTORCRYPT_BROKER_TOKEN');
     if (answer.status >= 400 && !(answer.body as { decision?: string } | null)?.decision) throw answerError(answer);
     return answer.body;
   } finally {

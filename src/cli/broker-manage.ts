@@ -59,31 +59,80 @@ function sub<T>(parent: Command, spec: string, description: string, action: Acti
 }
 
 export function registerBrokerManagement(broker: Command): void {
-  sub(broker, 'health', "the broker's health; with a tenant user's token, whether the tenant enforces two-person rules", (c) => call(c, 'GET', '/v1/health'), views.healthView);
+  sub(
+    broker,
+    'health',
+    "the broker's health; with a tenant user's token, whether the tenant enforces two-person rules",
+    (c) => call(c, 'GET', '/v1/health'),
+    views.healthView,
+  );
 
   const tenant = broker.command('tenant').description('tenants (operator)');
-  sub(tenant, 'create <name>', "create a tenant and invite its first admin (the invitation is shown once)", (c, name) => call(c, 'POST', '/v1/tenants', { name, admin: { name: c.admin } }), views.tenantCreated, (x) =>
-    x.requiredOption('--admin <name>', "the first admin's name"),
+  sub(
+    tenant,
+    'create <name>',
+    'create a tenant and invite its first admin (the invitation is shown once)',
+    (c, name) => call(c, 'POST', '/v1/tenants', { name, admin: { name: c.admin } }),
+    views.tenantCreated,
+    (x) => x.requiredOption('--admin <name>', "the first admin's name"),
   );
   sub(tenant, 'list', 'list tenants', (c) => call(c, 'GET', '/v1/tenants'), views.tenantsView);
-  sub(tenant, 'invite-admin <tenantId>', 'invite another admin, a second person the first admin did not make (shown once)', (c, t) => call(c, 'POST', `/v1/tenants/${id(t!)}/admins`, { name: c.name }), views.invitationCreated, (x) =>
-    x.requiredOption('--name <name>', "the admin's name"),
+  sub(
+    tenant,
+    'invite-admin <tenantId>',
+    'invite another admin, a second person the first admin did not make (shown once)',
+    (c, t) => call(c, 'POST', `/v1/tenants/${id(t!)}/admins`, { name: c.name }),
+    views.invitationCreated,
+    (x) => x.requiredOption('--name <name>', "the admin's name"),
   );
 
   const user = broker.command('user').description('users of a tenant (admin)');
-  sub(user, 'create <name>', 'create a user with roles and an invitation for them (shown once)', (c, name) => call(c, 'POST', '/v1/users', { name, roles: c.role }), views.invitationCreated, (x) =>
-    x.requiredOption('--role <role>', 'admin, approver or auditor (repeatable)', collect, []),
+  sub(
+    user,
+    'create <name>',
+    'create a user with roles and an invitation for them (shown once)',
+    (c, name) => call(c, 'POST', '/v1/users', { name, roles: c.role }),
+    views.invitationCreated,
+    (x) => x.requiredOption('--role <role>', 'admin, approver or auditor (repeatable)', collect, []),
   );
-  sub(user, 'list', 'list users', (c) => call(c, 'GET', `/v1/users${c.all ? '?all=true' : ''}`), views.usersView, (x) => x.option('--all', 'disabled users too'));
-  sub(user, 'roles <userId>', "replace a user's roles (never admin with approver; none: --role none)", (c, u) =>
-    call(c, 'POST', `/v1/users/${id(u!)}/roles`, { roles: (c.role as string[]).filter((r) => r !== 'none') }),
+  sub(
+    user,
+    'list',
+    'list users',
+    (c) => call(c, 'GET', `/v1/users${c.all ? '?all=true' : ''}`),
+    views.usersView,
+    (x) => x.option('--all', 'disabled users too'),
+  );
+  sub(
+    user,
+    'roles <userId>',
+    "replace a user's roles (never admin with approver; none: --role none)",
+    (c, u) => call(c, 'POST', `/v1/users/${id(u!)}/roles`, { roles: (c.role as string[]).filter((r) => r !== 'none') }),
     views.objectOrPending,
     (x) => x.requiredOption('--role <role>', 'admin, approver, auditor or none (repeatable)', collect, []),
   );
-  sub(user, 'disable <userId>', 'disable a user: every token, session and invitation stops at once', (c, u) => call(c, 'POST', `/v1/users/${id(u!)}/disable`), views.objectOrPending);
+  sub(
+    user,
+    'disable <userId>',
+    'disable a user: every token, session and invitation stops at once',
+    (c, u) => call(c, 'POST', `/v1/users/${id(u!)}/disable`),
+    views.objectOrPending,
+  );
   sub(user, 'tokens <userId>', "list a user's tokens", (c, u) => call(c, 'GET', `/v1/users/${id(u!)}/tokens`), views.tokensView);
-  sub(user, 'revoke-tokens <userId>', "revoke every token and session of a user", (c, u) => call(c, 'POST', `/v1/users/${id(u!)}/tokens/revoke`), views.objectView);
-  sub(user, 'invite <userId>', "a new invitation for a user; the user's tokens stop (shown once)", (c, u) => call(c, 'POST', `/v1/users/${id(u!)}/invitation`, {}), views.invitationCreated);
+  sub(
+    user,
+    'revoke-tokens <userId>',
+    'revoke every token and session of a user',
+    (c, u) => call(c, 'POST', `/v1/users/${id(u!)}/tokens/revoke`),
+    views.objectView,
+  );
+  sub(
+    user,
+    'invite <userId>',
+    "a new invitation for a user; the user's tokens stop (shown once)",
+    (c, u) => call(c, 'POST', `/v1/users/${id(u!)}/invitation`, {}),
+    views.invitationCreated,
+  );
 
   const invitation = broker.command('invitation').description('invitations');
   sub(
@@ -95,36 +144,87 @@ export function registerBrokerManagement(broker: Command): void {
       return call(c, 'POST', '/v1/invitations/redeem', { code }, true);
     },
     views.tokenCreated('your API token'),
-    (x) => x.option('--code-file <file>', 'the file holding the invitation code (- for standard input); asked for on the terminal otherwise'),
+    (x) =>
+      x.option('--code-file <file>', 'the file holding the invitation code (- for standard input); asked for on the terminal otherwise'),
   );
 
   const token = broker.command('token').description('API tokens');
   sub(token, 'list', "the caller's tokens", (c) => call(c, 'GET', '/v1/tokens'), views.tokensView);
-  sub(token, 'create', 'a new token for the caller (shown once)', (c) => call(c, 'POST', '/v1/tokens', {}), views.tokenCreated('the new API token'));
-  sub(token, 'revoke <tokenId>', 'revoke one of your tokens (an admin: any of the tenant)', (c, k) => call(c, 'POST', `/v1/tokens/${id(k!)}/revoke`), views.objectView);
+  sub(
+    token,
+    'create',
+    'a new token for the caller (shown once)',
+    (c) => call(c, 'POST', '/v1/tokens', {}),
+    views.tokenCreated('the new API token'),
+  );
+  sub(
+    token,
+    'revoke <tokenId>',
+    'revoke one of your tokens (an admin: any of the tenant)',
+    (c, k) => call(c, 'POST', `/v1/tokens/${id(k!)}/revoke`),
+    views.objectView,
+  );
 
   const key = broker.command('key').description('broker keys (admin)');
   sub(key, 'create <name>', 'make a broker key', (c, name) => call(c, 'POST', '/v1/keys', { name }), views.keyView);
   sub(key, 'list', 'list keys and versions', (c) => call(c, 'GET', '/v1/keys'), views.keysView);
   sub(key, 'public <keyId>', 'the newest public key', (c, k) => call(c, 'GET', `/v1/keys/${id(k!)}/public`), views.keyView);
   sub(key, 'rotate <keyId>', 'make a new version', (c, k) => call(c, 'POST', `/v1/keys/${id(k!)}/rotate`), views.keyView);
-  sub(key, 'retire <keyId>', 'retire an old version', (c, k) => call(c, 'POST', `/v1/keys/${id(k!)}/retire`, { version: c.version }), views.objectView, (x) =>
-    x.requiredOption('--version <n>', 'the version to retire', integer('--version', { min: 1 })),
+  sub(
+    key,
+    'retire <keyId>',
+    'retire an old version',
+    (c, k) => call(c, 'POST', `/v1/keys/${id(k!)}/retire`, { version: c.version }),
+    views.objectView,
+    (x) => x.requiredOption('--version <n>', 'the version to retire', integer('--version', { min: 1 })),
   );
-  sub(key, 'destroy <keyId>', 'ask to destroy a key (a second admin confirms with `broker action confirm`)', (c, k) => call(c, 'POST', `/v1/keys/${id(k!)}/destroy`), views.actionPending);
+  sub(
+    key,
+    'destroy <keyId>',
+    'ask to destroy a key (a second admin confirms with `broker action confirm`)',
+    (c, k) => call(c, 'POST', `/v1/keys/${id(k!)}/destroy`),
+    views.actionPending,
+  );
 
   const action = broker.command('action').description('actions that need a second admin');
   sub(action, 'list', 'what waits for a second admin', (c) => call(c, 'GET', '/v1/actions'), views.actionsView);
-  sub(action, 'confirm <actionId>', "confirm another admin's action", (c, a) => call(c, 'POST', `/v1/actions/${id(a!)}/confirm`), views.actionConfirmed);
-  sub(action, 'cancel <actionId>', 'call off an action that waits', (c, a) => call(c, 'POST', `/v1/actions/${id(a!)}/cancel`), views.objectView);
+  sub(
+    action,
+    'confirm <actionId>',
+    "confirm another admin's action",
+    (c, a) => call(c, 'POST', `/v1/actions/${id(a!)}/confirm`),
+    views.actionConfirmed,
+  );
+  sub(
+    action,
+    'cancel <actionId>',
+    'call off an action that waits',
+    (c, a) => call(c, 'POST', `/v1/actions/${id(a!)}/cancel`),
+    views.objectView,
+  );
 
   const policy = broker.command('policy').description('release policies (admin)');
-  sub(policy, 'put <name> <file>', 'create or replace a policy from a JSON file', async (c, name, file) =>
-    call(c, 'PUT', `/v1/policies/${id(name!)}`, await readJsonFile(file!, 'policy file')),
+  sub(
+    policy,
+    'put <name> <file>',
+    'create or replace a policy from a JSON file',
+    async (c, name, file) => call(c, 'PUT', `/v1/policies/${id(name!)}`, await readJsonFile(file!, 'policy file')),
     views.policyPut,
   );
-  sub(policy, 'get [name]', 'one policy, or all of them', (c, name) => call(c, 'GET', name ? `/v1/policies/${id(name)}` : '/v1/policies'), views.policiesView);
-  sub(policy, 'delete <name>', 'delete a policy (a manual one waits for a second admin where two-person rules hold)', (c, name) => call(c, 'DELETE', `/v1/policies/${id(name!)}`), views.objectOrPending);
+  sub(
+    policy,
+    'get [name]',
+    'one policy, or all of them',
+    (c, name) => call(c, 'GET', name ? `/v1/policies/${id(name)}` : '/v1/policies'),
+    views.policiesView,
+  );
+  sub(
+    policy,
+    'delete <name>',
+    'delete a policy (a manual one waits for a second admin where two-person rules hold)',
+    (c, name) => call(c, 'DELETE', `/v1/policies/${id(name!)}`),
+    views.objectOrPending,
+  );
 
   const device = broker.command('device').description('enrolled devices (admin)');
   sub(device, 'list', 'list devices', (c) => call(c, 'GET', '/v1/devices'), views.devicesView);
@@ -142,21 +242,52 @@ export function registerBrokerManagement(broker: Command): void {
         ...(c.expires !== undefined ? { expiresInSeconds: c.expires } : {}),
       }),
     views.tokenCreated('the enrollment token'),
-    (x) => x.requiredOption('--group <group>', 'a device group (repeatable)', collect, []).option('--uses <n>', 'how many enrollments', integer('--uses', { min: 1 })).option('--expires <seconds>', 'lifetime', seconds('--expires')),
+    (x) =>
+      x
+        .requiredOption('--group <group>', 'a device group (repeatable)', collect, [])
+        .option('--uses <n>', 'how many enrollments', integer('--uses', { min: 1 }))
+        .option('--expires <seconds>', 'lifetime', seconds('--expires')),
   );
-  sub(enroll, 'list', 'usable enrollment tokens (never the tokens themselves)', (c) => call(c, 'GET', `/v1/enrollment-tokens${c.all ? '?all=true' : ''}`), views.enrollTokensView, (x) =>
-    x.option('--all', 'spent, expired and revoked ones too'),
+  sub(
+    enroll,
+    'list',
+    'usable enrollment tokens (never the tokens themselves)',
+    (c) => call(c, 'GET', `/v1/enrollment-tokens${c.all ? '?all=true' : ''}`),
+    views.enrollTokensView,
+    (x) => x.option('--all', 'spent, expired and revoked ones too'),
   );
-  sub(enroll, 'revoke <tokenId>', 'revoke an enrollment token before it is used up', (c, k) => call(c, 'POST', `/v1/enrollment-tokens/${id(k!)}/revoke`), views.objectView);
+  sub(
+    enroll,
+    'revoke <tokenId>',
+    'revoke an enrollment token before it is used up',
+    (c, k) => call(c, 'POST', `/v1/enrollment-tokens/${id(k!)}/revoke`),
+    views.objectView,
+  );
 
   const request = broker.command('request').description('release requests (approver)');
-  sub(request, 'list', 'list requests, newest first', (c) => call(c, 'GET', `/v1/requests${c.status ? `?status=${id(String(c.status))}` : ''}`), views.requestsView, (x) =>
-    x.option('--status <status>', 'pending, approved, released, denied, expired, or decided (all but pending: the history)'),
+  sub(
+    request,
+    'list',
+    'list requests, newest first',
+    (c) => call(c, 'GET', `/v1/requests${c.status ? `?status=${id(String(c.status))}` : ''}`),
+    views.requestsView,
+    (x) => x.option('--status <status>', 'pending, approved, released, denied, expired, or decided (all but pending: the history)'),
   );
-  sub(request, 'show <requestId>', 'one request: claims, trace, who voted and their comments', (c, r) => call(c, 'GET', `/v1/requests/${id(r!)}`), views.requestView);
+  sub(
+    request,
+    'show <requestId>',
+    'one request: claims, trace, who voted and their comments',
+    (c, r) => call(c, 'GET', `/v1/requests/${id(r!)}`),
+    views.requestView,
+  );
   for (const verdict of ['approve', 'deny'] as const) {
-    sub(request, `${verdict} <requestId>`, `${verdict} a pending request`, (c, r) => call(c, 'POST', `/v1/requests/${id(r!)}/${verdict}`, c.comment === undefined ? {} : { comment: c.comment }), views.requestView, (x) =>
-      x.option('--comment <text>', 'a note kept with your vote and in the audit log'),
+    sub(
+      request,
+      `${verdict} <requestId>`,
+      `${verdict} a pending request`,
+      (c, r) => call(c, 'POST', `/v1/requests/${id(r!)}/${verdict}`, c.comment === undefined ? {} : { comment: c.comment }),
+      views.requestView,
+      (x) => x.option('--comment <text>', 'a note kept with your vote and in the audit log'),
     );
   }
 
@@ -169,12 +300,24 @@ export function registerBrokerManagement(broker: Command): void {
     async (c, name) => {
       const certificates = c.certificate as string[];
       if (c.kind === 'aws' || c.kind === 'azure') {
-        return call(c, 'POST', '/v1/issuers', { name, kind: c.kind, certificates: await Promise.all(certificates.map((f) => readFile(f, 'utf8'))) });
+        return call(c, 'POST', '/v1/issuers', {
+          name,
+          kind: c.kind,
+          certificates: await Promise.all(certificates.map((f) => readFile(f, 'utf8'))),
+        });
       }
-      if (!c.issuer || !(c.jwks || c.jwksUri)) throw new SectorCryptError('ERR_ARGUMENT', 'a JWT issuer needs --issuer and --jwks or --jwks-uri (or --kind aws|azure with --certificate)');
+      if (!c.issuer || !(c.jwks || c.jwksUri))
+        throw new SectorCryptError(
+          'ERR_ARGUMENT',
+          'a JWT issuer needs --issuer and --jwks or --jwks-uri (or --kind aws|azure with --certificate)',
+        );
       const keys = c.jwks
         ? { jwks: await readJsonFile(String(c.jwks), 'JWKS file') }
-        : { jwksUri: c.jwksUri, ...(c.jwksCa ? { jwksCa: await readFile(String(c.jwksCa), 'utf8') } : {}), ...(c.allowPrivateNetwork ? { allowPrivateNetwork: true } : {}) };
+        : {
+            jwksUri: c.jwksUri,
+            ...(c.jwksCa ? { jwksCa: await readFile(String(c.jwksCa), 'utf8') } : {}),
+            ...(c.allowPrivateNetwork ? { allowPrivateNetwork: true } : {}),
+          };
       return call(c, 'POST', '/v1/issuers', { name, issuer: c.issuer, ...(c.audience ? { audience: c.audience } : {}), ...keys });
     },
     views.objectOrPending,
@@ -184,7 +327,10 @@ export function registerBrokerManagement(broker: Command): void {
         .option('--jwks <file>', "the issuer's JWKS (JSON)")
         .option('--jwks-uri <url>', "or: where the broker fetches the issuer's JWKS (https://)")
         .option('--jwks-ca <file>', "with --jwks-uri: the CA of that server (PEM), when Node's trust store does not know it")
-        .option('--allow-private-network', 'with --jwks-uri: the server may be on loopback, a private network or link-local (refused otherwise)')
+        .option(
+          '--allow-private-network',
+          'with --jwks-uri: the server may be on loopback, a private network or link-local (refused otherwise)',
+        )
         .option('--audience <aud>', 'the aud the tokens must carry')
         .option('--kind <kind>', 'jwt (default), aws or azure')
         .option('--certificate <file>', 'with --kind aws|azure: a PEM certificate that signs the documents (repeatable)', collect, []),
@@ -192,11 +338,26 @@ export function registerBrokerManagement(broker: Command): void {
 
   const audit = broker.command('audit').description('the audit log (auditor)');
   registerAuditExport(audit);
-  sub(audit, 'checkpoint', 'the signed checkpoint and the log verifier key', (c) => call(c, 'GET', '/v1/audit/checkpoint'), views.checkpointView);
-  sub(audit, 'proof <seq> <size>', 'an inclusion proof of record seq in the tree of that size', (c, seq, size) =>
-    call(c, 'GET', `/v1/audit/proof?seq=${seqArg(seq!)}&size=${treeSize('<size>')(size!)}`),
+  sub(
+    audit,
+    'checkpoint',
+    'the signed checkpoint and the log verifier key',
+    (c) => call(c, 'GET', '/v1/audit/checkpoint'),
+    views.checkpointView,
+  );
+  sub(
+    audit,
+    'proof <seq> <size>',
+    'an inclusion proof of record seq in the tree of that size',
+    (c, seq, size) => call(c, 'GET', `/v1/audit/proof?seq=${seqArg(seq!)}&size=${treeSize('<size>')(size!)}`),
     views.proofView,
   );
-  sub(audit, 'consistency <from> <to>', 'a consistency proof between two tree sizes', (c, from, to) => call(c, 'GET', `/v1/audit/consistency?from=${treeSize('<from>')(from!)}&to=${treeSize('<to>')(to!)}`), views.proofView);
+  sub(
+    audit,
+    'consistency <from> <to>',
+    'a consistency proof between two tree sizes',
+    (c, from, to) => call(c, 'GET', `/v1/audit/consistency?from=${treeSize('<from>')(from!)}&to=${treeSize('<to>')(to!)}`),
+    views.proofView,
+  );
   registerAuditArchive(audit);
 }

@@ -24,11 +24,18 @@ export async function fetchBrokerKey(f: BrokerRecipientFlags): Promise<BrokerKey
   const url = (f.broker ?? process.env.SECTORCRYPT_BROKER_URL)?.replace(/\/+$/, '');
   const caFile = f.ca ?? process.env.SECTORCRYPT_BROKER_CA;
   const token = f.brokerToken ?? process.env.SECTORCRYPT_BROKER_TOKEN;
-  if (!url || !caFile) throw new SectorCryptError('ERR_ARGUMENT', '--broker-key needs --broker URL and --ca FILE (or SECTORCRYPT_BROKER_URL and SECTORCRYPT_BROKER_CA)');
-  if (!token) throw new SectorCryptError('ERR_ARGUMENT', '--broker-key needs an API token of the tenant: --broker-token or SECTORCRYPT_BROKER_TOKEN');
+  if (!url || !caFile)
+    throw new SectorCryptError(
+      'ERR_ARGUMENT',
+      '--broker-key needs --broker URL and --ca FILE (or SECTORCRYPT_BROKER_URL and SECTORCRYPT_BROKER_CA)',
+    );
+  if (!token)
+    throw new SectorCryptError('ERR_ARGUMENT', '--broker-key needs an API token of the tenant: --broker-token or SECTORCRYPT_BROKER_TOKEN');
   const http = new PinnedHttps(await readFile(caFile, 'utf8'));
   try {
-    const answer = await http.send('GET', `${url}/v1/keys/${encodeURIComponent(f.brokerKey!)}/public`, { authorization: `Bearer ${token}` });
+    const answer = await http.send('GET', `${url}/v1/keys/${encodeURIComponent(f.brokerKey!)}/public`, {
+      authorization: `Bearer ${token}`,
+    });
     if (answer.status !== 200) throw answerError(answer);
     const a = answer.body as { keyId: string; version: number; publicKey: string };
     return { keyId: a.keyId, version: a.version, publicKey: a.publicKey };
@@ -54,7 +61,9 @@ function timeoutMs(f: AgentWaitFlags): number | undefined {
 function sayWaiting({ requestId, expiresAt, resumed }: { requestId: string; expiresAt?: string; resumed?: boolean }): void {
   const until = expiresAt ? ` (it expires at ${expiresAt})` : '';
   const stop = process.stderr.isTTY ? '; Ctrl-C stops waiting and withdraws it' : '';
-  process.stderr.write(`sectorcrypt: waiting for approval of ${resumed ? 'the earlier ' : ''}release request ${requestId}${until}${stop}\n`);
+  process.stderr.write(
+    `sectorcrypt: waiting for approval of ${resumed ? 'the earlier ' : ''}release request ${requestId}${until}${stop}\n`,
+  );
 }
 
 /** One line on stderr each time a waiting call asks the broker again. */
@@ -73,7 +82,14 @@ export async function loadAgent(stateDir: string, claimsFile?: string, waiting: 
   const { BrokerAgent } = await import('../agent/broker-agent.js');
   const { loadClaimsConfig } = await import('../agent/claims/config-file.js');
   const claims = claimsFile === undefined ? 'auto' : await loadClaimsConfig(claimsFile);
-  const agent = await BrokerAgent.load({ stateDir, claims, wait: waiting.wait === true, ...(timeout ? { timeoutMs: timeout } : {}), onPending: sayWaiting, onRetry: sayRetrying });
+  const agent = await BrokerAgent.load({
+    stateDir,
+    claims,
+    wait: waiting.wait === true,
+    ...(timeout ? { timeoutMs: timeout } : {}),
+    onPending: sayWaiting,
+    onRetry: sayRetrying,
+  });
   if (!waiting.wait) return agent;
   // Interrupted while waiting (Ctrl-C, SIGTERM from the token plugin or systemd): withdraw first.
   setLastWords(async () => {

@@ -26,8 +26,19 @@ import { formatFields, formatSecret, formatTable, type Column, type Style } from
 export type View<T> = (answer: T, style: Style) => string;
 
 type Request = ReleaseRequestAnswer;
-interface NewToken { userId?: string; tokenId?: string; token: string; expiresAt?: string }
-interface Archive { start: number; end: number; before: string; archived: number; files: string[] }
+interface NewToken {
+  userId?: string;
+  tokenId?: string;
+  token: string;
+  expiresAt?: string;
+}
+interface Archive {
+  start: number;
+  end: number;
+  before: string;
+  archived: number;
+  files: string[];
+}
 
 /** Ids are never cut: they are what the next command takes. */
 const ID = Infinity;
@@ -54,7 +65,9 @@ export const tenantCreated: View<{ tenantId: string; admin: { userId: string; in
   ) + invitationLines(a.admin.invitation);
 
 /** A new user (or a new invitation for one); a grant that waits for a second admin. */
-export const invitationCreated: View<{ userId: string; roles?: string[]; invitation?: Invitation; pending?: Pending } & Partial<Pending>> = (a, style) => {
+export const invitationCreated: View<
+  { userId: string; roles?: string[]; invitation?: Invitation; pending?: Pending } & Partial<Pending>
+> = (a, style) => {
   if (!a.invitation) return actionPending(a as Pending, style);
   const pairs: [string, unknown][] = [['user', a.userId]];
   if (a.roles) pairs.push(['roles', a.roles.length ? a.roles : '(none yet)']);
@@ -67,18 +80,28 @@ export const invitationCreated: View<{ userId: string; roles?: string[]; invitat
 export const objectOrPending: View<unknown> = (a, style) =>
   a !== null && typeof a === 'object' && 'actionId' in a && !('status' in a) ? actionPending(a as Pending, style) : objectView(a, style);
 
-
-export const healthView: View<{ status: string; store: string; certificate?: { server: Expiry; ca: Expiry; warnings: string[] }; tenantId?: string; separation?: Separation }> = (a, style) => {
+export const healthView: View<{
+  status: string;
+  store: string;
+  certificate?: { server: Expiry; ca: Expiry; warnings: string[] };
+  tenantId?: string;
+  separation?: Separation;
+}> = (a, style) => {
   const pairs: [string, unknown][] = [
     ['status', a.status],
     ['store', a.store],
   ];
   const c = a.certificate;
-  if (c) pairs.push(['server certificate', `until ${c.server.notAfter} (${c.server.daysLeft} days)`], ['CA certificate', `until ${c.ca.notAfter} (${c.ca.daysLeft} days)`]);
+  if (c)
+    pairs.push(
+      ['server certificate', `until ${c.server.notAfter} (${c.server.daysLeft} days)`],
+      ['CA certificate', `until ${c.ca.notAfter} (${c.ca.daysLeft} days)`],
+    );
   const s = a.separation;
   if (s) {
     pairs.push(['tenant', a.tenantId], ['admins', `${s.admins} (${s.vouchedAdmins} vouched)`], ['two-person rules', s.twoPersonRules]);
-    if (s.unvouched.length) pairs.push(['granted by one admin alone', s.unvouched.map((u) => `${u.name} (${u.roles.join(', ')})`).join('; ')]);
+    if (s.unvouched.length)
+      pairs.push(['granted by one admin alone', s.unvouched.map((u) => `${u.name} (${u.roles.join(', ')})`).join('; ')]);
   }
   let out = formatFields(pairs, { style });
   for (const w of c?.warnings ?? []) out += `\nwarning: ${w}\n`;
@@ -89,7 +112,6 @@ export const healthView: View<{ status: string; store: string; certificate?: { s
   }
   return out;
 };
-
 
 /** A user's tokens (admin), or the caller's own (with the one in use marked). */
 export const tokensView: View<{ tokens: TokenRow[] }> = (a, style) => {
@@ -117,7 +139,10 @@ export const actionsView: View<{ actions: Action[] }> = (a, style) =>
     { style, empty: '(nothing waits for a second admin)' },
   );
 
-export const actionConfirmed: View<{ actionId: string; kind: string; target: string; status: string; invitation?: Invitation }> = (a, style) =>
+export const actionConfirmed: View<{ actionId: string; kind: string; target: string; status: string; invitation?: Invitation }> = (
+  a,
+  style,
+) =>
   formatFields(
     [
       ['action', a.actionId],
@@ -246,7 +271,11 @@ export const requestsView: View<{ requests: Request[] }> = (a, style) =>
       { header: 'KEY', value: (r) => `${r.keyId}/${r.version}`, max: ID },
       { header: 'RESOURCE', value: (r) => r.resource, max: 32 },
       { header: 'APPROVALS', value: (r) => (r.approversNeeded ? `${r.approvals}/${r.approversNeeded}` : null) },
-      { header: 'DECIDED BY', value: (r) => (r.votes ?? []).map((v) => `${v.name} ${v.decision === 'approve' ? 'approved' : 'denied'}`).join(', '), max: 40 },
+      {
+        header: 'DECIDED BY',
+        value: (r) => (r.votes ?? []).map((v) => `${v.name} ${v.decision === 'approve' ? 'approved' : 'denied'}`).join(', '),
+        max: 40,
+      },
       { header: 'EXPIRES', value: (r) => r.expiresAt },
     ],
     { style, empty: '(no requests)' },
@@ -266,7 +295,12 @@ export const requestView: View<Request> = (a, style) =>
       ['created', a.createdAt],
       ['expires', a.expiresAt],
       ['decided', a.decidedAt ?? null],
-      ['votes', (a.votes ?? []).map((v) => `${v.at} ${v.name} (${v.userId}) ${v.decision === 'approve' ? 'approved' : 'denied'}${v.comment ? `: ${v.comment}` : ''}`)],
+      [
+        'votes',
+        (a.votes ?? []).map(
+          (v) => `${v.at} ${v.name} (${v.userId}) ${v.decision === 'approve' ? 'approved' : 'denied'}${v.comment ? `: ${v.comment}` : ''}`,
+        ),
+      ],
     ],
     { style },
   );
@@ -335,7 +369,9 @@ export const tenantsView: View<{ tenants: { tenantId: string; name: string; crea
     { style, empty: '(no tenants)' },
   );
 
-export const enrollTokensView: View<{ tokens: { tokenId: string; groups: string[]; usesLeft: number; state: string; createdBy: string; expiresAt: string }[] }> = (a, style) =>
+export const enrollTokensView: View<{
+  tokens: { tokenId: string; groups: string[]; usesLeft: number; state: string; createdBy: string; expiresAt: string }[];
+}> = (a, style) =>
   formatTable(
     a.tokens,
     [
@@ -349,7 +385,18 @@ export const enrollTokensView: View<{ tokens: { tokenId: string; groups: string[
     { style, empty: '(no usable enrollment tokens; --all lists spent, expired and revoked ones too)' },
   );
 
-export const issuersView: View<{ issuers: { name: string; kind: string; issuer?: string; audience?: string; jwksUri?: string; keys?: number; certificates?: number; createdAt: string }[] }> = (a, style) =>
+export const issuersView: View<{
+  issuers: {
+    name: string;
+    kind: string;
+    issuer?: string;
+    audience?: string;
+    jwksUri?: string;
+    keys?: number;
+    certificates?: number;
+    createdAt: string;
+  }[];
+}> = (a, style) =>
   formatTable(
     a.issuers,
     [
@@ -357,7 +404,18 @@ export const issuersView: View<{ issuers: { name: string; kind: string; issuer?:
       { header: 'KIND', value: (i) => i.kind },
       { header: 'ISSUER', value: (i) => i.issuer ?? null, max: 40 },
       { header: 'AUDIENCE', value: (i) => i.audience ?? null, max: 24 },
-      { header: 'KEYS', value: (i) => (i.jwksUri ? i.jwksUri : i.keys !== undefined ? `${i.keys} inline` : i.certificates !== undefined ? `${i.certificates} certificates` : ''), max: 40 },
+      {
+        header: 'KEYS',
+        value: (i) =>
+          i.jwksUri
+            ? i.jwksUri
+            : i.keys !== undefined
+              ? `${i.keys} inline`
+              : i.certificates !== undefined
+                ? `${i.certificates} certificates`
+                : '',
+        max: 40,
+      },
       { header: 'CREATED', value: (i) => i.createdAt },
     ],
     { style, empty: '(no trusted issuers)' },

@@ -20,7 +20,8 @@ function rateLimit(value: string): { perSecond: number; burst: number } | false 
   const m = /^(\d+(?:\.\d+)?)(?::(\d+))?$/.exec(value);
   const perSecond = Number(m?.[1]);
   const burst = m?.[2] === undefined ? Math.max(1, Math.ceil(perSecond * 2)) : Number(m[2]);
-  if (!m || !(perSecond > 0) || !(burst >= 1)) throw new SectorCryptError('ERR_ARGUMENT', `a rate limit is PER_SECOND[:BURST] or off, not ${value}`);
+  if (!m || !(perSecond > 0) || !(burst >= 1))
+    throw new SectorCryptError('ERR_ARGUMENT', `a rate limit is PER_SECOND[:BURST] or off, not ${value}`);
   return { perSecond, burst };
 }
 
@@ -46,7 +47,10 @@ export function registerBroker(program: Command): void {
       const { Broker } = await import('../broker/index.js');
       const { operatorToken, caFile } = await Broker.init({ dataDir: flags.data, names: flags.name, database: flags.database });
       if (flags.json) process.stdout.write(`${JSON.stringify({ operatorToken, caFile })}\n`);
-      else process.stdout.write(`broker data in ${flags.data}; agents pin ${caFile}\noperator token (shown once, keep it safe):\n${operatorToken}\n`);
+      else
+        process.stdout.write(
+          `broker data in ${flags.data}; agents pin ${caFile}\noperator token (shown once, keep it safe):\n${operatorToken}\n`,
+        );
     });
 
   broker
@@ -55,62 +59,89 @@ export function registerBroker(program: Command): void {
     .requiredOption('--data <dir>', 'the data folder made by broker init')
     .option('--listen <host:port>', 'address to listen on (port 0 picks a free port)', '127.0.0.1:8443')
     .option('--database <url>', 'overrides the store named in DATA/broker.json')
-    .option('--audit-retention-days <n>', 'audit records younger than this stay in the log (default 365)', positive('--audit-retention-days'))
-    .option('--checkpoint-records <n>', 'sign an audit checkpoint once a log grew by this many records (default 256)', positive('--checkpoint-records'))
-    .option('--checkpoint-seconds <t>', '...or once its oldest unsigned record is this old (default 60)', seconds('--checkpoint-seconds', { max: 999_999_999 }))
+    .option(
+      '--audit-retention-days <n>',
+      'audit records younger than this stay in the log (default 365)',
+      positive('--audit-retention-days'),
+    )
+    .option(
+      '--checkpoint-records <n>',
+      'sign an audit checkpoint once a log grew by this many records (default 256)',
+      positive('--checkpoint-records'),
+    )
+    .option(
+      '--checkpoint-seconds <t>',
+      '...or once its oldest unsigned record is this old (default 60)',
+      seconds('--checkpoint-seconds', { max: 999_999_999 }),
+    )
     .option('--json', 'print one line {"url": ...} once ready')
     .option('--rate-device <rate>', 'signed agent calls per device: PER_SECOND[:BURST] or off (default 200:400)', rateLimit)
     .option('--rate-token <rate>', 'management calls per API token: PER_SECOND[:BURST] or off (default 100:200)', rateLimit)
     .option('--rate-ip <rate>', 'calls without credentials, enrollments and failed logins per source IP (default 20:200)', rateLimit)
-    .action(async (flags: { data: string; listen: string; database?: string; json?: boolean; auditRetentionDays?: number; checkpointRecords?: number; checkpointSeconds?: number } & Record<'rateDevice' | 'rateToken' | 'rateIp', ReturnType<typeof rateLimit> | undefined>) => {
-      const { Broker } = await import('../broker/index.js');
-      const where = hostPort(flags.listen);
-      const b = await Broker.open({
-        dataDir: flags.data,
-        database: flags.database,
-        auditRetentionDays: flags.auditRetentionDays,
-        checkpoints: {
-          ...(flags.checkpointRecords ? { everyRecords: flags.checkpointRecords } : {}),
-          ...(flags.checkpointSeconds ? { everySeconds: flags.checkpointSeconds } : {}),
-        },
-        rateLimits: {
-          ...(flags.rateDevice !== undefined ? { device: flags.rateDevice } : {}),
-          ...(flags.rateToken !== undefined ? { token: flags.rateToken } : {}),
-          ...(flags.rateIp !== undefined ? { ip: flags.rateIp } : {}),
-        },
-      });
-      const url = await b.listen(where);
-      process.stdout.write(flags.json ? `${JSON.stringify({ url })}\n` : `sectorcrypt broker listening on ${url}\n`);
-      const warn = (lines: string[]) => lines.forEach((w) => process.stderr.write(`sectorcrypt: warning: ${w}\n`));
-      warn(b.certificateStatus().warnings);
-      // SIGHUP: serve DATA/server.pem and server.key again (after `broker cert renew`).
-      const reload = () => {
-        b.reloadCertificate().then(
-          (s) => {
-            process.stderr.write(`sectorcrypt: reloaded the server certificate (valid until ${s.server.notAfter})\n`);
-            warn(s.warnings);
+    .action(
+      async (
+        flags: {
+          data: string;
+          listen: string;
+          database?: string;
+          json?: boolean;
+          auditRetentionDays?: number;
+          checkpointRecords?: number;
+          checkpointSeconds?: number;
+        } & Record<'rateDevice' | 'rateToken' | 'rateIp', ReturnType<typeof rateLimit> | undefined>,
+      ) => {
+        const { Broker } = await import('../broker/index.js');
+        const where = hostPort(flags.listen);
+        const b = await Broker.open({
+          dataDir: flags.data,
+          database: flags.database,
+          auditRetentionDays: flags.auditRetentionDays,
+          checkpoints: {
+            ...(flags.checkpointRecords ? { everyRecords: flags.checkpointRecords } : {}),
+            ...(flags.checkpointSeconds ? { everySeconds: flags.checkpointSeconds } : {}),
           },
-          (err: unknown) => process.stderr.write(`sectorcrypt: certificate reload failed, still serving the previous one: ${err instanceof Error ? err.message : String(err)}\n`),
-        );
-      };
-      process.on('SIGHUP', reload);
-      await new Promise<void>((resolve) => {
-        const stop = () => {
-          process.off('SIGTERM', stop);
-          process.off('SIGINT', stop);
-          process.off('SIGHUP', reload);
-          // Graceful: stop accepting, finish the requests in flight, close the store.
-          b.close().then(resolve, (err: unknown) => {
-            process.stderr.write(`sectorcrypt: close failed: ${err instanceof Error ? err.message : String(err)}\n`);
-            process.exitCode = 1;
-            resolve();
-          });
+          rateLimits: {
+            ...(flags.rateDevice !== undefined ? { device: flags.rateDevice } : {}),
+            ...(flags.rateToken !== undefined ? { token: flags.rateToken } : {}),
+            ...(flags.rateIp !== undefined ? { ip: flags.rateIp } : {}),
+          },
+        });
+        const url = await b.listen(where);
+        process.stdout.write(flags.json ? `${JSON.stringify({ url })}\n` : `sectorcrypt broker listening on ${url}\n`);
+        const warn = (lines: string[]) => lines.forEach((w) => process.stderr.write(`sectorcrypt: warning: ${w}\n`));
+        warn(b.certificateStatus().warnings);
+        // SIGHUP: serve DATA/server.pem and server.key again (after `broker cert renew`).
+        const reload = () => {
+          b.reloadCertificate().then(
+            (s) => {
+              process.stderr.write(`sectorcrypt: reloaded the server certificate (valid until ${s.server.notAfter})\n`);
+              warn(s.warnings);
+            },
+            (err: unknown) =>
+              process.stderr.write(
+                `sectorcrypt: certificate reload failed, still serving the previous one: ${err instanceof Error ? err.message : String(err)}\n`,
+              ),
+          );
         };
-        takeOverSignals(['SIGINT', 'SIGTERM', 'SIGHUP']);
-        process.on('SIGTERM', stop);
-        process.on('SIGINT', stop);
-      });
-    });
+        process.on('SIGHUP', reload);
+        await new Promise<void>((resolve) => {
+          const stop = () => {
+            process.off('SIGTERM', stop);
+            process.off('SIGINT', stop);
+            process.off('SIGHUP', reload);
+            // Graceful: stop accepting, finish the requests in flight, close the store.
+            b.close().then(resolve, (err: unknown) => {
+              process.stderr.write(`sectorcrypt: close failed: ${err instanceof Error ? err.message : String(err)}\n`);
+              process.exitCode = 1;
+              resolve();
+            });
+          };
+          takeOverSignals(['SIGINT', 'SIGTERM', 'SIGHUP']);
+          process.on('SIGTERM', stop);
+          process.on('SIGINT', stop);
+        });
+      },
+    );
 }
 
 export function registerAgent(program: Command): void {
@@ -123,7 +154,12 @@ export function registerAgent(program: Command): void {
     .requiredOption('--token <token>', 'the enrollment token')
     .requiredOption('--state <dir>', 'the state folder to create (mode 0700)')
     .option('--name <name>', 'the device name (default: the host name)')
-    .option('--group <group>', 'a group this machine expects the token to grant (repeatable); enrollment fails with ERR_FORBIDDEN if it does not. The groups always come from the token', collect, [])
+    .option(
+      '--group <group>',
+      'a group this machine expects the token to grant (repeatable); enrollment fails with ERR_FORBIDDEN if it does not. The groups always come from the token',
+      collect,
+      [],
+    )
     .option('--json', 'print {"deviceId", "groups"} as JSON')
     .action(async (flags: { url: string; ca: string; token: string; state: string; name?: string; group: string[]; json?: boolean }) => {
       const { BrokerAgent } = await import('../agent/index.js');

@@ -19,7 +19,10 @@ interface Flags extends EnvelopeFlags {
 function runRaw(cmd: ChunkedCommand, flags: Flags, inName?: string, outName?: string): Promise<void> {
   const keyFile = flags.keyFile;
   if (keyFile === undefined) {
-    throw new SectorCryptError('ERR_ARGUMENT', 'give --key-file (raw Cobblestone) or envelope recipients or identities (-r, -R, -i, --passphrase-file, --kek-file)');
+    throw new SectorCryptError(
+      'ERR_ARGUMENT',
+      'give --key-file (raw Cobblestone) or envelope recipients or identities (-r, -R, -i, --passphrase-file, --kek-file)',
+    );
   }
   const makeCipher: CipherFactory = async () => {
     const key = await readKeyFile(keyFile);

@@ -9,7 +9,8 @@ import { registerChunkedCommand } from './chunked-command.js';
 export function registerDecrypt(program: Command): void {
   registerChunkedCommand(program, {
     name: 'decrypt',
-    description: 'decrypt an envelope (-i, --passphrase-file, --kek-file) or with --key-file a raw Cobblestone message (checks every chunk; fails on any change)',
+    description:
+      'decrypt an envelope (-i, --passphrase-file, --kek-file) or with --key-file a raw Cobblestone message (checks every chunk; fails on any change)',
     make: createChunkedDecryptStream,
     // Plaintext files are readable by their owner only.
     outputMode: 0o600,

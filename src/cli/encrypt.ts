@@ -9,7 +9,8 @@ import { registerChunkedCommand } from './chunked-command.js';
 export function registerEncrypt(program: Command): void {
   registerChunkedCommand(program, {
     name: 'encrypt',
-    description: 'encrypt a file or stdin: an envelope for recipients (-r, -R, --passphrase-file, --kek-file), or with --key-file a raw Cobblestone (c2sp.org/chunked-encryption) message',
+    description:
+      'encrypt a file or stdin: an envelope for recipients (-r, -R, --passphrase-file, --kek-file), or with --key-file a raw Cobblestone (c2sp.org/chunked-encryption) message',
     make: createChunkedEncryptStream,
     outputMode: 0o666,
     binaryOutput: true,

@@ -9,7 +9,12 @@ import { forget, identitiesFrom, recipientsFrom } from './envelope-keys.js';
 import type { EnvelopeFlags } from './envelope-options.js';
 import { runThrough, type ChunkedCommand, type CipherFactory } from './run-through.js';
 
-export function runEnvelope(cmd: ChunkedCommand, flags: EnvelopeFlags & { force?: boolean }, inName?: string, outName?: string): Promise<void> {
+export function runEnvelope(
+  cmd: ChunkedCommand,
+  flags: EnvelopeFlags & { force?: boolean },
+  inName?: string,
+  outName?: string,
+): Promise<void> {
   const makeCipher: CipherFactory = async () => {
     if (cmd.name === 'decrypt') {
       const identities = await identitiesFrom(flags);
@@ -29,6 +34,13 @@ export function runEnvelope(cmd: ChunkedCommand, flags: EnvelopeFlags & { force?
     }
   };
   // The output may not land on a key or the agent's device key either.
-  const secretFiles = [...(flags.identity ?? []), ...(flags.recipientsFile ?? []), flags.passphraseFile, flags.kekFile, flags.claims, flags.agent && join(flags.agent, 'device.key')];
+  const secretFiles = [
+    ...(flags.identity ?? []),
+    ...(flags.recipientsFile ?? []),
+    flags.passphraseFile,
+    flags.kekFile,
+    flags.claims,
+    flags.agent && join(flags.agent, 'device.key'),
+  ];
   return runThrough(cmd, { force: flags.force === true, secretFiles }, makeCipher, inName, outName);
 }

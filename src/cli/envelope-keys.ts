@@ -53,11 +53,13 @@ export async function recipientsFrom(flags: EnvelopeKeyFlags): Promise<Recipient
   for (const file of flags.recipientsFile ?? []) recipients.push(...(await readRecipientsFile(file)));
   if (flags.passphraseFile !== undefined) recipients.push({ passphrase: await readPassphraseFile(flags.passphraseFile) });
   if (flags.kekFile !== undefined) {
-    if (flags.kekId === undefined) throw new SectorCryptError('ERR_ARGUMENT', '--kek-file needs --kek-id (the name written in the envelope)');
+    if (flags.kekId === undefined)
+      throw new SectorCryptError('ERR_ARGUMENT', '--kek-file needs --kek-id (the name written in the envelope)');
     recipients.push({ kek: await readKekFile(flags.kekFile), keyId: flags.kekId });
   }
   if (flags.brokerKey !== undefined) recipients.push({ broker: await fetchBrokerKey(flags) });
-  if (recipients.length === 0) throw new SectorCryptError('ERR_ARGUMENT', 'no recipient: give -r, -R, --passphrase-file, --kek-file or --broker-key');
+  if (recipients.length === 0)
+    throw new SectorCryptError('ERR_ARGUMENT', 'no recipient: give -r, -R, --passphrase-file, --kek-file or --broker-key');
   return recipients;
 }
 

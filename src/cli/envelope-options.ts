@@ -41,9 +41,23 @@ export function addEnvelopeOptions(cmd: Command, direction: Direction): void {
 
 /** True when the flags pick the envelope; ERR_ARGUMENT when they mix it with --key-file. */
 export function wantsEnvelope(flags: EnvelopeFlags): boolean {
-  const envelope = [flags.recipient, flags.recipientsFile, flags.identity, flags.passphraseFile, flags.kekFile, flags.kekId, flags.brokerKey, flags.agent, flags.wait, flags.timeout].some((v) => v !== undefined);
+  const envelope = [
+    flags.recipient,
+    flags.recipientsFile,
+    flags.identity,
+    flags.passphraseFile,
+    flags.kekFile,
+    flags.kekId,
+    flags.brokerKey,
+    flags.agent,
+    flags.wait,
+    flags.timeout,
+  ].some((v) => v !== undefined);
   if (envelope && (flags.keyFile !== undefined || flags.context !== undefined)) {
-    throw new SectorCryptError('ERR_ARGUMENT', '--key-file and --context are the raw Cobblestone mode; they do not mix with envelope options');
+    throw new SectorCryptError(
+      'ERR_ARGUMENT',
+      '--key-file and --context are the raw Cobblestone mode; they do not mix with envelope options',
+    );
   }
   return envelope;
 }

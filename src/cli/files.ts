@@ -26,7 +26,10 @@ export async function readKeyFile(file: string): Promise<Uint8Array> {
   if (length !== 16 && length !== 32) {
     buffer.fill(0);
     const holds = length > 32 ? 'more' : `${length}`;
-    throw new SectorCryptError('ERR_KEY_LENGTH', `key file ${file} must hold exactly 16 or 32 raw bytes (see sectorcrypt keygen), it holds ${holds}`);
+    throw new SectorCryptError(
+      'ERR_KEY_LENGTH',
+      `key file ${file} must hold exactly 16 or 32 raw bytes (see sectorcrypt keygen), it holds ${holds}`,
+    );
   }
   return buffer.subarray(0, length);
 }

@@ -17,7 +17,9 @@ export function registerInfo(program: Command): void {
         process.stdout.write(`${JSON.stringify(info, null, 2)}\n`);
         return;
       }
-      const features = Object.entries(info.cpu).filter(([, on]) => on).map(([name]) => name);
+      const features = Object.entries(info.cpu)
+        .filter(([, on]) => on)
+        .map(([name]) => name);
       process.stdout.write(`backend: ${info.backend}\nkernel:  ${info.kernel}\n`);
       process.stdout.write(`kernels: ${info.kernels.join(', ') || 'none'}\n`);
       process.stdout.write(`cpu:     ${features.join(' ') || 'no AES features seen'}\n`);

@@ -11,7 +11,7 @@ function shorten(arg: string): string {
 export function registerInspect(program: Command): void {
   program
     .command('inspect')
-    .description('show an envelope\'s recipients (stanza index, type, public arguments) and sizes')
+    .description("show an envelope's recipients (stanza index, type, public arguments) and sizes")
     .argument('<file>', 'envelope file')
     .option('--json', 'print JSON, with arguments in full')
     .action(async (file: string, flags: { json?: boolean }) => {

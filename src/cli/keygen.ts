@@ -20,7 +20,10 @@ export function registerKeygen(program: Command): void {
     .option('--bits <n>', '128 or 256 (the spec recommends 128)', bits, 128)
     .option('--x25519', 'envelope: an X25519 identity (secret key and scx1... public key)')
     .option('--pq', 'envelope: a post-quantum hybrid identity (ML-KEM-768 + X25519, scpq1...)')
-    .option('-o, --output <path>', 'write to this new file, mode 0600 (an identity: and print its public key; --bits 256: a KEK for --kek-file)')
+    .option(
+      '-o, --output <path>',
+      'write to this new file, mode 0600 (an identity: and print its public key; --bits 256: a KEK for --kek-file)',
+    )
     .action(async (flags: { bits: 128 | 256 } & IdentityKeygenFlags) => {
       if (wantsIdentity(flags)) return runIdentityKeygen(flags);
       if (flags.output !== undefined) return writeRawKeyFile(flags.output, flags.bits);

@@ -84,12 +84,18 @@ export async function checkOutputTarget(target: string, opts: Omit<OutputFileOpt
     if (input === undefined || input === '-') continue;
     const info = await stat(input).catch(() => undefined);
     if (info && sameFile(info, existing)) {
-      throw new SectorCryptError('ERR_ARGUMENT', `output ${target} is the input ${input} itself; write to another file (--force does not change this)`);
+      throw new SectorCryptError(
+        'ERR_ARGUMENT',
+        `output ${target} is the input ${input} itself; write to another file (--force does not change this)`,
+      );
     }
   }
   const holdsData = existing.isFile() ? existing.size > 0 : existing.isBlockDevice();
   if (holdsData && !opts.force) {
-    throw new SectorCryptError('ERR_EXISTS', `${target} already exists and is not empty; pass ${opts.forceFlag ?? '--force'} to replace it`);
+    throw new SectorCryptError(
+      'ERR_EXISTS',
+      `${target} already exists and is not empty; pass ${opts.forceFlag ?? '--force'} to replace it`,
+    );
   }
   return existing;
 }
@@ -171,7 +177,10 @@ export interface CommandOutputOptions extends OutputFileOptions {
 export async function openCommandOutput(name: string | undefined, opts: CommandOutputOptions): Promise<OutputFile> {
   if (name === undefined || name === '-') {
     if (opts.binary && process.stdout.isTTY) {
-      throw new SectorCryptError('ERR_ARGUMENT', `refusing to write ${opts.what ?? 'binary data'} to a terminal; give an output file or redirect stdout`);
+      throw new SectorCryptError(
+        'ERR_ARGUMENT',
+        `refusing to write ${opts.what ?? 'binary data'} to a terminal; give an output file or redirect stdout`,
+      );
     }
     return stdoutOutput();
   }

@@ -51,7 +51,12 @@ export function createProgress(
   let started = 0;
   const payload = (done: number, total: number, label: string) => {
     const seconds = (clock() - started) / 1000;
-    return { label, done: formatBytes(done), size: formatBytes(total), rate: seconds > 0 ? `${formatBytes(Math.round(done / seconds))}/s` : '-' };
+    return {
+      label,
+      done: formatBytes(done),
+      size: formatBytes(total),
+      rate: seconds > 0 ? `${formatBytes(Math.round(done / seconds))}/s` : '-',
+    };
   };
   return {
     update(done, total, label = '') {

@@ -26,13 +26,23 @@ export function registerRekey(program: Command): void {
     .option('--kek-id <id>', 'the name of that KEK in the envelope')
     .option('-r, --recipient <public-key>', 'a recipient to add, repeatable', collect)
     .option('-R, --recipients-file <path>', 'a file of recipients to add, repeatable', collect)
-    .option('--remove <index>', 'a stanza to remove, by its index in `sectorcrypt inspect`, repeatable', repeated(integer('--remove', { what: 'a stanza index' })))
+    .option(
+      '--remove <index>',
+      'a stanza to remove, by its index in `sectorcrypt inspect`, repeatable',
+      repeated(integer('--remove', { what: 'a stanza index' })),
+    )
     .action(async (inName: string, flags: RekeyFlags) => {
-      const identities = await identitiesFrom({ identity: flags.identity, passphraseFile: flags.passphraseFile, kekFile: flags.kekFile, kekId: flags.kekId });
+      const identities = await identitiesFrom({
+        identity: flags.identity,
+        passphraseFile: flags.passphraseFile,
+        kekFile: flags.kekFile,
+        kekId: flags.kekId,
+      });
       try {
         const add: Recipient[] = [...(flags.recipient ?? [])];
         for (const file of flags.recipientsFile ?? []) add.push(...(await readRecipientsFile(file)));
-        if (add.length === 0 && (flags.remove ?? []).length === 0) throw new SectorCryptError('ERR_ARGUMENT', 'nothing to do: give -r, -R or --remove');
+        if (add.length === 0 && (flags.remove ?? []).length === 0)
+          throw new SectorCryptError('ERR_ARGUMENT', 'nothing to do: give -r, -R or --remove');
         const { rekeyEnvelope } = await import('../envelope/rekey.js'); // HPKE loads only when used
         await rekeyEnvelope(inName, { identities, add, remove: flags.remove ?? [], output: flags.output });
       } finally {

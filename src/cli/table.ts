@@ -27,7 +27,8 @@ export function styleFor(stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv = p
 export function cell(value: unknown): string {
   if (value === null || value === undefined || value === '') return '-';
   if (typeof value === 'boolean') return value ? 'yes' : 'no';
-  if (Array.isArray(value)) return value.length ? value.map((v) => (typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v))).join(', ') : '-';
+  if (Array.isArray(value))
+    return value.length ? value.map((v) => (typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v))).join(', ') : '-';
   const text = typeof value === 'object' ? JSON.stringify(value) : String(value);
   return text.replace(/[\u0000-\u001f\u007f]/g, ' ');
 }
@@ -59,7 +60,13 @@ export function formatTable<T>(rows: readonly T[], columns: readonly Column<T>[]
       })
       .join('  ')
       .trimEnd();
-  return `${[line(columns.map((c) => c.header), true), ...cells.map((r) => line(r))].join('\n')}\n`;
+  return `${[
+    line(
+      columns.map((c) => c.header),
+      true,
+    ),
+    ...cells.map((r) => line(r)),
+  ].join('\n')}\n`;
 }
 
 /** `label: value` lines, the values aligned; a list value gets one line per item. */

@@ -19,7 +19,12 @@ export function registerVolumeBroker(volume: Command): void {
   volume
     .command('bind <image>')
     .description('add a key slot whose secret is sealed to a key broker key (a LUKS2 sectorcrypt-broker token)')
-    .requiredOption('--broker-key <key-id>', 'the broker key to seal to (its newest version); repeatable: one key slot and token each', collect, [])
+    .requiredOption(
+      '--broker-key <key-id>',
+      'the broker key to seal to (its newest version); repeatable: one key slot and token each',
+      collect,
+      [],
+    )
     .option('--url <url>', 'the key broker, https://... (or SECTORCRYPT_BROKER_URL)')
     .option('--ca <file>', "the broker's CA certificate (or SECTORCRYPT_BROKER_CA)")
     .option('--token <token>', 'an API token of the tenant, to read the public key (or SECTORCRYPT_BROKER_TOKEN)')
@@ -27,7 +32,8 @@ export function registerVolumeBroker(volume: Command): void {
     .action(async (image: string, f: { brokerKey: string[]; url?: string; ca?: string; token?: string; passphraseFile?: string }) => {
       // The public keys first: a broker that cannot be reached fails before the passphrase is asked.
       const keys = [];
-      for (const brokerKey of new Set(f.brokerKey)) keys.push(await fetchBrokerKey({ brokerKey, broker: f.url, ca: f.ca, brokerToken: f.token }));
+      for (const brokerKey of new Set(f.brokerKey))
+        keys.push(await fetchBrokerKey({ brokerKey, broker: f.url, ca: f.ca, brokerToken: f.token }));
       const passphrase = await getPassphrase(f.passphraseFile, `Passphrase for ${image}: `);
       let vol: Volume;
       try {
@@ -69,22 +75,31 @@ export function registerVolumeBroker(volume: Command): void {
     .option('--wait', 'when the release needs approval, wait for it (without: ERR_PENDING and the request id)')
     .option('--timeout <seconds>', 'with --wait: give up waiting after this long (default 900)')
     .option('--token <n>', 'only this LUKS2 token (as the cryptsetup token plugin asks)', tokenNumber)
-    .action(async (image: string, f: { agent: string; claims?: string; printKey?: boolean; wait?: boolean; timeout?: string; token?: number }) => {
-      // Refused before anything is asked of the broker.
-      if (f.printKey && process.stdout.isTTY) throw new SectorCryptError('ERR_ARGUMENT', '--print-key writes a secret: pipe it (to cryptsetup open --key-file=-), not to a terminal');
-      const agent = await loadAgent(f.agent, f.claims, { wait: f.wait, timeout: f.timeout });
-      try {
-        const { secret, keyslot } = await Volume.releaseKey(image, { agent, ...(f.token !== undefined ? { token: f.token } : {}) });
+    .action(
+      async (
+        image: string,
+        f: { agent: string; claims?: string; printKey?: boolean; wait?: boolean; timeout?: string; token?: number },
+      ) => {
+        // Refused before anything is asked of the broker.
+        if (f.printKey && process.stdout.isTTY)
+          throw new SectorCryptError(
+            'ERR_ARGUMENT',
+            '--print-key writes a secret: pipe it (to cryptsetup open --key-file=-), not to a terminal',
+          );
+        const agent = await loadAgent(f.agent, f.claims, { wait: f.wait, timeout: f.timeout });
         try {
-          if (f.printKey) await writeAll(secret);
-          else process.stdout.write(`ok: the broker released the secret of key slot ${keyslot} of ${image}\n`);
+          const { secret, keyslot } = await Volume.releaseKey(image, { agent, ...(f.token !== undefined ? { token: f.token } : {}) });
+          try {
+            if (f.printKey) await writeAll(secret);
+            else process.stdout.write(`ok: the broker released the secret of key slot ${keyslot} of ${image}\n`);
+          } finally {
+            wipe(secret);
+          }
         } finally {
-          wipe(secret);
+          agent.close();
         }
-      } finally {
-        agent.close();
-      }
-    });
+      },
+    );
 }
 
 /** The broker URL bind was given, kept in the token for luksDump. */

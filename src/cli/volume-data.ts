@@ -27,7 +27,7 @@ export interface WriteFlags extends OpenFlags {
 
 /** `length` bytes of the volume from `offset`, a chunk at a time. */
 async function* rangeOf(vol: Volume, offset: number, length: number, progress: Progress): AsyncGenerator<Uint8Array> {
-  for (let done = 0; done < length; ) {
+  for (let done = 0; done < length;) {
     const n = Math.min(CHUNK, length - done);
     const data = await vol.read(offset + done, n);
     done += n;

@@ -32,7 +32,13 @@ export function withPbkdf(cmd: Command): Command {
 
 /** The KDF settings given, or undefined when none was (the library's defaults then hold). */
 export function pbkdfOf(f: PbkdfFlags): PbkdfOptions | undefined {
-  if (!f.pbkdf && f.pbkdfMemory === undefined && f.pbkdfTime === undefined && f.pbkdfParallel === undefined && f.pbkdfIterations === undefined) {
+  if (
+    !f.pbkdf &&
+    f.pbkdfMemory === undefined &&
+    f.pbkdfTime === undefined &&
+    f.pbkdfParallel === undefined &&
+    f.pbkdfIterations === undefined
+  ) {
     return undefined;
   }
   return {
@@ -56,7 +62,10 @@ export interface OpenFlags {
 /** Opens a LUKS2 volume with a passphrase, or a plain image when --key-file is given. */
 export async function openVolume(image: string, f: OpenFlags, readOnly: boolean): Promise<Volume> {
   if (f.keyFile !== undefined && f.passphraseFile !== undefined) {
-    throw new SectorCryptError('ERR_ARGUMENT', '--key-file (a plain image) and --passphrase-file (a LUKS2 volume) exclude each other; give one');
+    throw new SectorCryptError(
+      'ERR_ARGUMENT',
+      '--key-file (a plain image) and --passphrase-file (a LUKS2 volume) exclude each other; give one',
+    );
   }
   if (f.keyFile) {
     const keyFile = f.keyFile;

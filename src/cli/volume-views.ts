@@ -21,7 +21,10 @@ export const infoView: VolumeView<VolumeSummary, { json?: boolean }> = (info, f)
     `cipher:      ${info.cipher}, ${info.keyBits}-bit key, ${info.sectorSize}-byte sectors`,
     `data:        ${info.dataSize} bytes from offset ${info.dataOffset}`,
     `key slots:   ${info.keyslots.map((k) => `${k.slot} (${k.kdf})`).join(', ') || 'none'}`,
-    ...info.tokens.map((t) => `token ${t.token}:     ${t.type}, key slots ${t.keyslots.join(', ') || 'none'}${t.keyId ? `, broker key ${t.keyId} version ${t.version}` : ''}`),
+    ...info.tokens.map(
+      (t) =>
+        `token ${t.token}:     ${t.type}, key slots ${t.keyslots.join(', ') || 'none'}${t.keyId ? `, broker key ${t.keyId} version ${t.version}` : ''}`,
+    ),
     ...info.problems.map((p) => `warning:     ${p}`),
   ];
   return `${lines.join('\n')}\n`;

@@ -22,7 +22,14 @@ import { registerTokenPlugin } from './volume-token-plugin.js';
 type Action<F, R> = (flags: F, ...args: string[]) => Promise<R>;
 
 /** One subcommand: `options` adds its flags, `action` runs it, `view` prints its result. */
-function sub<F, R>(parent: Command, spec: string, description: string, action: Action<F, R>, view: views.VolumeView<R, F>, options?: (c: Command) => Command): void {
+function sub<F, R>(
+  parent: Command,
+  spec: string,
+  description: string,
+  action: Action<F, R>,
+  view: views.VolumeView<R, F>,
+  options?: (c: Command) => Command,
+): void {
   let cmd = parent.command(spec).description(description);
   if (options) cmd = options(cmd);
   cmd.action(async (...args: unknown[]) => {
@@ -114,8 +121,10 @@ async function confirmed(prompt: string, word: string): Promise<boolean> {
 
 async function erase(f: { yes?: boolean }, image: string): Promise<string> {
   if (!f.yes) {
-    if (!process.stdin.isTTY) throw new SectorCryptError('ERR_ARGUMENT', 'erase asks for confirmation on a terminal; pass --yes to erase without asking');
-    if (!(await confirmed(`Type ERASE to destroy every key of ${image}: `, 'ERASE'))) throw new SectorCryptError('ERR_ARGUMENT', 'not confirmed; nothing erased');
+    if (!process.stdin.isTTY)
+      throw new SectorCryptError('ERR_ARGUMENT', 'erase asks for confirmation on a terminal; pass --yes to erase without asking');
+    if (!(await confirmed(`Type ERASE to destroy every key of ${image}: `, 'ERASE')))
+      throw new SectorCryptError('ERR_ARGUMENT', 'not confirmed; nothing erased');
   }
   await Volume.erase(image);
   return image;
@@ -132,10 +141,14 @@ async function restoreHeader(f: { force?: boolean }, image: string, file: string
   const differences = force ? [] : await Volume.compareHeader(image, file);
   if (differences.length > 0) {
     if (!process.stdin.isTTY) {
-      throw new SectorCryptError('ERR_EXISTS', `restoring ${file} would change the header of ${image}: ${differences.join('; ')}; pass --force to restore anyway`);
+      throw new SectorCryptError(
+        'ERR_EXISTS',
+        `restoring ${file} would change the header of ${image}: ${differences.join('; ')}; pass --force to restore anyway`,
+      );
     }
     process.stderr.write(`Restoring ${file} onto ${image} would change its header:\n${differences.map((d) => `  - ${d}`).join('\n')}\n`);
-    if (!(await confirmed('Type YES to restore anyway: ', 'YES'))) throw new SectorCryptError('ERR_ARGUMENT', 'not confirmed; the header was not changed');
+    if (!(await confirmed('Type YES to restore anyway: ', 'YES')))
+      throw new SectorCryptError('ERR_ARGUMENT', 'not confirmed; the header was not changed');
     force = true;
   }
   await Volume.restoreHeader(image, file, { force });
@@ -143,7 +156,9 @@ async function restoreHeader(f: { force?: boolean }, image: string, file: string
 }
 
 export function registerVolume(program: Command): void {
-  const volume = program.command('volume').description('LUKS2 (cryptsetup-compatible) and plain dm-crypt volumes on files or block devices');
+  const volume = program
+    .command('volume')
+    .description('LUKS2 (cryptsetup-compatible) and plain dm-crypt volumes on files or block devices');
   registerVolumeBroker(volume);
   registerTokenPlugin(volume);
 
@@ -158,8 +173,22 @@ export function registerVolume(program: Command): void {
         .option('--force', 'replace an existing non-empty file or a block device (its data is lost)'),
     ),
   );
-  sub(volume, 'open-check <image>', 'check that the passphrase opens the volume (exit 0), without reading data', openCheck, views.openChecked, withOpen);
-  sub(volume, 'info <image>', 'show the LUKS2 header (no passphrase needed)', (_f, image) => Volume.inspect(image!), views.infoView, (c) => c.option('--json', 'print one JSON object'));
+  sub(
+    volume,
+    'open-check <image>',
+    'check that the passphrase opens the volume (exit 0), without reading data',
+    openCheck,
+    views.openChecked,
+    withOpen,
+  );
+  sub(
+    volume,
+    'info <image>',
+    'show the LUKS2 header (no passphrase needed)',
+    (_f, image) => Volume.inspect(image!),
+    views.infoView,
+    (c) => c.option('--json', 'print one JSON object'),
+  );
   sub(volume, 'read <image>', 'decrypt a byte range of the volume to --out or stdout', readVolume, views.nothing, (c) =>
     withOpen(
       c
@@ -178,15 +207,35 @@ export function registerVolume(program: Command): void {
     ),
   );
   sub(volume, 'add-passphrase <image>', 'add a key slot for a new passphrase', addPassphrase, views.slotAdded, (c) =>
-    withPbkdf(c.option('--passphrase-file <file>', 'an existing passphrase, from this file').option('--new-passphrase-file <file>', 'the new passphrase, from this file')),
+    withPbkdf(
+      c
+        .option('--passphrase-file <file>', 'an existing passphrase, from this file')
+        .option('--new-passphrase-file <file>', 'the new passphrase, from this file'),
+    ),
   );
-  sub(volume, 'remove-passphrase <image>', 'remove the key slot this passphrase opens (never the last one)', removePassphrase, views.slotRemoved, (c) =>
-    c.option('--passphrase-file <file>', 'the passphrase to remove, from this file'),
+  sub(
+    volume,
+    'remove-passphrase <image>',
+    'remove the key slot this passphrase opens (never the last one)',
+    removePassphrase,
+    views.slotRemoved,
+    (c) => c.option('--passphrase-file <file>', 'the passphrase to remove, from this file'),
   );
-  sub(volume, 'erase <image>', 'crypto-erase: destroy both headers and every key slot; the data is lost for good', erase, views.erased, (c) =>
-    c.option('--yes', 'do not ask (required when stdin is not a terminal)'),
+  sub(
+    volume,
+    'erase <image>',
+    'crypto-erase: destroy both headers and every key slot; the data is lost for good',
+    erase,
+    views.erased,
+    (c) => c.option('--yes', 'do not ask (required when stdin is not a terminal)'),
   );
-  sub(volume, 'backup-header <image> <file>', 'copy both headers and the key slot area to a new file (mode 0600)', backupHeader, views.headerSaved);
+  sub(
+    volume,
+    'backup-header <image> <file>',
+    'copy both headers and the key slot area to a new file (mode 0600)',
+    backupHeader,
+    views.headerSaved,
+  );
   sub(volume, 'restore-header <image> <file>', 'write a header backup back onto the volume', restoreHeader, views.headerRestored, (c) =>
     c.option('--force', "restore without asking even when it would change key slots or another UUID's header"),
   );

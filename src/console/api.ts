@@ -32,7 +32,13 @@ export async function api<T = any>(method: string, path: string, body?: unknown)
   if (body !== undefined) headers['content-type'] = 'application/json';
   let res: Response;
   try {
-    res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), credentials: 'same-origin', cache: 'no-store' });
+    res = await fetch(path, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+      credentials: 'same-origin',
+      cache: 'no-store',
+    });
   } catch {
     throw new ApiError(0, 'ERR_NETWORK', 'the broker could not be reached');
   }
@@ -57,7 +63,8 @@ export function describeError(err: unknown): string {
   // A SectorCryptError from code bundled into the page (the audit verifier, the policy
   // validator): its message ends in " (ERR_...)"; show the code first, as for the API.
   const code = (err as { code?: unknown } | null)?.code;
-  if (err instanceof Error && typeof code === 'string' && code.startsWith('ERR_')) return `${code}: ${err.message.replace(/ \(ERR_[A-Z_]+\)$/, '')}`;
+  if (err instanceof Error && typeof code === 'string' && code.startsWith('ERR_'))
+    return `${code}: ${err.message.replace(/ \(ERR_[A-Z_]+\)$/, '')}`;
   if (err instanceof Error) return err.message;
   return String(err);
 }

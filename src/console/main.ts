@@ -58,7 +58,11 @@ function showSignIn(message = ''): void {
       },
     },
     h('h1', {}, 'Sign in'),
-    field('API token', input, 'Your own API token (new here? redeem your invitation below). The page trades it for a 20-minute session cookie and does not keep it.'),
+    field(
+      'API token',
+      input,
+      'Your own API token (new here? redeem your invitation below). The page trades it for a 20-minute session cookie and does not keep it.',
+    ),
     button,
     status,
     error,
@@ -121,7 +125,14 @@ function signedIn(me: WhoAmI): void {
   );
   void showSeparation();
   const mine = VIEWS.filter(allowed);
-  fill(nav, h('ul', {}, mine.map((v) => h('li', {}, h('a', { href: `#${v.id}`, 'data-view': v.id }, v.title)))));
+  fill(
+    nav,
+    h(
+      'ul',
+      {},
+      mine.map((v) => h('li', {}, h('a', { href: `#${v.id}`, 'data-view': v.id }, v.title))),
+    ),
+  );
   if (mine.length && !VIEWS.some((v) => `#${v.id}` === location.hash)) history.replaceState(null, '', `#${mine[0]!.id}`);
   route();
 }
@@ -156,11 +167,22 @@ function route(): void {
   }
   const view = VIEWS.find((v) => v.id === id);
   if (!view) {
-    fill(main, h('p', {}, VIEWS.some(allowed) ? 'Pick a view above.' : `Your roles (${who.roles.join(', ')}) open no view of this console.`));
+    fill(
+      main,
+      h('p', {}, VIEWS.some(allowed) ? 'Pick a view above.' : `Your roles (${who.roles.join(', ')}) open no view of this console.`),
+    );
     return;
   }
   if (!allowed(view)) {
-    fill(main, h('section', {}, h('h1', {}, view.title), h('p', { class: 'error', role: 'alert' }, `This view needs the role ${view.roles.join(' or ')}; you have ${who.roles.join(', ')}.`)));
+    fill(
+      main,
+      h(
+        'section',
+        {},
+        h('h1', {}, view.title),
+        h('p', { class: 'error', role: 'alert' }, `This view needs the role ${view.roles.join(' or ')}; you have ${who.roles.join(', ')}.`),
+      ),
+    );
     return;
   }
   const section = h('section', { class: `view view-${view.id}` });

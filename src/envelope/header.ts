@@ -8,8 +8,17 @@ import { copyBytes } from '../bytes.js';
 import { SectorCryptError } from '../errors.js';
 import { decodeBase64, encodeBase64 } from './base64.js';
 import {
-  BODY_LINE_CHARS, MAC_BYTES, MAC_PREFIX, MAX_ARG_CHARS, MAX_ARGS, MAX_HEADER_BYTES, MAX_LINE_BYTES,
-  MAX_STANZAS, MAX_TYPE_CHARS, STANZA_PREFIX, VERSION_LINE,
+  BODY_LINE_CHARS,
+  MAC_BYTES,
+  MAC_PREFIX,
+  MAX_ARG_CHARS,
+  MAX_ARGS,
+  MAX_HEADER_BYTES,
+  MAX_LINE_BYTES,
+  MAX_STANZAS,
+  MAX_TYPE_CHARS,
+  STANZA_PREFIX,
+  VERSION_LINE,
 } from './format.js';
 
 export interface Stanza {
@@ -43,7 +52,8 @@ export function checkStanzaLine(type: string, args: readonly string[], fail: (me
   if (type.length > MAX_TYPE_CHARS || !PRINTABLE.test(type)) fail(`stanza type must be 1 to ${MAX_TYPE_CHARS} printable ASCII characters`);
   if (args.length > MAX_ARGS) fail(`a stanza has at most ${MAX_ARGS} arguments`);
   for (const arg of args) {
-    if (arg.length > MAX_ARG_CHARS || !PRINTABLE.test(arg)) fail(`stanza arguments must be 1 to ${MAX_ARG_CHARS} printable ASCII characters without spaces`);
+    if (arg.length > MAX_ARG_CHARS || !PRINTABLE.test(arg))
+      fail(`stanza arguments must be 1 to ${MAX_ARG_CHARS} printable ASCII characters without spaces`);
   }
 }
 

@@ -93,7 +93,8 @@ export function toOpener(identity: unknown): Opener {
 
 /** Openers for every identity; on a bad one, the ones made so far are wiped. */
 export function toOpeners(identities: unknown): Opener[] {
-  if (!Array.isArray(identities) || identities.length === 0) throw new SectorCryptError('ERR_ARGUMENT', 'identities must be a non-empty array');
+  if (!Array.isArray(identities) || identities.length === 0)
+    throw new SectorCryptError('ERR_ARGUMENT', 'identities must be a non-empty array');
   const openers: Opener[] = [];
   try {
     for (const identity of identities) openers.push(toOpener(identity));

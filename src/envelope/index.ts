@@ -1,7 +1,12 @@
 /** The envelope (docs/envelope.md): one payload, several recipients, rewrapping without re-encryption. */
 export { encryptEnvelope, decryptEnvelope } from './oneshot.js';
 export type { EnvelopeEncryptOptions, EnvelopeDecryptOptions } from './oneshot.js';
-export { createEnvelopeEncryptStream, createEnvelopeDecryptStream, createEnvelopeEncryptWebStream, createEnvelopeDecryptWebStream } from './streams.js';
+export {
+  createEnvelopeEncryptStream,
+  createEnvelopeDecryptStream,
+  createEnvelopeEncryptWebStream,
+  createEnvelopeDecryptWebStream,
+} from './streams.js';
 export { openEnvelopeReader } from './reader.js';
 export { rekeyEnvelope } from './rekey.js';
 export type { RekeyOptions } from './rekey.js';

@@ -49,7 +49,11 @@ export async function encryptEnvelope(plaintext: Uint8Array, options: EnvelopeEn
 }
 
 /** The file key this header yields to these identities (MAC checked), and the openers wiped. */
-export async function openFileKey(header: Parameters<typeof unwrapFileKey>[0], opts: EnvelopeDecryptOptions, payloadStart: Uint8Array): Promise<Uint8Array> {
+export async function openFileKey(
+  header: Parameters<typeof unwrapFileKey>[0],
+  opts: EnvelopeDecryptOptions,
+  payloadStart: Uint8Array,
+): Promise<Uint8Array> {
   const openers = toOpeners(opts.identities);
   try {
     const resource = payloadStart.length >= 24 ? envelopeResource(payloadStart) : undefined;

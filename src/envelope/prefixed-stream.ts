@@ -62,7 +62,10 @@ export function prefixedTransform(stage: PrefixStage): Transform {
     },
     destroy(error, callback) {
       const closing = driver ? driver.close() : Promise.resolve(stage.close());
-      closing.then(() => callback(error), () => callback(error));
+      closing.then(
+        () => callback(error),
+        () => callback(error),
+      );
     },
   });
   return outer;

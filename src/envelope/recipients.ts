@@ -15,10 +15,7 @@ import { sealHpkeStanza } from './stanzas/hpke-stanza.js';
 import type { StanzaFields } from './stanzas/stanza.js';
 
 export type Recipient =
-  | string
-  | { passphrase: string | Uint8Array; argon2id?: Argon2idCost }
-  | { kek: Uint8Array; keyId: string }
-  | { broker: BrokerKey };
+  string | { passphrase: string | Uint8Array; argon2id?: Argon2idCost } | { kek: Uint8Array; keyId: string } | { broker: BrokerKey };
 
 /** A recipient checked and ready: seal() wraps a file key into a stanza's bytes. */
 export type Sealer = (fileKey: Uint8Array) => Promise<Uint8Array>;
@@ -45,7 +42,10 @@ export function toSealer(recipient: unknown): Sealer {
   const r = checkObject(recipient, 'recipient', ['passphrase', 'argon2id', 'kek', 'keyId', 'broker']);
   if ('passphrase' in r) {
     checkObject(r, 'passphrase recipient', ['passphrase', 'argon2id']);
-    const cost = r.argon2id === undefined ? DEFAULT_ARGON2ID : checkCost(checkObject(r.argon2id, 'argon2id', ['memoryKiB', 'passes', 'lanes']) as unknown as Argon2idCost);
+    const cost =
+      r.argon2id === undefined
+        ? DEFAULT_ARGON2ID
+        : checkCost(checkObject(r.argon2id, 'argon2id', ['memoryKiB', 'passes', 'lanes']) as unknown as Argon2idCost);
     const passphrase = passphraseBytes(r.passphrase);
     return asSealer(async (fileKey) => {
       try {

@@ -58,15 +58,18 @@ async function writeBeside(target: string, header: Uint8Array, src: Source, from
 }
 
 export async function rekeyEnvelope(source: string | Uint8Array, options: RekeyOptions): Promise<Uint8Array | void> {
-  const opts = checkObject(options, 'options', ['identities', 'add', 'remove', 'output', ...DECRYPT_KEYS]) as unknown as RekeyOptions & EnvelopeDecryptOptions;
-  if (opts.output !== undefined && typeof opts.output !== 'string') throw new SectorCryptError('ERR_ARGUMENT', 'output must be a file path');
+  const opts = checkObject(options, 'options', ['identities', 'add', 'remove', 'output', ...DECRYPT_KEYS]) as unknown as RekeyOptions &
+    EnvelopeDecryptOptions;
+  if (opts.output !== undefined && typeof opts.output !== 'string')
+    throw new SectorCryptError('ERR_ARGUMENT', 'output must be a file path');
   const sealers = opts.add === undefined ? [] : toSealers(opts.add, 0);
   const src = await openSource(source);
   try {
     const { header, payloadStart } = await readSourceHeader(src);
     const removed = removals(opts.remove, header.stanzas.length);
     const kept = header.stanzas.filter((_, index) => !removed.has(index)).map((s) => s.raw);
-    if (kept.length + sealers.length === 0) throw new SectorCryptError('ERR_ARGUMENT', 'rekey would leave the envelope without a recipient');
+    if (kept.length + sealers.length === 0)
+      throw new SectorCryptError('ERR_ARGUMENT', 'rekey would leave the envelope without a recipient');
     const fileKey = await openFileKey(header, { identities: opts.identities, argon2idLimits: opts.argon2idLimits }, payloadStart);
     let newHeader: Uint8Array;
     try {

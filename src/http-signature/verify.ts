@@ -103,7 +103,8 @@ export async function verifyRequest(
   if (alg !== ALGORITHM) refuse(`alg must be ${ALGORITHM}`);
 
   const nowSeconds = Math.floor(now.getTime() / 1000);
-  if (Math.abs(nowSeconds - (created as number)) > maxSkewSeconds) refuse(`created is more than ${maxSkewSeconds} s from the broker's clock`);
+  if (Math.abs(nowSeconds - (created as number)) > maxSkewSeconds)
+    refuse(`created is more than ${maxSkewSeconds} s from the broker's clock`);
   if (expires !== undefined && (!Number.isSafeInteger(expires) || nowSeconds > (expires as number))) refuse('the signature has expired');
 
   if (!contentDigestMatches(digestField, request.body)) refuse('content-digest does not match the body');

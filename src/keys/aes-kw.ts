@@ -21,7 +21,10 @@ export function aesKeyWrap(kek: Uint8Array, key: Uint8Array): Uint8Array {
   const k = checkKek(kek);
   const plain = checkBytes(key, 'key');
   if (plain.length < 16 || plain.length % 8 !== 0) {
-    throw new SectorCryptError('ERR_DATA_LENGTH', 'AES-KW wraps keys of 16 bytes or more, in multiples of 8 (use aesKeyWrapPad for other lengths)');
+    throw new SectorCryptError(
+      'ERR_DATA_LENGTH',
+      'AES-KW wraps keys of 16 bytes or more, in multiples of 8 (use aesKeyWrapPad for other lengths)',
+    );
   }
   return aeskw(k).encrypt(plain);
 }
@@ -36,7 +39,9 @@ export function aesKeyUnwrap(kek: Uint8Array, wrapped: Uint8Array): Uint8Array {
   try {
     return aeskw(k).decrypt(sealed);
   } catch (cause) {
-    throw new SectorCryptError('ERR_AUTH', 'AES key unwrap failed its integrity check (wrong key-encryption key or damaged data)', { cause });
+    throw new SectorCryptError('ERR_AUTH', 'AES key unwrap failed its integrity check (wrong key-encryption key or damaged data)', {
+      cause,
+    });
   }
 }
 

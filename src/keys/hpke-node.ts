@@ -24,7 +24,16 @@ import {
   hkdfSync,
   type KeyObject,
 } from 'node:crypto';
-import { AeadId, Dhkem, KemId, LABEL_DKP_PRK, LABEL_SK, type AeadEncryptionContext, type AeadInterface, type DhkemPrimitives } from '@hpke/common';
+import {
+  AeadId,
+  Dhkem,
+  KemId,
+  LABEL_DKP_PRK,
+  LABEL_SK,
+  type AeadEncryptionContext,
+  type AeadInterface,
+  type DhkemPrimitives,
+} from '@hpke/common';
 import { HkdfSha256 } from '@hpke/core';
 
 type Bytes = ArrayBufferLike | ArrayBufferView;
@@ -55,7 +64,9 @@ export class NodeHkdfSha256 extends HkdfSha256 {
     const s = view(salt);
     // An empty salt is a string of HashLen zeros (RFC 5869 section 2.2), as in the stock class.
     if (s.length !== 0 && s.length !== HASH_SIZE) throw new Error('The salt length must be the same as the hashSize');
-    const mac = createHmac('sha256', s.length ? s : new Uint8Array(HASH_SIZE)).update(view(ikm)).digest();
+    const mac = createHmac('sha256', s.length ? s : new Uint8Array(HASH_SIZE))
+      .update(view(ikm))
+      .digest();
     try {
       return owned(mac);
     } finally {

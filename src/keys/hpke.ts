@@ -94,7 +94,14 @@ export function hpkeX25519Recipient(secretKey?: Uint8Array): HpkeRecipient {
   }
 }
 
-async function openWith(kem: HpkeKem, recipientKey: unknown, enc: Uint8Array, info: Uint8Array, aad: Uint8Array, ciphertext: Uint8Array): Promise<Uint8Array> {
+async function openWith(
+  kem: HpkeKem,
+  recipientKey: unknown,
+  enc: Uint8Array,
+  info: Uint8Array,
+  aad: Uint8Array,
+  ciphertext: Uint8Array,
+): Promise<Uint8Array> {
   try {
     const pt = await suite(kem).open({ recipientKey: recipientKey as KemKey, enc: buf(enc), info: buf(info) }, buf(ciphertext), buf(aad));
     return new Uint8Array(pt);
@@ -112,7 +119,13 @@ export function hpkeDisposeRecipient(recipient: HpkeRecipient): void {
 }
 
 /** hpkeOpen for an X25519 recipient held as a key object. */
-export function hpkeOpenWith(recipient: HpkeRecipient, enc: Uint8Array, info: Uint8Array, aad: Uint8Array, ciphertext: Uint8Array): Promise<Uint8Array> {
+export function hpkeOpenWith(
+  recipient: HpkeRecipient,
+  enc: Uint8Array,
+  info: Uint8Array,
+  aad: Uint8Array,
+  ciphertext: Uint8Array,
+): Promise<Uint8Array> {
   return openWith('x25519', recipient.pair, enc, info, aad, ciphertext);
 }
 

@@ -60,7 +60,8 @@ export function kdfParams(opts: PbkdfOptions | undefined, salt: Uint8Array): Kdf
     if (hash !== 'sha256' && hash !== 'sha512') throw new SectorCryptError('ERR_ARGUMENT', 'pbkdf.hash must be sha256 or sha512');
     return { type, hash, iterations: int(opts?.iterations, 'iterations', 1000, 2 ** 32 - 1, DEFAULT_PBKDF2_ITERATIONS), salt };
   }
-  if (type !== 'argon2id' && type !== 'argon2i') throw new SectorCryptError('ERR_ARGUMENT', 'pbkdf.type must be argon2id, argon2i or pbkdf2');
+  if (type !== 'argon2id' && type !== 'argon2i')
+    throw new SectorCryptError('ERR_ARGUMENT', 'pbkdf.type must be argon2id, argon2i or pbkdf2');
   return {
     type,
     time: int(opts?.time, 'time', 4, 2 ** 32 - 1, DEFAULT_ARGON2.time),
@@ -138,7 +139,12 @@ async function argon2Native(lib: NativeArgon2, passphrase: Uint8Array, params: A
  * Derives `length` key bytes from the passphrase. `engine` picks the argon2 implementation
  * (tests compare them); by default the native one where it loads.
  */
-export async function deriveKey(passphrase: Uint8Array, params: KdfParams, length: number, engine?: 'native' | 'wasm'): Promise<Uint8Array> {
+export async function deriveKey(
+  passphrase: Uint8Array,
+  params: KdfParams,
+  length: number,
+  engine?: 'native' | 'wasm',
+): Promise<Uint8Array> {
   if (params.type === 'pbkdf2') {
     const out = await pbkdf2Async(passphrase, params.salt, params.iterations, length, params.hash);
     return new Uint8Array(out.buffer, out.byteOffset, out.length);

@@ -31,12 +31,7 @@ function areaCipher(key: Uint8Array): XtsCipher {
 }
 
 /** Returns the encrypted area content (keySize * stripes bytes rounded up to a sector). */
-export async function sealKeyslot(
-  volumeKey: Uint8Array,
-  passphrase: Uint8Array,
-  kdf: KdfParams,
-  areaKeySize: number,
-): Promise<Uint8Array> {
+export async function sealKeyslot(volumeKey: Uint8Array, passphrase: Uint8Array, kdf: KdfParams, areaKeySize: number): Promise<Uint8Array> {
   const split = afSplit(volumeKey, AF_STRIPES, AF_HASH);
   const material = new Uint8Array(roundToSector(split.length));
   material.set(split);

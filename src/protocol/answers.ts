@@ -11,7 +11,10 @@ export const reasonSchema = object({ policy: nullableString, rule: string, claim
 export type DenialReason = FromSchema<typeof reasonSchema>;
 
 /** A user as GET /v1/users lists it. */
-export const userAnswer = object({ userId: string, name: string, roles: strings, vouched: boolean, createdAt: string, disabledAt: string }, ['userId', 'name', 'roles', 'createdAt']);
+export const userAnswer = object(
+  { userId: string, name: string, roles: strings, vouched: boolean, createdAt: string, disabledAt: string },
+  ['userId', 'name', 'roles', 'createdAt'],
+);
 export type UserAnswer = FromSchema<typeof userAnswer>;
 
 /** A user's one-time invitation, shown once. */
@@ -19,26 +22,35 @@ export const invitationAnswer = object({ invitationId: string, code: string, exp
 export type InvitationAnswer = FromSchema<typeof invitationAnswer>;
 
 /** An API token as a token list shows it (never the token); `current` in the caller's own list. */
-export const tokenAnswer = object({ tokenId: string, createdAt: string, expiresAt: string, revokedAt: string, current: boolean }, ['tokenId', 'createdAt', 'expiresAt']);
+export const tokenAnswer = object({ tokenId: string, createdAt: string, expiresAt: string, revokedAt: string, current: boolean }, [
+  'tokenId',
+  'createdAt',
+  'expiresAt',
+]);
 export type TokenAnswer = FromSchema<typeof tokenAnswer>;
 
 /** The answer of a change that waits for a second admin (202). */
-export const pendingActionAnswer = object({ actionId: string, kind: string, target: string, expiresAt: string, reason: string }, ['actionId', 'expiresAt']);
+export const pendingActionAnswer = object({ actionId: string, kind: string, target: string, expiresAt: string, reason: string }, [
+  'actionId',
+  'expiresAt',
+]);
 export type PendingActionAnswer = FromSchema<typeof pendingActionAnswer>;
 
 /** An action waiting for a second admin, as GET /v1/actions lists it; `payload` is what will be written. */
-export const actionAnswer = object({ actionId: string, kind: string, target: string, requestedBy: string, expiresAt: string, reason: string, payload: {} }, [
-  'actionId',
-  'kind',
-  'target',
-  'requestedBy',
-  'expiresAt',
-]);
+export const actionAnswer = object(
+  { actionId: string, kind: string, target: string, requestedBy: string, expiresAt: string, reason: string, payload: {} },
+  ['actionId', 'kind', 'target', 'requestedBy', 'expiresAt'],
+);
 export type ActionAnswer = FromSchema<typeof actionAnswer>;
 
 /** Whether the tenant enforces two-person rules (GET /v1/health for a tenant's user). */
 export const separationAnswer = object(
-  { admins: integer, vouchedAdmins: integer, twoPersonRules: string, unvouched: { type: 'array', items: object({ userId: string, name: string, roles: strings }, ['userId', 'name', 'roles']) } },
+  {
+    admins: integer,
+    vouchedAdmins: integer,
+    twoPersonRules: string,
+    unvouched: { type: 'array', items: object({ userId: string, name: string, roles: strings }, ['userId', 'name', 'roles']) },
+  },
   ['admins', 'vouchedAdmins', 'twoPersonRules', 'unvouched'],
 );
 export type SeparationAnswer = FromSchema<typeof separationAnswer>;
@@ -55,29 +67,46 @@ export type CertificateAnswer = FromSchema<typeof certificateAnswer>;
 export const publicKeyAnswer = object({ keyId: string, version: integer, publicKey: string }, ['keyId', 'version', 'publicKey']);
 export type PublicKeyAnswer = FromSchema<typeof publicKeyAnswer>;
 
-export const keyVersionAnswer = object({ version: integer, publicKey: string, createdAt: string, retired: boolean }, ['version', 'publicKey', 'createdAt', 'retired']);
+export const keyVersionAnswer = object({ version: integer, publicKey: string, createdAt: string, retired: boolean }, [
+  'version',
+  'publicKey',
+  'createdAt',
+  'retired',
+]);
 export type KeyVersionAnswer = FromSchema<typeof keyVersionAnswer>;
 
 /** A key with its versions, as GET /v1/keys lists it. */
-export const keyAnswer = object({ keyId: string, name: string, createdAt: string, destroyed: boolean, versions: { type: 'array', items: keyVersionAnswer } }, [
-  'keyId',
-  'name',
-  'createdAt',
-  'destroyed',
-  'versions',
-]);
+export const keyAnswer = object(
+  { keyId: string, name: string, createdAt: string, destroyed: boolean, versions: { type: 'array', items: keyVersionAnswer } },
+  ['keyId', 'name', 'createdAt', 'destroyed', 'versions'],
+);
 export type KeyAnswer = FromSchema<typeof keyAnswer>;
 
 /** An enrolled device. */
-export const deviceAnswer = object({ deviceId: string, name: string, groups: strings, enrolledAt: string, revokedAt: nullableString }, ['deviceId', 'name', 'groups', 'enrolledAt', 'revokedAt']);
+export const deviceAnswer = object({ deviceId: string, name: string, groups: strings, enrolledAt: string, revokedAt: nullableString }, [
+  'deviceId',
+  'name',
+  'groups',
+  'enrolledAt',
+  'revokedAt',
+]);
 export type DeviceAnswer = FromSchema<typeof deviceAnswer>;
 
 /** A stored release policy: the validated document as written. */
-export const policyAnswer = object({ name: string, policy: { type: 'object', additionalProperties: true }, updatedAt: string }, ['name', 'policy', 'updatedAt']);
+export const policyAnswer = object({ name: string, policy: { type: 'object', additionalProperties: true }, updatedAt: string }, [
+  'name',
+  'policy',
+  'updatedAt',
+]);
 export type PolicyAnswer = FromSchema<typeof policyAnswer>;
 
 /** One approver's vote on a request, with their comment. */
-export const voteAnswer = object({ userId: string, name: string, decision: string, comment: string, at: string }, ['userId', 'name', 'decision', 'at']);
+export const voteAnswer = object({ userId: string, name: string, decision: string, comment: string, at: string }, [
+  'userId',
+  'name',
+  'decision',
+  'at',
+]);
 
 /** A release request as GET /v1/requests lists it, with who voted and how (the request's history). */
 export const releaseRequestAnswer = object(
@@ -98,7 +127,20 @@ export const releaseRequestAnswer = object(
     decidedAt: nullableString,
     votes: { type: 'array', items: voteAnswer },
   },
-  ['requestId', 'status', 'deviceId', 'keyId', 'version', 'resource', 'policy', 'approversNeeded', 'approvals', 'claims', 'createdAt', 'expiresAt'],
+  [
+    'requestId',
+    'status',
+    'deviceId',
+    'keyId',
+    'version',
+    'resource',
+    'policy',
+    'approversNeeded',
+    'approvals',
+    'claims',
+    'createdAt',
+    'expiresAt',
+  ],
 );
 export type ReleaseRequestAnswer = Omit<FromSchema<typeof releaseRequestAnswer>, 'trace'> & { trace?: DenialReason[] };
 
@@ -114,13 +156,28 @@ export type WhoAmIAnswer = FromSchema<typeof whoAmIAnswer>;
  * export's schema does not reorder it (the route's items stay open objects); this is its shape.
  */
 export const auditRecordShape = object(
-  { seq: integer, time: string, actor: string, action: string, target: nullableString, outcome: string, reasons: {}, requestId: nullableString, sourceIp: nullableString },
+  {
+    seq: integer,
+    time: string,
+    actor: string,
+    action: string,
+    target: nullableString,
+    outcome: string,
+    reasons: {},
+    requestId: nullableString,
+    sourceIp: nullableString,
+  },
   ['seq', 'time', 'actor', 'action', 'target', 'outcome', 'requestId'],
 );
 export type AuditRecordAnswer = FromSchema<typeof auditRecordShape>;
 
 /** RFC 9162 2.1.3 inclusion proof of a record, with its leaf hash. */
-export const inclusionProofAnswer = object({ leafIndex: integer, treeSize: integer, hashes: strings, leafHash: string }, ['leafIndex', 'treeSize', 'hashes', 'leafHash']);
+export const inclusionProofAnswer = object({ leafIndex: integer, treeSize: integer, hashes: strings, leafHash: string }, [
+  'leafIndex',
+  'treeSize',
+  'hashes',
+  'leafHash',
+]);
 export type InclusionProofAnswer = FromSchema<typeof inclusionProofAnswer>;
 
 /** RFC 9162 2.1.4 consistency proof between two sizes of the log. */

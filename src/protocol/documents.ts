@@ -4,7 +4,10 @@ import type { FromSchema } from './schema.js';
 
 /** PKCS#7 in base64, with AWS's signed JSON beside it; Azure's attested document is PKCS#7 alone. */
 export const cloudDocumentsSchema = object({
-  aws: object({ document: { type: 'string', minLength: 2, maxLength: 4096 }, pkcs7: { type: 'string', minLength: 1, maxLength: 8192 } }, ['document', 'pkcs7']),
+  aws: object({ document: { type: 'string', minLength: 2, maxLength: 4096 }, pkcs7: { type: 'string', minLength: 1, maxLength: 8192 } }, [
+    'document',
+    'pkcs7',
+  ]),
   azure: object({ signature: { type: 'string', minLength: 1, maxLength: 16_384 } }, ['signature']),
 });
 

@@ -27,7 +27,11 @@ function checkFirst(first: unknown): bigint {
 }
 
 function sectorCodec(key: Uint8Array, opts: SectorStreamOptions | undefined, encrypt: boolean): BatchCodec {
-  const { firstSector, ...xtsOptions } = checkOptionKeys(opts, ['firstSector', 'sectorSize', 'ivSectorSize', 'backend', 'kernel'], 'sector stream options');
+  const { firstSector, ...xtsOptions } = checkOptionKeys(
+    opts,
+    ['firstSector', 'sectorSize', 'ivSectorSize', 'backend', 'kernel'],
+    'sector stream options',
+  );
   let next = checkFirst(firstSector);
   const cipher = new XtsCipher(key, xtsOptions);
   const size = cipher.sectorSize;
@@ -48,7 +52,10 @@ function sectorCodec(key: Uint8Array, opts: SectorStreamOptions | undefined, enc
       const whole = rest.length - (rest.length % size);
       if (whole > 0) emit(await run(rest.subarray(0, whole)));
       if (whole < rest.length) {
-        throw new SectorCryptError('ERR_SECTOR_ALIGNMENT', `stream ended with a partial sector of ${rest.length - whole} bytes (sector size ${size})`);
+        throw new SectorCryptError(
+          'ERR_SECTOR_ALIGNMENT',
+          `stream ended with a partial sector of ${rest.length - whole} bytes (sector size ${size})`,
+        );
       }
     },
     close: () => cipher.destroy(),

@@ -40,12 +40,16 @@ export interface BrokerPublicKey {
 export const volumeResource = (uuid: string) => `luks2:${uuid}`;
 
 function checkKey(key: BrokerPublicKey): { keyId: string; version: number; publicKey: Uint8Array; url?: string } {
-  if (typeof key !== 'object' || key === null) throw new SectorCryptError('ERR_ARGUMENT', 'the broker key must be {keyId, version, publicKey}');
-  if (typeof key.keyId !== 'string' || !/^[\x21-\x2e\x30-\x7e]{1,128}$/.test(key.keyId)) throw new SectorCryptError('ERR_ARGUMENT', 'broker keyId must be 1 to 128 printable characters without "/"');
-  if (!Number.isSafeInteger(key.version) || key.version < 1) throw new SectorCryptError('ERR_ARGUMENT', 'broker key version must be a positive integer');
+  if (typeof key !== 'object' || key === null)
+    throw new SectorCryptError('ERR_ARGUMENT', 'the broker key must be {keyId, version, publicKey}');
+  if (typeof key.keyId !== 'string' || !/^[\x21-\x2e\x30-\x7e]{1,128}$/.test(key.keyId))
+    throw new SectorCryptError('ERR_ARGUMENT', 'broker keyId must be 1 to 128 printable characters without "/"');
+  if (!Number.isSafeInteger(key.version) || key.version < 1)
+    throw new SectorCryptError('ERR_ARGUMENT', 'broker key version must be a positive integer');
   const publicKey = isBytes(key.publicKey) ? new Uint8Array(key.publicKey) : new Uint8Array(Buffer.from(String(key.publicKey), 'base64'));
   if (publicKey.length !== 32) throw new SectorCryptError('ERR_KEY_LENGTH', 'the broker public key must be 32 bytes (X25519)');
-  if (key.url !== undefined && (typeof key.url !== 'string' || !/^https:\/\/[\x21-\x7e]{1,2040}$/.test(key.url))) throw new SectorCryptError('ERR_ARGUMENT', 'the broker url must be https://... without spaces');
+  if (key.url !== undefined && (typeof key.url !== 'string' || !/^https:\/\/[\x21-\x7e]{1,2040}$/.test(key.url)))
+    throw new SectorCryptError('ERR_ARGUMENT', 'the broker url must be https://... without spaces');
   return { keyId: key.keyId, version: key.version, publicKey, ...(key.url !== undefined ? { url: key.url } : {}) };
 }
 
@@ -53,7 +57,10 @@ function checkKey(key: BrokerPublicKey): { keyId: string; version: number; publi
  * A fresh slot secret and the token that carries it sealed (its `keyslots` filled in once the
  * slot number is known). The caller wipes `secret`.
  */
-export async function sealSlotSecret(key: BrokerPublicKey, uuid: string): Promise<{ secret: Uint8Array; token: (slot: number) => Record<string, unknown> }> {
+export async function sealSlotSecret(
+  key: BrokerPublicKey,
+  uuid: string,
+): Promise<{ secret: Uint8Array; token: (slot: number) => Record<string, unknown> }> {
   const k = checkKey(key);
   const secret = new Uint8Array(randomBytes(SLOT_SECRET_BYTES));
   try {
@@ -62,7 +69,15 @@ export async function sealSlotSecret(key: BrokerPublicKey, uuid: string): Promis
     const b64 = (b: Uint8Array) => Buffer.from(b).toString('base64');
     return {
       secret,
-      token: (slot) => ({ type: BROKER_TOKEN, keyslots: [String(slot)], keyId: k.keyId, version: k.version, enc: b64(enc), ciphertext: b64(ciphertext), ...(k.url ? { url: k.url } : {}) }),
+      token: (slot) => ({
+        type: BROKER_TOKEN,
+        keyslots: [String(slot)],
+        keyId: k.keyId,
+        version: k.version,
+        enc: b64(enc),
+        ciphertext: b64(ciphertext),
+        ...(k.url ? { url: k.url } : {}),
+      }),
     };
   } catch (err) {
     wipe(secret);
@@ -75,21 +90,37 @@ export async function sealSlotSecret(key: BrokerPublicKey, uuid: string): Promis
  * Returns the secret (the caller wipes it) with what it opened. A refusal (ERR_DENIED,
  * ERR_PENDING, ...) of the last token tried is thrown as is.
  */
-export async function releaseSlotSecret(file: ImageFile, header: HeaderCopy, agent: VolumeAgent, onlyToken?: number): Promise<{ secret: Uint8Array; unlocked: Unlocked }> {
+export async function releaseSlotSecret(
+  file: ImageFile,
+  header: HeaderCopy,
+  agent: VolumeAgent,
+  onlyToken?: number,
+): Promise<{ secret: Uint8Array; unlocked: Unlocked }> {
   if (typeof agent?.unwrap !== 'function') throw new SectorCryptError('ERR_ARGUMENT', 'agent must have an unwrap method (a BrokerAgent)');
   const md = readMetadata(header.meta, header.hdrSize);
   // A token whose slot cryptsetup killed keeps an empty keyslots list: nothing to open.
-  const tokens = brokerTokens(header.meta, md.keyslots.map((k) => k.id))
+  const tokens = brokerTokens(
+    header.meta,
+    md.keyslots.map((k) => k.id),
+  )
     .filter((t) => t.keyslots.length > 0)
     .filter((t) => onlyToken === undefined || t.id === String(onlyToken));
   if (tokens.length === 0) {
-    throw new SectorCryptError('ERR_NO_IDENTITY', onlyToken === undefined ? 'the volume has no sectorcrypt-broker token (bind it with `sectorcrypt volume bind`)' : `token ${onlyToken} of the volume is not a sectorcrypt-broker token with a key slot`);
+    throw new SectorCryptError(
+      'ERR_NO_IDENTITY',
+      onlyToken === undefined
+        ? 'the volume has no sectorcrypt-broker token (bind it with `sectorcrypt volume bind`)'
+        : `token ${onlyToken} of the volume is not a sectorcrypt-broker token with a key slot`,
+    );
   }
   let last: unknown;
   for (const t of tokens) {
     let secret: Uint8Array;
     try {
-      secret = await agent.unwrap({ keyId: t.keyId, version: t.version, enc: t.enc, ciphertext: t.ciphertext }, { resource: volumeResource(header.uuid), kind: 'luks2' });
+      secret = await agent.unwrap(
+        { keyId: t.keyId, version: t.version, enc: t.enc, ciphertext: t.ciphertext },
+        { resource: volumeResource(header.uuid), kind: 'luks2' },
+      );
     } catch (err) {
       last = err;
       continue;

@@ -26,16 +26,28 @@ export async function unbindBroker(path: string, opts: UnbindBrokerOptions): Pro
     const { current } = await readHeaders(file);
     const slots = readMetadata(current.meta, current.hdrSize).keyslots.map((k) => k.id);
     const all = brokerTokens(current.meta, slots);
-    const chosen = all.filter((t) => (opts.token === undefined || t.id === String(opts.token)) && (opts.keyId === undefined || t.keyId === opts.keyId));
+    const chosen = all.filter(
+      (t) => (opts.token === undefined || t.id === String(opts.token)) && (opts.keyId === undefined || t.keyId === opts.keyId),
+    );
     if (all.length === 0) throw new SectorCryptError('ERR_NO_IDENTITY', 'the volume has no sectorcrypt-broker token');
-    if (chosen.length === 0) throw new SectorCryptError('ERR_NOT_FOUND', `no sectorcrypt-broker token of the volume matches (it has ${all.map((t) => `token ${t.id}: ${t.keyId}`).join(', ')})`);
+    if (chosen.length === 0)
+      throw new SectorCryptError(
+        'ERR_NOT_FOUND',
+        `no sectorcrypt-broker token of the volume matches (it has ${all.map((t) => `token ${t.id}: ${t.keyId}`).join(', ')})`,
+      );
     if (opts.token === undefined && opts.keyId === undefined && chosen.length > 1) {
-      throw new SectorCryptError('ERR_ARGUMENT', `the volume has ${chosen.length} sectorcrypt-broker tokens (${chosen.map((t) => `token ${t.id}: ${t.keyId}`).join(', ')}): name one with --token or --broker-key`);
+      throw new SectorCryptError(
+        'ERR_ARGUMENT',
+        `the volume has ${chosen.length} sectorcrypt-broker tokens (${chosen.map((t) => `token ${t.id}: ${t.keyId}`).join(', ')}): name one with --token or --broker-key`,
+      );
     }
     const doomed = [...new Set(chosen.flatMap((t) => t.keyslots))];
     const left = slots.filter((s) => !doomed.includes(s));
     if (left.length === 0 && !opts.force) {
-      throw new SectorCryptError('ERR_ARGUMENT', `key slot ${doomed.join(', ')} is the last way into the volume: unbinding would lose the data (add a passphrase first, or pass --force)`);
+      throw new SectorCryptError(
+        'ERR_ARGUMENT',
+        `key slot ${doomed.join(', ')} is the last way into the volume: unbinding would lose the data (add a passphrase first, or pass --force)`,
+      );
     }
     // Removing a slot takes a broker token left without slots along (luks2-tokens.ts unassignSlot).
     for (const slot of doomed) await removeKeyslot(file, current, Number(slot));

@@ -41,7 +41,8 @@ export async function backupHeader(path: string, target: string): Promise<void> 
     const { current } = await readHeaders(file);
     const bytes = await file.read(0, metadataEnd(current));
     const out = await open(target, 'wx', 0o600).catch((err: unknown) => {
-      if (osCode(err) === 'EEXIST') throw new SectorCryptError('ERR_EXISTS', `${target} already exists; a header backup never overwrites a file`, { cause: err });
+      if (osCode(err) === 'EEXIST')
+        throw new SectorCryptError('ERR_EXISTS', `${target} already exists; a header backup never overwrites a file`, { cause: err });
       throw fsError(err, target, 'create');
     });
     try {
@@ -79,7 +80,8 @@ async function readBackup(source: string): Promise<HeaderBackup> {
   const bytes = new Uint8Array(await withFsErrors(source, 'read', () => readFile(source)));
   const { current: header } = await readHeaders(memorySource(bytes));
   const end = metadataEnd(header);
-  if (bytes.length !== end) throw new SectorCryptError('ERR_CORRUPT_HEADER', `header backup is ${bytes.length} bytes, its header says ${end}`);
+  if (bytes.length !== end)
+    throw new SectorCryptError('ERR_CORRUPT_HEADER', `header backup is ${bytes.length} bytes, its header says ${end}`);
   return { bytes, header };
 }
 
@@ -94,16 +96,24 @@ function keyslotJson(h: HeaderCopy): Map<string, string> {
  * volume's header is the backup's (same UUID, seqid and key slots).
  */
 export function headerDifferences(current: HeaderCopy, backup: HeaderCopy): string[] {
-  if (current.uuid !== backup.uuid) return [`the volume has UUID ${current.uuid}, the backup ${backup.uuid}: it is another volume's header`];
+  if (current.uuid !== backup.uuid)
+    return [`the volume has UUID ${current.uuid}, the backup ${backup.uuid}: it is another volume's header`];
   const now = keyslotJson(current);
   const then = keyslotJson(backup);
   const lost = [...now.keys()].filter((id) => !then.has(id));
   const back = [...then.keys()].filter((id) => !now.has(id));
   const changed = [...now.keys()].filter((id) => then.has(id) && then.get(id) !== now.get(id));
   const out: string[] = [];
-  if (lost.length > 0) out.push(`key slot${lost.length > 1 ? 's' : ''} ${lost.join(', ')} (added after the backup) would be removed: ${lost.length > 1 ? 'their passphrases' : 'its passphrase'} would stop working`);
-  if (back.length > 0) out.push(`key slot${back.length > 1 ? 's' : ''} ${back.join(', ')} (removed after the backup) would come back: ${back.length > 1 ? 'their old passphrases' : 'its old passphrase'} would work again`);
-  if (changed.length > 0) out.push(`key slot${changed.length > 1 ? 's' : ''} ${changed.join(', ')} would be rolled back to the backup's passphrase`);
+  if (lost.length > 0)
+    out.push(
+      `key slot${lost.length > 1 ? 's' : ''} ${lost.join(', ')} (added after the backup) would be removed: ${lost.length > 1 ? 'their passphrases' : 'its passphrase'} would stop working`,
+    );
+  if (back.length > 0)
+    out.push(
+      `key slot${back.length > 1 ? 's' : ''} ${back.join(', ')} (removed after the backup) would come back: ${back.length > 1 ? 'their old passphrases' : 'its old passphrase'} would work again`,
+    );
+  if (changed.length > 0)
+    out.push(`key slot${changed.length > 1 ? 's' : ''} ${changed.join(', ')} would be rolled back to the backup's passphrase`);
   if (current.seqid !== backup.seqid) out.push(`the header would go from seqid ${current.seqid} back to ${backup.seqid}`);
   return out;
 }
@@ -125,11 +135,15 @@ export async function restoreHeader(path: string, source: string, opts: { force?
   const md = readMetadata(backup.meta, backup.hdrSize);
   const file = await ImageFile.open(path, { writable: true });
   try {
-    if (file.size < md.segment.offset) throw new SectorCryptError('ERR_TRUNCATED', 'the volume is smaller than the data offset of the backup');
+    if (file.size < md.segment.offset)
+      throw new SectorCryptError('ERR_TRUNCATED', 'the volume is smaller than the data offset of the backup');
     const existing = await readHeaders(file).catch(() => undefined);
     const differences = existing ? headerDifferences(existing.current, backup) : [];
     if (differences.length > 0 && !opts.force) {
-      throw new SectorCryptError('ERR_EXISTS', `restoring would change the volume's header: ${differences.join('; ')} (pass force to restore anyway)`);
+      throw new SectorCryptError(
+        'ERR_EXISTS',
+        `restoring would change the volume's header: ${differences.join('; ')} (pass force to restore anyway)`,
+      );
     }
     await file.write(0, bytes);
     await file.sync();
@@ -182,7 +196,10 @@ export async function inspectVolume(path: string): Promise<VolumeSummary> {
       cipher: 'aes-xts-plain64',
       keyBits: (md.keyslots[0]?.keySize ?? 0) * 8,
       keyslots: md.keyslots.map((k) => ({ slot: Number(k.id), kdf: k.kdf.type, priority: k.priority })),
-      tokens: tokenSummary(current.meta, md.keyslots.map((k) => k.id)),
+      tokens: tokenSummary(
+        current.meta,
+        md.keyslots.map((k) => k.id),
+      ),
       problems,
     };
   } finally {

@@ -10,11 +10,15 @@ import { fsError, osCode, withFsErrors } from '../fs-errors.js';
 // The callback forms on the raw fd cost less per call than FileHandle's promise methods.
 // `path` only names the image in an error (ERR_IO with the OS code).
 function readAt(fd: number, buf: Uint8Array, offset: number, length: number, position: number, path: string): Promise<number> {
-  return new Promise((resolve, reject) => read(fd, buf, offset, length, position, (err, n) => (err ? reject(fsError(err, path, 'read')) : resolve(n))));
+  return new Promise((resolve, reject) =>
+    read(fd, buf, offset, length, position, (err, n) => (err ? reject(fsError(err, path, 'read')) : resolve(n))),
+  );
 }
 
 function writeAt(fd: number, buf: Uint8Array, offset: number, length: number, position: number, path: string): Promise<number> {
-  return new Promise((resolve, reject) => write(fd, buf, offset, length, position, (err, n) => (err ? reject(fsError(err, path, 'write')) : resolve(n))));
+  return new Promise((resolve, reject) =>
+    write(fd, buf, offset, length, position, (err, n) => (err ? reject(fsError(err, path, 'write')) : resolve(n))),
+  );
 }
 
 /** A block device's size from sysfs (st_size is 0 for devices and there is no lseek in fs). */
@@ -82,7 +86,10 @@ export class ImageFile {
     while (done < length) {
       const bytesRead = await readAt(this.fh.fd, buf, done, length - done, position + done, this.path);
       if (bytesRead === 0) {
-        throw new SectorCryptError('ERR_TRUNCATED', `image ends at byte ${position + done}, ${length - done} bytes short of what the format says is there`);
+        throw new SectorCryptError(
+          'ERR_TRUNCATED',
+          `image ends at byte ${position + done}, ${length - done} bytes short of what the format says is there`,
+        );
       }
       done += bytesRead;
     }

@@ -90,7 +90,8 @@ function peek(binary: Uint8Array, secondary: boolean): number | CopyProblem {
   if (!startsWith(binary, secondary ? MAGIC_SECONDARY : MAGIC_PRIMARY)) return absent;
   const view = new DataView(binary.buffer, binary.byteOffset, binary.byteLength);
   const version = view.getUint16(FIELD.version.at, false);
-  if (version === 1) throw new SectorCryptError('ERR_UNSUPPORTED', 'LUKS1 volumes are not supported (convert with cryptsetup convert --type luks2)');
+  if (version === 1)
+    throw new SectorCryptError('ERR_UNSUPPORTED', 'LUKS1 volumes are not supported (convert with cryptsetup convert --type luks2)');
   if (version !== 2) throw new SectorCryptError('ERR_UNSUPPORTED', `LUKS version ${version} is not supported`);
   const hdrSize = Number(view.getBigUint64(FIELD.hdrSize.at, false));
   if (!HEADER_SIZES.includes(hdrSize)) return damaged(`invalid hdr_size ${hdrSize}`);
@@ -105,7 +106,8 @@ function parseCopy(copy: Uint8Array, offset: number, secondary: boolean): Header
   const view = new DataView(copy.buffer, copy.byteOffset, copy.byteLength);
   const alg = text(field(copy, FIELD.checksumAlg));
   if (alg !== 'sha256') return damaged(`checksum algorithm "${alg}" is not supported`);
-  if (Number(view.getBigUint64(FIELD.hdrOffset.at, false)) !== offset) return damaged('hdr_offset does not match where the header was found');
+  if (Number(view.getBigUint64(FIELD.hdrOffset.at, false)) !== offset)
+    return damaged('hdr_offset does not match where the header was found');
   // SHA-256 fills the first 32 bytes of the 64-byte checksum field.
   if (!equalConstantTime(checksum(copy).subarray(0, 32), field(copy, FIELD.checksum).subarray(0, 32))) return damaged('checksum mismatch');
   let meta: unknown;
@@ -172,7 +174,10 @@ export async function readHeaders(src: ByteSource): Promise<HeaderPair> {
     if (primary.kind === 'short' && !none) {
       throw new SectorCryptError('ERR_TRUNCATED', `image is truncated: ${src.size} bytes, too short for its LUKS2 header`);
     }
-    throw new SectorCryptError('ERR_CORRUPT_HEADER', none ? 'no LUKS2 header found' : `both LUKS2 header copies are damaged (${problems.join('; ')})`);
+    throw new SectorCryptError(
+      'ERR_CORRUPT_HEADER',
+      none ? 'no LUKS2 header found' : `both LUKS2 header copies are damaged (${problems.join('; ')})`,
+    );
   }
   if (isProblem(primary)) return { current: secondary as HeaderCopy, problems };
   if (isProblem(secondary)) return { current: primary, problems };
@@ -200,7 +205,8 @@ export function serializeCopy(h: HeaderCopy, secondary: boolean): Uint8Array {
   putText(copy, FIELD.subsystem, h.subsystem);
   view.setBigUint64(FIELD.hdrOffset.at, BigInt(offset), false);
   const json = Buffer.from(JSON.stringify(h.meta), 'utf8');
-  if (json.length >= h.hdrSize - BINARY_HEADER_SIZE) throw new SectorCryptError('ERR_NO_KEYSLOT', 'LUKS2 metadata no longer fits the JSON area');
+  if (json.length >= h.hdrSize - BINARY_HEADER_SIZE)
+    throw new SectorCryptError('ERR_NO_KEYSLOT', 'LUKS2 metadata no longer fits the JSON area');
   copy.set(json, BINARY_HEADER_SIZE);
   copy.set(checksum(copy), FIELD.checksum.at);
   return copy;

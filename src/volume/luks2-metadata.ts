@@ -153,7 +153,9 @@ function digest(digests: Obj, segmentId: string): Digest {
     if (d.type !== 'pbkdf2') unsupported(`a volume key digest of type "${String(d.type)}"`);
     const hash = str(d.hash, `digest ${id}.hash`);
     if (!['sha1', 'sha256', 'sha512'].includes(hash)) unsupported(`digest hash ${hash}`);
-    const keyslots = Array.isArray(d.keyslots) ? d.keyslots.map((k) => str(k, `digest ${id}.keyslots`)) : corrupt(`digest ${id}.keyslots is not a list`);
+    const keyslots = Array.isArray(d.keyslots)
+      ? d.keyslots.map((k) => str(k, `digest ${id}.keyslots`))
+      : corrupt(`digest ${id}.keyslots is not a list`);
     return {
       id,
       hash,
@@ -178,7 +180,10 @@ export function readMetadata(meta: Obj, hdrSize: number): Metadata {
   const keyslotsSize = u64(config.keyslots_size, 'config.keyslots_size');
   const slotsObj = obj(meta.keyslots, 'keyslots');
   const keyslots = Object.entries(slotsObj).map(([id, v]) => keyslot(id, v));
-  checkTokens(meta, keyslots.map((k) => k.id));
+  checkTokens(
+    meta,
+    keyslots.map((k) => k.id),
+  );
   const segs = obj(meta.segments, 'segments');
   const seg = segment(segs);
   const areaStart = 2 * hdrSize;

@@ -44,7 +44,10 @@ function checkRange(position: unknown, length: unknown, size: number): void {
     throw new SectorCryptError('ERR_ARGUMENT', 'length must be a non-negative integer');
   }
   if (position + length > size) {
-    throw new SectorCryptError('ERR_OUT_OF_RANGE', `range ${position}..${position + length} goes past the end of the volume (${size} bytes)`);
+    throw new SectorCryptError(
+      'ERR_OUT_OF_RANGE',
+      `range ${position}..${position + length} goes past the end of the volume (${size} bytes)`,
+    );
   }
 }
 

@@ -109,7 +109,8 @@ export class Volume {
     if (opts.format === 'plain') return Volume.openPlain(path, checkOptionKeys(opts, PLAIN_OPEN_KEYS, 'Volume.open options (plain)'));
     checkOptionKeys(opts, LUKS_OPEN_KEYS, 'Volume.open options');
     if (opts.format !== undefined && opts.format !== 'luks2') throw new SectorCryptError('ERR_ARGUMENT', 'format must be luks2 or plain');
-    if ((opts.passphrase === undefined) === (opts.agent === undefined)) throw new SectorCryptError('ERR_ARGUMENT', 'give one of passphrase and agent');
+    if ((opts.passphrase === undefined) === (opts.agent === undefined))
+      throw new SectorCryptError('ERR_ARGUMENT', 'give one of passphrase and agent');
     if (opts.agent !== undefined) {
       const agent = opts.agent;
       const { secret, volume } = await Volume.withHeader(path, !opts.readOnly, (file, header) => releaseSlotSecret(file, header, agent));
@@ -118,7 +119,12 @@ export class Volume {
     }
     const passphrase = passphraseBytes(opts.passphrase);
     try {
-      return (await Volume.withHeader(path, !opts.readOnly, async (file, header) => ({ secret: undefined, unlocked: await unlock(file, header, passphrase) }))).volume;
+      return (
+        await Volume.withHeader(path, !opts.readOnly, async (file, header) => ({
+          secret: undefined,
+          unlocked: await unlock(file, header, passphrase),
+        }))
+      ).volume;
     } finally {
       wipe(passphrase);
     }
@@ -149,8 +155,11 @@ export class Volume {
    */
   static async releaseKey(path: string, opts: { agent: VolumeAgent; token?: number }): Promise<{ secret: Uint8Array; keyslot: number }> {
     checkOptionKeys(opts, ['agent', 'token'], 'Volume.releaseKey options');
-    if (opts.token !== undefined && (!Number.isSafeInteger(opts.token) || opts.token < 0)) throw new SectorCryptError('ERR_ARGUMENT', 'token must be a LUKS2 token number');
-    const { secret, volume } = await Volume.withHeader(path, false, (file, header) => releaseSlotSecret(file, header, opts.agent, opts.token));
+    if (opts.token !== undefined && (!Number.isSafeInteger(opts.token) || opts.token < 0))
+      throw new SectorCryptError('ERR_ARGUMENT', 'token must be a LUKS2 token number');
+    const { secret, volume } = await Volume.withHeader(path, false, (file, header) =>
+      releaseSlotSecret(file, header, opts.agent, opts.token),
+    );
     const keyslot = volume.keyslot!;
     await volume.close();
     return { secret, keyslot };
@@ -180,7 +189,10 @@ export class Volume {
     if (file.writable && !opts.overwrite && (await hasLuksMagic(file).catch(() => false))) {
       cipher.destroy();
       await file.close();
-      throw new SectorCryptError('ERR_EXISTS', `${path} starts with a LUKS header; open it with its passphrase, or pass overwrite (CLI: --force) to write it as a plain image`);
+      throw new SectorCryptError(
+        'ERR_EXISTS',
+        `${path} starts with a LUKS header; open it with its passphrase, or pass overwrite (CLI: --force) to write it as a plain image`,
+      );
     }
     const room = Math.max(0, Math.floor((file.size - offset) / sectorSize) * sectorSize);
     let size = room;
@@ -276,7 +288,9 @@ export class Volume {
     const luks = this.luks2();
     const { secret, token } = await sealSlotSecret(key, luks.header.uuid);
     try {
-      return await this.serial(() => addKeyslot(this.file, luks.header, luks.volumeKey, secret, opts.pbkdf ?? { type: 'pbkdf2', iterations: 1000 }, token));
+      return await this.serial(() =>
+        addKeyslot(this.file, luks.header, luks.volumeKey, secret, opts.pbkdf ?? { type: 'pbkdf2', iterations: 1000 }, token),
+      );
     } finally {
       wipe(secret);
     }
@@ -304,7 +318,11 @@ export class Volume {
    * Replaces `oldPassphrase` by `newPassphrase`: the new slot is written first, then the
    * old one removed, so a crash in between leaves both working, never neither.
    */
-  async changePassphrase(oldPassphrase: string | Uint8Array, newPassphrase: string | Uint8Array, opts: AddPassphraseOptions = {}): Promise<number> {
+  async changePassphrase(
+    oldPassphrase: string | Uint8Array,
+    newPassphrase: string | Uint8Array,
+    opts: AddPassphraseOptions = {},
+  ): Promise<number> {
     checkOptionKeys(opts, ['pbkdf'], 'changePassphrase options');
     const luks = this.luks2();
     const oldBytes = passphraseBytes(oldPassphrase, 'oldPassphrase');
@@ -328,7 +346,8 @@ export class Volume {
    */
   static unbindBroker(path: string, opts: UnbindBrokerOptions = {}): Promise<{ tokens: number[]; keyslots: number[] }> {
     checkOptionKeys(opts, ['token', 'keyId', 'force'], 'unbindBroker options');
-    if (opts.token !== undefined && (!Number.isSafeInteger(opts.token) || opts.token < 0)) throw new SectorCryptError('ERR_ARGUMENT', 'token must be a LUKS2 token number');
+    if (opts.token !== undefined && (!Number.isSafeInteger(opts.token) || opts.token < 0))
+      throw new SectorCryptError('ERR_ARGUMENT', 'token must be a LUKS2 token number');
     return unbindBroker(path, opts);
   }
 

@@ -62,13 +62,17 @@ describe('sectorcrypt audit verify', () => {
     writeFileSync(at('checkpoint-30'), log.checkpoint(30));
     const run = cli(['verify', exportFile('rewritten.jsonl', lines), ...keys, '--earlier', at('checkpoint-30'), at('checkpoint-40')]);
     expect(run.status).toBe(1);
-    expect(run.stderr).toMatch(/^error: a record in seq 30\.\.39 was edited, its leaf hash rewritten to match: .*\(ERR_AUDIT_TAMPERED\)\n$/);
+    expect(run.stderr).toMatch(
+      /^error: a record in seq 30\.\.39 was edited, its leaf hash rewritten to match: .*\(ERR_AUDIT_TAMPERED\)\n$/,
+    );
   });
 
   it('says when the export stops short, and refuses a checkpoint from another key', () => {
     const short = cli(['verify', exportFile('short.jsonl', log.lines.slice(0, 70)), ...keys]);
     expect(short.status).toBe(1);
-    expect(short.stderr).toMatch(/^error: the export stops short of the checkpoint: it ends before seq 70, the checkpoint covers 100 records \(ERR_AUDIT_TAMPERED\)\n$/);
+    expect(short.stderr).toMatch(
+      /^error: the export stops short of the checkpoint: it ends before seq 70, the checkpoint covers 100 records \(ERR_AUDIT_TAMPERED\)\n$/,
+    );
     writeFileSync(at('other.pub'), makeLog(1).vkey);
     const other = cli(['verify', at('good.jsonl'), '--checkpoint', at('checkpoint'), '--public-key', at('other.pub')]);
     expect(other.status).toBe(1);
@@ -98,14 +102,29 @@ describe('sectorcrypt audit verify-proof', () => {
     const good = cli(['verify-proof', '--consistency', at('consistency.json'), '--old-checkpoint', at('checkpoint-40'), ...keys]);
     expect(good.stderr).toBe('');
     expect(good.stdout).toMatch(/^verified: the log at size 100 extends the log at size 40/);
-    const wrong = cli(['verify-proof', '--consistency', at('consistency.json'), '--old-checkpoint', at('checkpoint'), '--checkpoint', at('checkpoint-40'), '--public-key', at('log.pub')]);
+    const wrong = cli([
+      'verify-proof',
+      '--consistency',
+      at('consistency.json'),
+      '--old-checkpoint',
+      at('checkpoint'),
+      '--checkpoint',
+      at('checkpoint-40'),
+      '--public-key',
+      at('log.pub'),
+    ]);
     expect(wrong.status).toBe(1);
     expect(wrong.stderr).toMatch(/^error: .*\(ERR_ARGUMENT\)\n$/);
     // A checkpoint at 40 the log key signed over a rewritten past: the proof cannot join them.
     const forkedRoot = rootHash([log.leaves[1]!, ...log.leaves.slice(1, 40)]);
-    writeFileSync(at('forked-40'), signCheckpoint({ origin: ORIGIN, size: 40, rootHash: forkedRoot }, { name: ORIGIN, secretKey: log.secretKey }));
+    writeFileSync(
+      at('forked-40'),
+      signCheckpoint({ origin: ORIGIN, size: 40, rootHash: forkedRoot }, { name: ORIGIN, secretKey: log.secretKey }),
+    );
     const forked = cli(['verify-proof', '--consistency', at('consistency.json'), '--old-checkpoint', at('forked-40'), ...keys]);
     expect(forked.status).toBe(1);
-    expect(forked.stderr).toMatch(/^error: the tree of size 100 does not extend the tree of size 40: the log was rewritten \(ERR_AUDIT_TAMPERED\)\n$/);
+    expect(forked.stderr).toMatch(
+      /^error: the tree of size 100 does not extend the tree of size 40: the log was rewritten \(ERR_AUDIT_TAMPERED\)\n$/,
+    );
   });
 });

@@ -42,7 +42,10 @@ describe('browser twins', () => {
     expect(nodeEd.ed25519Verify(publicKey, message, bad)).toBe(false);
     expect(browserEd.ed25519Verify(publicKey.subarray(1), message, sig)).toBe(false);
     // A non-canonical S (S + L) is refused by both (RFC 8032 section 5.1.7).
-    const L = [0xed, 0xd3, 0xf5, 0x5c, 0x1a, 0x63, 0x12, 0x58, 0xd6, 0x9c, 0xf7, 0xa2, 0xde, 0xf9, 0xde, 0x14, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x10];
+    const L = [
+      0xed, 0xd3, 0xf5, 0x5c, 0x1a, 0x63, 0x12, 0x58, 0xd6, 0x9c, 0xf7, 0xa2, 0xde, 0xf9, 0xde, 0x14, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+      0, 0, 0x10,
+    ];
     const high = sig.slice();
     let carry = 0;
     for (let i = 0; i < 32; i++) {
@@ -55,9 +58,36 @@ describe('browser twins', () => {
   });
 
   it('net.browser.ts isIP agrees with node:net on what parseCidr passes it', () => {
-    const samples = ['::', '1::', '::1', '1:2:3:4:5:6:7:8', '1:2:3:4:5:6:7::', '1:2:3:4:5:6::7:8', '::ffff:1.2.3.4', '1:2:3:4:5:6:1.2.3.4', '1:2:3:4:5:6:7:1.2.3.4', ':1', '1:', '1::2::3', '01.1.1.1', '1.1.1', '255.255.255.255', '256.1.1.1', '::1.2.3.4', '1::1.2.3.4', 'fe80::1', '12345::', 'a:b:c:d:e:f:a:b', ':::', '1.2.3.4.'];
+    const samples = [
+      '::',
+      '1::',
+      '::1',
+      '1:2:3:4:5:6:7:8',
+      '1:2:3:4:5:6:7::',
+      '1:2:3:4:5:6::7:8',
+      '::ffff:1.2.3.4',
+      '1:2:3:4:5:6:1.2.3.4',
+      '1:2:3:4:5:6:7:1.2.3.4',
+      ':1',
+      '1:',
+      '1::2::3',
+      '01.1.1.1',
+      '1.1.1',
+      '255.255.255.255',
+      '256.1.1.1',
+      '::1.2.3.4',
+      '1::1.2.3.4',
+      'fe80::1',
+      '12345::',
+      'a:b:c:d:e:f:a:b',
+      ':::',
+      '1.2.3.4.',
+    ];
     for (const s of samples) expect(browserIsIP(s), s).toBe(nodeIsIP(s));
-    const piece = fc.oneof(fc.constantFrom('', ':', '::', '.', '0', '1', '255', '256', '01', 'ffff', 'abcd', '12345', 'g'), fc.integer({ min: 0, max: 300 }).map(String));
+    const piece = fc.oneof(
+      fc.constantFrom('', ':', '::', '.', '0', '1', '255', '256', '01', 'ffff', 'abcd', '12345', 'g'),
+      fc.integer({ min: 0, max: 300 }).map(String),
+    );
     fc.assert(
       fc.property(fc.array(piece, { maxLength: 12 }), (parts) => {
         const s = parts.join('');

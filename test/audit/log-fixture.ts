@@ -7,7 +7,16 @@ import { recordLeafHash, type AuditRecord } from '../../src/audit/record.js';
 import { publicKeyOf, verifierKey } from '../../src/audit/signed-note.js';
 
 export const ORIGIN = 'broker.example/audit/tenant-a';
-const ACTIONS = ['agent.enroll', 'key.release', 'key.deny', 'request.pending', 'request.approve', 'policy.update', 'key.rotate', 'user.create'];
+const ACTIONS = [
+  'agent.enroll',
+  'key.release',
+  'key.deny',
+  'request.pending',
+  'request.approve',
+  'policy.update',
+  'key.rotate',
+  'user.create',
+];
 
 export function makeRecord(seq: number): AuditRecord {
   return {
@@ -43,6 +52,7 @@ export function makeLog(count: number): Log {
     leaves,
     secretKey,
     vkey: verifierKey(ORIGIN, publicKeyOf(secretKey)),
-    checkpoint: (size = count) => signCheckpoint({ origin: ORIGIN, size, rootHash: rootHash(leaves.slice(0, size)) }, { name: ORIGIN, secretKey }),
+    checkpoint: (size = count) =>
+      signCheckpoint({ origin: ORIGIN, size, rootHash: rootHash(leaves.slice(0, size)) }, { name: ORIGIN, secretKey }),
   };
 }

@@ -44,7 +44,13 @@ describe('inclusion probes (transparency-dev/merkle testdata/inclusion)', () => 
   it(`finds the probes`, () => expect(files.length).toBeGreaterThan(90));
   for (const file of files) {
     const probe = JSON.parse(readFileSync(file, 'utf8')) as {
-      leafIdx: number; treeSize: number; root: string; leafHash: string; proof: string[] | null; desc: string; wantErr: boolean;
+      leafIdx: number;
+      treeSize: number;
+      root: string;
+      leafHash: string;
+      proof: string[] | null;
+      desc: string;
+      wantErr: boolean;
     };
     it(`${path.relative(dir, file)}: ${probe.wantErr ? 'fails' : 'verifies'}`, () => {
       const proof = (probe.proof ?? []).map(b64);
@@ -62,7 +68,12 @@ describe('consistency probes (transparency-dev/merkle testdata/consistency)', ()
   it(`finds the probes`, () => expect(files.length).toBeGreaterThan(90));
   for (const file of files) {
     const probe = JSON.parse(readFileSync(file, 'utf8')) as {
-      size1: number; size2: number; root1: string; root2: string; proof: string[] | null; wantErr: boolean;
+      size1: number;
+      size2: number;
+      root1: string;
+      root2: string;
+      proof: string[] | null;
+      wantErr: boolean;
     };
     it(`${path.relative(dir, file)}: ${probe.wantErr ? 'fails' : 'verifies'}`, () => {
       const proof = (probe.proof ?? []).map(b64);

@@ -31,7 +31,14 @@ describe('verifyInclusion / verifyConsistency', () => {
 
   it('refuse malformed proofs and proofs for another tree size as ERR_ARGUMENT', () => {
     const good = inclusionProofJson(7, 21, inclusionProof(log.leaves, 7, 21));
-    for (const bad of [null, {}, { ...good, treeSize: 20 }, { ...good, leafIndex: -1 }, { ...good, hashes: ['AAAA'] }, { ...good, hashes: 'x' }]) {
+    for (const bad of [
+      null,
+      {},
+      { ...good, treeSize: 20 },
+      { ...good, leafIndex: -1 },
+      { ...good, hashes: ['AAAA'] },
+      { ...good, hashes: 'x' },
+    ]) {
       expect(() => verifyInclusion(bad, log.leaves[7]!, at21), JSON.stringify(bad)).toThrow(malformed);
     }
     const consistency = consistencyProofJson(13, 21, consistencyProof(log.leaves, 13, 21));

@@ -13,7 +13,14 @@ import { openNote, parseVerifierKey, publicKeyOf, signNote, verifierKey } from '
 
 const file = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'vectors', 'signed-note', 'vectors.json');
 const vectors = JSON.parse(readFileSync(file, 'utf8')) as {
-  'go-sumdb-note': { signerKey: string; verifierKey: string; text: string; note: string; otherVerifierKey: string; otherSignatureLine: string };
+  'go-sumdb-note': {
+    signerKey: string;
+    verifierKey: string;
+    text: string;
+    note: string;
+    otherVerifierKey: string;
+    otherSignatureLine: string;
+  };
   'c2sp-signed-note': { verifierKey: string; text: string; note: string };
   'c2sp-tlog-checkpoint': { note: string; origin: string; size: number; rootHash: string };
 };
@@ -58,11 +65,23 @@ describe('signed note (c2sp.org/signed-note, Ed25519)', () => {
   });
 
   it('refuses malformed notes and verifier keys as ERR_ARGUMENT', () => {
-    for (const bad of [go.note.slice(0, -1), go.text, go.note.replace('\u2014', '-'), go.note.replace('answer', 'answer\u0007'), go.note.replace(' x08go', '  x08go')]) {
+    for (const bad of [
+      go.note.slice(0, -1),
+      go.text,
+      go.note.replace('\u2014', '-'),
+      go.note.replace('answer', 'answer\u0007'),
+      go.note.replace(' x08go', '  x08go'),
+    ]) {
       expect(() => openNote(bad, go.verifierKey), JSON.stringify(bad)).toThrow(malformed);
     }
     const vkey = go.verifierKey;
-    for (const bad of [vkey.replace('c74f20a3', 'c74f20a4'), vkey.replace('+ARpc', '+ZRpc'), vkey + 'AA==', 'Peter Neumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW', vkey.slice(0, 20)]) {
+    for (const bad of [
+      vkey.replace('c74f20a3', 'c74f20a4'),
+      vkey.replace('+ARpc', '+ZRpc'),
+      vkey + 'AA==',
+      'Peter Neumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW',
+      vkey.slice(0, 20),
+    ]) {
       expect(() => parseVerifierKey(bad), bad).toThrow(malformed);
     }
     expect(() => signNote('no final newline', goSigner(go.signerKey))).toThrow(malformed);

@@ -40,7 +40,9 @@ describe('verifyExport', () => {
   }
 
   it('says when the export stops short of the checkpoint, and passes records after it', async () => {
-    expect(await failure(log.lines.slice(0, 90))).toMatch(/stops short of the checkpoint: it ends before seq 90, the checkpoint covers 100/);
+    expect(await failure(log.lines.slice(0, 90))).toMatch(
+      /stops short of the checkpoint: it ends before seq 90, the checkpoint covers 100/,
+    );
     const older = await verifyExport(log.lines, log.checkpoint(60), log.vkey);
     expect(older).toMatchObject({ size: 60, beyond: 40 });
   });
@@ -61,7 +63,11 @@ describe('verifyExport', () => {
     const renumbered = log.records.slice(50).map((r) => ({ ...r, seq: r.seq + 1 }));
     // The forged line is self-consistent, so the first line that betrays it is the next one:
     // the renumbered record whose leaf hash was left as it was.
-    const naive = [...log.lines.slice(0, 50), forged, ...log.lines.slice(50).map((line, i) => line.replace(`"seq":${50 + i},`, `"seq":${51 + i},`))];
+    const naive = [
+      ...log.lines.slice(0, 50),
+      forged,
+      ...log.lines.slice(50).map((line, i) => line.replace(`"seq":${50 + i},`, `"seq":${51 + i},`)),
+    ];
     expect(await failure(naive)).toMatch(/line 52: record seq 51 was edited/);
     // Every leaf hash recomputed: only the root can tell, and it does.
     const careful = [...log.lines.slice(0, 50), forged, ...renumbered.map(exportLine)].slice(0, 100);

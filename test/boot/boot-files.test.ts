@@ -19,51 +19,70 @@ import { startFixture, type Fixture } from '../integration/helpers.js';
 const has = (cmd: string, args: string[] = ['--version']) => spawnSync(cmd, args).status === 0;
 const boot = join(root, 'boot');
 
-describeWithTool('shellcheck', has('shellcheck') ? undefined : 'shellcheck is not installed (Debian package shellcheck)', 'boot scripts', () => {
-  it('the initramfs-tools hook, the keyscript and the dracut module pass shellcheck', () => {
-    for (const [shell, file] of [
-      ['sh', 'initramfs-tools/hooks/sectorcrypt'],
-      ['sh', 'initramfs-tools/scripts/sectorcrypt'],
-      ['bash', 'dracut/90sectorcrypt/module-setup.sh'],
-    ]) {
-      const r = spawnSync('shellcheck', ['-s', shell!, join(boot, file!)], { encoding: 'utf8' });
-      expect(r.status, `${file}: ${r.stdout}`).toBe(0);
-    }
-  });
-});
+describeWithTool(
+  'shellcheck',
+  has('shellcheck') ? undefined : 'shellcheck is not installed (Debian package shellcheck)',
+  'boot scripts',
+  () => {
+    it('the initramfs-tools hook, the keyscript and the dracut module pass shellcheck', () => {
+      for (const [shell, file] of [
+        ['sh', 'initramfs-tools/hooks/sectorcrypt'],
+        ['sh', 'initramfs-tools/scripts/sectorcrypt'],
+        ['bash', 'dracut/90sectorcrypt/module-setup.sh'],
+      ]) {
+        const r = spawnSync('shellcheck', ['-s', shell!, join(boot, file!)], { encoding: 'utf8' });
+        expect(r.status, `${file}: ${r.stdout}`).toBe(0);
+      }
+    });
+  },
+);
 
-const generator = ['/lib/systemd/system-generators/systemd-cryptsetup-generator', '/usr/lib/systemd/system-generators/systemd-cryptsetup-generator'].find((p) => existsSync(p));
-describeWithTool('systemd', has('systemd-analyze') && generator ? undefined : 'systemd-analyze or systemd-cryptsetup-generator is missing (Debian package systemd)', 'boot units', () => {
-  let dir: string;
-  beforeAll(async () => {
-    dir = join(root, `.boot-units-${process.pid}`);
-    await mkdir(dir, { recursive: true });
-  });
-  afterAll(() => rm(dir, { recursive: true, force: true }));
+const generator = [
+  '/lib/systemd/system-generators/systemd-cryptsetup-generator',
+  '/usr/lib/systemd/system-generators/systemd-cryptsetup-generator',
+].find((p) => existsSync(p));
+describeWithTool(
+  'systemd',
+  has('systemd-analyze') && generator ? undefined : 'systemd-analyze or systemd-cryptsetup-generator is missing (Debian package systemd)',
+  'boot units',
+  () => {
+    let dir: string;
+    beforeAll(async () => {
+      dir = join(root, `.boot-units-${process.pid}`);
+      await mkdir(dir, { recursive: true });
+    });
+    afterAll(() => rm(dir, { recursive: true, force: true }));
 
-  it('sectorcrypt-unlock@.service passes systemd-analyze verify', async () => {
-    const unit = join(dir, 'sectorcrypt-unlock@data.service');
-    await copyFile(join(boot, 'systemd/sectorcrypt-unlock@.service'), unit);
-    const r = spawnSync('systemd-analyze', ['verify', unit], { encoding: 'utf8' });
-    expect(r.status, r.stderr).toBe(0);
-    expect(r.stderr).not.toMatch(/sectorcrypt-unlock/);
-  });
+    it('sectorcrypt-unlock@.service passes systemd-analyze verify', async () => {
+      const unit = join(dir, 'sectorcrypt-unlock@data.service');
+      await copyFile(join(boot, 'systemd/sectorcrypt-unlock@.service'), unit);
+      const r = spawnSync('systemd-analyze', ['verify', unit], { encoding: 'utf8' });
+      expect(r.status, r.stderr).toBe(0);
+      expect(r.stderr).not.toMatch(/sectorcrypt-unlock/);
+    });
 
-  it("the crypttab example becomes units after the network with the plugin's options", async () => {
-    const out = join(dir, 'generated');
-    await mkdir(out, { recursive: true });
-    const r = spawnSync(generator!, [out, out, out], { encoding: 'utf8', env: { ...process.env, SYSTEMD_CRYPTTAB: join(boot, 'systemd/crypttab.example') } });
-    expect(r.status, r.stderr).toBe(0);
-    const data = await readFile(join(out, 'systemd-cryptsetup@data.service'), 'utf8');
-    expect(data).toContain('Before=remote-cryptsetup.target');
-    expect(data).toContain('After=remote-fs-pre.target');
-    expect(data).toMatch(/ExecStart=.*systemd-cryptsetup attach 'data' '\/dev\/disk\/by-uuid\/0{8}-.*' 'none' 'luks,_netdev,headless=true,token-timeout=0'/);
-    expect(existsSync(join(out, 'remote-cryptsetup.target.requires/systemd-cryptsetup@backup.service'))).toBe(true);
-  });
-});
+    it("the crypttab example becomes units after the network with the plugin's options", async () => {
+      const out = join(dir, 'generated');
+      await mkdir(out, { recursive: true });
+      const r = spawnSync(generator!, [out, out, out], {
+        encoding: 'utf8',
+        env: { ...process.env, SYSTEMD_CRYPTTAB: join(boot, 'systemd/crypttab.example') },
+      });
+      expect(r.status, r.stderr).toBe(0);
+      const data = await readFile(join(out, 'systemd-cryptsetup@data.service'), 'utf8');
+      expect(data).toContain('Before=remote-cryptsetup.target');
+      expect(data).toContain('After=remote-fs-pre.target');
+      expect(data).toMatch(
+        /ExecStart=.*systemd-cryptsetup attach 'data' '\/dev\/disk\/by-uuid\/0{8}-.*' 'none' 'luks,_netdev,headless=true,token-timeout=0'/,
+      );
+      expect(existsSync(join(out, 'remote-cryptsetup.target.requires/systemd-cryptsetup@backup.service'))).toBe(true);
+    });
+  },
+);
 
 const chrootMissing = (): string | undefined => {
-  if (!process.env.SECTORCRYPT_TEST_BUILD) return 'the CLI runs from the sources (SECTORCRYPT_TEST_TSX): there is no built package to put in a root';
+  if (!process.env.SECTORCRYPT_TEST_BUILD)
+    return 'the CLI runs from the sources (SECTORCRYPT_TEST_TSX): there is no built package to put in a root';
   if (process.getuid?.() !== 0) return 'chroot needs root';
   if (!has('unshare', ['-m', '--propagation', 'private', 'true'])) return 'this user cannot make a mount namespace (unshare -m)';
   return undefined;
@@ -83,7 +102,12 @@ describeWithTool('chroot', chrootMissing(), 'the initramfs-tools hook in a tempo
       return a.body;
     };
     const key = await admin('POST', '/v1/keys', { name: 'boot' });
-    await admin('PUT', '/v1/policies/boot', { keys: [key.keyId], devices: { groups: ['integ'] }, rules: { claim: 'device.id', exists: true }, approval: { mode: 'auto' } });
+    await admin('PUT', '/v1/policies/boot', {
+      keys: [key.keyId],
+      devices: { groups: ['integ'] },
+      rules: { claim: 'device.id', exists: true },
+      approval: { mode: 'auto' },
+    });
     image = join(f.dir, 'root.img');
     const vol = await Volume.create(image, { size: MiB, passphrase: 'pw', ...CHEAP_CREATE });
     await vol.bindBroker(key);
@@ -99,7 +123,11 @@ describeWithTool('chroot', chrootMissing(), 'the initramfs-tools hook in a tempo
     const claims = join(f.dir, 'claims.json');
     await writeFile(claims, JSON.stringify({ collectors: ['hostname'] }), { mode: 0o600 });
     config = join(f.dir, 'agent.json');
-    await writeFile(config, JSON.stringify({ stateDir: f.stateDir, claims, node: process.execPath, cli: join(pkg, 'dist/cli/main.js'), timeoutSeconds: 60 }), { mode: 0o600 });
+    await writeFile(
+      config,
+      JSON.stringify({ stateDir: f.stateDir, claims, node: process.execPath, cli: join(pkg, 'dist/cli/main.js'), timeoutSeconds: 60 }),
+      { mode: 0o600 },
+    );
     rootDir = join(f.dir, 'initramfs');
     await mkdir(rootDir);
   }, 180_000);
@@ -111,7 +139,14 @@ describeWithTool('chroot', chrootMissing(), 'the initramfs-tools hook in a tempo
   const hook = (env: Record<string, string> = {}) =>
     spawnSync('sh', [join(boot, 'initramfs-tools/hooks/sectorcrypt')], {
       encoding: 'utf8',
-      env: { ...process.env, DESTDIR: rootDir, SECTORCRYPT_HOOK_FUNCTIONS: join(root, 'test/boot/hook-functions.sh'), SECTORCRYPT_AGENT_CONFIG: config, SECTORCRYPT_KEYSCRIPT: join(boot, 'initramfs-tools/scripts/sectorcrypt'), ...env },
+      env: {
+        ...process.env,
+        DESTDIR: rootDir,
+        SECTORCRYPT_HOOK_FUNCTIONS: join(root, 'test/boot/hook-functions.sh'),
+        SECTORCRYPT_AGENT_CONFIG: config,
+        SECTORCRYPT_KEYSCRIPT: join(boot, 'initramfs-tools/scripts/sectorcrypt'),
+        ...env,
+      },
     });
 
   it('refuses settings that group or others can write', async () => {
@@ -145,8 +180,20 @@ describeWithTool('chroot', chrootMissing(), 'the initramfs-tools hook in a tempo
     const run = await new Promise<{ code: number; stdout: Buffer; stderr: string }>((resolve) => {
       const child = spawn(
         'unshare',
-        ['-m', '--propagation', 'private', 'sh', '-c', 'mount --rbind /dev "$1/dev" && mount -t proc proc "$1/proc" && exec chroot "$1" /lib/cryptsetup/scripts/sectorcrypt', 'sh', rootDir],
-        { env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', CRYPTTAB_SOURCE: '/root.img', SECTORCRYPT_NO_NETWORK: '1' }, stdio: ['ignore', 'pipe', 'pipe'] },
+        [
+          '-m',
+          '--propagation',
+          'private',
+          'sh',
+          '-c',
+          'mount --rbind /dev "$1/dev" && mount -t proc proc "$1/proc" && exec chroot "$1" /lib/cryptsetup/scripts/sectorcrypt',
+          'sh',
+          rootDir,
+        ],
+        {
+          env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', CRYPTTAB_SOURCE: '/root.img', SECTORCRYPT_NO_NETWORK: '1' },
+          stdio: ['ignore', 'pipe', 'pipe'],
+        },
       );
       const out: Buffer[] = [];
       let err = '';

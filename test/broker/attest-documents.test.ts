@@ -50,11 +50,19 @@ describeWithTool('openssl', opensslMissing(), 'cloud PKCS#7 documents in release
 
   async function sealed(which: 'aws' | 'azure') {
     const te = new TextEncoder();
-    const s = await hpkeSeal('x25519', keys[which].publicKey, te.encode('sectorcrypt-luks2/v1 broker'), te.encode(`${keys[which].keyId}/1/${volume}`), new Uint8Array(32).fill(which === 'aws' ? 1 : 2));
+    const s = await hpkeSeal(
+      'x25519',
+      keys[which].publicKey,
+      te.encode('sectorcrypt-luks2/v1 broker'),
+      te.encode(`${keys[which].keyId}/1/${volume}`),
+      new Uint8Array(32).fill(which === 'aws' ? 1 : 2),
+    );
     return { keyId: keys[which].keyId, version: 1, ...s };
   }
 
-  async function refusal(p: Promise<unknown>): Promise<{ code: string; reasons: { rule: string; claim: string; actual: string }[]; message: string }> {
+  async function refusal(
+    p: Promise<unknown>,
+  ): Promise<{ code: string; reasons: { rule: string; claim: string; actual: string }[]; message: string }> {
     try {
       await p;
     } catch (e) {
@@ -69,20 +77,43 @@ describeWithTool('openssl', opensslMissing(), 'cloud PKCS#7 documents in release
     stranger = createSigner('rsa', '/CN=someone else');
     imds = await startImdsServer({
       aws: { document, rsa2048: aws.sign(document), pkcs7: aws.sign(document) },
-      azure: () => ({ encoding: 'pkcs7', signature: azure.sign(azureContent(new Date(Date.now() + 6 * 3600_000)), { withCertificate: true }).replace(/\n/g, '') }),
+      azure: () => ({
+        encoding: 'pkcs7',
+        signature: azure.sign(azureContent(new Date(Date.now() + 6 * 3600_000)), { withCertificate: true }).replace(/\n/g, ''),
+      }),
     });
     h = await startBroker();
     t = await makeTenant(h);
-    for (const [name, signer] of [['aws', aws], ['azure', azure]] as const) {
-      const i = await h.client.call('POST', '/v1/issuers', { token: t.admin, body: { name, kind: name, certificates: [...(name === 'aws' ? [azure.certificatePem] : []), signer.certificatePem] } });
+    for (const [name, signer] of [
+      ['aws', aws],
+      ['azure', azure],
+    ] as const) {
+      const i = await h.client.call('POST', '/v1/issuers', {
+        token: t.admin,
+        body: { name, kind: name, certificates: [...(name === 'aws' ? [azure.certificatePem] : []), signer.certificatePem] },
+      });
       expect(i.status, JSON.stringify(i.body)).toBe(201);
       const k = await h.client.call('POST', '/v1/keys', { token: t.admin, body: { name } });
       keys[name] = { keyId: k.body.keyId, publicKey: new Uint8Array(Buffer.from(k.body.publicKey, 'base64')) };
     }
     const policy = (name: string, keyId: string, rules: unknown) =>
-      h.client.call('PUT', `/v1/policies/${name}`, { token: t.admin, body: { keys: [keyId], devices: { groups: ['cloud'] }, rules, approval: { mode: 'auto' } } });
-    expect((await policy('on-aws', keys.aws.keyId, { allOf: [{ claim: 'attested.aws.instanceId', equals: 'i-0123456789abcdef0' }, { claim: 'attested.aws.region', in: ['eu-west-1'] }] })).status).toBe(200);
-    expect((await policy('on-azure', keys.azure.keyId, { claim: 'attested.azure.vmId', equals: '55555555-6666-7777-8888-999999999999' })).status).toBe(200);
+      h.client.call('PUT', `/v1/policies/${name}`, {
+        token: t.admin,
+        body: { keys: [keyId], devices: { groups: ['cloud'] }, rules, approval: { mode: 'auto' } },
+      });
+    expect(
+      (
+        await policy('on-aws', keys.aws.keyId, {
+          allOf: [
+            { claim: 'attested.aws.instanceId', equals: 'i-0123456789abcdef0' },
+            { claim: 'attested.aws.region', in: ['eu-west-1'] },
+          ],
+        })
+      ).status,
+    ).toBe(200);
+    expect(
+      (await policy('on-azure', keys.azure.keyId, { claim: 'attested.azure.vmId', equals: '55555555-6666-7777-8888-999999999999' })).status,
+    ).toBe(200);
     const e = await h.client.call('POST', '/v1/enrollment-tokens', { token: t.admin, body: { groups: ['cloud'] } });
     stateDir = join(await mkdtemp(join(tmpdir(), 'sc-agent-')), 's');
     (await BrokerAgent.enroll({ url: h.url, ca: h.ca, token: e.body.token, stateDir, device: { name: 'vm' } })).close();
@@ -94,7 +125,10 @@ describeWithTool('openssl', opensslMissing(), 'cloud PKCS#7 documents in release
   });
 
   it('a claims config with providers sends both documents; their verified fields release both keys', async () => {
-    const agent = await BrokerAgent.load({ stateDir, claims: { collectors: ['hostname'], attestations: { providers: ['aws', 'azure'], metadataBaseUrlForTests: imds.url } } });
+    const agent = await BrokerAgent.load({
+      stateDir,
+      claims: { collectors: ['hostname'], attestations: { providers: ['aws', 'azure'], metadataBaseUrlForTests: imds.url } },
+    });
     try {
       expect((await agent.unwrap(await sealed('aws'), { resource: `luks2:${volume}` }))[0]).toBe(1);
       expect((await agent.unwrap(await sealed('azure'), { resource: `luks2:${volume}` }))[0]).toBe(2);
@@ -109,7 +143,11 @@ describeWithTool('openssl', opensslMissing(), 'cloud PKCS#7 documents in release
 
   it('a forged document, a stranger signature, garbage and an expired Azure document are denials that say why', async () => {
     const cases: [Record<string, unknown>, 'aws' | 'azure', RegExp][] = [
-      [{ aws: { document: document.replace('i-0123456789abcdef0', 'i-0fffffffffffffff0'), pkcs7: aws.sign(document) } }, 'aws', /differs from the signed content/],
+      [
+        { aws: { document: document.replace('i-0123456789abcdef0', 'i-0fffffffffffffff0'), pkcs7: aws.sign(document) } },
+        'aws',
+        /differs from the signed content/,
+      ],
       [{ aws: { document, pkcs7: stranger.sign(document) } }, 'aws', /not configured/],
       [{ aws: { document, pkcs7: 'bm90IGEgcGtjczc=' } }, 'aws', /not a PKCS#7/],
       [{ azure: { signature: azure.sign(azureContent(new Date(Date.now() - 3600_000))) } }, 'azure', /expired/],
@@ -119,34 +157,69 @@ describeWithTool('openssl', opensslMissing(), 'cloud PKCS#7 documents in release
       try {
         const e = await refusal(agent.unwrap(await sealed(which), { resource: `luks2:${volume}` }));
         expect(e.code, e.message).toBe('ERR_DENIED');
-        expect(e.reasons).toEqual([expect.objectContaining({ rule: 'attestation', claim: `attested.${which}`, actual: expect.stringMatching(why) })]);
+        expect(e.reasons).toEqual([
+          expect.objectContaining({ rule: 'attestation', claim: `attested.${which}`, actual: expect.stringMatching(why) }),
+        ]);
         expect(e.message).toMatch(/denied: attestation: attested\./);
       } finally {
         agent.close();
       }
     }
     const log = await h.client.call('GET', '/v1/audit?limit=1000', { token: t.auditor });
-    expect(log.body.records.filter((r: { action: string; reasons?: { trace?: { rule: string }[] } }) => r.action === 'key.deny' && r.reasons?.trace?.[0]?.rule === 'attestation').length).toBe(cases.length);
+    expect(
+      log.body.records.filter(
+        (r: { action: string; reasons?: { trace?: { rule: string }[] } }) =>
+          r.action === 'key.deny' && r.reasons?.trace?.[0]?.rule === 'attestation',
+      ).length,
+    ).toBe(cases.length);
   }, 60_000);
 
   it('a document of a kind the tenant does not trust is denied; issuers with bad certificates or mixed fields are refused', async () => {
     const other = await makeTenant(h);
-    const bad = await h.client.call('POST', '/v1/issuers', { token: other.admin, body: { name: 'aws', kind: 'aws', certificates: ['not a certificate'] } });
+    const bad = await h.client.call('POST', '/v1/issuers', {
+      token: other.admin,
+      body: { name: 'aws', kind: 'aws', certificates: ['not a certificate'] },
+    });
     expect(bad.status).toBe(400);
     expect(bad.body.error.message).toContain('/certificates/0');
-    const mixed = await h.client.call('POST', '/v1/issuers', { token: other.admin, body: { name: 'aws', kind: 'aws', issuer: 'x', certificates: [aws.certificatePem] } });
+    const mixed = await h.client.call('POST', '/v1/issuers', {
+      token: other.admin,
+      body: { name: 'aws', kind: 'aws', issuer: 'x', certificates: [aws.certificatePem] },
+    });
     expect(mixed.body.error.code).toBe('ERR_ARGUMENT');
     const noJwks = await h.client.call('POST', '/v1/issuers', { token: other.admin, body: { name: 'x', issuer: 'https://x.example' } });
     expect(noJwks.body.error.code).toBe('ERR_ARGUMENT');
-    const plainHttp = await h.client.call('POST', '/v1/issuers', { token: other.admin, body: { name: 'x', issuer: 'https://x.example', jwksUri: 'http://127.0.0.1/jwks.json' } });
+    const plainHttp = await h.client.call('POST', '/v1/issuers', {
+      token: other.admin,
+      body: { name: 'x', issuer: 'https://x.example', jwksUri: 'http://127.0.0.1/jwks.json' },
+    });
     expect(plainHttp.body.error.message).toContain('https://');
-    const remote = await h.client.call('POST', '/v1/issuers', { token: other.admin, body: { name: 'x', issuer: 'https://x.example', jwksUri: 'https://127.0.0.1:1/jwks.json', jwksCa: aws.certificatePem, allowPrivateNetwork: true } });
+    const remote = await h.client.call('POST', '/v1/issuers', {
+      token: other.admin,
+      body: {
+        name: 'x',
+        issuer: 'https://x.example',
+        jwksUri: 'https://127.0.0.1:1/jwks.json',
+        jwksCa: aws.certificatePem,
+        allowPrivateNetwork: true,
+      },
+    });
     expect(remote.status, JSON.stringify(remote.body)).toBe(201);
     // The first tenant trusts no azure issuer once it is replaced by a JWT one of that name.
-    const agent = await BrokerAgent.load({ stateDir, documents: { azure: { signature: azure.sign(azureContent(new Date(Date.now() + 3600_000))) } } });
+    const agent = await BrokerAgent.load({
+      stateDir,
+      documents: { azure: { signature: azure.sign(azureContent(new Date(Date.now() + 3600_000))) } },
+    });
     try {
-      const jwks = { keys: [{ kty: 'EC', crv: 'P-256', x: 'f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU', y: 'x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0' }] };
-      expect((await h.client.call('POST', '/v1/issuers', { token: t.admin, body: { name: 'azure', issuer: 'https://azure.example', jwks } })).status).toBe(201);
+      const jwks = {
+        keys: [
+          { kty: 'EC', crv: 'P-256', x: 'f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU', y: 'x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0' },
+        ],
+      };
+      expect(
+        (await h.client.call('POST', '/v1/issuers', { token: t.admin, body: { name: 'azure', issuer: 'https://azure.example', jwks } }))
+          .status,
+      ).toBe(201);
       const e = await refusal(agent.unwrap(await sealed('azure'), { resource: `luks2:${volume}` }));
       expect(e.code).toBe('ERR_DENIED');
       expect(e.reasons[0]!.actual).toContain('no trusted issuer of kind azure');

@@ -26,7 +26,11 @@ function token(key: CryptoKey, alg: string, kid: string, claims: JWTPayload, opt
   if (opts.nbf !== undefined) t = t.setNotBefore(opts.nbf);
   return t.sign(key);
 }
-const gceClaims = { iss: 'https://accounts.google.com', aud: 'https://broker.example', google: { compute_engine: { instance_id: '4242', zone: 'europe-west1-b' } } };
+const gceClaims = {
+  iss: 'https://accounts.google.com',
+  aud: 'https://broker.example',
+  google: { compute_engine: { instance_id: '4242', zone: 'europe-west1-b' } },
+};
 const k8sClaims = { iss: 'https://kubernetes.default.svc', sub: 'system:serviceaccount:db:agent', 'kubernetes.io': { namespace: 'db' } };
 
 async function refusal(p: Promise<unknown>): Promise<string> {
@@ -41,7 +45,11 @@ async function refusal(p: Promise<unknown>): Promise<string> {
 
 describe('verifyAttestations', () => {
   test('RS256 and ES256 tokens verify; claims come back by issuer name and resolve in policies', async () => {
-    const out = await verifyAttestations([await token(gce.privateKey, 'RS256', 'gce-1', gceClaims), await token(k8s.privateKey, 'ES256', 'k8s-1', k8sClaims)], ISSUERS, NOW);
+    const out = await verifyAttestations(
+      [await token(gce.privateKey, 'RS256', 'gce-1', gceClaims), await token(k8s.privateKey, 'ES256', 'k8s-1', k8sClaims)],
+      ISSUERS,
+      NOW,
+    );
     expect(Object.keys(out).sort()).toEqual(['gce', 'k8s']);
     expect(out.gce!.google).toEqual(gceClaims.google);
     const claims = { attested: out };
@@ -65,7 +73,9 @@ describe('verifyAttestations', () => {
 
   test('a tampered payload is refused', async () => {
     const [h, , s] = (await token(gce.privateKey, 'RS256', 'gce-1', gceClaims)).split('.');
-    const forged = Buffer.from(JSON.stringify({ ...gceClaims, google: { compute_engine: { instance_id: '1' } }, exp: NOW_S + 60 })).toString('base64url');
+    const forged = Buffer.from(
+      JSON.stringify({ ...gceClaims, google: { compute_engine: { instance_id: '1' } }, exp: NOW_S + 60 }),
+    ).toString('base64url');
     await refusal(verifyAttestations([`${h}.${forged}.${s}`], ISSUERS, NOW));
   });
 
@@ -86,8 +96,13 @@ describe('verifyAttestations', () => {
 
   test('a shared-secret token is refused even if the JWKS held the secret', async () => {
     const secret = new Uint8Array(32).fill(7);
-    const t = await new SignJWT(k8sClaims).setProtectedHeader({ alg: 'HS256', kid: 'k8s-1' }).setExpirationTime(NOW_S + 60).sign(secret);
-    const withOct: TrustedIssuer[] = [{ ...ISSUERS[1]!, jwks: { keys: [{ kty: 'oct', k: Buffer.from(secret).toString('base64url'), kid: 'k8s-1' }] } }];
+    const t = await new SignJWT(k8sClaims)
+      .setProtectedHeader({ alg: 'HS256', kid: 'k8s-1' })
+      .setExpirationTime(NOW_S + 60)
+      .sign(secret);
+    const withOct: TrustedIssuer[] = [
+      { ...ISSUERS[1]!, jwks: { keys: [{ kty: 'oct', k: Buffer.from(secret).toString('base64url'), kid: 'k8s-1' }] } },
+    ];
     await refusal(verifyAttestations([t], withOct, NOW));
   });
 
@@ -115,19 +130,30 @@ describe('an issuer whose JWKS the broker fetches (jwksUri)', () => {
     const jwksUri = `https://127.0.0.1:${(server.address() as { port: number }).port}/jwks.json`;
     try {
       // The test's server is on loopback: the issuer allows it (src/broker/attest/jwks-remote.ts).
-      const remote: TrustedIssuer = { name: 'gce', issuer: 'https://accounts.google.com', audience: 'https://broker.example', jwksUri, jwksCa: pki.caPem, allowPrivateNetwork: true };
+      const remote: TrustedIssuer = {
+        name: 'gce',
+        issuer: 'https://accounts.google.com',
+        audience: 'https://broker.example',
+        jwksUri,
+        jwksCa: pki.caPem,
+        allowPrivateNetwork: true,
+      };
       const jwt = await token(gce.privateKey, 'RS256', 'gce-1', gceClaims);
       const out = await verifyAttestations([jwt], [remote], NOW);
       expect(lookupClaim({ attested: out }, 'attested.gce.google.compute_engine.instance_id')).toBe('4242');
       await verifyAttestations([jwt], [remote], NOW);
       expect(fetches).toBe(1); // the key set is cached
       // Another key under the same kid is still refused (the fetched keys are the trusted ones).
-      expect(await refusal(verifyAttestations([await token(impostor.privateKey, 'RS256', 'gce-1', gceClaims)], [remote], NOW))).toMatch(/does not verify/);
+      expect(await refusal(verifyAttestations([await token(impostor.privateKey, 'RS256', 'gce-1', gceClaims)], [remote], NOW))).toMatch(
+        /does not verify/,
+      );
       // Without the issuer's CA, Node's trust store does not know this server.
       // (Key sets that cannot be fetched get one message, whatever the network said: jwks-network.test.ts.)
       expect(await refusal(verifyAttestations([jwt], [{ ...remote, jwksCa: undefined }], NOW))).toMatch(/key set could not be fetched/);
       // A key set that is not there.
-      expect(await refusal(verifyAttestations([jwt], [{ ...remote, jwksUri: jwksUri.replace('jwks.json', 'nothing') }], NOW))).toMatch(/key set could not be fetched/);
+      expect(await refusal(verifyAttestations([jwt], [{ ...remote, jwksUri: jwksUri.replace('jwks.json', 'nothing') }], NOW))).toMatch(
+        /key set could not be fetched/,
+      );
     } finally {
       await new Promise((r) => server.close(r));
     }

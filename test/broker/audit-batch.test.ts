@@ -26,13 +26,21 @@ test('every batch size at every offset builds the root of all leaves so far', as
   const sizes = [1, 3, 1, 4, 2, 8, 5, 1, 16, 7, 1, 1, 9];
   let n = 0;
   for (const size of sizes) {
-    const seqs = await db.tx((q) => appendAuditBatch(q, 'ta', Array.from({ length: size }, (_, i) => rec(n + i))));
+    const seqs = await db.tx((q) =>
+      appendAuditBatch(
+        q,
+        'ta',
+        Array.from({ length: size }, (_, i) => rec(n + i)),
+      ),
+    );
     expect(seqs).toEqual(Array.from({ length: size }, (_, i) => n + i));
     n += size;
     const rows = await readAudit(db, 'ta', undefined, 1000);
     expect(rows.map((r) => r.seq)).toEqual(rows.map((_, i) => i));
     for (const size2 of [n, Math.max(1, n - 3)]) {
-      expect(Buffer.from(await treeRoot(db, 'ta', size2)).toString('hex')).toBe(Buffer.from(rootHash(rows.slice(0, size2).map((r) => r.leafHash))).toString('hex'));
+      expect(Buffer.from(await treeRoot(db, 'ta', size2)).toString('hex')).toBe(
+        Buffer.from(rootHash(rows.slice(0, size2).map((r) => r.leafHash))).toString('hex'),
+      );
     }
   }
   // Single appends afterwards continue the same tree.
@@ -42,14 +50,33 @@ test('every batch size at every offset builds the root of all leaves so far', as
 });
 
 test('release requests given with the records commit with them, bytes and JSON intact, and not at all when the append fails', async () => {
-  await db.query("INSERT INTO devices (tenant_id, id, name, public_key, groups, description) VALUES ('tb', 'dev1', 'd', '\\x01', '{}', '{}')");
+  await db.query(
+    "INSERT INTO devices (tenant_id, id, name, public_key, groups, description) VALUES ('tb', 'dev1', 'd', '\\x01', '{}', '{}')",
+  );
   const row = (id: string) => ({
-    tenant_id: 'tb', id, device_id: 'dev1', key_id: 'k', version: 1, kind: 'luks2', resource: 'luks2:x',
-    sealed_enc: byteaJson(new Uint8Array([0, 1, 255])), sealed_ciphertext: byteaJson(new Uint8Array(0)), reply_public_key: byteaJson(new Uint8Array(32).fill(7)),
-    claims: { identity: { region: 'eu' } }, status: 'released', policy: null, approvers_needed: 0, trace: [], created_at: new Date(0), expires_at: null, decided_at: new Date(0),
+    tenant_id: 'tb',
+    id,
+    device_id: 'dev1',
+    key_id: 'k',
+    version: 1,
+    kind: 'luks2',
+    resource: 'luks2:x',
+    sealed_enc: byteaJson(new Uint8Array([0, 1, 255])),
+    sealed_ciphertext: byteaJson(new Uint8Array(0)),
+    reply_public_key: byteaJson(new Uint8Array(32).fill(7)),
+    claims: { identity: { region: 'eu' } },
+    status: 'released',
+    policy: null,
+    approvers_needed: 0,
+    trace: [],
+    created_at: new Date(0),
+    expires_at: null,
+    decided_at: new Date(0),
   });
   await db.tx((q) => appendAuditBatch(q, 'tb', [rec(0), rec(1)], [row('r1'), row('r2')]));
-  const got = await db.query<{ id: string; sealed_enc: Uint8Array; reply_public_key: Uint8Array; claims: unknown; policy: string | null }>('SELECT * FROM release_requests ORDER BY id');
+  const got = await db.query<{ id: string; sealed_enc: Uint8Array; reply_public_key: Uint8Array; claims: unknown; policy: string | null }>(
+    'SELECT * FROM release_requests ORDER BY id',
+  );
   expect(got.map((r) => r.id)).toEqual(['r1', 'r2']);
   expect([...new Uint8Array(got[0]!.sealed_enc)]).toEqual([0, 1, 255]);
   expect(new Uint8Array(got[0]!.reply_public_key)).toEqual(new Uint8Array(32).fill(7));

@@ -26,20 +26,24 @@ interface Raw {
 function send(h: Harness, method: string, path: string, headers: Record<string, string> = {}, body?: unknown): Promise<Raw> {
   return new Promise((resolve, reject) => {
     const data = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
-    const req = request(`${h.url}${path}`, { method, ca: h.ca, headers: { ...headers, ...(data ? { 'content-type': 'application/json' } : {}) } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        let parsed: unknown = text;
-        try {
-          parsed = JSON.parse(text);
-        } catch {
-          /* html, css, js */
-        }
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: parsed });
-      });
-    });
+    const req = request(
+      `${h.url}${path}`,
+      { method, ca: h.ca, headers: { ...headers, ...(data ? { 'content-type': 'application/json' } : {}) } },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          let parsed: unknown = text;
+          try {
+            parsed = JSON.parse(text);
+          } catch {
+            /* html, css, js */
+          }
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: parsed });
+        });
+      },
+    );
     req.on('error', reject);
     req.end(data);
   });
@@ -102,7 +106,9 @@ describe('console sessions', () => {
 
   it('makes a short HttpOnly, Secure, SameSite=Strict cookie, kept only as its hash', async () => {
     const s = await signIn(h, t.approver1);
-    expect(s.setCookie).toMatch(/^__Host-sectorcrypt-session=scs_[A-Za-z0-9_-]{43}; Path=\/; Max-Age=\d+; HttpOnly; Secure; SameSite=Strict$/);
+    expect(s.setCookie).toMatch(
+      /^__Host-sectorcrypt-session=scs_[A-Za-z0-9_-]{43}; Path=\/; Max-Age=\d+; HttpOnly; Secure; SameSite=Strict$/,
+    );
     const maxAge = Number(/Max-Age=(\d+)/.exec(s.setCookie)![1]);
     expect(maxAge).toBeGreaterThan(60);
     expect(maxAge).toBeLessThanOrEqual(20 * 60);
@@ -138,7 +144,9 @@ describe('console sessions', () => {
     const wrong = await send(h, 'POST', '/v1/keys', { cookie: admin.cookie, 'x-csrf-token': altered }, { name: 'csrf-wrong' });
     expect(wrong.status).toBe(403);
     const other = await signIn(h, t.admin);
-    expect((await send(h, 'POST', '/v1/keys', { cookie: admin.cookie, 'x-csrf-token': other.csrf }, { name: 'csrf-other' })).status).toBe(403);
+    expect((await send(h, 'POST', '/v1/keys', { cookie: admin.cookie, 'x-csrf-token': other.csrf }, { name: 'csrf-other' })).status).toBe(
+      403,
+    );
     const good = await send(h, 'POST', '/v1/keys', { cookie: admin.cookie, 'x-csrf-token': admin.csrf }, { name: 'csrf-good' });
     expect(good.status).toBe(201);
     const keys = await h.client.call('GET', '/v1/keys', { token: t.admin });

@@ -13,11 +13,18 @@ export interface Answer<T = any> {
 
 export class Client {
   readonly #http: PinnedHttps;
-  constructor(readonly url: string, readonly ca: string) {
+  constructor(
+    readonly url: string,
+    readonly ca: string,
+  ) {
     this.#http = new PinnedHttps(ca);
   }
 
-  async call<T = any>(method: string, path: string, opts: { token?: string; body?: unknown; raw?: string | Uint8Array; contentType?: string } = {}): Promise<Answer<T>> {
+  async call<T = any>(
+    method: string,
+    path: string,
+    opts: { token?: string; body?: unknown; raw?: string | Uint8Array; contentType?: string } = {},
+  ): Promise<Answer<T>> {
     const headers: Record<string, string> = {};
     if (opts.token) headers.authorization = `Bearer ${opts.token}`;
     let bytes: Uint8Array | undefined;
@@ -48,7 +55,16 @@ export interface Clock {
   offsetMs: number;
 }
 
-export async function startBroker(opts: { database?: string; clock?: Clock; dataDir?: string; checkpoints?: Partial<CheckpointSchedule>; auditRetentionDays?: number; rateLimits?: RateLimitOptions | false } = {}): Promise<Harness> {
+export async function startBroker(
+  opts: {
+    database?: string;
+    clock?: Clock;
+    dataDir?: string;
+    checkpoints?: Partial<CheckpointSchedule>;
+    auditRetentionDays?: number;
+    rateLimits?: RateLimitOptions | false;
+  } = {},
+): Promise<Harness> {
   const dir = await mkdtemp(join(tmpdir(), 'sc-broker-'));
   const clock = opts.clock;
   const { broker, operatorToken, caFile } = await Broker.create({
@@ -109,5 +125,11 @@ export async function makeTenant(h: { client: Client; operatorToken: string }) {
   if (t.status !== 201) throw new Error(`tenant: ${t.status} ${JSON.stringify(t.body)}`);
   const admin = await redeem(h, t.body.admin.invitation);
   const user = (userName: string, roles: string[]) => makeUser(h, admin, userName, roles);
-  return { tenantId: t.body.tenantId as string, admin, approver1: await user('bob', ['approver']), approver2: await user('carol', ['approver']), auditor: await user('dave', ['auditor']) };
+  return {
+    tenantId: t.body.tenantId as string,
+    admin,
+    approver1: await user('bob', ['approver']),
+    approver2: await user('carol', ['approver']),
+    auditor: await user('dave', ['auditor']),
+  };
 }

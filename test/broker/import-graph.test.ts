@@ -19,7 +19,9 @@ function graph(entry: string): { files: Set<string>; packages: Set<string> } {
     if (files.has(file)) continue;
     files.add(file);
     const text = readFileSync(file, 'utf8');
-    for (const m of text.matchAll(/(?:^|\n)\s*(?:import|export)\b[^'"]*?from\s*['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)|(?:^|\n)\s*import\s+['"]([^'"]+)['"]/g)) {
+    for (const m of text.matchAll(
+      /(?:^|\n)\s*(?:import|export)\b[^'"]*?from\s*['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)|(?:^|\n)\s*import\s+['"]([^'"]+)['"]/g,
+    )) {
       const spec = (m[1] ?? m[2] ?? m[3])!;
       if (spec.startsWith('.')) todo.push(resolve(dirname(file), spec.replace(/\.js$/, '.ts')));
       else if (!spec.startsWith('node:')) packages.add(spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0]!);
@@ -58,7 +60,9 @@ function importEdges(files: string[]): Map<string, string[]> {
   const edges = new Map<string, string[]>();
   for (const f of files) {
     const out: string[] = [];
-    for (const m of readFileSync(f, 'utf8').matchAll(/(?:^|\n)\s*(?:import|export)\b[^'"]*?from\s*['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)|(?:^|\n)\s*import\s+['"]([^'"]+)['"]/g)) {
+    for (const m of readFileSync(f, 'utf8').matchAll(
+      /(?:^|\n)\s*(?:import|export)\b[^'"]*?from\s*['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)|(?:^|\n)\s*import\s+['"]([^'"]+)['"]/g,
+    )) {
       const spec = (m[1] ?? m[2] ?? m[3])!;
       if (spec.startsWith('.')) out.push(relative(process.cwd(), resolve(dirname(f), spec.replace(/\.js$/, '.ts'))));
     }
@@ -151,7 +155,9 @@ describe('src/protocol', () => {
     // The strings are written once, in src/protocol: nowhere else in src/ spells them.
     const spelled = sourceFiles('src')
       .filter((f) => !f.startsWith('src/protocol/'))
-      .filter((f) => /'sectorcrypt-broker\/v1 release'|'sectorcrypt-(envelope|luks2)\/v1 broker'|BODY_LIMIT = /.test(readFileSync(f, 'utf8')));
+      .filter((f) =>
+        /'sectorcrypt-broker\/v1 release'|'sectorcrypt-(envelope|luks2)\/v1 broker'|BODY_LIMIT = /.test(readFileSync(f, 'utf8')),
+      );
     expect(spelled).toEqual([]);
   });
 });

@@ -19,7 +19,10 @@ function dns(answers: Record<string, string[]>): Resolve & { asked: string[] } {
     asked.push(hostname);
     const list = answers[hostname];
     if (!list) return cb(Object.assign(new Error('not found'), { code: 'ENOTFOUND' }), []);
-    cb(null, list.map((address) => ({ address, family: address.includes(':') ? 6 : 4 })));
+    cb(
+      null,
+      list.map((address) => ({ address, family: address.includes(':') ? 6 : 4 })),
+    );
   }) as Resolve & { asked: string[] };
   resolve.asked = asked;
   return resolve;
@@ -27,7 +30,29 @@ function dns(answers: Record<string, string[]>): Resolve & { asked: string[] } {
 
 describe('jwksUri addresses', () => {
   it('classifies special ranges, IPv4 embedded in IPv6 included, and leaves public addresses alone', () => {
-    for (const a of ['127.0.0.1', '127.8.9.10', '::1', '10.2.3.4', '172.16.0.1', '172.31.255.255', '192.168.0.1', '169.254.169.254', 'fe80::1', 'fc00::1', 'fd00::1', '0.0.0.0', '::', '100.64.0.1', '100.127.255.255', '::ffff:127.0.0.1', '::ffff:10.0.0.1', '64:ff9b::169.254.169.254', '2002:7f00:1::1', '224.0.0.1', '255.255.255.255']) {
+    for (const a of [
+      '127.0.0.1',
+      '127.8.9.10',
+      '::1',
+      '10.2.3.4',
+      '172.16.0.1',
+      '172.31.255.255',
+      '192.168.0.1',
+      '169.254.169.254',
+      'fe80::1',
+      'fc00::1',
+      'fd00::1',
+      '0.0.0.0',
+      '::',
+      '100.64.0.1',
+      '100.127.255.255',
+      '::ffff:127.0.0.1',
+      '::ffff:10.0.0.1',
+      '64:ff9b::169.254.169.254',
+      '2002:7f00:1::1',
+      '224.0.0.1',
+      '255.255.255.255',
+    ]) {
       expect(specialRange(a), a).toBeDefined();
     }
     for (const a of ['8.8.8.8', '1.1.1.1', '172.32.0.1', '100.128.0.1', '2606:4700:4700::1111', '::ffff:8.8.8.8', '93.184.216.34']) {
@@ -36,7 +61,12 @@ describe('jwksUri addresses', () => {
   });
 
   it('the lookup refuses a name when any address it resolves to is special, and hands the connection only checked addresses', async () => {
-    const resolve = dns({ 'rebind.example': ['127.0.0.1'], 'mixed.example': ['93.184.216.34', '10.0.0.7'], 'public.example': ['93.184.216.34'], 'v6.example': ['::ffff:169.254.169.254'] });
+    const resolve = dns({
+      'rebind.example': ['127.0.0.1'],
+      'mixed.example': ['93.184.216.34', '10.0.0.7'],
+      'public.example': ['93.184.216.34'],
+      'v6.example': ['::ffff:169.254.169.254'],
+    });
     const run = (allow: boolean, host: string, all: boolean) =>
       new Promise<{ err: (Error & { code?: string }) | null; result: unknown }>((done) => {
         checkedLookup(allow, () => {}, resolve)(host, { all }, ((err: Error | null, result: unknown) => done({ err, result })) as never);
@@ -63,7 +93,12 @@ describe('jwksUri addresses', () => {
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const uri = `https://rebind.example:${(server.address() as { port: number }).port}/jwks.json`;
-    const jwt = await new SignJWT({}).setProtectedHeader({ alg: 'ES256', kid: 'r1' }).setIssuer('https://rebind.example').setIssuedAt().setExpirationTime('5m').sign(signer.privateKey);
+    const jwt = await new SignJWT({})
+      .setProtectedHeader({ alg: 'ES256', kid: 'r1' })
+      .setIssuer('https://rebind.example')
+      .setIssuedAt()
+      .setExpirationTime('5m')
+      .sign(signer.privateKey);
     try {
       // The name passes the check at save: only its addresses give it away.
       expect(checkJwksUri(uri).hostname).toBe('rebind.example');

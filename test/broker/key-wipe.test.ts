@@ -31,7 +31,15 @@ vi.mock('node:fs/promises', async (original) => {
 
 async function version(rootKey: Uint8Array, keyId: string, v: number): Promise<KeyVersionRow> {
   const made = await makeKeyVersion(rootKey, 'tn_a', keyId, v);
-  return { tenant_id: 'tn_a', key_id: keyId, version: v, public_key: made.publicKey, sealed_secret: made.sealed, retired_at: null, destroyed_at: null };
+  return {
+    tenant_id: 'tn_a',
+    key_id: keyId,
+    version: v,
+    public_key: made.publicKey,
+    sealed_secret: made.sealed,
+    retired_at: null,
+    destroyed_at: null,
+  };
 }
 
 describe('VersionKeys', () => {

@@ -45,10 +45,12 @@ test('a transaction commits when its function returns and rolls back when it thr
     .catch((e: Error) => e.message);
   expect(failed).toBe('changed my mind');
   // A statement that fails inside: the error keeps PostgreSQL's fields, nothing of the transaction stays.
-  const duplicate = await db.tx(async (q) => {
-    await q.query('INSERT INTO t (id) VALUES (5)');
-    await q.query('INSERT INTO t (id) VALUES (2)');
-  }).catch((e: { code?: string; constraint?: string }) => e);
+  const duplicate = await db
+    .tx(async (q) => {
+      await q.query('INSERT INTO t (id) VALUES (5)');
+      await q.query('INSERT INTO t (id) VALUES (2)');
+    })
+    .catch((e: { code?: string; constraint?: string }) => e);
   expect(duplicate).toMatchObject({ code: '23505', constraint: 't_pkey' });
   expect((await db.query<{ id: number }>('SELECT id FROM t ORDER BY id')).map((r) => r.id)).toEqual([1, 2, 3]);
 });

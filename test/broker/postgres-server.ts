@@ -58,7 +58,9 @@ async function postgresUser(): Promise<{ uid: number; gid: number } | null> {
  * `durable`: PostgreSQL's defaults (fsync, synchronous commit, full page writes), as a
  * production server runs; for benchmarks. The tests run without, for speed.
  */
-export async function startPostgres(opts: { durable?: boolean } = {}): Promise<{ server: PostgresServer } | { server: null; reason: string }> {
+export async function startPostgres(
+  opts: { durable?: boolean } = {},
+): Promise<{ server: PostgresServer } | { server: null; reason: string }> {
   const bin = await findBin();
   if (!bin) return { server: null, reason: 'no PostgreSQL 15+ binaries in /usr/lib/postgresql (apt-get install postgresql)' };
   const asRoot = userInfo().uid === 0;
@@ -75,7 +77,18 @@ export async function startPostgres(opts: { durable?: boolean } = {}): Promise<{
   await run(join(bin, 'initdb'), ['-D', data, '-A', 'trust', '-U', 'broker', '--no-sync', '-E', 'UTF8'], runAs);
   await run(
     join(bin, 'pg_ctl'),
-    ['-D', data, '-l', join(dir, 'log'), '-w', '-t', '60', '-o', `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1${relaxed} -c max_connections=100`, 'start'],
+    [
+      '-D',
+      data,
+      '-l',
+      join(dir, 'log'),
+      '-w',
+      '-t',
+      '60',
+      '-o',
+      `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1${relaxed} -c max_connections=100`,
+      'start',
+    ],
     runAs,
   );
   const base = `postgres://broker@127.0.0.1:${port}`;

@@ -90,7 +90,9 @@ describeWithTool('postgres', skipReason, 'PostgreSQL', () => {
     start: async () => startBroker({ database: await server.createDatabase('erase') }),
     files: () => server.dataDir,
     async sealedSecrets(e, keyId) {
-      const rows = await onServer('erase', (db) => db.query('SELECT sealed_secret FROM key_versions WHERE key_id = $1 ORDER BY version', [keyId]));
+      const rows = await onServer('erase', (db) =>
+        db.query('SELECT sealed_secret FROM key_versions WHERE key_id = $1 ORDER BY version', [keyId]),
+      );
       return rows.rows.map((r: { sealed_secret: Buffer | null }) => (r.sealed_secret ? new Uint8Array(r.sealed_secret) : null));
     },
     // Dirty pages reach the files; the test's role is a superuser.
@@ -98,7 +100,9 @@ describeWithTool('postgres', skipReason, 'PostgreSQL', () => {
   });
   // With a password in the URL (trust authentication ignores it): broker.json must be private.
   let modes = 0;
-  dataModesSuite(async () => (await server.createDatabase(`modes${++modes}`)).replace('postgres://broker@', 'postgres://broker:not-a-real-password@'));
+  dataModesSuite(async () =>
+    (await server.createDatabase(`modes${++modes}`)).replace('postgres://broker@', 'postgres://broker:not-a-real-password@'),
+  );
 
   it('puts records from before the Merkle log into the tree when the broker starts', async () => {
     const t = await makeTenant(h);
@@ -125,7 +129,11 @@ describeWithTool('postgres', skipReason, 'PostgreSQL', () => {
   });
 
   it('signs a quiet log on the T-second timer; keeps records for the configured retention', async () => {
-    const quiet = await startBroker({ database: await server.createDatabase('quiet'), checkpoints: { everyRecords: 1000, everySeconds: 1 }, auditRetentionDays: 30 });
+    const quiet = await startBroker({
+      database: await server.createDatabase('quiet'),
+      checkpoints: { everyRecords: 1000, everySeconds: 1 },
+      auditRetentionDays: 30,
+    });
     try {
       const t = await makeTenant(quiet);
       const size = (await exportLog(quiet, t.auditor)).records.length;
@@ -174,9 +182,13 @@ describeWithTool('postgres', skipReason, 'PostgreSQL', () => {
       a = await startBroker({ database: await server.createDatabase('pair'), checkpoints: { everyRecords: 4 } });
       // The second broker is another process: the same data folder (root key, certificate),
       // its own connections to the same database.
-      b = spawn(process.execPath, [...CLI, 'broker', 'serve', '--data', join(a.dir, 'data'), '--listen', '127.0.0.1:0', '--checkpoint-records', '4', '--json'], {
-        stdio: ['ignore', 'pipe', 'inherit'],
-      });
+      b = spawn(
+        process.execPath,
+        [...CLI, 'broker', 'serve', '--data', join(a.dir, 'data'), '--listen', '127.0.0.1:0', '--checkpoint-records', '4', '--json'],
+        {
+          stdio: ['ignore', 'pipe', 'inherit'],
+        },
+      );
       bUrl = JSON.parse(
         await new Promise<string>((resolve, reject) => {
           createInterface({ input: b.stdout! }).once('line', resolve);
@@ -225,7 +237,15 @@ describeWithTool('postgres', skipReason, 'PostgreSQL', () => {
       const t = await makeTenant(a);
       const e = await a.client.call('POST', '/v1/enrollment-tokens', { token: t.admin, body: { groups: ['g'], uses: 1 } });
       const tries = await Promise.allSettled(
-        [a.url, bUrl, a.url, bUrl].map(async (url, i) => BrokerAgent.enroll({ url, ca: a.ca, token: e.body.token, stateDir: join(await mkdtemp(join(tmpdir(), 'sc-agent-')), `s${i}`), device: { name: `race-${i}` } })),
+        [a.url, bUrl, a.url, bUrl].map(async (url, i) =>
+          BrokerAgent.enroll({
+            url,
+            ca: a.ca,
+            token: e.body.token,
+            stateDir: join(await mkdtemp(join(tmpdir(), 'sc-agent-')), `s${i}`),
+            device: { name: `race-${i}` },
+          }),
+        ),
       );
       expect(tries.filter((r) => r.status === 'fulfilled').length).toBe(1);
       for (const r of tries) if (r.status === 'rejected') expect((r.reason as { code: string }).code).toBe('ERR_UNAUTHENTICATED');
@@ -261,7 +281,8 @@ describeWithTool('postgres', skipReason, 'PostgreSQL', () => {
       const notes = await a.broker.signedCheckpoints(t.tenantId);
       const { lines: all } = await exportLog(a, t.auditor);
       const vk = (await a.client.call('GET', '/v1/audit/checkpoint', { token: t.auditor })).body.verifierKey;
-      for (const { size, note } of notes.filter((n) => sizes.includes(n.size))) expect(await verifyExport(all.slice(0, size), note, vk)).toMatchObject({ size });
+      for (const { size, note } of notes.filter((n) => sizes.includes(n.size)))
+        expect(await verifyExport(all.slice(0, size), note, vk)).toMatchObject({ size });
       // One tree, not two forks: a checkpoint signed at either broker covers the other's export.
       const cpB = (await bClient.call('GET', '/v1/audit/checkpoint', { token: t.auditor })).body;
       const linesA = (await a.client.call('GET', '/v1/audit?limit=1000', { token: t.auditor })).body.lines;

@@ -29,7 +29,9 @@ describe('token buckets', () => {
     expect(b.peek('a')).toBe(1);
     now += 10_000;
     expect(b.peek('a')).toBe(0);
-    expect(new Buckets({ perSecond: 0.01, burst: 1 }, () => now).take('x') + new Buckets({ perSecond: 0.01, burst: 1 }, () => now).take('x')).toBe(0);
+    expect(
+      new Buckets({ perSecond: 0.01, burst: 1 }, () => now).take('x') + new Buckets({ perSecond: 0.01, burst: 1 }, () => now).take('x'),
+    ).toBe(0);
     const slow = new Buckets({ perSecond: 0.01, burst: 1 }, () => now);
     slow.take('x');
     expect(slow.take('x')).toBe(100);
@@ -53,13 +55,30 @@ describe('token buckets', () => {
 });
 
 /** One HTTPS request from a chosen loopback address. */
-function from(h: Harness, localAddress: string, method: string, path: string, token?: string, headers: Record<string, string> = {}): Promise<{ status: number; retryAfter?: string; body: any }> {
+function from(
+  h: Harness,
+  localAddress: string,
+  method: string,
+  path: string,
+  token?: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; retryAfter?: string; body: any }> {
   return new Promise((resolve, reject) => {
-    const req = request(`${h.url}${path}`, { method, ca: h.ca, localAddress, agent: false, headers: token ? { ...headers, authorization: `Bearer ${token}` } : headers }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode!, retryAfter: res.headers['retry-after'] as string | undefined, body: JSON.parse(Buffer.concat(chunks).toString() || 'null') }));
-    });
+    const req = request(
+      `${h.url}${path}`,
+      { method, ca: h.ca, localAddress, agent: false, headers: token ? { ...headers, authorization: `Bearer ${token}` } : headers },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode!,
+            retryAfter: res.headers['retry-after'] as string | undefined,
+            body: JSON.parse(Buffer.concat(chunks).toString() || 'null'),
+          }),
+        );
+      },
+    );
     req.on('error', reject);
     req.end();
   });
@@ -73,10 +92,15 @@ describe('a broker with small limits', () => {
   const agents: BrokerAgent[] = [];
 
   beforeAll(async () => {
-    h = await startBroker({ rateLimits: { device: { perSecond: 1, burst: 2 }, token: { perSecond: 1, burst: 10 }, ip: { perSecond: 0.05, burst: 20 } } });
+    h = await startBroker({
+      rateLimits: { device: { perSecond: 1, burst: 2 }, token: { perSecond: 1, burst: 10 }, ip: { perSecond: 0.05, burst: 20 } },
+    });
     t = await makeTenant(h);
     const k = await h.client.call('POST', '/v1/keys', { token: t.admin, body: { name: 'k' } });
-    await h.client.call('PUT', '/v1/policies/all', { token: t.admin, body: { keys: [k.body.keyId], devices: { groups: ['g'] }, rules: { claim: 'device.id', exists: true }, approval: { mode: 'auto' } } });
+    await h.client.call('PUT', '/v1/policies/all', {
+      token: t.admin,
+      body: { keys: [k.body.keyId], devices: { groups: ['g'] }, rules: { claim: 'device.id', exists: true }, approval: { mode: 'auto' } },
+    });
     const e = await h.client.call('POST', '/v1/enrollment-tokens', { token: t.admin, body: { groups: ['g'], uses: 2 } });
     for (const i of [0, 1]) {
       const stateDir = join(await mkdtemp(join(tmpdir(), 'sc-agent-')), 's');
@@ -84,7 +108,13 @@ describe('a broker with small limits', () => {
       agents.push(await BrokerAgent.load({ stateDir }));
     }
     const te = new TextEncoder();
-    const s = await hpkeSeal('x25519', new Uint8Array(Buffer.from(k.body.publicKey, 'base64')), te.encode('sectorcrypt-luks2/v1 broker'), te.encode(`${k.body.keyId}/1/${volume}`), new Uint8Array(32).fill(7));
+    const s = await hpkeSeal(
+      'x25519',
+      new Uint8Array(Buffer.from(k.body.publicKey, 'base64')),
+      te.encode('sectorcrypt-luks2/v1 broker'),
+      te.encode(`${k.body.keyId}/1/${volume}`),
+      new Uint8Array(32).fill(7),
+    );
     stanza = { keyId: k.body.keyId, version: 1, ...s };
   }, 120_000);
   afterAll(async () => {
@@ -104,7 +134,10 @@ describe('a broker with small limits', () => {
 
   it('per device, after the signature: ERR_RATE_LIMITED without wait, the release after Retry-After with wait; no record for a refused call', async () => {
     const [a, b] = agents as [BrokerAgent, BrokerAgent];
-    const released = async () => (await h.client.call('GET', '/v1/audit?limit=1000', { token: t.auditor })).body.records.filter((r: { action: string }) => r.action === 'key.release').length;
+    const released = async () =>
+      (await h.client.call('GET', '/v1/audit?limit=1000', { token: t.auditor })).body.records.filter(
+        (r: { action: string }) => r.action === 'key.release',
+      ).length;
     const before = await released();
     const tries = await Promise.allSettled(Array.from({ length: 6 }, () => a.unwrap(stanza, { resource: `luks2:${volume}` })));
     const refused = tries.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
@@ -118,11 +151,15 @@ describe('a broker with small limits', () => {
     // Another device is not held back by this one.
     expect((await b.unwrap(stanza, { resource: `luks2:${volume}` }))[0]).toBe(7);
     // Waiting: every call gets through, one a second.
-    const waited = await Promise.all(Array.from({ length: 4 }, () => a.unwrap(stanza, { resource: `luks2:${volume}`, wait: true, timeoutMs: 60_000 })));
+    const waited = await Promise.all(
+      Array.from({ length: 4 }, () => a.unwrap(stanza, { resource: `luks2:${volume}`, wait: true, timeoutMs: 60_000 })),
+    );
     expect(waited.map((s) => s[0])).toEqual([7, 7, 7, 7]);
     // A wait shorter than the Retry-After gives up at once with the code.
     await Promise.allSettled(Array.from({ length: 4 }, () => a.unwrap(stanza, { resource: `luks2:${volume}` })));
-    await expect(a.unwrap(stanza, { resource: `luks2:${volume}`, wait: true, timeoutMs: 100 })).rejects.toMatchObject({ code: 'ERR_RATE_LIMITED' });
+    await expect(a.unwrap(stanza, { resource: `luks2:${volume}`, wait: true, timeoutMs: 100 })).rejects.toMatchObject({
+      code: 'ERR_RATE_LIMITED',
+    });
   }, 60_000);
 
   it('per address, for calls without credentials', async () => {
@@ -137,7 +174,17 @@ describe('a broker with small limits', () => {
   it('a signature header buys nothing on a path the router does not match to a signed route', async () => {
     // Fake signature headers: only a signature that verifies spares the address its charge.
     const fake = { signature: 'sig1=:AAAA:', 'signature-input': 'sig1=("@method");keyid="dev_x";created=1;nonce="n"' };
-    const paths = ['/v1/agent/%65nroll', '/v1/agent/enroll', '//v1/agent/enroll', '/v1/agent/enroll/', '/v1/agent/ENROLL', '/v1/agent/unwrap/', '/v1/agent/%75nwrap', '/v1/keys/%zz/public', '/v1/agent/requests/x?y'];
+    const paths = [
+      '/v1/agent/%65nroll',
+      '/v1/agent/enroll',
+      '//v1/agent/enroll',
+      '/v1/agent/enroll/',
+      '/v1/agent/ENROLL',
+      '/v1/agent/unwrap/',
+      '/v1/agent/%75nwrap',
+      '/v1/keys/%zz/public',
+      '/v1/agent/requests/x?y',
+    ];
     for (const [i, path] of paths.entries()) {
       const address = `127.0.1.${i + 1}`;
       const answers: { status: number; body: any }[] = [];
@@ -149,7 +196,9 @@ describe('a broker with small limits', () => {
   });
 
   it('failed logins spend the address budget; then even a good token from there waits', async () => {
-    const bogus = await Promise.all(Array.from({ length: 25 }, (_, i) => from(h, '127.0.0.3', 'GET', '/v1/keys', `sct_${String(i).padStart(43, 'x')}`)));
+    const bogus = await Promise.all(
+      Array.from({ length: 25 }, (_, i) => from(h, '127.0.0.3', 'GET', '/v1/keys', `sct_${String(i).padStart(43, 'x')}`)),
+    );
     expect(bogus.filter((a) => a.status === 401).length).toBeGreaterThan(0);
     expect(bogus.every((a) => a.status === 401 || a.status === 429)).toBe(true);
     const good = await from(h, '127.0.0.3', 'GET', '/v1/keys', t.admin);

@@ -16,7 +16,10 @@ beforeAll(async () => {
   db = await openStore('pglite:memory');
   await db.query("INSERT INTO tenants (id, tenant_id, name) VALUES ('ta', 'ta', 'ta')");
   for (const d of ['d1', 'd2']) {
-    await db.query("INSERT INTO devices (tenant_id, id, name, public_key, groups, description) VALUES ('ta', $1, $1, $2, '{}', '{}')", [d, new Uint8Array(32).fill(d === 'd1' ? 1 : 2)]);
+    await db.query("INSERT INTO devices (tenant_id, id, name, public_key, groups, description) VALUES ('ta', $1, $1, $2, '{}', '{}')", [
+      d,
+      new Uint8Array(32).fill(d === 'd1' ? 1 : 2),
+    ]);
   }
   await db.query("UPDATE devices SET revoked_at = now() WHERE id = 'd2'");
   await db.query('INSERT INTO policies (tenant_id, name, document) VALUES ($1, $2, $3)', ['ta', 'p', JSON.stringify({ keys: ['k'] })]);
@@ -29,7 +32,7 @@ const item = (nonce: string, deviceId = 'd1'): Admission => ({ tenantId: 'ta', d
 function counting(store: Store) {
   const counts = { single: 0, batch: 0 };
   const q = {
-    query: <T,>(text: string, params?: unknown[]) => {
+    query: <T>(text: string, params?: unknown[]) => {
       if (text.includes('sc_admit_releases')) counts.batch++;
       else counts.single++;
       return store.query<T>(text, params);
@@ -63,7 +66,9 @@ test('an item the database refuses fails alone; its batch is admitted without it
   const { q, counts } = counting(db);
   const admissions = new ReleaseAdmissions(q);
   // An unknown device breaks the nonces table's foreign key.
-  const settled = await Promise.allSettled(['b0', 'b1', 'b2', 'b3'].map((n, i) => admissions.admit<Row>(item(n, i === 2 ? 'nobody' : 'd1'))));
+  const settled = await Promise.allSettled(
+    ['b0', 'b1', 'b2', 'b3'].map((n, i) => admissions.admit<Row>(item(n, i === 2 ? 'nobody' : 'd1'))),
+  );
   expect(settled.map((s) => s.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled']);
   expect(((settled[2] as PromiseRejectedResult).reason as { code?: string }).code).toBe('23503');
   expect(settled.filter((s) => s.status === 'fulfilled').map((s) => (s as PromiseFulfilledResult<Row>).value.fresh)).toEqual([1, 1, 1]);

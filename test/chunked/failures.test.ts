@@ -62,10 +62,24 @@ const CASES: Case[] = [
   { name: 'damaged middle chunk', ct: flip(CT, 56 + SLOT + 5), code: 'ERR_AUTH', reader: { read: [CHUNK + 10, 10] } },
   { name: 'damaged tag of a full chunk', ct: flip(CT, 56 + 2 * SLOT - 1), code: 'ERR_AUTH', reader: { read: [CHUNK, 1] } },
   { name: 'damaged final chunk', ct: flip(CT, CT.length - 20), code: 'ERR_AUTH' },
-  { name: 'chunks 0 and 1 swapped', ct: cat(CT.subarray(0, 56), slot(CT, 1), slot(CT, 0), CT.subarray(56 + 2 * SLOT)), code: 'ERR_AUTH', reader: { read: [0, 1] } },
-  { name: 'chunk 0 duplicated over chunk 1', ct: cat(CT.subarray(0, 56), slot(CT, 0), slot(CT, 0), CT.subarray(56 + 2 * SLOT)), code: 'ERR_AUTH', reader: { read: [CHUNK, 1] } },
+  {
+    name: 'chunks 0 and 1 swapped',
+    ct: cat(CT.subarray(0, 56), slot(CT, 1), slot(CT, 0), CT.subarray(56 + 2 * SLOT)),
+    code: 'ERR_AUTH',
+    reader: { read: [0, 1] },
+  },
+  {
+    name: 'chunk 0 duplicated over chunk 1',
+    ct: cat(CT.subarray(0, 56), slot(CT, 0), slot(CT, 0), CT.subarray(56 + 2 * SLOT)),
+    code: 'ERR_AUTH',
+    reader: { read: [CHUNK, 1] },
+  },
   { name: 'chunk 1 dropped', ct: cat(CT.subarray(0, 56 + SLOT), CT.subarray(56 + 2 * SLOT)), code: 'ERR_AUTH' },
-  { name: 'final chunk of another message', ct: cat(CT.subarray(0, 56 + 3 * SLOT), encryptChunked(KEY, PT, { context: CONTEXT }).subarray(56 + 3 * SLOT)), code: 'ERR_AUTH' },
+  {
+    name: 'final chunk of another message',
+    ct: cat(CT.subarray(0, 56 + 3 * SLOT), encryptChunked(KEY, PT, { context: CONTEXT }).subarray(56 + 3 * SLOT)),
+    code: 'ERR_AUTH',
+  },
   { name: 'one byte after the final chunk', ct: cat(CT, new Uint8Array([0])), code: 'ERR_TRAILING_DATA' },
   { name: '15 bytes after an empty final chunk', ct: cat(CT_EVEN, new Uint8Array(15)), pt: PT_EVEN, code: 'ERR_TRAILING_DATA' },
   { name: 'a slot of zeros after the final chunk', ct: cat(CT, new Uint8Array(SLOT)), code: 'ERR_TRAILING_DATA' },
@@ -89,7 +103,10 @@ function checkStreamed(c: Case, outcome: Awaited<ReturnType<typeof runNode>>) {
   const pt = c.pt ?? PT;
   expect(outcome.output.length % CHUNK).toBe(0);
   expect(outcome.output.equals(Buffer.from(pt.subarray(0, outcome.output.length)))).toBe(true);
-  if (c.code === 'ERR_AUTH' && (c.key || c.context !== undefined || c.name.startsWith('damaged salt') || c.name.startsWith('damaged commitment'))) {
+  if (
+    c.code === 'ERR_AUTH' &&
+    (c.key || c.context !== undefined || c.name.startsWith('damaged salt') || c.name.startsWith('damaged commitment'))
+  ) {
     expect(outcome.output.length).toBe(0);
   }
 }
@@ -106,11 +123,23 @@ describe.each(CASES)('$name', (c) => {
   });
 
   it('Node stream, input in random small pieces', async () => {
-    checkStreamed(c, await runNode(createChunkedDecryptStream(key, options(c)), randomPieces(c.ct, 3000, (n) => rng.int(n))));
+    checkStreamed(
+      c,
+      await runNode(
+        createChunkedDecryptStream(key, options(c)),
+        randomPieces(c.ct, 3000, (n) => rng.int(n)),
+      ),
+    );
   });
 
   it('Web stream', async () => {
-    checkStreamed(c, await runWeb(createChunkedDecryptWebStream(key, options(c)), randomPieces(c.ct, 20000, (n) => rng.int(n))));
+    checkStreamed(
+      c,
+      await runWeb(
+        createChunkedDecryptWebStream(key, options(c)),
+        randomPieces(c.ct, 20000, (n) => rng.int(n)),
+      ),
+    );
   });
 
   it('random-access reader', async () => {
@@ -153,7 +182,10 @@ describe('a failed stream stays failed', () => {
   it('a Web stream rejects every later write with the same error', async () => {
     const stream = createChunkedDecryptWebStream(KEY, { context: 'other' });
     const writer = stream.writable.getWriter();
-    const reading = stream.readable.getReader().read().catch((err: unknown) => err);
+    const reading = stream.readable
+      .getReader()
+      .read()
+      .catch((err: unknown) => err);
     await writer.write(CT).catch(() => {});
     const first = await reading;
     expect((first as { code?: string }).code).toBe('ERR_AUTH');

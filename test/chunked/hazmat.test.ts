@@ -27,9 +27,15 @@ describe.each([16, 32])('%i-byte key', (keyLength) => {
     const sealed = encryptChunkedRaw(key, nonce, pt);
     expect(toHex(sealed), note).toBe(toHex(refSealRaw(key, nonce, pt)));
     expect(toHex(decryptChunkedRaw(key, nonce, sealed))).toBe(toHex(pt));
-    const streamed = await runNode(createChunkedRawEncryptStream(key, nonce), randomPieces(pt, 9000, (k) => rng.int(k)));
+    const streamed = await runNode(
+      createChunkedRawEncryptStream(key, nonce),
+      randomPieces(pt, 9000, (k) => rng.int(k)),
+    );
     expect(toHex(streamed.output)).toBe(toHex(sealed));
-    const opened = await runNode(createChunkedRawDecryptStream(key, nonce), randomPieces(sealed, 9000, (k) => rng.int(k)));
+    const opened = await runNode(
+      createChunkedRawDecryptStream(key, nonce),
+      randomPieces(sealed, 9000, (k) => rng.int(k)),
+    );
     expect(toHex(opened.output)).toBe(toHex(pt));
     const web = await runWeb(createChunkedRawEncryptWebStream(key, nonce), [pt]);
     expect(toHex(web.output)).toBe(toHex(sealed));

@@ -23,17 +23,29 @@ const VECTORS = [
   {
     name: 'Cobblestone-128',
     key: KEY16,
-    derived: ['4db8dbf798f5f886675a47c2aa757019', '46820afd6f61414e65812c78', '41f3f57fe4e3168152ae2ec7988752697ff64d8966044f376d1fe4e2fa12755f'],
-    empty: 'a0a1a2a3a4a5a6a7a8a9aaabacadaeafb0b1b2b3b4b5b6b741f3f57fe4e3168152ae2ec7988752697ff64d8966044f376d1fe4e2fa12755fa347eb6265cb030de8c7a96186c391cf',
-    hello: 'a0a1a2a3a4a5a6a7a8a9aaabacadaeafb0b1b2b3b4b5b6b7c267163d6dc10ca739a2e5e471d75a74804e65f47cffc4161267f1ce41c82018131929135e33ee685340165aa6f82aa9eee254a8dd529ac1d5cda61b',
+    derived: [
+      '4db8dbf798f5f886675a47c2aa757019',
+      '46820afd6f61414e65812c78',
+      '41f3f57fe4e3168152ae2ec7988752697ff64d8966044f376d1fe4e2fa12755f',
+    ],
+    empty:
+      'a0a1a2a3a4a5a6a7a8a9aaabacadaeafb0b1b2b3b4b5b6b741f3f57fe4e3168152ae2ec7988752697ff64d8966044f376d1fe4e2fa12755fa347eb6265cb030de8c7a96186c391cf',
+    hello:
+      'a0a1a2a3a4a5a6a7a8a9aaabacadaeafb0b1b2b3b4b5b6b7c267163d6dc10ca739a2e5e471d75a74804e65f47cffc4161267f1ce41c82018131929135e33ee685340165aa6f82aa9eee254a8dd529ac1d5cda61b',
     bigSha256: '9bbe504f227c3a63e9c9e737e6409d194bcca6eb0a39658f1a97f8bdec455882',
   },
   {
     name: 'Cobblestone-256',
     key: KEY32,
-    derived: ['0bcc51090bf0b5b78b891020d4c6ba7d2481fe3e547968d6c03e16991aa1f8aa', '58f9b3484c69952c7492f468', 'b166d07fa2cccc64a7abf601aa275f878b765c8b3ae5bba91599e7bfa2fc2e80'],
-    empty: 'a0a1a2a3a4a5a6a7a8a9aaabacadaeafb0b1b2b3b4b5b6b7b166d07fa2cccc64a7abf601aa275f878b765c8b3ae5bba91599e7bfa2fc2e8072bbb35b668d1a816a385c51dcb49f97',
-    hello: 'a0a1a2a3a4a5a6a7a8a9aaabacadaeafb0b1b2b3b4b5b6b7ff391c60d5752836bb4e42f644aaf497976b648911d3ed26c54ff98ca744b7585f0de3e594b3168946a671a3d206549dea4e8ea63fcc273a3593731f',
+    derived: [
+      '0bcc51090bf0b5b78b891020d4c6ba7d2481fe3e547968d6c03e16991aa1f8aa',
+      '58f9b3484c69952c7492f468',
+      'b166d07fa2cccc64a7abf601aa275f878b765c8b3ae5bba91599e7bfa2fc2e80',
+    ],
+    empty:
+      'a0a1a2a3a4a5a6a7a8a9aaabacadaeafb0b1b2b3b4b5b6b7b166d07fa2cccc64a7abf601aa275f878b765c8b3ae5bba91599e7bfa2fc2e8072bbb35b668d1a816a385c51dcb49f97',
+    hello:
+      'a0a1a2a3a4a5a6a7a8a9aaabacadaeafb0b1b2b3b4b5b6b7ff391c60d5752836bb4e42f644aaf497976b648911d3ed26c54ff98ca744b7585f0de3e594b3168946a671a3d206549dea4e8ea63fcc273a3593731f',
     bigSha256: '780a5b37971582e4550ed93469a19480b813cd455cf71410627131bb85d282f7',
   },
 ];
@@ -62,7 +74,11 @@ describe.each(VECTORS)('$name', (v) => {
     const big = encryptWithSalt(v.key, SALT, CONTEXT, BIG);
     expect(big.length).toBe(56 + 3 * 16400 + 100 + 16);
     expect(createHash('sha256').update(big).digest('hex')).toBe(v.bigSha256);
-    expect(createHash('sha256').update(refEncrypt(v.key, SALT, CONTEXT, BIG)).digest('hex')).toBe(v.bigSha256);
+    expect(
+      createHash('sha256')
+        .update(refEncrypt(v.key, SALT, CONTEXT, BIG))
+        .digest('hex'),
+    ).toBe(v.bigSha256);
   });
 
   it('opens the pinned messages with decryptChunked', () => {

@@ -28,7 +28,12 @@ describe.each([16, 32])('%i-byte key', (keyLength) => {
     for (const source of [ct, file]) {
       const reader = await openChunkedReader(key, source, { context: 'r' });
       expect(reader.size).toBe(n);
-      const reads: [number, number][] = [[0, n], [0, 1], [n, 1], [Math.max(0, n - 1), 1]];
+      const reads: [number, number][] = [
+        [0, n],
+        [0, 1],
+        [n, 1],
+        [Math.max(0, n - 1), 1],
+      ];
       for (let i = 0; i < 20; i++) reads.push([rng.int(n + 1), rng.int(3 * CHUNK)]);
       for (const [position, length] of reads) {
         const got = await reader.read(position, length);
@@ -97,7 +102,10 @@ describe('files', () => {
   });
 
   it('a missing file rejects with ERR_NOT_FOUND, the fs error as its cause', async () => {
-    await expect(openChunkedReader(rng.bytes(16), path.join(dir, 'nope'))).rejects.toMatchObject({ code: 'ERR_NOT_FOUND', cause: { code: 'ENOENT' } });
+    await expect(openChunkedReader(rng.bytes(16), path.join(dir, 'nope'))).rejects.toMatchObject({
+      code: 'ERR_NOT_FOUND',
+      cause: { code: 'ENOENT' },
+    });
   });
 
   it('a source that is neither path nor bytes is ERR_ARGUMENT', async () => {

@@ -8,7 +8,11 @@ export function refExpand(prk: Uint8Array, info: Uint8Array, length: number): Bu
   const blocks: Buffer[] = [];
   let previous = Buffer.alloc(0);
   for (let i = 1; Buffer.concat(blocks).length < length; i++) {
-    previous = createHmac('sha512', prk).update(previous).update(info).update(Buffer.from([i])).digest();
+    previous = createHmac('sha512', prk)
+      .update(previous)
+      .update(info)
+      .update(Buffer.from([i]))
+      .digest();
     blocks.push(previous);
   }
   return Buffer.concat(blocks).subarray(0, length);

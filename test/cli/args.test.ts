@@ -31,7 +31,9 @@ describe('integer', () => {
   });
 
   it('names what the number is when told', () => {
-    expect(expectCode(() => integer('--after', { what: 'a seq' })('x'), 'ERR_ARGUMENT').message).toMatch(/^--after takes a seq, a whole number/);
+    expect(expectCode(() => integer('--after', { what: 'a seq' })('x'), 'ERR_ARGUMENT').message).toMatch(
+      /^--after takes a seq, a whole number/,
+    );
   });
 });
 

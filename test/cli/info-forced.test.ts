@@ -63,10 +63,15 @@ describe('without the native addon', () => {
   });
 
   it('bench --backend native and bench --kernel aesni are ERR_BACKEND_UNAVAILABLE', async () => {
-    for (const args of [['--backend', 'native'], ['--kernel', 'aesni']]) {
+    for (const args of [
+      ['--backend', 'native'],
+      ['--kernel', 'aesni'],
+    ]) {
       const { cmd } = program();
       try {
-        await expect(cmd.parseAsync(['node', 'sectorcrypt', 'bench', '--seconds', '0.01', ...args])).rejects.toMatchObject({ code: 'ERR_BACKEND_UNAVAILABLE' });
+        await expect(cmd.parseAsync(['node', 'sectorcrypt', 'bench', '--seconds', '0.01', ...args])).rejects.toMatchObject({
+          code: 'ERR_BACKEND_UNAVAILABLE',
+        });
       } finally {
         vi.restoreAllMocks();
       }

@@ -23,7 +23,20 @@ function refused(args: string[], flag: string): void {
 }
 
 describe('volume create', () => {
-  const create = (image: string, ...flags: string[]) => ['volume', 'create', at(image), '--size', '1M', '--pbkdf', 'pbkdf2', '--pbkdf-iterations', '1000', '--passphrase-file', at('pw'), ...flags];
+  const create = (image: string, ...flags: string[]) => [
+    'volume',
+    'create',
+    at(image),
+    '--size',
+    '1M',
+    '--pbkdf',
+    'pbkdf2',
+    '--pbkdf-iterations',
+    '1000',
+    '--passphrase-file',
+    at('pw'),
+    ...flags,
+  ];
 
   it('refuses an empty --sector-size (it used to make a volume with the default 4096)', () => {
     refused(create('empty.img', '--sector-size', ''), '--sector-size');

@@ -11,7 +11,8 @@ import { expectRejectCode } from '../bytes.js';
 const dir = mkdtempSync(path.join(tmpdir(), 'sectorcrypt-out-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const at = (name: string) => path.join(dir, name);
-const write = (stream: Writable, text: string) => new Promise<void>((resolve, reject) => stream.end(text, () => resolve()).once('error', reject));
+const write = (stream: Writable, text: string) =>
+  new Promise<void>((resolve, reject) => stream.end(text, () => resolve()).once('error', reject));
 
 describe('openOutputFile', () => {
   it('writes beside the target and renames on commit; discard leaves the old file', async () => {
@@ -46,7 +47,10 @@ describe('openOutputFile', () => {
     const custom = await expectRejectCode(() => openOutputFile(at('data'), { mode: 0o600, forceFlag: '--replace' }), 'ERR_EXISTS');
     expect(custom.message).toContain('--replace');
     linkSync(at('data'), at('data-link'));
-    await expectRejectCode(() => openOutputFile(at('data-link'), { mode: 0o600, force: true, inputs: [undefined, '-', at('data')] }), 'ERR_ARGUMENT');
+    await expectRejectCode(
+      () => openOutputFile(at('data-link'), { mode: 0o600, force: true, inputs: [undefined, '-', at('data')] }),
+      'ERR_ARGUMENT',
+    );
     await expectRejectCode(() => openOutputFile(dir, { mode: 0o600, force: true }), 'ERR_ARGUMENT');
     await expectRejectCode(() => openOutputFile(at('missing/out'), { mode: 0o600 }), 'ERR_NOT_FOUND');
     expect(readFileSync(at('data'), 'utf8')).toBe('data');

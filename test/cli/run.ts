@@ -15,18 +15,29 @@ export interface CliResult {
 }
 
 export function cli(args: string[], input?: Uint8Array, env: Record<string, string> = {}): CliResult {
-  const r = spawnSync(process.execPath, [...entry, ...args], { cwd: root, input, maxBuffer: 64 * 1024 * 1024, env: { ...process.env, ...env } });
+  const r = spawnSync(process.execPath, [...entry, ...args], {
+    cwd: root,
+    input,
+    maxBuffer: 64 * 1024 * 1024,
+    env: { ...process.env, ...env },
+  });
   return { status: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr.toString() };
 }
 
 /** A running CLI: its process, and a promise of its exit status (128 + n after a handled signal). */
-export function startCli(args: string[]): { child: ChildProcessWithoutNullStreams; stderr: () => string; exited: Promise<{ status: number | null; signal: NodeJS.Signals | null }> } {
+export function startCli(args: string[]): {
+  child: ChildProcessWithoutNullStreams;
+  stderr: () => string;
+  exited: Promise<{ status: number | null; signal: NodeJS.Signals | null }>;
+} {
   const child = spawn(process.execPath, [...entry, ...args], { cwd: root });
   let stderr = '';
   // Input still buffered when the child is killed would fail with EPIPE in this process.
   child.stdin.on('error', () => {});
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  const exited = new Promise<{ status: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (status, signal) => resolve({ status, signal })));
+  const exited = new Promise<{ status: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.on('exit', (status, signal) => resolve({ status, signal })),
+  );
   return { child, stderr: () => stderr, exited };
 }
 

@@ -5,7 +5,20 @@
  * the user's path. Files are compared byte for byte afterwards.
  */
 import { spawnSync } from 'node:child_process';
-import { closeSync, existsSync, linkSync, openSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  linkSync,
+  openSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Command } from 'commander';
@@ -29,12 +42,16 @@ const sealed = encryptChunked(key, plain);
 writeFileSync(at('sealed.cbl'), sealed);
 
 const temporaries = () => readdirSync(dir).filter((name) => name.endsWith('.tmp'));
-const same = (file: string, bytes: Uint8Array | string) => expect(toHex(readFileSync(file))).toBe(toHex(typeof bytes === 'string' ? Buffer.from(bytes) : bytes));
+const same = (file: string, bytes: Uint8Array | string) =>
+  expect(toHex(readFileSync(file))).toBe(toHex(typeof bytes === 'string' ? Buffer.from(bytes) : bytes));
 
 describe('an existing output file', () => {
   it('encrypt and decrypt refuse a non-empty one with ERR_EXISTS and one line naming --force; the file is unchanged', () => {
     writeFileSync(at('existing.txt'), 'unrelated file');
-    for (const [cmd, input] of [['encrypt', 'plain'], ['decrypt', 'sealed.cbl']]) {
+    for (const [cmd, input] of [
+      ['encrypt', 'plain'],
+      ['decrypt', 'sealed.cbl'],
+    ]) {
       const r = cli([cmd, '--key-file', at('key'), at(input), at('existing.txt')]);
       expect(r.status, cmd).toBe(1);
       expect(r.stderr).toMatch(/^sectorcrypt: .*existing\.txt.*--force.*\(ERR_EXISTS\)\n$/);
@@ -60,7 +77,12 @@ describe('the input as its own output', () => {
     writeFileSync(at('self.txt'), plain);
     symlinkSync(at('self.txt'), at('self-link.txt'));
     linkSync(at('self.txt'), at('self-hard.txt'));
-    for (const [out, force] of [['self.txt', []], ['self.txt', ['--force']], ['self-link.txt', ['--force']], ['self-hard.txt', ['--force']]] as const) {
+    for (const [out, force] of [
+      ['self.txt', []],
+      ['self.txt', ['--force']],
+      ['self-link.txt', ['--force']],
+      ['self-hard.txt', ['--force']],
+    ] as const) {
       const r = cli(['encrypt', ...force, '--key-file', at('key'), at('self.txt'), at(out)]);
       expect(r.status, `${out} ${force}`).toBe(1);
       expect(r.stderr).toMatch(/is the input .*\(ERR_ARGUMENT\)/);
@@ -178,7 +200,9 @@ describe('encrypt to a terminal', () => {
     const was = stdout.isTTY;
     stdout.isTTY = true;
     try {
-      await expect(program.parseAsync(['node', 'sectorcrypt', 'encrypt', '--key-file', at('key'), at('plain')])).rejects.toMatchObject({ code: 'ERR_ARGUMENT' });
+      await expect(program.parseAsync(['node', 'sectorcrypt', 'encrypt', '--key-file', at('key'), at('plain')])).rejects.toMatchObject({
+        code: 'ERR_ARGUMENT',
+      });
     } finally {
       stdout.isTTY = was;
     }

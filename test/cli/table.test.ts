@@ -24,9 +24,14 @@ describe('table output', () => {
   });
 
   it('writes label: value blocks, one line per list item', () => {
-    expect(formatFields([['key', 'bk_1'], ['public key', 'x'], ['hashes', ['h1', 'h2']], ['revoked', null]])).toBe(
-      'key:         bk_1\npublic key:  x\nhashes:      h1\n             h2\nrevoked:     -\n',
-    );
+    expect(
+      formatFields([
+        ['key', 'bk_1'],
+        ['public key', 'x'],
+        ['hashes', ['h1', 'h2']],
+        ['revoked', null],
+      ]),
+    ).toBe('key:         bk_1\npublic key:  x\nhashes:      h1\n             h2\nrevoked:     -\n');
   });
 
   it('shows values on one line and never colours a pipe or NO_COLOR', () => {

@@ -7,7 +7,15 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { describeWithTool } from '../tools.js';
-import { chromiumMissing, ensureConsoleBuilt, launchChromium, newPage, signIn, startConsoleFixture, type ConsoleFixture } from './fixture.js';
+import {
+  chromiumMissing,
+  ensureConsoleBuilt,
+  launchChromium,
+  newPage,
+  signIn,
+  startConsoleFixture,
+  type ConsoleFixture,
+} from './fixture.js';
 
 /** Controls without a label or aria-label, as "tag#id" strings. */
 const UNLABELLED = `[...document.querySelectorAll('input, select, textarea, button')]
@@ -74,7 +82,10 @@ describeWithTool('chromium', chromiumMissing(), 'console: keyboard, labels and p
     ['auditor', () => f.t.auditor, ['audit']],
   ] as const) {
     it(`labels every control and fits a phone: ${role}`, async () => {
-      for (const viewport of [{ width: 1280, height: 800 }, { width: 390, height: 844 }]) {
+      for (const viewport of [
+        { width: 1280, height: 800 },
+        { width: 390, height: 844 },
+      ]) {
         const page = await open(viewport);
         await signIn(page, f.h.url, token());
         for (const view of views) {

@@ -23,7 +23,17 @@ describeWithTool('chromium', chromiumMissing(), 'console: admin views in Chromiu
     await s.page.getByRole('link', { name: 'Policies' }).click();
     const editor = s.page.getByLabel('Policy (JSON)');
     await s.page.getByLabel('Policy name').fill('console-made');
-    const bad = { keys: [s.f.keyId], devices: { groups: ['prod-db'] }, rules: { allOf: [{ claim: 'identity.region', in: ['eu-west-1'] }, { claim: 'request.ip', cidr: '10.0.0.0/33' }] }, approval: { mode: 'auto' } };
+    const bad = {
+      keys: [s.f.keyId],
+      devices: { groups: ['prod-db'] },
+      rules: {
+        allOf: [
+          { claim: 'identity.region', in: ['eu-west-1'] },
+          { claim: 'request.ip', cidr: '10.0.0.0/33' },
+        ],
+      },
+      approval: { mode: 'auto' },
+    };
     await editor.fill(JSON.stringify(bad, null, 2));
     await expect.poll(() => s.page.locator('.verdict').innerText()).toContain('Invalid at rules.allOf[1].cidr');
     expect(await editor.getAttribute('aria-invalid')).toBe('true');
@@ -100,7 +110,9 @@ describeWithTool('chromium', chromiumMissing(), 'console: admin views in Chromiu
     const code = await s.page.getByLabel(/Invitation for erin/).inputValue();
     expect(code).toMatch(/^sci_/);
     // Two admins here (frank, above): the approver grant waits for the second one.
-    await expect.poll(() => s.page.locator('.once .notice').innerText()).toMatch(/^Granting approver waits for a second admin to confirm action act_/);
+    await expect
+      .poll(() => s.page.locator('.once .notice').innerText())
+      .toMatch(/^Granting approver waits for a second admin to confirm action act_/);
     const row = s.page.locator('tr', { hasText: 'erin' });
     await row.getByLabel('admin').check();
     await row.getByLabel('approver').check();
@@ -120,7 +132,7 @@ describeWithTool('chromium', chromiumMissing(), 'console: admin views in Chromiu
     await erin.context.close();
   });
 
-  it('sees pending requests without Approve or Deny; cannot open the auditor view, nor call approvers\' or auditors\' API (403)', async () => {
+  it("sees pending requests without Approve or Deny; cannot open the auditor view, nor call approvers' or auditors' API (403)", async () => {
     const a = await s.f.agent('db-admin-sees');
     const waiting = a.unwrap(false).catch((e: { code: string }) => e.code);
     expect(await waiting).toBe('ERR_PENDING');

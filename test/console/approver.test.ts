@@ -20,7 +20,9 @@ describeWithTool('chromium', chromiumMissing(), 'console: approver view in Chrom
     expect(await s.page.locator('nav a').allInnerTexts()).toEqual(['Pending requests']);
     expect(s.page.url()).toMatch(/#requests$/);
     // One vouched admin in this tenant: the header says the two-person rules do not hold.
-    await expect.poll(() => s.page.locator('[data-separation]').innerText()).toMatch(/^Two-person rules are not enforced in this tenant: it has 1 vouched admin of 1\./);
+    await expect
+      .poll(() => s.page.locator('[data-separation]').innerText())
+      .toMatch(/^Two-person rules are not enforced in this tenant: it has 1 vouched admin of 1\./);
   });
 
   it('approves in the page; the agent waiting on unwrap({wait: true}) gets its secret', async () => {
@@ -53,7 +55,9 @@ describeWithTool('chromium', chromiumMissing(), 'console: approver view in Chrom
     a.agent.close();
 
     const log = await s.f.h.client.call('GET', '/v1/audit?limit=1000', { token: s.f.t.auditor });
-    const vote = log.body.records.find((r: { action: string; requestId?: string }) => r.action === 'request.approve' && r.requestId === requestId);
+    const vote = log.body.records.find(
+      (r: { action: string; requestId?: string }) => r.action === 'request.approve' && r.requestId === requestId,
+    );
     expect(vote.reasons.comment).toBe('ticket OPS-1 checked');
   });
 
@@ -96,7 +100,11 @@ describeWithTool('chromium', chromiumMissing(), 'console: approver view in Chrom
       Promise.all([['GET', '/v1/audit'], ['GET', '/v1/users'], ['POST', '/v1/keys', { name: 'mine' }]].map(([method, path, body]) =>
         fetch(path, { method, headers: { 'x-csrf-token': csrfToken, 'content-type': 'application/json' }, body: body && JSON.stringify(body) })
           .then(async (r) => [r.status, (await r.json()).error.code]))))`);
-    expect(status).toEqual([[403, 'ERR_FORBIDDEN'], [403, 'ERR_FORBIDDEN'], [403, 'ERR_FORBIDDEN']]);
+    expect(status).toEqual([
+      [403, 'ERR_FORBIDDEN'],
+      [403, 'ERR_FORBIDDEN'],
+      [403, 'ERR_FORBIDDEN'],
+    ]);
   });
 
   it('signs out; the cookie then opens nothing', async () => {

@@ -53,7 +53,9 @@ describeWithTool('chromium', chromiumMissing(), 'console: auditor view in Chromi
   it('verifies the loaded records against the signed checkpoint, in the browser', async () => {
     const size = Number(await s.page.locator('.cp-size').innerText());
     await s.page.getByRole('button', { name: 'Verify' }).click();
-    await expect.poll(() => s.page.locator('.verdict').innerText()).toMatch(new RegExp(`^Verified: records 0 to ${size - 1} rebuild the signed root of the checkpoint at tree size ${size}`));
+    await expect
+      .poll(() => s.page.locator('.verdict').innerText())
+      .toMatch(new RegExp(`^Verified: records 0 to ${size - 1} rebuild the signed root of the checkpoint at tree size ${size}`));
   });
 
   it('exports the files that sectorcrypt audit verify checks', async () => {
@@ -83,11 +85,16 @@ describeWithTool('chromium', chromiumMissing(), 'console: auditor view in Chromi
     await s.page.unroute('**/v1/audit?*');
 
     // Another tenant's checkpoint presented with this tenant's log key.
-    const other = await s.f.h.client.call('POST', '/v1/tenants', { token: s.f.h.operatorToken, body: { name: 'elsewhere', admin: { name: 'z' } } });
+    const other = await s.f.h.client.call('POST', '/v1/tenants', {
+      token: s.f.h.operatorToken,
+      body: { name: 'elsewhere', admin: { name: 'z' } },
+    });
     const aud = await makeUser(s.f.h, await redeem(s.f.h, other.body.admin.invitation), 'y', ['auditor']);
     const foreign = await s.f.h.client.call('GET', '/v1/audit/checkpoint', { token: aud });
     const own = await s.f.h.client.call('GET', '/v1/audit/checkpoint', { token: s.f.t.auditor });
-    await s.page.route('**/v1/audit/checkpoint', (route) => route.fulfill({ json: { checkpoint: foreign.body.checkpoint, verifierKey: own.body.verifierKey, size: foreign.body.size } }));
+    await s.page.route('**/v1/audit/checkpoint', (route) =>
+      route.fulfill({ json: { checkpoint: foreign.body.checkpoint, verifierKey: own.body.verifierKey, size: foreign.body.size } }),
+    );
     await s.page.reload();
     await expect.poll(() => s.page.locator('.checkpoint').innerText(), { timeout: 30_000 }).toMatch(/does not open: ERR_AUDIT_TAMPERED/);
     await expect.poll(() => s.page.getByRole('button', { name: 'Verify' }).isEnabled(), { timeout: 30_000 }).toBe(true);
@@ -99,7 +106,9 @@ describeWithTool('chromium', chromiumMissing(), 'console: auditor view in Chromi
   it('cannot open the approver or admin views, nor call their API (403)', async () => {
     await s.page.goto(`${s.f.h.url}/console/#policies`);
     await expect.poll(() => s.page.locator('main [role=alert]').innerText()).toContain('needs the role admin');
-    const status = await s.page.evaluate(`Promise.all(['/v1/requests', '/v1/policies', '/v1/devices'].map((p) => fetch(p).then((r) => r.status)))`);
+    const status = await s.page.evaluate(
+      `Promise.all(['/v1/requests', '/v1/policies', '/v1/devices'].map((p) => fetch(p).then((r) => r.status)))`,
+    );
     expect(status).toEqual([403, 403, 403]);
   });
 });

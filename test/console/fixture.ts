@@ -31,7 +31,10 @@ export function ensureConsoleBuilt(): void {
 export function launchChromium(): Promise<Browser> {
   // As root, Chromium needs --no-sandbox; the broker's own CA is not in its trust store, so
   // contexts ignore certificate errors (the page is still https:, so Secure cookies work).
-  return chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--headless=new', '--disable-gpu', '--disable-dev-shm-usage'] });
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--no-sandbox', '--headless=new', '--disable-gpu', '--disable-dev-shm-usage'],
+  });
 }
 
 export async function newPage(browser: Browser, viewport = { width: 1280, height: 800 }): Promise<{ context: BrowserContext; page: Page }> {
@@ -69,7 +72,12 @@ export async function startConsoleFixture(approvers = 2): Promise<ConsoleFixture
   await call('PUT', '/v1/policies/prod-db-volumes', {
     keys: [key.keyId],
     devices: { groups: ['prod-db'] },
-    rules: { allOf: [{ claim: 'identity.region', in: ['eu-west-1', 'eu-central-1'] }, { claim: 'integrity.firewall', equals: true }] },
+    rules: {
+      allOf: [
+        { claim: 'identity.region', in: ['eu-west-1', 'eu-central-1'] },
+        { claim: 'integrity.firewall', equals: true },
+      ],
+    },
     approval: { mode: 'manual', approvers, ttlSeconds: 3600 },
   });
   const publicKey = new Uint8Array(Buffer.from(key.publicKey as string, 'base64'));
@@ -83,11 +91,24 @@ export async function startConsoleFixture(approvers = 2): Promise<ConsoleFixture
       const { token } = await call('POST', '/v1/enrollment-tokens', { groups: ['prod-db'], uses: 1 });
       const stateDir = join(await mkdtemp(join(tmpdir(), 'sc-console-agent-')), 'state');
       (await BrokerAgent.enroll({ url: h.url, ca: h.ca, token, stateDir, device: { name } })).close();
-      const agent = await BrokerAgent.load({ stateDir, claims: { identity: { region: 'eu-west-1', instanceId: `i-${name}` }, integrity: { firewall: true } } });
+      const agent = await BrokerAgent.load({
+        stateDir,
+        claims: { identity: { region: 'eu-west-1', instanceId: `i-${name}` }, integrity: { firewall: true } },
+      });
       const secret = crypto.getRandomValues(new Uint8Array(32));
-      const s = await hpkeSeal('x25519', publicKey, te.encode('sectorcrypt-luks2/v1 broker'), te.encode(`${key.keyId}/1/${volume}`), secret);
+      const s = await hpkeSeal(
+        'x25519',
+        publicKey,
+        te.encode('sectorcrypt-luks2/v1 broker'),
+        te.encode(`${key.keyId}/1/${volume}`),
+        secret,
+      );
       const sealed = { keyId: key.keyId as string, version: 1, enc: s.enc, ciphertext: s.ciphertext };
-      return { agent, secret, unwrap: (wait) => agent.unwrap(sealed, { resource: `luks2:${volume}`, wait, pollMs: 100, timeoutMs: 120_000 }) };
+      return {
+        agent,
+        secret,
+        unwrap: (wait) => agent.unwrap(sealed, { resource: `luks2:${volume}`, wait, pollMs: 100, timeoutMs: 120_000 }),
+      };
     },
   };
 }

@@ -24,7 +24,10 @@ function cli(args: string[], input?: Uint8Array) {
 }
 
 const publicKeyOf = (file: string) => /# public key: (\S+)/.exec(readFileSync(file, 'utf8'))![1];
-const secretKeyOf = (file: string) => readFileSync(file, 'utf8').split('\n').find((l) => l.startsWith('SECTORCRYPT-'))!;
+const secretKeyOf = (file: string) =>
+  readFileSync(file, 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith('SECTORCRYPT-'))!;
 
 describe('sectorcrypt envelope commands', { timeout: 240_000 }, () => {
   const plain = randomPlain(300_000, 11);
@@ -53,11 +56,28 @@ describe('sectorcrypt envelope commands', { timeout: 240_000 }, () => {
   });
 
   it('encrypt -r -r --passphrase-file --kek-file; each opens it alone: CLI, stream, reader', async () => {
-    const r = cli(['encrypt', '-r', publicKeyOf(at('server.key')), '-r', publicKeyOf(at('safe.key')), '--passphrase-file', at('pass'), '--kek-file', at('kek'), '--kek-id', 'hsm/1', at('snapshot'), '-o', at('snapshot.sce')]);
+    const r = cli([
+      'encrypt',
+      '-r',
+      publicKeyOf(at('server.key')),
+      '-r',
+      publicKeyOf(at('safe.key')),
+      '--passphrase-file',
+      at('pass'),
+      '--kek-file',
+      at('kek'),
+      '--kek-id',
+      'hsm/1',
+      at('snapshot'),
+      '-o',
+      at('snapshot.sce'),
+    ]);
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     const s = cli(['inspect', at('snapshot.sce')]);
-    expect(s.stdout.toString()).toMatch(/^header \d+ bytes, payload 300\d+ bytes\n0 X25519 \S+\n1 mlkem768x25519 .*\n2 argon2id \S+ 65536 3 4\n3 aes256-kw hsm\/1\n$/);
+    expect(s.stdout.toString()).toMatch(
+      /^header \d+ bytes, payload 300\d+ bytes\n0 X25519 \S+\n1 mlkem768x25519 .*\n2 argon2id \S+ 65536 3 4\n3 aes256-kw hsm\/1\n$/,
+    );
     const ways: [string[], Identity][] = [
       [['-i', at('server.key')], secretKeyOf(at('server.key'))],
       [['-i', at('safe.key')], secretKeyOf(at('safe.key'))],
@@ -81,7 +101,18 @@ describe('sectorcrypt envelope commands', { timeout: 240_000 }, () => {
   });
 
   it('rekey --remove: the removed identity fails with ERR_NO_IDENTITY, the payload bytes are unchanged', async () => {
-    const r = cli(['rekey', '--passphrase-file', at('pass'), '--remove', '0', '-r', publicKeyOf(at('safe.key')), at('snapshot.sce'), '-o', at('rekeyed.sce')]);
+    const r = cli([
+      'rekey',
+      '--passphrase-file',
+      at('pass'),
+      '--remove',
+      '0',
+      '-r',
+      publicKeyOf(at('safe.key')),
+      at('snapshot.sce'),
+      '-o',
+      at('rekeyed.sce'),
+    ]);
     expect(r.stderr).toBe('');
     const before = new Uint8Array(readFileSync(at('snapshot.sce')));
     const after = new Uint8Array(readFileSync(at('rekeyed.sce')));
@@ -102,7 +133,9 @@ describe('sectorcrypt envelope commands', { timeout: 240_000 }, () => {
     writeFileSync(at('open.pass'), 'x', { mode: 0o644 });
     chmodSync(at('open.pass'), 0o644);
     expect(cli(['encrypt', '--passphrase-file', at('open.pass'), at('snapshot')]).stderr).toMatch(/can be read by group or others/);
-    expect(cli(['encrypt', '--key-file', at('kek'), '-r', publicKeyOf(at('server.key')), at('snapshot')]).stderr).toMatch(/do not mix.*ERR_ARGUMENT/);
+    expect(cli(['encrypt', '--key-file', at('kek'), '-r', publicKeyOf(at('server.key')), at('snapshot')]).stderr).toMatch(
+      /do not mix.*ERR_ARGUMENT/,
+    );
     expect(cli(['encrypt', '--kek-file', at('kek'), at('snapshot')]).stderr).toMatch(/--kek-id/);
     expect(cli(['encrypt', at('snapshot')]).stderr).toMatch(/--key-file.*ERR_ARGUMENT/);
     const bad = new Uint8Array(readFileSync(at('snapshot.sce')));

@@ -9,12 +9,22 @@ import { decryptChunked, encryptChunked } from '../../src/chunked/oneshot.js';
 import { SLOT } from '../../src/chunked/params.js';
 import { payloadKey } from '../../src/envelope/key-schedule.js';
 import { payloadOptions } from '../../src/envelope/payload.js';
-import { SectorCryptError, createEnvelopeDecryptStream, decryptEnvelope, encryptEnvelope, inspectEnvelope, openEnvelopeReader } from '../../src/index.js';
+import {
+  SectorCryptError,
+  createEnvelopeDecryptStream,
+  decryptEnvelope,
+  encryptEnvelope,
+  inspectEnvelope,
+  openEnvelopeReader,
+} from '../../src/index.js';
 import { craft, encodeStanza, header } from './craft.js';
 import { alice, bob, kek, kekId, randomPlain, throughStream } from './helpers.js';
 
 async function code(p: Promise<unknown>): Promise<string> {
-  const err = await p.then(() => undefined, (e: unknown) => e);
+  const err = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   if (!(err instanceof SectorCryptError)) throw new Error(`expected a SectorCryptError, got ${String(err)}`);
   return err.code;
 }
@@ -33,7 +43,8 @@ describe('a header changed in any byte', () => {
         const bad = env.slice();
         bad[i] ^= flip;
         const got = await code(decryptEnvelope(bad, { identities: [alice.secretKey] }));
-        const allowed = i >= aliceStart && i < aliceEnd ? ['ERR_AUTH', 'ERR_CORRUPT_HEADER', 'ERR_NO_IDENTITY'] : ['ERR_AUTH', 'ERR_CORRUPT_HEADER'];
+        const allowed =
+          i >= aliceStart && i < aliceEnd ? ['ERR_AUTH', 'ERR_CORRUPT_HEADER', 'ERR_NO_IDENTITY'] : ['ERR_AUTH', 'ERR_CORRUPT_HEADER'];
         if (!allowed.includes(got)) throw new Error(`byte ${i} ^ ${flip}: ${got}`);
         seen.add(got);
         if (flip === 0x01) {
@@ -59,7 +70,9 @@ describe('a header changed in any byte', () => {
 describe('no matching identity', () => {
   it('is ERR_NO_IDENTITY naming the stanza types present', async () => {
     const env = await encryptEnvelope(new Uint8Array(5), { recipients: [alice.publicKey, { kek, keyId: kekId }] });
-    const err = (await decryptEnvelope(env, { identities: [bob.secretKey, { passphrase: 'x' }, { kek: new Uint8Array(32) }] }).catch((e: SectorCryptError) => e)) as SectorCryptError;
+    const err = (await decryptEnvelope(env, { identities: [bob.secretKey, { passphrase: 'x' }, { kek: new Uint8Array(32) }] }).catch(
+      (e: SectorCryptError) => e,
+    )) as SectorCryptError;
     expect(err.code).toBe('ERR_NO_IDENTITY');
     expect(err.message).toContain('X25519, aes256-kw');
     await expect(openEnvelopeReader(env, { identities: [bob.secretKey] })).rejects.toThrow(/ERR_NO_IDENTITY/);
@@ -128,7 +141,9 @@ describe('malformed stanzas and shares', () => {
     for (const point of lowOrder) {
       const stanza = encodeStanza('X25519', [Buffer.from(point).toString('base64').replace(/=+$/, '')], randomBytes(48));
       expect(await code(decryptEnvelope(craft(fileKey, [stanza]), { identities: [alice.secretKey] }))).toBe('ERR_NO_IDENTITY');
-      await expect(encryptEnvelope(new Uint8Array(1), { recipients: [{ broker: { keyId: 'k', version: 1, publicKey: point } }] })).rejects.toThrow(/ERR_ARGUMENT/);
+      await expect(
+        encryptEnvelope(new Uint8Array(1), { recipients: [{ broker: { keyId: 'k', version: 1, publicKey: point } }] }),
+      ).rejects.toThrow(/ERR_ARGUMENT/);
     }
   });
 
@@ -139,7 +154,8 @@ describe('malformed stanzas and shares', () => {
       encodeStanza('X25519', [Buffer.alloc(31).toString('base64').replace(/=+$/, '')], randomBytes(48)),
       encodeStanza('X25519', [Buffer.alloc(32).toString('base64').replace(/=+$/, '')], randomBytes(47)),
     ];
-    for (const s of shapes) expect(await code(decryptEnvelope(craft(fileKey, [s]), { identities: [alice.secretKey] }))).toBe('ERR_CORRUPT_HEADER');
+    for (const s of shapes)
+      expect(await code(decryptEnvelope(craft(fileKey, [s]), { identities: [alice.secretKey] }))).toBe('ERR_CORRUPT_HEADER');
     const kw = [encodeStanza('aes256-kw', ['bad*id'], randomBytes(40)), encodeStanza('aes256-kw', ['ok'], randomBytes(41))];
     for (const s of kw) expect(await code(decryptEnvelope(craft(fileKey, [s]), { identities: [{ kek }] }))).toBe('ERR_CORRUPT_HEADER');
     const argon = [
@@ -147,6 +163,7 @@ describe('malformed stanzas and shares', () => {
       encodeStanza('argon2id', ['AAAAAAAAAAAAAAAAAAAAAA', '64', '0', '1'], randomBytes(48)),
       encodeStanza('argon2id', ['AAAA', '64', '1', '1'], randomBytes(48)),
     ];
-    for (const s of argon) expect(await code(decryptEnvelope(craft(fileKey, [s]), { identities: [{ passphrase: 'p' }] }))).toBe('ERR_CORRUPT_HEADER');
+    for (const s of argon)
+      expect(await code(decryptEnvelope(craft(fileKey, [s]), { identities: [{ passphrase: 'p' }] }))).toBe('ERR_CORRUPT_HEADER');
   });
 });

@@ -25,13 +25,20 @@ export function randomPlain(length: number, seed = 1): Uint8Array {
 }
 
 /** Runs `input` through the transform in pieces of `piece` bytes; collects what came out (even on failure). */
-export async function throughStream(stream: Transform, input: Uint8Array | Iterable<Uint8Array> | AsyncIterable<Uint8Array>, piece = 65536): Promise<{ output: Uint8Array; error?: unknown }> {
+export async function throughStream(
+  stream: Transform,
+  input: Uint8Array | Iterable<Uint8Array> | AsyncIterable<Uint8Array>,
+  piece = 65536,
+): Promise<{ output: Uint8Array; error?: unknown }> {
   const pieces: Uint8Array[] = [];
   const source =
     input instanceof Uint8Array
-      ? Readable.from((function* () {
-          for (let i = 0; i < input.length || i === 0; i += piece) yield input.subarray(i, i + piece);
-        })(), { objectMode: false })
+      ? Readable.from(
+          (function* () {
+            for (let i = 0; i < input.length || i === 0; i += piece) yield input.subarray(i, i + piece);
+          })(),
+          { objectMode: false },
+        )
       : Readable.from(input as Iterable<Uint8Array>, { objectMode: false });
   const sink = new Writable({
     write(chunk: Uint8Array, _e, cb) {

@@ -14,7 +14,15 @@ import { encodePublicKey, encodeSecretKey } from '../../src/envelope/key-text.js
 import { openArgon2id } from '../../src/envelope/stanzas/argon2id.js';
 import { sealAes256Kw } from '../../src/envelope/stanzas/aes256-kw.js';
 import { hpkeOpen } from '../../src/keys/hpke.js';
-import { createEnvelopeDecryptStream, decryptEnvelope, envelopeBrokerSecrets, inspectEnvelope, openEnvelopeReader, rekeyEnvelope, type Identity } from '../../src/index.js';
+import {
+  createEnvelopeDecryptStream,
+  decryptEnvelope,
+  envelopeBrokerSecrets,
+  inspectEnvelope,
+  openEnvelopeReader,
+  rekeyEnvelope,
+  type Identity,
+} from '../../src/index.js';
 import { vectorsDir } from '../vectors.js';
 import { throughStream } from './helpers.js';
 
@@ -29,7 +37,14 @@ const utf8 = (s: string) => new TextEncoder().encode(s);
 const brokerIdentity = {
   async unwrapBrokerStanza(sealed: { keyId: string; version: number; enc: Uint8Array; ciphertext: Uint8Array }, resource: string) {
     expect(resource).toBe(v.resource);
-    return hpkeOpen('x25519', hex(v.identities.broker.secretKey), sealed.enc, utf8('sectorcrypt-envelope/v1 broker'), utf8(`${sealed.keyId}/${sealed.version}`), sealed.ciphertext);
+    return hpkeOpen(
+      'x25519',
+      hex(v.identities.broker.secretKey),
+      sealed.enc,
+      utf8('sectorcrypt-envelope/v1 broker'),
+      utf8(`${sealed.keyId}/${sealed.version}`),
+      sealed.ciphertext,
+    );
   },
 };
 
@@ -72,7 +87,14 @@ describe('envelope-v1 known answers', () => {
   it('the library HPKE (AES-256-GCM) opens the independent seal made with RFC 9180 A.1.1 keys', async () => {
     const s = v.stanzas[0];
     expect(Buffer.from(s.args[0], 'base64').toString('hex')).toBe('37fda3567bdbd628e88668c3c8d7e97d1d1253b6d4ea6d44c150f741f1bf4431');
-    const fileKey = await hpkeOpen('x25519', hex(v.identities.x25519.secretKey), new Uint8Array(Buffer.from(s.args[0], 'base64')), utf8('sectorcrypt-envelope/v1 X25519'), new Uint8Array(0), hex(s.body));
+    const fileKey = await hpkeOpen(
+      'x25519',
+      hex(v.identities.x25519.secretKey),
+      new Uint8Array(Buffer.from(s.args[0], 'base64')),
+      utf8('sectorcrypt-envelope/v1 X25519'),
+      new Uint8Array(0),
+      hex(s.body),
+    );
     expect(toHex(fileKey)).toBe(v.fileKey);
     expect(encodePublicKey('x25519', hex(v.identities.x25519.publicKey))).toMatch(/^scx1/);
   });

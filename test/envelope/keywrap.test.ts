@@ -39,7 +39,11 @@ describe('NIST CAVP key wrap vectors (SP 800-38F)', () => {
 });
 
 test('RFC 3394 section 4 examples', () => {
-  const examples = JSON.parse(readFileSync(path.join(vectorsDir, 'keywrap-rfc3394/rfc3394.json'), 'utf8')) as { kek: string; key_data: string; ciphertext: string }[];
+  const examples = JSON.parse(readFileSync(path.join(vectorsDir, 'keywrap-rfc3394/rfc3394.json'), 'utf8')) as {
+    kek: string;
+    key_data: string;
+    ciphertext: string;
+  }[];
   expect(examples).toHaveLength(6);
   for (const e of examples) {
     expect(Buffer.from(aesKeyWrap(hex(e.kek), hex(e.key_data))).toString('hex')).toBe(e.ciphertext);

@@ -14,9 +14,15 @@ const payloadOf = async (env: Uint8Array) => env.subarray((await inspectEnvelope
 describe('inspectEnvelope', () => {
   it('lists stanza types and public arguments, header and payload sizes, without a key', async () => {
     const plain = randomPlain(1000);
-    const env = await encryptEnvelope(plain, { recipients: [alice.publicKey, { kek, keyId: kekId }, { passphrase: 'x', argon2id: CHEAP }] });
+    const env = await encryptEnvelope(plain, {
+      recipients: [alice.publicKey, { kek, keyId: kekId }, { passphrase: 'x', argon2id: CHEAP }],
+    });
     const s = await inspectEnvelope(env);
-    expect(s.stanzas.map((x) => [x.index, x.type])).toEqual([[0, 'X25519'], [1, 'aes256-kw'], [2, 'argon2id']]);
+    expect(s.stanzas.map((x) => [x.index, x.type])).toEqual([
+      [0, 'X25519'],
+      [1, 'aes256-kw'],
+      [2, 'argon2id'],
+    ]);
     expect(s.stanzas[1].args).toEqual([kekId]);
     expect(s.stanzas[2].args.slice(1)).toEqual(['256', '1', '1']);
     expect(s.headerBytes + s.payloadBytes).toBe(env.length);
@@ -28,7 +34,11 @@ describe('rekeyEnvelope', () => {
   it('in memory: adds and removes recipients; payload bytes identical; the removed identity is ERR_NO_IDENTITY', async () => {
     const plain = randomPlain(70000, 2);
     const env = await encryptEnvelope(plain, { recipients: [alice.publicKey, bob.publicKey] });
-    const out = (await rekeyEnvelope(env, { identities: [alice.secretKey], add: [quinn.publicKey, { kek, keyId: kekId }], remove: [1] })) as Uint8Array;
+    const out = (await rekeyEnvelope(env, {
+      identities: [alice.secretKey],
+      add: [quinn.publicKey, { kek, keyId: kekId }],
+      remove: [1],
+    })) as Uint8Array;
     expect(Buffer.from(await payloadOf(out)).equals(Buffer.from(await payloadOf(env)))).toBe(true);
     expect((await inspectEnvelope(out)).stanzas.map((s) => s.type)).toEqual(['X25519', 'mlkem768x25519', 'aes256-kw']);
     // The kept stanza is byte for byte the old one.
@@ -45,7 +55,9 @@ describe('rekeyEnvelope', () => {
     const env = await encryptEnvelope(plain, { recipients: [alice.publicKey, { passphrase: 'pw', argon2id: CHEAP }] });
     writeFileSync(src, env);
     const dst = path.join(dir, 'snap2.sce');
-    expect(await rekeyEnvelope(src, { identities: [{ passphrase: 'pw' }], remove: [0], add: [bob.publicKey], output: dst })).toBeUndefined();
+    expect(
+      await rekeyEnvelope(src, { identities: [{ passphrase: 'pw' }], remove: [0], add: [bob.publicKey], output: dst }),
+    ).toBeUndefined();
     expect(readFileSync(src)).toEqual(Buffer.from(env));
     const out = new Uint8Array(readFileSync(dst));
     expect(Buffer.from(await payloadOf(out)).equals(Buffer.from(await payloadOf(env)))).toBe(true);
@@ -68,7 +80,9 @@ describe('rekeyEnvelope', () => {
     const bad = env.slice();
     bad[bad.indexOf(0x2d, 30) + 5] ^= 1; // inside the MAC line
     const target = path.join(dir, 'never.sce');
-    await expect(rekeyEnvelope(bad, { identities: [alice.secretKey], add: [bob.publicKey], output: target })).rejects.toThrow(/ERR_AUTH|ERR_CORRUPT_HEADER/);
+    await expect(rekeyEnvelope(bad, { identities: [alice.secretKey], add: [bob.publicKey], output: target })).rejects.toThrow(
+      /ERR_AUTH|ERR_CORRUPT_HEADER/,
+    );
     expect(existsSync(target)).toBe(false);
   });
 });

@@ -4,8 +4,17 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
-  createEnvelopeDecryptStream, createEnvelopeDecryptWebStream, createEnvelopeEncryptStream, createEnvelopeEncryptWebStream,
-  decryptEnvelope, encryptEnvelope, envelopeBrokerSecrets, inspectEnvelope, openEnvelopeReader, type Identity, type Recipient,
+  createEnvelopeDecryptStream,
+  createEnvelopeDecryptWebStream,
+  createEnvelopeEncryptStream,
+  createEnvelopeEncryptWebStream,
+  decryptEnvelope,
+  encryptEnvelope,
+  envelopeBrokerSecrets,
+  inspectEnvelope,
+  openEnvelopeReader,
+  type Identity,
+  type Recipient,
 } from '../../src/index.js';
 import { hpkeGenerateKeyPair, hpkeOpen } from '../../src/keys/hpke.js';
 import { alice, bob, CHEAP, kek, kekId, quinn, randomPlain, throughStream } from './helpers.js';
@@ -20,16 +29,33 @@ const brokerAgent = {
   async unwrapBrokerStanza(sealed: { keyId: string; version: number; enc: Uint8Array; ciphertext: Uint8Array }, resource: string) {
     this.seen.push(resource);
     const enc = new TextEncoder();
-    return hpkeOpen('x25519', broker.secretKey, sealed.enc, enc.encode('sectorcrypt-envelope/v1 broker'), enc.encode(`${sealed.keyId}/${sealed.version}`), sealed.ciphertext);
+    return hpkeOpen(
+      'x25519',
+      broker.secretKey,
+      sealed.enc,
+      enc.encode('sectorcrypt-envelope/v1 broker'),
+      enc.encode(`${sealed.keyId}/${sealed.version}`),
+      sealed.ciphertext,
+    );
   },
 };
 
 const cases: { name: string; recipient: Recipient; identity: Identity; type: string }[] = [
   { name: 'X25519', recipient: alice.publicKey, identity: alice.secretKey, type: 'X25519' },
   { name: 'mlkem768x25519', recipient: quinn.publicKey, identity: quinn.secretKey, type: 'mlkem768x25519' },
-  { name: 'argon2id', recipient: { passphrase: 'correct horse', argon2id: CHEAP }, identity: { passphrase: 'correct horse' }, type: 'argon2id' },
+  {
+    name: 'argon2id',
+    recipient: { passphrase: 'correct horse', argon2id: CHEAP },
+    identity: { passphrase: 'correct horse' },
+    type: 'argon2id',
+  },
   { name: 'aes256-kw', recipient: { kek, keyId: kekId }, identity: { kek, keyId: kekId }, type: 'aes256-kw' },
-  { name: 'broker', recipient: { broker: { keyId: 'k-123', version: 2, publicKey: broker.publicKey } }, identity: brokerAgent, type: 'broker' },
+  {
+    name: 'broker',
+    recipient: { broker: { keyId: 'k-123', version: 2, publicKey: broker.publicKey } },
+    identity: brokerAgent,
+    type: 'broker',
+  },
 ];
 
 describe('each recipient type alone', () => {
@@ -56,7 +82,11 @@ describe('each recipient type alone', () => {
     expect(secrets.sealed[0]).toMatchObject({ index: 0, keyId: 'k-123', version: 2 });
     expect(secrets.sealed[0].enc).toHaveLength(32);
     const header = (await inspectEnvelope(env)).headerBytes;
-    expect(secrets.resource).toBe(`envelope:${Buffer.from(env.subarray(header, header + 24)).toString('base64').replace(/=+$/, '')}`);
+    expect(secrets.resource).toBe(
+      `envelope:${Buffer.from(env.subarray(header, header + 24))
+        .toString('base64')
+        .replace(/=+$/, '')}`,
+    );
     brokerAgent.seen.length = 0;
     await decryptEnvelope(env, { identities: [brokerAgent] });
     expect(brokerAgent.seen).toEqual([secrets.resource]);
@@ -113,8 +143,12 @@ describe('argument checks', () => {
     await expect(encryptEnvelope(new Uint8Array(1), { recipients: [alice.publicKey], extra: 1 } as never)).rejects.toThrow(/ERR_ARGUMENT/);
     await expect(encryptEnvelope(new Uint8Array(1), { recipients: [] })).rejects.toThrow(/ERR_ARGUMENT/);
     await expect(encryptEnvelope(new Uint8Array(1), { recipients: ['scx1nope'] })).rejects.toThrow(/ERR_ARGUMENT/);
-    await expect(encryptEnvelope(new Uint8Array(1), { recipients: [{ passphrase: 'x', cost: 1 } as never] })).rejects.toThrow(/ERR_ARGUMENT/);
-    await expect(encryptEnvelope(new Uint8Array(1), { recipients: [{ kek: new Uint8Array(16), keyId: 'a' }] })).rejects.toThrow(/ERR_KEY_LENGTH/);
+    await expect(encryptEnvelope(new Uint8Array(1), { recipients: [{ passphrase: 'x', cost: 1 } as never] })).rejects.toThrow(
+      /ERR_ARGUMENT/,
+    );
+    await expect(encryptEnvelope(new Uint8Array(1), { recipients: [{ kek: new Uint8Array(16), keyId: 'a' }] })).rejects.toThrow(
+      /ERR_KEY_LENGTH/,
+    );
     await expect(encryptEnvelope(new Uint8Array(1), { recipients: [{ kek, keyId: 'has space' }] })).rejects.toThrow(/ERR_ARGUMENT/);
     await expect(decryptEnvelope(new Uint8Array(1), { identities: [alice.publicKey] })).rejects.toThrow(/ERR_ARGUMENT/);
     expect(() => createEnvelopeDecryptStream({ identities: [{ kek, keyId: 'a', x: 1 } as never] })).toThrow(/ERR_ARGUMENT/);

@@ -15,8 +15,16 @@ const body = new TextEncoder().encode('{"hello": "world"}');
 describe('interop with http-message-signatures', () => {
   test('the library verifies our signature, and refuses it on another URL', async () => {
     const headers = signRequest({ method: 'POST', url, body, keyId: 'dev-1', secretKey: device.secretKey });
-    const keyLookup = async () => ({ id: 'dev-1', algs: ['ed25519'], verify: async (data: Buffer, sig: Buffer) => ed25519Verify(device.publicKey, data, sig) });
-    const config = { keyLookup, requiredFields: ['@method', '@target-uri', 'content-digest'], requiredParams: ['created', 'nonce', 'keyid', 'alg'] };
+    const keyLookup = async () => ({
+      id: 'dev-1',
+      algs: ['ed25519'],
+      verify: async (data: Buffer, sig: Buffer) => ed25519Verify(device.publicKey, data, sig),
+    });
+    const config = {
+      keyLookup,
+      requiredFields: ['@method', '@target-uri', 'content-digest'],
+      requiredParams: ['created', 'nonce', 'keyid', 'alg'],
+    };
     expect(await httpbis.verifyMessage(config, { method: 'POST', url, headers })).toBe(true);
     expect(await httpbis.verifyMessage(config, { method: 'POST', url: url.replace('x=1', 'x=2'), headers })).toBe(false);
   });

@@ -28,8 +28,20 @@ test('a signed request verifies', async () => {
     fc.asyncProperty(request, async (r) => {
       const url = `https://broker.example${r.path}`;
       const created = NOW.getTime() / 1000 + r.skew;
-      const headers = signRequest({ method: r.method, url, body: r.body, keyId: 'dev-1', secretKey: device.secretKey, created, nonce: r.nonce });
-      expect(await verifyRequest({ method: r.method, url, headers, body: r.body }, lookup, NOW)).toEqual({ keyId: 'dev-1', nonce: r.nonce, created });
+      const headers = signRequest({
+        method: r.method,
+        url,
+        body: r.body,
+        keyId: 'dev-1',
+        secretKey: device.secretKey,
+        created,
+        nonce: r.nonce,
+      });
+      expect(await verifyRequest({ method: r.method, url, headers, body: r.body }, lookup, NOW)).toEqual({
+        keyId: 'dev-1',
+        nonce: r.nonce,
+        created,
+      });
     }),
     { numRuns: 100 },
   );
@@ -39,7 +51,11 @@ test('any changed byte of method, URL, body or signature headers fails with ERR_
   const target = fc.constantFrom('method', 'url', 'body', 'content-digest', 'signature-input', 'signature');
   await fc.assert(
     fc.asyncProperty(request, target, fc.nat(), fc.nat(), async (r, what, at, delta) => {
-      const req: { method: string; url: string; body: Uint8Array } = { method: r.method, url: `https://broker.example${r.path}`, body: r.body };
+      const req: { method: string; url: string; body: Uint8Array } = {
+        method: r.method,
+        url: `https://broker.example${r.path}`,
+        body: r.body,
+      };
       const headers = signRequest({ ...req, keyId: 'dev-1', secretKey: device.secretKey, created: NOW.getTime() / 1000, nonce: r.nonce });
       if (what === 'method') req.method = changeChar(req.method, at, delta);
       else if (what === 'url') req.url = changeChar(req.url, at, delta);

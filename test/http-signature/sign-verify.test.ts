@@ -9,7 +9,16 @@ const body = new TextEncoder().encode('{"keyId":"k1","claims":{}}');
 const URL_ = 'https://broker.example:8443/v1/agent/unwrap';
 
 function signed(over: Partial<Parameters<typeof signRequest>[0]> = {}) {
-  return signRequest({ method: 'POST', url: URL_, body, keyId: 'dev-1', secretKey: device.secretKey, created: CREATED, nonce: 'n-1', ...over });
+  return signRequest({
+    method: 'POST',
+    url: URL_,
+    body,
+    keyId: 'dev-1',
+    secretKey: device.secretKey,
+    created: CREATED,
+    nonce: 'n-1',
+    ...over,
+  });
 }
 
 async function refusal(p: Promise<unknown>): Promise<string> {
@@ -25,10 +34,16 @@ async function refusal(p: Promise<unknown>): Promise<string> {
 describe('signRequest / verifyRequest', () => {
   test('the headers have the RFC 9421 shape, and verify', async () => {
     const h = signed();
-    expect(h['signature-input']).toBe(`sig1=("@method" "@target-uri" "content-digest");created=${CREATED};nonce="n-1";keyid="dev-1";alg="ed25519"`);
+    expect(h['signature-input']).toBe(
+      `sig1=("@method" "@target-uri" "content-digest");created=${CREATED};nonce="n-1";keyid="dev-1";alg="ed25519"`,
+    );
     expect(h.signature).toMatch(/^sig1=:[A-Za-z0-9+/]{86}==:$/);
     expect(h['content-digest']).toMatch(/^sha-256=:[A-Za-z0-9+/]{43}=:$/);
-    expect(await verifyRequest({ method: 'POST', url: URL_, headers: h, body }, lookup, NOW)).toEqual({ keyId: 'dev-1', nonce: 'n-1', created: CREATED });
+    expect(await verifyRequest({ method: 'POST', url: URL_, headers: h, body }, lookup, NOW)).toEqual({
+      keyId: 'dev-1',
+      nonce: 'n-1',
+      created: CREATED,
+    });
   });
 
   test('header names are case-insensitive; a default nonce is fresh each time', async () => {
@@ -42,12 +57,18 @@ describe('signRequest / verifyRequest', () => {
 
   test('clock skew: 300 s either way is accepted, 301 s refused', async () => {
     for (const delta of [-300, 300]) {
-      await expect(verifyRequest({ method: 'POST', url: URL_, headers: signed({ created: CREATED + delta }), body }, lookup, NOW)).resolves.toBeDefined();
+      await expect(
+        verifyRequest({ method: 'POST', url: URL_, headers: signed({ created: CREATED + delta }), body }, lookup, NOW),
+      ).resolves.toBeDefined();
     }
     for (const delta of [-301, 301]) {
-      expect(await refusal(verifyRequest({ method: 'POST', url: URL_, headers: signed({ created: CREATED + delta }), body }, lookup, NOW))).toMatch(/300 s/);
+      expect(
+        await refusal(verifyRequest({ method: 'POST', url: URL_, headers: signed({ created: CREATED + delta }), body }, lookup, NOW)),
+      ).toMatch(/300 s/);
     }
-    expect(await refusal(verifyRequest({ method: 'POST', url: URL_, headers: signed({ created: CREATED - 61 }), body }, lookup, NOW, 60))).toMatch(/60 s/);
+    expect(
+      await refusal(verifyRequest({ method: 'POST', url: URL_, headers: signed({ created: CREATED - 61 }), body }, lookup, NOW, 60)),
+    ).toMatch(/60 s/);
   });
 
   const cases: [string, (h: Record<string, string>) => Record<string, string | undefined>, RegExp][] = [
@@ -59,7 +80,11 @@ describe('signRequest / verifyRequest', () => {
     ['short signature', (h) => ({ ...h, signature: 'sig1=:AAAA:' }), /64-byte/],
     ['non-canonical spacing', (h) => ({ ...h, 'signature-input': h['signature-input']!.replace('" "', '"  "') }), /canonical/],
     ['fewer components', (h) => ({ ...h, 'signature-input': h['signature-input']!.replace(' "content-digest"', '') }), /exactly/],
-    ['a duplicated component', (h) => ({ ...h, 'signature-input': h['signature-input']!.replace('"content-digest"', '"@method"') }), /exactly/],
+    [
+      'a duplicated component',
+      (h) => ({ ...h, 'signature-input': h['signature-input']!.replace('"content-digest"', '"@method"') }),
+      /exactly/,
+    ],
     ['a component parameter', (h) => ({ ...h, 'signature-input': h['signature-input']!.replace('"@method"', '"@method";req') }), /exactly/],
     ['no created', (h) => ({ ...h, 'signature-input': h['signature-input']!.replace(/;created=\d+/, '') }), /created/],
     ['no nonce', (h) => ({ ...h, 'signature-input': h['signature-input']!.replace(';nonce="n-1"', '') }), /nonce/],
@@ -68,7 +93,11 @@ describe('signRequest / verifyRequest', () => {
     ['an unknown key', (h) => ({ ...h, 'signature-input': h['signature-input']!.replace('dev-1', 'dev-2') }), /unknown key/],
     ['a changed nonce', (h) => ({ ...h, 'signature-input': h['signature-input']!.replace('n-1', 'n-2') }), /bad signature/],
     ['an expired signature', (h) => ({ ...h, 'signature-input': `${h['signature-input']};expires=${CREATED - 1}` }), /expired/],
-    ['another body digest', (h) => ({ ...h, 'content-digest': 'sha-256=:47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=:' }), /does not match/],
+    [
+      'another body digest',
+      (h) => ({ ...h, 'content-digest': 'sha-256=:47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=:' }),
+      /does not match/,
+    ],
   ];
   test.each(cases)('refuses %s', async (_, change, why) => {
     const headers = change(signed());

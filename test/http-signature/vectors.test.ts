@@ -15,7 +15,10 @@ describe('RFC 9421 Appendix B.2.6 (ed25519)', () => {
   const publicKey = new Uint8Array(spki.subarray(12));
 
   test('the signature parameters and the signature base are rebuilt byte for byte', () => {
-    const params = signatureParams(v.components.map((c: string[]) => c[0]), Object.entries(v.params));
+    const params = signatureParams(
+      v.components.map((c: string[]) => c[0]),
+      Object.entries(v.params),
+    );
     expect(`sig-b26=${params}`).toBe(v.signatureInput);
     expect(signatureBase(v.components, params)).toBe(v.signatureBase);
   });
@@ -37,12 +40,15 @@ describe('RFC 9421 Appendix B.2.6 (ed25519)', () => {
 });
 
 describe('RFC 9530 content digests', () => {
-  test.each(vectors.rfc9530 as { source: string; body: string; contentDigest: string }[])('$source', ({ body, contentDigest: expected }) => {
-    const bytes = new TextEncoder().encode(body);
-    expect(contentDigest(bytes)).toBe(expected);
-    expect(contentDigestMatches(expected, bytes)).toBe(true);
-    expect(contentDigestMatches(expected, new TextEncoder().encode(body + ' '))).toBe(false);
-  });
+  test.each(vectors.rfc9530 as { source: string; body: string; contentDigest: string }[])(
+    '$source',
+    ({ body, contentDigest: expected }) => {
+      const bytes = new TextEncoder().encode(body);
+      expect(contentDigest(bytes)).toBe(expected);
+      expect(contentDigestMatches(expected, bytes)).toBe(true);
+      expect(contentDigestMatches(expected, new TextEncoder().encode(body + ' '))).toBe(false);
+    },
+  );
 
   test('sha-256 is required; other algorithms are ignored; malformed fields never match', () => {
     const body = new TextEncoder().encode('{"hello": "world"}\n');

@@ -46,7 +46,8 @@ const seen = new Set<string>();
 async function nextPending(): Promise<string> {
   for (let i = 0; i < 600; i++) {
     const list = await f.h.client.call('GET', '/v1/requests?status=pending', { token: f.approverToken });
-    const id = list.body.requests.find((r: { requestId: string; keyId: string }) => r.keyId === manual.keyId && !seen.has(r.requestId))?.requestId as string | undefined;
+    const id = list.body.requests.find((r: { requestId: string; keyId: string }) => r.keyId === manual.keyId && !seen.has(r.requestId))
+      ?.requestId as string | undefined;
     if (id) {
       seen.add(id);
       return id;
@@ -118,7 +119,21 @@ describe('agent enroll --group', () => {
   it('enrolls when the token grants the group; fails with ERR_FORBIDDEN, enrolling nothing, when it does not', async () => {
     const e = await f.h.client.call('POST', '/v1/enrollment-tokens', { token: f.adminToken, body: { groups: ['integ'], uses: 1 } });
     const enroll = (group: string, state: string) =>
-      cli(['agent', 'enroll', '--url', f.h.url, '--ca', f.caFile, '--token', e.body.token, '--state', join(f.dir, state), '--group', group, '--json']);
+      cli([
+        'agent',
+        'enroll',
+        '--url',
+        f.h.url,
+        '--ca',
+        f.caFile,
+        '--token',
+        e.body.token,
+        '--state',
+        join(f.dir, state),
+        '--group',
+        group,
+        '--json',
+      ]);
     const wrong = await enroll('prod-db', 'wrong-group');
     expect(wrong.code).toBe(1);
     expect(wrong.stderr).toMatch(/does not grant the group prod-db \(it grants integ\) \(ERR_FORBIDDEN\)/);
@@ -130,7 +145,8 @@ describe('agent enroll --group', () => {
 
   it('into a folder that already holds an agent: ERR_EXISTS, and the token is not spent', async () => {
     const e = await f.h.client.call('POST', '/v1/enrollment-tokens', { token: f.adminToken, body: { groups: ['integ'], uses: 1 } });
-    const enroll = (state: string) => cli(['agent', 'enroll', '--url', f.h.url, '--ca', f.caFile, '--token', e.body.token, '--state', state, '--json']);
+    const enroll = (state: string) =>
+      cli(['agent', 'enroll', '--url', f.h.url, '--ca', f.caFile, '--token', e.body.token, '--state', state, '--json']);
     const used = await enroll(f.stateDir);
     expect(used.code).toBe(1);
     expect(used.stderr).toMatch(/already holds an enrolled agent .*the enrollment token was not used \(ERR_EXISTS\)/);

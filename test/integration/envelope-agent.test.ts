@@ -24,7 +24,9 @@ afterAll(async () => {
 
 describe('envelope broker recipient and agent identity', () => {
   const encrypt = (key: 'here' | 'elsewhere', input: string, output: string) =>
-    cli(['encrypt', '--broker-key', f.keys[key].keyId, '--broker', f.h.url, '--ca', f.caFile, input, '-o', output], { env: { SECTORCRYPT_BROKER_TOKEN: f.adminToken } });
+    cli(['encrypt', '--broker-key', f.keys[key].keyId, '--broker', f.h.url, '--ca', f.caFile, input, '-o', output], {
+      env: { SECTORCRYPT_BROKER_TOKEN: f.adminToken },
+    });
 
   it('encrypt --broker-key seals to the key; decrypt --agent opens it when the policy releases', async () => {
     const plain = randomBytes(100_000);
@@ -52,13 +54,17 @@ describe('envelope broker recipient and agent identity', () => {
     expect(dec.code).toBe(1);
     const lines = dec.stderr.trimEnd().split('\n');
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(/^sectorcrypt: release request req_\S+ was denied: policy other-build rule rules\.allOf\[0\]: integrity\.selfHash expected \{"equals":"f{64}"\}, had "[0-9a-f]{64}" \(ERR_DENIED\)$/);
+    expect(lines[0]).toMatch(
+      /^sectorcrypt: release request req_\S+ was denied: policy other-build rule rules\.allOf\[0\]: integrity\.selfHash expected \{"equals":"f{64}"\}, had "[0-9a-f]{64}" \(ERR_DENIED\)$/,
+    );
     expect(existsSync(out)).toBe(false);
   }, 120_000);
 
   it('encrypt --broker-key without a token or broker is refused before any output', async () => {
     const out = join(f.dir, 'never.sce');
-    const r = await cli(['encrypt', '--broker-key', f.keys.here.keyId, '--ca', f.caFile, join(f.dir, 'other.bin'), '-o', out], { env: { SECTORCRYPT_BROKER_URL: '', SECTORCRYPT_BROKER_TOKEN: '' } });
+    const r = await cli(['encrypt', '--broker-key', f.keys.here.keyId, '--ca', f.caFile, join(f.dir, 'other.bin'), '-o', out], {
+      env: { SECTORCRYPT_BROKER_URL: '', SECTORCRYPT_BROKER_TOKEN: '' },
+    });
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('ERR_ARGUMENT');
     expect(existsSync(out)).toBe(false);
@@ -76,9 +82,13 @@ describe('BrokerAgent.load claims (issue 16: a policy on integrity.selfHash)', (
     const agent = await BrokerAgent.load({ stateDir: f.stateDir, claims: 'auto' });
     try {
       expect(new TextDecoder().decode(await decryptEnvelope(await sealedFor('here'), { identities: [agent] }))).toBe('pinned');
-      const err = await decryptEnvelope(await sealedFor('elsewhere'), { identities: [agent] }).catch((e: unknown) => e as { code: string; reasons: { claim: string; actual: unknown }[] });
+      const err = await decryptEnvelope(await sealedFor('elsewhere'), { identities: [agent] }).catch(
+        (e: unknown) => e as { code: string; reasons: { claim: string; actual: unknown }[] },
+      );
       expect((err as { code: string }).code).toBe('ERR_DENIED');
-      expect((err as { reasons: unknown[] }).reasons).toEqual([expect.objectContaining({ policy: 'other-build', claim: 'integrity.selfHash', actual: f.selfHash })]);
+      expect((err as { reasons: unknown[] }).reasons).toEqual([
+        expect.objectContaining({ policy: 'other-build', claim: 'integrity.selfHash', actual: f.selfHash }),
+      ]);
     } finally {
       agent.close();
     }
@@ -91,13 +101,18 @@ describe('BrokerAgent.load claims (issue 16: a policy on integrity.selfHash)', (
     try {
       const sealed = await sealedFor('here');
       expect(new TextDecoder().decode(await decryptEnvelope(sealed, { identities: [withConfig] }))).toBe('pinned');
-      const err = (await decryptEnvelope(sealed, { identities: [bare] }).catch((e: unknown) => e)) as { code: string; reasons: { actual: unknown }[] };
+      const err = (await decryptEnvelope(sealed, { identities: [bare] }).catch((e: unknown) => e)) as {
+        code: string;
+        reasons: { actual: unknown }[];
+      };
       expect(err.code).toBe('ERR_DENIED');
       expect(err.reasons[0]!.actual).toBe('missing');
     } finally {
       withConfig.close();
       bare.close();
     }
-    await expect(BrokerAgent.load({ stateDir: f.stateDir, claims: { collectors: ['nope' as 'selfHash'] } })).rejects.toMatchObject({ code: 'ERR_ARGUMENT' });
+    await expect(BrokerAgent.load({ stateDir: f.stateDir, claims: { collectors: ['nope' as 'selfHash'] } })).rejects.toMatchObject({
+      code: 'ERR_ARGUMENT',
+    });
   }, 60_000);
 });

@@ -69,7 +69,8 @@ export function cli(args: string[], opts: { env?: Record<string, string>; input?
       process.execPath,
       [...CLI, ...args],
       { encoding: 'buffer', env: { ...process.env, ...opts.env }, maxBuffer: 16 * 1024 * 1024 },
-      (err, stdout, stderr) => resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr: stderr.toString('utf8') }),
+      (err, stdout, stderr) =>
+        resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr: stderr.toString('utf8') }),
     );
     child.stdin!.end(opts.input ? Buffer.from(opts.input) : undefined);
   });

@@ -51,7 +51,10 @@ describeWithTool('cryptsetup-token', pluginMissing(), 'the sectorcrypt-broker cr
     const path = join(f.dir, name);
     const vol = await Volume.create(path, { size: MiB, passphrase: 'pw', ...CHEAP_CREATE });
     await vol.close();
-    const r = await cli(['volume', 'bind', path, '--broker-key', f.keys[key].keyId, '--url', f.h.url, '--ca', f.caFile, '--passphrase-file', pwFile], { env: { SECTORCRYPT_BROKER_TOKEN: f.adminToken } });
+    const r = await cli(
+      ['volume', 'bind', path, '--broker-key', f.keys[key].keyId, '--url', f.h.url, '--ca', f.caFile, '--passphrase-file', pwFile],
+      { env: { SECTORCRYPT_BROKER_TOKEN: f.adminToken } },
+    );
     expect(r.code, r.stderr).toBe(0);
     return path;
   }
@@ -84,7 +87,9 @@ describeWithTool('cryptsetup-token', pluginMissing(), 'the sectorcrypt-broker cr
 
   it('is refused, asking nothing, when the policy denies', async () => {
     const path = await bound('denied.img', 'elsewhere');
-    const r = await cryptsetupWithPlugin(pluginDir, config, ['open', '--test-passphrase', '--token-only', path], { input: Buffer.from('pw\n') });
+    const r = await cryptsetupWithPlugin(pluginDir, config, ['open', '--test-passphrase', '--token-only', path], {
+      input: Buffer.from('pw\n'),
+    });
     expect(r.status).not.toBe(0);
     expect(r.stderr).not.toMatch(/passphrase/i);
     expect(r.stderr).toMatch(/denied: policy other-build/);
@@ -98,7 +103,9 @@ describeWithTool('cryptsetup-token', pluginMissing(), 'the sectorcrypt-broker cr
     await writeFile(join(state, 'device.json'), JSON.stringify({ ...device, url: 'https://127.0.0.1:9' }));
     const other = join(f.dir, 'agent-unreachable.json');
     await writeFile(other, JSON.stringify(pluginSettings(state, { claims: claimsFile })), { mode: 0o600 });
-    const r = await cryptsetupWithPlugin(pluginDir, other, ['open', '--test-passphrase', '--token-only', path], { input: Buffer.from('pw\n') });
+    const r = await cryptsetupWithPlugin(pluginDir, other, ['open', '--test-passphrase', '--token-only', path], {
+      input: Buffer.from('pw\n'),
+    });
     expect(r.status).not.toBe(0);
     expect(r.stderr).toMatch(/cannot reach the broker/);
     expect(r.stderr).not.toMatch(/Enter passphrase/i);
@@ -123,7 +130,9 @@ describeWithTool('cryptsetup-token', pluginMissing(), 'the sectorcrypt-broker cr
     expect(viaToken.status, viaToken.stderr).toBe(0);
     expect(viaToken.stdout.toString()).toMatch(/Key slot 1 unlocked/);
     const denied = await bound('fallback.img', 'elsewhere');
-    const viaPassphrase = await cryptsetupWithPlugin(pluginDir, config, ['open', '-v', '--test-passphrase', denied], { input: Buffer.from('pw') });
+    const viaPassphrase = await cryptsetupWithPlugin(pluginDir, config, ['open', '-v', '--test-passphrase', denied], {
+      input: Buffer.from('pw'),
+    });
     expect(viaPassphrase.status, viaPassphrase.stderr).toBe(0);
     expect(viaPassphrase.stdout.toString()).toMatch(/Key slot 0 unlocked/);
   }, 120_000);
@@ -131,7 +140,24 @@ describeWithTool('cryptsetup-token', pluginMissing(), 'the sectorcrypt-broker cr
   it('a volume bound to two keys opens through the token whose policy allows, the other failing first', async () => {
     const path = join(f.dir, 'two.img');
     (await Volume.create(path, { size: MiB, passphrase: 'pw', ...CHEAP_CREATE })).close();
-    const r = await cli(['volume', 'bind', path, '--broker-key', f.keys.elsewhere.keyId, '--broker-key', f.keys.here.keyId, '--url', f.h.url, '--ca', f.caFile, '--passphrase-file', pwFile], { env: { SECTORCRYPT_BROKER_TOKEN: f.adminToken } });
+    const r = await cli(
+      [
+        'volume',
+        'bind',
+        path,
+        '--broker-key',
+        f.keys.elsewhere.keyId,
+        '--broker-key',
+        f.keys.here.keyId,
+        '--url',
+        f.h.url,
+        '--ca',
+        f.caFile,
+        '--passphrase-file',
+        pwFile,
+      ],
+      { env: { SECTORCRYPT_BROKER_TOKEN: f.adminToken } },
+    );
     expect(r.code, r.stderr).toBe(0);
     const open = await cryptsetupWithPlugin(pluginDir, config, ['-v', 'open', '--test-passphrase', '--token-only', path]);
     expect(open.status, open.stderr).toBe(0);
@@ -142,7 +168,10 @@ describeWithTool('cryptsetup-token', pluginMissing(), 'the sectorcrypt-broker cr
   it('validate refuses a sectorcrypt-broker token that is not well formed', async () => {
     const path = await bound('validate.img', 'here');
     const bad = join(f.dir, 'bad-token.json');
-    await writeFile(bad, JSON.stringify({ type: 'sectorcrypt-broker', keyslots: ['1'], keyId: 'k/1', version: 1, enc: 'AAAA', ciphertext: 'AAAA' }));
+    await writeFile(
+      bad,
+      JSON.stringify({ type: 'sectorcrypt-broker', keyslots: ['1'], keyId: 'k/1', version: 1, enc: 'AAAA', ciphertext: 'AAAA' }),
+    );
     const r = await cryptsetupWithPlugin(pluginDir, config, ['token', 'import', '--json-file', bad, path]);
     expect(r.status).not.toBe(0);
   }, 120_000);

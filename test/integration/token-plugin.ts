@@ -18,11 +18,13 @@ const hasPathFlag = helpText.includes('--external-tokens-path');
 export function pluginMissing(): string | undefined {
   if (help.error) return 'cryptsetup is not installed (Debian package cryptsetup-bin)';
   if (!/external token plugin support is compiled-in/i.test(helpText)) return 'this cryptsetup has no external token support';
-  if (spawnSync('pkg-config', ['--exists', 'libcryptsetup', 'json-c']).status !== 0) return 'libcryptsetup.h is missing (Debian packages libcryptsetup-dev libjson-c-dev)';
+  if (spawnSync('pkg-config', ['--exists', 'libcryptsetup', 'json-c']).status !== 0)
+    return 'libcryptsetup.h is missing (Debian packages libcryptsetup-dev libjson-c-dev)';
   if (!hasPathFlag) {
     if (!compiledPluginPath) return 'cryptsetup does not say where it reads plugins';
     const probe = spawnSync('unshare', ['-m', '--propagation', 'private', 'true']);
-    if (probe.status !== 0) return 'cryptsetup < 2.7 has no --external-tokens-path and this user cannot make a mount namespace (unshare -m)';
+    if (probe.status !== 0)
+      return 'cryptsetup < 2.7 has no --external-tokens-path and this user cannot make a mount namespace (unshare -m)';
   }
   return undefined;
 }
@@ -49,14 +51,36 @@ export interface CsRun {
  * cryptsetup with the plugin folder `pluginDir`, settings from `config`; asynchronous, since
  * the broker answering the agent runs in this process. stdin is `input`, or closed.
  */
-export function cryptsetupWithPlugin(pluginDir: string, config: string, args: string[], opts: { input?: Uint8Array; env?: Record<string, string> } = {}): Promise<CsRun> {
+export function cryptsetupWithPlugin(
+  pluginDir: string,
+  config: string,
+  args: string[],
+  opts: { input?: Uint8Array; env?: Record<string, string> } = {},
+): Promise<CsRun> {
   const [cmd, argv] = hasPathFlag
     ? ['cryptsetup', ['--external-tokens-path', pluginDir, ...args]]
-    : ['unshare', ['-m', '--propagation', 'private', 'sh', '-c', 'd=$1; t=$2; shift 2; mount --bind "$d" "$t" && exec cryptsetup "$@"', 'sh', pluginDir, compiledPluginPath!, ...args]];
+    : [
+        'unshare',
+        [
+          '-m',
+          '--propagation',
+          'private',
+          'sh',
+          '-c',
+          'd=$1; t=$2; shift 2; mount --bind "$d" "$t" && exec cryptsetup "$@"',
+          'sh',
+          pluginDir,
+          compiledPluginPath!,
+          ...args,
+        ],
+      ];
   return new Promise((resolve) => {
     // The sanitizer run (scripts/test-token-plugin-asan.sh) preloads libasan into cryptsetup only.
     const preload = process.env.SECTORCRYPT_TOKEN_PLUGIN_PRELOAD ? { LD_PRELOAD: process.env.SECTORCRYPT_TOKEN_PLUGIN_PRELOAD } : {};
-    const child = spawn(cmd, argv, { env: { ...process.env, SECTORCRYPT_AGENT_CONFIG: config, ...preload, ...opts.env }, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(cmd, argv, {
+      env: { ...process.env, SECTORCRYPT_AGENT_CONFIG: config, ...preload, ...opts.env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout.on('data', (c: Buffer) => out.push(c));

@@ -54,10 +54,19 @@ describe('Volume.bindBroker and Volume.open({ agent })', () => {
     await vol.close();
     const { meta } = await metaOf(path);
     expect(Object.values(meta.tokens)).toEqual([
-      { type: 'sectorcrypt-broker', keyslots: [String(slot)], keyId: f.keys.here.keyId, version: 1, enc: expect.any(String), ciphertext: expect.any(String) },
+      {
+        type: 'sectorcrypt-broker',
+        keyslots: [String(slot)],
+        keyId: f.keys.here.keyId,
+        version: 1,
+        enc: expect.any(String),
+        ciphertext: expect.any(String),
+      },
     ]);
     expect(meta.digests['0'].keyslots).toContain(String(slot));
-    expect((await Volume.inspect(path)).tokens).toEqual([{ token: 0, type: 'sectorcrypt-broker', keyslots: [slot], keyId: f.keys.here.keyId, version: 1 }]);
+    expect((await Volume.inspect(path)).tokens).toEqual([
+      { token: 0, type: 'sectorcrypt-broker', keyslots: [slot], keyId: f.keys.here.keyId, version: 1 },
+    ]);
 
     const opened = await Volume.open(path, { agent });
     try {
@@ -116,7 +125,10 @@ describe('sectorcrypt volume bind / unlock', () => {
     const path = await newVolume('cli.img');
     const pwFile = join(f.dir, 'pw');
     await writeFile(pwFile, 'pw', { mode: 0o600 });
-    const bind = await cli(['volume', 'bind', path, '--broker-key', f.keys.here.keyId, '--url', f.h.url, '--ca', f.caFile, '--passphrase-file', pwFile], { env: { SECTORCRYPT_BROKER_TOKEN: f.adminToken } });
+    const bind = await cli(
+      ['volume', 'bind', path, '--broker-key', f.keys.here.keyId, '--url', f.h.url, '--ca', f.caFile, '--passphrase-file', pwFile],
+      { env: { SECTORCRYPT_BROKER_TOKEN: f.adminToken } },
+    );
     expect(bind.code, bind.stderr).toBe(0);
     expect(bind.stdout.toString()).toMatch(/^bound key slot 1 of .* to broker key key_\S+ version 1\n$/);
 
@@ -149,7 +161,21 @@ describe('sectorcrypt volume bind / unlock', () => {
 
 describe('several bindings, and volume unbind', () => {
   const bindCli = (path: string, keys: string[]) =>
-    cli(['volume', 'bind', path, ...keys.flatMap((k) => ['--broker-key', k]), '--url', f.h.url, '--ca', f.caFile, '--passphrase-file', join(f.dir, 'pw')], { env: { SECTORCRYPT_BROKER_TOKEN: f.adminToken } });
+    cli(
+      [
+        'volume',
+        'bind',
+        path,
+        ...keys.flatMap((k) => ['--broker-key', k]),
+        '--url',
+        f.h.url,
+        '--ca',
+        f.caFile,
+        '--passphrase-file',
+        join(f.dir, 'pw'),
+      ],
+      { env: { SECTORCRYPT_BROKER_TOKEN: f.adminToken } },
+    );
   beforeAll(() => writeFile(join(f.dir, 'pw'), 'pw', { mode: 0o600 }));
 
   it('bind takes several keys; unlock gets through the one whose policy allows, whichever comes first', async () => {
@@ -160,7 +186,10 @@ describe('several bindings, and volume unbind', () => {
       expect.stringMatching(new RegExp(`^bound key slot 1 of .* to broker key ${f.keys.elsewhere.keyId} version 1$`)),
       expect.stringMatching(new RegExp(`^bound key slot 2 of .* to broker key ${f.keys.here.keyId} version 1$`)),
     ]);
-    expect((await Volume.inspect(path)).tokens.map((t) => [t.token, t.keyId, t.keyslots])).toEqual([[0, f.keys.elsewhere.keyId, [1]], [1, f.keys.here.keyId, [2]]]);
+    expect((await Volume.inspect(path)).tokens.map((t) => [t.token, t.keyId, t.keyslots])).toEqual([
+      [0, f.keys.elsewhere.keyId, [1]],
+      [1, f.keys.here.keyId, [2]],
+    ]);
     const { keyslot, secret } = await Volume.releaseKey(path, { agent });
     secret.fill(0);
     expect(keyslot).toBe(2);
@@ -216,7 +245,11 @@ describeWithTool('cryptsetup', cryptsetupMissing(), 'cryptsetup reads bound volu
     expect(dump.out).toMatch(/Tokens:\s+0: sectorcrypt-broker\s+Keyslot:\s+1/);
 
     const { secret } = await Volume.releaseKey(path, { agent });
-    const open = spawnSync('cryptsetup', ['--batch-mode', 'open', '--test-passphrase', '--key-file', '-', '--key-slot', String(slot), path], { input: Buffer.from(secret) });
+    const open = spawnSync(
+      'cryptsetup',
+      ['--batch-mode', 'open', '--test-passphrase', '--key-file', '-', '--key-slot', String(slot), path],
+      { input: Buffer.from(secret) },
+    );
     secret.fill(0);
     expect(open.status, open.stderr?.toString()).toBe(0);
     // The documented pipe: volume unlock --print-key | cryptsetup ... --key-file=-

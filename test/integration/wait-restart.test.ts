@@ -45,7 +45,12 @@ beforeAll(async () => {
     return a.body;
   };
   keyId = (await call('POST', '/v1/keys', { name: 'by-hand' })).keyId;
-  await call('PUT', '/v1/policies/by-hand', { keys: [keyId], devices: { groups: ['boot'] }, rules: { claim: 'device.id', exists: true }, approval: { mode: 'manual', approvers: 1, ttlSeconds: 600 } });
+  await call('PUT', '/v1/policies/by-hand', {
+    keys: [keyId],
+    devices: { groups: ['boot'] },
+    rules: { claim: 'device.id', exists: true },
+    approval: { mode: 'manual', approvers: 1, ttlSeconds: 600 },
+  });
   const { token } = await call('POST', '/v1/enrollment-tokens', { groups: ['boot'], uses: 1 });
   stateDir = join(dir, 'agent');
   (await BrokerAgent.enroll({ url, ca, token, stateDir, device: { name: 'boot-1' } })).close();
@@ -91,7 +96,9 @@ function running(args: string[]): { done: Promise<Run>; stderr: () => string; ki
   let err = '';
   child.stdout.on('data', (c: Buffer) => out.push(c));
   child.stderr.on('data', (c: Buffer) => (err += c.toString('utf8')));
-  const done = new Promise<Run>((resolve) => child.on('close', (code) => resolve({ code: code ?? -1, stdout: Buffer.concat(out), stderr: err })));
+  const done = new Promise<Run>((resolve) =>
+    child.on('close', (code) => resolve({ code: code ?? -1, stdout: Buffer.concat(out), stderr: err })),
+  );
   return { done, stderr: () => err, kill: (s) => child.kill(s) };
 }
 
@@ -101,7 +108,10 @@ describe('a waiting volume unlock', () => {
     const resource = await resourceOf(path);
     const run = running(['volume', 'unlock', path, '--agent', stateDir, '--claims', claimsFile, '--wait', '--timeout', '120']);
     const id = await waitFor(async () => (await pendingFor(resource))[0], 'the pending request');
-    await waitFor(async () => (run.stderr().includes(`waiting for approval of release request ${id}`) ? true : undefined), 'the waiting line');
+    await waitFor(
+      async () => (run.stderr().includes(`waiting for approval of release request ${id}`) ? true : undefined),
+      'the waiting line',
+    );
 
     // The broker goes away while the agent polls, and comes back on the same port.
     client.close();
@@ -119,7 +129,11 @@ describe('a waiting volume unlock', () => {
     expect(r.stdout.toString()).toMatch(/^ok: the broker released the secret of key slot 1 of /);
     expect(r.stderr).toMatch(/cannot reach the broker .*; asking again in \d+\.\d s/);
 
-    const records = (await client.call('GET', '/v1/audit?limit=1000', { token: t.auditor })).body.records as { action: string; requestId?: string; reasons?: { resource?: string } }[];
+    const records = (await client.call('GET', '/v1/audit?limit=1000', { token: t.auditor })).body.records as {
+      action: string;
+      requestId?: string;
+      reasons?: { resource?: string };
+    }[];
     const filed = records.filter((x) => x.action === 'request.pending' && x.reasons?.resource === resource);
     expect(filed.map((x) => x.requestId)).toEqual([id]);
     expect(records.filter((x) => x.action === 'key.release' && x.requestId === id)).toHaveLength(1);
@@ -133,7 +147,10 @@ describe('a waiting volume unlock', () => {
     const id = /release request (req_\S+) waits for approval/.exec(first.stderr)?.[1];
     expect(id, first.stderr).toBeDefined();
     const second = running(['volume', 'unlock', path, '--agent', stateDir, '--claims', claimsFile, '--wait', '--timeout', '120']);
-    await waitFor(async () => (second.stderr().includes(`waiting for approval of the earlier release request ${id}`) ? true : undefined), 'the resumed wait');
+    await waitFor(
+      async () => (second.stderr().includes(`waiting for approval of the earlier release request ${id}`) ? true : undefined),
+      'the resumed wait',
+    );
     expect(await pendingFor(resource)).toEqual([id]);
     expect((await client.call('POST', `/v1/requests/${id}/approve`, { token: t.approver1 })).status).toBe(200);
     const r = await second.done;
@@ -153,7 +170,10 @@ describe('a waiting volume unlock', () => {
     expect(r.code).toBe(143);
     expect(r.stderr).toContain(`withdrew release request ${id}`);
     expect(await pendingFor(resource)).toEqual([]);
-    const records = (await client.call('GET', '/v1/audit?limit=1000', { token: t.auditor })).body.records as { action: string; requestId?: string }[];
+    const records = (await client.call('GET', '/v1/audit?limit=1000', { token: t.auditor })).body.records as {
+      action: string;
+      requestId?: string;
+    }[];
     expect(records.filter((x) => x.action === 'request.withdraw' && x.requestId === id)).toHaveLength(1);
   }, 180_000);
 });

@@ -14,19 +14,22 @@ import { argon2Engine, deriveKey, kdfParams, loadsInChild } from '../../src/keys
 const native = argon2Engine() === 'native';
 
 describe('argon2 engines', () => {
-  it.skipIf(!native)('native and WebAssembly argon2id/argon2i derive the same keys (skipped where the argon2 package does not load)', async () => {
-    const passphrase = new TextEncoder().encode('correct horse battery staple');
-    const salt = new Uint8Array(32).map((_, i) => i * 7);
-    for (const type of ['argon2id', 'argon2i'] as const) {
-      for (const parallel of [1, 4]) {
-        const params = kdfParams({ type, memory: 1024, time: 4, parallel }, salt);
-        const a = await deriveKey(passphrase, params, 64, 'native');
-        const b = await deriveKey(passphrase, params, 64, 'wasm');
-        expect(Buffer.from(a).toString('hex')).toBe(Buffer.from(b).toString('hex'));
-        expect(a.length).toBe(64);
+  it.skipIf(!native)(
+    'native and WebAssembly argon2id/argon2i derive the same keys (skipped where the argon2 package does not load)',
+    async () => {
+      const passphrase = new TextEncoder().encode('correct horse battery staple');
+      const salt = new Uint8Array(32).map((_, i) => i * 7);
+      for (const type of ['argon2id', 'argon2i'] as const) {
+        for (const parallel of [1, 4]) {
+          const params = kdfParams({ type, memory: 1024, time: 4, parallel }, salt);
+          const a = await deriveKey(passphrase, params, 64, 'native');
+          const b = await deriveKey(passphrase, params, 64, 'wasm');
+          expect(Buffer.from(a).toString('hex')).toBe(Buffer.from(b).toString('hex'));
+          expect(a.length).toBe(64);
+        }
       }
-    }
-  });
+    },
+  );
 
   it('a different passphrase or salt gives a different key', async () => {
     const salt = new Uint8Array(32).fill(1);
@@ -52,7 +55,10 @@ describe('argon2 engines', () => {
 
   it('SECTORCRYPT_ARGON2=wasm picks the WebAssembly argon2', () => {
     const code = `import(${JSON.stringify(pathToFileURL(sourceFile('keys/kdf')).href)}).then((m) => console.log(m.argon2Engine()))`;
-    const out = execFileSync(process.execPath, [...CHILD_IMPORT, '-e', code], { env: { ...process.env, SECTORCRYPT_ARGON2: 'wasm' }, encoding: 'utf8' });
+    const out = execFileSync(process.execPath, [...CHILD_IMPORT, '-e', code], {
+      env: { ...process.env, SECTORCRYPT_ARGON2: 'wasm' },
+      encoding: 'utf8',
+    });
     expect(out.trim()).toBe('wasm');
   });
 });

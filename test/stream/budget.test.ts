@@ -40,7 +40,12 @@ describe('JobBudget', () => {
             cb();
           },
         });
-        await pipeline(Readable.from(Array.from({ length: 8 }, () => block)), createChunkedEncryptStream(key), createChunkedDecryptStream(key), sink);
+        await pipeline(
+          Readable.from(Array.from({ length: 8 }, () => block)),
+          createChunkedEncryptStream(key),
+          createChunkedDecryptStream(key),
+          sink,
+        );
         return same && seen === 8 * block.length;
       }),
     );

@@ -59,9 +59,15 @@ describe.each([16, 32])('%i-byte key', (keyLength) => {
   it.each([0, 16384, 70 * CHUNK + 5])('Web streams round trip %i bytes', async (n) => {
     const key = rng.bytes(keyLength);
     const pt = rng.bytes(n);
-    const sealed = await runWeb(createChunkedEncryptWebStream(key), randomPieces(pt, 40_000, (k) => rng.int(k)));
+    const sealed = await runWeb(
+      createChunkedEncryptWebStream(key),
+      randomPieces(pt, 40_000, (k) => rng.int(k)),
+    );
     expect(toHex(decryptChunked(key, sealed.output))).toBe(toHex(pt));
-    const opened = await runWeb(createChunkedDecryptWebStream(key), randomPieces(sealed.output, 40_000, (k) => rng.int(k)));
+    const opened = await runWeb(
+      createChunkedDecryptWebStream(key),
+      randomPieces(sealed.output, 40_000, (k) => rng.int(k)),
+    );
     expect(opened.error).toBeUndefined();
     expect(toHex(opened.output)).toBe(toHex(pt));
   });
@@ -88,7 +94,10 @@ describe('batches in flight', () => {
   });
 
   it('outputs come in input order whatever the piece sizes', async () => {
-    const { output } = await runNode(createChunkedDecryptStream(key), randomPieces(ct, 3 * 64 * SLOT, (n) => rng.int(n)));
+    const { output } = await runNode(
+      createChunkedDecryptStream(key),
+      randomPieces(ct, 3 * 64 * SLOT, (n) => rng.int(n)),
+    );
     expect(output.equals(Buffer.from(pt)), note).toBe(true);
   });
 

@@ -37,7 +37,12 @@ describe('BatchDriver depth in bytes', () => {
       job.release();
     };
     const out: number[] = [];
-    const driver = new BatchDriver(codec, (b) => out.push(...b), () => {}, 3);
+    const driver = new BatchDriver(
+      codec,
+      (b) => out.push(...b),
+      () => {},
+      3,
+    );
     const data = Uint8Array.from({ length: 40 }, (_, i) => i);
     // Writes of 5 bytes: a 4-byte batch of views, then the odd byte waits for the next
     // write, which completes its unit as a 2-byte batch.

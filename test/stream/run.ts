@@ -63,7 +63,7 @@ export function* pieces(data: Uint8Array, size: number): Generator<Uint8Array> {
 
 /** `data` cut at random points (sizes 1 .. max). */
 export function* randomPieces(data: Uint8Array, max: number, int: (n: number) => number): Generator<Uint8Array> {
-  for (let i = 0; i < data.length; ) {
+  for (let i = 0; i < data.length;) {
     const n = 1 + int(max);
     yield data.subarray(i, i + n);
     i += n;

@@ -48,7 +48,10 @@ describe.each(SETUPS)('sectors of $sectorSize from $firstSector', ({ sectors, ..
   });
 
   it('Web streams do the same', async () => {
-    const sealed = await runWeb(createSectorEncryptWebStream(key, setup), randomPieces(data, 100_000, (n) => rng.int(n)));
+    const sealed = await runWeb(
+      createSectorEncryptWebStream(key, setup),
+      randomPieces(data, 100_000, (n) => rng.int(n)),
+    );
     expect(toHex(sealed.output), note).toBe(toHex(expected));
     const opened = await runWeb(createSectorDecryptWebStream(key, setup), [sealed.output]);
     expect(toHex(opened.output)).toBe(toHex(data));
@@ -56,7 +59,10 @@ describe.each(SETUPS)('sectors of $sectorSize from $firstSector', ({ sectors, ..
 
   it('a final partial sector: every whole sector is emitted, then ERR_SECTOR_ALIGNMENT', async () => {
     const partial = new Uint8Array(Buffer.concat([data, new Uint8Array(7)]));
-    const outcome = await runNode(createSectorEncryptStream(key, setup), randomPieces(partial, 50_000, (n) => rng.int(n)));
+    const outcome = await runNode(
+      createSectorEncryptStream(key, setup),
+      randomPieces(partial, 50_000, (n) => rng.int(n)),
+    );
     expect(outcome.error?.code).toBe('ERR_SECTOR_ALIGNMENT');
     expect(outcome.beforeError).toBe(data.length);
     expect(toHex(outcome.output)).toBe(toHex(expected));
@@ -83,7 +89,9 @@ describe('sector stream arguments', () => {
   });
 
   it('a stream past sector 2^64-1 fails with ERR_ARGUMENT', async () => {
-    const outcome = await runNode(createSectorEncryptStream(rng.bytes(32), { sectorSize: 512, firstSector: 2n ** 64n - 1n }), [new Uint8Array(1024)]);
+    const outcome = await runNode(createSectorEncryptStream(rng.bytes(32), { sectorSize: 512, firstSector: 2n ** 64n - 1n }), [
+      new Uint8Array(1024),
+    ]);
     expect(outcome.error).toMatchObject({ code: 'ERR_ARGUMENT' });
     expect(outcome.output.length).toBe(0);
   });

@@ -6,7 +6,16 @@ import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { credentialFile, DEFAULT_TCTI, loadAkRecord, parseTcti, readEventLogs, saveAkRecord, trimDer, type AkRecord } from '../../src/agent/attest/tpm/index.js';
+import {
+  credentialFile,
+  DEFAULT_TCTI,
+  loadAkRecord,
+  parseTcti,
+  readEventLogs,
+  saveAkRecord,
+  trimDer,
+  type AkRecord,
+} from '../../src/agent/attest/tpm/index.js';
 import { QUOTE_ATTEMPTS, quote } from '../../src/agent/attest/tpm/quote.js';
 import { withTempDir, type TpmTools } from '../../src/agent/attest/tpm/tools.js';
 import { SectorCryptError } from '../../src/errors.js';
@@ -42,7 +51,7 @@ describe('files', () => {
     expect(() => trimDer(Buffer.from([0x30, 0x82, 0x01, 0x00, 1]))).toThrow(expect.objectContaining({ code: 'ERR_TPM' }));
   });
 
-  it('writes the credential in tpm2-tools\' format (magic, version 1, two TPM2Bs)', () => {
+  it("writes the credential in tpm2-tools' format (magic, version 1, two TPM2Bs)", () => {
     const f = Buffer.from(credentialFile(new Uint8Array([1, 2, 3]), new Uint8Array([4, 5])));
     expect(f.toString('hex')).toBe('badcc0de' + '00000001' + '0003010203' + '00020405');
   });
@@ -92,7 +101,11 @@ describe('quote retries when the PCRs move', () => {
         if (argv[0] === 'tpm2_readpublic') await writeFile(out('-n'), Buffer.from(AK.name, 'hex'));
         if (argv[0] === 'tpm2_quote') {
           fake.quotes++;
-          if (fake.quotes <= failures) throw new SectorCryptError('ERR_TPM', 'tpm2_quote failed (exit 1): ERROR: Error validating calculated PCR composite with quote');
+          if (fake.quotes <= failures)
+            throw new SectorCryptError(
+              'ERR_TPM',
+              'tpm2_quote failed (exit 1): ERROR: Error validating calculated PCR composite with quote',
+            );
           await writeFile(out('-m'), Buffer.from('attest'));
           await writeFile(out('-s'), Buffer.from('sig'));
           await writeFile(out('-o'), Buffer.alloc(64, 7));
@@ -113,16 +126,22 @@ describe('quote retries when the PCRs move', () => {
 
   it(`gives up after ${QUOTE_ATTEMPTS} quotes with ERR_TPM saying why`, async () => {
     const tools = fakeTools(100);
-    await expect(withTempDir((t) => quote(tools, t, AK, [10], new Uint8Array(32)))).rejects.toMatchObject({ code: 'ERR_TPM', message: expect.stringMatching(/changed during each of 5 quotes/) });
+    await expect(withTempDir((t) => quote(tools, t, AK, [10], new Uint8Array(32)))).rejects.toMatchObject({
+      code: 'ERR_TPM',
+      message: expect.stringMatching(/changed during each of 5 quotes/),
+    });
     expect(tools.quotes).toBe(QUOTE_ATTEMPTS);
   });
 
   it('does not retry other failures', async () => {
     const tools = fakeTools(0);
     tools.run = async (argv) => {
-      if (argv[0] === 'tpm2_readpublic') throw new SectorCryptError('ERR_TPM', 'tpm2_readpublic failed (exit 1): tpm:handle(1):the handle is not correct for the use');
+      if (argv[0] === 'tpm2_readpublic')
+        throw new SectorCryptError('ERR_TPM', 'tpm2_readpublic failed (exit 1): tpm:handle(1):the handle is not correct for the use');
       return Buffer.alloc(0);
     };
-    await expect(withTempDir((t) => quote(tools, t, AK, [10], new Uint8Array(32)))).rejects.toMatchObject({ message: expect.stringMatching(/^tpm2_readpublic/) });
+    await expect(withTempDir((t) => quote(tools, t, AK, [10], new Uint8Array(32)))).rejects.toMatchObject({
+      message: expect.stringMatching(/^tpm2_readpublic/),
+    });
   });
 });

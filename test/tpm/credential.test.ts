@@ -39,7 +39,10 @@ describeWithTool('swtpm', tpmToolsMissing(), 'TPM enrollment: EK certificate and
   describe('EK certificate', () => {
     it('is read from NV index 0x01c00002 (RSA-2048) and certifies the EK public', async () => {
       expect(endorsement.alg).toBe('rsa');
-      const result = verifyEkCertificate(endorsement.certificate, parsePublic(endorsement.public), { trusted: [await ca.rootPem()], intermediates: [await ca.issuerPem()] });
+      const result = verifyEkCertificate(endorsement.certificate, parsePublic(endorsement.public), {
+        trusted: [await ca.rootPem()],
+        intermediates: [await ca.issuerPem()],
+      });
       expect(result.ok, result.ok ? '' : result.reason).toBe(true);
     });
 
@@ -49,25 +52,39 @@ describeWithTool('swtpm', tpmToolsMissing(), 'TPM enrollment: EK certificate and
     });
 
     it('is refused when it comes from a CA that is not trusted', async () => {
-      const result = verifyEkCertificate(endorsement.certificate, parsePublic(endorsement.public), { trusted: [await otherCa.rootPem()], intermediates: [await otherCa.issuerPem()] });
+      const result = verifyEkCertificate(endorsement.certificate, parsePublic(endorsement.public), {
+        trusted: [await otherCa.rootPem()],
+        intermediates: [await otherCa.issuerPem()],
+      });
       expect(result).toMatchObject({ ok: false, reason: expect.stringMatching(/does not chain to a trusted TPM manufacturer CA/) });
     });
 
     it('is refused when the intermediate is offered but the root is not trusted', async () => {
-      const result = verifyEkCertificate(endorsement.certificate, parsePublic(endorsement.public), { trusted: [await otherCa.rootPem()], intermediates: [await ca.issuerPem()] });
+      const result = verifyEkCertificate(endorsement.certificate, parsePublic(endorsement.public), {
+        trusted: [await otherCa.rootPem()],
+        intermediates: [await ca.issuerPem()],
+      });
       expect(result.ok).toBe(false);
     });
 
-    it('is refused when presented with another TPM\'s EK public (a genuine certificate, a key it does not certify)', async () => {
+    it("is refused when presented with another TPM's EK public (a genuine certificate, a key it does not certify)", async () => {
       const otherEk = await new TpmDriver({ tcti: other.tcti }).readEndorsement();
-      const result = verifyEkCertificate(endorsement.certificate, parsePublic(otherEk.public), { trusted: [await ca.rootPem()], intermediates: [await ca.issuerPem()] });
+      const result = verifyEkCertificate(endorsement.certificate, parsePublic(otherEk.public), {
+        trusted: [await ca.rootPem()],
+        intermediates: [await ca.issuerPem()],
+      });
       expect(result).toMatchObject({ ok: false, reason: expect.stringMatching(/certifies another key/) });
     });
 
     it('is refused when it has expired or is not yet valid', async () => {
       const trust = { trusted: [await ca.rootPem()], intermediates: [await ca.issuerPem()] };
       const notBefore = new Date(new X509Certificate(Buffer.from(endorsement.certificate)).validFrom);
-      const result = verifyEkCertificate(endorsement.certificate, parsePublic(endorsement.public), trust, new Date(notBefore.getTime() - 86_400_000));
+      const result = verifyEkCertificate(
+        endorsement.certificate,
+        parsePublic(endorsement.public),
+        trust,
+        new Date(notBefore.getTime() - 86_400_000),
+      );
       expect(result).toMatchObject({ ok: false, reason: expect.stringMatching(/not valid now/) });
     });
   });
@@ -88,10 +105,13 @@ describeWithTool('swtpm', tpmToolsMissing(), 'TPM enrollment: EK certificate and
       const wrong = new Uint8Array(name);
       wrong[wrong.length - 1]! ^= 1;
       const cred = makeCredential(parsePublic(endorsement.public), wrong, secret);
-      await expect(driver.activateCredential(ak, cred.idObject, cred.encryptedSecret)).rejects.toMatchObject({ code: 'ERR_TPM', message: expect.stringMatching(/integrity|0x9[0-9a-f]{2}|tpm:/i) });
+      await expect(driver.activateCredential(ak, cred.idObject, cred.encryptedSecret)).rejects.toMatchObject({
+        code: 'ERR_TPM',
+        message: expect.stringMatching(/integrity|0x9[0-9a-f]{2}|tpm:/i),
+      });
     });
 
-    it('a credential made for another TPM\'s EK is refused', async () => {
+    it("a credential made for another TPM's EK is refused", async () => {
       const otherEk = await new TpmDriver({ tcti: other.tcti }).readEndorsement();
       const name = objectName(parsePublic(Buffer.from(ak.public, 'base64')));
       const cred = makeCredential(parsePublic(otherEk.public), name, new Uint8Array(randomBytes(32)));
@@ -109,7 +129,9 @@ describeWithTool('swtpm', tpmToolsMissing(), 'TPM enrollment: EK certificate and
         expect(parsePublic(eccEk)).toMatchObject({ type: 'ecc', curve: 0x0003 });
         const secret = new Uint8Array(randomBytes(32));
         const cred = makeCredential(parsePublic(eccEk), Buffer.from(eccAk.name, 'hex'), secret);
-        expect(Buffer.from(await driver.activateCredential(eccAk, cred.idObject, cred.encryptedSecret)).equals(Buffer.from(secret))).toBe(true);
+        expect(Buffer.from(await driver.activateCredential(eccAk, cred.idObject, cred.encryptedSecret)).equals(Buffer.from(secret))).toBe(
+          true,
+        );
         const wrong = makeCredential(parsePublic(eccEk), Buffer.from(ak.name, 'hex'), secret);
         await expect(driver.activateCredential(eccAk, wrong.idObject, wrong.encryptedSecret)).rejects.toMatchObject({ code: 'ERR_TPM' });
         await driver.evictAk(eccAk);

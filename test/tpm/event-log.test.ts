@@ -50,7 +50,10 @@ describeWithTool('swtpm', tpmToolsMissing(), 'TPM event logs replayed against a 
   });
 
   const verify = (logs: TpmEvidence['eventLogs'], extra = {}) =>
-    verifyTpmEvidence({ akPublic: Buffer.from(ak.public, 'base64'), attest: q.attest, signature: q.signature, pcrs: q.pcrs, eventLogs: logs }, { akName: Buffer.from(ak.name, 'hex'), qualifyingData: qd, pcrs: PCRS, ...extra });
+    verifyTpmEvidence(
+      { akPublic: Buffer.from(ak.public, 'base64'), attest: q.attest, signature: q.signature, pcrs: q.pcrs, eventLogs: logs },
+      { akName: Buffer.from(ak.name, 'hex'), qualifyingData: qd, pcrs: PCRS, ...extra },
+    );
 
   it('the logs replay to the quoted PCRs and give secure boot, the command line and IMA files as claims', () => {
     const result = verify({ uefi: uefiLog(events), ima: imaLog(files) });
@@ -76,25 +79,39 @@ describeWithTool('swtpm', tpmToolsMissing(), 'TPM event logs replayed against a 
   });
 
   it('a required log that was not sent is refused', () => {
-    expect(verify({ ima: imaLog(files) }, { requireUefiLog: true })).toMatchObject({ ok: false, reason: expect.stringMatching(/UEFI event log is required/) });
+    expect(verify({ ima: imaLog(files) }, { requireUefiLog: true })).toMatchObject({
+      ok: false,
+      reason: expect.stringMatching(/UEFI event log is required/),
+    });
   });
 
   describe('tampered UEFI logs', () => {
     it('the SecureBoot variable changed in the log, its digest recomputed: refused, naming PCR 7', () => {
       // The attacker rewrites the measured variable and the event digest to match it.
-      const forged = events.map((e) => (e.pcr === 7 && e.type === 0x80000001 ? { ...e, data: variableData('SecureBoot', new Uint8Array([0])) } : e));
-      expect(verify({ uefi: uefiLog(forged) })).toMatchObject({ ok: false, reason: expect.stringMatching(/^PCR 7: the UEFI event log replays to/) });
+      const forged = events.map((e) =>
+        e.pcr === 7 && e.type === 0x80000001 ? { ...e, data: variableData('SecureBoot', new Uint8Array([0])) } : e,
+      );
+      expect(verify({ uefi: uefiLog(forged) })).toMatchObject({
+        ok: false,
+        reason: expect.stringMatching(/^PCR 7: the UEFI event log replays to/),
+      });
     });
 
     it('event data changed but its digest kept (so PCR 7 still replays): the fact is not claimed', () => {
-      const kept = events.map((e) => (e.pcr === 7 && e.type === 0x80000001 ? { ...e, data: variableData('SecureBoot', new Uint8Array([0])), sha256: eventSha256(e) } : e));
+      const kept = events.map((e) =>
+        e.pcr === 7 && e.type === 0x80000001 ? { ...e, data: variableData('SecureBoot', new Uint8Array([0])), sha256: eventSha256(e) } : e,
+      );
       const result = verify({ uefi: uefiLog(kept) });
       expect(result.ok).toBe(true);
       if (result.ok) expect(result.claims).not.toHaveProperty('tpm.secureBoot');
     });
 
     it('another kernel command line with the measured digest kept: not claimed', () => {
-      const kept = events.map((e) => (e.pcr === 8 ? { ...e, data: Buffer.from('kernel_cmdline: init=/bin/sh\0', 'latin1'), measured: undefined, sha256: eventSha256(e) } : e));
+      const kept = events.map((e) =>
+        e.pcr === 8
+          ? { ...e, data: Buffer.from('kernel_cmdline: init=/bin/sh\0', 'latin1'), measured: undefined, sha256: eventSha256(e) }
+          : e,
+      );
       const result = verify({ uefi: uefiLog(kept) });
       expect(result.ok).toBe(true);
       if (result.ok) expect(result.claims).not.toHaveProperty('tpm.kernelCmdline');
@@ -102,7 +119,10 @@ describeWithTool('swtpm', tpmToolsMissing(), 'TPM event logs replayed against a 
 
     it('an event dropped from the log: refused, naming its PCR', () => {
       expect(verify({ uefi: uefiLog(events.filter((e) => e.pcr !== 16)) }).ok).toBe(true); // PCR 16 not in the log: nothing checked, nothing claimed from it
-      expect(verify({ uefi: uefiLog(events.filter((e) => e.type !== 0x4)) })).toMatchObject({ ok: false, reason: expect.stringMatching(/^PCR 7:/) });
+      expect(verify({ uefi: uefiLog(events.filter((e) => e.type !== 0x4)) })).toMatchObject({
+        ok: false,
+        reason: expect.stringMatching(/^PCR 7:/),
+      });
     });
 
     it('an event moved to another PCR: refused', () => {
@@ -111,8 +131,14 @@ describeWithTool('swtpm', tpmToolsMissing(), 'TPM event logs replayed against a 
     });
 
     it('a log that is not an event log: refused with a reason, not a crash', () => {
-      expect(verify({ uefi: new Uint8Array(randomBytes(300)) })).toMatchObject({ ok: false, reason: expect.stringMatching(/TCG2 event log/) });
-      expect(verify({ uefi: uefiLog(events).subarray(0, 150) })).toMatchObject({ ok: false, reason: expect.stringMatching(/TCG2 event log/) });
+      expect(verify({ uefi: new Uint8Array(randomBytes(300)) })).toMatchObject({
+        ok: false,
+        reason: expect.stringMatching(/TCG2 event log/),
+      });
+      expect(verify({ uefi: uefiLog(events).subarray(0, 150) })).toMatchObject({
+        ok: false,
+        reason: expect.stringMatching(/TCG2 event log/),
+      });
     });
   });
 
@@ -126,7 +152,10 @@ describeWithTool('swtpm', tpmToolsMissing(), 'TPM event logs replayed against a 
 
     it('a file hash changed in the log: refused, naming PCR 10', () => {
       const forged = files.map((f) => (f.path === '/usr/bin/sectorcrypt' ? { ...f, content: 'v2 binary' } : f));
-      expect(verify({ ima: imaLog(forged) })).toMatchObject({ ok: false, reason: 'PCR 10: the IMA log does not replay to the quoted value' });
+      expect(verify({ ima: imaLog(forged) })).toMatchObject({
+        ok: false,
+        reason: 'PCR 10: the IMA log does not replay to the quoted value',
+      });
     });
 
     it('a measured file left out of the log: refused', () => {

@@ -48,8 +48,10 @@ export function specIdEvent(): Buffer {
     le32(0), // platformClass: client
     Buffer.from([0, 2, 0, 2]), // specVersionMinor 0, major 2, errata 0, uintnSize 2 (64-bit)
     le32(2),
-    le16(SHA1), le16(20),
-    le16(SHA256), le16(32),
+    le16(SHA1),
+    le16(20),
+    le16(SHA256),
+    le16(32),
     Buffer.from([0]), // vendorInfoSize
   ]);
   return Buffer.concat([le32(0), le32(0x3), Buffer.alloc(20), le32(spec.length), spec]);
@@ -58,10 +60,15 @@ export function specIdEvent(): Buffer {
 export function event2(e: LogEvent): Buffer {
   const measured = e.measured ?? e.data;
   return Buffer.concat([
-    le32(e.pcr), le32(e.type), le32(2),
-    le16(SHA1), createHash('sha1').update(measured).digest(),
-    le16(SHA256), eventSha256(e),
-    le32(e.data.length), Buffer.from(e.data),
+    le32(e.pcr),
+    le32(e.type),
+    le32(2),
+    le16(SHA1),
+    createHash('sha1').update(measured).digest(),
+    le16(SHA256),
+    eventSha256(e),
+    le32(e.data.length),
+    Buffer.from(e.data),
   ]);
 }
 

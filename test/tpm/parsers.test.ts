@@ -9,7 +9,19 @@ import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { SectorCryptError } from '../../src/errors.js';
 import {
-  kdfa, makeCredential, objectName, parseImaLog, parsePublic, parseQuoteAttest, parseSignature, parseUefiEventLog, quoteQualifyingData, replayUefiLog, verifyQuote, verifyTpmEvidence, type TpmEvidence,
+  kdfa,
+  makeCredential,
+  objectName,
+  parseImaLog,
+  parsePublic,
+  parseQuoteAttest,
+  parseSignature,
+  parseUefiEventLog,
+  quoteQualifyingData,
+  replayUefiLog,
+  verifyQuote,
+  verifyTpmEvidence,
+  type TpmEvidence,
 } from '../../src/broker/attest/tpm/index.js';
 import { Rng } from '../rng.js';
 import { bootEvents, imaLog, uefiLog } from './event-logs.js';
@@ -43,7 +55,12 @@ function goodQuote() {
   const ak = softEccAk();
   const qd = quoteQualifyingData(new Uint8Array(32), new Uint8Array([1]));
   const attest = softAttest({ extraData: qd, pcrs: PCRS, pcrValues: VALUES });
-  const evidence: TpmEvidence = { akPublic: ak.public, attest, signature: softSign(ak, attest), pcrs: new Map(PCRS.map((n, i) => [n, VALUES[i]!])) };
+  const evidence: TpmEvidence = {
+    akPublic: ak.public,
+    attest,
+    signature: softSign(ak, attest),
+    pcrs: new Map(PCRS.map((n, i) => [n, VALUES[i]!])),
+  };
   return { ak, qd, attest, evidence, expected: { akName: ak.name, qualifyingData: qd, pcrs: PCRS } };
 }
 
@@ -77,7 +94,9 @@ describe('TPMT_PUBLIC', () => {
     const offCurve = Buffer.from(ak.tpmt);
     offCurve[offCurve.length - 1]! ^= 1;
     const pub = parsePublic(offCurve);
-    expect(verifyQuote({ ...goodQuote().evidence, akPublic: offCurve }, { ...goodQuote().expected, akName: objectName(pub) })).toMatchObject({ ok: false, reason: expect.stringMatching(/not a valid public key/) });
+    expect(
+      verifyQuote({ ...goodQuote().evidence, akPublic: offCurve }, { ...goodQuote().expected, akName: objectName(pub) }),
+    ).toMatchObject({ ok: false, reason: expect.stringMatching(/not a valid public key/) });
   });
 
   it('bytes after the structure: ERR_CORRUPT_HEADER', () => {
@@ -95,8 +114,14 @@ describe('TPMS_ATTEST and TPMT_SIGNATURE', () => {
   });
 
   it('wrong magic, wrong type: ERR_CORRUPT_HEADER naming them', () => {
-    expectCorrupt(() => parseQuoteAttest(softAttest({ magic: 0x12345678, extraData: new Uint8Array(1), pcrs: [0], pcrValues: [VALUES[0]!] })), /magic/);
-    expectCorrupt(() => parseQuoteAttest(softAttest({ type: 0x8017, extraData: new Uint8Array(1), pcrs: [0], pcrValues: [VALUES[0]!] })), /TPM_ST_ATTEST_QUOTE/);
+    expectCorrupt(
+      () => parseQuoteAttest(softAttest({ magic: 0x12345678, extraData: new Uint8Array(1), pcrs: [0], pcrValues: [VALUES[0]!] })),
+      /magic/,
+    );
+    expectCorrupt(
+      () => parseQuoteAttest(softAttest({ type: 0x8017, extraData: new Uint8Array(1), pcrs: [0], pcrValues: [VALUES[0]!] })),
+      /TPM_ST_ATTEST_QUOTE/,
+    );
   });
 
   it('truncated at every length: ERR_CORRUPT_HEADER', () => {
@@ -128,23 +153,42 @@ describe('verifyQuote on software-made quotes', () => {
   });
 
   it('refuses an AK that is not a restricted signing key fixed to its TPM', () => {
-    for (const [bit, name] of [[0x10000, 'restricted'], [0x2, 'fixedTPM'], [0x10, 'fixedParent'], [0x20, 'sensitiveDataOrigin'], [0x40000, 'sign']] as const) {
+    for (const [bit, name] of [
+      [0x10000, 'restricted'],
+      [0x2, 'fixedTPM'],
+      [0x10, 'fixedParent'],
+      [0x20, 'sensitiveDataOrigin'],
+      [0x40000, 'sign'],
+    ] as const) {
       const ak = softEccAk(AK_ATTRIBUTES & ~bit);
       const qd = new Uint8Array(32);
       const attest = softAttest({ extraData: qd, pcrs: PCRS, pcrValues: VALUES });
-      const result = verifyQuote({ akPublic: ak.public, attest, signature: softSign(ak, attest), pcrs: new Map(PCRS.map((n, i) => [n, VALUES[i]!])) }, { akName: ak.name, qualifyingData: qd, pcrs: PCRS });
+      const result = verifyQuote(
+        { akPublic: ak.public, attest, signature: softSign(ak, attest), pcrs: new Map(PCRS.map((n, i) => [n, VALUES[i]!])) },
+        { akName: ak.name, qualifyingData: qd, pcrs: PCRS },
+      );
       expect(result).toMatchObject({ ok: false, reason: expect.stringContaining(name) });
     }
     const decrypt = softEccAk(AK_ATTRIBUTES | 0x20000);
     const attest = softAttest({ extraData: new Uint8Array(32), pcrs: PCRS, pcrValues: VALUES });
-    expect(verifyQuote({ akPublic: decrypt.public, attest, signature: softSign(decrypt, attest), pcrs: new Map() }, { akName: decrypt.name, qualifyingData: new Uint8Array(32), pcrs: PCRS })).toMatchObject({ ok: false, reason: expect.stringMatching(/decryption/) });
+    expect(
+      verifyQuote(
+        { akPublic: decrypt.public, attest, signature: softSign(decrypt, attest), pcrs: new Map() },
+        { akName: decrypt.name, qualifyingData: new Uint8Array(32), pcrs: PCRS },
+      ),
+    ).toMatchObject({ ok: false, reason: expect.stringMatching(/decryption/) });
   });
 
   it('refuses a quote over the sha1 bank when sha256 was asked', () => {
     const ak = softEccAk();
     const qd = new Uint8Array(32);
     const attest = softAttest({ extraData: qd, pcrs: PCRS, pcrValues: VALUES, selectionHash: 0x0004 });
-    expect(verifyQuote({ akPublic: ak.public, attest, signature: softSign(ak, attest), pcrs: new Map(PCRS.map((n, i) => [n, VALUES[i]!])) }, { akName: ak.name, qualifyingData: qd, pcrs: PCRS })).toMatchObject({ ok: false, reason: expect.stringMatching(/sha1:0,7,16/) });
+    expect(
+      verifyQuote(
+        { akPublic: ak.public, attest, signature: softSign(ak, attest), pcrs: new Map(PCRS.map((n, i) => [n, VALUES[i]!])) },
+        { akName: ak.name, qualifyingData: qd, pcrs: PCRS },
+      ),
+    ).toMatchObject({ ok: false, reason: expect.stringMatching(/sha1:0,7,16/) });
   });
 
   it('random mutations of every input: a refusal with a reason, never an exception', () => {
@@ -165,7 +209,14 @@ describe('verifyQuote on software-made quotes', () => {
     const { evidence, expected } = goodQuote();
     for (let i = 0; i < 500; i++) {
       const r = () => rng.bytes(rng.int(400));
-      expect(() => verifyTpmEvidence({ akPublic: r(), attest: r(), signature: r(), pcrs: new Map([[0, r()]]), eventLogs: { uefi: r(), ima: r() } }, expected), `seed ${rng.seed}`).not.toThrow();
+      expect(
+        () =>
+          verifyTpmEvidence(
+            { akPublic: r(), attest: r(), signature: r(), pcrs: new Map([[0, r()]]), eventLogs: { uefi: r(), ima: r() } },
+            expected,
+          ),
+        `seed ${rng.seed}`,
+      ).not.toThrow();
       expect(verifyTpmEvidence({ ...evidence, eventLogs: { uefi: r(), ima: r() } }, expected).ok, `seed ${rng.seed}`).toBe(false);
     }
   });
@@ -210,7 +261,12 @@ describe('event log parsers', () => {
   it('replays PCR 0 from the StartupLocality event', () => {
     const loc = Buffer.concat([Buffer.from('StartupLocality\0', 'latin1'), Buffer.from([3])]);
     const digest = createHash('sha256').update('crtm').digest();
-    const l = parseUefiEventLog(uefiLog([{ pcr: 0, type: 0x3, data: loc }, { pcr: 0, type: 0x8, data: Buffer.from('crtm') }]));
+    const l = parseUefiEventLog(
+      uefiLog([
+        { pcr: 0, type: 0x3, data: loc },
+        { pcr: 0, type: 0x8, data: Buffer.from('crtm') },
+      ]),
+    );
     const start = Buffer.alloc(32);
     start[31] = 3;
     expect(Buffer.from(replayUefiLog(l).get(0)!).equals(createHash('sha256').update(start).update(digest).digest())).toBe(true);
@@ -242,13 +298,21 @@ describe('MakeCredential and KDFa', () => {
     const key = new Uint8Array(randomBytes(32));
     const ctx = new Uint8Array([9, 9]);
     const out = kdfa(0x000b, key, 'STORAGE', ctx, new Uint8Array(0), 128);
-    const want = createHmac('sha256', key).update(Buffer.from([0, 0, 0, 1])).update('STORAGE\0').update(ctx).update(Buffer.from([0, 0, 0, 128])).digest().subarray(0, 16);
+    const want = createHmac('sha256', key)
+      .update(Buffer.from([0, 0, 0, 1]))
+      .update('STORAGE\0')
+      .update(ctx)
+      .update(Buffer.from([0, 0, 0, 128]))
+      .digest()
+      .subarray(0, 16);
     expect(Buffer.from(out).equals(want)).toBe(true);
     expect(kdfa(0x000b, key, 'X', ctx, ctx, 520).length).toBe(65);
   });
 
   it('refuses an EK that is not a restricted decryption key', () => {
     const ak = softEccAk();
-    expect(() => makeCredential(parsePublic(ak.public), ak.name, new Uint8Array(16))).toThrow(expect.objectContaining({ code: 'ERR_ARGUMENT' }));
+    expect(() => makeCredential(parsePublic(ak.public), ak.name, new Uint8Array(16))).toThrow(
+      expect.objectContaining({ code: 'ERR_ARGUMENT' }),
+    );
   });
 });

@@ -98,14 +98,14 @@ describeWithTool('swtpm', tpmToolsMissing(), 'TPM quotes (swtpm)', () => {
     expect(result).toMatchObject({ ok: false, reason: expect.stringMatching(/does not answer this challenge/) });
   });
 
-  it('refuses a quote from another TPM, presented with that TPM\'s AK public', async () => {
+  it("refuses a quote from another TPM, presented with that TPM's AK public", async () => {
     const qd = challenge();
     const q = await otherDriver.quote(otherAk, PCRS, qd);
     const result = verifyTpmEvidence(evidence(otherAk, q), expect_(qd));
     expect(result).toMatchObject({ ok: false, reason: expect.stringMatching(/another AK than the one enrolled/) });
   });
 
-  it('refuses a quote from another TPM, presented with this device\'s AK public', async () => {
+  it("refuses a quote from another TPM, presented with this device's AK public", async () => {
     const qd = challenge();
     const q = await otherDriver.quote(otherAk, PCRS, qd);
     const result = verifyTpmEvidence({ ...evidence(otherAk, q), akPublic: Buffer.from(ak.public, 'base64') }, expect_(qd));
@@ -124,7 +124,10 @@ describeWithTool('swtpm', tpmToolsMissing(), 'TPM quotes (swtpm)', () => {
     const q = await driver.quote(ak, PCRS, qd);
     const extra = new Map(q.pcrs);
     extra.set(1, new Uint8Array(32));
-    expect(verifyTpmEvidence(evidence(ak, q, extra), expect_(qd))).toMatchObject({ ok: false, reason: expect.stringMatching(/are not the PCRs quoted/) });
+    expect(verifyTpmEvidence(evidence(ak, q, extra), expect_(qd))).toMatchObject({
+      ok: false,
+      reason: expect.stringMatching(/are not the PCRs quoted/),
+    });
     const fewer = new Map(q.pcrs);
     fewer.delete(7);
     expect(verifyTpmEvidence(evidence(ak, q, fewer), expect_(qd)).ok).toBe(false);

@@ -34,12 +34,17 @@ export function softEccAk(attributes = AK_ATTRIBUTES): SoftAk {
   const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   const jwk = publicKey.export({ format: 'jwk' });
   const tpmt = Buffer.concat([
-    u16(0x0023), u16(0x000b), u32(attributes), tpm2b(Buffer.alloc(0)),
+    u16(0x0023),
+    u16(0x000b),
+    u32(attributes),
+    tpm2b(Buffer.alloc(0)),
     u16(0x0010), // symmetric: NULL
-    u16(0x0018), u16(0x000b), // scheme ECDSA sha256
+    u16(0x0018),
+    u16(0x000b), // scheme ECDSA sha256
     u16(0x0003), // NIST P-256
     u16(0x0010), // kdf NULL
-    tpm2b(Buffer.from(jwk.x!, 'base64url')), tpm2b(Buffer.from(jwk.y!, 'base64url')),
+    tpm2b(Buffer.from(jwk.x!, 'base64url')),
+    tpm2b(Buffer.from(jwk.y!, 'base64url')),
   ]);
   return { privateKey, tpmt, public: tpm2b(tpmt), name: Buffer.concat([u16(0x000b), createHash('sha256').update(tpmt).digest()]) };
 }
@@ -59,12 +64,19 @@ export function softAttest(f: AttestFields): Buffer {
   for (const n of f.pcrs) bitmap[n >> 3]! |= 1 << (n & 7);
   const digest = createHash('sha256').update(Buffer.concat(f.pcrValues)).digest();
   return Buffer.concat([
-    u32(f.magic ?? 0xff544347), u16(f.type ?? 0x8018),
+    u32(f.magic ?? 0xff544347),
+    u16(f.type ?? 0x8018),
     tpm2b(Buffer.concat([u16(0x000b), Buffer.alloc(32, 7)])),
     tpm2b(f.extraData),
-    u64(123456n), u32(f.resetCount ?? 3), u32(0), Buffer.from([1]),
+    u64(123456n),
+    u32(f.resetCount ?? 3),
+    u32(0),
+    Buffer.from([1]),
     u64(0x2019102300163636n),
-    u32(1), u16(f.selectionHash ?? 0x000b), Buffer.from([3]), bitmap,
+    u32(1),
+    u16(f.selectionHash ?? 0x000b),
+    Buffer.from([3]),
+    bitmap,
     tpm2b(digest),
   ]);
 }

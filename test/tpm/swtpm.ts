@@ -18,7 +18,16 @@ import { promisify } from 'node:util';
 
 const run = promisify(execFile);
 
-const TOOLS = ['swtpm', 'swtpm_setup', 'swtpm_localca', 'tpm2_createek', 'tpm2_createak', 'tpm2_quote', 'tpm2_activatecredential', 'tpm2_pcrextend'];
+const TOOLS = [
+  'swtpm',
+  'swtpm_setup',
+  'swtpm_localca',
+  'tpm2_createek',
+  'tpm2_createak',
+  'tpm2_quote',
+  'tpm2_activatecredential',
+  'tpm2_pcrextend',
+];
 
 function onPath(tool: string): boolean {
   return (process.env.PATH ?? '/usr/bin:/bin').split(':').some((dir) => dir && existsSync(join(dir, tool)));
@@ -58,9 +67,14 @@ export async function makeSwtpmCa(): Promise<SwtpmCa> {
   await mkdir(ca, { mode: 0o700 });
   await writeFile(
     join(dir, 'swtpm-localca.conf'),
-    [`statedir = ${ca}`, `signingkey = ${ca}/signkey.pem`, `issuercert = ${ca}/issuercert.pem`, `certserial = ${ca}/certserial`, ''].join('\n'),
+    [`statedir = ${ca}`, `signingkey = ${ca}/signkey.pem`, `issuercert = ${ca}/issuercert.pem`, `certserial = ${ca}/certserial`, ''].join(
+      '\n',
+    ),
   );
-  await writeFile(join(dir, 'swtpm-localca.options'), ['--platform-manufacturer sectorcrypt-test', '--platform-version 2.1', '--platform-model swtpm', ''].join('\n'));
+  await writeFile(
+    join(dir, 'swtpm-localca.options'),
+    ['--platform-manufacturer sectorcrypt-test', '--platform-version 2.1', '--platform-model swtpm', ''].join('\n'),
+  );
   await writeFile(
     join(dir, 'swtpm_setup.conf'),
     [
@@ -119,7 +133,18 @@ export async function startSwtpm(ca: SwtpmCa): Promise<Swtpm> {
   const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: dir, XDG_CONFIG_HOME: dir, LC_ALL: 'C' };
   await run(
     'swtpm_setup',
-    ['--tpm2', '--tpm-state', state, '--create-ek-cert', '--create-platform-cert', '--config', join(ca.dir, 'swtpm_setup.conf'), '--overwrite', '--logfile', join(dir, 'setup.log')],
+    [
+      '--tpm2',
+      '--tpm-state',
+      state,
+      '--create-ek-cert',
+      '--create-platform-cert',
+      '--config',
+      join(ca.dir, 'swtpm_setup.conf'),
+      '--overwrite',
+      '--logfile',
+      join(dir, 'setup.log'),
+    ],
     { env },
   ).catch(async (err: Error) => {
     const log = await readFile(join(dir, 'setup.log'), 'utf8').catch(() => '');
@@ -131,7 +156,18 @@ export async function startSwtpm(ca: SwtpmCa): Promise<Swtpm> {
     const port = await freePortPair();
     const child = spawn(
       'swtpm',
-      ['socket', '--tpm2', '--tpmstate', `dir=${state}`, '--server', `type=tcp,port=${port},bindaddr=127.0.0.1`, '--ctrl', `type=tcp,port=${port + 1},bindaddr=127.0.0.1`, '--flags', 'not-need-init,startup-clear'],
+      [
+        'socket',
+        '--tpm2',
+        '--tpmstate',
+        `dir=${state}`,
+        '--server',
+        `type=tcp,port=${port},bindaddr=127.0.0.1`,
+        '--ctrl',
+        `type=tcp,port=${port + 1},bindaddr=127.0.0.1`,
+        '--flags',
+        'not-need-init,startup-clear',
+      ],
       { env, stdio: ['ignore', 'ignore', 'pipe'] },
     );
     let err = '';

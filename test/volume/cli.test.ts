@@ -44,7 +44,18 @@ describe('sectorcrypt volume', () => {
     expect(cli(['read', image, '--passphrase-file', pw1, '--out', out]).status).toBe(0);
     expect(readFileSync(out).length).toBe(2 * MiB);
 
-    const added = cli(['add-passphrase', image, '--passphrase-file', pw1, '--new-passphrase-file', pw2, '--pbkdf', 'pbkdf2', '--pbkdf-iterations', '1000']);
+    const added = cli([
+      'add-passphrase',
+      image,
+      '--passphrase-file',
+      pw1,
+      '--new-passphrase-file',
+      pw2,
+      '--pbkdf',
+      'pbkdf2',
+      '--pbkdf-iterations',
+      '1000',
+    ]);
     expect(added.status, added.stderr).toBe(0);
     expect(added.stdout.toString()).toMatch(/added key slot 1/);
     expect(cli(['open-check', image, '--passphrase-file', pw2]).stdout.toString()).toMatch(/key slot 1/);

@@ -84,7 +84,14 @@ export function referenceEncrypt(key: Uint8Array, data: Uint8Array, sectorSize: 
   return referenceXts('encrypt', key, data, sectorSize, ivLarge, firstSector);
 }
 
-function referenceXts(dir: 'encrypt' | 'decrypt', key: Uint8Array, data: Uint8Array, sectorSize: number, ivLarge: boolean, firstSector: number): Uint8Array {
+function referenceXts(
+  dir: 'encrypt' | 'decrypt',
+  key: Uint8Array,
+  data: Uint8Array,
+  sectorSize: number,
+  ivLarge: boolean,
+  firstSector: number,
+): Uint8Array {
   const algo = `aes-${key.length * 4}-xts`;
   const out = new Uint8Array(data.length);
   for (let at = 0; at < data.length; at += sectorSize) {

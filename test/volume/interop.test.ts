@@ -47,7 +47,12 @@ describeWithTool('cryptsetup', cryptsetupMissing(), 'cryptsetup interop', () => 
     for (const [name, extra, sectorSize, keyBytes] of [
       ['argon2id, defaults (4096-byte sectors, 512-bit key)', CS_CHEAP_ARGON, 4096, 64],
       ['pbkdf2, 512-byte sectors, 256-bit key', [...CS_CHEAP_PBKDF2, '--sector-size', '512', '--key-size', '256'], 512, 32],
-      ['argon2i, 4096-byte sectors', ['--pbkdf', 'argon2i', '--pbkdf-memory', '32', '--pbkdf-force-iterations', '4', '--pbkdf-parallel', '1'], 4096, 64],
+      [
+        'argon2i, 4096-byte sectors',
+        ['--pbkdf', 'argon2i', '--pbkdf-memory', '32', '--pbkdf-force-iterations', '4', '--pbkdf-parallel', '1'],
+        4096,
+        64,
+      ],
     ] as const) {
       it(`${name}: opens with the passphrase, refuses a wrong one, data matches dm-crypt`, async () => {
         const image = tmp.path(`cs-${sectorSize}-${keyBytes}-${Math.random()}.img`);
@@ -78,7 +83,18 @@ describeWithTool('cryptsetup', cryptsetupMissing(), 'cryptsetup interop', () => 
         // The plaintext first, then room for the header that reencrypt moves the data behind.
         writeFileSync(image, Buffer.concat([plain, Buffer.alloc(2 * DATA_OFFSET)]));
         const r = cryptsetup(
-          ['reencrypt', '--encrypt', '--type', 'luks2', '--sector-size', String(sectorSize), '--reduce-device-size', '32M', ...CS_CHEAP_PBKDF2, image],
+          [
+            'reencrypt',
+            '--encrypt',
+            '--type',
+            'luks2',
+            '--sector-size',
+            String(sectorSize),
+            '--reduce-device-size',
+            '32M',
+            ...CS_CHEAP_PBKDF2,
+            image,
+          ],
           'converted',
           tmp.dir,
         );

@@ -65,7 +65,7 @@ describe('read and write at any offset', () => {
       await vol.write(0, model);
       for (let i = 0; i < 60; i++) {
         const pos = rng.int(size);
-        const len = rng.int(Math.min(size - pos, 3 * sectorSize)) ;
+        const len = rng.int(Math.min(size - pos, 3 * sectorSize));
         const data = rng.bytes(len);
         await vol.write(pos, data);
         model.set(data, pos);
@@ -152,7 +152,11 @@ describe('passphrases', () => {
 
     await rejectsWith(Volume.open(image, { passphrase: 'a' }), 'ERR_AUTH');
     await rejectsWith(Volume.open(image, { passphrase: 'b' }), 'ERR_AUTH');
-    for (const [p, slot] of [['c', 2], ['d', 0], ['e', 3]] as const) {
+    for (const [p, slot] of [
+      ['c', 2],
+      ['d', 0],
+      ['e', 3],
+    ] as const) {
       const v = await Volume.open(image, { passphrase: p });
       expect(v.keyslot).toBe(slot);
       expect(new TextDecoder().decode(await v.read(0, 4))).toBe('kept');

@@ -19,7 +19,11 @@ export interface AwsIdentityDocument {
 const TOKEN_TTL_SECONDS = '60';
 
 export async function fetchAwsIdentity(options: MetadataFetchOptions & { signature?: 'rsa2048' | 'pkcs7' }): Promise<AwsIdentityDocument> {
-  const token = await metadataGet('/latest/api/token', { method: 'PUT', headers: { 'X-aws-ec2-metadata-token-ttl-seconds': TOKEN_TTL_SECONDS } }, options);
+  const token = await metadataGet(
+    '/latest/api/token',
+    { method: 'PUT', headers: { 'X-aws-ec2-metadata-token-ttl-seconds': TOKEN_TTL_SECONDS } },
+    options,
+  );
   const headers = { 'X-aws-ec2-metadata-token': token.trim() };
   const signature = options.signature ?? 'rsa2048';
   const [document, pkcs7] = await Promise.all([

@@ -20,6 +20,7 @@ export async function fetchAzureAttested(options: MetadataFetchOptions & { nonce
   if (options.nonce !== undefined) query.set('nonce', options.nonce);
   const body = await metadataGet(`/metadata/attested/document?${query}`, { headers: { Metadata: 'true' } }, options);
   const doc = JSON.parse(body) as Partial<AzureAttestedDocument>;
-  if (doc.encoding !== 'pkcs7' || typeof doc.signature !== 'string') throw new Error('the attested document is not {encoding: "pkcs7", signature}');
+  if (doc.encoding !== 'pkcs7' || typeof doc.signature !== 'string')
+    throw new Error('the attested document is not {encoding: "pkcs7", signature}');
   return { encoding: doc.encoding, signature: doc.signature.replace(/\s+/g, '') };
 }

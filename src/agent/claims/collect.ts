@@ -60,13 +60,17 @@ export function collectorsFor(input: 'auto' | ClaimsConfig | unknown): Collector
   const names = !config.collectors || config.collectors === 'auto' ? BUILT_IN_COLLECTORS : config.collectors;
   const builtInPaths = new Set(builtInClaimPaths());
   for (const spec of config.exec ?? []) {
-    if (builtInPaths.has(spec.claim)) throw new SectorCryptError('ERR_ARGUMENT', `claims config /exec: "${spec.claim}" is a built-in claim`);
+    if (builtInPaths.has(spec.claim))
+      throw new SectorCryptError('ERR_ARGUMENT', `claims config /exec: "${spec.claim}" is a built-in claim`);
   }
   return [...new Set(names)].map((name) => FACTORIES[name]()).concat((config.exec ?? []).map(execCollector));
 }
 
 /** Runs the collectors of `config` (default 'auto') in parallel. Never throws for a collector's failure. */
-export async function collectClaims(config: 'auto' | ClaimsConfig | unknown = 'auto', collectors = collectorsFor(config)): Promise<CollectedClaims> {
+export async function collectClaims(
+  config: 'auto' | ClaimsConfig | unknown = 'auto',
+  collectors = collectorsFor(config),
+): Promise<CollectedClaims> {
   const results = await Promise.all(
     collectors.map((c) => c.collect().catch((err: unknown) => ({ unavailable: `failed: ${reasonOf(err)}` }))),
   );

@@ -76,8 +76,10 @@ export function parseClaimsConfig(value: unknown): ClaimsConfig {
   const config = value as ClaimsConfig;
   config.exec?.forEach((spec, i) => {
     const modes = [spec.exitCodes, spec.jsonPointer].filter((m) => m !== undefined).length;
-    if (modes !== 1) throw new SectorCryptError('ERR_ARGUMENT', `claims config /exec/${i}: give exactly one of "exitCodes" and "jsonPointer"`);
-    if (!spec.argv[0]!.startsWith('/')) throw new SectorCryptError('ERR_ARGUMENT', `claims config /exec/${i}/argv/0: the program must be an absolute path`);
+    if (modes !== 1)
+      throw new SectorCryptError('ERR_ARGUMENT', `claims config /exec/${i}: give exactly one of "exitCodes" and "jsonPointer"`);
+    if (!spec.argv[0]!.startsWith('/'))
+      throw new SectorCryptError('ERR_ARGUMENT', `claims config /exec/${i}/argv/0: the program must be an absolute path`);
   });
   const claims = (config.exec ?? []).map((e) => e.claim);
   const twice = claims.find((c, i) => claims.indexOf(c) !== i);

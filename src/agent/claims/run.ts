@@ -11,9 +11,7 @@ export interface RunOptions {
   env?: NodeJS.ProcessEnv;
 }
 
-export type RunResult =
-  | { ok: true; exitCode: number; stdout: Buffer; stderr: Buffer }
-  | { ok: false; reason: string };
+export type RunResult = { ok: true; exitCode: number; stdout: Buffer; stderr: Buffer } | { ok: false; reason: string };
 
 export const DEFAULT_ENV: NodeJS.ProcessEnv = { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', LC_ALL: 'C' };
 

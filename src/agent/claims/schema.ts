@@ -29,7 +29,8 @@ export function firstSchemaError(schema: Schema, value: unknown, at = ''): strin
     const errors = schema.anyOf.map((s) => firstSchemaError(s, value, at));
     if (errors.every((e) => e !== undefined)) return errors.find((e) => e?.includes('unknown key')) ?? errors[errors.length - 1];
   }
-  if (schema.enum && !schema.enum.includes(value)) return `${where}: must be one of ${schema.enum.map((e) => JSON.stringify(e)).join(', ')}`;
+  if (schema.enum && !schema.enum.includes(value))
+    return `${where}: must be one of ${schema.enum.map((e) => JSON.stringify(e)).join(', ')}`;
   switch (schema.type) {
     case 'object': {
       if (value === null || typeof value !== 'object' || Array.isArray(value)) return `${where}: must be an object`;

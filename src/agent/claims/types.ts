@@ -16,9 +16,7 @@ export interface ClaimSource {
 }
 
 /** Claims keyed by their dotted path, or the reason none could be read. */
-export type CollectResult =
-  | { claims: Record<string, unknown>; detail?: string }
-  | { unavailable: string };
+export type CollectResult = { claims: Record<string, unknown>; detail?: string } | { unavailable: string };
 
 export interface Collector {
   /** Name used in the claims config (`collectors: [...]`). */

@@ -31,10 +31,23 @@ export async function replaceOperatorToken(opts: { dataDir: string; database?: s
       if (!userId) {
         userId = newId('usr');
         await accounts.insertOperator(q, SYSTEM_TENANT, userId);
-        await appendAudit(q, SYSTEM_TENANT, { actor: 'broker', action: 'user.create', target: userId, outcome: 'success', reasons: { roles: ['operator'] } });
+        await appendAudit(q, SYSTEM_TENANT, {
+          actor: 'broker',
+          action: 'user.create',
+          target: userId,
+          outcome: 'success',
+          reasons: { roles: ['operator'] },
+        });
       }
       const { tokens } = await revokeCredentials(q, SYSTEM_TENANT, userId);
-      if (tokens > 0) await appendAudit(q, SYSTEM_TENANT, { actor: 'broker', action: 'token.revoke', target: userId, outcome: 'success', reasons: { tokens, why: 'operator-token new' } });
+      if (tokens > 0)
+        await appendAudit(q, SYSTEM_TENANT, {
+          actor: 'broker',
+          action: 'token.revoke',
+          target: userId,
+          outcome: 'success',
+          reasons: { tokens, why: 'operator-token new' },
+        });
       const tok = await issueToken(q, SYSTEM_TENANT, userId, opts.seconds ?? 365 * 86_400);
       await appendAudit(q, SYSTEM_TENANT, { actor: 'broker', action: 'token.create', target: tok.tokenId, outcome: 'success' });
       return { operatorToken: tok.token, tokenId: tok.tokenId, expiresAt: tok.expiresAt, revoked: tokens };
@@ -51,7 +64,13 @@ export async function createOperator(store: Store, seconds: number): Promise<str
     if (!userId) {
       userId = newId('usr');
       await accounts.insertOperator(q, SYSTEM_TENANT, userId);
-      await appendAudit(q, SYSTEM_TENANT, { actor: 'broker', action: 'user.create', target: userId, outcome: 'success', reasons: { roles: ['operator'] } });
+      await appendAudit(q, SYSTEM_TENANT, {
+        actor: 'broker',
+        action: 'user.create',
+        target: userId,
+        outcome: 'success',
+        reasons: { roles: ['operator'] },
+      });
     }
     const tok = await issueToken(q, SYSTEM_TENANT, userId, seconds);
     await appendAudit(q, SYSTEM_TENANT, { actor: 'broker', action: 'token.create', target: tok.tokenId, outcome: 'success' });

@@ -39,13 +39,15 @@ const TENANT_NAME_TAKEN = 'SELECT 1 FROM tenants WHERE name = $1';
 const INSERT_TENANT = 'INSERT INTO tenants (id, tenant_id, name) VALUES ($1, $1, $2)';
 const TENANT_EXISTS = 'SELECT 1 FROM tenants WHERE id = $1 AND id <> $2';
 const LIST_TENANTS = 'SELECT id, name, created_at FROM tenants WHERE id <> $1 ORDER BY created_at, id';
-const TENANT_AND_USER_NAMES = 'SELECT t.name AS tenant_name, u.name AS user_name FROM users u JOIN tenants t ON t.id = u.tenant_id WHERE u.tenant_id = $1 AND u.id = $2';
+const TENANT_AND_USER_NAMES =
+  'SELECT t.name AS tenant_name, u.name AS user_name FROM users u JOIN tenants t ON t.id = u.tenant_id WHERE u.tenant_id = $1 AND u.id = $2';
 const LIST_USERS = `SELECT id, name, roles, vouched, created_at, disabled_at FROM users WHERE tenant_id = $1 AND ($2 OR disabled_at IS NULL) ORDER BY created_at, id`;
 const USER_EXISTS = 'SELECT 1 FROM users WHERE tenant_id = $1 AND id = $2';
 const USER_NAME_TAKEN = 'SELECT 1 FROM users WHERE tenant_id = $1 AND name = $2';
 const INSERT_USER = 'INSERT INTO users (tenant_id, id, name, roles, vouched) VALUES ($1, $2, $3, $4, $5)';
 const LOCK_USER = 'SELECT name, roles, vouched FROM users WHERE tenant_id = $1 AND id = $2 AND disabled_at IS NULL FOR UPDATE';
-const OTHER_ADMINS = "SELECT count(*)::integer AS n FROM users WHERE tenant_id = $1 AND id <> $2 AND disabled_at IS NULL AND 'admin' = ANY(roles)";
+const OTHER_ADMINS =
+  "SELECT count(*)::integer AS n FROM users WHERE tenant_id = $1 AND id <> $2 AND disabled_at IS NULL AND 'admin' = ANY(roles)";
 const SET_ROLES = 'UPDATE users SET roles = $3, vouched = $4 WHERE tenant_id = $1 AND id = $2 AND disabled_at IS NULL RETURNING id';
 const DISABLE_USER = 'UPDATE users SET disabled_at = now() WHERE tenant_id = $1 AND id = $2 AND disabled_at IS NULL RETURNING id';
 const USER_VOUCHED = 'SELECT vouched FROM users WHERE tenant_id = $1 AND id = $2';
@@ -56,14 +58,19 @@ const LOCK_OPERATOR = "SELECT id FROM users WHERE tenant_id = $1 AND name = 'ope
 const INSERT_OPERATOR = "INSERT INTO users (tenant_id, id, name, roles) VALUES ($1, $2, 'operator', $3)";
 const INSERT_TOKEN = `INSERT INTO api_tokens (tenant_id, id, user_id, token_hash, expires_at)
      VALUES ($1, $2, $3, $4, now() + make_interval(secs => $5)) RETURNING expires_at`;
-const OWN_TOKENS = 'SELECT id, created_at, expires_at, revoked_at, token_hash FROM api_tokens WHERE tenant_id = $1 AND user_id = $2 ORDER BY created_at DESC, id LIMIT 1000';
-const USER_TOKENS = 'SELECT id, created_at, expires_at, revoked_at FROM api_tokens WHERE tenant_id = $1 AND user_id = $2 ORDER BY created_at DESC, id LIMIT 1000';
-const REVOKE_TOKEN = 'UPDATE api_tokens SET revoked_at = coalesce(revoked_at, now()) WHERE tenant_id = $1 AND id = $2 AND ($3 OR user_id = $4) RETURNING id';
-const REVOKE_USER_TOKENS = 'UPDATE api_tokens SET revoked_at = now() WHERE tenant_id = $1 AND user_id = $2 AND revoked_at IS NULL RETURNING id';
+const OWN_TOKENS =
+  'SELECT id, created_at, expires_at, revoked_at, token_hash FROM api_tokens WHERE tenant_id = $1 AND user_id = $2 ORDER BY created_at DESC, id LIMIT 1000';
+const USER_TOKENS =
+  'SELECT id, created_at, expires_at, revoked_at FROM api_tokens WHERE tenant_id = $1 AND user_id = $2 ORDER BY created_at DESC, id LIMIT 1000';
+const REVOKE_TOKEN =
+  'UPDATE api_tokens SET revoked_at = coalesce(revoked_at, now()) WHERE tenant_id = $1 AND id = $2 AND ($3 OR user_id = $4) RETURNING id';
+const REVOKE_USER_TOKENS =
+  'UPDATE api_tokens SET revoked_at = now() WHERE tenant_id = $1 AND user_id = $2 AND revoked_at IS NULL RETURNING id';
 const LOCK_INVITATION = `SELECT i.tenant_id, i.id, i.user_id, i.token_seconds, i.expires_at, i.redeemed_at, i.revoked_at, u.disabled_at
              FROM invitations i JOIN users u ON u.id = i.user_id WHERE i.code_hash = $1 FOR UPDATE OF i`;
 const REDEEM_INVITATION = 'UPDATE invitations SET redeemed_at = now(), redeemed_from = $2 WHERE id = $1';
-const REVOKE_OPEN_INVITATIONS = 'UPDATE invitations SET revoked_at = now() WHERE tenant_id = $1 AND user_id = $2 AND redeemed_at IS NULL AND revoked_at IS NULL';
+const REVOKE_OPEN_INVITATIONS =
+  'UPDATE invitations SET revoked_at = now() WHERE tenant_id = $1 AND user_id = $2 AND redeemed_at IS NULL AND revoked_at IS NULL';
 const INSERT_INVITATION = `INSERT INTO invitations (tenant_id, id, user_id, code_hash, token_seconds, created_by, expires_at)
      VALUES ($1, $2, $3, $4, $5, $6, now() + make_interval(secs => $7)) RETURNING expires_at`;
 
@@ -84,7 +91,11 @@ export async function listTenants(q: Sql, except: string): Promise<{ id: string;
   return q.query(LIST_TENANTS, [except]);
 }
 
-export async function tenantAndUserNames(q: Sql, tenantId: string, userId: string): Promise<{ tenant_name: string; user_name: string } | undefined> {
+export async function tenantAndUserNames(
+  q: Sql,
+  tenantId: string,
+  userId: string,
+): Promise<{ tenant_name: string; user_name: string } | undefined> {
   return (await q.query<{ tenant_name: string; user_name: string }>(TENANT_AND_USER_NAMES, [tenantId, userId]))[0];
 }
 
@@ -105,7 +116,11 @@ export async function insertUser(q: Sql, tenantId: string, id: string, name: str
 }
 
 /** A live user, locked until the transaction ends. */
-export async function lockUser(q: Sql, tenantId: string, userId: string): Promise<{ name: string; roles: string[]; vouched: boolean } | undefined> {
+export async function lockUser(
+  q: Sql,
+  tenantId: string,
+  userId: string,
+): Promise<{ name: string; roles: string[]; vouched: boolean } | undefined> {
   return (await q.query<{ name: string; roles: string[]; vouched: boolean }>(LOCK_USER, [tenantId, userId]))[0];
 }
 
@@ -129,7 +144,10 @@ export async function userVouched(q: Sql, tenantId: string, userId: string): Pro
 }
 
 /** Enabled admins and approvers, oldest first (separation of duties counts them). */
-export async function privilegedUsers(q: Sql, tenantId: string): Promise<{ id: string; name: string; roles: string[]; vouched: boolean }[]> {
+export async function privilegedUsers(
+  q: Sql,
+  tenantId: string,
+): Promise<{ id: string; name: string; roles: string[]; vouched: boolean }[]> {
   return q.query(PRIVILEGED_USERS, [tenantId]);
 }
 
@@ -143,7 +161,14 @@ export async function insertOperator(q: Sql, systemTenant: string, id: string): 
 }
 
 /** A new token row; its expiry. */
-export async function insertToken(q: Sql, tenantId: string, id: string, userId: string, hash: string, lifeSeconds: number): Promise<string> {
+export async function insertToken(
+  q: Sql,
+  tenantId: string,
+  id: string,
+  userId: string,
+  hash: string,
+  lifeSeconds: number,
+): Promise<string> {
   return (await q.query<{ expires_at: string }>(INSERT_TOKEN, [tenantId, id, userId, hash, lifeSeconds]))[0]!.expires_at;
 }
 
@@ -175,7 +200,18 @@ export async function revokeOpenInvitations(q: Sql, tenantId: string, userId: st
 }
 
 /** A new invitation row; its expiry. */
-export async function insertInvitation(q: Sql, i: { tenantId: string; id: string; userId: string; codeHash: string; tokenSeconds: number; createdBy: string; seconds: number }): Promise<string> {
-  const rows = await q.query<{ expires_at: string }>(INSERT_INVITATION, [i.tenantId, i.id, i.userId, i.codeHash, i.tokenSeconds, i.createdBy, i.seconds]);
+export async function insertInvitation(
+  q: Sql,
+  i: { tenantId: string; id: string; userId: string; codeHash: string; tokenSeconds: number; createdBy: string; seconds: number },
+): Promise<string> {
+  const rows = await q.query<{ expires_at: string }>(INSERT_INVITATION, [
+    i.tenantId,
+    i.id,
+    i.userId,
+    i.codeHash,
+    i.tokenSeconds,
+    i.createdBy,
+    i.seconds,
+  ]);
   return rows[0]!.expires_at;
 }

@@ -19,7 +19,13 @@ export const redeemInvitation: Endpoint<undefined> = {
   schema: {
     body: object({ code, expiresInSeconds: tokenLife }, ['code']),
     response: {
-      201: object({ tenantId: { type: 'string' }, userId: { type: 'string' }, tokenId: { type: 'string' }, token: { type: 'string' }, expiresAt: { type: 'string' } }),
+      201: object({
+        tenantId: { type: 'string' },
+        userId: { type: 'string' },
+        tokenId: { type: 'string' },
+        token: { type: 'string' },
+        expiresAt: { type: 'string' },
+      }),
       '4xx': errorSchema,
     },
   },
@@ -30,12 +36,26 @@ export const redeemInvitation: Endpoint<undefined> = {
       if (!inv) return undefined;
       const live = !inv.redeemed_at && !inv.revoked_at && !inv.disabled_at && new Date(inv.expires_at) > ctx.now();
       if (!live) {
-        await appendAudit(q, inv.tenant_id, { actor: 'broker', action: 'user.invitation.redeem', target: inv.user_id, outcome: 'denied', reasons: { invitationId: inv.id, why: inv.redeemed_at ? 'already used' : 'expired or revoked' }, sourceIp: req.ip });
+        await appendAudit(q, inv.tenant_id, {
+          actor: 'broker',
+          action: 'user.invitation.redeem',
+          target: inv.user_id,
+          outcome: 'denied',
+          reasons: { invitationId: inv.id, why: inv.redeemed_at ? 'already used' : 'expired or revoked' },
+          sourceIp: req.ip,
+        });
         return null;
       }
       await accounts.redeemInvitation(q, inv.id, req.ip);
       const tok = await issueToken(q, inv.tenant_id, inv.user_id, Math.min(body.expiresInSeconds ?? inv.token_seconds, inv.token_seconds));
-      await appendAudit(q, inv.tenant_id, { actor: inv.user_id, action: 'user.invitation.redeem', target: inv.user_id, outcome: 'success', reasons: { invitationId: inv.id, tokenId: tok.tokenId }, sourceIp: req.ip });
+      await appendAudit(q, inv.tenant_id, {
+        actor: inv.user_id,
+        action: 'user.invitation.redeem',
+        target: inv.user_id,
+        outcome: 'success',
+        reasons: { invitationId: inv.id, tokenId: tok.tokenId },
+        sourceIp: req.ip,
+      });
       return { tenantId: inv.tenant_id, userId: inv.user_id, ...tok };
     });
     // The refusal is recorded (committed above) before it is answered.

@@ -18,7 +18,10 @@ import { tokenAnswer } from '../../protocol/answers.js';
 const tokenRow = tokenAnswer;
 
 export const disableUser: Endpoint<Principal> = {
-  schema: { params: idParams, response: { 200: object({ userId: { type: 'string' }, disabled: { type: 'boolean' } }), 202: pendingActionSchema, '4xx': errorSchema } },
+  schema: {
+    params: idParams,
+    response: { 200: object({ userId: { type: 'string' }, disabled: { type: 'boolean' } }), 202: pendingActionSchema, '4xx': errorSchema },
+  },
   async handle(ctx, req, reply, admin) {
     const { id: userId } = req.params as { id: string };
     const answer = await ctx.db.tx(async (q) => {
@@ -39,14 +42,22 @@ export const disableUser: Endpoint<Principal> = {
 };
 
 export const listUserTokens: Endpoint<Principal> = {
-  schema: { params: idParams, response: { 200: object({ userId: { type: 'string' }, tokens: { type: 'array', items: tokenRow } }), '4xx': errorSchema } },
+  schema: {
+    params: idParams,
+    response: { 200: object({ userId: { type: 'string' }, tokens: { type: 'array', items: tokenRow } }), '4xx': errorSchema },
+  },
   async handle(ctx, req, _reply, admin) {
     const { id: userId } = req.params as { id: string };
     if (!(await accounts.userExists(ctx.db, admin.tenantId, userId))) fail('ERR_NOT_FOUND', 'no such user');
     const rows = await accounts.userTokens(ctx.db, admin.tenantId, userId, false);
     return {
       userId,
-      tokens: rows.map((r) => ({ tokenId: r.id, createdAt: iso(r.created_at), expiresAt: iso(r.expires_at), ...(r.revoked_at ? { revokedAt: iso(r.revoked_at) } : {}) })),
+      tokens: rows.map((r) => ({
+        tokenId: r.id,
+        createdAt: iso(r.created_at),
+        expiresAt: iso(r.expires_at),
+        ...(r.revoked_at ? { revokedAt: iso(r.revoked_at) } : {}),
+      })),
     };
   },
 };
@@ -58,7 +69,14 @@ export const revokeUserTokens: Endpoint<Principal> = {
     return ctx.db.tx(async (q) => {
       await lockUser(q, admin.tenantId, userId);
       const { tokens } = await revokeCredentials(q, admin.tenantId, userId);
-      await appendAudit(q, admin.tenantId, { actor: admin.userId, action: 'user.tokens.revoke', target: userId, outcome: 'success', reasons: { tokensRevoked: tokens }, sourceIp: req.ip });
+      await appendAudit(q, admin.tenantId, {
+        actor: admin.userId,
+        action: 'user.tokens.revoke',
+        target: userId,
+        outcome: 'success',
+        reasons: { tokensRevoked: tokens },
+        sourceIp: req.ip,
+      });
       return { userId, revoked: tokens };
     });
   },
@@ -81,10 +99,22 @@ export const reinviteUser: Endpoint<Principal> = {
     const answer = await ctx.db.tx(async (q) => {
       const user = await lockUser(q, admin.tenantId, userId);
       if ((user.roles.includes('admin') || user.roles.includes('approver')) && (await twoPersonEnforced(q, admin.tenantId))) {
-        return { pending: await requestAction(q, admin, { kind: 'user.invite', target: userId, payload: { tokenSeconds }, reason: `a new credential for ${user.roles.join(' and ')}` }, req.ip) };
+        return {
+          pending: await requestAction(
+            q,
+            admin,
+            { kind: 'user.invite', target: userId, payload: { tokenSeconds }, reason: `a new credential for ${user.roles.join(' and ')}` },
+            req.ip,
+          ),
+        };
       }
       await revokeCredentials(q, admin.tenantId, userId);
-      return { done: { userId, invitation: await createInvitation(q, { tenantId: admin.tenantId, userId: admin.userId, sourceIp: req.ip }, userId, tokenSeconds) } };
+      return {
+        done: {
+          userId,
+          invitation: await createInvitation(q, { tenantId: admin.tenantId, userId: admin.userId, sourceIp: req.ip }, userId, tokenSeconds),
+        },
+      };
     });
     if ('pending' in answer) return reply.status(202).send(answer.pending);
     return reply.status(201).send(answer.done);

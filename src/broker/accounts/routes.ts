@@ -19,7 +19,13 @@ import { checkSeparation, createUser, grantedPrivileges, issueToken, keepAnAdmin
 import * as accounts from './repository.js';
 import { tokenAnswer, userAnswer } from '../../protocol/answers.js';
 
-const tenantRoles = { type: 'array', minItems: 0, maxItems: 3, uniqueItems: true, items: { enum: ['admin', 'approver', 'auditor'] } } as const;
+const tenantRoles = {
+  type: 'array',
+  minItems: 0,
+  maxItems: 3,
+  uniqueItems: true,
+  items: { enum: ['admin', 'approver', 'auditor'] },
+} as const;
 const invitedAdmin = object({ userId: { type: 'string' }, invitation: invitationSchema }, ['userId', 'invitation']);
 
 export const createTenant: Endpoint<Principal> = {
@@ -34,10 +40,21 @@ export const createTenant: Endpoint<Principal> = {
       const tenantId = newId('tn');
       await accounts.insertTenant(q, tenantId, body.name);
       await ensureLogKey(q, ctx.rootKey, tenantId);
-      await appendAudit(q, SYSTEM_TENANT, { actor: op.userId, action: 'tenant.create', target: tenantId, outcome: 'success', sourceIp: req.ip });
+      await appendAudit(q, SYSTEM_TENANT, {
+        actor: op.userId,
+        action: 'tenant.create',
+        target: tenantId,
+        outcome: 'success',
+        sourceIp: req.ip,
+      });
       await appendAudit(q, tenantId, { actor: op.userId, action: 'tenant.create', target: tenantId, outcome: 'success', sourceIp: req.ip });
       const by = { tenantId, userId: op.userId, sourceIp: req.ip };
-      const admin = await createUser(q, by, { name: body.admin.name, roles: ['admin'], vouched: true, tokenSeconds: body.admin.expiresInSeconds ?? DEFAULT_TOKEN_SECONDS });
+      const admin = await createUser(q, by, {
+        name: body.admin.name,
+        roles: ['admin'],
+        vouched: true,
+        tokenSeconds: body.admin.expiresInSeconds ?? DEFAULT_TOKEN_SECONDS,
+      });
       return { tenantId, admin };
     });
     return reply.status(201).send(result);
@@ -46,7 +63,17 @@ export const createTenant: Endpoint<Principal> = {
 
 /** The tenants (their names and ids only: the operator sees nothing inside them). */
 export const listTenants: Endpoint<Principal> = {
-  schema: { response: { 200: object({ tenants: { type: 'array', items: object({ tenantId: { type: 'string' }, name: { type: 'string' }, createdAt: { type: 'string' } }) } }), '4xx': errorSchema } },
+  schema: {
+    response: {
+      200: object({
+        tenants: {
+          type: 'array',
+          items: object({ tenantId: { type: 'string' }, name: { type: 'string' }, createdAt: { type: 'string' } }),
+        },
+      }),
+      '4xx': errorSchema,
+    },
+  },
   async handle(ctx) {
     const rows = await accounts.listTenants(ctx.db, SYSTEM_TENANT);
     return { tenants: rows.map((r) => ({ tenantId: r.id, name: r.name, createdAt: iso(r.created_at) })) };
@@ -55,14 +82,28 @@ export const listTenants: Endpoint<Principal> = {
 
 /** The operator invites another admin: a second person the tenant's first admin did not make. */
 export const inviteAdmin: Endpoint<Principal> = {
-  schema: { params: idParams, body: object({ name, expiresInSeconds: tokenLife }, ['name']), response: { 201: invitedAdmin, '4xx': errorSchema } },
+  schema: {
+    params: idParams,
+    body: object({ name, expiresInSeconds: tokenLife }, ['name']),
+    response: { 201: invitedAdmin, '4xx': errorSchema },
+  },
   async handle(ctx, req, reply, op) {
     const { id: tenantId } = req.params as { id: string };
     const body = req.body as { name: string; expiresInSeconds?: number };
     const result = await ctx.db.tx(async (q) => {
       if (!(await accounts.tenantExists(q, tenantId, SYSTEM_TENANT))) fail('ERR_NOT_FOUND', 'no such tenant');
-      await appendAudit(q, SYSTEM_TENANT, { actor: op.userId, action: 'tenant.admin.invite', target: tenantId, outcome: 'success', sourceIp: req.ip });
-      return createUser(q, { tenantId, userId: op.userId, sourceIp: req.ip }, { name: body.name, roles: ['admin'], vouched: true, tokenSeconds: body.expiresInSeconds ?? DEFAULT_TOKEN_SECONDS });
+      await appendAudit(q, SYSTEM_TENANT, {
+        actor: op.userId,
+        action: 'tenant.admin.invite',
+        target: tenantId,
+        outcome: 'success',
+        sourceIp: req.ip,
+      });
+      return createUser(
+        q,
+        { tenantId, userId: op.userId, sourceIp: req.ip },
+        { name: body.name, roles: ['admin'], vouched: true, tokenSeconds: body.expiresInSeconds ?? DEFAULT_TOKEN_SECONDS },
+      );
     });
     return reply.status(201).send(result);
   },
@@ -72,7 +113,15 @@ export const createUserRoute: Endpoint<Principal> = {
   schema: {
     body: object({ name, roles: tenantRoles, expiresInSeconds: tokenLife }, ['name', 'roles']),
     response: {
-      201: object({ userId: { type: 'string' }, roles: { type: 'array', items: { type: 'string' } }, invitation: invitationSchema, pending: pendingActionSchema }, ['userId', 'invitation']),
+      201: object(
+        {
+          userId: { type: 'string' },
+          roles: { type: 'array', items: { type: 'string' } },
+          invitation: invitationSchema,
+          pending: pendingActionSchema,
+        },
+        ['userId', 'invitation'],
+      ),
       '4xx': errorSchema,
     },
   },
@@ -87,7 +136,12 @@ export const createUserRoute: Endpoint<Principal> = {
         // The user exists at once without admin or approver; a second admin grants those.
         const now = body.roles.filter((r) => !(PRIVILEGED_ROLES as readonly string[]).includes(r));
         const made = await createUser(q, by, { name: body.name, roles: now, vouched: false, tokenSeconds });
-        const pending = await requestAction(q, admin, { kind: 'user.roles', target: made.userId, payload: { roles: body.roles }, reason: `granting ${privileged.join(' and ')}` }, req.ip);
+        const pending = await requestAction(
+          q,
+          admin,
+          { kind: 'user.roles', target: made.userId, payload: { roles: body.roles }, reason: `granting ${privileged.join(' and ')}` },
+          req.ip,
+        );
         return { ...made, roles: now, pending };
       }
       const made = await createUser(q, by, { name: body.name, roles: body.roles, vouched: false, tokenSeconds });
@@ -124,14 +178,23 @@ export const listUsers: Endpoint<Principal> = {
 export const createToken: Endpoint<Principal> = {
   schema: {
     body: { anyOf: [object({ expiresInSeconds: tokenLife }), { type: 'null' }] },
-    response: { 201: object({ tokenId: { type: 'string' }, token: { type: 'string' }, expiresAt: { type: 'string' } }), '4xx': errorSchema },
+    response: {
+      201: object({ tokenId: { type: 'string' }, token: { type: 'string' }, expiresAt: { type: 'string' } }),
+      '4xx': errorSchema,
+    },
   },
   async handle(ctx, req, reply, who) {
     if (who.via === 'session') fail('ERR_FORBIDDEN', 'API tokens are made with an API token (the CLI), not from a console session');
     const life = (req.body as { expiresInSeconds?: number } | null)?.expiresInSeconds ?? DEFAULT_TOKEN_SECONDS;
     const result = await ctx.db.tx(async (q) => {
       const tok = await issueToken(q, who.tenantId, who.userId, life);
-      await appendAudit(q, who.tenantId, { actor: who.userId, action: 'token.create', target: tok.tokenId, outcome: 'success', sourceIp: req.ip });
+      await appendAudit(q, who.tenantId, {
+        actor: who.userId,
+        action: 'token.create',
+        target: tok.tokenId,
+        outcome: 'success',
+        sourceIp: req.ip,
+      });
       return tok;
     });
     return reply.status(201).send(result);
@@ -164,7 +227,11 @@ export const setUserRoles: Endpoint<Principal> = {
   schema: {
     params: idParams,
     body: object({ roles: tenantRoles }, ['roles']),
-    response: { 200: object({ userId: { type: 'string' }, roles: { type: 'array', items: { type: 'string' } } }), 202: pendingActionSchema, '4xx': errorSchema },
+    response: {
+      200: object({ userId: { type: 'string' }, roles: { type: 'array', items: { type: 'string' } } }),
+      202: pendingActionSchema,
+      '4xx': errorSchema,
+    },
   },
   async handle(ctx, req, reply, admin) {
     const { id: userId } = req.params as { id: string };
@@ -180,7 +247,13 @@ export const setUserRoles: Endpoint<Principal> = {
         return { pending: await requestAction(q, admin, { kind: 'user.roles', target: userId, payload: { roles }, reason }, req.ip) };
       }
       // Granted by one admin alone: not vouched (separation/service.ts).
-      await setRoles(q, { tenantId: admin.tenantId, userId: admin.userId, sourceIp: req.ip }, userId, roles, granted.length ? false : user.vouched);
+      await setRoles(
+        q,
+        { tenantId: admin.tenantId, userId: admin.userId, sourceIp: req.ip },
+        userId,
+        roles,
+        granted.length ? false : user.vouched,
+      );
       return { done: { userId, roles } };
     });
     if ('pending' in answer) return reply.status(202).send(answer.pending);
@@ -190,7 +263,10 @@ export const setUserRoles: Endpoint<Principal> = {
 
 /** A user revokes their own tokens; an admin any token of the tenant. */
 export const revokeToken: Endpoint<Principal> = {
-  schema: { params: idParams, response: { 200: object({ tokenId: { type: 'string' }, revoked: { type: 'boolean' } }), '4xx': errorSchema } },
+  schema: {
+    params: idParams,
+    response: { 200: object({ tokenId: { type: 'string' }, revoked: { type: 'boolean' } }), '4xx': errorSchema },
+  },
   async handle(ctx, req, _reply, who) {
     const { id: tokenId } = req.params as { id: string };
     const anyUser = who.roles.includes('admin');
@@ -198,7 +274,13 @@ export const revokeToken: Endpoint<Principal> = {
       if (!(await accounts.revokeToken(q, who.tenantId, tokenId, anyUser, who.userId))) fail('ERR_NOT_FOUND', 'no such token');
       // A revoked token's console sessions end with it.
       await revokeSessionsOfToken(q, who.tenantId, tokenId);
-      await appendAudit(q, who.tenantId, { actor: who.userId, action: 'token.revoke', target: tokenId, outcome: 'success', sourceIp: req.ip });
+      await appendAudit(q, who.tenantId, {
+        actor: who.userId,
+        action: 'token.revoke',
+        target: tokenId,
+        outcome: 'success',
+        sourceIp: req.ip,
+      });
       return { tokenId, revoked: true };
     });
   },

@@ -46,7 +46,12 @@ export function grantedPrivileges(before: readonly string[], after: readonly str
 }
 
 /** Inserts a token for a user; returns the token (the caller shows it once). */
-export async function issueToken(q: Sql, tenantId: string, userId: string, lifeSeconds: number): Promise<{ tokenId: string; token: string; expiresAt: string }> {
+export async function issueToken(
+  q: Sql,
+  tenantId: string,
+  userId: string,
+  lifeSeconds: number,
+): Promise<{ tokenId: string; token: string; expiresAt: string }> {
   const token = newToken('sct');
   const tokenId = newId('tok');
   const expiresAt = await accounts.insertToken(q, tenantId, tokenId, userId, tokenHash(token), lifeSeconds);
@@ -62,18 +67,30 @@ export async function lockUser(q: Sql, tenantId: string, userId: string): Promis
 
 /** Refuses a change that would leave the tenant without an enabled admin. */
 export async function keepAnAdmin(q: Sql, tenantId: string, leaving: string): Promise<void> {
-  if ((await accounts.otherAdmins(q, tenantId, leaving)) === 0) fail('ERR_CONFLICT', "this is the tenant's last admin: the tenant would have nobody to manage it");
+  if ((await accounts.otherAdmins(q, tenantId, leaving)) === 0)
+    fail('ERR_CONFLICT', "this is the tenant's last admin: the tenant would have nobody to manage it");
 }
 
 /**
  * Makes a user; `vouched` when the operator made it or a second admin confirmed its roles.
  * Returns the user's invitation.
  */
-export async function createUser(q: Sql, by: Actor, user: { name: string; roles: string[]; vouched: boolean; tokenSeconds: number }): Promise<{ userId: string; invitation: Invitation }> {
+export async function createUser(
+  q: Sql,
+  by: Actor,
+  user: { name: string; roles: string[]; vouched: boolean; tokenSeconds: number },
+): Promise<{ userId: string; invitation: Invitation }> {
   if (await accounts.userNameTaken(q, by.tenantId, user.name)) fail('ERR_CONFLICT', `a user named ${user.name} exists`);
   const userId = newId('usr');
   await accounts.insertUser(q, by.tenantId, userId, user.name, user.roles, user.vouched);
-  await appendAudit(q, by.tenantId, { actor: by.userId, action: 'user.create', target: userId, outcome: 'success', reasons: { roles: user.roles, vouched: user.vouched }, sourceIp: by.sourceIp });
+  await appendAudit(q, by.tenantId, {
+    actor: by.userId,
+    action: 'user.create',
+    target: userId,
+    outcome: 'success',
+    reasons: { roles: user.roles, vouched: user.vouched },
+    sourceIp: by.sourceIp,
+  });
   return { userId, invitation: await createInvitation(q, by, userId, user.tokenSeconds) };
 }
 
@@ -118,7 +135,15 @@ export async function createInvitation(q: Sql, by: Actor, userId: string, tokenS
   await accounts.revokeOpenInvitations(q, by.tenantId, userId);
   const code = newToken('sci');
   const invitationId = newId('inv');
-  const expiresAt = await accounts.insertInvitation(q, { tenantId: by.tenantId, id: invitationId, userId, codeHash: tokenHash(code), tokenSeconds, createdBy: by.userId, seconds: INVITATION_SECONDS });
+  const expiresAt = await accounts.insertInvitation(q, {
+    tenantId: by.tenantId,
+    id: invitationId,
+    userId,
+    codeHash: tokenHash(code),
+    tokenSeconds,
+    createdBy: by.userId,
+    seconds: INVITATION_SECONDS,
+  });
   await appendAudit(q, by.tenantId, {
     actor: by.userId,
     action: 'user.invite',

@@ -9,8 +9,16 @@ import { verifySignedData } from './pkcs7.js';
 
 /** Fields of the document (EC2 user guide, "Instance identity documents") kept as claims. */
 const CLAIM_FIELDS = [
-  'accountId', 'architecture', 'availabilityZone', 'imageId', 'instanceId', 'instanceType',
-  'pendingTime', 'privateIp', 'region', 'version',
+  'accountId',
+  'architecture',
+  'availabilityZone',
+  'imageId',
+  'instanceId',
+  'instanceType',
+  'pendingTime',
+  'privateIp',
+  'region',
+  'version',
 ] as const;
 
 export interface AwsIdentityClaims {

@@ -45,10 +45,12 @@ function verifyAzure(doc: { signature: string }, certificates: string[], now: Da
   } catch {
     throw new SectorCryptError('ERR_AUTH', 'the signed Azure document is not JSON');
   }
-  if (content === null || typeof content !== 'object' || typeof content.vmId !== 'string') throw new SectorCryptError('ERR_AUTH', 'the signed Azure document has no vmId');
+  if (content === null || typeof content !== 'object' || typeof content.vmId !== 'string')
+    throw new SectorCryptError('ERR_AUTH', 'the signed Azure document has no vmId');
   const expires = azureTime((content.timeStamp as { expiresOn?: unknown } | undefined)?.expiresOn);
   if (!expires) throw new SectorCryptError('ERR_AUTH', 'the signed Azure document has no timeStamp.expiresOn');
-  if (expires.getTime() + CLOCK_TOLERANCE_MS < now.getTime()) throw new SectorCryptError('ERR_AUTH', `the signed Azure document expired at ${expires.toISOString()}`);
+  if (expires.getTime() + CLOCK_TOLERANCE_MS < now.getTime())
+    throw new SectorCryptError('ERR_AUTH', `the signed Azure document expired at ${expires.toISOString()}`);
   const claims: Record<string, unknown> = {};
   for (const field of AZURE_FIELDS) if (content[field] !== undefined) claims[field] = content[field];
   return claims;
@@ -65,14 +67,25 @@ function why(err: unknown): string {
  * wins). Returns the claims by issuer name, and a denial reason for each document that did
  * not verify or that no issuer of the tenant is trusted for.
  */
-export function verifyDocuments(documents: CloudDocuments, issuers: DocumentIssuer[], now: Date): { attested: Record<string, unknown>; reasons: Reason[] } {
+export function verifyDocuments(
+  documents: CloudDocuments,
+  issuers: DocumentIssuer[],
+  now: Date,
+): { attested: Record<string, unknown>; reasons: Reason[] } {
   const attested: Record<string, unknown> = {};
   const reasons: Reason[] = [];
   for (const kind of ['aws', 'azure'] as const) {
     const doc = documents[kind];
     if (!doc) continue;
     const candidates = issuers.filter((i) => i.kind === kind);
-    const refuse = (actual: string) => reasons.push({ policy: '', rule: 'attestation', claim: `attested.${kind}`, expected: `a ${kind} document signed by a trusted certificate`, actual });
+    const refuse = (actual: string) =>
+      reasons.push({
+        policy: '',
+        rule: 'attestation',
+        claim: `attested.${kind}`,
+        expected: `a ${kind} document signed by a trusted certificate`,
+        actual,
+      });
     if (!candidates.length) {
       refuse(`no trusted issuer of kind ${kind} in this tenant`);
       continue;
@@ -80,7 +93,10 @@ export function verifyDocuments(documents: CloudDocuments, issuers: DocumentIssu
     let failure = '';
     for (const issuer of candidates) {
       try {
-        attested[issuer.name] = kind === 'aws' ? verifyAwsIdentityDocument(doc as { document: string; pkcs7: string }, issuer.certificates).claims : verifyAzure(doc as { signature: string }, issuer.certificates, now);
+        attested[issuer.name] =
+          kind === 'aws'
+            ? verifyAwsIdentityDocument(doc as { document: string; pkcs7: string }, issuer.certificates).claims
+            : verifyAzure(doc as { signature: string }, issuer.certificates, now);
         failure = '';
         break;
       } catch (err) {

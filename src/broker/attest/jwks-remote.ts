@@ -30,7 +30,11 @@ const MAX_JWKS_BYTES = 256 * 1024;
 type KeyResolver = (header: JWSHeaderParameters, token: FlattenedJWSInput) => Promise<CryptoKey>;
 
 /** dns.lookup's shape with `all: true`, replaceable in tests. */
-export type Resolve = (hostname: string, options: { all: true; family?: number }, callback: (err: NodeJS.ErrnoException | null, addresses: LookupAddress[]) => void) => void;
+export type Resolve = (
+  hostname: string,
+  options: { all: true; family?: number },
+  callback: (err: NodeJS.ErrnoException | null, addresses: LookupAddress[]) => void,
+) => void;
 
 export interface JwksFetchDetail {
   /** The error's code (ECONNREFUSED, EPROTO, a certificate code, HTTP_STATUS, ...) or name. */
@@ -42,7 +46,10 @@ export interface JwksFetchDetail {
 
 /** A key set that could not be fetched. The message is for anyone; `detail` for the audit record only. */
 export class JwksFetchError extends Error {
-  constructor(readonly detail: JwksFetchDetail, options?: { cause?: unknown }) {
+  constructor(
+    readonly detail: JwksFetchDetail,
+    options?: { cause?: unknown },
+  ) {
     super("the attestation token's issuer key set could not be fetched", options);
     this.name = 'JwksFetchError';
   }
@@ -78,13 +85,21 @@ export function checkJwksUri(uri: string, allowPrivateNetwork = false): URL {
   if (!allowPrivateNetwork) {
     const host = hostOf(url);
     const why = isLocalhostName(host) ? `${host} is this machine` : isIP(host) ? refusal(host, false) : undefined;
-    if (why) throw new SectorCryptError('ERR_ARGUMENT', `jwksUri must not name a loopback, private, link-local or other special address (${why}); set "allowPrivateNetwork": true on the issuer to allow it`);
+    if (why)
+      throw new SectorCryptError(
+        'ERR_ARGUMENT',
+        `jwksUri must not name a loopback, private, link-local or other special address (${why}); set "allowPrivateNetwork": true on the issuer to allow it`,
+      );
   }
   return url;
 }
 
 /** A lookup for net.connect that resolves every address, refuses when any is special, and connects to the ones checked. */
-export function checkedLookup(allowPrivateNetwork: boolean, seen: (addresses: string[]) => void, resolve: Resolve = dnsLookup as unknown as Resolve): LookupFunction {
+export function checkedLookup(
+  allowPrivateNetwork: boolean,
+  seen: (addresses: string[]) => void,
+  resolve: Resolve = dnsLookup as unknown as Resolve,
+): LookupFunction {
   return (hostname, options, callback) => {
     const cb = callback as (err: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void;
     resolve(hostname, { all: true, ...(options.family ? { family: Number(options.family) } : {}) }, (err, addresses) => {
@@ -128,26 +143,31 @@ function fetchWith(opts: RemoteJwksOptions) {
         return failed('ERR_JWKS_ADDRESS_REFUSED');
       }
       const lookup = checkedLookup(allow, (a) => (addresses = a), opts.resolve);
-      const req = request(url, { method: 'GET', headers: Object.fromEntries(init.headers), signal: init.signal, lookup, ...(opts.ca ? { ca: opts.ca } : {}) }, (res) => {
-        const chunks: Buffer[] = [];
-        let size = 0;
-        res.on('data', (c: Buffer) => {
-          size += c.length;
-          if (size > MAX_JWKS_BYTES) req.destroy(Object.assign(new Error(`the key set is larger than ${MAX_JWKS_BYTES} bytes`), { code: 'ERR_JWKS_TOO_LARGE' }));
-          else chunks.push(c);
-        });
-        res.on('error', (err: NodeJS.ErrnoException) => failed(err.code ?? err.name, err));
-        res.on('end', () => {
-          if (res.statusCode !== 200) return failed('HTTP_STATUS', undefined, res.statusCode);
-          const body = Buffer.concat(chunks);
-          try {
-            JSON.parse(body.toString('utf8'));
-          } catch (cause) {
-            return failed('ERR_JWKS_NOT_JSON', cause);
-          }
-          resolve(new Response(body, { status: 200 }));
-        });
-      });
+      const req = request(
+        url,
+        { method: 'GET', headers: Object.fromEntries(init.headers), signal: init.signal, lookup, ...(opts.ca ? { ca: opts.ca } : {}) },
+        (res) => {
+          const chunks: Buffer[] = [];
+          let size = 0;
+          res.on('data', (c: Buffer) => {
+            size += c.length;
+            if (size > MAX_JWKS_BYTES)
+              req.destroy(Object.assign(new Error(`the key set is larger than ${MAX_JWKS_BYTES} bytes`), { code: 'ERR_JWKS_TOO_LARGE' }));
+            else chunks.push(c);
+          });
+          res.on('error', (err: NodeJS.ErrnoException) => failed(err.code ?? err.name, err));
+          res.on('end', () => {
+            if (res.statusCode !== 200) return failed('HTTP_STATUS', undefined, res.statusCode);
+            const body = Buffer.concat(chunks);
+            try {
+              JSON.parse(body.toString('utf8'));
+            } catch (cause) {
+              return failed('ERR_JWKS_NOT_JSON', cause);
+            }
+            resolve(new Response(body, { status: 200 }));
+          });
+        },
+      );
       req.on('error', (err: NodeJS.ErrnoException) => failed(err.code ?? err.name, err));
       req.end();
     });
@@ -160,7 +180,11 @@ export function remoteJwks(uri: string, opts: RemoteJwksOptions = {}): KeyResolv
   let set = opts.resolve ? undefined : sets.get(key);
   if (!set) {
     // The address checks are fetchWith's, at every fetch: an issuer saved before them still gets them.
-    set = createRemoteJWKSet(checkJwksUri(uri, true), { timeoutDuration: JWKS_TIMEOUT_MS, cacheMaxAge: JWKS_CACHE_MS, [customFetch]: fetchWith(opts) }) as KeyResolver;
+    set = createRemoteJWKSet(checkJwksUri(uri, true), {
+      timeoutDuration: JWKS_TIMEOUT_MS,
+      cacheMaxAge: JWKS_CACHE_MS,
+      [customFetch]: fetchWith(opts),
+    }) as KeyResolver;
     if (!opts.resolve) sets.set(key, set);
   }
   return set;

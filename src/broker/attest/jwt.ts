@@ -50,7 +50,9 @@ async function verifyOne(jwt: string, candidates: TrustedIssuer[], now: Date): P
   // Several trusted entries may share an `iss` (say, one per audience): the first that verifies wins.
   for (const trusted of candidates) {
     try {
-      const keys = trusted.jwks ? createLocalJWKSet(trusted.jwks) : remoteJwks(trusted.jwksUri!, { ca: trusted.jwksCa, allowPrivateNetwork: trusted.allowPrivateNetwork === true });
+      const keys = trusted.jwks
+        ? createLocalJWKSet(trusted.jwks)
+        : remoteJwks(trusted.jwksUri!, { ca: trusted.jwksCa, allowPrivateNetwork: trusted.allowPrivateNetwork === true });
       const { payload } = await jwtVerify(jwt, keys, {
         issuer: trusted.issuer,
         ...(trusted.audience !== undefined ? { audience: trusted.audience } : {}),
@@ -69,7 +71,9 @@ async function verifyOne(jwt: string, candidates: TrustedIssuer[], now: Date): P
     // One message whatever went wrong on the network: an admin must not learn which internal
     // ports answer from an agent's refusals. The audit record keeps the detail.
     const detail = lastError instanceof JwksFetchError ? lastError.detail : { code: code! };
-    const err = new SectorCryptError('ERR_UNAUTHENTICATED', `attestation refused: ${new JwksFetchError(detail).message}`, { cause: lastError });
+    const err = new SectorCryptError('ERR_UNAUTHENTICATED', `attestation refused: ${new JwksFetchError(detail).message}`, {
+      cause: lastError,
+    });
     throw Object.assign(err, { jwksFailure: { issuer: candidates.at(-1)!.name, ...detail } });
   }
   refuse(code === 'ERR_JWT_EXPIRED' ? 'token expired' : `token of ${candidates[0]!.name} does not verify (${code ?? 'error'})`, lastError);

@@ -83,7 +83,9 @@ function embeddedContent(signed: SignedData): Buffer | undefined {
 function matchesSigner(cert: X509Certificate, sid: SignedData['signerInfos'][number]['sid']): boolean {
   if (sid.issuerAndSerialNumber) {
     const { issuer, serialNumber } = sid.issuerAndSerialNumber;
-    const serial = Buffer.from(serialNumber).toString('hex').replace(/^(00)+(?=.)/, '');
+    const serial = Buffer.from(serialNumber)
+      .toString('hex')
+      .replace(/^(00)+(?=.)/, '');
     const certSerial = cert.serialNumber.toLowerCase().replace(/^(00)+(?=.)/, '');
     return serial === certSerial && Buffer.from(AsnConvert.serialize(issuer)).equals(Buffer.from(cert.issuerName.toArrayBuffer()));
   }
@@ -105,7 +107,10 @@ function attribute(attrs: { attrType: string; attrValues: ArrayBuffer[] }[], typ
  * signature is detached, and must equal the embedded content byte for byte otherwise.
  * Throws ERR_AUTH when nothing verifies, ERR_UNSUPPORTED for an algorithm not handled.
  */
-export function verifySignedData(pkcs7: string | Uint8Array, options: { certificates: string[]; content?: string | Uint8Array }): VerifiedSignedData {
+export function verifySignedData(
+  pkcs7: string | Uint8Array,
+  options: { certificates: string[]; content?: string | Uint8Array },
+): VerifiedSignedData {
   if (options.certificates.length === 0) throw new SectorCryptError('ERR_ARGUMENT', 'no provider certificate configured');
   const trusted = options.certificates.map((pem) => new X509Certificate(pem));
   const signed = parseSignedData(pkcs7Der(pkcs7));
@@ -136,7 +141,8 @@ export function verifySignedData(pkcs7: string | Uint8Array, options: { certific
       const messageDigest = attribute(info.signedAttrs, ATTR_MESSAGE_DIGEST);
       if (!contentType || !messageDigest) fail('signed attributes lack contentType or messageDigest');
       const expected = createHash(digest).update(content).digest();
-      if (!Buffer.from(AsnConvert.parse(messageDigest!, OctetString).buffer).equals(expected)) fail('message digest does not match the content');
+      if (!Buffer.from(AsnConvert.parse(messageDigest!, OctetString).buffer).equals(expected))
+        fail('message digest does not match the content');
       const time = attribute(info.signedAttrs, ATTR_SIGNING_TIME);
       if (time) signingTime = parseTime(Buffer.from(time));
       signedBytes = derSetOf(info.signedAttrs);
@@ -159,7 +165,9 @@ export function verifySignedData(pkcs7: string | Uint8Array, options: { certific
  * signed when it sent DER (a BER-encoded set fails to verify: fail closed).
  */
 function derSetOf(attrs: Attribute[]): Buffer {
-  const body = Buffer.concat(attrs.map((a) => Buffer.from(AsnConvert.serialize(new Attribute({ attrType: a.attrType, attrValues: a.attrValues })))));
+  const body = Buffer.concat(
+    attrs.map((a) => Buffer.from(AsnConvert.serialize(new Attribute({ attrType: a.attrType, attrValues: a.attrValues })))),
+  );
   return Buffer.concat([Buffer.from([0x31]), derLength(body.length), body]);
 }
 
@@ -173,7 +181,10 @@ function derLength(n: number): Buffer {
 /** UTCTime (tag 0x17, YYMMDDHHMMSSZ) or GeneralizedTime (0x18, YYYYMMDDHHMMSSZ). */
 function parseTime(der: Buffer): Date | undefined {
   const text = der.subarray(2, 2 + der[1]!).toString('latin1');
-  const match = der[0] === 0x17 ? /^(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})Z$/.exec(text) : /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})Z$/.exec(text);
+  const match =
+    der[0] === 0x17
+      ? /^(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})Z$/.exec(text)
+      : /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})Z$/.exec(text);
   if (!match) return undefined;
   let year = Number(match[1]);
   if (der[0] === 0x17) year += year < 50 ? 2000 : 1900; // RFC 5280 4.1.2.5.1

@@ -21,7 +21,8 @@ const LOCK_LOG_KEY = 'SELECT 1 FROM audit_log_keys WHERE tenant_id = $1 FOR UPDA
 const RECORD_QUIET = 'SELECT time <= now() - make_interval(secs => $3) AS quiet FROM audit_log WHERE tenant_id = $1 AND seq = $2';
 
 const KEY_ID = 'audit-log';
-const LOCK_SEALED_LOG_KEYS = "SELECT tenant_id, 'audit-log' AS key_id, 1 AS version, sealed_secret FROM audit_log_keys ORDER BY tenant_id FOR UPDATE";
+const LOCK_SEALED_LOG_KEYS =
+  "SELECT tenant_id, 'audit-log' AS key_id, 1 AS version, sealed_secret FROM audit_log_keys ORDER BY tenant_id FOR UPDATE";
 const RESEAL_LOG_KEY = 'UPDATE audit_log_keys SET sealed_secret = $1 WHERE tenant_id = $2';
 const SIGNED_CHECKPOINTS = 'SELECT size, note FROM audit_checkpoints WHERE tenant_id = $1 ORDER BY size';
 
@@ -35,11 +36,7 @@ export async function ensureLogKey(q: Sql, rootKey: Uint8Array, tenantId: string
   if (have.length) return new Uint8Array(have[0]!.public_key);
   const seed = new Uint8Array(randomBytes(32));
   try {
-    await q.query(INSERT_LOG_KEY, [
-      tenantId,
-      publicKeyOf(seed),
-      sealAtRest(rootKey, tenantId, KEY_ID, 1, seed),
-    ]);
+    await q.query(INSERT_LOG_KEY, [tenantId, publicKeyOf(seed), sealAtRest(rootKey, tenantId, KEY_ID, 1, seed)]);
   } finally {
     seed.fill(0);
   }
@@ -92,7 +89,13 @@ export async function lastSignedSize(q: Sql, tenantId: string): Promise<number> 
  * no two scheduled checkpoints are closer than `everyRecords` unless the log went quiet.
  * The lock is not the tenants row appends take, so appends never wait for a signature.
  */
-export async function signIfDue(db: Store, rootKey: Uint8Array, tenantId: string, everyRecords: number, quietSeconds: number | null): Promise<number> {
+export async function signIfDue(
+  db: Store,
+  rootKey: Uint8Array,
+  tenantId: string,
+  everyRecords: number,
+  quietSeconds: number | null,
+): Promise<number> {
   return db.tx(async (q) => {
     await ensureLogKey(q, rootKey, tenantId);
     await q.query(LOCK_LOG_KEY, [tenantId]);
@@ -130,7 +133,9 @@ export async function signedCheckpoints(q: Sql, tenantId: string): Promise<{ siz
 }
 
 /** Every tenant's sealed log key, locked, for the root key's rotation (root-key/rotate.ts). */
-export async function lockSealedLogKeys(q: Sql): Promise<{ tenant_id: string; key_id: string; version: number; sealed_secret: Uint8Array }[]> {
+export async function lockSealedLogKeys(
+  q: Sql,
+): Promise<{ tenant_id: string; key_id: string; version: number; sealed_secret: Uint8Array }[]> {
   return q.query(LOCK_SEALED_LOG_KEYS);
 }
 

@@ -75,7 +75,12 @@ export function byteaJson(bytes: Uint8Array): string {
  * 2. sc_audit_insert: the rows, the tree's new nodes, and `requests` if given (release_requests
  *    rows by column name, bytea as byteaJson) decided with these records.
  */
-export async function appendAuditBatch(q: Sql, tenantId: string, recs: AuditInput[], requests?: Record<string, unknown>[]): Promise<number[]> {
+export async function appendAuditBatch(
+  q: Sql,
+  tenantId: string,
+  recs: AuditInput[],
+  requests?: Record<string, unknown>[],
+): Promise<number[]> {
   if (recs.length === 0) return [];
   const rows = await q.query<{ first: number; at: string; frontier: { level: number; idx: number; hash: string }[] }>(TAKE_SEQS, [
     tenantId,
@@ -126,7 +131,8 @@ export async function readAudit(q: Sql, tenantId: string, after: number | undefi
   );
   return rows.map((r) => {
     // A record from before the Merkle log (migration 3) has no hashed form: refuse, do not guess.
-    if (r.record_json === null || r.leaf_hash === null) throw new SectorCryptError('ERR_AUDIT_TAMPERED', `audit record ${r.seq} has no hashed form`);
+    if (r.record_json === null || r.leaf_hash === null)
+      throw new SectorCryptError('ERR_AUDIT_TAMPERED', `audit record ${r.seq} has no hashed form`);
     return { seq: Number(r.seq), json: r.record_json, leafHash: new Uint8Array(r.leaf_hash) };
   });
 }
@@ -144,7 +150,12 @@ const ARCHIVE_STATS = 'SELECT count(*)::integer AS n, max(time) AS newest FROM a
 const DELETE_BODIES = 'DELETE FROM audit_log WHERE tenant_id = $1 AND seq < $2';
 
 /** The held records older than `before`, oldest first, at most `limit` (an archive segment). */
-export async function segmentRows(q: Sql, tenantId: string, before: string, limit: number): Promise<{ seq: number; record_json: string; leaf_hash: Uint8Array }[]> {
+export async function segmentRows(
+  q: Sql,
+  tenantId: string,
+  before: string,
+  limit: number,
+): Promise<{ seq: number; record_json: string; leaf_hash: Uint8Array }[]> {
   return q.query(SEGMENT_ROWS, [tenantId, before, limit]);
 }
 
@@ -164,7 +175,8 @@ export async function deleteBodiesBefore(q: Sql, tenantId: string, through: numb
 }
 
 const TENANTS_WITH_UNHASHED = 'SELECT DISTINCT tenant_id FROM audit_log WHERE leaf_hash IS NULL';
-const UNHASHED_RECORDS = 'SELECT seq, time, actor, action, target, outcome, reasons, request_id, source_ip FROM audit_log WHERE tenant_id = $1 AND leaf_hash IS NULL ORDER BY seq';
+const UNHASHED_RECORDS =
+  'SELECT seq, time, actor, action, target, outcome, reasons, request_id, source_ip FROM audit_log WHERE tenant_id = $1 AND leaf_hash IS NULL ORDER BY seq';
 const SET_HASHED_FORM = 'UPDATE audit_log SET record_json = $3, leaf_hash = $4 WHERE tenant_id = $1 AND seq = $2';
 
 /** Tenants with records from before the Merkle log (backfill.ts). */

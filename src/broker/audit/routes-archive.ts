@@ -49,7 +49,11 @@ export const auditSegment: Endpoint<Principal> = {
     const cutoff = retentionCutoff(ctx);
     const asked = (req.query as { before?: string }).before;
     const before = asked === undefined ? cutoff : parseDate(asked, 'before');
-    if (before > cutoff) fail('ERR_FORBIDDEN', `records younger than the retention (${ctx.auditRetentionDays} days, so after ${cutoff.toISOString()}) stay in the log`);
+    if (before > cutoff)
+      fail(
+        'ERR_FORBIDDEN',
+        `records younger than the retention (${ctx.auditRetentionDays} days, so after ${cutoff.toISOString()}) stay in the log`,
+      );
     const window = { before: before.toISOString(), retentionDays: ctx.auditRetentionDays };
     const rows = await segmentRows(ctx.db, who.tenantId, before.toISOString(), MAX_SEGMENT);
     const verifierKey = await logVerifierKey(ctx.db, ctx.rootKey, who.tenantId);
@@ -65,16 +69,27 @@ export const auditSegment: Endpoint<Principal> = {
 };
 
 export const auditArchive: Endpoint<Principal> = {
-  schema: { body: object({ through: { type: 'integer', minimum: 1, maximum: Number.MAX_SAFE_INTEGER } }, ['through']), response: { 200: object({ archived: { type: 'integer' }, through: { type: 'integer' } }), '4xx': errorSchema } },
+  schema: {
+    body: object({ through: { type: 'integer', minimum: 1, maximum: Number.MAX_SAFE_INTEGER } }, ['through']),
+    response: { 200: object({ archived: { type: 'integer' }, through: { type: 'integer' } }), '4xx': errorSchema },
+  },
   async handle(ctx, req, _reply, who) {
     const { through } = req.body as { through: number };
     const oldest = retentionCutoff(ctx);
     return ctx.db.tx(async (q) => {
       await lockLog(q, who.tenantId);
       const { n, newest } = await heldBefore(q, who.tenantId, through);
-      if (newest && new Date(newest) >= oldest) fail('ERR_FORBIDDEN', `records younger than the retention (${ctx.auditRetentionDays} days) stay in the log`);
+      if (newest && new Date(newest) >= oldest)
+        fail('ERR_FORBIDDEN', `records younger than the retention (${ctx.auditRetentionDays} days) stay in the log`);
       await deleteBodiesBefore(q, who.tenantId, through);
-      await appendAudit(q, who.tenantId, { actor: who.userId, action: 'audit.archive', target: null, outcome: 'success', reasons: { through, archived: Number(n) }, sourceIp: req.ip });
+      await appendAudit(q, who.tenantId, {
+        actor: who.userId,
+        action: 'audit.archive',
+        target: null,
+        outcome: 'success',
+        reasons: { through, archived: Number(n) },
+        sourceIp: req.ip,
+      });
       return { archived: Number(n), through };
     });
   },

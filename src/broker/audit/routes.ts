@@ -21,23 +21,36 @@ import { consistencyProofAnswer, inclusionProofAnswer } from '../../protocol/ans
 export const auditPage: Endpoint<Principal> = {
   schema: {
     querystring: object({ after: digits, since: digits, limit: digits }),
-    response: { 200: object({ records: { type: 'array', items: { type: 'object', additionalProperties: true } }, lines: { type: 'array', items: { type: 'string' } } }), '4xx': errorSchema },
+    response: {
+      200: object({
+        records: { type: 'array', items: { type: 'object', additionalProperties: true } },
+        lines: { type: 'array', items: { type: 'string' } },
+      }),
+      '4xx': errorSchema,
+    },
   },
   async handle(ctx, req, _reply, who) {
     const { after, since, limit } = req.query as { after?: string; since?: string; limit?: string };
-    if (after !== undefined && since !== undefined) fail('ERR_ARGUMENT', 'give after (the next page) or since (a first page from that seq), not both');
+    if (after !== undefined && since !== undefined)
+      fail('ERR_ARGUMENT', 'give after (the next page) or since (a first page from that seq), not both');
     // since=S: the first page of an export from seq S on, so it opens with its header too.
     const from = since === undefined ? num(after) : num(since)! - 1;
     const rows = await readAudit(ctx.db, who.tenantId, from, Math.min(Math.max(num(limit) ?? 100, 1), 1000));
     const lines = rows.map((r) => `{"leafHash":"${toB64(r.leafHash)}","record":${r.json}}`);
     const first = rows[0]?.seq;
-    if (after === undefined && first !== undefined && first > 0) lines.unshift(exportHeader(first, await treeFrontier(ctx.db, who.tenantId, first)));
+    if (after === undefined && first !== undefined && first > 0)
+      lines.unshift(exportHeader(first, await treeFrontier(ctx.db, who.tenantId, first)));
     return { records: rows.map((r) => JSON.parse(r.json) as object), lines };
   },
 };
 
 export const auditCheckpoint: Endpoint<Principal> = {
-  schema: { response: { 200: object({ checkpoint: { type: 'string' }, verifierKey: { type: 'string' }, size: { type: 'integer' } }), '4xx': errorSchema } },
+  schema: {
+    response: {
+      200: object({ checkpoint: { type: 'string' }, verifierKey: { type: 'string' }, size: { type: 'integer' } }),
+      '4xx': errorSchema,
+    },
+  },
   async handle(ctx, _req, _reply, who) {
     const { size, note } = await latestCheckpoint(ctx.db, ctx.rootKey, who.tenantId);
     return { checkpoint: note, verifierKey: await logVerifierKey(ctx.db, ctx.rootKey, who.tenantId), size };
@@ -55,7 +68,12 @@ export const auditProof: Endpoint<Principal> = {
     const size = Number(q.size);
     if (size > (await auditSize(ctx.db, who.tenantId))) fail('ERR_NOT_FOUND', `the log has not reached size ${size}`);
     if (seq >= size) fail('ERR_ARGUMENT', `seq ${seq} is not in a tree of size ${size}`);
-    const [path, leaf] = await withNodes(ctx.db, who.tenantId, size, (source) => [inclusionProof(source, seq, size), source.node(0, seq)] as const);
+    const [path, leaf] = await withNodes(
+      ctx.db,
+      who.tenantId,
+      size,
+      (source) => [inclusionProof(source, seq, size), source.node(0, seq)] as const,
+    );
     return { ...inclusionProofJson(seq, size, path), leafHash: toB64(leaf) };
   },
 };

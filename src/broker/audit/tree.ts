@@ -14,7 +14,12 @@ import type { Sql } from '../store/types.js';
 /** Stores leaf `seq` and every parent whose right child it completes (RFC 9162 2.1.1). */
 export async function addLeaf(q: Sql, tenantId: string, seq: number, leaf: Uint8Array): Promise<void> {
   const nodes = extendTree(seq, await fetchNodes(q, tenantId, frontierOf(seq)), [leaf]);
-  await q.query(`INSERT INTO audit_nodes (tenant_id, level, idx, hash) ${NODES_FROM_ARRAYS}`, [tenantId, nodes.levels, nodes.idxs, nodes.hashes]);
+  await q.query(`INSERT INTO audit_nodes (tenant_id, level, idx, hash) ${NODES_FROM_ARRAYS}`, [
+    tenantId,
+    nodes.levels,
+    nodes.idxs,
+    nodes.hashes,
+  ]);
 }
 
 /** The rows extendTree adds, as arrays for NODES_FROM_ARRAYS. */

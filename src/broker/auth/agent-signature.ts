@@ -62,7 +62,12 @@ export async function authenticateAgent(ctx: BrokerContext, req: FastifyRequest)
   };
   const raw = (req as FastifyRequest & { rawBody?: Buffer }).rawBody;
   const signed = await verifyRequest(
-    { method: req.method, url: targetUri(req), headers: req.headers as Record<string, string | string[] | undefined>, body: raw ? new Uint8Array(raw) : new Uint8Array() },
+    {
+      method: req.method,
+      url: targetUri(req),
+      headers: req.headers as Record<string, string | string[] | undefined>,
+      body: raw ? new Uint8Array(raw) : new Uint8Array(),
+    },
     lookup,
     ctx.now(),
     MAX_SKEW_SECONDS,
@@ -75,7 +80,12 @@ export async function authenticateAgent(ctx: BrokerContext, req: FastifyRequest)
 }
 
 /** Step 3: refuses a replayed nonce, and a revoked device (with a record). */
-export async function admitAgent(ctx: BrokerContext, req: FastifyRequest, device: DeviceIdentity, state: { fresh: number; revoked_at: string | null } | undefined): Promise<AgentDevice> {
+export async function admitAgent(
+  ctx: BrokerContext,
+  req: FastifyRequest,
+  device: DeviceIdentity,
+  state: { fresh: number; revoked_at: string | null } | undefined,
+): Promise<AgentDevice> {
   if (!state?.fresh) throw new SectorCryptError('ERR_REPLAY', 'this signature nonce was seen before');
   if (state.revoked_at) {
     // A revoked device still asking is an agent event worth a record (a replay, above, is

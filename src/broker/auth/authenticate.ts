@@ -14,7 +14,6 @@ import { liveToken } from './repository.js';
 
 export type { Principal, Role };
 
-
 export async function authenticate(db: Sql, req: FastifyRequest): Promise<Principal> {
   const header = req.headers.authorization;
   if (header === undefined) {
@@ -22,9 +21,14 @@ export async function authenticate(db: Sql, req: FastifyRequest): Promise<Princi
     if (session !== undefined) return sessionPrincipal(db, req, session);
   }
   // The messages never repeat the header: it may hold a real token with a typo in it.
-  if (header === undefined || header === '') throw new SectorCryptError('ERR_UNAUTHENTICATED', 'a Bearer token is required (Authorization: Bearer <token>)');
+  if (header === undefined || header === '')
+    throw new SectorCryptError('ERR_UNAUTHENTICATED', 'a Bearer token is required (Authorization: Bearer <token>)');
   const m = typeof header === 'string' ? /^Bearer ([A-Za-z0-9_-]{16,128})$/.exec(header) : null;
-  if (!m) throw new SectorCryptError('ERR_UNAUTHENTICATED', 'the token was refused: malformed Authorization header (expected Bearer and a token of 16 to 128 URL-safe characters)');
+  if (!m)
+    throw new SectorCryptError(
+      'ERR_UNAUTHENTICATED',
+      'the token was refused: malformed Authorization header (expected Bearer and a token of 16 to 128 URL-safe characters)',
+    );
   const hash = tokenHash(m[1]!);
   const row = await liveToken(db, hash);
   if (!row) throw new SectorCryptError('ERR_UNAUTHENTICATED', 'the token was refused: unknown, expired or revoked');

@@ -68,7 +68,13 @@ export interface SessionRow extends Principal {
 export async function findSession(db: Sql, session: string): Promise<SessionRow | undefined> {
   const row = await liveSession(db, tokenHash(session));
   if (!row) return undefined;
-  return { tenantId: row.tenant_id, userId: row.user_id, roles: row.roles as Role[], tokenId: row.token_id, expiresAt: new Date(row.expires_at).toISOString() };
+  return {
+    tenantId: row.tenant_id,
+    userId: row.user_id,
+    roles: row.roles as Role[],
+    tokenId: row.token_id,
+    expiresAt: new Date(row.expires_at).toISOString(),
+  };
 }
 
 /** The principal of a cookie-carrying call (authenticate() in authenticate.ts comes here). */

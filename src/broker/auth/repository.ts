@@ -40,12 +40,22 @@ export async function liveTokenId(q: Sql, hash: string): Promise<{ tenant_id: st
   return (await q.query<{ tenant_id: string; id: string; user_id: string }>(LIVE_TOKEN_ID, [hash]))[0];
 }
 
-export async function liveSession(q: Sql, sessionHash: string): Promise<{ tenant_id: string; user_id: string; roles: string[]; token_id: string; expires_at: string } | undefined> {
-  return (await q.query<{ tenant_id: string; user_id: string; roles: string[]; token_id: string; expires_at: string }>(LIVE_SESSION, [sessionHash]))[0];
+export async function liveSession(
+  q: Sql,
+  sessionHash: string,
+): Promise<{ tenant_id: string; user_id: string; roles: string[]; token_id: string; expires_at: string } | undefined> {
+  return (
+    await q.query<{ tenant_id: string; user_id: string; roles: string[]; token_id: string; expires_at: string }>(LIVE_SESSION, [
+      sessionHash,
+    ])
+  )[0];
 }
 
 /** A session for a token, never outliving it. */
-export async function insertSession(q: Sql, s: { tenantId: string; sessionHash: string; tokenId: string; userId: string; seconds: number }): Promise<void> {
+export async function insertSession(
+  q: Sql,
+  s: { tenantId: string; sessionHash: string; tokenId: string; userId: string; seconds: number },
+): Promise<void> {
   await q.query(INSERT_SESSION, [s.tenantId, s.sessionHash, s.tokenId, s.userId, s.seconds]);
 }
 
@@ -72,6 +82,11 @@ export async function prune(q: Sql): Promise<void> {
   await q.query(PRUNE_SESSIONS).catch(() => {});
 }
 
-export async function admitNonce(q: Sql, tenantId: string, deviceId: string, nonce: string): Promise<{ fresh: number; revoked_at: string | null } | undefined> {
+export async function admitNonce(
+  q: Sql,
+  tenantId: string,
+  deviceId: string,
+  nonce: string,
+): Promise<{ fresh: number; revoked_at: string | null } | undefined> {
   return (await q.query<{ fresh: number; revoked_at: string | null }>(ADMIT_NONCE, [tenantId, deviceId, nonce]))[0];
 }

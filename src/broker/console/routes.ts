@@ -114,14 +114,29 @@ export const signIn: Endpoint<undefined> = {
     const made = await ctx.db.tx(async (q) => {
       const tok = await liveTokenId(q, tokenHash(token));
       if (!tok) return undefined;
-      await insertSession(q, { tenantId: tok.tenant_id, sessionHash: tokenHash(session), tokenId: tok.id, userId: tok.user_id, seconds: SESSION_SECONDS });
-      await appendAudit(q, tok.tenant_id, { actor: tok.user_id, action: 'session.create', target: tok.id, outcome: 'success', sourceIp: req.ip });
+      await insertSession(q, {
+        tenantId: tok.tenant_id,
+        sessionHash: tokenHash(session),
+        tokenId: tok.id,
+        userId: tok.user_id,
+        seconds: SESSION_SECONDS,
+      });
+      await appendAudit(q, tok.tenant_id, {
+        actor: tok.user_id,
+        action: 'session.create',
+        target: tok.id,
+        outcome: 'success',
+        sourceIp: req.ip,
+      });
       return true;
     });
     if (!made) fail('ERR_UNAUTHENTICATED', 'unknown, expired or revoked token');
     const s = (await findSession(ctx.db, session))!;
     const maxAge = Math.max(1, Math.floor((Date.parse(s.expiresAt) - Date.now()) / 1000));
-    return reply.status(201).header('set-cookie', sessionCookie(session, maxAge)).send(await describe(ctx, s, session));
+    return reply
+      .status(201)
+      .header('set-cookie', sessionCookie(session, maxAge))
+      .send(await describe(ctx, s, session));
   },
 };
 
@@ -145,7 +160,13 @@ export const signOut: Endpoint<undefined> = {
     checkCsrf(req, session);
     await ctx.db.tx(async (q) => {
       await revokeSession(q, tokenHash(session));
-      await appendAudit(q, s.tenantId, { actor: s.userId, action: 'session.revoke', target: s.tokenId, outcome: 'success', sourceIp: req.ip });
+      await appendAudit(q, s.tenantId, {
+        actor: s.userId,
+        action: 'session.revoke',
+        target: s.tokenId,
+        outcome: 'success',
+        sourceIp: req.ip,
+      });
     });
     return reply.header('set-cookie', clearedSessionCookie()).send({ signedOut: true });
   },

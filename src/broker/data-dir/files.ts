@@ -56,7 +56,8 @@ export async function createDataDir(dataDir: string, names: string[], database: 
 
 export async function readDataDir(dataDir: string, database?: string): Promise<DataFiles> {
   await tightenModes(dataDir).catch((cause: NodeJS.ErrnoException) => {
-    if (cause.code !== 'ENOENT') throw new SectorCryptError('ERR_IO', `cannot make ${dataDir} private to this user: ${cause.code ?? cause.message}`, { cause });
+    if (cause.code !== 'ENOENT')
+      throw new SectorCryptError('ERR_IO', `cannot make ${dataDir} private to this user: ${cause.code ?? cause.message}`, { cause });
   });
   const read = async (name: string) => {
     try {

@@ -50,7 +50,13 @@ export async function makePki(names: string[]): Promise<BrokerPki> {
 }
 
 /** A server certificate for localhost, 127.0.0.1 and `names`, signed by the CA. */
-async function issueServer(ca: x509.X509Certificate, caKey: KeyPair['privateKey'], names: string[], now: number, days: number): Promise<{ serverPem: string; serverKeyPem: string }> {
+async function issueServer(
+  ca: x509.X509Certificate,
+  caKey: KeyPair['privateKey'],
+  names: string[],
+  now: number,
+  days: number,
+): Promise<{ serverPem: string; serverKeyPem: string }> {
   const serverKeys = (await webcrypto.subtle.generateKey(EC, true, ['sign', 'verify'])) as unknown as KeyPair;
   const all = [...new Set(['localhost', '127.0.0.1', ...names])];
   const san = all.map((n) => (isIP(n) ? { type: 'ip' as const, value: n } : { type: 'dns' as const, value: n }));
@@ -88,7 +94,13 @@ export function certificateNotAfter(pem: string): Date {
  * A new server certificate from the broker's CA (`broker cert renew`): the names of the
  * current one plus `names`, a new key, `days` of life (default 825, as `init` gives).
  */
-export async function renewServer(caPem: string, caKeyPem: string, currentPem: string, names: string[], days = SERVER_DAYS): Promise<{ serverPem: string; serverKeyPem: string; names: string[] }> {
+export async function renewServer(
+  caPem: string,
+  caKeyPem: string,
+  currentPem: string,
+  names: string[],
+  days = SERVER_DAYS,
+): Promise<{ serverPem: string; serverKeyPem: string; names: string[] }> {
   const ca = new x509.X509Certificate(caPem);
   const der = x509.PemConverter.decodeFirst(caKeyPem);
   const caKey = (await webcrypto.subtle.importKey('pkcs8', der, EC, false, ['sign'])) as unknown as KeyPair['privateKey'];

@@ -27,7 +27,8 @@ const DEVICE = 'SELECT id, tenant_id, name, groups, public_key, enrolled_at FROM
 const LIST_DEVICES = 'SELECT id, name, groups, enrolled_at, revoked_at FROM devices WHERE tenant_id = $1 ORDER BY enrolled_at, id';
 const KEY_ENROLLED = 'SELECT 1 FROM devices WHERE tenant_id = $1 AND public_key = $2';
 const INSERT_DEVICE = 'INSERT INTO devices (tenant_id, id, name, public_key, groups, description) VALUES ($1, $2, $3, $4, $5, $6)';
-const REVOKE_DEVICE = 'UPDATE devices SET revoked_at = coalesce(revoked_at, now()) WHERE tenant_id = $1 AND id = $2 RETURNING id, name, groups, enrolled_at, revoked_at';
+const REVOKE_DEVICE =
+  'UPDATE devices SET revoked_at = coalesce(revoked_at, now()) WHERE tenant_id = $1 AND id = $2 RETURNING id, name, groups, enrolled_at, revoked_at';
 const INSERT_TOKEN = `INSERT INTO enrollment_tokens (tenant_id, id, token_hash, groups, uses_left, expires_at, created_by)
            VALUES ($1, $2, $3, $4, $5, now() + make_interval(secs => $6), $7) RETURNING expires_at`;
 // Spending a use and enrolling are one transaction: a token of N uses enrolls N devices.
@@ -54,7 +55,15 @@ export async function keyEnrolled(q: Sql, tenantId: string, publicKey: Uint8Arra
   return (await q.query(KEY_ENROLLED, [tenantId, publicKey])).length > 0;
 }
 
-export async function insertDevice(q: Sql, tenantId: string, id: string, name: string, publicKey: Uint8Array, groups: string[], description: unknown): Promise<void> {
+export async function insertDevice(
+  q: Sql,
+  tenantId: string,
+  id: string,
+  name: string,
+  publicKey: Uint8Array,
+  groups: string[],
+  description: unknown,
+): Promise<void> {
   await q.query(INSERT_DEVICE, [tenantId, id, name, publicKey, groups, JSON.stringify(description)]);
 }
 
@@ -63,8 +72,19 @@ export async function revokeDevice(q: Sql, tenantId: string, id: string): Promis
   return (await q.query<Omit<DeviceRow, 'tenant_id' | 'public_key'>>(REVOKE_DEVICE, [tenantId, id]))[0];
 }
 
-export async function insertToken(q: Sql, t: { tenantId: string; id: string; tokenHash: string; groups: string[]; uses: number; seconds: number; createdBy: string }): Promise<string> {
-  const rows = await q.query<{ expires_at: string }>(INSERT_TOKEN, [t.tenantId, t.id, t.tokenHash, t.groups, t.uses, t.seconds, t.createdBy]);
+export async function insertToken(
+  q: Sql,
+  t: { tenantId: string; id: string; tokenHash: string; groups: string[]; uses: number; seconds: number; createdBy: string },
+): Promise<string> {
+  const rows = await q.query<{ expires_at: string }>(INSERT_TOKEN, [
+    t.tenantId,
+    t.id,
+    t.tokenHash,
+    t.groups,
+    t.uses,
+    t.seconds,
+    t.createdBy,
+  ]);
   return rows[0]!.expires_at;
 }
 

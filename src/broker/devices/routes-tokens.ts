@@ -55,7 +55,13 @@ export const revokeEnrollmentToken: Endpoint<Principal> = {
     return ctx.db.tx(async (q) => {
       const row = await devices.revokeToken(q, admin.tenantId, id);
       if (!row) fail('ERR_NOT_FOUND', 'no such enrollment token');
-      await appendAudit(q, admin.tenantId, { actor: admin.userId, action: 'enroll-token.revoke', target: id, outcome: 'success', sourceIp: req.ip });
+      await appendAudit(q, admin.tenantId, {
+        actor: admin.userId,
+        action: 'enroll-token.revoke',
+        target: id,
+        outcome: 'success',
+        sourceIp: req.ip,
+      });
       return toAnswer(row, ctx.now());
     });
   },

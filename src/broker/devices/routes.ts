@@ -10,7 +10,6 @@ import { verifyEnrollment } from '../../agent/enroll-proof.js';
 import * as devices from './repository.js';
 import { deviceAnswer } from '../../protocol/answers.js';
 
-
 /** A device describes itself with a few short scalar fields. */
 const description = {
   type: 'object',
@@ -30,7 +29,10 @@ export const createEnrollmentToken: Endpoint<Principal> = {
       },
       ['groups'],
     ),
-    response: { 201: object({ tokenId: { type: 'string' }, token: { type: 'string' }, expiresAt: { type: 'string' } }), '4xx': errorSchema },
+    response: {
+      201: object({ tokenId: { type: 'string' }, token: { type: 'string' }, expiresAt: { type: 'string' } }),
+      '4xx': errorSchema,
+    },
   },
   async handle(ctx, req, reply, admin) {
     const body = req.body as { groups: string[]; uses?: number; expiresInSeconds?: number };
@@ -46,7 +48,14 @@ export const createEnrollmentToken: Endpoint<Principal> = {
         seconds: body.expiresInSeconds ?? 3600,
         createdBy: admin.userId,
       });
-      await appendAudit(q, admin.tenantId, { actor: admin.userId, action: 'enroll-token.create', target: tokenId, outcome: 'success', reasons: { groups: body.groups, uses: body.uses ?? 1 }, sourceIp: req.ip });
+      await appendAudit(q, admin.tenantId, {
+        actor: admin.userId,
+        action: 'enroll-token.create',
+        target: tokenId,
+        outcome: 'success',
+        reasons: { groups: body.groups, uses: body.uses ?? 1 },
+        sourceIp: req.ip,
+      });
       return iso(expires);
     });
     return reply.status(201).send({ tokenId, token, expiresAt });
@@ -66,30 +75,53 @@ export const enroll: Endpoint<undefined> = {
       },
       ['token', 'publicKey', 'proof', 'device'],
     ),
-    response: { 201: object({ deviceId: { type: 'string' }, tenantId: { type: 'string' }, groups: { type: 'array', items: { type: 'string' } } }), '4xx': errorSchema },
+    response: {
+      201: object({ deviceId: { type: 'string' }, tenantId: { type: 'string' }, groups: { type: 'array', items: { type: 'string' } } }),
+      '4xx': errorSchema,
+    },
   },
   async handle(ctx, req, reply) {
-    const body = req.body as { token: string; publicKey: string; proof: string; device: { name: string } & Record<string, unknown>; expectGroups?: string[] };
+    const body = req.body as {
+      token: string;
+      publicKey: string;
+      proof: string;
+      device: { name: string } & Record<string, unknown>;
+      expectGroups?: string[];
+    };
     const publicKey = fromB64(body.publicKey);
     if (publicKey.length !== 32) fail('ERR_ARGUMENT', 'publicKey is a 32-byte Ed25519 key');
-    if (!verifyEnrollment(body.token, publicKey, fromB64(body.proof))) fail('ERR_UNAUTHENTICATED', 'the proof of possession does not verify');
+    if (!verifyEnrollment(body.token, publicKey, fromB64(body.proof)))
+      fail('ERR_UNAUTHENTICATED', 'the proof of possession does not verify');
     const deviceId = newId('dev');
     const result = await ctx.db.tx(async (q) => {
       // Spending a use and enrolling are one transaction: a token of N uses enrolls N devices.
       const tok = await devices.spendToken(q, tokenHash(body.token));
       if (!tok) {
         const r = await devices.spentToken(q, tokenHash(body.token));
-        return { refused: r ? { tenantId: r.tenant_id, tokenId: r.id, why: r.expired ? ('expired' as const) : ('used up' as const) } : null };
+        return {
+          refused: r ? { tenantId: r.tenant_id, tokenId: r.id, why: r.expired ? ('expired' as const) : ('used up' as const) } : null,
+        };
       }
       const { tenant_id: tenantId, groups, id: tokenId } = tok;
       // The groups come from the token only; a group the agent expected and the token lacks
       // undoes the whole enrollment (the use is not spent, no device is made).
       const missing = (body.expectGroups ?? []).filter((g) => !groups.includes(g));
-      if (missing.length) fail('ERR_FORBIDDEN', `this enrollment token does not grant the group${missing.length > 1 ? 's' : ''} ${missing.join(', ')} (it grants ${groups.join(', ')})`);
+      if (missing.length)
+        fail(
+          'ERR_FORBIDDEN',
+          `this enrollment token does not grant the group${missing.length > 1 ? 's' : ''} ${missing.join(', ')} (it grants ${groups.join(', ')})`,
+        );
       // Within the token's tenant only: whether another tenant holds the key is not the caller's to learn.
       if (await devices.keyEnrolled(q, tenantId, publicKey)) fail('ERR_CONFLICT', 'this public key is already enrolled in this tenant');
       await devices.insertDevice(q, tenantId, deviceId, body.device.name, publicKey, groups, body.device);
-      await appendAudit(q, tenantId, { actor: deviceId, action: 'agent.enroll', target: deviceId, outcome: 'success', reasons: { tokenId, groups }, sourceIp: req.ip });
+      await appendAudit(q, tenantId, {
+        actor: deviceId,
+        action: 'agent.enroll',
+        target: deviceId,
+        outcome: 'success',
+        reasons: { tokenId, groups },
+        sourceIp: req.ip,
+      });
       return { enrolled: { deviceId, tenantId, groups } };
     });
     if ('enrolled' in result) return reply.status(201).send(result.enrolled);
@@ -97,7 +129,14 @@ export const enroll: Endpoint<undefined> = {
     const spent = result.refused;
     if (spent) {
       await ctx.db.tx((q) =>
-        appendAudit(q, spent.tenantId, { actor: 'broker', action: 'agent.enroll', target: spent.tokenId, outcome: 'failure', reasons: { code: 'ERR_UNAUTHENTICATED', why: spent.why }, sourceIp: req.ip }),
+        appendAudit(q, spent.tenantId, {
+          actor: 'broker',
+          action: 'agent.enroll',
+          target: spent.tokenId,
+          outcome: 'failure',
+          reasons: { code: 'ERR_UNAUTHENTICATED', why: spent.why },
+          sourceIp: req.ip,
+        }),
       );
     }
     fail('ERR_UNAUTHENTICATED', 'unknown, used up or expired enrollment token');
@@ -109,7 +148,13 @@ export const listDevices: Endpoint<Principal> = {
   async handle(ctx, _req, _reply, who) {
     const rows = await devices.listDevices(ctx.db, who.tenantId);
     return {
-      devices: rows.map((r) => ({ deviceId: r.id, name: r.name, groups: r.groups, enrolledAt: iso(r.enrolled_at), revokedAt: r.revoked_at ? iso(r.revoked_at) : null })),
+      devices: rows.map((r) => ({
+        deviceId: r.id,
+        name: r.name,
+        groups: r.groups,
+        enrolledAt: iso(r.enrolled_at),
+        revokedAt: r.revoked_at ? iso(r.revoked_at) : null,
+      })),
     };
   },
 };
@@ -121,7 +166,13 @@ export const revokeDevice: Endpoint<Principal> = {
     return ctx.db.tx(async (q) => {
       const r = await devices.revokeDevice(q, admin.tenantId, id);
       if (!r) fail('ERR_NOT_FOUND', 'no such device');
-      await appendAudit(q, admin.tenantId, { actor: admin.userId, action: 'device.revoke', target: id, outcome: 'success', sourceIp: req.ip });
+      await appendAudit(q, admin.tenantId, {
+        actor: admin.userId,
+        action: 'device.revoke',
+        target: id,
+        outcome: 'success',
+        sourceIp: req.ip,
+      });
       return { deviceId: r.id, name: r.name, groups: r.groups, enrolledAt: iso(r.enrolled_at), revokedAt: iso(r.revoked_at) };
     });
   },
@@ -135,7 +186,14 @@ export const agentRevoke: Endpoint<AgentDevice> = {
   async handle(ctx, req, _reply, device) {
     return ctx.db.tx(async (q) => {
       const r = await devices.revokeDevice(q, device.tenantId, device.deviceId);
-      await appendAudit(q, device.tenantId, { actor: device.deviceId, action: 'device.revoke', target: device.deviceId, outcome: 'success', reasons: { by: 'the device itself' }, sourceIp: req.ip });
+      await appendAudit(q, device.tenantId, {
+        actor: device.deviceId,
+        action: 'device.revoke',
+        target: device.deviceId,
+        outcome: 'success',
+        reasons: { by: 'the device itself' },
+        sourceIp: req.ip,
+      });
       return { deviceId: device.deviceId, revokedAt: iso(r!.revoked_at) };
     });
   },

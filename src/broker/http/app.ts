@@ -24,7 +24,6 @@ declare module 'fastify' {
   }
 }
 
-
 export interface AppOptions {
   tls: { key: string; cert: string };
   /** Fastify logger options; the Authorization header is always redacted. Default: off. */
@@ -34,7 +33,8 @@ export interface AppOptions {
 /** JSON.parse that refuses keys which could reach an object's prototype later. */
 function parseJson(text: string): unknown {
   return JSON.parse(text, (key, value: unknown) => {
-    if (key === '__proto__' || key === 'constructor' || key === 'prototype') throw new SectorCryptError('ERR_ARGUMENT', `the key ${key} is not allowed`);
+    if (key === '__proto__' || key === 'constructor' || key === 'prototype')
+      throw new SectorCryptError('ERR_ARGUMENT', `the key ${key} is not allowed`);
     return value;
   });
 }

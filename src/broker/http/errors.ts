@@ -152,7 +152,9 @@ export function clientErrorHandler(err: Error & { code?: string }, socket: Duple
         : [400, 'malformed HTTP request'];
   const body = JSON.stringify({ error: { code: 'ERR_ARGUMENT', message } });
   if (socket.writable) {
-    socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+    socket.end(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
   } else {
     socket.destroy(err);
   }

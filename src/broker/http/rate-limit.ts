@@ -69,7 +69,8 @@ export class Buckets {
   readonly #buckets = new Map<string, Bucket>();
 
   constructor(limit: RateLimit, now: () => number = () => performance.now()) {
-    if (!(limit.perSecond > 0) || !(limit.burst >= 1)) throw new SectorCryptError('ERR_ARGUMENT', 'a rate limit needs perSecond > 0 and burst >= 1');
+    if (!(limit.perSecond > 0) || !(limit.burst >= 1))
+      throw new SectorCryptError('ERR_ARGUMENT', 'a rate limit needs perSecond > 0 and burst >= 1');
     this.#limit = limit;
     this.#now = now;
   }

@@ -22,11 +22,26 @@ const certificateSchema = certificateAnswer;
  * route table cannot say, so the handler authenticates only when they are given.
  */
 export const health: Endpoint<undefined> = {
-  schema: { response: { 200: object({ status: { type: 'string' }, store: { type: 'string' }, certificate: certificateSchema, tenantId: { type: 'string' }, separation: separationSchema }), '4xx': errorSchema } },
+  schema: {
+    response: {
+      200: object({
+        status: { type: 'string' },
+        store: { type: 'string' },
+        certificate: certificateSchema,
+        tenantId: { type: 'string' },
+        separation: separationSchema,
+      }),
+      '4xx': errorSchema,
+    },
+  },
   async handle(ctx, req) {
     await ping(ctx.db);
     // Public: anyone connecting sees the certificate; the CA's date is in ca.pem.
-    const base = { status: 'ok', store: ctx.db.kind, ...(ctx.certificates ? { certificate: certificateStatus(ctx.certificates, ctx.now()) } : {}) };
+    const base = {
+      status: 'ok',
+      store: ctx.db.kind,
+      ...(ctx.certificates ? { certificate: certificateStatus(ctx.certificates, ctx.now()) } : {}),
+    };
     if (req.headers.authorization === undefined && readSessionCookie(req) === undefined) return base;
     const who = await authenticate(ctx.db, req);
     if (who.roles.includes('operator')) return base;

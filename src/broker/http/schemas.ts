@@ -56,7 +56,19 @@ export function parseDate(s: string, what: string): Date {
     const [y, mo, day, h, mi, sec] = m.slice(1, 7).map((x) => Number(x ?? 0)) as [number, number, number, number, number, number];
     const d = new Date(m[4] === undefined ? `${s}T00:00:00Z` : m[7] === undefined ? `${s}Z` : s);
     const lastDay = new Date(Date.UTC(y, mo, 0)).getUTCDate();
-    if (!Number.isNaN(d.getTime()) && y >= 1970 && y <= 9999 && mo >= 1 && mo <= 12 && day >= 1 && day <= lastDay && h <= 23 && mi <= 59 && sec <= 59) return d;
+    if (
+      !Number.isNaN(d.getTime()) &&
+      y >= 1970 &&
+      y <= 9999 &&
+      mo >= 1 &&
+      mo <= 12 &&
+      day >= 1 &&
+      day <= lastDay &&
+      h <= 23 &&
+      mi <= 59 &&
+      sec <= 59
+    )
+      return d;
   }
   throw new SectorCryptError('ERR_ARGUMENT', `${what} is a date from 1970 to 9999, e.g. 2026-01-31 or 2026-01-31T00:00:00Z`);
 }

@@ -40,7 +40,8 @@ const LOCK_KEY_STATE = 'SELECT destroyed_at FROM broker_keys WHERE tenant_id = $
 const LOCK_KEY = 'SELECT 1 FROM broker_keys WHERE tenant_id = $1 AND id = $2 FOR UPDATE';
 const KEY_STATE = 'SELECT destroyed_at FROM broker_keys WHERE tenant_id = $1 AND id = $2';
 const NEWEST_VERSION = 'SELECT max(version) AS v FROM key_versions WHERE key_id = $1';
-const RETIRE_VERSION = 'UPDATE key_versions SET retired_at = coalesce(retired_at, now()) WHERE tenant_id = $1 AND key_id = $2 AND version = $3 RETURNING retired_at';
+const RETIRE_VERSION =
+  'UPDATE key_versions SET retired_at = coalesce(retired_at, now()) WHERE tenant_id = $1 AND key_id = $2 AND version = $3 RETURNING retired_at';
 const LOAD_VERSION = `SELECT v.tenant_id, v.key_id, v.version, v.public_key, v.sealed_secret, v.retired_at, k.destroyed_at
        FROM key_versions v JOIN broker_keys k ON k.id = v.key_id
       WHERE v.tenant_id = $1 AND v.key_id = $2 AND ($3::integer IS NULL OR v.version = $3)
@@ -48,7 +49,8 @@ const LOAD_VERSION = `SELECT v.tenant_id, v.key_id, v.version, v.public_key, v.s
 const KNOWN_KEYS = 'SELECT id FROM broker_keys WHERE tenant_id = $1 AND id = ANY($2)';
 const ERASE_SECRETS = 'UPDATE key_versions SET sealed_secret = NULL WHERE tenant_id = $1 AND key_id = $2';
 const MARK_DESTROYED = 'UPDATE broker_keys SET destroyed_at = now() WHERE tenant_id = $1 AND id = $2';
-const LOCK_SEALED = 'SELECT tenant_id, key_id, version, sealed_secret FROM key_versions WHERE sealed_secret IS NOT NULL ORDER BY tenant_id, key_id, version FOR UPDATE';
+const LOCK_SEALED =
+  'SELECT tenant_id, key_id, version, sealed_secret FROM key_versions WHERE sealed_secret IS NOT NULL ORDER BY tenant_id, key_id, version FOR UPDATE';
 const RESEAL = 'UPDATE key_versions SET sealed_secret = $1 WHERE key_id = $2 AND version = $3';
 const COMPACT = 'VACUUM FULL key_versions';
 
@@ -57,12 +59,24 @@ export async function nameTaken(q: Sql, tenantId: string, name: string): Promise
 }
 
 /** A new key and its version 1. */
-export async function insertKey(q: Sql, tenantId: string, keyId: string, name: string, v1: { publicKey: Uint8Array; sealed: Uint8Array }): Promise<void> {
+export async function insertKey(
+  q: Sql,
+  tenantId: string,
+  keyId: string,
+  name: string,
+  v1: { publicKey: Uint8Array; sealed: Uint8Array },
+): Promise<void> {
   await q.query(INSERT_KEY, [tenantId, keyId, name]);
   await q.query(INSERT_FIRST_VERSION, [tenantId, keyId, v1.publicKey, v1.sealed]);
 }
 
-export async function insertVersion(q: Sql, tenantId: string, keyId: string, version: number, made: { publicKey: Uint8Array; sealed: Uint8Array }): Promise<void> {
+export async function insertVersion(
+  q: Sql,
+  tenantId: string,
+  keyId: string,
+  version: number,
+  made: { publicKey: Uint8Array; sealed: Uint8Array },
+): Promise<void> {
   await q.query(INSERT_VERSION, [tenantId, keyId, version, made.publicKey, made.sealed]);
 }
 
@@ -122,7 +136,9 @@ export async function compactVersions(q: Sql): Promise<void> {
 }
 
 /** Every sealed secret, locked, for the root key's rotation. */
-export async function lockSealedSecrets(q: Sql): Promise<{ tenant_id: string; key_id: string; version: number; sealed_secret: Uint8Array }[]> {
+export async function lockSealedSecrets(
+  q: Sql,
+): Promise<{ tenant_id: string; key_id: string; version: number; sealed_secret: Uint8Array }[]> {
   return q.query(LOCK_SEALED);
 }
 

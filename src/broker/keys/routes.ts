@@ -45,10 +45,15 @@ export const retireKey: Endpoint<Principal> = {
   schema: {
     params: idParams,
     body: object({ version }, ['version']),
-    response: { 200: object({ keyId: { type: 'string' }, version: { type: 'integer' }, retiredAt: { type: 'string' } }), '4xx': errorSchema },
+    response: {
+      200: object({ keyId: { type: 'string' }, version: { type: 'integer' }, retiredAt: { type: 'string' } }),
+      '4xx': errorSchema,
+    },
   },
   async handle(ctx, req, _reply, admin) {
-    return ctx.db.tx((tx) => keys.retire(ctx, tx, admin, (req.params as { id: string }).id, (req.body as { version: number }).version, req.ip));
+    return ctx.db.tx((tx) =>
+      keys.retire(ctx, tx, admin, (req.params as { id: string }).id, (req.body as { version: number }).version, req.ip),
+    );
   },
 };
 
@@ -56,15 +61,30 @@ export const rewrapKey: Endpoint<Principal> = {
   schema: {
     params: idParams,
     body: object(
-      { kind: { enum: ['envelope', 'luks2'] }, version, enc: b64(44, 44), ciphertext: b64(4, 1024), resource: { type: 'string', minLength: 1, maxLength: 256 } },
+      {
+        kind: { enum: ['envelope', 'luks2'] },
+        version,
+        enc: b64(44, 44),
+        ciphertext: b64(4, 1024),
+        resource: { type: 'string', minLength: 1, maxLength: 256 },
+      },
       ['kind', 'version', 'enc', 'ciphertext'],
     ),
-    response: { 200: object({ keyId: { type: 'string' }, version: { type: 'integer' }, enc: { type: 'string' }, ciphertext: { type: 'string' } }), '4xx': errorSchema },
+    response: {
+      200: object({ keyId: { type: 'string' }, version: { type: 'integer' }, enc: { type: 'string' }, ciphertext: { type: 'string' } }),
+      '4xx': errorSchema,
+    },
   },
   async handle(ctx, req, _reply, admin) {
     const { id } = req.params as { id: string };
     const body = req.body as { kind: SealedKind; version: number; enc: string; ciphertext: string; resource?: string };
-    const sealed = { kind: body.kind, version: body.version, enc: fromB64(body.enc), ciphertext: fromB64(body.ciphertext), resource: body.resource ?? '' };
+    const sealed = {
+      kind: body.kind,
+      version: body.version,
+      enc: fromB64(body.enc),
+      ciphertext: fromB64(body.ciphertext),
+      resource: body.resource ?? '',
+    };
     const out = await keys.rewrap(ctx, admin, id, sealed, req.ip);
     return { keyId: id, version: out.version, enc: toB64(out.enc), ciphertext: toB64(out.ciphertext) };
   },

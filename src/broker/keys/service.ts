@@ -37,8 +37,16 @@ export async function list(q: Sql, tenantId: string) {
   const keys = new Map<string, { keyId: string; name: string; createdAt: string; destroyed: boolean; versions: unknown[] }>();
   for (const r of await keyRows.listKeys(q, tenantId)) {
     const id = r.id;
-    if (!keys.has(id)) keys.set(id, { keyId: id, name: r.name, createdAt: iso(r.created_at), destroyed: r.destroyed_at != null, versions: [] });
-    keys.get(id)!.versions.push({ version: Number(r.version), publicKey: toB64(new Uint8Array(r.public_key)), createdAt: iso(r.v_created), retired: r.retired_at != null });
+    if (!keys.has(id))
+      keys.set(id, { keyId: id, name: r.name, createdAt: iso(r.created_at), destroyed: r.destroyed_at != null, versions: [] });
+    keys
+      .get(id)!
+      .versions.push({
+        version: Number(r.version),
+        publicKey: toB64(new Uint8Array(r.public_key)),
+        createdAt: iso(r.v_created),
+        retired: r.retired_at != null,
+      });
   }
   return { keys: [...keys.values()] };
 }
@@ -59,7 +67,13 @@ export async function rotate(ctx: BrokerContext, q: Sql, admin: Principal, id: s
   const next = (await keyRows.newestVersion(q, id)) + 1;
   const made = await makeKeyVersion(ctx.rootKey, admin.tenantId, id, next);
   await keyRows.insertVersion(q, admin.tenantId, id, next, made);
-  await appendAudit(q, admin.tenantId, { actor: admin.userId, action: 'key.rotate', target: `${id}/${next}`, outcome: 'success', sourceIp });
+  await appendAudit(q, admin.tenantId, {
+    actor: admin.userId,
+    action: 'key.rotate',
+    target: `${id}/${next}`,
+    outcome: 'success',
+    sourceIp,
+  });
   return { keyId: id, version: next, publicKey: toB64(made.publicKey) };
 }
 
@@ -68,7 +82,13 @@ export async function retire(ctx: BrokerContext, q: Sql, admin: Principal, id: s
   if ((await keyRows.newestVersion(q, id)) === version) fail('ERR_CONFLICT', 'the newest version cannot be retired: rotate first');
   const retiredAt = await keyRows.retireVersion(q, admin.tenantId, id, version);
   if (!retiredAt) fail('ERR_NOT_FOUND', 'no such version');
-  await appendAudit(q, admin.tenantId, { actor: admin.userId, action: 'key.retire', target: `${id}/${version}`, outcome: 'success', sourceIp });
+  await appendAudit(q, admin.tenantId, {
+    actor: admin.userId,
+    action: 'key.retire',
+    target: `${id}/${version}`,
+    outcome: 'success',
+    sourceIp,
+  });
   ctx.versionKeys.forget(admin.tenantId, id, version);
   return { keyId: id, version, retiredAt: iso(retiredAt) };
 }
@@ -82,7 +102,13 @@ export interface Sealed {
 }
 
 /** Opens a secret sealed to an older version and seals it to the newest; refusals are recorded too. */
-export async function rewrap(ctx: BrokerContext, admin: Principal, id: string, s: Sealed, sourceIp: string): Promise<{ version: number; enc: Uint8Array; ciphertext: Uint8Array }> {
+export async function rewrap(
+  ctx: BrokerContext,
+  admin: Principal,
+  id: string,
+  s: Sealed,
+  sourceIp: string,
+): Promise<{ version: number; enc: Uint8Array; ciphertext: Uint8Array }> {
   let from: KeyVersionRow, to: KeyVersionRow, secret: Uint8Array;
   try {
     from = await keyRows.loadVersion(ctx.db, admin.tenantId, id, s.version);
@@ -94,7 +120,14 @@ export async function rewrap(ctx: BrokerContext, admin: Principal, id: string, s
     if (err instanceof SectorCryptError) {
       const target = err.code === 'ERR_NOT_FOUND' ? null : `${id}/${s.version}`;
       await ctx.db.tx((q) =>
-        appendAudit(q, admin.tenantId, { actor: admin.userId, action: 'key.rewrap', target, outcome: 'failure', reasons: { code: err.code, kind: s.kind }, sourceIp }),
+        appendAudit(q, admin.tenantId, {
+          actor: admin.userId,
+          action: 'key.rewrap',
+          target,
+          outcome: 'failure',
+          reasons: { code: err.code, kind: s.kind },
+          sourceIp,
+        }),
       );
     }
     throw err;
@@ -102,7 +135,13 @@ export async function rewrap(ctx: BrokerContext, admin: Principal, id: string, s
   try {
     const sealed = await sealTo(to, s.kind, s.resource, secret);
     await ctx.db.tx((q) =>
-      appendAudit(q, admin.tenantId, { actor: admin.userId, action: 'key.rewrap', target: `${id}/${from.version}->${to.version}`, outcome: 'success', sourceIp }),
+      appendAudit(q, admin.tenantId, {
+        actor: admin.userId,
+        action: 'key.rewrap',
+        target: `${id}/${from.version}->${to.version}`,
+        outcome: 'success',
+        sourceIp,
+      }),
     );
     return { version: to.version, ...sealed };
   } finally {

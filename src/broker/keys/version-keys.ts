@@ -4,7 +4,14 @@
  * VersionKeys keeps after the first release, since importing it costs more than the rest of
  * the HPKE open; the raw bytes are wiped as soon as it is imported.
  */
-import { hpkeDisposeRecipient, hpkeGenerateKeyPair, hpkeOpenWith, hpkeSeal, hpkeX25519Recipient, type HpkeRecipient } from '../../keys/hpke.js';
+import {
+  hpkeDisposeRecipient,
+  hpkeGenerateKeyPair,
+  hpkeOpenWith,
+  hpkeSeal,
+  hpkeX25519Recipient,
+  type HpkeRecipient,
+} from '../../keys/hpke.js';
 import { SectorCryptError } from '../../errors.js';
 import type { KeyVersionRow } from './repository.js';
 import { SEALED_INFO, sealedAad, type SealedKind } from '../../protocol/constants.js';
@@ -27,7 +34,12 @@ export function sealedContext(kind: SealedKind, keyId: string, version: number, 
 }
 
 /** Makes version `version` of a key: the public key to return, the sealed secret to store. */
-export async function makeKeyVersion(rootKey: Uint8Array, tenantId: string, keyId: string, version: number): Promise<{ publicKey: Uint8Array; sealed: Uint8Array }> {
+export async function makeKeyVersion(
+  rootKey: Uint8Array,
+  tenantId: string,
+  keyId: string,
+  version: number,
+): Promise<{ publicKey: Uint8Array; sealed: Uint8Array }> {
   const pair = await hpkeGenerateKeyPair('x25519');
   try {
     return { publicKey: pair.publicKey, sealed: sealAtRest(rootKey, tenantId, keyId, version, pair.secretKey) };
@@ -79,7 +91,12 @@ export class VersionKeys {
   }
 
   /** Opens a sealed secret with the version's secret key. The caller wipes the result. */
-  async open(v: KeyVersionRow, kind: SealedKind, resource: string, sealed: { enc: Uint8Array; ciphertext: Uint8Array }): Promise<Uint8Array> {
+  async open(
+    v: KeyVersionRow,
+    kind: SealedKind,
+    resource: string,
+    sealed: { enc: Uint8Array; ciphertext: Uint8Array },
+  ): Promise<Uint8Array> {
     assertUsable(v);
     const { info, aad } = sealedContext(kind, v.key_id, v.version, resource);
     try {
@@ -116,7 +133,12 @@ export class VersionKeys {
 }
 
 /** Seals a secret to a key version, as anyone holding the public key could. */
-export async function sealTo(v: KeyVersionRow, kind: SealedKind, resource: string, secret: Uint8Array): Promise<{ enc: Uint8Array; ciphertext: Uint8Array }> {
+export async function sealTo(
+  v: KeyVersionRow,
+  kind: SealedKind,
+  resource: string,
+  secret: Uint8Array,
+): Promise<{ enc: Uint8Array; ciphertext: Uint8Array }> {
   const { info, aad } = sealedContext(kind, v.key_id, v.version, resource);
   return hpkeSeal('x25519', v.public_key, info, aad, secret);
 }

@@ -27,7 +27,13 @@ export interface Decision {
 }
 
 /** The reason of a request that no policy binds. */
-export const NO_POLICY_REASON: Reason = { policy: '', rule: 'no policy', claim: '', expected: 'a policy that binds this device and key', actual: 'no policy' };
+export const NO_POLICY_REASON: Reason = {
+  policy: '',
+  rule: 'no policy',
+  claim: '',
+  expected: 'a policy that binds this device and key',
+  actual: 'no policy',
+};
 
 /** Distinct approvers a release under this policy needs: 0 when automatic. */
 export function approversOf(policy: Policy): number {

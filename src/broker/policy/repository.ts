@@ -61,7 +61,14 @@ export async function savePolicy(q: Sql, tenantId: string, actor: string, policy
 export async function deletePolicy(q: Sql, tenantId: string, actor: string, name: string, sourceIp: string, actionId: string | null) {
   const rows = await q.query(DELETE_POLICY, [tenantId, name]);
   if (!rows.length) fail('ERR_NOT_FOUND', 'no such policy');
-  await appendAudit(q, tenantId, { actor, action: 'policy.delete', target: name, outcome: 'success', ...(actionId ? { reasons: { actionId } } : {}), sourceIp });
+  await appendAudit(q, tenantId, {
+    actor,
+    action: 'policy.delete',
+    target: name,
+    outcome: 'success',
+    ...(actionId ? { reasons: { actionId } } : {}),
+    sourceIp,
+  });
   return { name, deleted: true };
 }
 
@@ -80,9 +87,26 @@ export interface IssuerDocument {
 }
 
 /** Writes a trusted issuer and its record; `actionId` when a second admin confirmed it. */
-export async function saveIssuer(q: Sql, tenantId: string, actor: string, doc: IssuerDocument, sourceIp: string, actionId: string | null): Promise<void> {
+export async function saveIssuer(
+  q: Sql,
+  tenantId: string,
+  actor: string,
+  doc: IssuerDocument,
+  sourceIp: string,
+  actionId: string | null,
+): Promise<void> {
   await q.query(UPSERT_ISSUER, [tenantId, doc.name, JSON.stringify(doc)]);
   const fetched = doc.jwksUri !== undefined ? { jwksUri: doc.jwksUri, allowPrivateNetwork: doc.allowPrivateNetwork === true } : {};
-  const what = doc.kind === 'aws' || doc.kind === 'azure' ? { kind: doc.kind, certificates: doc.certificates!.length } : { issuer: doc.issuer, ...fetched };
-  await appendAudit(q, tenantId, { actor, action: 'issuer.update', target: doc.name, outcome: 'success', reasons: actionId ? { ...what, actionId } : what, sourceIp });
+  const what =
+    doc.kind === 'aws' || doc.kind === 'azure'
+      ? { kind: doc.kind, certificates: doc.certificates!.length }
+      : { issuer: doc.issuer, ...fetched };
+  await appendAudit(q, tenantId, {
+    actor,
+    action: 'issuer.update',
+    target: doc.name,
+    outcome: 'success',
+    reasons: actionId ? { ...what, actionId } : what,
+    sourceIp,
+  });
 }

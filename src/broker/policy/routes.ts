@@ -11,7 +11,16 @@ import { errorSchema, fail } from '../http/errors.js';
 import { name, object, iso, pendingActionSchema } from '../http/schemas.js';
 import { validatePolicy } from './index.js';
 import { policyChangeWeakens, policyDeletionWeakens } from './weakens.js';
-import { deletePolicy, getPolicy as loadPolicy, listIssuers as loadIssuers, listPolicies as loadPolicies, lockPolicy, saveIssuer, savePolicy, type IssuerDocument } from './repository.js';
+import {
+  deletePolicy,
+  getPolicy as loadPolicy,
+  listIssuers as loadIssuers,
+  listPolicies as loadPolicies,
+  lockPolicy,
+  saveIssuer,
+  savePolicy,
+  type IssuerDocument,
+} from './repository.js';
 import { knownKeys } from '../keys/repository.js';
 import { requestAction, twoPersonEnforced } from '../separation/service.js';
 import { X509Certificate } from 'node:crypto';
@@ -21,7 +30,11 @@ import { policyAnswer } from '../../protocol/answers.js';
 const nameParams = object({ name }, ['name']);
 
 export const putPolicy: Endpoint<Principal> = {
-  schema: { params: nameParams, body: { type: 'object', maxProperties: 16 }, response: { 200: policyAnswer, 202: pendingActionSchema, '4xx': errorSchema } },
+  schema: {
+    params: nameParams,
+    body: { type: 'object', maxProperties: 16 },
+    response: { 200: policyAnswer, 202: pendingActionSchema, '4xx': errorSchema },
+  },
   async handle(ctx, req, reply, admin) {
     const { name: policyName } = req.params as { name: string };
     const body = req.body as Record<string, unknown>;
@@ -31,11 +44,17 @@ export const putPolicy: Endpoint<Principal> = {
       // A key id that is not this tenant's is a typo (or another tenant's id): say so.
       const known = await knownKeys(q, admin.tenantId, policy.keys);
       const missing = policy.keys.findIndex((k) => !known.includes(k));
-      if (missing >= 0) fail('ERR_POLICY_INVALID', `/keys/${missing}: no key ${policy.keys[missing]} in this tenant (sectorcrypt broker key list shows them)`);
+      if (missing >= 0)
+        fail(
+          'ERR_POLICY_INVALID',
+          `/keys/${missing}: no key ${policy.keys[missing]} in this tenant (sectorcrypt broker key list shows them)`,
+        );
       const before = await lockPolicy(q, admin.tenantId, policyName);
       const weakens = policyChangeWeakens(before, policy);
       if (weakens && (await twoPersonEnforced(q, admin.tenantId))) {
-        return { pending: await requestAction(q, admin, { kind: 'policy.update', target: policyName, payload: policy, reason: weakens }, req.ip) };
+        return {
+          pending: await requestAction(q, admin, { kind: 'policy.update', target: policyName, payload: policy, reason: weakens }, req.ip),
+        };
       }
       return { done: await savePolicy(q, admin.tenantId, admin.userId, policy, req.ip, null) };
     });
@@ -63,7 +82,10 @@ export const getPolicy: Endpoint<Principal> = {
 };
 
 export const deletePolicyRoute: Endpoint<Principal> = {
-  schema: { params: nameParams, response: { 200: object({ name: { type: 'string' }, deleted: { type: 'boolean' } }), 202: pendingActionSchema, '4xx': errorSchema } },
+  schema: {
+    params: nameParams,
+    response: { 200: object({ name: { type: 'string' }, deleted: { type: 'boolean' } }), 202: pendingActionSchema, '4xx': errorSchema },
+  },
   async handle(ctx, req, reply, admin) {
     const { name: policyName } = req.params as { name: string };
     const answer = await ctx.db.tx(async (q) => {
@@ -82,7 +104,13 @@ export const deletePolicyRoute: Endpoint<Principal> = {
 
 // Trusted attestation issuers: JWT issuers with their JWKS given inline, or the certificates
 // that sign a cloud's PKCS#7 documents (kind aws or azure). The broker fetches nothing.
-const jwk = { type: 'object', required: ['kty'], properties: { kty: { type: 'string' } }, additionalProperties: true, maxProperties: 16 } as const;
+const jwk = {
+  type: 'object',
+  required: ['kty'],
+  properties: { kty: { type: 'string' } },
+  additionalProperties: true,
+  maxProperties: 16,
+} as const;
 const issuerBody = object(
   {
     name,
@@ -103,13 +131,30 @@ const issuerBody = object(
  * where two-person rules hold, as a policy that passes more requests does.
  */
 export const putIssuer: Endpoint<Principal> = {
-  schema: { body: issuerBody, response: { 201: object({ name: { type: 'string' }, issuer: { type: 'string' }, kind: { type: 'string' } }), 202: pendingActionSchema, '4xx': errorSchema } },
+  schema: {
+    body: issuerBody,
+    response: {
+      201: object({ name: { type: 'string' }, issuer: { type: 'string' }, kind: { type: 'string' } }),
+      202: pendingActionSchema,
+      '4xx': errorSchema,
+    },
+  },
   async handle(ctx, req, reply, admin) {
     const body = req.body as IssuerDocument;
     checkIssuer(body);
     const pending = await ctx.db.tx(async (q) => {
       if (await twoPersonEnforced(q, admin.tenantId)) {
-        return requestAction(q, admin, { kind: 'issuer.update', target: body.name, payload: body, reason: "trusting an attestation issuer lets its tokens or documents pass policies' rules" }, req.ip);
+        return requestAction(
+          q,
+          admin,
+          {
+            kind: 'issuer.update',
+            target: body.name,
+            payload: body,
+            reason: "trusting an attestation issuer lets its tokens or documents pass policies' rules",
+          },
+          req.ip,
+        );
       }
       await saveIssuer(q, admin.tenantId, admin.userId, body, req.ip, null);
       return undefined;
@@ -151,9 +196,19 @@ export const listIssuers: Endpoint<Principal> = {
 };
 
 /** A JWT issuer has issuer and jwks; a document issuer (aws, azure) has certificates that parse, and nothing else. */
-function checkIssuer(body: { kind?: string; issuer?: string; audience?: string; jwks?: unknown; jwksUri?: string; jwksCa?: string; allowPrivateNetwork?: boolean; certificates?: string[] }): void {
+function checkIssuer(body: {
+  kind?: string;
+  issuer?: string;
+  audience?: string;
+  jwks?: unknown;
+  jwksUri?: string;
+  jwksCa?: string;
+  allowPrivateNetwork?: boolean;
+  certificates?: string[];
+}): void {
   if (body.kind === 'aws' || body.kind === 'azure') {
-    if ([body.issuer, body.audience, body.jwks, body.jwksUri, body.jwksCa, body.allowPrivateNetwork].some((v) => v !== undefined)) fail('ERR_ARGUMENT', `an issuer of kind ${body.kind} has certificates, not issuer, audience or a JWKS`);
+    if ([body.issuer, body.audience, body.jwks, body.jwksUri, body.jwksCa, body.allowPrivateNetwork].some((v) => v !== undefined))
+      fail('ERR_ARGUMENT', `an issuer of kind ${body.kind} has certificates, not issuer, audience or a JWKS`);
     if (!body.certificates) fail('ERR_ARGUMENT', `an issuer of kind ${body.kind} needs certificates (PEM)`);
     body.certificates.forEach((pem, i) => {
       try {
@@ -165,7 +220,8 @@ function checkIssuer(body: { kind?: string; issuer?: string; audience?: string; 
     return;
   }
   if (body.certificates !== undefined) fail('ERR_ARGUMENT', 'certificates go with kind aws or azure');
-  if (body.issuer === undefined || (body.jwks === undefined) === (body.jwksUri === undefined)) fail('ERR_ARGUMENT', 'a JWT issuer needs issuer and one of jwks and jwksUri');
+  if (body.issuer === undefined || (body.jwks === undefined) === (body.jwksUri === undefined))
+    fail('ERR_ARGUMENT', 'a JWT issuer needs issuer and one of jwks and jwksUri');
   if (body.jwksCa !== undefined && body.jwksUri === undefined) fail('ERR_ARGUMENT', 'jwksCa goes with jwksUri');
   if (body.allowPrivateNetwork !== undefined && body.jwksUri === undefined) fail('ERR_ARGUMENT', 'allowPrivateNetwork goes with jwksUri');
   if (body.jwksUri !== undefined) checkJwksUri(body.jwksUri, body.allowPrivateNetwork === true);

@@ -1,7 +1,6 @@
 /** Times in claims: an RFC 3339 date-time (RFC 3339 section 5.6) or Unix seconds. */
 
-const RFC3339 =
-  /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$/;
+const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$/;
 
 /** Milliseconds since the epoch, or null when `value` is neither form. */
 export function claimTimeMs(value: unknown): number | null {

@@ -50,7 +50,8 @@ function idList(v: unknown, path: string, minItems: number): string[] {
   if (!Array.isArray(v)) fail(path, 'must be an array of strings');
   if (v.length < minItems || v.length > LIMITS.maxBindings) fail(path, `must have ${minItems} to ${LIMITS.maxBindings} entries`);
   return v.map((x, i) => {
-    if (typeof x !== 'string' || x.length === 0 || x.length > MAX_ID_LENGTH) fail(`${path}[${i}]`, `must be a string of 1 to ${MAX_ID_LENGTH} characters`);
+    if (typeof x !== 'string' || x.length === 0 || x.length > MAX_ID_LENGTH)
+      fail(`${path}[${i}]`, `must be a string of 1 to ${MAX_ID_LENGTH} characters`);
     return x;
   });
 }
@@ -119,12 +120,14 @@ function approval(v: unknown, path: string): Approval {
   const out: Approval = { mode: 'manual' };
   if (has(v, 'approvers')) {
     const n = v.approvers;
-    if (!Number.isSafeInteger(n) || (n as number) < 1 || (n as number) > MAX_APPROVERS) fail(join(path, 'approvers'), `must be an integer from 1 to ${MAX_APPROVERS}`);
+    if (!Number.isSafeInteger(n) || (n as number) < 1 || (n as number) > MAX_APPROVERS)
+      fail(join(path, 'approvers'), `must be an integer from 1 to ${MAX_APPROVERS}`);
     out.approvers = n as number;
   }
   if (has(v, 'ttlSeconds')) {
     const n = v.ttlSeconds;
-    if (!Number.isSafeInteger(n) || (n as number) < 1 || (n as number) > MAX_TTL_SECONDS) fail(join(path, 'ttlSeconds'), `must be an integer from 1 to ${MAX_TTL_SECONDS}`);
+    if (!Number.isSafeInteger(n) || (n as number) < 1 || (n as number) > MAX_TTL_SECONDS)
+      fail(join(path, 'ttlSeconds'), `must be an integer from 1 to ${MAX_TTL_SECONDS}`);
     out.ttlSeconds = n as number;
   }
   return out;
@@ -149,7 +152,8 @@ export function validatePolicy(json: unknown): Policy {
   try {
     if (!isObject(json)) fail('', 'a policy must be a JSON object');
     shape(json, '', ['name', 'keys', 'devices', 'rules', 'approval'], ['name', 'keys', 'devices', 'rules', 'approval']);
-    if (typeof json.name !== 'string' || !NAME.test(json.name)) fail('name', 'must be 1 to 64 letters, digits, ".", "_" or "-", starting with a letter or digit');
+    if (typeof json.name !== 'string' || !NAME.test(json.name))
+      fail('name', 'must be 1 to 64 letters, digits, ".", "_" or "-", starting with a letter or digit');
     return {
       name: json.name,
       keys: idList(json.keys, 'keys', 1),

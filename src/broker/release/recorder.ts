@@ -20,7 +20,12 @@ export type ReleaseRow = ReleaseRequestRow<Date> & { status: 'released' | 'pendi
 
 /** The row as sc_audit_insert takes it (JSON; bytea in PostgreSQL's hex form). */
 function rowJson(r: ReleaseRow): Record<string, unknown> {
-  return { ...r, sealed_enc: byteaJson(r.sealed_enc), sealed_ciphertext: byteaJson(r.sealed_ciphertext), reply_public_key: byteaJson(r.reply_public_key) };
+  return {
+    ...r,
+    sealed_enc: byteaJson(r.sealed_enc),
+    sealed_ciphertext: byteaJson(r.sealed_ciphertext),
+    reply_public_key: byteaJson(r.reply_public_key),
+  };
 }
 
 interface Pending {
@@ -70,7 +75,12 @@ export class ReleaseRecorder {
       // Tenants in a fixed order: two processes locking several tenant rows never deadlock.
       for (const tenantId of [...tenants.keys()].sort()) {
         const items = tenants.get(tenantId)!;
-        await appendAuditBatch(q, tenantId, items.map((p) => p.audit), items.map((p) => rowJson(p.row)));
+        await appendAuditBatch(
+          q,
+          tenantId,
+          items.map((p) => p.audit),
+          items.map((p) => rowJson(p.row)),
+        );
       }
     });
     for (const p of batch) p.resolve();

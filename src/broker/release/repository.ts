@@ -56,14 +56,18 @@ const VOTES_OF = `SELECT ${VOTES} FROM release_requests r WHERE r.id = $1`;
 const LOCK_REQUEST = 'SELECT * FROM release_requests WHERE tenant_id = $1 AND id = $2 FOR UPDATE';
 const DEVICE_REQUEST = 'SELECT * FROM release_requests WHERE tenant_id = $1 AND id = $2 AND device_id = $3';
 const DEVICE_REQUEST_TARGET = 'SELECT key_id, version FROM release_requests WHERE tenant_id = $1 AND id = $2 AND device_id = $3';
-const WITHDRAW = "UPDATE release_requests SET status = 'expired', decided_at = now() WHERE tenant_id = $1 AND id = $2 AND device_id = $3 AND status IN ('pending', 'approved') RETURNING id";
-const EXPIRE_OPEN = "UPDATE release_requests SET status = 'expired', decided_at = now() WHERE id = $1 AND status IN ('pending', 'approved') RETURNING id";
+const WITHDRAW =
+  "UPDATE release_requests SET status = 'expired', decided_at = now() WHERE tenant_id = $1 AND id = $2 AND device_id = $3 AND status IN ('pending', 'approved') RETURNING id";
+const EXPIRE_OPEN =
+  "UPDATE release_requests SET status = 'expired', decided_at = now() WHERE id = $1 AND status IN ('pending', 'approved') RETURNING id";
 const EXPIRE_PENDING = "UPDATE release_requests SET status = 'expired', decided_at = now() WHERE id = $1";
 const DENY = "UPDATE release_requests SET status = 'denied', trace = $2, decided_at = now() WHERE id = $1";
 const APPROVE = "UPDATE release_requests SET status = 'approved', decided_at = now() WHERE id = $1";
 // Only from approved or released: a deny or expiry that committed meanwhile wins.
-const MARK_RELEASED = "UPDATE release_requests SET status = 'released', decided_at = coalesce(decided_at, now()) WHERE id = $1 AND status IN ('approved', 'released') RETURNING id";
-const INSERT_VOTE = 'INSERT INTO approvals (tenant_id, request_id, user_id, decision, comment) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING RETURNING user_id';
+const MARK_RELEASED =
+  "UPDATE release_requests SET status = 'released', decided_at = coalesce(decided_at, now()) WHERE id = $1 AND status IN ('approved', 'released') RETURNING id";
+const INSERT_VOTE =
+  'INSERT INTO approvals (tenant_id, request_id, user_id, decision, comment) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING RETURNING user_id';
 const COUNT_APPROVALS = "SELECT count(*)::integer AS n FROM approvals WHERE request_id = $1 AND decision = 'approve'";
 
 export async function listRequests(q: Sql, tenantId: string, status: string | null, limit: number): Promise<RequestWithVotes[]> {
@@ -88,7 +92,12 @@ export async function deviceRequest(q: Sql, tenantId: string, id: string, device
   return (await q.query<ReleaseRequestRow>(DEVICE_REQUEST, [tenantId, id, deviceId]))[0];
 }
 
-export async function deviceRequestTarget(q: Sql, tenantId: string, id: string, deviceId: string): Promise<{ key_id: string; version: number } | undefined> {
+export async function deviceRequestTarget(
+  q: Sql,
+  tenantId: string,
+  id: string,
+  deviceId: string,
+): Promise<{ key_id: string; version: number } | undefined> {
   return (await q.query<{ key_id: string; version: number }>(DEVICE_REQUEST_TARGET, [tenantId, id, deviceId]))[0];
 }
 
@@ -121,7 +130,14 @@ export async function markReleased(q: Sql, id: string): Promise<boolean> {
 }
 
 /** One person's vote; false when they voted on this request before. */
-export async function insertVote(q: Sql, tenantId: string, id: string, userId: string, decision: 'approve' | 'deny', comment: string | null): Promise<boolean> {
+export async function insertVote(
+  q: Sql,
+  tenantId: string,
+  id: string,
+  userId: string,
+  decision: 'approve' | 'deny',
+  comment: string | null,
+): Promise<boolean> {
   return (await q.query(INSERT_VOTE, [tenantId, id, userId, decision, comment])).length > 0;
 }
 

@@ -16,10 +16,26 @@ import * as requests from './repository.js';
 import { cloudDocumentsSchema, reasonSchema } from '../../protocol/index.js';
 
 const answers = {
-  200: object({ requestId: { type: 'string' }, decision: { const: 'released' }, enc: { type: 'string' }, ciphertext: { type: 'string' } }, ['requestId', 'decision', 'enc', 'ciphertext']),
-  202: object({ requestId: { type: 'string' }, decision: { const: 'pending' }, expiresAt: { type: 'string' } }, ['requestId', 'decision', 'expiresAt']),
+  200: object({ requestId: { type: 'string' }, decision: { const: 'released' }, enc: { type: 'string' }, ciphertext: { type: 'string' } }, [
+    'requestId',
+    'decision',
+    'enc',
+    'ciphertext',
+  ]),
+  202: object({ requestId: { type: 'string' }, decision: { const: 'pending' }, expiresAt: { type: 'string' } }, [
+    'requestId',
+    'decision',
+    'expiresAt',
+  ]),
   403: {
-    anyOf: [object({ requestId: { type: 'string' }, decision: { const: 'denied' }, reasons: { type: 'array', items: reasonSchema } }, ['requestId', 'decision', 'reasons']), errorSchema],
+    anyOf: [
+      object({ requestId: { type: 'string' }, decision: { const: 'denied' }, reasons: { type: 'array', items: reasonSchema } }, [
+        'requestId',
+        'decision',
+        'reasons',
+      ]),
+      errorSchema,
+    ],
   },
   '4xx': errorSchema,
 };
@@ -41,7 +57,6 @@ const unwrapBody = object(
   },
   ['kind', 'keyId', 'version', 'enc', 'ciphertext', 'resource', 'replyKey'],
 );
-
 
 /**
  * The signature is checked before the handler (access 'signed'); the nonce is admitted here,
@@ -109,7 +124,14 @@ export const agentWithdraw: Endpoint<AgentDevice> = {
       if (!known) fail('ERR_NOT_FOUND', 'no such request');
       const changed = await requests.withdraw(q, device.tenantId, id, device.deviceId);
       if (changed) {
-        await appendAudit(q, device.tenantId, { actor: device.deviceId, action: 'request.withdraw', target: `${known.key_id}/${known.version}`, outcome: 'failure', requestId: id, sourceIp: req.ip });
+        await appendAudit(q, device.tenantId, {
+          actor: device.deviceId,
+          action: 'request.withdraw',
+          target: `${known.key_id}/${known.version}`,
+          outcome: 'failure',
+          requestId: id,
+          sourceIp: req.ip,
+        });
       }
       return { requestId: id, withdrawn: changed };
     });

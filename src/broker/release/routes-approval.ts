@@ -34,7 +34,13 @@ function toAnswer(r: Record<string, unknown>) {
     createdAt: iso(r.created_at),
     expiresAt: r.expires_at ? iso(r.expires_at) : null,
     decidedAt: r.decided_at ? iso(r.decided_at) : null,
-    votes: ((r.votes as Vote[] | undefined) ?? []).map((v) => ({ userId: v.userId, name: v.name, decision: v.decision, ...(v.comment ? { comment: v.comment } : {}), at: iso(v.at) })),
+    votes: ((r.votes as Vote[] | undefined) ?? []).map((v) => ({
+      userId: v.userId,
+      name: v.name,
+      decision: v.decision,
+      ...(v.comment ? { comment: v.comment } : {}),
+      at: iso(v.at),
+    })),
   };
 }
 
@@ -74,10 +80,17 @@ function vote(verdict: 'approve' | 'deny'): Endpoint<Principal> {
         if (r.status !== 'pending') fail('ERR_CONFLICT', `this request is ${r.status}, not pending`);
         if (r.expires_at && new Date(r.expires_at) <= now) {
           await requests.expirePending(q, id);
-          await appendAudit(q, who.tenantId, { actor: 'broker', action: 'request.expire', target: `${r.key_id}/${r.version}`, outcome: 'failure', requestId: id });
+          await appendAudit(q, who.tenantId, {
+            actor: 'broker',
+            action: 'request.expire',
+            target: `${r.key_id}/${r.version}`,
+            outcome: 'failure',
+            requestId: id,
+          });
           return { expired: true as const };
         }
-        if (!(await requests.insertVote(q, who.tenantId, id, who.userId, verdict, comment ?? null))) fail('ERR_CONFLICT', 'you already decided on this request');
+        if (!(await requests.insertVote(q, who.tenantId, id, who.userId, verdict, comment ?? null)))
+          fail('ERR_CONFLICT', 'you already decided on this request');
         const approvals = await requests.countApprovals(q, id);
         let status = 'pending';
         if (verdict === 'deny') {

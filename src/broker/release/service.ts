@@ -46,7 +46,11 @@ export interface UnwrapBody {
 }
 
 /** Opens the sealed secret and seals it again to the agent's one-time reply key. */
-async function sealReply(ctx: BrokerContext, v: KeyVersionRow, r: { kind: SealedKind; resource: string; enc: Uint8Array; ciphertext: Uint8Array; replyKey: Uint8Array; requestId: string }) {
+async function sealReply(
+  ctx: BrokerContext,
+  v: KeyVersionRow,
+  r: { kind: SealedKind; resource: string; enc: Uint8Array; ciphertext: Uint8Array; replyKey: Uint8Array; requestId: string },
+) {
   const secret = await ctx.versionKeys.open(v, r.kind, r.resource, { enc: r.enc, ciphertext: r.ciphertext });
   try {
     return await hpkeSeal('x25519', r.replyKey, REPLY_INFO, new TextEncoder().encode(r.requestId), secret);
@@ -61,15 +65,32 @@ export type Loaded = { version: KeyVersionRow; policies: Policy[] };
  * The admission (nonce, revocation: auth/agent-signature.ts), the key version asked for and the
  * tenant's policies, in one statement: the release path's only read.
  */
-export async function admitAndLoad(ctx: BrokerContext, req: FastifyRequest, signed: SignedBy, body: UnwrapBody): Promise<{ device: AgentDevice; loaded: Loaded | undefined }> {
-  type Row = { fresh: number; revoked_at: string | null } & Omit<KeyVersionRow, 'tenant_id'> & { tenant_id: string | null; policies: Policy[] };
+export async function admitAndLoad(
+  ctx: BrokerContext,
+  req: FastifyRequest,
+  signed: SignedBy,
+  body: UnwrapBody,
+): Promise<{ device: AgentDevice; loaded: Loaded | undefined }> {
+  type Row = { fresh: number; revoked_at: string | null } & Omit<KeyVersionRow, 'tenant_id'> & {
+      tenant_id: string | null;
+      policies: Policy[];
+    };
   // auth/agent-signature.ts's admission and the release's reads, as one planned function, in a batch
   // with the requests that arrive meanwhile (admissions.ts).
-  const row = await ctx.admissions.admit<Row>({ tenantId: signed.device.tenantId, deviceId: signed.device.id, nonce: signed.nonce, keyId: body.keyId, version: body.version });
+  const row = await ctx.admissions.admit<Row>({
+    tenantId: signed.device.tenantId,
+    deviceId: signed.device.id,
+    nonce: signed.nonce,
+    keyId: body.keyId,
+    version: body.version,
+  });
   const device = await admitAgent(ctx, req, signed.device, row);
   if (!row?.tenant_id) return { device, loaded: undefined };
   const { fresh: _f, revoked_at: _r, policies, ...v } = row;
-  return { device, loaded: { version: { ...v, tenant_id: row.tenant_id, version: Number(v.version), public_key: new Uint8Array(v.public_key) }, policies } };
+  return {
+    device,
+    loaded: { version: { ...v, tenant_id: row.tenant_id, version: Number(v.version), public_key: new Uint8Array(v.public_key) }, policies },
+  };
 }
 
 /** The tenant's JWT issuers and its signers of cloud documents (aws, azure). */
@@ -78,7 +99,15 @@ async function trustedIssuers(q: Sql, tenantId: string): Promise<{ jwt: TrustedI
   const documents: DocumentIssuer[] = [];
   for (const { name, document: d } of await issuerDocuments(q, tenantId)) {
     if (d.kind === 'aws' || d.kind === 'azure') documents.push({ name, kind: d.kind, certificates: d.certificates ?? [] });
-    else jwt.push({ name, issuer: d.issuer!, ...(d.audience ? { audience: d.audience } : {}), ...(d.jwks ? { jwks: d.jwks as TrustedIssuer['jwks'] } : { jwksUri: d.jwksUri, jwksCa: d.jwksCa, allowPrivateNetwork: d.allowPrivateNetwork === true }) });
+    else
+      jwt.push({
+        name,
+        issuer: d.issuer!,
+        ...(d.audience ? { audience: d.audience } : {}),
+        ...(d.jwks
+          ? { jwks: d.jwks as TrustedIssuer['jwks'] }
+          : { jwksUri: d.jwksUri, jwksCa: d.jwksCa, allowPrivateNetwork: d.allowPrivateNetwork === true }),
+      });
   }
   return { jwt, documents };
 }
@@ -88,7 +117,14 @@ export function sendDenied(reply: FastifyReply, requestId: string, reasons: Reas
 }
 
 /** The release, once the request's signature and device are checked (docs/broker.md "The release, step by step", steps 1-3). */
-export async function unwrap(ctx: BrokerContext, device: AgentDevice, loaded: Loaded | undefined, body: UnwrapBody, ip: string, reply: FastifyReply) {
+export async function unwrap(
+  ctx: BrokerContext,
+  device: AgentDevice,
+  loaded: Loaded | undefined,
+  body: UnwrapBody,
+  ip: string,
+  reply: FastifyReply,
+) {
   const sealed = { enc: fromB64(body.enc), ciphertext: fromB64(body.ciphertext) };
   const replyKey = fromB64(body.replyKey);
   if (sealed.enc.length !== 32 || replyKey.length !== 32) fail('ERR_ARGUMENT', 'enc and replyKey are 32-byte X25519 keys');
@@ -102,10 +138,21 @@ export async function unwrap(ctx: BrokerContext, device: AgentDevice, loaded: Lo
   const attested = body.attestations?.length ? await verifyAttestations(body.attestations, issuers!.jwt, now) : {};
   // A cloud document that does not verify denies the request, naming why (not an error).
   const docs = body.documents ? verifyDocuments(body.documents, issuers!.documents, now) : undefined;
-  const claims = buildClaims({ device, agent: body.claims, attested: { ...docs?.attested, ...attested }, ip, now, resource: body.resource });
+  const claims = buildClaims({
+    device,
+    agent: body.claims,
+    attested: { ...docs?.attested, ...attested },
+    ip,
+    now,
+    resource: body.resource,
+  });
   // Step 2: every bound policy, with its trace.
-  const bound = loaded.policies.filter((p) => policyBinds(p, { deviceId: device.deviceId, deviceGroups: device.groups, keyId: body.keyId }));
-  const decision: Decision = docs?.reasons.length ? { decision: 'denied', policy: null, reasons: docs.reasons } : decide(bound, claims, now);
+  const bound = loaded.policies.filter((p) =>
+    policyBinds(p, { deviceId: device.deviceId, deviceGroups: device.groups, keyId: body.keyId }),
+  );
+  const decision: Decision = docs?.reasons.length
+    ? { decision: 'denied', policy: null, reasons: docs.reasons }
+    : decide(bound, claims, now);
   // Claims taken from attestations and cloud documents are strings from outside too.
   checkInput({ claims, trace: decision.reasons }, 'the claims');
   const requestId = newId('req');
@@ -128,28 +175,46 @@ export async function unwrap(ctx: BrokerContext, device: AgentDevice, loaded: Lo
   await ctx.releases.record(
     device.tenantId,
     {
-      tenant_id: device.tenantId, id: requestId, device_id: device.deviceId, key_id: body.keyId, version: body.version, kind: body.kind,
-      resource: body.resource, sealed_enc: sealed.enc, sealed_ciphertext: sealed.ciphertext, reply_public_key: replyKey, claims,
-      status: status as 'released' | 'pending' | 'denied', policy: decision.policy, approvers_needed: decision.approval?.approvers ?? 0,
-      trace: decision.reasons, created_at: now, expires_at: expiresAt, decided_at: status === 'pending' ? null : now,
+      tenant_id: device.tenantId,
+      id: requestId,
+      device_id: device.deviceId,
+      key_id: body.keyId,
+      version: body.version,
+      kind: body.kind,
+      resource: body.resource,
+      sealed_enc: sealed.enc,
+      sealed_ciphertext: sealed.ciphertext,
+      reply_public_key: replyKey,
+      claims,
+      status: status as 'released' | 'pending' | 'denied',
+      policy: decision.policy,
+      approvers_needed: decision.approval?.approvers ?? 0,
+      trace: decision.reasons,
+      created_at: now,
+      expires_at: expiresAt,
+      decided_at: status === 'pending' ? null : now,
     },
     {
       actor: device.deviceId,
       action,
       target: `${body.keyId}/${body.version}`,
       outcome: status === 'released' ? 'success' : status === 'pending' ? 'pending' : 'denied',
-      reasons: { policy: decision.policy, ...(decision.approval ? { approval: decision.approval } : {}), resource: body.resource, trace: decision.reasons },
+      reasons: {
+        policy: decision.policy,
+        ...(decision.approval ? { approval: decision.approval } : {}),
+        resource: body.resource,
+        trace: decision.reasons,
+      },
       requestId,
       sourceIp: ip,
     },
   );
 
-  if (answer) return reply.status(200).send({ requestId, decision: 'released', enc: toB64(answer.enc), ciphertext: toB64(answer.ciphertext) });
+  if (answer)
+    return reply.status(200).send({ requestId, decision: 'released', enc: toB64(answer.enc), ciphertext: toB64(answer.ciphertext) });
   if (status === 'pending') return reply.status(202).send({ requestId, decision: 'pending', expiresAt: expiresAt!.toISOString() });
   return sendDenied(reply, requestId, decision.reasons);
 }
-
-
 
 /**
  * A signed request whose body holds text the database cannot store (http/input-text.ts): refused
@@ -166,7 +231,16 @@ export async function refuseBadText(ctx: BrokerContext, req: FastifyRequest, sig
       action: 'key.deny',
       target: `${escapeText(body.keyId)}/${body.version}`,
       outcome: 'denied',
-      reasons: { code: 'ERR_ARGUMENT', why: bad.what === 'string' || bad.what === 'key' ? 'text the broker does not store' : bad.what === 'depth' ? 'nested too deep' : 'number out of range', at: bad.path },
+      reasons: {
+        code: 'ERR_ARGUMENT',
+        why:
+          bad.what === 'string' || bad.what === 'key'
+            ? 'text the broker does not store'
+            : bad.what === 'depth'
+              ? 'nested too deep'
+              : 'number out of range',
+        at: bad.path,
+      },
       sourceIp: req.ip,
     }),
   );
@@ -175,7 +249,14 @@ export async function refuseBadText(ctx: BrokerContext, req: FastifyRequest, sig
 
 export async function expire(ctx: BrokerContext, r: ReleaseRequestRow, device: AgentDevice): Promise<void> {
   await ctx.db.tx(async (q) => {
-    if (await requests.expireOpen(q, r.id)) await appendAudit(q, device.tenantId, { actor: 'broker', action: 'request.expire', target: `${r.key_id}/${r.version}`, outcome: 'failure', requestId: r.id });
+    if (await requests.expireOpen(q, r.id))
+      await appendAudit(q, device.tenantId, {
+        actor: 'broker',
+        action: 'request.expire',
+        target: `${r.key_id}/${r.version}`,
+        outcome: 'failure',
+        requestId: r.id,
+      });
   });
 }
 
@@ -186,11 +267,23 @@ export async function expire(ctx: BrokerContext, r: ReleaseRequestRow, device: A
  * then seal the secret to the request's reply key.
  */
 export async function collect(ctx: BrokerContext, r: ReleaseRequestRow, device: AgentDevice, reply: FastifyReply, ip: string) {
-  const decision = decide(await boundPolicies(ctx.db, device.tenantId, r.key_id, device.deviceId, device.groups), r.claims, new Date(r.created_at));
+  const decision = decide(
+    await boundPolicies(ctx.db, device.tenantId, r.key_id, device.deviceId, device.groups),
+    r.claims,
+    new Date(r.created_at),
+  );
   if (decision.decision === 'denied') {
     await ctx.db.tx(async (q) => {
       await requests.deny(q, r.id, decision.reasons);
-      await appendAudit(q, device.tenantId, { actor: 'broker', action: 'key.deny', target: `${r.key_id}/${r.version}`, outcome: 'denied', reasons: { recheck: true, trace: decision.reasons }, requestId: r.id, sourceIp: ip });
+      await appendAudit(q, device.tenantId, {
+        actor: 'broker',
+        action: 'key.deny',
+        target: `${r.key_id}/${r.version}`,
+        outcome: 'denied',
+        reasons: { recheck: true, trace: decision.reasons },
+        requestId: r.id,
+        sourceIp: ip,
+      });
     });
     return sendDenied(reply, r.id, decision.reasons);
   }
@@ -198,14 +291,26 @@ export async function collect(ctx: BrokerContext, r: ReleaseRequestRow, device: 
   try {
     const v = await loadVersion(ctx.db, device.tenantId, r.key_id, Number(r.version));
     answer = await sealReply(ctx, v, {
-      kind: r.kind, resource: r.resource,
-      enc: new Uint8Array(r.sealed_enc), ciphertext: new Uint8Array(r.sealed_ciphertext), replyKey: new Uint8Array(r.reply_public_key), requestId: r.id,
+      kind: r.kind,
+      resource: r.resource,
+      enc: new Uint8Array(r.sealed_enc),
+      ciphertext: new Uint8Array(r.sealed_ciphertext),
+      replyKey: new Uint8Array(r.reply_public_key),
+      requestId: r.id,
     });
   } catch (err) {
     // Approved, then refused here (version retired or key destroyed meanwhile): recorded too.
     if (err instanceof SectorCryptError) {
       await ctx.db.tx((q) =>
-        appendAudit(q, device.tenantId, { actor: device.deviceId, action: 'key.deny', target: `${r.key_id}/${r.version}`, outcome: 'denied', reasons: { code: err.code, recheck: true, resource: r.resource }, requestId: r.id, sourceIp: ip }),
+        appendAudit(q, device.tenantId, {
+          actor: device.deviceId,
+          action: 'key.deny',
+          target: `${r.key_id}/${r.version}`,
+          outcome: 'denied',
+          reasons: { code: err.code, recheck: true, resource: r.resource },
+          requestId: r.id,
+          sourceIp: ip,
+        }),
       );
     }
     throw err;
@@ -213,7 +318,15 @@ export async function collect(ctx: BrokerContext, r: ReleaseRequestRow, device: 
   await ctx.db.tx(async (q) => {
     // Only from approved or released: a deny or expiry that committed meanwhile wins.
     if (!(await requests.markReleased(q, r.id))) fail('ERR_CONFLICT', 'this request changed state meanwhile; ask again');
-    await appendAudit(q, device.tenantId, { actor: device.deviceId, action: 'key.release', target: `${r.key_id}/${r.version}`, outcome: 'success', reasons: { policy: decision.policy, resource: r.resource, approved: true }, requestId: r.id, sourceIp: ip });
+    await appendAudit(q, device.tenantId, {
+      actor: device.deviceId,
+      action: 'key.release',
+      target: `${r.key_id}/${r.version}`,
+      outcome: 'success',
+      reasons: { policy: decision.policy, resource: r.resource, approved: true },
+      requestId: r.id,
+      sourceIp: ip,
+    });
   });
   return reply.status(200).send({ requestId: r.id, decision: 'released', enc: toB64(answer.enc), ciphertext: toB64(answer.ciphertext) });
 }

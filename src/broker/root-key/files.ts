@@ -50,7 +50,11 @@ export async function writeKeyFile(dataDir: string, name: string, key: Uint8Arra
   try {
     file = await open(join(dataDir, name), 'wx', 0o600);
   } catch (err) {
-    if (osCode(err) === 'EEXIST') throw new SectorCryptError('ERR_EXISTS', `${join(dataDir, name)} exists: another root key rotation is running, or one stopped before its commit (its key sealed nothing); if none is running, remove the file and run again`);
+    if (osCode(err) === 'EEXIST')
+      throw new SectorCryptError(
+        'ERR_EXISTS',
+        `${join(dataDir, name)} exists: another root key rotation is running, or one stopped before its commit (its key sealed nothing); if none is running, remove the file and run again`,
+      );
     throw err;
   }
   try {

@@ -54,7 +54,7 @@ export function guardRootKey(store: Store, dataDir: string, rootKey: Uint8Array)
   };
   return {
     kind: store.kind,
-    query: <T,>(text: string, params?: unknown[]) => store.query<T>(text, params).catch(refused),
+    query: <T>(text: string, params?: unknown[]) => store.query<T>(text, params).catch(refused),
     tx: (fn) => store.tx(fn).catch(refused),
     close: () => store.close(),
   };

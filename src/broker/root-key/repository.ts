@@ -30,6 +30,8 @@ export async function setRootKeyId(q: Sql, id: Uint8Array): Promise<void> {
   await q.query(SET_ROOT_KEY_ID, [id]);
 }
 
-export async function someSealedSecrets(q: Sql): Promise<{ tenant_id: string; key_id: string; version: number; sealed_secret: Uint8Array }[]> {
+export async function someSealedSecrets(
+  q: Sql,
+): Promise<{ tenant_id: string; key_id: string; version: number; sealed_secret: Uint8Array }[]> {
   return q.query(SOME_SEALED);
 }

@@ -77,8 +77,19 @@ export async function resealAll(store: Store, oldKey: Uint8Array, newKey: Uint8A
       if (tenantId === SYSTEM_TENANT) continue;
       await appendAudit(q, tenantId, { actor: 'broker', action: 'root-key.rotate', target: id, outcome: 'success', reasons: n });
     }
-    const result = { rootKeyId: id, keyVersions: versions.length, logKeys: logKeys.length, tenants: [...perTenant.keys()].filter((t) => t !== SYSTEM_TENANT).length };
-    await appendAudit(q, SYSTEM_TENANT, { actor: 'broker', action: 'root-key.rotate', target: id, outcome: 'success', reasons: { keyVersions: result.keyVersions, logKeys: result.logKeys, tenants: result.tenants } });
+    const result = {
+      rootKeyId: id,
+      keyVersions: versions.length,
+      logKeys: logKeys.length,
+      tenants: [...perTenant.keys()].filter((t) => t !== SYSTEM_TENANT).length,
+    };
+    await appendAudit(q, SYSTEM_TENANT, {
+      actor: 'broker',
+      action: 'root-key.rotate',
+      target: id,
+      outcome: 'success',
+      reasons: { keyVersions: result.keyVersions, logKeys: result.logKeys, tenants: result.tenants },
+    });
     return result;
   });
 }

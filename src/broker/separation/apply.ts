@@ -4,7 +4,17 @@ import type { Sql } from '../store/types.js';
 import { appendAudit } from '../audit/log.js';
 import { deletePolicy, saveIssuer, savePolicy, type IssuerDocument } from '../policy/repository.js';
 import type { Policy } from '../policy/types.js';
-import { createInvitation, disableUser, grantedPrivileges, keepAnAdmin, lockUser, revokeCredentials, setRoles, type Actor, type Invitation } from '../accounts/service.js';
+import {
+  createInvitation,
+  disableUser,
+  grantedPrivileges,
+  keepAnAdmin,
+  lockUser,
+  revokeCredentials,
+  setRoles,
+  type Actor,
+  type Invitation,
+} from '../accounts/service.js';
 import { eraseKey } from '../keys/erase.js';
 import type { ActionKind, PendingRow } from './repository.js';
 
@@ -13,7 +23,14 @@ type Apply = (q: Sql, ctx: BrokerContext, by: Actor & { actionId: string }, a: P
 export const APPLY: Record<ActionKind, Apply> = {
   'key.destroy': async (q, ctx, by, a) => {
     await eraseKey(q, ctx, by.tenantId, a.target);
-    await appendAudit(q, by.tenantId, { actor: by.userId, action: 'key.destroy', target: a.target, outcome: 'success', reasons: { actionId: by.actionId, requestedBy: a.requested_by }, sourceIp: by.sourceIp });
+    await appendAudit(q, by.tenantId, {
+      actor: by.userId,
+      action: 'key.destroy',
+      target: a.target,
+      outcome: 'success',
+      reasons: { actionId: by.actionId, requestedBy: a.requested_by },
+      sourceIp: by.sourceIp,
+    });
   },
   'policy.update': async (q, _ctx, by, a) => {
     await savePolicy(q, by.tenantId, by.userId, a.payload as Policy, by.sourceIp, by.actionId);
@@ -41,4 +58,3 @@ export const APPLY: Record<ActionKind, Apply> = {
     return { invitation: await createInvitation(q, by, a.target, (a.payload as { tokenSeconds: number }).tokenSeconds) };
   },
 };
-

@@ -2,7 +2,8 @@
 import type { Sql } from '../store/types.js';
 
 /** What a pending action does once confirmed (apply.ts). */
-export type ActionKind = 'key.destroy' | 'policy.update' | 'policy.delete' | 'issuer.update' | 'user.roles' | 'user.disable' | 'user.invite';
+export type ActionKind =
+  'key.destroy' | 'policy.update' | 'policy.delete' | 'issuer.update' | 'user.roles' | 'user.disable' | 'user.invite';
 
 /** A pending action as a confirmation or cancellation reads it, locked. */
 export interface PendingRow {
@@ -30,13 +31,35 @@ const INSERT_ACTION = `INSERT INTO pending_actions (tenant_id, id, kind, target,
      VALUES ($1, $2, $3, $4, $5, now() + make_interval(secs => $6), $7, $8) RETURNING expires_at`;
 const OPEN_ACTIONS = `SELECT id, kind, target, requested_by, expires_at, reason, payload FROM pending_actions
         WHERE tenant_id = $1 AND confirmed_at IS NULL AND cancelled_at IS NULL AND expires_at > $2 ORDER BY created_at DESC LIMIT 100`;
-const LOCK_ACTION = 'SELECT kind, target, requested_by, expires_at, confirmed_at, cancelled_at, payload FROM pending_actions WHERE tenant_id = $1 AND id = $2 FOR UPDATE';
+const LOCK_ACTION =
+  'SELECT kind, target, requested_by, expires_at, confirmed_at, cancelled_at, payload FROM pending_actions WHERE tenant_id = $1 AND id = $2 FOR UPDATE';
 const CONFIRM = 'UPDATE pending_actions SET confirmed_by = $2, confirmed_at = now() WHERE id = $1';
 const CANCEL = 'UPDATE pending_actions SET cancelled_at = now() WHERE id = $1';
 
 /** A new action; its expiry. */
-export async function insertAction(q: Sql, a: { tenantId: string; id: string; kind: ActionKind; target: string; requestedBy: string; seconds: number; payload: string | null; reason: string }): Promise<string> {
-  const rows = await q.query<{ expires_at: string }>(INSERT_ACTION, [a.tenantId, a.id, a.kind, a.target, a.requestedBy, a.seconds, a.payload, a.reason]);
+export async function insertAction(
+  q: Sql,
+  a: {
+    tenantId: string;
+    id: string;
+    kind: ActionKind;
+    target: string;
+    requestedBy: string;
+    seconds: number;
+    payload: string | null;
+    reason: string;
+  },
+): Promise<string> {
+  const rows = await q.query<{ expires_at: string }>(INSERT_ACTION, [
+    a.tenantId,
+    a.id,
+    a.kind,
+    a.target,
+    a.requestedBy,
+    a.seconds,
+    a.payload,
+    a.reason,
+  ]);
   return rows[0]!.expires_at;
 }
 

@@ -22,7 +22,6 @@ import * as actions from './repository.js';
 import type { PendingRow } from './repository.js';
 import { actionAnswer } from '../../protocol/answers.js';
 
-
 /** What waits for a second admin: the console lists it so that one can confirm it. */
 export const listActions: Endpoint<Principal> = {
   schema: { response: { 200: object({ actions: { type: 'array', items: actionAnswer } }), '4xx': errorSchema } },
@@ -55,7 +54,16 @@ async function lockOpenAction(ctx: BrokerContext, q: Sql, admin: Principal, id: 
 export const confirmAction: Endpoint<Principal> = {
   schema: {
     params: idParams,
-    response: { 200: object({ actionId: { type: 'string' }, kind: { type: 'string' }, target: { type: 'string' }, status: { type: 'string' }, invitation: invitationSchema }), '4xx': errorSchema },
+    response: {
+      200: object({
+        actionId: { type: 'string' },
+        kind: { type: 'string' },
+        target: { type: 'string' },
+        status: { type: 'string' },
+        invitation: invitationSchema,
+      }),
+      '4xx': errorSchema,
+    },
   },
   async handle(ctx, req, _reply, admin) {
     const { id } = req.params as { id: string };
@@ -78,7 +86,14 @@ export const cancelAction: Endpoint<Principal> = {
     return ctx.db.tx(async (q) => {
       const a = await lockOpenAction(ctx, q, admin, id);
       await actions.cancel(q, id);
-      await appendAudit(q, admin.tenantId, { actor: admin.userId, action: `${a.kind}.cancel`, target: a.target, outcome: 'success', reasons: { actionId: id }, sourceIp: req.ip });
+      await appendAudit(q, admin.tenantId, {
+        actor: admin.userId,
+        action: `${a.kind}.cancel`,
+        target: a.target,
+        outcome: 'success',
+        reasons: { actionId: id },
+        sourceIp: req.ip,
+      });
       return { actionId: id, status: 'cancelled' };
     });
   },

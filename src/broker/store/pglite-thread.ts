@@ -34,7 +34,8 @@ function errorOf(err: unknown): ThreadError {
     if (typeof e?.[k] === 'string') fields[k] = e[k];
   }
   // Emscripten's file system errors carry only an errno.
-  const message = (err instanceof Error && err.message) || (typeof e?.errno === 'number' ? `file system error (errno ${e.errno})` : String(err));
+  const message =
+    (err instanceof Error && err.message) || (typeof e?.errno === 'number' ? `file system error (errno ${e.errno})` : String(err));
   return { message, fields };
 }
 
@@ -95,25 +96,29 @@ function settle(txId: number, err: unknown, beginId?: number): void {
   port.postMessage(err === undefined ? ({ id, rows: [] } satisfies Answer) : ({ id, error: errorOf(err) } satisfies Answer));
 }
 
-if (opened) port.on('message', (m: Request) => {
-  switch (m.op) {
-    case 'query':
-      return answer(m.id, run(db, m.text, m.params));
-    case 'begin':
-      return begin(m.id, m.tx);
-    case 'tx-query': {
-      const t = open.get(m.tx);
-      if (!t) return port.postMessage({ id: m.id, error: { message: 'no such transaction', fields: {} } } satisfies Answer);
-      return answer(m.id, run(t.tx, m.text, m.params));
+if (opened)
+  port.on('message', (m: Request) => {
+    switch (m.op) {
+      case 'query':
+        return answer(m.id, run(db, m.text, m.params));
+      case 'begin':
+        return begin(m.id, m.tx);
+      case 'tx-query': {
+        const t = open.get(m.tx);
+        if (!t) return port.postMessage({ id: m.id, error: { message: 'no such transaction', fields: {} } } satisfies Answer);
+        return answer(m.id, run(t.tx, m.text, m.params));
+      }
+      case 'end': {
+        const t = open.get(m.tx);
+        if (!t) return port.postMessage({ id: m.id, error: { message: 'no such transaction', fields: {} } } satisfies Answer);
+        ending.set(m.tx, m.id);
+        return t.finish(m.commit);
+      }
+      case 'close':
+        return answer(
+          m.id,
+          db.close().then(() => []),
+        );
     }
-    case 'end': {
-      const t = open.get(m.tx);
-      if (!t) return port.postMessage({ id: m.id, error: { message: 'no such transaction', fields: {} } } satisfies Answer);
-      ending.set(m.tx, m.id);
-      return t.finish(m.commit);
-    }
-    case 'close':
-      return answer(m.id, db.close().then(() => []));
-  }
-});
+  });
 if (opened) port.postMessage({ id: 0, rows: [] } satisfies Answer);

@@ -32,7 +32,9 @@ function startThread(workerData: unknown): Worker {
   // tsx's ESM API by URL, from its package's exports map: the thread's working folder may be
   // outside this package, and require.resolve would give the CommonJS build.
   const manifest = createRequire(import.meta.url).resolve('tsx/package.json');
-  const exported = (JSON.parse(readFileSync(manifest, 'utf8')) as { exports: Record<string, { import: { default: string } }> }).exports['./esm/api']!;
+  const exported = (JSON.parse(readFileSync(manifest, 'utf8')) as { exports: Record<string, { import: { default: string } }> }).exports[
+    './esm/api'
+  ]!;
   const tsx = new URL(exported.import.default, pathToFileURL(manifest)).href;
   const boot = `import(${JSON.stringify(tsx)}).then(({ register }) => { register(); return import(${JSON.stringify(source)}); })`;
   return new Worker(boot, { eval: true, workerData, execArgv });
@@ -172,11 +174,13 @@ export async function openPglite(dataDir: string | undefined): Promise<Store> {
   let nextTx = 1;
   return {
     kind: 'pglite',
-    query: async <T = Row,>(text: string, params?: unknown[]) => (await thread.call({ op: 'query', text, params })) as T[],
+    query: async <T = Row>(text: string, params?: unknown[]) => (await thread.call({ op: 'query', text, params })) as T[],
     async tx(fn) {
       const tx = nextTx++;
       await thread.call({ op: 'begin', tx });
-      const q: Sql = { query: async <T = Row,>(text: string, params?: unknown[]) => (await thread.call({ op: 'tx-query', tx, text, params })) as T[] };
+      const q: Sql = {
+        query: async <T = Row>(text: string, params?: unknown[]) => (await thread.call({ op: 'tx-query', tx, text, params })) as T[],
+      };
       let result;
       try {
         result = await fn(q);

@@ -20,7 +20,7 @@ export async function openPostgres(url: string, poolSize = 10): Promise<Store> {
   const first = await pool.connect();
   first.release();
   const wrap = (c: pg.Pool | pg.PoolClient): Sql => ({
-    query: async <T,>(text: string, params?: unknown[]) => (await c.query(text, params as unknown[] | undefined)).rows as T[],
+    query: async <T>(text: string, params?: unknown[]) => (await c.query(text, params as unknown[] | undefined)).rows as T[],
   });
   return {
     kind: 'postgres',

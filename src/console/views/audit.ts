@@ -16,7 +16,6 @@ import type { AuditRecordAnswer as AuditRecord } from '../../protocol/answers.js
 const PAGE = 1000;
 const SHOWN = 500;
 
-
 /** What the page loaded: the records and their export lines, and the checkpoint they verify against. */
 interface Loaded {
   records: AuditRecord[];
@@ -98,7 +97,11 @@ function render(page: Page, records: AuditRecord[], filters: Filters): void {
 /** A select's options from the values seen, keeping what was chosen. */
 function options(select: HTMLSelectElement, values: Iterable<string>): void {
   const keep = select.value;
-  fill(select, h('option', { value: '' }, 'any'), [...new Set(values)].sort().map((v) => h('option', { value: v }, v)));
+  fill(
+    select,
+    h('option', { value: '' }, 'any'),
+    [...new Set(values)].sort().map((v) => h('option', { value: v }, v)),
+  );
   select.value = keep;
 }
 
@@ -108,7 +111,18 @@ function showCheckpoint(cpBox: HTMLDivElement, note: string, verifierKey: string
     const checkpoint = openCheckpoint(note, verifierKey);
     fill(
       cpBox,
-      h('dl', {}, h('dt', {}, 'Origin'), h('dd', {}, checkpoint.origin), h('dt', {}, 'Tree size'), h('dd', { class: 'cp-size' }, checkpoint.size), h('dt', {}, 'Root hash'), h('dd', {}, h('code', { class: 'wrap' }, toBase64(checkpoint.rootHash))), h('dt', {}, 'Log key'), h('dd', {}, h('code', { class: 'wrap' }, verifierKey))),
+      h(
+        'dl',
+        {},
+        h('dt', {}, 'Origin'),
+        h('dd', {}, checkpoint.origin),
+        h('dt', {}, 'Tree size'),
+        h('dd', { class: 'cp-size' }, checkpoint.size),
+        h('dt', {}, 'Root hash'),
+        h('dd', {}, h('code', { class: 'wrap' }, toBase64(checkpoint.rootHash))),
+        h('dt', {}, 'Log key'),
+        h('dd', {}, h('code', { class: 'wrap' }, verifierKey)),
+      ),
       h('details', {}, h('summary', {}, 'Signed note'), h('pre', {}, note)),
     );
     return checkpoint;
@@ -123,7 +137,10 @@ async function loadRecords(loaded: Loaded, status: HTMLParagraphElement, stopped
   let after: number | undefined;
   for (;;) {
     status.textContent = `Loading records… ${loaded.records.length} so far.`;
-    const page = await api<{ records: AuditRecord[]; lines: string[] }>('GET', `/v1/audit?limit=${PAGE}${after === undefined ? '' : `&after=${after}`}`);
+    const page = await api<{ records: AuditRecord[]; lines: string[] }>(
+      'GET',
+      `/v1/audit?limit=${PAGE}${after === undefined ? '' : `&after=${after}`}`,
+    );
     if (stopped()) return false;
     loaded.records.push(...page.records);
     loaded.lines.push(...page.lines);
@@ -140,8 +157,14 @@ async function load(page: Page, loaded: Loaded, filters: Filters, stopped: () =>
     loaded.verifierKey = cp.verifierKey;
     loaded.checkpoint = showCheckpoint(page.cpBox, loaded.note, loaded.verifierKey);
     if (!(await loadRecords(loaded, page.status, stopped))) return;
-    options(filters.action, loaded.records.map((r) => r.action));
-    options(filters.outcome, loaded.records.map((r) => r.outcome));
+    options(
+      filters.action,
+      loaded.records.map((r) => r.action),
+    );
+    options(
+      filters.outcome,
+      loaded.records.map((r) => r.outcome),
+    );
     page.status.textContent = `Loaded ${loaded.records.length} records.`;
     page.verify.disabled = false;
     page.exportButton.disabled = false;
@@ -182,17 +205,46 @@ function layout(root: HTMLElement, page: Page, f: Filters): void {
     h('h1', {}, 'Audit log'),
     page.status,
     page.error,
-    h('section', {}, h('h2', {}, 'Latest checkpoint'), page.cpBox, h('div', { class: 'buttons' }, page.verify, page.exportButton), page.result),
+    h(
+      'section',
+      {},
+      h('h2', {}, 'Latest checkpoint'),
+      page.cpBox,
+      h('div', { class: 'buttons' }, page.verify, page.exportButton),
+      page.result,
+    ),
     h(
       'section',
       {},
       h('h2', {}, 'Records'),
-      h('form', { class: 'filters', onsubmit: (e: Event) => e.preventDefault() }, field('Actor', f.actor), field('Action', f.action), field('Outcome', f.outcome), field('From (local time)', f.from), field('To (local time)', f.to)),
+      h(
+        'form',
+        { class: 'filters', onsubmit: (e: Event) => e.preventDefault() },
+        field('Actor', f.actor),
+        field('Action', f.action),
+        field('Outcome', f.outcome),
+        field('From (local time)', f.from),
+        field('To (local time)', f.to),
+      ),
       page.count,
       h(
         'div',
         { class: 'scroll' },
-        h('table', { class: 'log' }, h('caption', {}, 'Audit records, newest first'), h('thead', {}, h('tr', {}, ['Seq', 'Time', 'Actor', 'Action', 'Target', 'Outcome', 'Request', 'Reasons'].map((c) => h('th', { scope: 'col' }, c)))), page.body),
+        h(
+          'table',
+          { class: 'log' },
+          h('caption', {}, 'Audit records, newest first'),
+          h(
+            'thead',
+            {},
+            h(
+              'tr',
+              {},
+              ['Seq', 'Time', 'Actor', 'Action', 'Target', 'Outcome', 'Request', 'Reasons'].map((c) => h('th', { scope: 'col' }, c)),
+            ),
+          ),
+          page.body,
+        ),
       ),
     ),
   );

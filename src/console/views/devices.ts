@@ -7,7 +7,6 @@ import { alertLine, field, fill, h, statusLine, when } from '../dom.js';
 import type { View } from './types.js';
 import type { DeviceAnswer as Device } from '../../protocol/answers.js';
 
-
 function enrollmentForm(): HTMLElement {
   const groups = h('input', { type: 'text', required: true, placeholder: 'prod-db, eu' });
   const uses = h('input', { type: 'number', min: 1, max: 100000, value: 1, required: true });
@@ -24,11 +23,25 @@ function enrollmentForm(): HTMLElement {
         fill(out);
         status.textContent = 'Making a token…';
         try {
-          const body = { groups: groups.value.split(',').map((g) => g.trim()).filter(Boolean), uses: Number(uses.value), expiresInSeconds: Number(life.value) };
+          const body = {
+            groups: groups.value
+              .split(',')
+              .map((g) => g.trim())
+              .filter(Boolean),
+            uses: Number(uses.value),
+            expiresInSeconds: Number(life.value),
+          };
           const t = await api<{ tokenId: string; token: string; expiresAt: string }>('POST', '/v1/enrollment-tokens', body);
           status.textContent = '';
           const shown = h('input', { type: 'text', readonly: true, value: t.token, class: 'secret' });
-          fill(out, field('Enrollment token (shown once: copy it now)', shown, `Token ${t.tokenId}, expires ${when(t.expiresAt)}. Give it to: sectorcrypt agent enroll --token …`));
+          fill(
+            out,
+            field(
+              'Enrollment token (shown once: copy it now)',
+              shown,
+              `Token ${t.tokenId}, expires ${when(t.expiresAt)}. Give it to: sectorcrypt agent enroll --token …`,
+            ),
+          );
           shown.select();
         } catch (err) {
           status.textContent = '';
@@ -59,7 +72,21 @@ export const devicesView: View = {
     const table = h(
       'div',
       { class: 'scroll' },
-      h('table', {}, h('caption', {}, 'Enrolled devices'), h('thead', {}, h('tr', {}, ['Name', 'Device id', 'Groups', 'Enrolled', 'State', 'Action'].map((c) => h('th', { scope: 'col' }, c)))), body),
+      h(
+        'table',
+        {},
+        h('caption', {}, 'Enrolled devices'),
+        h(
+          'thead',
+          {},
+          h(
+            'tr',
+            {},
+            ['Name', 'Device id', 'Groups', 'Enrolled', 'State', 'Action'].map((c) => h('th', { scope: 'col' }, c)),
+          ),
+        ),
+        body,
+      ),
     );
 
     async function load(): Promise<void> {
@@ -95,7 +122,16 @@ export const devicesView: View = {
         confirm.focus();
       });
       fill(cell, d.revokedAt ? '' : revoke);
-      return h('tr', { 'data-device-id': d.deviceId }, h('td', {}, d.name), h('td', {}, h('code', {}, d.deviceId)), h('td', {}, d.groups.join(', ')), h('td', {}, when(d.enrolledAt)), h('td', {}, d.revokedAt ? `revoked ${when(d.revokedAt)}` : 'active'), cell);
+      return h(
+        'tr',
+        { 'data-device-id': d.deviceId },
+        h('td', {}, d.name),
+        h('td', {}, h('code', {}, d.deviceId)),
+        h('td', {}, d.groups.join(', ')),
+        h('td', {}, when(d.enrolledAt)),
+        h('td', {}, d.revokedAt ? `revoked ${when(d.revokedAt)}` : 'active'),
+        cell,
+      );
     }
 
     fill(root, h('h1', {}, 'Devices'), status, error, table, enrollmentForm());

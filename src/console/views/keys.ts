@@ -9,8 +9,6 @@ import { alertLine, field, fill, h, statusLine, when } from '../dom.js';
 import type { View } from './types.js';
 import type { KeyAnswer as Key, ActionAnswer as PendingAction } from '../../protocol/answers.js';
 
-
-
 export const keysView: View = {
   id: 'keys',
   title: 'Keys',
@@ -39,18 +37,24 @@ export const keysView: View = {
     function keyCard(k: Key): HTMLElement {
       const latest = k.versions[k.versions.length - 1]!;
       const open = k.versions.filter((v) => !v.retired && v.version !== latest.version);
-      const retireSelect = h('select', {}, open.map((v) => h('option', { value: v.version }, `version ${v.version}`)));
+      const retireSelect = h(
+        'select',
+        {},
+        open.map((v) => h('option', { value: v.version }, `version ${v.version}`)),
+      );
       const destroy = h('button', { type: 'button', class: 'danger' }, 'Destroy…');
       const destroyBox = h('span');
       destroy.addEventListener('click', () => {
         const yes = h('button', { type: 'button', class: 'danger' }, `Ask to destroy ${k.name}`);
         const no = h('button', { type: 'button', class: 'secondary' }, 'Cancel');
         no.addEventListener('click', () => (fill(destroyBox, destroy), destroy.focus()));
-        yes.addEventListener('click', () =>
-          void act(`Destroy ${k.name}`, async () => {
-            const a = await api<{ actionId: string; expiresAt: string }>('POST', `/v1/keys/${encodeURIComponent(k.keyId)}/destroy`);
-            return `Destroying ${k.name} waits for a second admin to confirm action ${a.actionId} (until ${when(a.expiresAt)}).`;
-          }),
+        yes.addEventListener(
+          'click',
+          () =>
+            void act(`Destroy ${k.name}`, async () => {
+              const a = await api<{ actionId: string; expiresAt: string }>('POST', `/v1/keys/${encodeURIComponent(k.keyId)}/destroy`);
+              return `Destroying ${k.name} waits for a second admin to confirm action ${a.actionId} (until ${when(a.expiresAt)}).`;
+            }),
         );
         fill(destroyBox, h('span', { class: 'warn' }, 'Everything sealed only to this key becomes unreadable. '), yes, ' ', no);
         yes.focus();
@@ -68,8 +72,29 @@ export const keysView: View = {
             'table',
             {},
             h('caption', {}, `Versions of ${k.name}`),
-            h('thead', {}, h('tr', {}, ['Version', 'Public key', 'Made', 'State'].map((c) => h('th', { scope: 'col' }, c)))),
-            h('tbody', {}, k.versions.map((v) => h('tr', {}, h('td', {}, v.version), h('td', {}, h('code', { class: 'wrap' }, v.publicKey)), h('td', {}, when(v.createdAt)), h('td', {}, v.retired ? 'retired' : v.version === latest.version ? 'seals and opens' : 'opens')))),
+            h(
+              'thead',
+              {},
+              h(
+                'tr',
+                {},
+                ['Version', 'Public key', 'Made', 'State'].map((c) => h('th', { scope: 'col' }, c)),
+              ),
+            ),
+            h(
+              'tbody',
+              {},
+              k.versions.map((v) =>
+                h(
+                  'tr',
+                  {},
+                  h('td', {}, v.version),
+                  h('td', {}, h('code', { class: 'wrap' }, v.publicKey)),
+                  h('td', {}, when(v.createdAt)),
+                  h('td', {}, v.retired ? 'retired' : v.version === latest.version ? 'seals and opens' : 'opens'),
+                ),
+              ),
+            ),
           ),
         ),
         k.destroyed
@@ -77,13 +102,37 @@ export const keysView: View = {
           : h(
               'div',
               { class: 'buttons' },
-              h('button', { type: 'button', onclick: () => void act(`Rotate ${k.name}`, async () => `${k.name} is now at version ${(await api<{ version: number }>('POST', `/v1/keys/${encodeURIComponent(k.keyId)}/rotate`)).version}.`) }, 'Rotate'),
+              h(
+                'button',
+                {
+                  type: 'button',
+                  onclick: () =>
+                    void act(
+                      `Rotate ${k.name}`,
+                      async () =>
+                        `${k.name} is now at version ${(await api<{ version: number }>('POST', `/v1/keys/${encodeURIComponent(k.keyId)}/rotate`)).version}.`,
+                    ),
+                },
+                'Rotate',
+              ),
               open.length
                 ? h(
                     'span',
                     { class: 'inline' },
                     field(`Version of ${k.name} to retire`, retireSelect),
-                    h('button', { type: 'button', onclick: () => void act(`Retire ${k.name}`, async () => `${k.name} version ${(await api<{ version: number }>('POST', `/v1/keys/${encodeURIComponent(k.keyId)}/retire`, { version: Number(retireSelect.value) })).version} is retired.`) }, 'Retire'),
+                    h(
+                      'button',
+                      {
+                        type: 'button',
+                        onclick: () =>
+                          void act(
+                            `Retire ${k.name}`,
+                            async () =>
+                              `${k.name} version ${(await api<{ version: number }>('POST', `/v1/keys/${encodeURIComponent(k.keyId)}/retire`, { version: Number(retireSelect.value) })).version} is retired.`,
+                          ),
+                      },
+                      'Retire',
+                    ),
                   )
                 : null,
               destroyBox,
@@ -98,15 +147,43 @@ export const keysView: View = {
         `${a.kind} of ${a.target}${a.reason ? ` (${a.reason})` : ''}, asked by ${a.requestedBy === who.userId ? 'you' : a.requestedBy}, until ${when(a.expiresAt)} `,
         // What a confirmation writes: read it before confirming.
         a.payload === undefined ? null : h('pre', { class: 'payload' }, JSON.stringify(a.payload, null, 2)),
-        h('button', { type: 'button', onclick: () => void act(`Confirm ${a.actionId}`, async () => `Action ${a.actionId} is ${(await api<{ status: string }>('POST', `/v1/actions/${encodeURIComponent(a.actionId)}/confirm`)).status}.`) }, `Confirm ${a.kind}`),
+        h(
+          'button',
+          {
+            type: 'button',
+            onclick: () =>
+              void act(
+                `Confirm ${a.actionId}`,
+                async () =>
+                  `Action ${a.actionId} is ${(await api<{ status: string }>('POST', `/v1/actions/${encodeURIComponent(a.actionId)}/confirm`)).status}.`,
+              ),
+          },
+          `Confirm ${a.kind}`,
+        ),
         ' ',
-        h('button', { type: 'button', class: 'secondary', onclick: () => void act(`Cancel ${a.actionId}`, async () => `Action ${a.actionId} is ${(await api<{ status: string }>('POST', `/v1/actions/${encodeURIComponent(a.actionId)}/cancel`)).status}.`) }, `Cancel ${a.kind}`),
+        h(
+          'button',
+          {
+            type: 'button',
+            class: 'secondary',
+            onclick: () =>
+              void act(
+                `Cancel ${a.actionId}`,
+                async () =>
+                  `Action ${a.actionId} is ${(await api<{ status: string }>('POST', `/v1/actions/${encodeURIComponent(a.actionId)}/cancel`)).status}.`,
+              ),
+          },
+          `Cancel ${a.kind}`,
+        ),
       );
     }
 
     async function load(): Promise<void> {
       try {
-        const [{ keys }, { actions }] = await Promise.all([api<{ keys: Key[] }>('GET', '/v1/keys'), api<{ actions: PendingAction[] }>('GET', '/v1/actions')]);
+        const [{ keys }, { actions }] = await Promise.all([
+          api<{ keys: Key[] }>('GET', '/v1/keys'),
+          api<{ actions: PendingAction[] }>('GET', '/v1/actions'),
+        ]);
         fill(keyList, keys.map(keyCard));
         fill(actionList, actions.length ? h('ul', {}, actions.map(actionRow)) : h('p', {}, 'Nothing waits for a second admin.'));
         status.textContent = `${keys.length} key${keys.length === 1 ? '' : 's'}.`;
@@ -134,7 +211,16 @@ export const keysView: View = {
       h('button', { type: 'submit' }, 'Create key'),
     );
 
-    fill(root, h('h1', {}, 'Keys'), status, notice, error, h('section', {}, h('h2', {}, 'Waiting for a second admin'), actionList), keyList, create);
+    fill(
+      root,
+      h('h1', {}, 'Keys'),
+      status,
+      notice,
+      error,
+      h('section', {}, h('h2', {}, 'Waiting for a second admin'), actionList),
+      keyList,
+      create,
+    );
     void load();
     return () => {};
   },

@@ -10,7 +10,6 @@ import { alertLine, field, fill, h, statusLine, when } from '../dom.js';
 import type { View } from './types.js';
 import type { PolicyAnswer as StoredPolicy, PendingActionAnswer as Pending } from '../../protocol/answers.js';
 
-
 const TEMPLATE = {
   keys: ['key_…'],
   devices: { groups: ['prod-db'] },
@@ -26,7 +25,10 @@ export function checkPolicyText(name: string, text: string): { path: string; mes
   } catch (err) {
     return { path: '(JSON)', message: (err as Error).message };
   }
-  const withName = typeof doc === 'object' && doc !== null && !Array.isArray(doc) ? { ...(doc as object), name: (doc as { name?: unknown }).name ?? name } : doc;
+  const withName =
+    typeof doc === 'object' && doc !== null && !Array.isArray(doc)
+      ? { ...(doc as object), name: (doc as { name?: unknown }).name ?? name }
+      : doc;
   if (typeof doc === 'object' && doc !== null && 'name' in doc && (doc as { name: unknown }).name !== name) {
     return { path: 'name', message: 'differs from the policy name above' };
   }
@@ -38,7 +40,6 @@ export function checkPolicyText(name: string, text: string): { path: string; mes
     return { path: e.path ?? '(root)', message: e.message.replace(/^invalid policy at \S+: /, '').replace(/ \(ERR_[A-Z_]+\)$/, '') };
   }
 }
-
 
 /** A change that weakens a key's release waits for a second admin (docs/broker.md "Separation of duties"). */
 function waits(a: Pending): string {
@@ -88,7 +89,9 @@ export const policiesView: View = {
         const { policies } = await api<{ policies: StoredPolicy[] }>('GET', '/v1/policies');
         fill(
           list,
-          policies.map((p) => h('li', {}, h('button', { type: 'button', class: 'link', onclick: () => edit(p) }, p.name), ` updated ${when(p.updatedAt)}`)),
+          policies.map((p) =>
+            h('li', {}, h('button', { type: 'button', class: 'link', onclick: () => edit(p) }, p.name), ` updated ${when(p.updatedAt)}`),
+          ),
           h('li', {}, h('button', { type: 'button', class: 'link', onclick: () => edit(null) }, 'New policy…')),
         );
         status.textContent = `${policies.length} polic${policies.length === 1 ? 'y' : 'ies'}.`;
@@ -103,7 +106,10 @@ export const policiesView: View = {
     remove.addEventListener('click', async () => {
       error.textContent = '';
       try {
-        const answer = await api<{ deleted?: boolean; actionId?: string; reason?: string }>('DELETE', `/v1/policies/${encodeURIComponent(name.value.trim())}`);
+        const answer = await api<{ deleted?: boolean; actionId?: string; reason?: string }>(
+          'DELETE',
+          `/v1/policies/${encodeURIComponent(name.value.trim())}`,
+        );
         notice.textContent = answer.actionId ? waits(answer as Pending) : `Deleted ${name.value.trim()}.`;
         await load();
       } catch (err) {
@@ -118,7 +124,11 @@ export const policiesView: View = {
           error.textContent = '';
           notice.textContent = 'Saving…';
           try {
-            const answer = await api<{ name?: string; actionId?: string; reason?: string }>('PUT', `/v1/policies/${encodeURIComponent(name.value.trim())}`, JSON.parse(editor.value));
+            const answer = await api<{ name?: string; actionId?: string; reason?: string }>(
+              'PUT',
+              `/v1/policies/${encodeURIComponent(name.value.trim())}`,
+              JSON.parse(editor.value),
+            );
             notice.textContent = answer.actionId ? waits(answer as Pending) : `Saved ${name.value.trim()}.`;
             await load();
           } catch (err) {
@@ -130,7 +140,14 @@ export const policiesView: View = {
       h('h2', {}, 'Edit'),
       field('Policy name', name),
       // The verdict sits above the editor, so that it stays in sight while typing.
-      h('div', { class: 'field wide' }, h('label', { for: (editor.id ||= 'policy-editor') }, 'Policy (JSON)'), h('small', {}, 'Checked as you type with the broker’s own rules.'), verdict, editor),
+      h(
+        'div',
+        { class: 'field wide' },
+        h('label', { for: (editor.id ||= 'policy-editor') }, 'Policy (JSON)'),
+        h('small', {}, 'Checked as you type with the broker’s own rules.'),
+        verdict,
+        editor,
+      ),
       h('div', { class: 'buttons' }, save, remove),
     );
     fill(root, h('h1', {}, 'Policies'), status, notice, error, list, form);

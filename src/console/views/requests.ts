@@ -25,7 +25,14 @@ function show(v: unknown): string {
 
 function traceTable(r: PendingRequest): HTMLElement {
   const trace = r.trace ?? [];
-  if (trace.length === 0) return h('p', {}, r.policy ? `Every rule of policy ${r.policy} held; it asks for ${r.approversNeeded} approval${r.approversNeeded === 1 ? '' : 's'}.` : 'No trace recorded.');
+  if (trace.length === 0)
+    return h(
+      'p',
+      {},
+      r.policy
+        ? `Every rule of policy ${r.policy} held; it asks for ${r.approversNeeded} approval${r.approversNeeded === 1 ? '' : 's'}.`
+        : 'No trace recorded.',
+    );
   return h(
     'div',
     { class: 'scroll' },
@@ -33,8 +40,30 @@ function traceTable(r: PendingRequest): HTMLElement {
       'table',
       {},
       h('caption', {}, 'Policy trace'),
-      h('thead', {}, h('tr', {}, ['Policy', 'Rule', 'Claim', 'Expected', 'Actual'].map((c) => h('th', { scope: 'col' }, c)))),
-      h('tbody', {}, trace.map((t) => h('tr', {}, h('td', {}, show(t.policy)), h('td', {}, show(t.rule)), h('td', {}, show(t.claim)), h('td', {}, show(t.expected)), h('td', {}, show(t.actual))))),
+      h(
+        'thead',
+        {},
+        h(
+          'tr',
+          {},
+          ['Policy', 'Rule', 'Claim', 'Expected', 'Actual'].map((c) => h('th', { scope: 'col' }, c)),
+        ),
+      ),
+      h(
+        'tbody',
+        {},
+        trace.map((t) =>
+          h(
+            'tr',
+            {},
+            h('td', {}, show(t.policy)),
+            h('td', {}, show(t.rule)),
+            h('td', {}, show(t.claim)),
+            h('td', {}, show(t.expected)),
+            h('td', {}, show(t.actual)),
+          ),
+        ),
+      ),
     ),
   );
 }
@@ -55,7 +84,11 @@ function card(r: PendingRequest, names: Names, canVote: boolean, refresh: (messa
     status.textContent = verdict === 'approve' ? 'Approving…' : 'Denying…';
     try {
       const text = comment.value.trim();
-      const answer = await api<PendingRequest>('POST', `/v1/requests/${encodeURIComponent(r.requestId)}/${verdict}`, text ? { comment: text } : {});
+      const answer = await api<PendingRequest>(
+        'POST',
+        `/v1/requests/${encodeURIComponent(r.requestId)}/${verdict}`,
+        text ? { comment: text } : {},
+      );
       const message =
         answer.status === 'pending'
           ? `You approved ${r.requestId}: ${answer.approvals} of ${answer.approversNeeded}, waiting for more approvers.`
@@ -100,7 +133,9 @@ function card(r: PendingRequest, names: Names, canVote: boolean, refresh: (messa
     traceTable(r),
     // Admins see what waits (docs/broker.md: they list requests); only approvers decide.
     canVote ? h('div', { class: 'field' }, h('label', { for: comment.id }, 'Comment (kept in the audit log)'), comment) : null,
-    canVote ? h('div', { class: 'buttons' }, buttons) : h('p', { class: 'hint' }, 'Approvers decide this request; as an admin you can only see it.'),
+    canVote
+      ? h('div', { class: 'buttons' }, buttons)
+      : h('p', { class: 'hint' }, 'Approvers decide this request; as an admin you can only see it.'),
     status,
     error,
     // Below the buttons and closed: the decision fits one screen; the trace above already
@@ -124,14 +159,25 @@ export const requestsView: View = {
     const error = alertLine();
     const notice = h('p', { class: 'notice', role: 'status', 'aria-live': 'polite' });
     const list = h('div', { class: 'requests' });
-    fill(root, h('h1', {}, 'Pending requests'), h('p', { class: 'hint' }, `Newest first; refreshed every ${POLL_MS / 1000} seconds.`), notice, status, error, list);
+    fill(
+      root,
+      h('h1', {}, 'Pending requests'),
+      h('p', { class: 'hint' }, `Newest first; refreshed every ${POLL_MS / 1000} seconds.`),
+      notice,
+      status,
+      error,
+      list,
+    );
     const names: Names = { devices: new Map(), keys: new Map() };
     const cards = new Map<string, HTMLElement & { update?: (n: PendingRequest) => void }>();
     let timer: ReturnType<typeof setTimeout> | undefined;
     let stopped = false;
 
     async function loadNames(): Promise<void> {
-      const [devices, keys] = await Promise.all([api<{ devices: { deviceId: string; name: string; groups: string[] }[] }>('GET', '/v1/devices'), api<{ keys: { keyId: string; name: string }[] }>('GET', '/v1/keys')]);
+      const [devices, keys] = await Promise.all([
+        api<{ devices: { deviceId: string; name: string; groups: string[] }[] }>('GET', '/v1/devices'),
+        api<{ keys: { keyId: string; name: string }[] }>('GET', '/v1/keys'),
+      ]);
       for (const d of devices.devices) names.devices.set(d.deviceId, { name: d.name, groups: d.groups });
       for (const k of keys.keys) names.keys.set(k.keyId, k.name);
     }

@@ -11,17 +11,23 @@ import type { UserAnswer as User, InvitationAnswer as Invitation, PendingActionA
 
 const ROLES = ['admin', 'approver', 'auditor'] as const;
 
-
-
-
-const waits = (a: Pending) => `${a.reason ? `${a.reason[0]!.toUpperCase()}${a.reason.slice(1)}` : 'This change'} waits for a second admin to confirm action ${a.actionId} (Keys view).`;
+const waits = (a: Pending) =>
+  `${a.reason ? `${a.reason[0]!.toUpperCase()}${a.reason.slice(1)}` : 'This change'} waits for a second admin to confirm action ${a.actionId} (Keys view).`;
 
 function roleBoxes(legend: string, checked: string[]): { el: HTMLFieldSetElement; value(): string[] } {
   const boxes = ROLES.map((r) => {
     const input = h('input', { type: 'checkbox', id: uid('role'), value: r, checked: checked.includes(r) });
     return { r, input, label: h('label', { for: input.id, class: 'check' }, input, ` ${r}`) };
   });
-  return { el: h('fieldset', {}, h('legend', {}, legend), boxes.map((b) => b.label)), value: () => boxes.filter((b) => b.input.checked).map((b) => b.r) };
+  return {
+    el: h(
+      'fieldset',
+      {},
+      h('legend', {}, legend),
+      boxes.map((b) => b.label),
+    ),
+    value: () => boxes.filter((b) => b.input.checked).map((b) => b.r),
+  };
 }
 
 export const usersView: View = {
@@ -52,7 +58,9 @@ export const usersView: View = {
       saveRoles.addEventListener('click', async () => {
         error.textContent = '';
         try {
-          const a = await api<{ roles?: string[] } & Partial<Pending>>('POST', `/v1/users/${encodeURIComponent(u.userId)}/roles`, { roles: boxes.value() });
+          const a = await api<{ roles?: string[] } & Partial<Pending>>('POST', `/v1/users/${encodeURIComponent(u.userId)}/roles`, {
+            roles: boxes.value(),
+          });
           notice.textContent = a.actionId ? waits(a as Pending) : `${u.name} now has ${a.roles!.length ? a.roles!.join(', ') : 'no role'}.`;
           await load();
         } catch (err) {
@@ -76,7 +84,13 @@ export const usersView: View = {
         h('td', {}, u.name),
         h('td', {}, h('code', {}, u.userId)),
         h('td', {}, when(u.createdAt)),
-        h('td', {}, u.roles.length && !u.vouched && (u.roles.includes('admin') || u.roles.includes('approver')) ? 'no: granted by one admin alone' : 'yes'),
+        h(
+          'td',
+          {},
+          u.roles.length && !u.vouched && (u.roles.includes('admin') || u.roles.includes('approver'))
+            ? 'no: granted by one admin alone'
+            : 'yes',
+        ),
         h('td', {}, boxes.el, saveRoles),
         h('td', {}, disable),
       );
@@ -92,11 +106,18 @@ export const usersView: View = {
           error.textContent = '';
           fill(once);
           try {
-            const u = await api<{ userId: string; invitation: Invitation; pending?: Pending }>('POST', '/v1/users', { name: name.value.trim(), roles: roles.value() });
+            const u = await api<{ userId: string; invitation: Invitation; pending?: Pending }>('POST', '/v1/users', {
+              name: name.value.trim(),
+              roles: roles.value(),
+            });
             const shown = h('input', { type: 'text', id: uid('inv'), readonly: true, value: u.invitation.code, class: 'secret' });
             fill(
               once,
-              h('label', { for: shown.id }, `Invitation for ${name.value.trim()} (shown once: give it to them; it works once, until ${when(u.invitation.expiresAt)}, on the sign-in page)`),
+              h(
+                'label',
+                { for: shown.id },
+                `Invitation for ${name.value.trim()} (shown once: give it to them; it works once, until ${when(u.invitation.expiresAt)}, on the sign-in page)`,
+              ),
               shown,
               u.pending ? h('p', { class: 'notice' }, waits(u.pending)) : null,
             );
@@ -118,11 +139,33 @@ export const usersView: View = {
     fill(
       root,
       h('h1', {}, 'Users and roles'),
-      h('p', { class: 'hint' }, 'One user cannot be both admin and approver; the broker refuses it. A new user gets an invitation, not a token: you never hold their credential.'),
+      h(
+        'p',
+        { class: 'hint' },
+        'One user cannot be both admin and approver; the broker refuses it. A new user gets an invitation, not a token: you never hold their credential.',
+      ),
       status,
       notice,
       error,
-      h('div', { class: 'scroll' }, h('table', {}, h('caption', {}, 'Users'), h('thead', {}, h('tr', {}, ['Name', 'User id', 'Made', 'Vouched', 'Roles', 'Access'].map((c) => h('th', { scope: 'col' }, c)))), body)),
+      h(
+        'div',
+        { class: 'scroll' },
+        h(
+          'table',
+          {},
+          h('caption', {}, 'Users'),
+          h(
+            'thead',
+            {},
+            h(
+              'tr',
+              {},
+              ['Name', 'User id', 'Made', 'Vouched', 'Roles', 'Access'].map((c) => h('th', { scope: 'col' }, c)),
+            ),
+          ),
+          body,
+        ),
+      ),
       form,
     );
     void load();

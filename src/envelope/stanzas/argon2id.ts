@@ -37,8 +37,17 @@ const DECIMAL = /^(0|[1-9][0-9]{0,15})$/;
 export function checkCost(cost: Argon2idCost): Argon2idCost {
   const { memoryKiB, passes, lanes } = cost;
   const ok = [memoryKiB, passes, lanes].every((n) => Number.isSafeInteger(n) && n >= 1);
-  if (!ok || memoryKiB < 8 * lanes || memoryKiB > ARGON2ID_LIMITS.memoryKiB || passes > ARGON2ID_LIMITS.passes || lanes > ARGON2ID_LIMITS.lanes) {
-    throw new SectorCryptError('ERR_ARGUMENT', 'argon2id cost must be whole numbers: lanes 1-16, passes 1-64, memoryKiB from 8 x lanes to 4 GiB');
+  if (
+    !ok ||
+    memoryKiB < 8 * lanes ||
+    memoryKiB > ARGON2ID_LIMITS.memoryKiB ||
+    passes > ARGON2ID_LIMITS.passes ||
+    lanes > ARGON2ID_LIMITS.lanes
+  ) {
+    throw new SectorCryptError(
+      'ERR_ARGUMENT',
+      'argon2id cost must be whole numbers: lanes 1-16, passes 1-64, memoryKiB from 8 x lanes to 4 GiB',
+    );
   }
   return cost;
 }
@@ -79,7 +88,8 @@ export function stanzaCost(stanza: Stanza, limits: Argon2idCost = ARGON2ID_LIMIT
       `argon2id cost above this decoder's limits (memory ${memoryKiB} KiB, ${passes} passes, ${lanes} lanes; limits ${limits.memoryKiB} KiB, ${limits.passes}, ${limits.lanes})`,
     );
   }
-  if (passes < 1 || lanes < 1 || memoryKiB < 8 * lanes) throw badStanza(stanza, 'argon2id needs passes >= 1, lanes >= 1, memory >= 8 x lanes KiB');
+  if (passes < 1 || lanes < 1 || memoryKiB < 8 * lanes)
+    throw badStanza(stanza, 'argon2id needs passes >= 1, lanes >= 1, memory >= 8 x lanes KiB');
   return { memoryKiB, passes, lanes };
 }
 

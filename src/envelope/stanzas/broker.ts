@@ -50,8 +50,10 @@ function brokerPublicKey(key: Uint8Array | string): Uint8Array {
 }
 
 export function checkBrokerKey(key: BrokerKey): { keyId: string; version: number; publicKey: Uint8Array } {
-  if (typeof key.keyId !== 'string' || !KEY_ID.test(key.keyId)) throw new SectorCryptError('ERR_ARGUMENT', 'broker keyId must be 1 to 128 printable characters without "/" or spaces');
-  if (!Number.isSafeInteger(key.version) || !VERSION.test(String(key.version))) throw new SectorCryptError('ERR_ARGUMENT', 'broker key version must be a positive integer');
+  if (typeof key.keyId !== 'string' || !KEY_ID.test(key.keyId))
+    throw new SectorCryptError('ERR_ARGUMENT', 'broker keyId must be 1 to 128 printable characters without "/" or spaces');
+  if (!Number.isSafeInteger(key.version) || !VERSION.test(String(key.version)))
+    throw new SectorCryptError('ERR_ARGUMENT', 'broker key version must be a positive integer');
   return { keyId: key.keyId, version: key.version, publicKey: brokerPublicKey(key.publicKey) };
 }
 
@@ -75,4 +77,3 @@ export function envelopeResource(payload: Uint8Array): string {
   if (payload.length < 24) throw new SectorCryptError('ERR_TRUNCATED', 'payload ends before its 24-byte salt');
   return `envelope:${encodeBase64(payload.subarray(0, 24))}`;
 }
-

@@ -8,7 +8,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { attestationsProvider, collectAttestations, METADATA_BASE_URL } from '../../../src/agent/attest/index.js';
 import { awsDocument, startImdsServer, type ImdsServer } from './imds-server.js';
 
-const FAKE_PKCS7 = 'MIAGCSqGSIb3DQEHAqCAMIACAQExDzANBglghkgBZQMEAgEFADCABgkqhkiG9w0BBwGggCSA\nBIIBjnsKICAiYWNjb3VudElkIiA6ICIxMjM0NTY3ODkwMTIi';
+const FAKE_PKCS7 =
+  'MIAGCSqGSIb3DQEHAqCAMIACAQExDzANBglghkgBZQMEAgEFADCABgkqhkiG9w0BBwGggCSA\nBIIBjnsKICAiYWNjb3VudElkIiA6ICIxMjM0NTY3ODkwMTIi';
 const keys = await generateKeyPair('RS256');
 let azureNonce: string | undefined;
 let server: ImdsServer;
@@ -65,7 +66,11 @@ describe('collectAttestations against the local metadata server', () => {
     expect(result.unavailable).toEqual([]);
     expect(result.attestations).toEqual([]);
     expect(result.documents.aws).toEqual({ document: awsDocument(), pkcs7: FAKE_PKCS7.replace(/\n/g, ''), signature: 'rsa2048' });
-    expect(server.requests.sort()).toEqual(['GET /latest/dynamic/instance-identity/document', 'GET /latest/dynamic/instance-identity/rsa2048', 'PUT /latest/api/token']);
+    expect(server.requests.sort()).toEqual([
+      'GET /latest/dynamic/instance-identity/document',
+      'GET /latest/dynamic/instance-identity/rsa2048',
+      'PUT /latest/api/token',
+    ]);
   });
 
   it('AWS: the DSA pkcs7 endpoint on request', async () => {
@@ -87,7 +92,9 @@ describe('collectAttestations against the local metadata server', () => {
     const result = await collectAttestations({ ...local(), providers: ['azure'], azureNonce: '1234567890' });
     expect(result.documents.azure).toEqual({ encoding: 'pkcs7', signature: FAKE_PKCS7.replace(/\n/g, '') });
     expect(azureNonce).toBe('1234567890');
-    await expect(collectAttestations({ ...local(), providers: ['azure'], azureNonce: '12345678901' })).rejects.toMatchObject({ code: 'ERR_ARGUMENT' });
+    await expect(collectAttestations({ ...local(), providers: ['azure'], azureNonce: '12345678901' })).rejects.toMatchObject({
+      code: 'ERR_ARGUMENT',
+    });
   });
 
   it('attestationsProvider gives the JWTs, as BrokerAgent.load takes them', async () => {
@@ -155,7 +162,9 @@ describe('failures: short, bounded, reported', () => {
   it('refuses a test base URL that is not loopback, before any traffic', async () => {
     expect(METADATA_BASE_URL).toBe('http://169.254.169.254');
     for (const url of ['http://169.254.169.254', 'http://metadata.google.internal', 'https://127.0.0.1', 'http://10.0.0.1:80']) {
-      await expect(collectAttestations({ metadataBaseUrlForTests: url, providers: ['aws'] })).rejects.toMatchObject({ code: 'ERR_ARGUMENT' });
+      await expect(collectAttestations({ metadataBaseUrlForTests: url, providers: ['aws'] })).rejects.toMatchObject({
+        code: 'ERR_ARGUMENT',
+      });
     }
   });
 });

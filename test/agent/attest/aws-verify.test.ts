@@ -25,7 +25,10 @@ describeWithTool('openssl', opensslMissing(), 'AWS identity document verificatio
     other = createSigner('rsa', '/CN=someone else');
     server = await startImdsServer({
       aws: { document, rsa2048: rsa.sign(document), pkcs7: dsa.sign(document) },
-      azure: (nonce) => ({ encoding: 'pkcs7', signature: rsa.sign(azureAttestedContent(nonce), { withCertificate: true }).replace(/\n/g, '') }),
+      azure: (nonce) => ({
+        encoding: 'pkcs7',
+        signature: rsa.sign(azureAttestedContent(nonce), { withCertificate: true }).replace(/\n/g, ''),
+      }),
     });
   });
   afterAll(async () => {
@@ -85,9 +88,15 @@ describeWithTool('openssl', opensslMissing(), 'AWS identity document verificatio
   });
 
   it('refuses input that is not a PKCS#7, and a verifier with no certificate', () => {
-    expect(() => verifyAwsIdentityDocument({ document, pkcs7: 'bm90IGEgcGtjczc=' }, [rsa.certificatePem])).toThrow(expect.objectContaining({ code: 'ERR_ARGUMENT' }));
-    expect(() => verifyAwsIdentityDocument({ document, pkcs7: 'not base64!' }, [rsa.certificatePem])).toThrow(expect.objectContaining({ code: 'ERR_ARGUMENT' }));
-    expect(() => verifyAwsIdentityDocument({ document, pkcs7: rsa.sign(document) }, [])).toThrow(expect.objectContaining({ code: 'ERR_ARGUMENT' }));
+    expect(() => verifyAwsIdentityDocument({ document, pkcs7: 'bm90IGEgcGtjczc=' }, [rsa.certificatePem])).toThrow(
+      expect.objectContaining({ code: 'ERR_ARGUMENT' }),
+    );
+    expect(() => verifyAwsIdentityDocument({ document, pkcs7: 'not base64!' }, [rsa.certificatePem])).toThrow(
+      expect.objectContaining({ code: 'ERR_ARGUMENT' }),
+    );
+    expect(() => verifyAwsIdentityDocument({ document, pkcs7: rsa.sign(document) }, [])).toThrow(
+      expect.objectContaining({ code: 'ERR_ARGUMENT' }),
+    );
   });
 
   it('refuses signed content that is not an identity document', () => {
@@ -98,8 +107,15 @@ describeWithTool('openssl', opensslMissing(), 'AWS identity document verificatio
   });
 
   it('the same verifier checks Azure attested data with a configured certificate', async () => {
-    const { documents } = await collectAttestations({ metadataBaseUrlForTests: server.url, providers: ['azure'], azureNonce: '1234567890' });
+    const { documents } = await collectAttestations({
+      metadataBaseUrlForTests: server.url,
+      providers: ['azure'],
+      azureNonce: '1234567890',
+    });
     const verified = verifySignedData(documents.azure!.signature, { certificates: [rsa.certificatePem] });
-    expect(JSON.parse(verified.content.toString('utf8'))).toMatchObject({ nonce: '1234567890', vmId: '55555555-6666-7777-8888-999999999999' });
+    expect(JSON.parse(verified.content.toString('utf8'))).toMatchObject({
+      nonce: '1234567890',
+      vmId: '55555555-6666-7777-8888-999999999999',
+    });
   });
 });

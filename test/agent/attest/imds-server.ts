@@ -68,8 +68,10 @@ export async function startImdsServer(content: ImdsContent): Promise<ImdsServer>
       }
       // Azure (Instance Metadata Service, "Attested data")
       if (url.pathname === '/metadata/attested/document' && content.azure) {
-        if (req.headers.metadata !== 'true') return send(400, JSON.stringify({ error: 'Bad request. Required metadata header not specified' }), 'application/json');
-        if (url.searchParams.get('api-version') !== '2020-09-01') return send(400, JSON.stringify({ error: 'Bad request. api-version was not specified' }), 'application/json');
+        if (req.headers.metadata !== 'true')
+          return send(400, JSON.stringify({ error: 'Bad request. Required metadata header not specified' }), 'application/json');
+        if (url.searchParams.get('api-version') !== '2020-09-01')
+          return send(400, JSON.stringify({ error: 'Bad request. api-version was not specified' }), 'application/json');
         return send(200, JSON.stringify(content.azure(url.searchParams.get('nonce') ?? undefined)), 'application/json');
       }
       send(404, 'Not Found');
@@ -110,7 +112,9 @@ export function awsDocument(fields: Record<string, unknown> = {}): string {
     version: '2017-09-30',
     ...fields,
   };
-  return `{\n${Object.entries(doc).map(([k, v]) => `  "${k}" : ${JSON.stringify(v)}`).join(',\n')}\n}`;
+  return `{\n${Object.entries(doc)
+    .map(([k, v]) => `  "${k}" : ${JSON.stringify(v)}`)
+    .join(',\n')}\n}`;
 }
 
 /** The JSON Azure signs into attested data. */

@@ -29,7 +29,10 @@ export interface TestSigner {
 export function createSigner(kind: 'rsa' | 'dsa', subject = '/CN=sectorcrypt test metadata signer'): TestSigner {
   const dir = mkdtempSync(path.join(tmpdir(), 'sectorcrypt-signer-'));
   if (kind === 'rsa') {
-    openssl(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'key.pem', '-out', 'cert.pem', '-days', '2', '-subj', subject], dir);
+    openssl(
+      ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'key.pem', '-out', 'cert.pem', '-days', '2', '-subj', subject],
+      dir,
+    );
   } else {
     openssl(['dsaparam', '-out', 'params.pem', '2048'], dir);
     openssl(['gendsa', '-out', 'key.pem', 'params.pem'], dir);
@@ -41,12 +44,30 @@ export function createSigner(kind: 'rsa' | 'dsa', subject = '/CN=sectorcrypt tes
     sign(content, options = {}) {
       const name = `doc${n++}`;
       writeFileSync(path.join(dir, name), content);
-      const args = ['cms', '-sign', '-binary', '-in', name, '-signer', 'cert.pem', '-inkey', 'key.pem', '-outform', 'DER', '-out', `${name}.p7`];
+      const args = [
+        'cms',
+        '-sign',
+        '-binary',
+        '-in',
+        name,
+        '-signer',
+        'cert.pem',
+        '-inkey',
+        'key.pem',
+        '-outform',
+        'DER',
+        '-out',
+        `${name}.p7`,
+      ];
       args.push('-md', kind === 'rsa' ? 'sha256' : 'sha1');
       if (!options.detached) args.push('-nodetach');
       if (!options.withCertificate) args.push('-nocerts');
       openssl(args, dir);
-      return (readFileSync(path.join(dir, `${name}.p7`)).toString('base64').match(/.{1,64}/g) ?? []).join('\n');
+      return (
+        readFileSync(path.join(dir, `${name}.p7`))
+          .toString('base64')
+          .match(/.{1,64}/g) ?? []
+      ).join('\n');
     },
     close: () => rmSync(dir, { recursive: true, force: true }),
   };

@@ -50,7 +50,7 @@ interface Report {
 }
 
 describe('sectorcrypt agent claims', () => {
-  it('--json prints this host\'s claims, each with its source', async () => {
+  it("--json prints this host's claims, each with its source", async () => {
     const run = await cli('--json');
     expect(run.stderr).toBe('');
     expect(run.status).toBe(0);
@@ -64,7 +64,10 @@ describe('sectorcrypt agent claims', () => {
       expect(s.trust).toBe('agent');
       expect(s.source).not.toBe('');
     }
-    const listed = new Set([...report.sources.map((s) => s.claim.split('.').slice(0, 2).join('.')), ...report.unavailable.map((u) => u.collector)]);
+    const listed = new Set([
+      ...report.sources.map((s) => s.claim.split('.').slice(0, 2).join('.')),
+      ...report.unavailable.map((u) => u.collector),
+    ]);
     expect(listed.size).toBeGreaterThanOrEqual(8);
     expect(report.attestations).toBeUndefined();
   });

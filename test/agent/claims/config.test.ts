@@ -4,11 +4,20 @@
  * collectors together, nesting the claims as a policy reads them.
  */
 import { describe, expect, it } from 'vitest';
-import { BUILT_IN_COLLECTORS, builtInClaimPaths, claimsProvider, collectClaims, collectorsFor, parseClaimsConfig } from '../../../src/agent/claims/index.js';
+import {
+  BUILT_IN_COLLECTORS,
+  builtInClaimPaths,
+  claimsProvider,
+  collectClaims,
+  collectorsFor,
+  parseClaimsConfig,
+} from '../../../src/agent/claims/index.js';
 import type { Collector } from '../../../src/agent/claims/index.js';
 
 const bad = (value: unknown, message: string | RegExp) =>
-  expect(() => parseClaimsConfig(value)).toThrow(expect.objectContaining({ code: 'ERR_ARGUMENT', message: expect.stringMatching(message) }));
+  expect(() => parseClaimsConfig(value)).toThrow(
+    expect.objectContaining({ code: 'ERR_ARGUMENT', message: expect.stringMatching(message) }),
+  );
 
 const exec = { claim: 'integrity.antivirus', argv: ['/usr/bin/av-status'], exitCodes: { '0': 'clean' } };
 
@@ -39,7 +48,10 @@ describe('claims config', () => {
   it('accepts "auto", a list, and exec commands', () => {
     expect(parseClaimsConfig('auto')).toEqual({ collectors: 'auto' });
     expect(parseClaimsConfig({})).toEqual({});
-    const config = { collectors: ['bootTime', 'os'], exec: [exec, { claim: 'integrity.patched', argv: ['/bin/x', '--json'], jsonPointer: '/ok', timeoutMs: 500 }] };
+    const config = {
+      collectors: ['bootTime', 'os'],
+      exec: [exec, { claim: 'integrity.patched', argv: ['/bin/x', '--json'], jsonPointer: '/ok', timeoutMs: 500 }],
+    };
     expect(parseClaimsConfig(config)).toEqual(config);
   });
 
@@ -50,7 +62,9 @@ describe('claims config', () => {
 
   it('refuses a command that would shadow a built-in claim', () => {
     expect(builtInClaimPaths()).toContain('integrity.firewall');
-    expect(() => collectorsFor({ exec: [{ ...exec, claim: 'integrity.firewall' }] })).toThrow(expect.objectContaining({ code: 'ERR_ARGUMENT' }));
+    expect(() => collectorsFor({ exec: [{ ...exec, claim: 'integrity.firewall' }] })).toThrow(
+      expect.objectContaining({ code: 'ERR_ARGUMENT' }),
+    );
   });
 });
 
@@ -68,18 +82,32 @@ describe('collectClaims', () => {
       identity: { bootTime: expect.any(String), kernel: expect.any(String), os: { id: expect.any(String) } },
       integrity: { antivirus: 'clean' },
     });
-    expect(result.sources.map((s) => s.claim)).toEqual(expect.arrayContaining(['identity.bootTime', 'identity.kernel', 'identity.os.id', 'integrity.antivirus']));
+    expect(result.sources.map((s) => s.claim)).toEqual(
+      expect.arrayContaining(['identity.bootTime', 'identity.kernel', 'identity.os.id', 'integrity.antivirus']),
+    );
     expect(result.sources.every((s) => s.trust === 'agent' && s.source.length > 0)).toBe(true);
     expect(result.sources.find((s) => s.claim === 'integrity.antivirus')?.source).toBe(`exec ${process.execPath} -e process.exit(0)`);
     expect(result.unavailable).toEqual([
-      { collector: 'exec:integrity.patch.level', claims: ['integrity.patch.level'], reason: expect.stringContaining('exit code 9 is not mapped') },
+      {
+        collector: 'exec:integrity.patch.level',
+        claims: ['integrity.patch.level'],
+        reason: expect.stringContaining('exit code 9 is not mapped'),
+      },
     ]);
   });
 
   it('turns a collector that throws into an unavailable entry', async () => {
-    const broken: Collector = { name: 'broken', sources: [{ claim: 'identity.x', source: 'test', trust: 'agent' }], collect: () => Promise.reject(new Error('boom')) };
+    const broken: Collector = {
+      name: 'broken',
+      sources: [{ claim: 'identity.x', source: 'test', trust: 'agent' }],
+      collect: () => Promise.reject(new Error('boom')),
+    };
     const result = await collectClaims('auto', [broken]);
-    expect(result).toEqual({ claims: {}, sources: [], unavailable: [{ collector: 'broken', claims: ['identity.x'], reason: 'failed: boom' }] });
+    expect(result).toEqual({
+      claims: {},
+      sources: [],
+      unavailable: [{ collector: 'broken', claims: ['identity.x'], reason: 'failed: boom' }],
+    });
   });
 
   it('refuses a bad config before running anything', async () => {

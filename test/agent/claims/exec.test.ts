@@ -29,18 +29,27 @@ describe('exec collector', () => {
     expect(await execCollector({ claim: 'integrity.antivirus', argv, jsonPointer: '/engine/status~1now' }).collect()).toEqual({
       claims: { 'integrity.antivirus': 'clean' },
     });
-    expect(await execCollector({ claim: 'integrity.sigs', argv, jsonPointer: '/engine/sigs/1' }).collect()).toEqual({ claims: { 'integrity.sigs': 2 } });
+    expect(await execCollector({ claim: 'integrity.sigs', argv, jsonPointer: '/engine/sigs/1' }).collect()).toEqual({
+      claims: { 'integrity.sigs': 2 },
+    });
     expect(await execCollector({ claim: 'integrity.x', argv, jsonPointer: '/engine/none' }).collect()).toHaveProperty('unavailable');
     expect(await execCollector({ claim: 'integrity.x', argv: node('console.log("not json")'), jsonPointer: '' }).collect()).toEqual({
       unavailable: expect.stringContaining('not JSON'),
     });
-    expect(await execCollector({ claim: 'integrity.x', argv: node('console.error("broken"); process.exit(2)'), jsonPointer: '' }).collect()).toEqual({
+    expect(
+      await execCollector({ claim: 'integrity.x', argv: node('console.error("broken"); process.exit(2)'), jsonPointer: '' }).collect(),
+    ).toEqual({
       unavailable: expect.stringContaining('exit 2: broken'),
     });
   });
 
   it('kills a command that outlives its timeout', async () => {
-    const result = await execCollector({ claim: 'integrity.x', argv: node('setTimeout(() => {}, 60_000)'), timeoutMs: 300, exitCodes: { '0': true } }).collect();
+    const result = await execCollector({
+      claim: 'integrity.x',
+      argv: node('setTimeout(() => {}, 60_000)'),
+      timeoutMs: 300,
+      exitCodes: { '0': true },
+    }).collect();
     expect(result).toEqual({ unavailable: expect.stringContaining('timed out after 300 ms') });
   });
 
@@ -51,9 +60,17 @@ describe('exec collector', () => {
   });
 
   it('runs the program named, with no shell between', async () => {
-    const result = await execCollector({ claim: 'integrity.x', argv: ['/nonexistent/av-status; echo 0'], exitCodes: { '0': true } }).collect();
+    const result = await execCollector({
+      claim: 'integrity.x',
+      argv: ['/nonexistent/av-status; echo 0'],
+      exitCodes: { '0': true },
+    }).collect();
     expect(result).toEqual({ unavailable: expect.stringContaining('ENOENT') });
-    const args = await execCollector({ claim: 'integrity.x', argv: [...node('console.log(JSON.stringify(process.argv.slice(1)))'), '$(id)', '; x'], jsonPointer: '' }).collect();
+    const args = await execCollector({
+      claim: 'integrity.x',
+      argv: [...node('console.log(JSON.stringify(process.argv.slice(1)))'), '$(id)', '; x'],
+      jsonPointer: '',
+    }).collect();
     expect(args).toEqual({ claims: { 'integrity.x': ['$(id)', '; x'] } });
   });
 });

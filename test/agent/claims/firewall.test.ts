@@ -19,7 +19,9 @@ const root = path.resolve(here, '..', '..', '..');
 const dir = mkdtempSync(path.join(tmpdir(), 'sectorcrypt-firewall-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const has = (program: string) => spawnSync('sh', ['-c', `command -v ${program}`], { env: { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' } }).status === 0;
+const has = (program: string) =>
+  spawnSync('sh', ['-c', `command -v ${program}`], { env: { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' } })
+    .status === 0;
 
 /** Why the namespace cases cannot run here, or undefined. */
 function missing(): string | undefined {
@@ -32,10 +34,14 @@ function missing(): string | undefined {
 
 /** The collector's result in a fresh network namespace after loading `load`. */
 function inNamespace(...load: string[]): unknown {
-  const run = spawnSync('unshare', ['-n', '--', process.execPath, ...CHILD_IMPORT, path.join(here, 'firewall-probe.mjs'), sourceFile('agent/claims/firewall'), ...load], {
-    cwd: root,
-    encoding: 'utf8',
-  });
+  const run = spawnSync(
+    'unshare',
+    ['-n', '--', process.execPath, ...CHILD_IMPORT, path.join(here, 'firewall-probe.mjs'), sourceFile('agent/claims/firewall'), ...load],
+    {
+      cwd: root,
+      encoding: 'utf8',
+    },
+  );
   if (run.status !== 0) throw new Error(`probe failed: ${run.stderr}`);
   return JSON.parse(run.stdout);
 }
@@ -81,12 +87,18 @@ describeWithTool('nft', missing(), 'integrity.firewall in a new network namespac
 
   it('is true once an nftables rule set is loaded', () => {
     const rules = path.join(dir, 'rules.nft');
-    writeFileSync(rules, 'table inet t {\n  chain input {\n    type filter hook input priority 0; policy drop;\n    ct state established accept\n    tcp dport 22 accept\n  }\n}\n');
+    writeFileSync(
+      rules,
+      'table inet t {\n  chain input {\n    type filter hook input priority 0; policy drop;\n    ct state established accept\n    tcp dport 22 accept\n  }\n}\n',
+    );
     expect(inNamespace('nft', rules)).toEqual({ claims: { 'integrity.firewall': true }, detail: 'nft: 2 rules' });
   });
 
   it('is true with a rule added through iptables', () => {
-    const result = inNamespace('iptables', '-A', 'INPUT', '-p', 'tcp', '--dport', '22', '-j', 'ACCEPT') as { claims: unknown; detail: string };
+    const result = inNamespace('iptables', '-A', 'INPUT', '-p', 'tcp', '--dport', '22', '-j', 'ACCEPT') as {
+      claims: unknown;
+      detail: string;
+    };
     expect(result.claims).toEqual({ 'integrity.firewall': true });
     // iptables-nft writes into nf_tables, so nft sees the rule first; legacy iptables only the second tool.
     expect(result.detail).toMatch(/^(nft|iptables-save): 1 rules$/);

@@ -58,7 +58,9 @@ describe('identity.machineId', () => {
   it('refuses an uninitialized or malformed id', async () => {
     expect(await machineIdCollector(file('mid1', 'uninitialized\n')).collect()).toHaveProperty('unavailable');
     expect(await machineIdCollector(file('mid2', '')).collect()).toHaveProperty('unavailable');
-    expect(await machineIdCollector(file('mid3', `${'ab'.repeat(16)}\n`)).collect()).toEqual({ claims: { 'identity.machineId': 'ab'.repeat(16) } });
+    expect(await machineIdCollector(file('mid3', `${'ab'.repeat(16)}\n`)).collect()).toEqual({
+      claims: { 'identity.machineId': 'ab'.repeat(16) },
+    });
   });
 });
 
@@ -101,8 +103,12 @@ describe('identity.os', () => {
 
 describe('integrity.secureBoot', () => {
   it('reads the efivarfs byte after the 4 attribute bytes', async () => {
-    expect(await secureBootCollector(file('sb-on', Uint8Array.of(6, 0, 0, 0, 1))).collect()).toEqual({ claims: { 'integrity.secureBoot': true } });
-    expect(await secureBootCollector(file('sb-off', Uint8Array.of(6, 0, 0, 0, 0))).collect()).toEqual({ claims: { 'integrity.secureBoot': false } });
+    expect(await secureBootCollector(file('sb-on', Uint8Array.of(6, 0, 0, 0, 1))).collect()).toEqual({
+      claims: { 'integrity.secureBoot': true },
+    });
+    expect(await secureBootCollector(file('sb-off', Uint8Array.of(6, 0, 0, 0, 0))).collect()).toEqual({
+      claims: { 'integrity.secureBoot': false },
+    });
     expect(await secureBootCollector(file('sb-bad', Uint8Array.of(6, 0, 0))).collect()).toHaveProperty('unavailable');
   });
 

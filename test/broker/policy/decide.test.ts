@@ -36,26 +36,45 @@ describe('decidePolicies', () => {
   test('the strictest bound policy sets the approval: an allowing auto policy does not release what a manual one covers', () => {
     const manual = policy('manual', pass, { mode: 'manual' });
     const auto = policy('auto', pass, { mode: 'auto' });
-    for (const list of [[manual, auto], [auto, manual]]) {
-      expect(decidePolicies(list, goodClaims(), NOW)).toMatchObject({ decision: 'manual', policy: 'manual', approval: { approvers: 1, policy: 'manual' } });
+    for (const list of [
+      [manual, auto],
+      [auto, manual],
+    ]) {
+      expect(decidePolicies(list, goodClaims(), NOW)).toMatchObject({
+        decision: 'manual',
+        policy: 'manual',
+        approval: { approvers: 1, policy: 'manual' },
+      });
     }
     expect(decidePolicies([auto], goodClaims(), NOW)).toMatchObject({ decision: 'release', policy: 'auto' });
   });
 
   test('a refusing manual policy still sets the approval of a request another policy allows', () => {
-    const d = decidePolicies([policy('auto', pass, { mode: 'auto' }), policy('manual', failing, { mode: 'manual', approvers: 2, ttlSeconds: 60 })], goodClaims(), NOW);
+    const d = decidePolicies(
+      [policy('auto', pass, { mode: 'auto' }), policy('manual', failing, { mode: 'manual', approvers: 2, ttlSeconds: 60 })],
+      goodClaims(),
+      NOW,
+    );
     expect(d).toEqual({ decision: 'manual', policy: 'auto', approval: { approvers: 2, ttlSeconds: 60, policy: 'manual' }, reasons: [] });
   });
 
   test('a refusing auto policy does not block an allowing manual one; defaults apply', () => {
     const d = decidePolicies([policy('auto', failing, { mode: 'auto' }), policy('manual', pass, { mode: 'manual' })], goodClaims(), NOW);
-    expect(d).toEqual({ decision: 'manual', policy: 'manual', approval: { approvers: 1, ttlSeconds: 3600, policy: 'manual' }, reasons: [] });
+    expect(d).toEqual({
+      decision: 'manual',
+      policy: 'manual',
+      approval: { approvers: 1, ttlSeconds: 3600, policy: 'manual' },
+      reasons: [],
+    });
   });
 
   test('among manual policies the one needing the most approvers sets the requirement, with its ttl', () => {
     const three = policy('three', pass, { mode: 'manual', approvers: 3, ttlSeconds: 120 });
     const two = policy('two', pass, { mode: 'manual', approvers: 2, ttlSeconds: 60 });
-    expect(decidePolicies([two, three], goodClaims(), NOW)).toMatchObject({ policy: 'three', approval: { approvers: 3, ttlSeconds: 120, policy: 'three' } });
+    expect(decidePolicies([two, three], goodClaims(), NOW)).toMatchObject({
+      policy: 'three',
+      approval: { approvers: 3, ttlSeconds: 120, policy: 'three' },
+    });
   });
 
   test('denied: the reasons of every bound policy, each naming its policy', () => {

@@ -18,5 +18,6 @@ test('the example policy of docs/policies.md is docs/policies.md example and val
 
 test('the patterns the text calls fine or refused are', () => {
   for (const ok of ['[a-z0-9-]{1,63}', 'projects/[^/]+/zones/[^/]+', '(west|central)', 'eu-.*']) expect(unsafePatternReason(ok)).toBeNull();
-  for (const bad of ['\\1', '(?<n>a)\\k<n>', '(?=a)', '(?<=a)', '(a+)+', '(a|ab)*', '.*-.*-.*']) expect(unsafePatternReason(bad)).not.toBeNull();
+  for (const bad of ['\\1', '(?<n>a)\\k<n>', '(?=a)', '(?<=a)', '(a+)+', '(a|ab)*', '.*-.*-.*'])
+    expect(unsafePatternReason(bad)).not.toBeNull();
 });

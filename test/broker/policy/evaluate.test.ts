@@ -101,7 +101,9 @@ describe('operators', () => {
     ]) {
       const out = evaluateRules('p', rule(r), {}, NOW);
       expect(out.allowed).toBe(false);
-      expect(out.trace).toEqual([{ policy: 'p', rule: 'rules', claim: 'identity.x', expected: { [Object.keys(r)[1]!]: Object.values(r)[1] }, actual: 'missing' }]);
+      expect(out.trace).toEqual([
+        { policy: 'p', rule: 'rules', claim: 'identity.x', expected: { [Object.keys(r)[1]!]: Object.values(r)[1] }, actual: 'missing' },
+      ]);
     }
     expect(check({ claim: 'identity.x', exists: false }, {})).toBe(true);
   });
@@ -122,9 +124,21 @@ describe('evaluateRules on docs/policies.md example', () => {
     const out = evaluateRules('prod', rule(EXAMPLE_POLICY.rules), claims, NOW);
     expect(out.allowed).toBe(false);
     expect(out.trace).toEqual([
-      { policy: 'prod', rule: 'rules.allOf[0]', claim: 'identity.region', expected: { in: ['eu-west-1', 'eu-central-1'] }, actual: 'us-east-1' },
+      {
+        policy: 'prod',
+        rule: 'rules.allOf[0]',
+        claim: 'identity.region',
+        expected: { in: ['eu-west-1', 'eu-central-1'] },
+        actual: 'us-east-1',
+      },
       { policy: 'prod', rule: 'rules.allOf[3].anyOf[0]', claim: 'integrity.antivirus', expected: { equals: 'clean' }, actual: 'missing' },
-      { policy: 'prod', rule: 'rules.allOf[3].anyOf[1]', claim: 'attested.gce.google.compute_engine.instance_id', expected: { exists: true }, actual: 'missing' },
+      {
+        policy: 'prod',
+        rule: 'rules.allOf[3].anyOf[1]',
+        claim: 'attested.gce.google.compute_engine.instance_id',
+        expected: { exists: true },
+        actual: 'missing',
+      },
       { policy: 'prod', rule: 'rules.allOf[4].not', claim: 'request.ip', expected: { not: { cidr: '10.66.0.0/16' } }, actual: '10.66.4.5' },
     ]);
   });

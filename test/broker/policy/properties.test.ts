@@ -17,7 +17,13 @@ const claimPath = fc.constantFrom(
   'resource',
   'device.groups',
 );
-const scalar = fc.oneof(fc.string({ maxLength: 12 }), fc.integer(), fc.boolean(), fc.constant(null), fc.double({ noNaN: true, noDefaultInfinity: true }));
+const scalar = fc.oneof(
+  fc.string({ maxLength: 12 }),
+  fc.integer(),
+  fc.boolean(),
+  fc.constant(null),
+  fc.double({ noNaN: true, noDefaultInfinity: true }),
+);
 
 /** A random valid leaf, one per operator. */
 const leaf: fc.Arbitrary<Rule> = fc.oneof(
@@ -45,19 +51,39 @@ const { tree } = fc.letrec<{ tree: Rule }>((tie) => ({
     fc.record({ not: tie('tree') }),
   ) as fc.Arbitrary<Rule>,
 }));
-const depthOk = (r: Rule): number => ('allOf' in r ? 1 + Math.max(...r.allOf.map(depthOk)) : 'anyOf' in r ? 1 + Math.max(...r.anyOf.map(depthOk)) : 'not' in r ? 1 + depthOk(r.not) : 1);
+const depthOk = (r: Rule): number =>
+  'allOf' in r
+    ? 1 + Math.max(...r.allOf.map(depthOk))
+    : 'anyOf' in r
+      ? 1 + Math.max(...r.anyOf.map(depthOk))
+      : 'not' in r
+        ? 1 + depthOk(r.not)
+        : 1;
 const rules = tree.filter((r) => depthOk(r) <= 7);
 
 /** Claim objects with the usual roots, plus anything at all. */
 const claims = fc.oneof(
-  fc.record({
-    identity: fc.record({ region: fc.oneof(scalar, fc.constant('eu-west-1')), bootTime: fc.oneof(scalar, fc.date({ noInvalidDate: true }).map((d) => d.toISOString())), n: scalar }, { requiredKeys: [] }),
-    integrity: fc.dictionary(fc.constantFrom('firewall', 'antivirus'), fc.jsonValue()),
-    request: fc.record({ ip: fc.oneof(fc.ipV4(), fc.ipV6(), fc.string()) }, { requiredKeys: [] }),
-    attested: fc.jsonValue(),
-    resource: fc.jsonValue(),
-    device: fc.jsonValue(),
-  }, { requiredKeys: [] }),
+  fc.record(
+    {
+      identity: fc.record(
+        {
+          region: fc.oneof(scalar, fc.constant('eu-west-1')),
+          bootTime: fc.oneof(
+            scalar,
+            fc.date({ noInvalidDate: true }).map((d) => d.toISOString()),
+          ),
+          n: scalar,
+        },
+        { requiredKeys: [] },
+      ),
+      integrity: fc.dictionary(fc.constantFrom('firewall', 'antivirus'), fc.jsonValue()),
+      request: fc.record({ ip: fc.oneof(fc.ipV4(), fc.ipV6(), fc.string()) }, { requiredKeys: [] }),
+      attested: fc.jsonValue(),
+      resource: fc.jsonValue(),
+      device: fc.jsonValue(),
+    },
+    { requiredKeys: [] },
+  ),
   fc.dictionary(fc.string(), fc.jsonValue()),
 ) as fc.Arbitrary<Record<string, unknown>>;
 
@@ -90,24 +116,37 @@ describe('policy properties', () => {
   });
 
   test('validatePolicy throws nothing but ERR_POLICY_INVALID on random JSON', () => {
-    const nearPolicy = fc.record({
-      name: fc.oneof(fc.string(), fc.jsonValue()),
-      keys: fc.oneof(fc.array(fc.string()), fc.jsonValue()),
-      devices: fc.oneof(fc.record({ groups: fc.array(fc.string()) }), fc.jsonValue()),
-      rules: fc.oneof(rules as fc.Arbitrary<unknown>, fc.jsonValue(), fc.record({ claim: fc.string(), matches: fc.string() })),
-      approval: fc.oneof(fc.record({ mode: fc.constantFrom('auto', 'manual'), approvers: fc.integer() }, { requiredKeys: ['mode'] }), fc.jsonValue()),
-    }, { requiredKeys: [] });
+    const nearPolicy = fc.record(
+      {
+        name: fc.oneof(fc.string(), fc.jsonValue()),
+        keys: fc.oneof(fc.array(fc.string()), fc.jsonValue()),
+        devices: fc.oneof(fc.record({ groups: fc.array(fc.string()) }), fc.jsonValue()),
+        rules: fc.oneof(rules as fc.Arbitrary<unknown>, fc.jsonValue(), fc.record({ claim: fc.string(), matches: fc.string() })),
+        approval: fc.oneof(
+          fc.record({ mode: fc.constantFrom('auto', 'manual'), approvers: fc.integer() }, { requiredKeys: ['mode'] }),
+          fc.jsonValue(),
+        ),
+      },
+      { requiredKeys: [] },
+    );
     fc.assert(
-      fc.property(fc.oneof(fc.jsonValue({ maxDepth: 12 }), nearPolicy, fc.string().map((s) => JSON.parse(JSON.stringify({ ...EXAMPLE_POLICY, [s]: 1 })))), (json) => {
-        try {
-          const p = validatePolicy(json);
-          // What is accepted round-trips through JSON unchanged (it is what the store keeps).
-          expect(validatePolicy(JSON.parse(JSON.stringify(p)))).toEqual(p);
-        } catch (e) {
-          expect((e as { code?: string }).code).toBe('ERR_POLICY_INVALID');
-          expect((e as { path?: string }).path).toEqual(expect.any(String));
-        }
-      }),
+      fc.property(
+        fc.oneof(
+          fc.jsonValue({ maxDepth: 12 }),
+          nearPolicy,
+          fc.string().map((s) => JSON.parse(JSON.stringify({ ...EXAMPLE_POLICY, [s]: 1 }))),
+        ),
+        (json) => {
+          try {
+            const p = validatePolicy(json);
+            // What is accepted round-trips through JSON unchanged (it is what the store keeps).
+            expect(validatePolicy(JSON.parse(JSON.stringify(p)))).toEqual(p);
+          } catch (e) {
+            expect((e as { code?: string }).code).toBe('ERR_POLICY_INVALID');
+            expect((e as { path?: string }).path).toEqual(expect.any(String));
+          }
+        },
+      ),
       { numRuns: 1000 },
     );
   });
@@ -136,12 +175,15 @@ describe('pattern checker', () => {
   test('never throws on any string; what it accepts compiles on its own and anchored', () => {
     const alphabet = fc.constantFrom(...'()|*+?{}[]\\^$.ab01,<>=!:kdwpu-'.split(''));
     fc.assert(
-      fc.property(fc.array(alphabet, { maxLength: 24 }).map((a) => a.join('')), (pattern) => {
-        const why = unsafePatternReason(pattern);
-        if (why !== null) return;
-        expect(() => new RegExp(pattern, 'u')).not.toThrow();
-        expect(anchoredRegExp(pattern).source).toBe(`^(?:${pattern})$`);
-      }),
+      fc.property(
+        fc.array(alphabet, { maxLength: 24 }).map((a) => a.join('')),
+        (pattern) => {
+          const why = unsafePatternReason(pattern);
+          if (why !== null) return;
+          expect(() => new RegExp(pattern, 'u')).not.toThrow();
+          expect(anchoredRegExp(pattern).source).toBe(`^(?:${pattern})$`);
+        },
+      ),
       { numRuns: 3000 },
     );
   });

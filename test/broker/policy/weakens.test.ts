@@ -6,7 +6,14 @@ import { policyChangeWeakens, policyDeletionWeakens, rulesAtLeastAsStrict } from
 const fw = { claim: 'integrity.firewall', equals: true };
 const region = { claim: 'identity.region', equals: 'eu-west-1' };
 function policy(over: Record<string, unknown> = {}): Policy {
-  return validatePolicy({ name: 'p', keys: ['k1'], devices: { groups: ['g'] }, rules: fw, approval: { mode: 'manual', approvers: 2 }, ...over });
+  return validatePolicy({
+    name: 'p',
+    keys: ['k1'],
+    devices: { groups: ['g'] },
+    rules: fw,
+    approval: { mode: 'manual', approvers: 2 },
+    ...over,
+  });
 }
 
 describe('policyChangeWeakens', () => {
@@ -30,8 +37,16 @@ describe('policyChangeWeakens', () => {
     ['more approvers', {}, { approval: { mode: 'manual', approvers: 3 } }],
     ['auto to manual', { approval: { mode: 'auto' } }, {}],
     ['a rule added', {}, { rules: { allOf: [fw, region] } }],
-    ['the same rules in another key order', { rules: { allOf: [fw] } }, { rules: { allOf: [{ equals: true, claim: 'integrity.firewall' }] } }],
-    ['an automatic policy narrowed', { approval: { mode: 'auto' }, keys: ['k1', 'k2'], devices: { groups: ['g', 'h'] } }, { approval: { mode: 'auto' } }],
+    [
+      'the same rules in another key order',
+      { rules: { allOf: [fw] } },
+      { rules: { allOf: [{ equals: true, claim: 'integrity.firewall' }] } },
+    ],
+    [
+      'an automatic policy narrowed',
+      { approval: { mode: 'auto' }, keys: ['k1', 'k2'], devices: { groups: ['g', 'h'] } },
+      { approval: { mode: 'auto' } },
+    ],
   ])('%s does not', (_what, before, after) => {
     expect(policyChangeWeakens(policy(before), policy(after))).toBeUndefined();
   });

@@ -36,7 +36,10 @@ export function accountsAndKeysSuite(harness: () => Harness, store: 'pglite' | '
       const unknown = 'sct_' + 'A'.repeat(43);
       const r = await h.client.call('GET', '/v1/users', { token: unknown });
       expect(r.status).toBe(401);
-      expect(r.body.error).toMatchObject({ code: 'ERR_UNAUTHENTICATED', message: expect.stringMatching(/refused.*unknown, expired or revoked/) });
+      expect(r.body.error).toMatchObject({
+        code: 'ERR_UNAUTHENTICATED',
+        message: expect.stringMatching(/refused.*unknown, expired or revoked/),
+      });
       // A malformed token (a space in it) is refused as malformed, and never echoed back.
       const malformed = 'sct_secret part' + 'B'.repeat(30);
       const m = await h.client.call('GET', '/v1/users', { token: malformed });
@@ -102,7 +105,13 @@ export function accountsAndKeysSuite(harness: () => Harness, store: 'pglite' | '
 
       // A secret sealed to version 1, as an envelope would.
       const secret = new Uint8Array(32).fill(7);
-      const sealed = await hpkeSeal('x25519', pub1, new TextEncoder().encode('sectorcrypt-envelope/v1 broker'), new TextEncoder().encode(`${keyId}/1`), secret);
+      const sealed = await hpkeSeal(
+        'x25519',
+        pub1,
+        new TextEncoder().encode('sectorcrypt-envelope/v1 broker'),
+        new TextEncoder().encode(`${keyId}/1`),
+        secret,
+      );
 
       const rot = await h.client.call('POST', `/v1/keys/${keyId}/rotate`, { token: t.admin });
       expect(rot.status).toBe(200);
@@ -112,7 +121,12 @@ export function accountsAndKeysSuite(harness: () => Harness, store: 'pglite' | '
 
       const rewrap = await h.client.call('POST', `/v1/keys/${keyId}/rewrap`, {
         token: t.admin,
-        body: { kind: 'envelope', version: 1, enc: Buffer.from(sealed.enc).toString('base64'), ciphertext: Buffer.from(sealed.ciphertext).toString('base64') },
+        body: {
+          kind: 'envelope',
+          version: 1,
+          enc: Buffer.from(sealed.enc).toString('base64'),
+          ciphertext: Buffer.from(sealed.ciphertext).toString('base64'),
+        },
       });
       expect(rewrap.status).toBe(200);
       expect(rewrap.body.version).toBe(2);
@@ -128,13 +142,18 @@ export function accountsAndKeysSuite(harness: () => Harness, store: 'pglite' | '
       expect(refused.status).toBe(400);
       expect(refused.body.error.code).toBe('ERR_AUTH');
 
-      expect((await h.client.call('POST', `/v1/keys/${keyId}/retire`, { token: t.admin, body: { version: 2 } })).body.error.code).toBe('ERR_CONFLICT');
+      expect((await h.client.call('POST', `/v1/keys/${keyId}/retire`, { token: t.admin, body: { version: 2 } })).body.error.code).toBe(
+        'ERR_CONFLICT',
+      );
       const ret = await h.client.call('POST', `/v1/keys/${keyId}/retire`, { token: t.admin, body: { version: 1 } });
       expect(ret.status).toBe(200);
 
       const list = await h.client.call('GET', '/v1/keys', { token: t.admin });
       const k = list.body.keys.find((x: { keyId: string }) => x.keyId === keyId);
-      expect(k.versions.map((v: { version: number; retired: boolean }) => [v.version, v.retired])).toEqual([[1, true], [2, false]]);
+      expect(k.versions.map((v: { version: number; retired: boolean }) => [v.version, v.retired])).toEqual([
+        [1, true],
+        [2, false],
+      ]);
       expect(JSON.stringify(list.body)).not.toMatch(/secret/i);
     });
 

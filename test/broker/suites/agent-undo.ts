@@ -27,7 +27,8 @@ export function agentUndoSuite(harness: () => Harness): void {
   const newToken = async (uses: number) => (await admin('POST', '/v1/enrollment-tokens', { groups: ['undo'], uses })).token as string;
   const devices = async () => (await admin('GET', '/v1/devices')).devices as { deviceId: string; revokedAt: string | null }[];
   const records = async () => (await h.client.call('GET', '/v1/audit?limit=1000', { token: t.auditor })).body.records as any[];
-  const enroll = (token: string, stateDir: string, name = 'undo-1') => BrokerAgent.enroll({ url: h.url, ca: h.ca, token, stateDir, device: { name } });
+  const enroll = (token: string, stateDir: string, name = 'undo-1') =>
+    BrokerAgent.enroll({ url: h.url, ca: h.ca, token, stateDir, device: { name } });
 
   beforeAll(async () => {
     h = harness();
@@ -40,7 +41,10 @@ export function agentUndoSuite(harness: () => Harness): void {
       (await enroll(await newToken(1), dir)).close();
       const before = await devices();
       const token = await newToken(1);
-      const err = await enroll(token, dir).then(() => undefined, (e: SectorCryptError) => e);
+      const err = await enroll(token, dir).then(
+        () => undefined,
+        (e: SectorCryptError) => e,
+      );
       expect(err?.code).toBe('ERR_EXISTS');
       expect(err?.message).toContain('the enrollment token was not used');
       expect(await devices()).toEqual(before);
@@ -53,7 +57,10 @@ export function agentUndoSuite(harness: () => Harness): void {
     it('a folder that cannot be made is refused before the token is spent', async () => {
       const token = await newToken(1);
       const before = await devices();
-      const err = await enroll(token, '/dev/null/state').then(() => undefined, (e: SectorCryptError) => e);
+      const err = await enroll(token, '/dev/null/state').then(
+        () => undefined,
+        (e: SectorCryptError) => e,
+      );
       expect(err?.code).toBe('ERR_IO');
       expect(await devices()).toEqual(before);
       (await enroll(token, join(await mkdtemp(join(tmpdir(), 'sc-undo-')), 'state'))).close();
@@ -70,10 +77,18 @@ export function agentUndoSuite(harness: () => Harness): void {
       won[0]!.value.close();
       const made = (await devices()).filter((d) => !before.has(d.deviceId));
       expect(made.filter((d) => d.revokedAt === null).map((d) => d.deviceId)).toEqual([winner]);
-      const selfRevoked = (await records()).filter((r) => r.action === 'device.revoke' && r.actor === r.target && made.some((d) => d.deviceId === r.actor));
-      expect(selfRevoked.map((r) => r.actor).sort()).toEqual(made.filter((d) => d.revokedAt !== null).map((d) => d.deviceId).sort());
+      const selfRevoked = (await records()).filter(
+        (r) => r.action === 'device.revoke' && r.actor === r.target && made.some((d) => d.deviceId === r.actor),
+      );
+      expect(selfRevoked.map((r) => r.actor).sort()).toEqual(
+        made
+          .filter((d) => d.revokedAt !== null)
+          .map((d) => d.deviceId)
+          .sort(),
+      );
       for (const r of results) {
-        if (r.status === 'rejected') expect((r.reason as Error).message).toMatch(/the enrollment token was not used|the device revoked itself/);
+        if (r.status === 'rejected')
+          expect((r.reason as Error).message).toMatch(/the enrollment token was not used|the device revoked itself/);
       }
       // The folder holds the winner's state and nothing else.
       expect((await readdir(dir)).sort()).toEqual(['ca.pem', 'device.json', 'device.key']);
@@ -101,19 +116,40 @@ export function agentUndoSuite(harness: () => Harness): void {
 
     beforeAll(async () => {
       const key = await admin('POST', '/v1/keys', { name: 'by-hand' });
-      await admin('PUT', '/v1/policies/undo-by-hand', { keys: [key.keyId], devices: { groups: ['undo'] }, rules: { claim: 'device.id', exists: true }, approval: { mode: 'manual', approvers: 1, ttlSeconds: 600 } });
+      await admin('PUT', '/v1/policies/undo-by-hand', {
+        keys: [key.keyId],
+        devices: { groups: ['undo'] },
+        rules: { claim: 'device.id', exists: true },
+        approval: { mode: 'manual', approvers: 1, ttlSeconds: 600 },
+      });
       stateDir = join(await mkdtemp(join(tmpdir(), 'sc-undo-')), 'state');
       (await enroll(await newToken(1), stateDir, 'waiter')).close();
       const uuid = randomUUID();
       resource = `luks2:${uuid}`;
-      const s = await hpkeSeal('x25519', new Uint8Array(Buffer.from(key.publicKey, 'base64')), new TextEncoder().encode('sectorcrypt-luks2/v1 broker'), new TextEncoder().encode(`${key.keyId}/1/${uuid}`), new Uint8Array(32).fill(7));
+      const s = await hpkeSeal(
+        'x25519',
+        new Uint8Array(Buffer.from(key.publicKey, 'base64')),
+        new TextEncoder().encode('sectorcrypt-luks2/v1 broker'),
+        new TextEncoder().encode(`${key.keyId}/1/${uuid}`),
+        new Uint8Array(32).fill(7),
+      );
       sealed = { keyId: key.keyId, version: 1, ...s };
     });
 
     const pendingIds = async () =>
-      ((await h.client.call('GET', '/v1/requests?status=pending', { token: t.approver1 })).body.requests as { requestId: string; resource: string }[]).filter((r) => r.resource === resource).map((r) => r.requestId);
+      (
+        (await h.client.call('GET', '/v1/requests?status=pending', { token: t.approver1 })).body.requests as {
+          requestId: string;
+          resource: string;
+        }[]
+      )
+        .filter((r) => r.resource === resource)
+        .map((r) => r.requestId);
     const pendingOf = async (agent: BrokerAgent, opts: { wait?: boolean; timeoutMs?: number } = {}) => {
-      const err = await agent.unwrap(sealed, { resource, pollMs: 100, ...opts }).then(() => undefined, (e: SectorCryptError & { requestId?: string }) => e);
+      const err = await agent.unwrap(sealed, { resource, pollMs: 100, ...opts }).then(
+        () => undefined,
+        (e: SectorCryptError & { requestId?: string }) => e,
+      );
       expect(err?.code).toBe('ERR_PENDING');
       return err!;
     };

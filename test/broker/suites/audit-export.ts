@@ -29,7 +29,15 @@ function sectorcrypt(args: string[], env: Record<string, string> = {}): Promise<
 }
 
 function verify(dir: string): Promise<Run> {
-  return sectorcrypt(['audit', 'verify', join(dir, 'export.jsonl'), '--checkpoint', join(dir, 'checkpoint.txt'), '--public-key', join(dir, 'log.pub')]);
+  return sectorcrypt([
+    'audit',
+    'verify',
+    join(dir, 'export.jsonl'),
+    '--checkpoint',
+    join(dir, 'checkpoint.txt'),
+    '--public-key',
+    join(dir, 'log.pub'),
+  ]);
 }
 
 export function auditExportSuite(harness: () => Harness): void {

@@ -33,7 +33,16 @@ function cliVerify(dir: string, name: string, lines: string[]): Promise<{ code: 
   return new Promise((resolve, reject) => {
     writeFile(join(dir, name), lines.map((l) => `${l}\n`).join(''))
       .then(() => {
-        const args = [...CLI, 'audit', 'verify', join(dir, name), '--checkpoint', join(dir, 'checkpoint'), '--public-key', join(dir, 'log.pub')];
+        const args = [
+          ...CLI,
+          'audit',
+          'verify',
+          join(dir, name),
+          '--checkpoint',
+          join(dir, 'checkpoint'),
+          '--public-key',
+          join(dir, 'log.pub'),
+        ];
         execFile(process.execPath, args, (err, stdout, stderr) => resolve({ code: err ? Number(err.code ?? 1) : 0, out: stdout + stderr }));
       })
       .catch(reject);
@@ -131,7 +140,9 @@ export function auditLogSuite(harness: () => Harness, clock: Clock, opts: { cli:
         if (from === older.size) verifyConsistency(c.body, older, next);
         else expect(c.body.fromSize).toBe(from);
       }
-      expect((await h.client.call('GET', `/v1/audit/proof?seq=0&size=${next.size + 100}`, { token: t.auditor })).body.error.code).toBe('ERR_NOT_FOUND');
+      expect((await h.client.call('GET', `/v1/audit/proof?seq=0&size=${next.size + 100}`, { token: t.auditor })).body.error.code).toBe(
+        'ERR_NOT_FOUND',
+      );
     });
 
     it('serves the log to its auditor only', async () => {
@@ -154,7 +165,9 @@ export function auditLogSuite(harness: () => Harness, clock: Clock, opts: { cli:
       // Within the retention nothing goes.
       const young = await h.client.call('POST', '/v1/audit/archive', { token: t.auditor, body: { through: 3 } });
       expect(young.body.error.code).toBe('ERR_FORBIDDEN');
-      expect((await h.client.call('POST', '/v1/audit/archive', { token: t.admin, body: { through: 3 } })).body.error.code).toBe('ERR_FORBIDDEN');
+      expect((await h.client.call('POST', '/v1/audit/archive', { token: t.admin, body: { through: 3 } })).body.error.code).toBe(
+        'ERR_FORBIDDEN',
+      );
       const old = openCheckpoint((await h.client.call('GET', '/v1/audit/checkpoint', { token: t.auditor })).body.checkpoint, vkey);
       const full = await exportLog(h, t.auditor);
       clock.offsetMs = 400 * 86_400_000;
@@ -168,7 +181,10 @@ export function auditLogSuite(harness: () => Harness, clock: Clock, opts: { cli:
       const segment = (await readFile(result.files[0]!, 'utf8')).trimEnd().split('\n');
       const segmentCheckpoint = await readFile(result.files[1]!, 'utf8');
       expect(segment).toEqual(full.lines);
-      expect(await verifyExport(segment, segmentCheckpoint, (await readFile(result.files[2]!, 'utf8')).trim())).toMatchObject({ size: result.end, start: 0 });
+      expect(await verifyExport(segment, segmentCheckpoint, (await readFile(result.files[2]!, 'utf8')).trim())).toMatchObject({
+        size: result.end,
+        start: 0,
+      });
 
       // What stays in the broker: a frontier header, then the records from `end`.
       const rest = await exportLog(h, t.auditor);

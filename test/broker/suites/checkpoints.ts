@@ -49,7 +49,9 @@ export function checkpointSuite(harness: () => Harness): void {
       const h = harness();
       const t = await makeTenant(h);
       await h.broker.checkpointsSettled();
-      const answers = await Promise.all(Array.from({ length: 3 * N }, (_, i) => h.client.call('POST', '/v1/keys', { token: t.admin, body: { name: `burst-${i}` } })));
+      const answers = await Promise.all(
+        Array.from({ length: 3 * N }, (_, i) => h.client.call('POST', '/v1/keys', { token: t.admin, body: { name: `burst-${i}` } })),
+      );
       expect(answers.every((a) => a.status === 201)).toBe(true);
       await h.broker.checkpointsSettled();
       const sizes = await sizesOf(h, t.tenantId);

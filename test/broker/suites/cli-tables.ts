@@ -27,7 +27,12 @@ export function cliTablesSuite(harness: () => Harness): void {
       const key = (await h.client.call('POST', '/v1/keys', { token: t.admin, body: { name: 'tables' } })).body;
       const dir = await mkdtemp(join(tmpdir(), 'sc-tables-'));
       await writeFile(join(dir, 'ca.pem'), h.ca);
-      const env = (token: string) => ({ SECTORCRYPT_BROKER_URL: h.url, SECTORCRYPT_BROKER_CA: join(dir, 'ca.pem'), SECTORCRYPT_BROKER_TOKEN: token, NO_COLOR: '' });
+      const env = (token: string) => ({
+        SECTORCRYPT_BROKER_URL: h.url,
+        SECTORCRYPT_BROKER_CA: join(dir, 'ca.pem'),
+        SECTORCRYPT_BROKER_TOKEN: token,
+        NO_COLOR: '',
+      });
       const [users, usersJson, keys, token] = await Promise.all([
         cli(env(t.admin), ['user', 'list']),
         cli(env(t.admin), ['user', 'list', '--json']),
@@ -49,7 +54,9 @@ export function cliTablesSuite(harness: () => Harness): void {
 
       expect(keys.stdout).toMatch(/^KEY ID +NAME +VERSION +STATE +PUBLIC KEY +CREATED\n/);
       const keyRow = keys.stdout.split('\n').find((l) => l.startsWith(key.keyId));
-      expect(keyRow).toMatch(new RegExp(`^${key.keyId} +tables +1 +active +${key.publicKey.slice(0, 19).replace(/[+/]/g, '\\$&')}… +\\d{4}-`));
+      expect(keyRow).toMatch(
+        new RegExp(`^${key.keyId} +tables +1 +active +${key.publicKey.slice(0, 19).replace(/[+/]/g, '\\$&')}… +\\d{4}-`),
+      );
 
       expect(token.stdout).toMatch(/^token id: +tok_\S+\nexpires: +\d{4}-/);
       expect(token.stdout).toContain('shown only once');

@@ -24,7 +24,9 @@ import { CLI } from '../../entry.js';
 const children = new Set<ChildProcess>();
 
 async function serve(data: string, port: number): Promise<{ proc: ChildProcess; url: string }> {
-  const proc = spawn(process.execPath, [...CLI, 'broker', 'serve', '--data', data, '--listen', `127.0.0.1:${port}`, '--json'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const proc = spawn(process.execPath, [...CLI, 'broker', 'serve', '--data', data, '--listen', `127.0.0.1:${port}`, '--json'], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   children.add(proc);
   const line = await new Promise<string>((resolve, reject) => {
     createInterface({ input: proc.stdout! }).once('line', resolve);
@@ -53,15 +55,32 @@ export function crashSuite(database: () => Promise<string | undefined>): void {
       const t = await makeTenant({ client, operatorToken });
       const key = await client.call('POST', '/v1/keys', { token: t.admin, body: { name: 'k' } });
       const pub = new Uint8Array(Buffer.from(key.body.publicKey, 'base64'));
-      await client.call('PUT', '/v1/policies/all', { token: t.admin, body: { keys: [key.body.keyId], devices: { groups: ['g'] }, rules: { claim: 'device.id', exists: true }, approval: { mode: 'auto' } } });
-      const enrollToken = (await client.call('POST', '/v1/enrollment-tokens', { token: t.admin, body: { groups: ['g'], uses: 4 } })).body.token;
+      await client.call('PUT', '/v1/policies/all', {
+        token: t.admin,
+        body: {
+          keys: [key.body.keyId],
+          devices: { groups: ['g'] },
+          rules: { claim: 'device.id', exists: true },
+          approval: { mode: 'auto' },
+        },
+      });
+      const enrollToken = (await client.call('POST', '/v1/enrollment-tokens', { token: t.admin, body: { groups: ['g'], uses: 4 } })).body
+        .token;
       client.close();
       const agents = await Promise.all(
-        [0, 1, 2, 3].map(async (i) => BrokerAgent.enroll({ url: first.url, ca, token: enrollToken, stateDir: join(dir, `agent-${i}`), device: { name: `a${i}` } })),
+        [0, 1, 2, 3].map(async (i) =>
+          BrokerAgent.enroll({ url: first.url, ca, token: enrollToken, stateDir: join(dir, `agent-${i}`), device: { name: `a${i}` } }),
+        ),
       );
       const uuid = randomUUID();
       const te = new TextEncoder();
-      const sealed = await hpkeSeal('x25519', pub, te.encode('sectorcrypt-luks2/v1 broker'), te.encode(`${key.body.keyId}/1/${uuid}`), new Uint8Array(32).fill(1));
+      const sealed = await hpkeSeal(
+        'x25519',
+        pub,
+        te.encode('sectorcrypt-luks2/v1 broker'),
+        te.encode(`${key.body.keyId}/1/${uuid}`),
+        new Uint8Array(32).fill(1),
+      );
       const stanza = { keyId: key.body.keyId, version: 1, ...sealed };
 
       let received = 0;
@@ -89,12 +108,18 @@ export function crashSuite(database: () => Promise<string | undefined>): void {
       first = await serve(data, port);
       const after = new Client(first.url, ca);
       try {
-        const audit = (await after.call('GET', '/v1/audit?limit=1000', { token: t.auditor })).body as { records: { seq: number; action: string; requestId?: string }[]; lines: string[] };
+        const audit = (await after.call('GET', '/v1/audit?limit=1000', { token: t.auditor })).body as {
+          records: { seq: number; action: string; requestId?: string }[];
+          lines: string[];
+        };
         const released = audit.records.filter((r) => r.action === 'key.release');
         expect(released.length).toBeGreaterThanOrEqual(received);
         expect(audit.records.map((r) => r.seq)).toEqual(audit.records.map((_, i) => i)); // seq counts from 0, no gap
         // No request without its record (a decision and its record are one transaction).
-        const requests = (await after.call('GET', '/v1/requests?limit=500', { token: t.admin })).body.requests as { requestId: string; status: string }[];
+        const requests = (await after.call('GET', '/v1/requests?limit=500', { token: t.admin })).body.requests as {
+          requestId: string;
+          status: string;
+        }[];
         expect(requests.length).toBeLessThan(500);
         const recorded = new Set(audit.records.map((r) => r.requestId));
         expect(requests.filter((r) => !recorded.has(r.requestId))).toEqual([]);

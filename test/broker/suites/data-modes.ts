@@ -48,7 +48,8 @@ export function dataModesSuite(database: () => Promise<string | undefined>): voi
           // Writes: rows, a destroy (a new table file, a new WAL segment on PGlite).
           const t = await makeTenant({ client, operatorToken });
           const second = await operatorAdmin({ client, operatorToken }, t.tenantId, 'erin');
-          for (let i = 0; i < 5; i++) expect((await client.call('POST', '/v1/keys', { token: t.admin, body: { name: `k${i}` } })).status).toBe(201);
+          for (let i = 0; i < 5; i++)
+            expect((await client.call('POST', '/v1/keys', { token: t.admin, body: { name: `k${i}` } })).status).toBe(201);
           const k = await client.call('POST', '/v1/keys', { token: t.admin, body: { name: 'doomed' } });
           const ask = await client.call('POST', `/v1/keys/${k.body.keyId}/destroy`, { token: t.admin });
           expect((await client.call('POST', `/v1/actions/${ask.body.actionId}/confirm`, { token: second })).status).toBe(200);

@@ -22,11 +22,18 @@ export function deviceKeysSuite(harness: () => Harness): void {
     it("tenant B enrolling tenant A's device key is answered as a fresh key; each device signs for its own tenant only", async () => {
       const h = harness();
       const [a, b] = [await makeTenant(h), await makeTenant(h)];
-      const token = async (t: { admin: string }) => (await h.client.call('POST', '/v1/enrollment-tokens', { token: t.admin, body: { groups: ['edge'], uses: 5 } })).body.token as string;
+      const token = async (t: { admin: string }) =>
+        (await h.client.call('POST', '/v1/enrollment-tokens', { token: t.admin, body: { groups: ['edge'], uses: 5 } })).body
+          .token as string;
       const [tokenA, tokenB] = [await token(a), await token(b)];
       const enroll = (tok: string, key: { publicKey: Uint8Array; secretKey: Uint8Array }, name: string) =>
         h.client.call('POST', '/v1/agent/enroll', {
-          body: { token: tok, publicKey: Buffer.from(key.publicKey).toString('base64'), proof: Buffer.from(signEnrollment(tok, key.secretKey, key.publicKey)).toString('base64'), device: { name } },
+          body: {
+            token: tok,
+            publicKey: Buffer.from(key.publicKey).toString('base64'),
+            proof: Buffer.from(signEnrollment(tok, key.secretKey, key.publicKey)).toString('base64'),
+            device: { name },
+          },
         });
 
       const shared = deviceKey();
@@ -42,20 +49,30 @@ export function deviceKeysSuite(harness: () => Harness): void {
       expect(taken.body.deviceId).not.toBe(inA.body.deviceId);
 
       // A second enrollment of a key within one tenant is still a conflict, in either tenant alike.
-      for (const [tok, t] of [[tokenA, 'A'], [tokenB, 'B']] as const) {
+      for (const [tok, t] of [
+        [tokenA, 'A'],
+        [tokenB, 'B'],
+      ] as const) {
         const again = await enroll(tok, shared, 'again');
         expect(again.status, t).toBe(409);
         expect(again.body.error.message, t).toBe('this public key is already enrolled in this tenant');
       }
 
       // The two devices are two: a signature names its device id, and that decides the tenant.
-      const keyOf = async (t: { admin: string }) => (await h.client.call('POST', '/v1/keys', { token: t.admin, body: { name: 'edge-key' } })).body.keyId as string;
+      const keyOf = async (t: { admin: string }) =>
+        (await h.client.call('POST', '/v1/keys', { token: t.admin, body: { name: 'edge-key' } })).body.keyId as string;
       const [keyA, keyB] = [await keyOf(a), await keyOf(b)];
       const http = new PinnedHttps(h.ca);
       try {
         const ask = async (deviceId: string, keyId: string) => {
           const url = `${h.url}/v1/keys/${keyId}/public`;
-          return (await http.send('GET', url, signRequest({ method: 'GET', url, body: new Uint8Array(), keyId: deviceId, secretKey: shared.secretKey }))).status;
+          return (
+            await http.send(
+              'GET',
+              url,
+              signRequest({ method: 'GET', url, body: new Uint8Array(), keyId: deviceId, secretKey: shared.secretKey }),
+            )
+          ).status;
         };
         expect(await ask(inA.body.deviceId, keyA)).toBe(200);
         expect(await ask(taken.body.deviceId, keyB)).toBe(200);
@@ -64,7 +81,8 @@ export function deviceKeysSuite(harness: () => Harness): void {
       } finally {
         http.close();
       }
-      const devices = async (t: { admin: string }) => (await h.client.call('GET', '/v1/devices', { token: t.admin })).body.devices.map((d: { deviceId: string }) => d.deviceId);
+      const devices = async (t: { admin: string }) =>
+        (await h.client.call('GET', '/v1/devices', { token: t.admin })).body.devices.map((d: { deviceId: string }) => d.deviceId);
       expect(await devices(a)).toEqual([inA.body.deviceId]);
       expect((await devices(b)).sort()).toEqual([fresh.body.deviceId, taken.body.deviceId].sort());
     });

@@ -15,7 +15,10 @@ function pct(s: string): string {
   let out = '';
   for (const ch of s) {
     const cp = ch.codePointAt(0)!;
-    out += cp >= 0xd800 && cp <= 0xdfff ? `%ED%${(0x80 | ((cp >> 6) & 0x3f)).toString(16).toUpperCase()}%${(0x80 | (cp & 0x3f)).toString(16).toUpperCase()}` : encodeURIComponent(ch);
+    out +=
+      cp >= 0xd800 && cp <= 0xdfff
+        ? `%ED%${(0x80 | ((cp >> 6) & 0x3f)).toString(16).toUpperCase()}%${(0x80 | (cp & 0x3f)).toString(16).toUpperCase()}`
+        : encodeURIComponent(ch);
   }
   return out;
 }
@@ -67,7 +70,31 @@ export function fuzzSuite(harness: () => Harness): void {
     it('JSON bodies of any shape', async () => {
       // Objects shaped like the real bodies, with fields of the wrong kind, as well as any JSON.
       const near = fc.dictionary(
-        fc.constantFrom('name', 'roles', 'admin', 'groups', 'uses', 'kind', 'version', 'enc', 'ciphertext', 'resource', 'token', 'publicKey', 'proof', 'device', 'keys', 'rules', 'approval', 'jwks', 'issuer', 'replyKey', 'claims', 'expiresInSeconds', 'code'),
+        fc.constantFrom(
+          'name',
+          'roles',
+          'admin',
+          'groups',
+          'uses',
+          'kind',
+          'version',
+          'enc',
+          'ciphertext',
+          'resource',
+          'token',
+          'publicKey',
+          'proof',
+          'device',
+          'keys',
+          'rules',
+          'approval',
+          'jwks',
+          'issuer',
+          'replyKey',
+          'claims',
+          'expiresInSeconds',
+          'code',
+        ),
         fc.jsonValue({ maxDepth: 3 }),
       );
       await fc.assert(
@@ -82,11 +109,16 @@ export function fuzzSuite(harness: () => Harness): void {
 
     it('bytes that are not JSON, and other media types', async () => {
       await fc.assert(
-        fc.asyncProperty(fc.integer({ min: 0, max: LAST }), fc.string({ maxLength: 200 }), fc.constantFrom('application/json', 'text/plain', 'application/x-www-form-urlencoded'), async (i, raw, contentType) => {
-          const [method, path, token] = endpoints()[i]!;
-          const r = await h.client.call(method, path, { token, raw, contentType });
-          check(r.status, r.body);
-        }),
+        fc.asyncProperty(
+          fc.integer({ min: 0, max: LAST }),
+          fc.string({ maxLength: 200 }),
+          fc.constantFrom('application/json', 'text/plain', 'application/x-www-form-urlencoded'),
+          async (i, raw, contentType) => {
+            const [method, path, token] = endpoints()[i]!;
+            const r = await h.client.call(method, path, { token, raw, contentType });
+            check(r.status, r.body);
+          },
+        ),
         { numRuns: 80 },
       );
     });
@@ -97,28 +129,62 @@ export function fuzzSuite(harness: () => Harness): void {
       fc.constantFrom('\u0000', '\ud800', '\udfff', 'a\u0000b', '\ude00\ud83d', '😀'),
     );
     /** Numbers at and beyond the edges of PostgreSQL's integer and bigint, and of a double. */
-    const edgeNumbers = fc.oneof(fc.constantFrom(0, -1, 2 ** 31, 2 ** 53, 2 ** 63, 1e300, -1e300, 1.5, Number.MAX_SAFE_INTEGER + 2), fc.double({ noNaN: true, noDefaultInfinity: true }), fc.integer());
+    const edgeNumbers = fc.oneof(
+      fc.constantFrom(0, -1, 2 ** 31, 2 ** 53, 2 ** 63, 1e300, -1e300, 1.5, Number.MAX_SAFE_INTEGER + 2),
+      fc.double({ noNaN: true, noDefaultInfinity: true }),
+      fc.integer(),
+    );
 
     it('text the database cannot store, as values and as keys, at any depth', async () => {
-      const fields = fc.constantFrom('name', 'roles', 'admin', 'groups', 'kind', 'resource', 'token', 'device', 'rules', 'approval', 'jwks', 'issuer', 'audience', 'claims', 'comment', 'keys');
+      const fields = fc.constantFrom(
+        'name',
+        'roles',
+        'admin',
+        'groups',
+        'kind',
+        'resource',
+        'token',
+        'device',
+        'rules',
+        'approval',
+        'jwks',
+        'issuer',
+        'audience',
+        'claims',
+        'comment',
+        'keys',
+      );
       const value = fc.anything({ key: units, values: [units, edgeNumbers, fc.boolean(), fc.constant(null)], maxDepth: 3 });
       await fc.assert(
-        fc.asyncProperty(fc.integer({ min: 0, max: LAST }), fc.dictionary(fc.oneof(fields, units), value, { maxKeys: 5 }), async (i, body) => {
-          const [method, path, token] = endpoints()[i]!;
-          const r = await h.client.call(method, path, { token, body });
-          check(r.status, r.body);
-        }),
+        fc.asyncProperty(
+          fc.integer({ min: 0, max: LAST }),
+          fc.dictionary(fc.oneof(fields, units), value, { maxKeys: 5 }),
+          async (i, body) => {
+            const [method, path, token] = endpoints()[i]!;
+            const r = await h.client.call(method, path, { token, body });
+            check(r.status, r.body);
+          },
+        ),
         { numRuns: 150 },
       );
     });
 
     it('numbers and dates beyond what the database takes, in bodies and query strings', async () => {
-      const year = fc.integer({ min: -300_000, max: 300_000 }).map((y) => (y < 0 ? `-${String(-y).padStart(6, '0')}` : y > 9999 ? `+${String(y).padStart(6, '0')}` : String(y).padStart(4, '0')));
-      const date = fc.tuple(year, fc.integer({ min: 0, max: 13 }), fc.integer({ min: 0, max: 32 }), fc.boolean()).map(([y, m, d, time]) => `${y}-${String(m).padStart(2, '0')}-${String(d).padStart(2, '0')}${time ? 'T25:61:00Z' : ''}`);
+      const year = fc
+        .integer({ min: -300_000, max: 300_000 })
+        .map((y) => (y < 0 ? `-${String(-y).padStart(6, '0')}` : y > 9999 ? `+${String(y).padStart(6, '0')}` : String(y).padStart(4, '0')));
+      const date = fc
+        .tuple(year, fc.integer({ min: 0, max: 13 }), fc.integer({ min: 0, max: 32 }), fc.boolean())
+        .map(([y, m, d, time]) => `${y}-${String(m).padStart(2, '0')}-${String(d).padStart(2, '0')}${time ? 'T25:61:00Z' : ''}`);
       const queryValue = fc.oneof(date, fc.bigInt({ min: 0n, max: 10n ** 30n }).map(String), units, edgeNumbers.map(String));
       const gets = (v: string) => [
-        `/v1/audit/segment?before=${v}`, `/v1/audit?after=${v}`, `/v1/audit?limit=${v}`, `/v1/audit/proof?seq=${v}&size=${v}`,
-        `/v1/audit/consistency?from=1&to=${v}`, `/v1/requests?limit=${v}`, `/v1/keys/${keyId}/public?version=${v}`,
+        `/v1/audit/segment?before=${v}`,
+        `/v1/audit?after=${v}`,
+        `/v1/audit?limit=${v}`,
+        `/v1/audit/proof?seq=${v}&size=${v}`,
+        `/v1/audit/consistency?from=1&to=${v}`,
+        `/v1/requests?limit=${v}`,
+        `/v1/keys/${keyId}/public?version=${v}`,
       ];
       await fc.assert(
         fc.asyncProperty(fc.integer({ min: 0, max: 6 }), queryValue, async (i, v) => {
@@ -131,11 +197,19 @@ export function fuzzSuite(harness: () => Harness): void {
       );
       const numberFields = fc.constantFrom('through', 'version', 'uses', 'expiresInSeconds');
       await fc.assert(
-        fc.asyncProperty(fc.integer({ min: 0, max: LAST }), numberFields, fc.oneof(edgeNumbers.map((n) => JSON.stringify(n)), fc.constantFrom('1e400', '-1e400', '9223372036854775808', '1e-400')), async (i, field, n) => {
-          const [method, path, token] = endpoints()[i]!;
-          const r = await h.client.call(method, path, { token, raw: `{"${field}":${n}}` });
-          check(r.status, r.body);
-        }),
+        fc.asyncProperty(
+          fc.integer({ min: 0, max: LAST }),
+          numberFields,
+          fc.oneof(
+            edgeNumbers.map((n) => JSON.stringify(n)),
+            fc.constantFrom('1e400', '-1e400', '9223372036854775808', '1e-400'),
+          ),
+          async (i, field, n) => {
+            const [method, path, token] = endpoints()[i]!;
+            const r = await h.client.call(method, path, { token, raw: `{"${field}":${n}}` });
+            check(r.status, r.body);
+          },
+        ),
         { numRuns: 100 },
       );
     });

@@ -45,14 +45,23 @@ export function inputSuite(harness: () => Harness): void {
       expect(k.status).toBe(201);
       keys[name] = { keyId: k.body.keyId, publicKey: new Uint8Array(Buffer.from(k.body.publicKey, 'base64')) };
       if (policy) {
-        const p = await h.client.call('PUT', `/v1/policies/${name}`, { token: t.admin, body: { keys: [k.body.keyId], devices: { groups: ['g'] }, ...policy } });
+        const p = await h.client.call('PUT', `/v1/policies/${name}`, {
+          token: t.admin,
+          body: { keys: [k.body.keyId], devices: { groups: ['g'] }, ...policy },
+        });
         expect(p.status, JSON.stringify(p.body)).toBe(200);
       }
       return keys[name]!;
     }
 
     async function seal(key: { keyId: string; publicKey: Uint8Array }, secret = new Uint8Array(32).fill(5), version = 1) {
-      const s = await hpkeSeal('x25519', key.publicKey, te.encode('sectorcrypt-luks2/v1 broker'), te.encode(`${key.keyId}/${version}/${volume}`), secret);
+      const s = await hpkeSeal(
+        'x25519',
+        key.publicKey,
+        te.encode('sectorcrypt-luks2/v1 broker'),
+        te.encode(`${key.keyId}/${version}/${volume}`),
+        secret,
+      );
       return { keyId: key.keyId, version, enc: s.enc, ciphertext: s.ciphertext };
     }
 
@@ -74,15 +83,28 @@ export function inputSuite(harness: () => Harness): void {
         close: () => http.close(),
         async send(sealed: Awaited<ReturnType<typeof seal>>, claims: unknown) {
           const body = Buffer.from(
-            JSON.stringify({ kind: 'luks2', keyId: sealed.keyId, version: sealed.version, enc: b64(sealed.enc), ciphertext: b64(sealed.ciphertext), resource: `luks2:${volume}`, claims, replyKey: b64(new Uint8Array(32).fill(7)) }),
+            JSON.stringify({
+              kind: 'luks2',
+              keyId: sealed.keyId,
+              version: sealed.version,
+              enc: b64(sealed.enc),
+              ciphertext: b64(sealed.ciphertext),
+              resource: `luks2:${volume}`,
+              claims,
+              replyKey: b64(new Uint8Array(32).fill(7)),
+            }),
           );
-          const headers = { ...signRequest({ method: 'POST', url, body, keyId: device.deviceId, secretKey }), 'content-type': 'application/json' };
+          const headers = {
+            ...signRequest({ method: 'POST', url, body, keyId: device.deviceId, secretKey }),
+            'content-type': 'application/json',
+          };
           return http.send('POST', url, headers, body) as Promise<{ status: number; body: any }>;
         },
       };
     }
 
-    const records = async (t: typeof a) => (await h.client.call('GET', '/v1/audit?limit=1000', { token: t.auditor })).body as { records: any[]; lines: string[] };
+    const records = async (t: typeof a) =>
+      (await h.client.call('GET', '/v1/audit?limit=1000', { token: t.auditor })).body as { records: any[]; lines: string[] };
 
     beforeAll(async () => {
       h = harness();
@@ -92,12 +114,17 @@ export function inputSuite(harness: () => Harness): void {
       await makeKey(a, 'a-auto', auto);
       await makeKey(a, 'a-unbound');
       await makeKey(b, 'b-auto', auto);
-      await makeKey(a, 'a-manual', { rules: { claim: 'device.id', exists: true }, approval: { mode: 'manual', approvers: 2, ttlSeconds: 600 } });
+      await makeKey(a, 'a-manual', {
+        rules: { claim: 'device.id', exists: true },
+        approval: { mode: 'manual', approvers: 2, ttlSeconds: 600 },
+      });
     }, 120_000);
 
     it("one tenant's device with bad claims in flight fails none of another tenant's releases", async () => {
       const attacker = await signedUnwrap(await enroll(a, 'mallory'));
-      const victims = await Promise.all([0, 1, 2, 3].map(async (i) => BrokerAgent.load({ stateDir: await enroll(b, `victim-${i}`), claims: { identity: { ok: 'fine' } } })));
+      const victims = await Promise.all(
+        [0, 1, 2, 3].map(async (i) => BrokerAgent.load({ stateDir: await enroll(b, `victim-${i}`), claims: { identity: { ok: 'fine' } } })),
+      );
       const sealedA = await seal(keys['a-auto']!);
       const sealedUnbound = await seal(keys['a-unbound']!);
       const secret = new Uint8Array(32).fill(11);
@@ -106,11 +133,19 @@ export function inputSuite(harness: () => Harness): void {
       const badAnswers: { status: number; body: any }[] = [];
       // Eight bad requests always in flight: NUL and lone surrogates, as values and as keys,
       // under an auto policy and under "no policy".
-      const badClaims = [{ identity: { x: '\u0000' } }, { identity: { x: 'a\ud800' } }, { integrity: { '\udc00': true } }, { identity: { ['k\u0000']: 1 } }];
+      const badClaims = [
+        { identity: { x: '\u0000' } },
+        { identity: { x: 'a\ud800' } },
+        { integrity: { '\udc00': true } },
+        { identity: { ['k\u0000']: 1 } },
+      ];
       const attack = Array.from({ length: 8 }, async (_, lane) => {
-        for (let i = 0; !stop || i < 2; i++) badAnswers.push(await attacker.send(lane % 2 ? sealedUnbound : sealedA, badClaims[(lane + i) % badClaims.length]));
+        for (let i = 0; !stop || i < 2; i++)
+          badAnswers.push(await attacker.send(lane % 2 ? sealedUnbound : sealedA, badClaims[(lane + i) % badClaims.length]));
       });
-      const ordinary = await Promise.allSettled(Array.from({ length: 48 }, (_, i) => victims[i % 4]!.unwrap(sealedB, { resource: `luks2:${volume}` })));
+      const ordinary = await Promise.allSettled(
+        Array.from({ length: 48 }, (_, i) => victims[i % 4]!.unwrap(sealedB, { resource: `luks2:${volume}` })),
+      );
       stop = true;
       await Promise.all(attack);
       attacker.close();
@@ -125,7 +160,8 @@ export function inputSuite(harness: () => Harness): void {
       const log = await records(a);
       const denied = log.records.filter((r) => r.actor === attacker.deviceId && r.action === 'key.deny');
       expect(denied.length).toBe(badAnswers.length);
-      for (const r of denied) expect(r).toMatchObject({ outcome: 'denied', reasons: { code: 'ERR_ARGUMENT', at: expect.stringMatching(/^\/claims\//) } });
+      for (const r of denied)
+        expect(r).toMatchObject({ outcome: 'denied', reasons: { code: 'ERR_ARGUMENT', at: expect.stringMatching(/^\/claims\//) } });
       expect(denied.map((r) => r.reasons.at)).toContain('/claims/identity/k\\u0000');
       for (const line of log.lines) expect(findBadInput(JSON.parse(line))).toBeUndefined();
       // Tenant B's log holds its 48 releases.
@@ -137,9 +173,23 @@ export function inputSuite(harness: () => Harness): void {
       const device = JSON.parse(await readFile(join(dir, 'device.json'), 'utf8'));
       const secretKey = new Uint8Array(await readFile(join(dir, 'device.key')));
       const sealed = await seal(keys['a-auto']!);
-      const body = Buffer.from(JSON.stringify({ kind: 'luks2', keyId: sealed.keyId, version: 1, enc: b64(sealed.enc), ciphertext: b64(sealed.ciphertext), resource: `luks2:${volume}`, claims: { identity: { x: '\u0000' } }, replyKey: b64(new Uint8Array(32).fill(7)) }));
+      const body = Buffer.from(
+        JSON.stringify({
+          kind: 'luks2',
+          keyId: sealed.keyId,
+          version: 1,
+          enc: b64(sealed.enc),
+          ciphertext: b64(sealed.ciphertext),
+          resource: `luks2:${volume}`,
+          claims: { identity: { x: '\u0000' } },
+          replyKey: b64(new Uint8Array(32).fill(7)),
+        }),
+      );
       const url = `${h.url}/v1/agent/unwrap`;
-      const headers = { ...signRequest({ method: 'POST', url, body, keyId: device.deviceId, secretKey }), 'content-type': 'application/json' };
+      const headers = {
+        ...signRequest({ method: 'POST', url, body, keyId: device.deviceId, secretKey }),
+        'content-type': 'application/json',
+      };
       const http = new PinnedHttps(h.ca);
       try {
         refused((await http.send('POST', url, headers, body)) as any, 400);
@@ -162,7 +212,11 @@ export function inputSuite(harness: () => Harness): void {
       agent.close();
       expect(pending.code).toBe('ERR_PENDING');
       for (const comment of BAD) {
-        for (const verdict of ['approve', 'deny']) refused(await h.client.call('POST', `/v1/requests/${pending.requestId}/${verdict}`, { token: a.approver1, body: { comment } }), 400);
+        for (const verdict of ['approve', 'deny'])
+          refused(
+            await h.client.call('POST', `/v1/requests/${pending.requestId}/${verdict}`, { token: a.approver1, body: { comment } }),
+            400,
+          );
       }
       // The request took no vote.
       const list = await h.client.call('GET', '/v1/requests?status=pending', { token: a.approver1 });
@@ -205,7 +259,9 @@ export function inputSuite(harness: () => Harness): void {
         const jwk = pair.privateKey.export({ format: 'jwk' });
         const secretKey = new Uint8Array(Buffer.from(jwk.d!, 'base64url'));
         const pub = new Uint8Array(Buffer.from(jwk.x!, 'base64url'));
-        return h.client.call('POST', '/v1/agent/enroll', { body: { token, publicKey: b64(pub), proof: b64(signEnrollment(token, secretKey, pub)), device } });
+        return h.client.call('POST', '/v1/agent/enroll', {
+          body: { token, publicKey: b64(pub), proof: b64(signEnrollment(token, secretKey, pub)), device },
+        });
       };
       for (const s of BAD) {
         refused(await attempt({ name: `host${s}` }), 400);
@@ -223,7 +279,10 @@ export function inputSuite(harness: () => Harness): void {
     });
 
     it('an approved request refused at collection (its version retired meanwhile) is recorded', async () => {
-      const k = await makeKey(a, 'a-manual-2', { rules: { claim: 'device.id', exists: true }, approval: { mode: 'manual', approvers: 2, ttlSeconds: 600 } });
+      const k = await makeKey(a, 'a-manual-2', {
+        rules: { claim: 'device.id', exists: true },
+        approval: { mode: 'manual', approvers: 2, ttlSeconds: 600 },
+      });
       const agent = await BrokerAgent.load({ stateDir: await enroll(a, 'collector') });
       let requestId: string | undefined;
       try {
@@ -239,17 +298,30 @@ export function inputSuite(harness: () => Harness): void {
       await expect(agent.collect(requestId!)).rejects.toMatchObject({ code: 'ERR_FORBIDDEN' });
       agent.close();
       const rec = (await records(a)).records.filter((r) => r.requestId === requestId && r.action === 'key.deny');
-      expect(rec).toEqual([expect.objectContaining({ actor: agent.deviceId, outcome: 'denied', target: `${k.keyId}/1`, reasons: expect.objectContaining({ code: 'ERR_FORBIDDEN' }) })]);
+      expect(rec).toEqual([
+        expect.objectContaining({
+          actor: agent.deviceId,
+          outcome: 'denied',
+          target: `${k.keyId}/1`,
+          reasons: expect.objectContaining({ code: 'ERR_FORBIDDEN' }),
+        }),
+      ]);
     });
 
     it('a failed rewrap is recorded', async () => {
       const k = await makeKey(a, 'a-rewrap');
       const sealed = await seal(k);
-      const rewrap = (body: Record<string, unknown>) => h.client.call('POST', `/v1/keys/${k.keyId}/rewrap`, { token: a.admin, body: { kind: 'luks2', version: 1, enc: b64(sealed.enc), ciphertext: b64(sealed.ciphertext), ...body } });
+      const rewrap = (body: Record<string, unknown>) =>
+        h.client.call('POST', `/v1/keys/${k.keyId}/rewrap`, {
+          token: a.admin,
+          body: { kind: 'luks2', version: 1, enc: b64(sealed.enc), ciphertext: b64(sealed.ciphertext), ...body },
+        });
       refused(await rewrap({ resource: `luks2:${randomUUID()}` }), 400, 'ERR_AUTH');
       refused(await rewrap({ version: 7 }), 404, 'ERR_NOT_FOUND');
       expect((await rewrap({ resource: `luks2:${volume}` })).status).toBe(200);
-      const rec = (await records(a)).records.filter((r) => r.action === 'key.rewrap' && (r.target === null || r.target.startsWith(k.keyId)));
+      const rec = (await records(a)).records.filter(
+        (r) => r.action === 'key.rewrap' && (r.target === null || r.target.startsWith(k.keyId)),
+      );
       expect(rec.map((r) => [r.outcome, r.reasons?.code ?? null])).toEqual([
         ['failure', 'ERR_AUTH'],
         ['failure', 'ERR_NOT_FOUND'],
@@ -258,7 +330,17 @@ export function inputSuite(harness: () => Harness): void {
     });
 
     it('dates and numbers beyond what the database takes: 400', async () => {
-      for (const before of ['0000-01-01', '0001-01-01', '1969-12-31', '+275760-09-13', '-271821-04-20', '2026-02-31', '9999-12-31T24:00:00Z', 'yesterday-ish', '2026-13-01']) {
+      for (const before of [
+        '0000-01-01',
+        '0001-01-01',
+        '1969-12-31',
+        '+275760-09-13',
+        '-271821-04-20',
+        '2026-02-31',
+        '9999-12-31T24:00:00Z',
+        'yesterday-ish',
+        '2026-13-01',
+      ]) {
         refused(await h.client.call('GET', `/v1/audit/segment?before=${encodeURIComponent(before)}`, { token: a.auditor }), 400);
       }
       expect((await h.client.call('GET', '/v1/audit/segment?before=2001-01-01', { token: a.auditor })).status).toBe(200);
@@ -266,8 +348,20 @@ export function inputSuite(harness: () => Harness): void {
         refused(await h.client.call('POST', '/v1/audit/archive', { token: a.auditor, raw }), 400);
       }
       // Numbers beyond a double anywhere in a body, and nesting deeper than any route takes.
-      refused(await h.client.call('PUT', '/v1/policies/big', { token: a.admin, raw: '{"keys":["k"],"rules":{"claim":"identity.x","equals":1e400}}' }), 400);
-      refused(await h.client.call('PUT', '/v1/policies/deep', { token: a.admin, raw: `{"keys":["k"],"rules":${'['.repeat(5000)}${']'.repeat(5000)}}` }), 400);
+      refused(
+        await h.client.call('PUT', '/v1/policies/big', {
+          token: a.admin,
+          raw: '{"keys":["k"],"rules":{"claim":"identity.x","equals":1e400}}',
+        }),
+        400,
+      );
+      refused(
+        await h.client.call('PUT', '/v1/policies/deep', {
+          token: a.admin,
+          raw: `{"keys":["k"],"rules":${'['.repeat(5000)}${']'.repeat(5000)}}`,
+        }),
+        400,
+      );
     });
 
     it("the framework's refusals answer in our shape", async () => {
@@ -281,7 +375,10 @@ export function inputSuite(harness: () => Harness): void {
         http.close();
       }
       refused(await h.client.call('POST', '/v1/keys', { token: a.admin, raw: '{"name":' }), 400);
-      refused(await h.client.call('POST', '/v1/keys', { token: a.admin, raw: 'name=x', contentType: 'application/x-www-form-urlencoded' }), 415);
+      refused(
+        await h.client.call('POST', '/v1/keys', { token: a.admin, raw: 'name=x', contentType: 'application/x-www-form-urlencoded' }),
+        415,
+      );
       refused(await h.client.call('POST', '/v1/keys', { token: a.admin, raw: '{"name":"x"}', contentType: 'text/plain' }), 415);
       refused(await h.client.call('POST', '/v1/keys', { token: a.admin, raw: '<name>x</name>', contentType: 'application/xml' }), 415);
       refused(await h.client.call('POST', '/v1/keys', { token: a.admin, raw: JSON.stringify({ name: 'x'.repeat(70_000) }) }), 413);
@@ -289,7 +386,9 @@ export function inputSuite(harness: () => Harness): void {
       // A request line Node's parser refuses, on the socket.
       const raw = await new Promise<string>((resolve, reject) => {
         const u = new URL(h.url);
-        const s = connect({ host: u.hostname, port: Number(u.port), ca: h.ca, checkServerIdentity: () => undefined }, () => s.write('GET /v1/health HTTP/1.1\r\nHost: x\r\nBad Header\r\n\r\n'));
+        const s = connect({ host: u.hostname, port: Number(u.port), ca: h.ca, checkServerIdentity: () => undefined }, () =>
+          s.write('GET /v1/health HTTP/1.1\r\nHost: x\r\nBad Header\r\n\r\n'),
+        );
         let got = '';
         s.on('data', (c: Buffer) => (got += c.toString()));
         s.on('end', () => resolve(got));

@@ -22,8 +22,11 @@ interface Run {
 
 function cli(env: NodeJS.ProcessEnv, args: string[], input?: string): Promise<Run> {
   return new Promise((resolve) => {
-    const child = execFile(process.execPath, [...CLI, 'broker', ...args], { env: { ...process.env, SECTORCRYPT_BROKER_TOKEN: '', ...env } }, (err, stdout, stderr) =>
-      resolve({ code: err ? Number(err.code ?? 1) : 0, stdout, stderr }),
+    const child = execFile(
+      process.execPath,
+      [...CLI, 'broker', ...args],
+      { env: { ...process.env, SECTORCRYPT_BROKER_TOKEN: '', ...env } },
+      (err, stdout, stderr) => resolve({ code: err ? Number(err.code ?? 1) : 0, stdout, stderr }),
     );
     child.stdin!.end(input ?? '');
   });
@@ -44,7 +47,12 @@ export function managementCliSuite(harness: () => Harness): void {
       h = harness();
       dir = await mkdtemp(join(tmpdir(), 'sc-manage-'));
       await writeFile(join(dir, 'ca.pem'), h.ca);
-      env = (token) => ({ SECTORCRYPT_BROKER_URL: h.url, SECTORCRYPT_BROKER_CA: join(dir, 'ca.pem'), ...(token ? { SECTORCRYPT_BROKER_TOKEN: token } : {}), NO_COLOR: '' });
+      env = (token) => ({
+        SECTORCRYPT_BROKER_URL: h.url,
+        SECTORCRYPT_BROKER_CA: join(dir, 'ca.pem'),
+        ...(token ? { SECTORCRYPT_BROKER_TOKEN: token } : {}),
+        NO_COLOR: '',
+      });
     });
 
     it('operator: tenant create and invite-admin show invitations, never a token; tenant list; health says when two-person rules hold', async () => {
@@ -98,9 +106,15 @@ export function managementCliSuite(harness: () => Harness): void {
       expect(listed.stdout).not.toContain(made.token);
       expect((await json(t.admin, ['enroll-token', 'revoke', made.tokenId])).state).toBe('revoked');
       expect((await json(t.admin, ['enroll-token', 'list'])).tokens).toEqual([]);
-      expect((await json(t.admin, ['enroll-token', 'list', '--all'])).tokens[0]).toMatchObject({ tokenId: made.tokenId, state: 'revoked', usesLeft: 0 });
+      expect((await json(t.admin, ['enroll-token', 'list', '--all'])).tokens[0]).toMatchObject({
+        tokenId: made.tokenId,
+        state: 'revoked',
+        usesLeft: 0,
+      });
       const stateDir = join(await mkdtemp(join(tmpdir(), 'sc-agent-')), 's');
-      await expect(BrokerAgent.enroll({ url: h.url, ca: h.ca, token: made.token, stateDir, device: { name: 'late' } })).rejects.toMatchObject({ code: 'ERR_UNAUTHENTICATED' });
+      await expect(
+        BrokerAgent.enroll({ url: h.url, ca: h.ca, token: made.token, stateDir, device: { name: 'late' } }),
+      ).rejects.toMatchObject({ code: 'ERR_UNAUTHENTICATED' });
 
       const jwks = join(dir, `jwks-${t.tenantId}.json`);
       await writeFile(jwks, JSON.stringify({ keys: [{ kty: 'OKP', crv: 'Ed25519', x: Buffer.alloc(32, 1).toString('base64url') }] }));
@@ -114,15 +128,28 @@ export function managementCliSuite(harness: () => Harness): void {
       const k = await h.client.call('POST', '/v1/keys', { token: t.admin, body: { name: 'hist' } });
       await h.client.call('PUT', '/v1/policies/hist', {
         token: t.admin,
-        body: { keys: [k.body.keyId], devices: { groups: ['g'] }, rules: { claim: 'integrity.firewall', equals: true }, approval: { mode: 'manual', approvers: 2 } },
+        body: {
+          keys: [k.body.keyId],
+          devices: { groups: ['g'] },
+          rules: { claim: 'integrity.firewall', equals: true },
+          approval: { mode: 'manual', approvers: 2 },
+        },
       });
       const e = await h.client.call('POST', '/v1/enrollment-tokens', { token: t.admin, body: { groups: ['g'] } });
       const stateDir = join(await mkdtemp(join(tmpdir(), 'sc-agent-')), 's');
       (await BrokerAgent.enroll({ url: h.url, ca: h.ca, token: e.body.token, stateDir, device: { name: 'hist-dev' } })).close();
       const agent = await BrokerAgent.load({ stateDir, claims: { integrity: { firewall: true } } });
       const uuid = randomUUID();
-      const s = await hpkeSeal('x25519', new Uint8Array(Buffer.from(k.body.publicKey, 'base64')), new TextEncoder().encode('sectorcrypt-luks2/v1 broker'), new TextEncoder().encode(`${k.body.keyId}/1/${uuid}`), new Uint8Array(32));
-      const pending = await agent.unwrap({ keyId: k.body.keyId, version: 1, enc: s.enc, ciphertext: s.ciphertext }, { resource: `luks2:${uuid}` }).catch((err: { requestId: string }) => err);
+      const s = await hpkeSeal(
+        'x25519',
+        new Uint8Array(Buffer.from(k.body.publicKey, 'base64')),
+        new TextEncoder().encode('sectorcrypt-luks2/v1 broker'),
+        new TextEncoder().encode(`${k.body.keyId}/1/${uuid}`),
+        new Uint8Array(32),
+      );
+      const pending = await agent
+        .unwrap({ keyId: k.body.keyId, version: 1, enc: s.enc, ciphertext: s.ciphertext }, { resource: `luks2:${uuid}` })
+        .catch((err: { requestId: string }) => err);
       agent.close();
       const requestId = (pending as { requestId: string }).requestId;
       expect((await json(t.approver1, ['request', 'approve', requestId, '--comment', 'ticket OPS-7 checked'])).status).toBe('pending');
@@ -146,8 +173,18 @@ export function managementCliSuite(harness: () => Harness): void {
       expect(broken.stderr).toContain(`policy file ${file} is not JSON`);
       expect(broken.stderr).toMatch(/\(ERR_ARGUMENT\)$/m);
       const ghost = join(dir, 'ghost-policy.json');
-      await writeFile(ghost, JSON.stringify({ keys: [`key_${randomUUID()}`], devices: { groups: ['g'] }, rules: { claim: 'integrity.firewall', equals: true }, approval: { mode: 'auto' } }));
-      expect((await cli(env(t.admin), ['policy', 'put', 'p', ghost])).stderr).toMatch(/\/keys\/0: no key key_\S+ in this tenant.*ERR_POLICY_INVALID/);
+      await writeFile(
+        ghost,
+        JSON.stringify({
+          keys: [`key_${randomUUID()}`],
+          devices: { groups: ['g'] },
+          rules: { claim: 'integrity.firewall', equals: true },
+          approval: { mode: 'auto' },
+        }),
+      );
+      expect((await cli(env(t.admin), ['policy', 'put', 'p', ghost])).stderr).toMatch(
+        /\/keys\/0: no key key_\S+ in this tenant.*ERR_POLICY_INVALID/,
+      );
       const bad = await cli(env(t.admin), ['device', 'revoke', 'not-an-id']);
       expect(bad.stderr).toMatch(/params\/id: must be an id.*ERR_ARGUMENT/);
       expect(bad.stderr).not.toMatch(/pattern|\^\[a-z\]/);

@@ -96,7 +96,12 @@ export function releaseSuite(harness: () => Harness, clock: Clock): void {
       expect((await caught(enroll('sce_' + 'x'.repeat(43)))).code).toBe('ERR_UNAUTHENTICATED');
       const fresh = await h.client.call('POST', '/v1/enrollment-tokens', { token: t.admin, body: { groups: ['g'] } });
       const r = await h.client.call('POST', '/v1/agent/enroll', {
-        body: { token: fresh.body.token, publicKey: Buffer.alloc(32, 1).toString('base64'), proof: Buffer.alloc(64).toString('base64'), device: { name: 'x' } },
+        body: {
+          token: fresh.body.token,
+          publicKey: Buffer.alloc(32, 1).toString('base64'),
+          proof: Buffer.alloc(64).toString('base64'),
+          device: { name: 'x' },
+        },
       });
       expect(r.status).toBe(401);
     });
@@ -104,12 +109,28 @@ export function releaseSuite(harness: () => Harness, clock: Clock): void {
     it('--group / expectGroups checks the token: a group it does not grant enrolls nothing and spends no use', async () => {
       const e = await h.client.call('POST', '/v1/enrollment-tokens', { token: t.admin, body: { groups: ['prod-db', 'eu'], uses: 1 } });
       const stateDir = join(await mkdtemp(join(tmpdir(), 'sc-agent-')), 's');
-      const refused = await caught(BrokerAgent.enroll({ url: h.url, ca: h.ca, token: e.body.token, stateDir, device: { name: 'x' }, expectGroups: ['prod-db', 'admin-hosts'] }));
+      const refused = await caught(
+        BrokerAgent.enroll({
+          url: h.url,
+          ca: h.ca,
+          token: e.body.token,
+          stateDir,
+          device: { name: 'x' },
+          expectGroups: ['prod-db', 'admin-hosts'],
+        }),
+      );
       expect(refused.code).toBe('ERR_FORBIDDEN');
       expect(refused.message).toContain('does not grant the group admin-hosts');
       await expect(stat(stateDir)).rejects.toMatchObject({ code: 'ENOENT' });
       // The one use is still there; the groups are the token's, a subset expected is fine.
-      const agent = await BrokerAgent.enroll({ url: h.url, ca: h.ca, token: e.body.token, stateDir, device: { name: 'x' }, expectGroups: ['eu'] });
+      const agent = await BrokerAgent.enroll({
+        url: h.url,
+        ca: h.ca,
+        token: e.body.token,
+        stateDir,
+        device: { name: 'x' },
+        expectGroups: ['eu'],
+      });
       expect(agent.groups).toEqual(['prod-db', 'eu']);
       agent.close();
     });
@@ -117,7 +138,15 @@ export function releaseSuite(harness: () => Harness, clock: Clock): void {
     it('an agent trusts only the pinned CA', async () => {
       // The broker's certificate is valid for 127.0.0.1, but this agent pins another CA.
       const stranger = (await makePki([])).caPem;
-      const e = await caught(BrokerAgent.enroll({ url: h.url, ca: stranger, token: enrollToken, stateDir: join(await mkdtemp(join(tmpdir(), 'sc-agent-')), 's'), device: { name: 'x' } }));
+      const e = await caught(
+        BrokerAgent.enroll({
+          url: h.url,
+          ca: stranger,
+          token: enrollToken,
+          stateDir: join(await mkdtemp(join(tmpdir(), 'sc-agent-')), 's'),
+          device: { name: 'x' },
+        }),
+      );
       expect(e.code).toBe('ERR_IO');
     });
   });
@@ -132,7 +161,9 @@ export function releaseSuite(harness: () => Harness, clock: Clock): void {
     });
 
     it('concurrent releases commit in batches: each answer has its own record, seqs stay gapless and the tree verifies', async () => {
-      const agents = await Promise.all([0, 1, 2, 3].map(async (i) => BrokerAgent.load({ stateDir: await enroll(enrollToken, `batch-${i}`), claims: goodClaims })));
+      const agents = await Promise.all(
+        [0, 1, 2, 3].map(async (i) => BrokerAgent.load({ stateDir: await enroll(enrollToken, `batch-${i}`), claims: goodClaims })),
+      );
       const secret = new Uint8Array(32).fill(9);
       const sealed = await sealLuks2(secret);
       const got = await Promise.all(Array.from({ length: 24 }, (_, i) => agents[i % 4]!.unwrap(sealed, { resource: `luks2:${volume}` })));
@@ -144,7 +175,13 @@ export function releaseSuite(harness: () => Harness, clock: Clock): void {
       const releases = records.filter((r) => r.action === 'key.release' && agents.some((a) => a.deviceId === r.actor));
       expect(releases).toHaveLength(24);
       expect(new Set(releases.map((r) => r.requestId)).size).toBe(24);
-      expect(await verifyExport(lines.slice(0, openCheckpoint(cp.body.checkpoint, cp.body.verifierKey).size), cp.body.checkpoint, cp.body.verifierKey)).toMatchObject({ start: 0 });
+      expect(
+        await verifyExport(
+          lines.slice(0, openCheckpoint(cp.body.checkpoint, cp.body.verifierKey).size),
+          cp.body.checkpoint,
+          cp.body.verifierKey,
+        ),
+      ).toMatchObject({ start: 0 });
     });
 
     it('one signed release sent eight times at once (one admission batch) is released once; the others are replays', async () => {
@@ -154,12 +191,21 @@ export function releaseSuite(harness: () => Harness, clock: Clock): void {
       const sealed = await sealLuks2(new Uint8Array(32).fill(3));
       const body = Buffer.from(
         JSON.stringify({
-          kind: 'luks2', keyId, version: 1, enc: Buffer.from(sealed.enc).toString('base64'), ciphertext: Buffer.from(sealed.ciphertext).toString('base64'),
-          resource: `luks2:${volume}`, claims: goodClaims, replyKey: Buffer.from(new Uint8Array(32).fill(7)).toString('base64'),
+          kind: 'luks2',
+          keyId,
+          version: 1,
+          enc: Buffer.from(sealed.enc).toString('base64'),
+          ciphertext: Buffer.from(sealed.ciphertext).toString('base64'),
+          resource: `luks2:${volume}`,
+          claims: goodClaims,
+          replyKey: Buffer.from(new Uint8Array(32).fill(7)).toString('base64'),
         }),
       );
       const url = `${h.url}/v1/agent/unwrap`;
-      const headers = { ...signRequest({ method: 'POST', url, body, keyId: device.deviceId, secretKey }), 'content-type': 'application/json' };
+      const headers = {
+        ...signRequest({ method: 'POST', url, body, keyId: device.deviceId, secretKey }),
+        'content-type': 'application/json',
+      };
       const { PinnedHttps } = await import('../../../src/agent/https.js');
       const http = new PinnedHttps(h.ca);
       try {
@@ -176,7 +222,10 @@ export function releaseSuite(harness: () => Harness, clock: Clock): void {
       const agent = await BrokerAgent.load({ stateDir: await enroll(), claims: goodClaims });
       const fileKey = new Uint8Array(32).fill(0x5c);
       const s = await hpkeSeal('x25519', publicKey, te.encode('sectorcrypt-envelope/v1 broker'), te.encode(`${keyId}/1`), fileKey);
-      const got = await agent.unwrapBrokerStanza({ keyId, version: 1, enc: s.enc, ciphertext: s.ciphertext }, 'envelope:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA');
+      const got = await agent.unwrapBrokerStanza(
+        { keyId, version: 1, enc: s.enc, ciphertext: s.ciphertext },
+        'envelope:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA',
+      );
       expect(Buffer.from(got).equals(Buffer.from(fileKey))).toBe(true);
       // The same stanza named as a LUKS2 token does not open (other info and aad).
       expect((await caught(agent.unwrap({ keyId, version: 1, ...s }, { resource: `luks2:${volume}` }))).code).toBe('ERR_AUTH');
@@ -184,7 +233,10 @@ export function releaseSuite(harness: () => Harness, clock: Clock): void {
     });
 
     it('denies with the reasons of every failed leaf', async () => {
-      const agent = await BrokerAgent.load({ stateDir: await enroll(), claims: { identity: { region: 'us-east-1', bootTime: new Date().toISOString() } } });
+      const agent = await BrokerAgent.load({
+        stateDir: await enroll(),
+        claims: { identity: { region: 'us-east-1', bootTime: new Date().toISOString() } },
+      });
       const e = await caught(agent.unwrap(await sealLuks2(new Uint8Array(32)), { resource: `luks2:${volume}` }));
       expect(e.code).toBe('ERR_DENIED');
       const claims = e.reasons!.map((r) => r.claim).sort();
@@ -225,7 +277,14 @@ export function releaseSuite(harness: () => Harness, clock: Clock): void {
         const replay = await http.send('GET', url, headers as Record<string, string>);
         expect(replay.status).toBe(401);
         expect((replay.body as any).error.code).toBe('ERR_REPLAY');
-        const stale = signRequest({ method: 'GET', url, body: new Uint8Array(), keyId: device.deviceId, secretKey, created: Math.floor(Date.now() / 1000) - 1000 });
+        const stale = signRequest({
+          method: 'GET',
+          url,
+          body: new Uint8Array(),
+          keyId: device.deviceId,
+          secretKey,
+          created: Math.floor(Date.now() / 1000) - 1000,
+        });
         expect(((await http.send('GET', url, stale as Record<string, string>)).body as any).error.code).toBe('ERR_UNAUTHENTICATED');
         // Revoke, then the same device is refused.
         expect((await h.client.call('POST', `/v1/devices/${device.deviceId}/revoke`, { token: t.admin })).status).toBe(200);
@@ -260,7 +319,12 @@ export function releaseSuite(harness: () => Harness, clock: Clock): void {
       const pub = new Uint8Array(Buffer.from(k.body.publicKey, 'base64'));
       const p = await h.client.call('PUT', '/v1/policies/doomed', {
         token: t.admin,
-        body: { keys: [k.body.keyId], devices: { groups: ['prod-db'] }, rules: { claim: 'integrity.firewall', equals: true }, approval: { mode: 'auto' } },
+        body: {
+          keys: [k.body.keyId],
+          devices: { groups: ['prod-db'] },
+          rules: { claim: 'integrity.firewall', equals: true },
+          approval: { mode: 'auto' },
+        },
       });
       expect(p.status, JSON.stringify(p.body)).toBe(200);
       const agent = await BrokerAgent.load({ stateDir: await enroll(), claims: goodClaims });
@@ -280,7 +344,9 @@ export function releaseSuite(harness: () => Harness, clock: Clock): void {
       expect(again.body.error.code).toBe('ERR_CONFLICT');
       // The tenant goes back to one admin for the tests after this one: the second asks to
       // leave, the first confirms.
-      const me = (await h.client.call('GET', '/v1/users', { token: second })).body.users.find((u: { name: string }) => u.name.startsWith('admin2-') && u.name.endsWith(k.body.keyId.slice(-6)));
+      const me = (await h.client.call('GET', '/v1/users', { token: second })).body.users.find(
+        (u: { name: string }) => u.name.startsWith('admin2-') && u.name.endsWith(k.body.keyId.slice(-6)),
+      );
       const leave = await h.client.call('POST', `/v1/users/${me.userId}/disable`, { token: second });
       expect(leave.status).toBe(202);
       expect((await h.client.call('POST', `/v1/actions/${leave.body.actionId}/confirm`, { token: t.admin })).status).toBe(200);
@@ -293,21 +359,39 @@ export function releaseSuite(harness: () => Harness, clock: Clock): void {
       const issuerKey = await generateKeyPair('ES256', { extractable: true });
       const stranger = await generateKeyPair('ES256', { extractable: true });
       const jwk = { ...(await exportJWK(issuerKey.publicKey)), kid: 'c1', alg: 'ES256' };
-      const iss = await h.client.call('POST', '/v1/issuers', { token: t.admin, body: { name: 'cloud', issuer: 'https://cloud.example', audience: 'broker', jwks: { keys: [jwk] } } });
+      const iss = await h.client.call('POST', '/v1/issuers', {
+        token: t.admin,
+        body: { name: 'cloud', issuer: 'https://cloud.example', audience: 'broker', jwks: { keys: [jwk] } },
+      });
       expect(iss.status, JSON.stringify(iss.body)).toBe(201);
       const k = await h.client.call('POST', '/v1/keys', { token: t.admin, body: { name: 'attested' } });
       const pub = new Uint8Array(Buffer.from(k.body.publicKey, 'base64'));
       const p = await h.client.call('PUT', '/v1/policies/attested', {
         token: t.admin,
-        body: { keys: [k.body.keyId], devices: { groups: ['prod-db'] }, rules: { claim: 'attested.cloud.instance.id', equals: 'i-42' }, approval: { mode: 'auto' } },
+        body: {
+          keys: [k.body.keyId],
+          devices: { groups: ['prod-db'] },
+          rules: { claim: 'attested.cloud.instance.id', equals: 'i-42' },
+          approval: { mode: 'auto' },
+        },
       });
       expect(p.status, JSON.stringify(p.body)).toBe(200);
       const jwt = (key: CryptoKey) =>
-        new SignJWT({ instance: { id: 'i-42' } }).setProtectedHeader({ alg: 'ES256', kid: 'c1' }).setIssuer('https://cloud.example').setAudience('broker').setIssuedAt().setExpirationTime('5m').sign(key);
+        new SignJWT({ instance: { id: 'i-42' } })
+          .setProtectedHeader({ alg: 'ES256', kid: 'c1' })
+          .setIssuer('https://cloud.example')
+          .setAudience('broker')
+          .setIssuedAt()
+          .setExpirationTime('5m')
+          .sign(key);
       const dir = await enroll();
       const secret = new Uint8Array(32).fill(3);
       const good = await BrokerAgent.load({ stateDir: dir, attestations: async () => [await jwt(issuerKey.privateKey)] });
-      expect(Buffer.from(await good.unwrap(await sealLuks2(secret, 1, pub, k.body.keyId), { resource: `luks2:${volume}` })).equals(Buffer.from(secret))).toBe(true);
+      expect(
+        Buffer.from(await good.unwrap(await sealLuks2(secret, 1, pub, k.body.keyId), { resource: `luks2:${volume}` })).equals(
+          Buffer.from(secret),
+        ),
+      ).toBe(true);
       good.close();
       const none = await BrokerAgent.load({ stateDir: dir });
       const denied = await caught(none.unwrap(await sealLuks2(secret, 1, pub, k.body.keyId), { resource: `luks2:${volume}` }));
@@ -315,7 +399,9 @@ export function releaseSuite(harness: () => Harness, clock: Clock): void {
       expect(denied.reasons![0].claim).toBe('attested.cloud.instance.id');
       none.close();
       const forged = await BrokerAgent.load({ stateDir: dir, attestations: [await jwt(stranger.privateKey)] });
-      expect((await caught(forged.unwrap(await sealLuks2(secret, 1, pub, k.body.keyId), { resource: `luks2:${volume}` }))).code).toBe('ERR_UNAUTHENTICATED');
+      expect((await caught(forged.unwrap(await sealLuks2(secret, 1, pub, k.body.keyId), { resource: `luks2:${volume}` }))).code).toBe(
+        'ERR_UNAUTHENTICATED',
+      );
       forged.close();
     });
   });
@@ -329,7 +415,12 @@ export function releaseSuite(harness: () => Harness, clock: Clock): void {
       manualPub = new Uint8Array(Buffer.from(k.body.publicKey, 'base64'));
       const p = await h.client.call('PUT', '/v1/policies/manual', {
         token: t.admin,
-        body: { keys: [manualKey], devices: { groups: ['prod-db'] }, rules: { claim: 'integrity.firewall', equals: true }, approval: { mode: 'manual', approvers: 2, ttlSeconds: 60 } },
+        body: {
+          keys: [manualKey],
+          devices: { groups: ['prod-db'] },
+          rules: { claim: 'integrity.firewall', equals: true },
+          approval: { mode: 'manual', approvers: 2, ttlSeconds: 60 },
+        },
       });
       expect(p.status, JSON.stringify(p.body)).toBe(200);
     });
@@ -345,7 +436,11 @@ export function releaseSuite(harness: () => Harness, clock: Clock): void {
       // Asked again with wait, the agent resumes that request (pending.json): approvers see one card.
       const waiting = agent.unwrap(sealed, { resource: `luks2:${volume}`, wait: true, pollMs: 50, timeoutMs: 30_000 });
       const list = await h.client.call('GET', '/v1/requests?status=pending', { token: t.approver1 });
-      expect(list.body.requests.filter((r: { resource: string }) => r.resource === `luks2:${volume}`).map((r: { requestId: string }) => r.requestId)).toEqual([pending.requestId]);
+      expect(
+        list.body.requests
+          .filter((r: { resource: string }) => r.resource === `luks2:${volume}`)
+          .map((r: { requestId: string }) => r.requestId),
+      ).toEqual([pending.requestId]);
       const id = pending.requestId;
       expect((await h.client.call('POST', `/v1/requests/${id}/approve`, { token: t.admin })).status).toBe(403);
       const first = await h.client.call('POST', `/v1/requests/${id}/approve`, { token: t.approver1 });
@@ -414,8 +509,15 @@ export function releaseSuite(harness: () => Harness, clock: Clock): void {
     it('records a revoked device still asking and a spent enrollment token; no record holds a token', async () => {
       const r = await h.client.call('GET', '/v1/audit?limit=1000', { token: t.auditor });
       const records = r.body.records as any[];
-      expect(records.find((x) => x.action === 'agent.refused')).toMatchObject({ actor: expect.stringMatching(/^dev_/), outcome: 'denied', reasons: { code: 'ERR_FORBIDDEN', why: 'device revoked' } });
-      expect(records.find((x) => x.action === 'agent.enroll' && x.outcome === 'failure')).toMatchObject({ actor: 'broker', reasons: { code: 'ERR_UNAUTHENTICATED', why: 'used up' } });
+      expect(records.find((x) => x.action === 'agent.refused')).toMatchObject({
+        actor: expect.stringMatching(/^dev_/),
+        outcome: 'denied',
+        reasons: { code: 'ERR_FORBIDDEN', why: 'device revoked' },
+      });
+      expect(records.find((x) => x.action === 'agent.enroll' && x.outcome === 'failure')).toMatchObject({
+        actor: 'broker',
+        reasons: { code: 'ERR_UNAUTHENTICATED', why: 'used up' },
+      });
       const text = JSON.stringify(r.body);
       for (const secret of [enrollToken, t.admin, t.approver1, t.auditor]) expect(text).not.toContain(secret.slice(4));
       expect(text).not.toMatch(/sc[et]_[A-Za-z0-9_-]{40}/);

@@ -43,7 +43,9 @@ const children = new Set<ChildProcess>();
 
 /** `broker serve` in a child process: its URL, or its exit code and stderr when it refuses to start. */
 export async function serveChild(data: string): Promise<{ proc: ChildProcess; url: string; stderr: () => string }> {
-  const proc = spawn(process.execPath, [...CLI, 'broker', 'serve', '--data', data, '--listen', '127.0.0.1:0', '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(process.execPath, [...CLI, 'broker', 'serve', '--data', data, '--listen', '127.0.0.1:0', '--json'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   children.add(proc);
   let err = '';
   proc.stderr!.on('data', (d: Buffer) => (err += d.toString()));
@@ -65,10 +67,17 @@ export async function stopChild(proc: ChildProcess): Promise<void> {
 async function sealedRows(database: string): Promise<{ tenant: string; keyId: string; version: number; sealed: Uint8Array }[]> {
   const store = await openStore(database);
   try {
-    const versions = await store.query<{ tenant_id: string; key_id: string; version: number; sealed_secret: Uint8Array }>('SELECT tenant_id, key_id, version, sealed_secret FROM key_versions WHERE sealed_secret IS NOT NULL');
+    const versions = await store.query<{ tenant_id: string; key_id: string; version: number; sealed_secret: Uint8Array }>(
+      'SELECT tenant_id, key_id, version, sealed_secret FROM key_versions WHERE sealed_secret IS NOT NULL',
+    );
     const logs = await store.query<{ tenant_id: string; sealed_secret: Uint8Array }>('SELECT tenant_id, sealed_secret FROM audit_log_keys');
     return [
-      ...versions.map((r) => ({ tenant: r.tenant_id, keyId: r.key_id, version: Number(r.version), sealed: new Uint8Array(r.sealed_secret) })),
+      ...versions.map((r) => ({
+        tenant: r.tenant_id,
+        keyId: r.key_id,
+        version: Number(r.version),
+        sealed: new Uint8Array(r.sealed_secret),
+      })),
       ...logs.map((r) => ({ tenant: r.tenant_id, keyId: 'audit-log', version: 1, sealed: new Uint8Array(r.sealed_secret) })),
     ];
   } finally {
@@ -90,14 +99,25 @@ async function releasing(h: { client: Client; operatorToken: string; url: string
   const t = await makeTenant(h);
   const key = await h.client.call('POST', '/v1/keys', { token: t.admin, body: { name: 'k' } });
   expect(key.status).toBe(201);
-  await h.client.call('PUT', '/v1/policies/all', { token: t.admin, body: { keys: [key.body.keyId], devices: { groups: ['g'] }, rules: { claim: 'device.id', exists: true }, approval: { mode: 'auto' } } });
-  const enroll = (await h.client.call('POST', '/v1/enrollment-tokens', { token: t.admin, body: { groups: ['g'], uses: 4 } })).body.token as string;
-  const agentAt = (url: string, name: string) => BrokerAgent.enroll({ url, ca: h.ca, token: enroll, stateDir: join(dir, `agent-${name}-${randomUUID()}`), device: { name } });
+  await h.client.call('PUT', '/v1/policies/all', {
+    token: t.admin,
+    body: { keys: [key.body.keyId], devices: { groups: ['g'] }, rules: { claim: 'device.id', exists: true }, approval: { mode: 'auto' } },
+  });
+  const enroll = (await h.client.call('POST', '/v1/enrollment-tokens', { token: t.admin, body: { groups: ['g'], uses: 4 } })).body
+    .token as string;
+  const agentAt = (url: string, name: string) =>
+    BrokerAgent.enroll({ url, ca: h.ca, token: enroll, stateDir: join(dir, `agent-${name}-${randomUUID()}`), device: { name } });
   const te = new TextEncoder();
   const release = async (agent: BrokerAgent, keyId = key.body.keyId as string, publicKey = key.body.publicKey as string, version = 1) => {
     const uuid = randomUUID();
     const secret = new Uint8Array(randomBytes(32));
-    const sealed = await hpkeSeal('x25519', new Uint8Array(Buffer.from(publicKey, 'base64')), te.encode('sectorcrypt-luks2/v1 broker'), te.encode(`${keyId}/${version}/${uuid}`), secret);
+    const sealed = await hpkeSeal(
+      'x25519',
+      new Uint8Array(Buffer.from(publicKey, 'base64')),
+      te.encode('sectorcrypt-luks2/v1 broker'),
+      te.encode(`${keyId}/${version}/${uuid}`),
+      secret,
+    );
     const got = await agent.unwrap({ keyId, version, ...sealed }, { resource: `luks2:${uuid}` });
     expect(Buffer.from(got).equals(Buffer.from(secret))).toBe(true);
   };
@@ -193,7 +213,9 @@ export function rootKeySuite(database: () => Promise<string | undefined>, opts: 
         expect(made.status).toBe(201);
         // The tenant's log: the rotation is in it, and a checkpoint signed with the re-sealed log key verifies.
         const audit = (await b.client.call('GET', '/v1/audit?limit=1000', { token: r.t.auditor })).body;
-        expect(audit.records.filter((x: { action: string }) => x.action === 'root-key.rotate')).toMatchObject([{ actor: 'broker', target: result.rootKeyId, reasons: { keyVersions: 1, logKeys: 1 } }]);
+        expect(audit.records.filter((x: { action: string }) => x.action === 'root-key.rotate')).toMatchObject([
+          { actor: 'broker', target: result.rootKeyId, reasons: { keyVersions: 1, logKeys: 1 } },
+        ]);
         const cpt = (await b.client.call('GET', '/v1/audit/checkpoint', { token: r.t.auditor })).body;
         expect(await verifyExport(audit.lines, cpt.checkpoint, cpt.verifierKey)).toMatchObject({ size: audit.records.length });
         const system = (await b.client.call('GET', '/v1/audit?limit=1000', { token: f.operatorToken })).body.records;
@@ -204,64 +226,71 @@ export function rootKeySuite(database: () => Promise<string | undefined>, opts: 
       }
     }, 240_000);
 
-    it.runIf(opts.shared)('two brokers on one database: the one not rotated never seals under the old key, picks up the copied root.key, and a stale folder refuses to start', async () => {
-      const f = await fresh();
-      const oldKey = new Uint8Array(await readFile(join(f.data, 'root.key')));
-      // The second broker has its own data folder (another host): the same files, copied.
-      const dataB = join(f.dir, 'b');
-      await cp(f.data, dataB, { recursive: true });
-      const stale = join(f.dir, 'stale');
-      await cp(f.data, stale, { recursive: true });
-      const a = await started(f.data, f.database);
-      const b = await serveChild(dataB);
-      const bClient = new Client(b.url, a.ca);
-      const r = await releasing({ ...a, operatorToken: f.operatorToken }, f.dir);
-      const agentB = await r.agentAt(b.url, 'b');
-      const k2 = (await a.client.call('POST', '/v1/keys', { token: r.t.admin, body: { name: 'k2' } })).body;
-      await a.client.call('PUT', '/v1/policies/k2', { token: r.t.admin, body: { keys: [k2.keyId], devices: { groups: ['g'] }, rules: { claim: 'device.id', exists: true }, approval: { mode: 'auto' } } });
-      try {
-        await r.release(agentB); // b has opened version 1 of the first key
-        const rotated = await sectorcrypt(['broker', 'root-key', 'rotate', '--data', f.data, '--json']);
-        expect(rotated.status, rotated.stderr).toBe(0);
+    it.runIf(opts.shared)(
+      'two brokers on one database: the one not rotated never seals under the old key, picks up the copied root.key, and a stale folder refuses to start',
+      async () => {
+        const f = await fresh();
+        const oldKey = new Uint8Array(await readFile(join(f.data, 'root.key')));
+        // The second broker has its own data folder (another host): the same files, copied.
+        const dataB = join(f.dir, 'b');
+        await cp(f.data, dataB, { recursive: true });
+        const stale = join(f.dir, 'stale');
+        await cp(f.data, stale, { recursive: true });
+        const a = await started(f.data, f.database);
+        const b = await serveChild(dataB);
+        const bClient = new Client(b.url, a.ca);
+        const r = await releasing({ ...a, operatorToken: f.operatorToken }, f.dir);
+        const agentB = await r.agentAt(b.url, 'b');
+        const k2 = (await a.client.call('POST', '/v1/keys', { token: r.t.admin, body: { name: 'k2' } })).body;
+        await a.client.call('PUT', '/v1/policies/k2', {
+          token: r.t.admin,
+          body: { keys: [k2.keyId], devices: { groups: ['g'] }, rules: { claim: 'device.id', exists: true }, approval: { mode: 'auto' } },
+        });
+        try {
+          await r.release(agentB); // b has opened version 1 of the first key
+          const rotated = await sectorcrypt(['broker', 'root-key', 'rotate', '--data', f.data, '--json']);
+          expect(rotated.status, rotated.stderr).toBe(0);
 
-        // b still holds the old key: what it would seal is refused, and it says which file to copy.
-        const refused = await bClient.call('POST', '/v1/keys', { token: r.t.admin, body: { name: 'from-b' } });
-        expect(refused.status).toBe(503);
-        expect(refused.body.error.code).toBe('ERR_ROOT_KEY_MISMATCH');
-        expect(refused.body.error.message).toContain(join(dataB, 'root.key'));
-        // A key it never opened does not open under the old key: refused, never a wrong answer.
-        const denied = await code(r.release(agentB, k2.keyId, k2.publicKey));
-        expect(denied.code).toBe('ERR_ROOT_KEY_MISMATCH');
-        // A version it had opened before is the same X25519 key: still released.
-        await r.release(agentB);
+          // b still holds the old key: what it would seal is refused, and it says which file to copy.
+          const refused = await bClient.call('POST', '/v1/keys', { token: r.t.admin, body: { name: 'from-b' } });
+          expect(refused.status).toBe(503);
+          expect(refused.body.error.code).toBe('ERR_ROOT_KEY_MISMATCH');
+          expect(refused.body.error.message).toContain(join(dataB, 'root.key'));
+          // A key it never opened does not open under the old key: refused, never a wrong answer.
+          const denied = await code(r.release(agentB, k2.keyId, k2.publicKey));
+          expect(denied.code).toBe('ERR_ROOT_KEY_MISMATCH');
+          // A version it had opened before is the same X25519 key: still released.
+          await r.release(agentB);
 
-        // a (in this process) read the new root.key from its own folder on its first refusal.
-        const first = await a.client.call('POST', '/v1/keys', { token: r.t.admin, body: { name: 'from-a' } });
-        if (first.status !== 201) {
-          expect(first.body.error.code).toBe('ERR_ROOT_KEY_MISMATCH');
-          expect((await a.client.call('POST', '/v1/keys', { token: r.t.admin, body: { name: 'from-a' } })).status).toBe(201);
+          // a (in this process) read the new root.key from its own folder on its first refusal.
+          const first = await a.client.call('POST', '/v1/keys', { token: r.t.admin, body: { name: 'from-a' } });
+          if (first.status !== 201) {
+            expect(first.body.error.code).toBe('ERR_ROOT_KEY_MISMATCH');
+            expect((await a.client.call('POST', '/v1/keys', { token: r.t.admin, body: { name: 'from-a' } })).status).toBe(201);
+          }
+
+          // A broker started from a folder with the old root.key refuses, naming the file.
+          const never = await code(serveChild(stale));
+          expect((never as unknown as { stderr: () => string }).stderr()).toContain('ERR_ROOT_KEY_MISMATCH');
+          expect((never as unknown as { stderr: () => string }).stderr()).toContain(join(stale, 'root.key'));
+
+          // The operator copies root.key to b: b picks it up without a restart.
+          await writeFile(join(dataB, 'root.key'), await readFile(join(f.data, 'root.key')), { mode: 0o600 });
+          await r.release(agentB, k2.keyId, k2.publicKey);
+          expect((await bClient.call('POST', '/v1/keys', { token: r.t.admin, body: { name: 'from-b' } })).status).toBe(201);
+          const cpt = await bClient.call('GET', '/v1/audit/checkpoint', { token: r.t.auditor });
+          expect(cpt.status).toBe(200);
+
+          for (const row of await sealedRows(f.database)) expect(opens(oldKey, row)).toBe(false);
+        } finally {
+          agentB.close();
+          bClient.close();
+          await stopChild(b.proc);
+          await a.stop();
         }
-
-        // A broker started from a folder with the old root.key refuses, naming the file.
-        const never = await code(serveChild(stale));
-        expect((never as unknown as { stderr: () => string }).stderr()).toContain('ERR_ROOT_KEY_MISMATCH');
-        expect((never as unknown as { stderr: () => string }).stderr()).toContain(join(stale, 'root.key'));
-
-        // The operator copies root.key to b: b picks it up without a restart.
-        await writeFile(join(dataB, 'root.key'), await readFile(join(f.data, 'root.key')), { mode: 0o600 });
-        await r.release(agentB, k2.keyId, k2.publicKey);
-        expect((await bClient.call('POST', '/v1/keys', { token: r.t.admin, body: { name: 'from-b' } })).status).toBe(201);
-        const cpt = await bClient.call('GET', '/v1/audit/checkpoint', { token: r.t.auditor });
-        expect(cpt.status).toBe(200);
-
-        for (const row of await sealedRows(f.database)) expect(opens(oldKey, row)).toBe(false);
-      } finally {
-        agentB.close();
-        bClient.close();
-        await stopChild(b.proc);
-        await a.stop();
-      }
-    }, 240_000);
+      },
+      240_000,
+    );
 
     it('a crash at any step of a rotation leaves a data folder that opens', async () => {
       const f = await fresh();

@@ -25,9 +25,15 @@ export function separationSuite(harness: () => Harness): void {
     const second = opts.secondAdmin ? await operatorAdmin(h, t.tenantId, 'second-admin') : undefined;
     const k = await h.client.call('POST', '/v1/keys', { token: t.admin, body: { name: 'guarded' } });
     const keyId = k.body.keyId as string;
-    const strict = { keys: [keyId], devices: { groups: ['g'] }, rules: { claim: 'integrity.firewall', equals: true }, approval: { mode: 'manual', approvers: 2, ttlSeconds: 600 } };
+    const strict = {
+      keys: [keyId],
+      devices: { groups: ['g'] },
+      rules: { claim: 'integrity.firewall', equals: true },
+      approval: { mode: 'manual', approvers: 2, ttlSeconds: 600 },
+    };
     const put = await h.client.call('PUT', '/v1/policies/strict', { token: t.admin, body: strict });
-    if (put.status === 202) expect((await h.client.call('POST', `/v1/actions/${put.body.actionId}/confirm`, { token: second })).status).toBe(200);
+    if (put.status === 202)
+      expect((await h.client.call('POST', `/v1/actions/${put.body.actionId}/confirm`, { token: second })).status).toBe(200);
     else expect(put.status, JSON.stringify(put.body)).toBe(200);
     const e = await h.client.call('POST', '/v1/enrollment-tokens', { token: t.admin, body: { groups: ['g'], uses: 5 } });
     const stateDir = join(await mkdtemp(join(tmpdir(), 'sc-agent-')), 's');
@@ -36,7 +42,13 @@ export function separationSuite(harness: () => Harness): void {
     /** One release attempt: 'released', or the error code (ERR_PENDING when it waits). */
     const release = async (): Promise<{ outcome: string; requestId?: string }> => {
       const uuid = randomUUID();
-      const s = await hpkeSeal('x25519', publicKey, te.encode('sectorcrypt-luks2/v1 broker'), te.encode(`${keyId}/1/${uuid}`), new Uint8Array(32).fill(7));
+      const s = await hpkeSeal(
+        'x25519',
+        publicKey,
+        te.encode('sectorcrypt-luks2/v1 broker'),
+        te.encode(`${keyId}/1/${uuid}`),
+        new Uint8Array(32).fill(7),
+      );
       const agent = await BrokerAgent.load({ stateDir, claims: goodClaims });
       try {
         await agent.unwrap({ keyId, version: 1, enc: s.enc, ciphertext: s.ciphertext }, { resource: `luks2:${uuid}` });
@@ -103,8 +115,15 @@ export function separationSuite(harness: () => Harness): void {
         if (r.status === 400) continue; // refused as invalid: not a way round either
         expect(r.status, what).toBe(202);
       }
-      expect((await call('GET', '/v1/policies/strict', g.t.admin)).body.policy).toMatchObject({ approval: { approvers: 2 }, keys: [g.keyId] });
-      const tighter = { ...g.strict, rules: { allOf: [g.strict.rules, { claim: 'identity.region', equals: 'eu-west-1' }] }, approval: { mode: 'manual', approvers: 3, ttlSeconds: 60 } };
+      expect((await call('GET', '/v1/policies/strict', g.t.admin)).body.policy).toMatchObject({
+        approval: { approvers: 2 },
+        keys: [g.keyId],
+      });
+      const tighter = {
+        ...g.strict,
+        rules: { allOf: [g.strict.rules, { claim: 'identity.region', equals: 'eu-west-1' }] },
+        approval: { mode: 'manual', approvers: 3, ttlSeconds: 60 },
+      };
       expect((await call('PUT', '/v1/policies/strict', g.t.admin, tighter)).status).toBe(200);
     });
 
@@ -184,13 +203,16 @@ export function separationSuite(harness: () => Harness): void {
   describe('locking a user out', () => {
     it('disabling a user stops every token it minted for itself at once', async () => {
       const t = await makeTenant(h);
-      const extra = await Promise.all([1, 2, 3].map(async () => (await call('POST', '/v1/tokens', t.approver1, { expiresInSeconds: 366 * 86400 })).body.token as string));
+      const extra = await Promise.all(
+        [1, 2, 3].map(async () => (await call('POST', '/v1/tokens', t.approver1, { expiresInSeconds: 366 * 86400 })).body.token as string),
+      );
       const bob = (await call('GET', '/v1/users', t.admin)).body.users.find((u: { name: string }) => u.name === 'bob').userId;
       const listed = await call('GET', `/v1/users/${bob}/tokens`, t.admin);
       expect(listed.body.tokens).toHaveLength(4);
       expect(JSON.stringify(listed.body)).not.toMatch(/sct_|hash/i);
       expect((await call('POST', `/v1/users/${bob}/disable`, t.admin)).body).toEqual({ userId: bob, disabled: true });
-      for (const tok of [t.approver1, ...extra]) expect((await call('GET', '/v1/requests', tok)).body.error.code).toBe('ERR_UNAUTHENTICATED');
+      for (const tok of [t.approver1, ...extra])
+        expect((await call('GET', '/v1/requests', tok)).body.error.code).toBe('ERR_UNAUTHENTICATED');
       expect((await call('POST', `/v1/users/${bob}/invitation`, t.admin, {})).body.error.code).toBe('ERR_NOT_FOUND');
       const all = await call('GET', '/v1/users?all=true', t.admin);
       expect(all.body.users.find((u: { userId: string }) => u.userId === bob).disabledAt).toBeDefined();
@@ -208,7 +230,8 @@ export function separationSuite(harness: () => Harness): void {
       expect((await call('POST', `/v1/users/${carol}/roles`, t.admin, { roles: [] })).status).toBe(200);
       for (const tok of [t.approver2, extra]) expect((await call('GET', '/v1/audit?limit=1', tok)).body.error.code).toBe('ERR_FORBIDDEN');
       expect((await call('POST', `/v1/users/${carol}/tokens/revoke`, t.admin)).body).toEqual({ userId: carol, revoked: 2 });
-      for (const tok of [t.approver2, extra]) expect((await call('GET', '/v1/audit?limit=1', tok)).body.error.code).toBe('ERR_UNAUTHENTICATED');
+      for (const tok of [t.approver2, extra])
+        expect((await call('GET', '/v1/audit?limit=1', tok)).body.error.code).toBe('ERR_UNAUTHENTICATED');
     });
 
     it('an invitation works once; a second try is refused and recorded; a new invitation stops the old tokens', async () => {
@@ -220,7 +243,10 @@ export function separationSuite(harness: () => Harness): void {
       const bogus = await call('POST', '/v1/invitations/redeem', undefined, { code: `sci_${'A'.repeat(43)}` });
       expect(bogus.body.error.code).toBe('ERR_UNAUTHENTICATED');
       const log = (await call('GET', '/v1/audit?limit=1000', first)).body.records as { action: string; outcome: string; target: string }[];
-      expect(log.filter((r) => r.action === 'user.invitation.redeem' && r.target === made.body.userId).map((r) => r.outcome)).toEqual(['success', 'denied']);
+      expect(log.filter((r) => r.action === 'user.invitation.redeem' && r.target === made.body.userId).map((r) => r.outcome)).toEqual([
+        'success',
+        'denied',
+      ]);
       const re = await call('POST', `/v1/users/${made.body.userId}/invitation`, t.admin, {});
       expect(re.status).toBe(201);
       expect((await call('GET', '/v1/audit?limit=1', first)).body.error.code).toBe('ERR_UNAUTHENTICATED');

@@ -23,7 +23,13 @@ export function credentialFile(idObject: Uint8Array, encryptedSecret: Uint8Array
 }
 
 /** The credential's secret; ERR_TPM when the TPM refuses it (made for another Name or EK). */
-export async function activateCredential(tools: TpmTools, dir: TempDir, ak: AkRecord, idObject: Uint8Array, encryptedSecret: Uint8Array): Promise<Uint8Array> {
+export async function activateCredential(
+  tools: TpmTools,
+  dir: TempDir,
+  ak: AkRecord,
+  idObject: Uint8Array,
+  encryptedSecret: Uint8Array,
+): Promise<Uint8Array> {
   await checkAk(tools, dir, ak);
   await createEk(tools, dir, ak.ekAlg);
   const cred = await dir.write('cred.blob', credentialFile(idObject, encryptedSecret));
@@ -31,7 +37,19 @@ export async function activateCredential(tools: TpmTools, dir: TempDir, ak: AkRe
   try {
     await tools.run(['tpm2_startauthsession', '--policy-session', '-S', session]);
     await tools.run(['tpm2_policysecret', '-S', session, '-c', 'e']);
-    await tools.run(['tpm2_activatecredential', '-c', ak.handle, '-C', dir.file('ek.ctx'), '-i', cred, '-o', dir.file('secret.out'), '-P', `session:${session}`]);
+    await tools.run([
+      'tpm2_activatecredential',
+      '-c',
+      ak.handle,
+      '-C',
+      dir.file('ek.ctx'),
+      '-i',
+      cred,
+      '-o',
+      dir.file('secret.out'),
+      '-P',
+      `session:${session}`,
+    ]);
   } finally {
     await tools.flush();
   }

@@ -42,7 +42,25 @@ async function freeHandle(tools: TpmTools): Promise<string> {
 export async function createAk(tools: TpmTools, dir: TempDir, ekAlg: EkAlg, akAlg: 'ecc' | 'rsa' = 'ecc'): Promise<AkRecord> {
   await createEk(tools, dir, ekAlg);
   const scheme = akAlg === 'ecc' ? 'ecdsa' : 'rsassa';
-  await tools.run(['tpm2_createak', '-C', dir.file('ek.ctx'), '-c', dir.file('ak.ctx'), '-G', akAlg, '-g', 'sha256', '-s', scheme, '-u', dir.file('ak.pub'), '-n', dir.file('ak.name'), '-f', 'tss']);
+  await tools.run([
+    'tpm2_createak',
+    '-C',
+    dir.file('ek.ctx'),
+    '-c',
+    dir.file('ak.ctx'),
+    '-G',
+    akAlg,
+    '-g',
+    'sha256',
+    '-s',
+    scheme,
+    '-u',
+    dir.file('ak.pub'),
+    '-n',
+    dir.file('ak.name'),
+    '-f',
+    'tss',
+  ]);
   await tools.flush();
   const handle = await freeHandle(tools);
   await tools.run(['tpm2_evictcontrol', '-C', 'o', '-c', dir.file('ak.ctx'), handle]);
@@ -56,7 +74,8 @@ export async function createAk(tools: TpmTools, dir: TempDir, ekAlg: EkAlg, akAl
 export async function checkAk(tools: TpmTools, dir: TempDir, ak: AkRecord): Promise<void> {
   await tools.run(['tpm2_readpublic', '-c', ak.handle, '-n', dir.file('handle.name')]);
   const name = Buffer.from(await dir.read('handle.name')).toString('hex');
-  if (name !== ak.name) throw new SectorCryptError('ERR_TPM', `the persistent handle ${ak.handle} no longer holds this agent's attestation key`);
+  if (name !== ak.name)
+    throw new SectorCryptError('ERR_TPM', `the persistent handle ${ak.handle} no longer holds this agent's attestation key`);
 }
 
 /** Remove the AK from the TPM (a failed enrollment, a device removed). */
@@ -70,7 +89,11 @@ export async function saveAkRecord(stateDir: string, ak: AkRecord): Promise<void
 
 export async function loadAkRecord(stateDir: string): Promise<AkRecord> {
   const text = await readFile(join(stateDir, AK_STATE_FILE), 'utf8').catch((cause: NodeJS.ErrnoException) => {
-    throw new SectorCryptError(cause.code === 'ENOENT' ? 'ERR_NOT_FOUND' : 'ERR_IO', `${stateDir} holds no TPM attestation key (${AK_STATE_FILE}: ${cause.code})`, { cause });
+    throw new SectorCryptError(
+      cause.code === 'ENOENT' ? 'ERR_NOT_FOUND' : 'ERR_IO',
+      `${stateDir} holds no TPM attestation key (${AK_STATE_FILE}: ${cause.code})`,
+      { cause },
+    );
   });
   let v: Partial<AkRecord>;
   try {
@@ -78,7 +101,14 @@ export async function loadAkRecord(stateDir: string): Promise<AkRecord> {
   } catch {
     v = {};
   }
-  if (typeof v.handle !== 'string' || !/^0x81[0-9a-f]{6}$/i.test(v.handle) || typeof v.public !== 'string' || typeof v.name !== 'string' || (v.ekAlg !== 'rsa' && v.ekAlg !== 'ecc') || typeof v.tcti !== 'string') {
+  if (
+    typeof v.handle !== 'string' ||
+    !/^0x81[0-9a-f]{6}$/i.test(v.handle) ||
+    typeof v.public !== 'string' ||
+    typeof v.name !== 'string' ||
+    (v.ekAlg !== 'rsa' && v.ekAlg !== 'ecc') ||
+    typeof v.tcti !== 'string'
+  ) {
     throw new SectorCryptError('ERR_CORRUPT_HEADER', `${AK_STATE_FILE} in ${stateDir} is not an attestation key record`);
   }
   return v as AkRecord;

@@ -21,7 +21,8 @@ export interface Endorsement {
 
 /** A DER SEQUENCE's own length: NV indexes may be larger than the certificate they hold. */
 export function trimDer(bytes: Uint8Array): Uint8Array {
-  if (bytes.length < 2 || bytes[0] !== 0x30) throw new SectorCryptError('ERR_TPM', 'the EK certificate NV index does not hold a DER certificate');
+  if (bytes.length < 2 || bytes[0] !== 0x30)
+    throw new SectorCryptError('ERR_TPM', 'the EK certificate NV index does not hold a DER certificate');
   const first = bytes[1]!;
   let len: number;
   let head: number;
@@ -30,7 +31,8 @@ export function trimDer(bytes: Uint8Array): Uint8Array {
     head = 2;
   } else {
     const n = first & 0x7f;
-    if (n < 1 || n > 3 || bytes.length < 2 + n) throw new SectorCryptError('ERR_TPM', 'the EK certificate NV index does not hold a DER certificate');
+    if (n < 1 || n > 3 || bytes.length < 2 + n)
+      throw new SectorCryptError('ERR_TPM', 'the EK certificate NV index does not hold a DER certificate');
     len = 0;
     for (let i = 0; i < n; i++) len = len * 256 + bytes[2 + i]!;
     head = 2 + n;

@@ -40,7 +40,10 @@ async function readLog(path: string): Promise<Uint8Array> {
 
 export async function readEventLogs(paths: { uefi?: string; ima?: string } = {}): Promise<EventLogs> {
   const out: EventLogs = { missing: [] };
-  for (const [kind, path] of [['uefi', paths.uefi ?? UEFI_EVENT_LOG], ['ima', paths.ima ?? IMA_EVENT_LOG]] as const) {
+  for (const [kind, path] of [
+    ['uefi', paths.uefi ?? UEFI_EVENT_LOG],
+    ['ima', paths.ima ?? IMA_EVENT_LOG],
+  ] as const) {
     try {
       out[kind] = await readLog(path);
     } catch (err) {

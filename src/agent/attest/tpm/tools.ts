@@ -20,7 +20,8 @@ const LIMITS = { timeoutMs: 30_000, maxOutputBytes: 4 * 1024 * 1024 };
  */
 export function parseTcti(value: string | true | undefined): string {
   if (value === undefined || value === true || value === '') return DEFAULT_TCTI;
-  if (!/^[a-z0-9_-]+(:[\x21-\x7e]*)?$/i.test(value)) throw new SectorCryptError('ERR_ARGUMENT', `--tpm: not a TCTI string (such as ${DEFAULT_TCTI} or swtpm:host=127.0.0.1,port=2321)`);
+  if (!/^[a-z0-9_-]+(:[\x21-\x7e]*)?$/i.test(value))
+    throw new SectorCryptError('ERR_ARGUMENT', `--tpm: not a TCTI string (such as ${DEFAULT_TCTI} or swtpm:host=127.0.0.1,port=2321)`);
   return value;
 }
 
@@ -37,7 +38,8 @@ export function tpmTools(tcti: string, timeoutMs = LIMITS.timeoutMs): TpmTools {
   const run = async (argv: string[]): Promise<Buffer> => {
     const result = await runProgram(argv, { ...LIMITS, timeoutMs, env });
     if (!result.ok) throw new SectorCryptError('ERR_TPM', `${argv[0]}: ${result.reason}`);
-    if (result.exitCode !== 0) throw new SectorCryptError('ERR_TPM', `${argv[0]} failed (exit ${result.exitCode}): ${lastErrorLine(result.stderr)}`);
+    if (result.exitCode !== 0)
+      throw new SectorCryptError('ERR_TPM', `${argv[0]} failed (exit ${result.exitCode}): ${lastErrorLine(result.stderr)}`);
     return result.stdout;
   };
   return {
@@ -52,7 +54,11 @@ export function tpmTools(tcti: string, timeoutMs = LIMITS.timeoutMs): TpmTools {
 
 /** tpm2-tools print the cause last ("ERROR: Unable to run ..." follows it). */
 function lastErrorLine(stderr: Buffer): string {
-  const lines = stderr.toString('utf8').split('\n').map((l) => l.trim()).filter((l) => l && !/Unable to run/.test(l));
+  const lines = stderr
+    .toString('utf8')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !/Unable to run/.test(l));
   return lines.find((l) => /tpm:|ERROR: Esys/.test(l))?.slice(0, 200) ?? lines[lines.length - 1]?.slice(0, 200) ?? firstLine(stderr);
 }
 

@@ -61,7 +61,19 @@ export function parseQuoteAttest(bytes: Uint8Array): QuoteAttest {
   const pcrSelect = readPcrSelection(r);
   const pcrDigest = r.tpm2b('pcrDigest', 64);
   r.end();
-  return { magic, type, qualifiedSigner, extraData, clock, resetCount, restartCount, safe: safe !== 0, firmwareVersion, pcrSelect, pcrDigest };
+  return {
+    magic,
+    type,
+    qualifiedSigner,
+    extraData,
+    clock,
+    resetCount,
+    restartCount,
+    safe: safe !== 0,
+    firmwareVersion,
+    pcrSelect,
+    pcrDigest,
+  };
 }
 
 export type TpmSignature =

@@ -76,5 +76,8 @@ export function verifyEkCertificate(certDer: Uint8Array, ek: TpmPublic, trust: E
     chain.push(next);
     current = next;
   }
-  return { ok: false, reason: `the EK certificate (issuer ${leaf.issuer.replace(/\n/g, ', ')}) does not chain to a trusted TPM manufacturer CA` };
+  return {
+    ok: false,
+    reason: `the EK certificate (issuer ${leaf.issuer.replace(/\n/g, ', ')}) does not chain to a trusted TPM manufacturer CA`,
+  };
 }

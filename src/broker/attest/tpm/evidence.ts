@@ -69,7 +69,8 @@ export function verifyTpmEvidence(input: TpmEvidence, expected: TpmExpectation):
       for (const [n, value] of replayed) {
         const quoted = input.pcrs.get(n);
         if (!quoted) continue; // not quoted: nothing from this PCR is used
-        if (!Buffer.from(quoted).equals(Buffer.from(value))) return { ok: false, reason: `PCR ${n}: the UEFI event log replays to ${toHex(value)}, the quote says ${toHex(quoted)}` };
+        if (!Buffer.from(quoted).equals(Buffer.from(value)))
+          return { ok: false, reason: `PCR ${n}: the UEFI event log replays to ${toHex(value)}, the quote says ${toHex(quoted)}` };
         verified.add(n);
       }
       const facts = uefiFacts(log, verified, TPM_ALG.SHA256);

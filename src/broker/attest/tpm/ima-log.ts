@@ -47,13 +47,21 @@ export function parseImaLog(bytes: Uint8Array): ImaEntry[] {
     if (nameLen > 255) throw tpmFormatError(WHAT, `entry ${at}: template name of ${nameLen} bytes`);
     const template = Buffer.from(r.bytesOf(nameLen, 'template name')).toString('latin1');
     const templateData = r.bytesOf(r.u32('template data length'), 'template data');
-    if (template !== 'ima-ng' && template !== 'ima-sig') throw tpmFormatError(WHAT, `entry ${at}: template "${template.slice(0, 32)}" is not ima-ng or ima-sig`);
+    if (template !== 'ima-ng' && template !== 'ima-sig')
+      throw tpmFormatError(WHAT, `entry ${at}: template "${template.slice(0, 32)}" is not ima-ng or ima-sig`);
     const [dng, nng] = readFields(templateData, 2);
     const colon = dng!.indexOf(0x3a);
     if (colon < 1 || dng![colon + 1] !== 0) throw tpmFormatError(WHAT, `entry ${at}: d-ng field is not "<algo>:\\0<digest>"`);
     const algo = Buffer.from(dng!.subarray(0, colon)).toString('latin1');
     const path = Buffer.from(nng!).toString('utf8').replace(/\0$/, '');
-    entries.push({ pcr, template, templateData, violation: sha1.every((b) => b === 0), fileHash: `${algo}:${toHex(dng!.subarray(colon + 2))}`, path });
+    entries.push({
+      pcr,
+      template,
+      templateData,
+      violation: sha1.every((b) => b === 0),
+      fileHash: `${algo}:${toHex(dng!.subarray(colon + 2))}`,
+      path,
+    });
   }
   return entries;
 }

@@ -12,12 +12,25 @@ function label0(label: string): Uint8Array {
 }
 
 /** KDFa(hashAlg, key, label, contextU, contextV, bits), Part 1 §11.4.10.2. */
-export function kdfa(hashAlg: number, key: Uint8Array, label: string, contextU: Uint8Array, contextV: Uint8Array, bits: number): Uint8Array {
+export function kdfa(
+  hashAlg: number,
+  key: Uint8Array,
+  label: string,
+  contextU: Uint8Array,
+  contextV: Uint8Array,
+  bits: number,
+): Uint8Array {
   const h = HASHES[hashAlg]!;
   const bytes = (bits + 7) >> 3;
   const out = new Uint8Array(Math.ceil(bytes / h.size) * h.size);
   for (let i = 1, at = 0; at < bytes; i++, at += h.size) {
-    const block = createHmac(h.name, key).update(u32be(i)).update(label0(label)).update(contextU).update(contextV).update(u32be(bits)).digest();
+    const block = createHmac(h.name, key)
+      .update(u32be(i))
+      .update(label0(label))
+      .update(contextU)
+      .update(contextV)
+      .update(u32be(bits))
+      .digest();
     out.set(block, at);
   }
   return out.subarray(0, bytes);

@@ -33,7 +33,15 @@ function shareSeed(ek: TpmPublic): { seed: Uint8Array; encryptedSecret: Uint8Arr
   const hash = HASHES[ek.nameAlg]!;
   if (ek.type === 'rsa') {
     const seed = new Uint8Array(randomBytes(hash.size));
-    const encryptedSecret = publicEncrypt({ key: publicKeyObject(ek), padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: hash.name, oaepLabel: Buffer.from('IDENTITY\0', 'latin1') }, seed);
+    const encryptedSecret = publicEncrypt(
+      {
+        key: publicKeyObject(ek),
+        padding: constants.RSA_PKCS1_OAEP_PADDING,
+        oaepHash: hash.name,
+        oaepLabel: Buffer.from('IDENTITY\0', 'latin1'),
+      },
+      seed,
+    );
     return { seed, encryptedSecret: new Uint8Array(encryptedSecret) };
   }
   const curve = CURVES[ek.curve]!;
@@ -52,7 +60,8 @@ function shareSeed(ek: TpmPublic): { seed: Uint8Array; encryptedSecret: Uint8Arr
 export function checkEkForCredential(ek: TpmPublic): string | undefined {
   const missing = missingAttributes(ek, ['restricted', 'decrypt', 'fixedTPM', 'fixedParent']);
   if (missing.length) return `the EK lacks ${missing.join(', ')}`;
-  if (ek.symmetric.algorithm !== TPM_ALG.AES || ek.symmetric.mode !== TPM_ALG.CFB || ![128, 192, 256].includes(ek.symmetric.keyBits)) return 'the EK has no AES-CFB symmetric definition';
+  if (ek.symmetric.algorithm !== TPM_ALG.AES || ek.symmetric.mode !== TPM_ALG.CFB || ![128, 192, 256].includes(ek.symmetric.keyBits))
+    return 'the EK has no AES-CFB symmetric definition';
   return undefined;
 }
 
@@ -61,7 +70,8 @@ export function makeCredential(ek: TpmPublic, objectName: Uint8Array, secret: Ui
   const bad = checkEkForCredential(ek);
   if (bad) throw new SectorCryptError('ERR_ARGUMENT', `cannot make a credential: ${bad}`);
   const hash = HASHES[ek.nameAlg]!;
-  if (secret.length < 1 || secret.length > hash.size) throw new SectorCryptError('ERR_ARGUMENT', `a credential secret is 1 to ${hash.size} bytes`);
+  if (secret.length < 1 || secret.length > hash.size)
+    throw new SectorCryptError('ERR_ARGUMENT', `a credential secret is 1 to ${hash.size} bytes`);
   const { seed, encryptedSecret } = shareSeed(ek);
   const symKey = kdfa(ek.nameAlg, seed, 'STORAGE', objectName, new Uint8Array(0), ek.symmetric.keyBits);
   const hmacKey = kdfa(ek.nameAlg, seed, 'INTEGRITY', new Uint8Array(0), new Uint8Array(0), hash.size * 8);

@@ -70,8 +70,21 @@ function readTpmtPublic(r: ByteReader, start: number, all: Uint8Array): TpmPubli
     const keyBits = r.u16('keyBits');
     const exponent = r.u32('exponent');
     const modulus = r.tpm2b('unique.rsa', 512);
-    if (keyBits < 1024 || keyBits > 4096 || modulus.length !== keyBits / 8) throw tpmFormatError(WHAT, `RSA modulus of ${modulus.length} bytes for keyBits ${keyBits}`);
-    return { type: 'rsa', nameAlg, attributes, authPolicy, symmetric, scheme, schemeHash, keyBits, exponent: exponent === 0 ? 65537 : exponent, modulus, bytes: all.subarray(start, r.offset) };
+    if (keyBits < 1024 || keyBits > 4096 || modulus.length !== keyBits / 8)
+      throw tpmFormatError(WHAT, `RSA modulus of ${modulus.length} bytes for keyBits ${keyBits}`);
+    return {
+      type: 'rsa',
+      nameAlg,
+      attributes,
+      authPolicy,
+      symmetric,
+      scheme,
+      schemeHash,
+      keyBits,
+      exponent: exponent === 0 ? 65537 : exponent,
+      modulus,
+      bytes: all.subarray(start, r.offset),
+    };
   }
   if (type === TPM_ALG.ECC) {
     const curve = r.u16('curveID');
@@ -81,8 +94,22 @@ function readTpmtPublic(r: ByteReader, start: number, all: Uint8Array): TpmPubli
     const y = r.tpm2b('unique.ecc.y', 66);
     const c = CURVES[curve];
     if (!c) throw tpmFormatError(WHAT, `ECC curve 0x${curve.toString(16)} is not supported`);
-    if (x.length !== c.size || y.length !== c.size) throw tpmFormatError(WHAT, `ECC point coordinates of ${x.length}/${y.length} bytes for ${c.jwk}`);
-    return { type: 'ecc', nameAlg, attributes, authPolicy, symmetric, scheme, schemeHash, curve, kdf, x, y, bytes: all.subarray(start, r.offset) };
+    if (x.length !== c.size || y.length !== c.size)
+      throw tpmFormatError(WHAT, `ECC point coordinates of ${x.length}/${y.length} bytes for ${c.jwk}`);
+    return {
+      type: 'ecc',
+      nameAlg,
+      attributes,
+      authPolicy,
+      symmetric,
+      scheme,
+      schemeHash,
+      curve,
+      kdf,
+      x,
+      y,
+      bytes: all.subarray(start, r.offset),
+    };
   }
   throw tpmFormatError(WHAT, `key type 0x${type.toString(16)} is not RSA or ECC`);
 }

@@ -55,7 +55,15 @@ export function quoteQualifyingData(challenge: Uint8Array, signedRequest: Uint8A
     b.writeUInt32BE(n);
     return b;
   };
-  return new Uint8Array(createHash('sha256').update('sectorcrypt tpm quote v1\0').update(len(challenge.length)).update(challenge).update(len(signedRequest.length)).update(signedRequest).digest());
+  return new Uint8Array(
+    createHash('sha256')
+      .update('sectorcrypt tpm quote v1\0')
+      .update(len(challenge.length))
+      .update(challenge)
+      .update(len(signedRequest.length))
+      .update(signedRequest)
+      .digest(),
+  );
 }
 
 /** An AK fit to attest: restricted signing, fixed to its TPM, made inside it, not a decryption key. */
@@ -73,26 +81,34 @@ export function verifyQuote(evidence: QuoteEvidence, expected: QuoteExpectation)
     ak = parsePublic(evidence.akPublic);
     const badAk = checkAkPublic(ak);
     if (badAk) return { ok: false, reason: badAk };
-    if (!sameBytes(objectName(ak), expected.akName)) return { ok: false, reason: 'the quote is signed by another AK than the one enrolled for this device' };
+    if (!sameBytes(objectName(ak), expected.akName))
+      return { ok: false, reason: 'the quote is signed by another AK than the one enrolled for this device' };
     const sig = parseSignature(evidence.signature);
-    if (!verifyTpmSignature(ak, evidence.attest, sig)) return { ok: false, reason: 'the quote signature does not verify with the enrolled AK' };
+    if (!verifyTpmSignature(ak, evidence.attest, sig))
+      return { ok: false, reason: 'the quote signature does not verify with the enrolled AK' };
     // Only now, signed by the TPM, are the TPMS_ATTEST fields worth reading.
     attest = parseQuoteAttest(evidence.attest);
-    if (!sameBytes(attest.extraData, expected.qualifyingData)) return { ok: false, reason: 'the quote does not answer this challenge (qualifying data differs: an old or replayed quote)' };
+    if (!sameBytes(attest.extraData, expected.qualifyingData))
+      return { ok: false, reason: 'the quote does not answer this challenge (qualifying data differs: an old or replayed quote)' };
     const want = [...new Set(expected.pcrs)].sort((a, b) => a - b);
     const sel = attest.pcrSelect.filter((s) => s.pcrs.length > 0);
     if (sel.length !== 1 || sel[0]!.hash !== TPM_ALG.SHA256 || sel[0]!.pcrs.join(',') !== want.join(',')) {
-      return { ok: false, reason: `the quote selects ${sel.map((s) => `${HASHES[s.hash]?.name ?? `0x${s.hash.toString(16)}`}:${s.pcrs.join(',')}`).join(' ') || 'no PCRs'}, not sha256:${want.join(',')}` };
+      return {
+        ok: false,
+        reason: `the quote selects ${sel.map((s) => `${HASHES[s.hash]?.name ?? `0x${s.hash.toString(16)}`}:${s.pcrs.join(',')}`).join(' ') || 'no PCRs'}, not sha256:${want.join(',')}`,
+      };
     }
     const presented = [...evidence.pcrs.keys()].sort((a, b) => a - b);
-    if (presented.join(',') !== want.join(',')) return { ok: false, reason: `the PCR values presented (${presented.join(',')}) are not the PCRs quoted (${want.join(',')})` };
+    if (presented.join(',') !== want.join(','))
+      return { ok: false, reason: `the PCR values presented (${presented.join(',')}) are not the PCRs quoted (${want.join(',')})` };
     const h = createHash(HASHES[sig.hash]!.name);
     for (const n of want) {
       const v = evidence.pcrs.get(n)!;
       if (v.length !== 32) return { ok: false, reason: `PCR ${n}: a sha256 value is 32 bytes, not ${v.length}` };
       h.update(v);
     }
-    if (!sameBytes(new Uint8Array(h.digest()), attest.pcrDigest)) return { ok: false, reason: `the PCR values presented do not match the quoted PCR digest ${toHex(attest.pcrDigest)}` };
+    if (!sameBytes(new Uint8Array(h.digest()), attest.pcrDigest))
+      return { ok: false, reason: `the PCR values presented do not match the quoted PCR digest ${toHex(attest.pcrDigest)}` };
   } catch (err) {
     return { ok: false, reason: (err as Error).message };
   }

@@ -66,7 +66,8 @@ export function parseUefiEventLog(bytes: Uint8Array): UefiEventLog {
   r.bytesOf(20, 'header.digest');
   const header = new ByteReader(r.bytesOf(r.u32('header.eventSize'), 'header.event'), `${WHAT} Spec ID event`, true);
   if (pcr0 !== 0 || type0 !== EV.NO_ACTION) throw tpmFormatError(WHAT, 'the first event is not the Spec ID event (EV_NO_ACTION in PCR 0)');
-  if (ascii(header.bytesOf(16, 'signature')) !== SPEC_ID) throw tpmFormatError(WHAT, 'not a crypto-agile log (no "Spec ID Event03" signature)');
+  if (ascii(header.bytesOf(16, 'signature')) !== SPEC_ID)
+    throw tpmFormatError(WHAT, 'not a crypto-agile log (no "Spec ID Event03" signature)');
   header.u32('platformClass');
   header.u8('specVersionMinor');
   const major = header.u8('specVersionMajor');
@@ -93,16 +94,19 @@ export function parseUefiEventLog(bytes: Uint8Array): UefiEventLog {
     if (pcr > 23) throw tpmFormatError(WHAT, `event ${events.length + 1}: PCR ${pcr} does not exist`);
     const type = r.u32('eventType');
     const n = r.u32('digests.count');
-    if (n > algorithms.size) throw tpmFormatError(WHAT, `event ${events.length + 1}: ${n} digests, the header names ${algorithms.size} algorithms`);
+    if (n > algorithms.size)
+      throw tpmFormatError(WHAT, `event ${events.length + 1}: ${n} digests, the header names ${algorithms.size} algorithms`);
     const digests = new Map<number, Uint8Array>();
     for (let i = 0; i < n; i++) {
       const alg = r.u16('digest.hashAlg');
       const size = algorithms.get(alg);
-      if (size === undefined) throw tpmFormatError(WHAT, `event ${events.length + 1}: digest algorithm 0x${alg.toString(16)} not named in the header`);
+      if (size === undefined)
+        throw tpmFormatError(WHAT, `event ${events.length + 1}: digest algorithm 0x${alg.toString(16)} not named in the header`);
       digests.set(alg, r.bytesOf(size, 'digest'));
     }
     const data = r.bytesOf(r.u32('eventSize'), 'event');
-    if (type === EV.NO_ACTION && pcr === 0 && data.length === 17 && ascii(data.subarray(0, 16)) === STARTUP_LOCALITY) startupLocality = data[16]!;
+    if (type === EV.NO_ACTION && pcr === 0 && data.length === 17 && ascii(data.subarray(0, 16)) === STARTUP_LOCALITY)
+      startupLocality = data[16]!;
     events.push({ pcr, type, digests, data });
   }
   return { algorithms, startupLocality, events };
