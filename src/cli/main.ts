@@ -24,6 +24,9 @@ program
   .name('sectorcrypt')
   .description('AES-XTS and AES-GCM for data at rest: sectors, chunked streams, volumes')
   .version(packageVersion())
+  // The program's own options (--version, --help) only before a subcommand, so that a
+  // subcommand's `--version <n>` (broker key retire) is that subcommand's.
+  .enablePositionalOptions()
   // Usage errors (unknown option, bad value) read like every other failure: one line, a code.
   .configureOutput({
     outputError: (text, write) => write(`sectorcrypt: ${text.replace(/^error: /, '').trimEnd()} (ERR_ARGUMENT)\n`),

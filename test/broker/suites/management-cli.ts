@@ -167,6 +167,10 @@ export function managementCliSuite(harness: () => Harness): void {
       const noToken = await cli(env(), ['key', 'list']);
       expect(noToken.stderr).toMatch(/give --token or set SECTORCRYPT_BROKER_TOKEN \(ERR_UNAUTHENTICATED\)/);
       expect(noToken.stderr).not.toMatch(/Authorization: Bearer/);
+      // `--version` after a subcommand is that command's option, not the program's version.
+      const retire = await cli(env(), ['key', 'retire', `key_${randomUUID()}`, '--version', '1']);
+      expect(retire.stdout).not.toMatch(/^\d+\.\d+\.\d+/);
+      expect(retire.stderr).toMatch(/ERR_UNAUTHENTICATED/);
       const file = join(dir, 'broken-policy.json');
       await writeFile(file, '{ keys: [] }');
       const broken = await cli(env(t.admin), ['policy', 'put', 'p', file]);
