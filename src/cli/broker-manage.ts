@@ -296,10 +296,10 @@ export function registerBrokerManagement(broker: Command): void {
   sub(
     issuer,
     'add <name>',
-    'trust an issuer of attestation JWTs (--issuer, --jwks), or the signer of AWS / Azure documents (--kind, --certificate)',
+    'trust an issuer of attestation JWTs (--issuer, --jwks), the signer of AWS / Azure documents, or a TPM manufacturer CA (--kind, --certificate)',
     async (c, name) => {
       const certificates = c.certificate as string[];
-      if (c.kind === 'aws' || c.kind === 'azure') {
+      if (c.kind === 'aws' || c.kind === 'azure' || c.kind === 'tpm') {
         return call(c, 'POST', '/v1/issuers', {
           name,
           kind: c.kind,
@@ -332,8 +332,13 @@ export function registerBrokerManagement(broker: Command): void {
           'with --jwks-uri: the server may be on loopback, a private network or link-local (refused otherwise)',
         )
         .option('--audience <aud>', 'the aud the tokens must carry')
-        .option('--kind <kind>', 'jwt (default), aws or azure')
-        .option('--certificate <file>', 'with --kind aws|azure: a PEM certificate that signs the documents (repeatable)', collect, []),
+        .option('--kind <kind>', 'jwt (default), aws, azure or tpm')
+        .option(
+          '--certificate <file>',
+          'with --kind aws|azure: a PEM certificate that signs the documents; with --kind tpm: a TPM manufacturer CA certificate that EK certificates chain to (repeatable)',
+          collect,
+          [],
+        ),
   );
 
   const audit = broker.command('audit').description('the audit log (auditor)');

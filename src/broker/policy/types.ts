@@ -67,9 +67,11 @@ export interface Reason {
   expected: unknown;
   /** The claim's value, or "missing". */
   actual: unknown;
+  /** Where the claim comes from, when a policy must tell it apart: `tpm` for claims from verified TPM evidence. */
+  trust?: 'tpm';
 }
 
-/** The JSON object a policy sees (device, identity, integrity, attested, request, resource). */
+/** The JSON object a policy sees (device, identity, integrity, attested, tpm, request, resource). */
 export type Claims = Record<string, unknown>;
 
 /** Limits of the grammar. */
@@ -95,4 +97,4 @@ export const LIMITS = {
 export const APPROVAL_DEFAULTS = { approvers: 1, ttlSeconds: 3600 } as const;
 
 /** Claim roots of the table of docs/claims.md "Claims"; any other root is a typo the validator refuses. */
-export const CLAIM_ROOTS = ['device', 'identity', 'integrity', 'attested', 'request', 'resource'] as const;
+export const CLAIM_ROOTS = ['device', 'identity', 'integrity', 'attested', 'tpm', 'request', 'resource'] as const;
