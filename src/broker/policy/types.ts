@@ -19,6 +19,7 @@ export const OPERATORS = [
   'matches',
   'maxAgeSeconds',
   'cidr',
+  'allIn',
 ] as const;
 
 export type Operator = (typeof OPERATORS)[number];
@@ -37,7 +38,16 @@ export type Leaf = { claim: string } & (
   | { matches: string }
   | { maxAgeSeconds: number }
   | { cidr: string }
+  | { allIn: Allowlist }
 );
+
+/**
+ * `allIn`'s allowlist: every value the claim holds must be listed, and an allowlist may hold
+ * several versions of each. A list of scalars (the claim is a scalar or an array of them), or
+ * an object of such lists by key (the claim is an object: every key it has must be listed, and
+ * each of its values be in that key's list; `tpm.ima`: file path -> allowed hashes).
+ */
+export type Allowlist = Scalar[] | Record<string, Scalar[]>;
 
 export type Rule = Leaf | { allOf: Rule[] } | { anyOf: Rule[] } | { not: Rule };
 
@@ -91,6 +101,11 @@ export const LIMITS = {
   maxClaimSegments: 16,
   /** Entries in keys, devices.groups, devices.ids. */
   maxBindings: 256,
+  /** Values in one `allIn` allowlist (all its lists together), and keys of an allowlist by key. */
+  maxAllowlistValues: 16_384,
+  maxAllowlistKeys: 4096,
+  /** Characters of one allowlist key (a file path). */
+  maxAllowlistKeyLength: 4096,
 } as const;
 
 /** Defaults for a manual approval that leaves them out. */
