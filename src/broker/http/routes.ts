@@ -60,6 +60,7 @@ export const ROUTES: readonly Route[] = [
   route('post', '/v1/agent/enroll', 'public', devices.enroll),
   route('get', '/v1/devices', ADMIN_OR_APPROVER, devices.listDevices),
   route('post', '/v1/devices/:id/revoke', ADMIN, devices.revokeDevice),
+  route('get', '/v1/devices/:id/tpm', ADMIN, tpm.deviceTpmEvidence),
   route('post', '/v1/agent/revoke', 'agent', devices.agentRevoke),
   route('post', '/v1/agent/tpm/activate', 'agent', tpm.tpmActivate),
   route('post', '/v1/agent/tpm/challenge', 'agent', tpm.tpmChallenge),

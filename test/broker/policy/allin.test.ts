@@ -42,7 +42,12 @@ describe('allIn', () => {
   });
 
   test('a failed tpm.* leaf is marked trust: tpm in the trace; others are not', () => {
-    const r = rules({ allOf: [{ claim: 'tpm.ima', allIn: { '/usr/bin/app': [v1] } }, { claim: 'identity.region', equals: 'eu' }] });
+    const r = rules({
+      allOf: [
+        { claim: 'tpm.ima', allIn: { '/usr/bin/app': [v1] } },
+        { claim: 'identity.region', equals: 'eu' },
+      ],
+    });
     const { allowed, trace } = evaluateRules('p', r, claims({ '/usr/bin/app': [evil] }), NOW);
     expect(allowed).toBe(false);
     expect(trace).toEqual([

@@ -24,6 +24,9 @@ import { hpkeSeal } from '../../../src/keys/hpke.js';
 import { releaseBinding } from '../../../src/protocol/tpm.js';
 import type { SectorCryptError } from '../../../src/errors.js';
 import { makeTenant, type Harness } from '../helpers.js';
+import { CLI } from '../../entry.js';
+import { execFile } from 'node:child_process';
+import { evaluateRules } from '../../../src/broker/policy/index.js';
 import { describeWithTool } from '../../tools.js';
 import { makeSwtpmCa, startSwtpm, tpmToolsMissing, type Swtpm, type SwtpmCa } from '../../tpm/swtpm.js';
 import { bootEvents, eventSha256, imaExtend, imaLog, sha256, uefiLog, type ImaFile, type LogEvent } from '../../tpm/event-logs.js';
@@ -293,6 +296,69 @@ export function tpmSuite(harness: () => Harness): void {
       } finally {
         agent.close();
       }
+    });
+
+    it("`broker policy learn` turns the device's last verified evidence into allowlists; only its tenant's admin reads it", async () => {
+      const ev = await h.client.call('GET', `/v1/devices/${agentA.deviceId}/tpm`, { token: t.admin });
+      expect(ev.status).toBe(200);
+      expect(ev.body.claims).toMatchObject({ verified: true, secureBoot: true, kernelCmdline: CMDLINE });
+      const other = await makeTenant(h);
+      expect((await h.client.call('GET', `/v1/devices/${agentA.deviceId}/tpm`, { token: other.admin })).status).toBe(404);
+      expect((await h.client.call('GET', `/v1/devices/${agentA.deviceId}/tpm`, { token: t.approver1 })).status).toBe(403);
+
+      const dir = await mkdtemp(join(tmpdir(), 'sc-learn-'));
+      cleanup.push(() => rm(dir, { recursive: true, force: true }));
+      await writeFile(join(dir, 'ca.pem'), h.ca);
+      const run = (args: string[]) =>
+        new Promise<{ code: number; stdout: string; stderr: string }>((resolve) =>
+          execFile(
+            process.execPath,
+            [...CLI, 'broker', 'policy', 'learn', ...args],
+            {
+              env: {
+                ...process.env,
+                SECTORCRYPT_BROKER_URL: h.url,
+                SECTORCRYPT_BROKER_CA: join(dir, 'ca.pem'),
+                SECTORCRYPT_BROKER_TOKEN: t.admin,
+              },
+            },
+            (err, stdout, stderr) => resolve({ code: err ? Number(err.code ?? 1) : 0, stdout, stderr }),
+          ),
+        );
+      const learned = await run(['--device', agentA.deviceId, '--pcr', '7', '--pcr', '16']);
+      expect(learned.code, learned.stderr).toBe(0);
+      const { rules } = JSON.parse(learned.stdout);
+      expect(rules.allOf).toEqual(
+        expect.arrayContaining([
+          { claim: 'tpm.verified', equals: true },
+          { claim: 'tpm.secureBoot', equals: true },
+          { claim: 'tpm.kernelCmdline', in: [CMDLINE] },
+          { claim: 'tpm.pcrs.sha256.16', in: [ev.body.claims.pcrs.sha256['16']] },
+          {
+            claim: 'tpm.ima',
+            allIn: {
+              boot_aggregate: [hashOf(files[0]!)],
+              '/usr/bin/sectorcrypt': [hashOf(files[1]!)],
+              '/usr/lib/x86_64-linux-gnu/libc.so.6': [hashOf(files[2]!)],
+            },
+          },
+        ]),
+      );
+      expect(evaluateRules('learned', rules, { tpm: ev.body.claims }, new Date()).allowed).toBe(true);
+      // The newer binary on another host: merged, both versions are allowed.
+      await writeFile(join(dir, 'old.json'), learned.stdout);
+      await writeFile(
+        join(dir, 'newer.json'),
+        JSON.stringify({ ...ev.body, claims: { ...ev.body.claims, ima: { '/usr/bin/sectorcrypt': [hashOf(newer)] } } }),
+      );
+      const merged = await run(['--evidence', join(dir, 'newer.json'), '--merge', join(dir, 'old.json')]);
+      expect(merged.code, merged.stderr).toBe(0);
+      const ima = JSON.parse(merged.stdout).rules.allOf.find((l: any) => l.claim === 'tpm.ima');
+      expect(ima.allIn['/usr/bin/sectorcrypt']).toEqual([hashOf(files[1]!), hashOf(newer)]);
+      expect(ima.allIn['/usr/lib/x86_64-linux-gnu/libc.so.6']).toEqual([hashOf(files[2]!)]);
+      const unquoted = await run(['--device', agentA.deviceId, '--pcr', '3']);
+      expect(unquoted.code).not.toBe(0);
+      expect(unquoted.stderr).toMatch(/PCR 3 was not quoted/);
     });
 
     it('refuses an EK certificate from a CA the tenant does not trust (nothing enrolled, the token use not spent)', async () => {
