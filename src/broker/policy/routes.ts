@@ -26,6 +26,7 @@ import { requestAction, twoPersonEnforced } from '../separation/service.js';
 import { X509Certificate } from 'node:crypto';
 import { checkJwksUri } from '../attest/jwks-remote.js';
 import { policyAnswer } from '../../protocol/answers.js';
+import { POLICY_BODY_LIMIT } from '../../protocol/constants.js';
 
 const nameParams = object({ name }, ['name']);
 
@@ -35,6 +36,8 @@ export const putPolicy: Endpoint<Principal> = {
     body: { type: 'object', maxProperties: 16 },
     response: { 200: policyAnswer, 202: pendingActionSchema, '4xx': errorSchema },
   },
+  // Allowlists of measured files (allIn) make policies larger than other bodies.
+  bodyLimit: POLICY_BODY_LIMIT,
   async handle(ctx, req, reply, admin) {
     const { name: policyName } = req.params as { name: string };
     const body = req.body as Record<string, unknown>;
