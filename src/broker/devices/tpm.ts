@@ -156,7 +156,7 @@ export async function activate(q: Sql, device: AgentDevice, challengeId: string,
   return { ok: true as const };
 }
 
-/** The sha256 PCRs a rule tree's tpm.* claims come from (docs/claims.md "TPM"). */
+/** The sha256 PCRs a rule tree's tpm.* claims come from (docs/claims.md "TPM 2.0 evidence"). */
 function pcrsOfRule(rule: Rule, out: Set<number>): void {
   if ('allOf' in rule) return rule.allOf.forEach((r) => pcrsOfRule(r, out));
   if ('anyOf' in rule) return rule.anyOf.forEach((r) => pcrsOfRule(r, out));

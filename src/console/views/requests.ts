@@ -81,7 +81,7 @@ interface TpmClaims {
 /**
  * The TPM evidence the broker verified for this request: what an approver weighs beside the
  * trace. Claims under tpm come from the quote and the event logs that replayed to it, never
- * from the agent's word (docs/claims.md "TPM").
+ * from the agent's word (docs/claims.md "TPM 2.0 evidence").
  */
 function tpmEvidence(r: PendingRequest): HTMLElement | null {
   const tpm = (r.claims as { tpm?: TpmClaims } | undefined)?.tpm;
