@@ -23,7 +23,7 @@ import { ed25519SigningKey } from '../../../src/keys/ed25519.js';
 import { hpkeSeal } from '../../../src/keys/hpke.js';
 import { releaseBinding } from '../../../src/protocol/tpm.js';
 import type { SectorCryptError } from '../../../src/errors.js';
-import { makeTenant, type Harness } from '../helpers.js';
+import { makeTenant, operatorAdmin, type Harness } from '../helpers.js';
 import { CLI } from '../../entry.js';
 import { execFile } from 'node:child_process';
 import { evaluateRules } from '../../../src/broker/policy/index.js';
@@ -372,6 +372,11 @@ export function tpmSuite(harness: () => Harness): void {
       await expect(stat(dir)).rejects.toMatchObject({ code: 'ENOENT' });
       const after = (await h.client.call('GET', '/v1/enrollment-tokens', { token: t.admin })).body;
       expect(JSON.stringify(after)).toBe(JSON.stringify(before));
+      const log = (await h.client.call('GET', '/v1/audit?limit=1000', { token: t.auditor })).body.records as any[];
+      expect(log.filter((r) => r.action === 'agent.enroll' && r.outcome === 'failure').at(-1)?.reasons).toMatchObject({
+        code: 'ERR_FORBIDDEN',
+        why: expect.stringMatching(/does not chain to a trusted TPM manufacturer CA/),
+      });
       // The AK the failed enrollment made was evicted from the rogue TPM again.
       expect(await rogue.tool(['tpm2_getcap', 'handles-persistent'])).not.toMatch(/0x810001/);
     });
@@ -544,6 +549,64 @@ export function tpmSuite(harness: () => Harness): void {
         expect(err.reasons).toEqual([
           expect.objectContaining({ claim: 'tpm.pcrs.sha256.16', trust: 'tpm', actual: expect.stringMatching(/^[0-9a-f]{64}$/) }),
         ]);
+      } finally {
+        agent.close();
+      }
+    });
+
+    it('trusting a tpm issuer waits for a second admin where two-person rules hold; confirmed, it is trusted', async () => {
+      const t2 = await makeTenant(h);
+      const second = await operatorAdmin(h, t2.tenantId, 'second-admin');
+      const put = await h.client.call('POST', '/v1/issuers', {
+        token: t2.admin,
+        body: { name: 'swtpm', kind: 'tpm', certificates: [await ca.issuerPem()] },
+      });
+      expect(put.status, JSON.stringify(put.body)).toBe(202);
+      expect((await h.client.call('GET', '/v1/issuers', { token: t2.admin })).body.issuers).toEqual([]);
+      const ok = await h.client.call('POST', `/v1/actions/${put.body.actionId}/confirm`, { token: second });
+      expect(ok.status, JSON.stringify(ok.body)).toBe(200);
+      expect((await h.client.call('GET', '/v1/issuers', { token: t2.admin })).body.issuers).toEqual([
+        expect.objectContaining({ name: 'swtpm', kind: 'tpm', certificates: 1 }),
+      ]);
+    });
+
+    it('a revoked device frees its TPM: `sectorcrypt agent enroll --tpm TCTI` enrolls the machine anew', async () => {
+      const state = await readState(stateB);
+      expect((await h.client.call('POST', `/v1/devices/${state.device.deviceId}/revoke`, { token: t.admin })).status).toBe(200);
+      const dir = await stateDir();
+      const out = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) =>
+        execFile(
+          process.execPath,
+          [
+            ...CLI,
+            'agent',
+            'enroll',
+            '--url',
+            h.url,
+            '--ca',
+            join(stateB, 'ca.pem'),
+            '--token',
+            enrollToken,
+            '--state',
+            dir,
+            '--name',
+            'tpm-b2',
+            '--tpm',
+            b.tpm.tcti,
+            '--json',
+          ],
+          (err, stdout, stderr) => resolve({ code: err ? Number(err.code ?? 1) : 0, stdout, stderr }),
+        ),
+      );
+      expect(out.code, out.stderr).toBe(0);
+      const enrolled = JSON.parse(out.stdout);
+      expect(enrolled).toMatchObject({ groups: ['tpm-hosts'], tpm: true });
+      const agent = await BrokerAgent.load({ stateDir: dir, tpm: { eventLogs: b.logs } });
+      try {
+        const secret = new Uint8Array(randomBytes(32));
+        expect(Buffer.from(await agent.unwrap(await sealLuks2(secret), { resource: `luks2:${volume}` })).equals(Buffer.from(secret))).toBe(
+          true,
+        );
       } finally {
         agent.close();
       }
