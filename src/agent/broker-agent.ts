@@ -213,9 +213,13 @@ export class BrokerAgent {
       };
       try {
         await writeState(opts.stateDir, state);
-        if (ak) await saveAkRecord(opts.stateDir, ak);
+        // writeState removes what it wrote when it fails; these files are ours only once it succeeded.
+        if (ak)
+          await saveAkRecord(opts.stateDir, ak).catch(async (err: unknown) => {
+            await Promise.all(['device.key', 'device.json', 'ca.pem'].map((f) => rm(join(opts.stateDir, f), { force: true })));
+            throw err;
+          });
       } catch (cause) {
-        await Promise.all(['device.key', 'device.json', 'ca.pem'].map((f) => rm(join(opts.stateDir, f), { force: true })));
         if (created) await removeEmptyStateDir(opts.stateDir);
         const agent = new BrokerAgent({ ...state, secretKey: new Uint8Array(secretKey) }, {});
         const err = await agent.#undoEnrollment(opts.stateDir, cause);
