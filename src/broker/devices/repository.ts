@@ -117,10 +117,13 @@ export async function revokeToken(q: Sql, tenantId: string, id: string): Promise
 }
 
 // TPM 2.0 (devices/tpm.ts): the EK and AK of a device, its activation, its challenges.
-const TPM_EK_ENROLLED = 'SELECT id FROM devices WHERE tenant_id = $1 AND tpm_ek_hash = $2 AND revoked_at IS NULL';
+const TPM_EK_ENROLLED =
+  'SELECT id FROM devices WHERE tenant_id = $1 AND tpm_ek_hash = $2 AND tpm_activated_at IS NOT NULL AND revoked_at IS NULL';
 const SET_DEVICE_TPM = 'UPDATE devices SET tpm_ek_hash = $3, tpm_ak_public = $4 WHERE tenant_id = $1 AND id = $2';
-const ACTIVATE_TPM =
-  'UPDATE devices SET tpm_activated_at = now() WHERE tenant_id = $1 AND id = $2 AND tpm_activated_at IS NULL AND revoked_at IS NULL RETURNING id';
+const ACTIVATE_TPM = `UPDATE devices d SET tpm_activated_at = now() WHERE d.tenant_id = $1 AND d.id = $2 AND d.tpm_activated_at IS NULL AND d.revoked_at IS NULL
+     AND NOT EXISTS (SELECT 1 FROM devices o WHERE o.tenant_id = d.tenant_id AND o.tpm_ek_hash = d.tpm_ek_hash AND o.id <> d.id
+                     AND o.tpm_activated_at IS NOT NULL AND o.revoked_at IS NULL)
+   RETURNING d.id`;
 const DEVICE_TPM = 'SELECT tpm_activated_at, tpm_claims, tpm_verified_at FROM devices WHERE tenant_id = $1 AND id = $2';
 const SAVE_TPM_EVIDENCE = `UPDATE devices SET tpm_reset_count = greatest(coalesce(tpm_reset_count, 0), $3), tpm_claims = $4, tpm_verified_at = now()
   WHERE tenant_id = $1 AND id = $2`;
@@ -133,7 +136,7 @@ const SPEND_CHALLENGE = `UPDATE tpm_challenges c SET spent_at = now() FROM devic
   RETURNING c.value, c.pcrs, c.expires_at <= now() AS expired, d.tpm_ak_public, d.tpm_reset_count`;
 const DROP_OLD_CHALLENGES = "DELETE FROM tpm_challenges WHERE expires_at < now() - interval '1 day'";
 
-/** The id of a live device of this tenant bound to this EK, if any. */
+/** The id of a live, activated device of this tenant bound to this EK, if any. */
 export async function tpmEkEnrolled(q: Sql, tenantId: string, ekHash: Uint8Array): Promise<string | undefined> {
   return (await q.query<{ id: string }>(TPM_EK_ENROLLED, [tenantId, ekHash]))[0]?.id;
 }
@@ -142,7 +145,7 @@ export async function setDeviceTpm(q: Sql, tenantId: string, id: string, ekHash:
   await q.query(SET_DEVICE_TPM, [tenantId, id, ekHash, akPublic]);
 }
 
-/** Marks the AK activated; false when it already was, or the device is revoked. */
+/** Marks the AK activated; false when it already was, the device is revoked, or another live device activated this EK meanwhile. */
 export async function activateTpm(q: Sql, tenantId: string, id: string): Promise<boolean> {
   return (await q.query(ACTIVATE_TPM, [tenantId, id])).length > 0;
 }

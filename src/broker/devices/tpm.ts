@@ -95,6 +95,8 @@ export async function checkTpmEnrollment(q: Sql, tenantId: string, tpm: TpmEnrol
   const holder = await devices.tpmEkEnrolled(q, tenantId, ekHash);
   // One TPM is one device: a second enrollment of the same EK would let a copy of the first
   // device's name and groups be claimed again. Revoke the old device to enroll the machine anew.
+  // Only an activated device counts (activate() checks again): an enrollment with a copy of the
+  // public EK certificate, never activated, keeps nobody out.
   if (holder) fail('ERR_CONFLICT', `this TPM (its EK) is bound to device ${holder} in this tenant: revoke it first`);
   return { ekHash, ek, akPublic, akName: objectName(ak), issuer };
 }
@@ -149,8 +151,9 @@ export async function activate(q: Sql, device: AgentDevice, challengeId: string,
     return { ok: false as const, code: 'ERR_FORBIDDEN' as const, why };
   }
   if (!(await devices.activateTpm(q, device.tenantId, device.deviceId))) {
-    await record('failure', 'already activated');
-    return { ok: false as const, code: 'ERR_CONFLICT' as const, why: 'this device was activated already' };
+    const why = 'this device was activated already, or its TPM was bound to another device meanwhile';
+    await record('failure', why);
+    return { ok: false as const, code: 'ERR_CONFLICT' as const, why };
   }
   await record('success');
   return { ok: true as const };

@@ -446,7 +446,10 @@ ALTER TABLE devices ADD COLUMN tpm_activated_at timestamptz;
 ALTER TABLE devices ADD COLUMN tpm_reset_count bigint;
 ALTER TABLE devices ADD COLUMN tpm_claims jsonb;
 ALTER TABLE devices ADD COLUMN tpm_verified_at timestamptz;
-CREATE UNIQUE INDEX devices_tenant_tpm_ek ON devices (tenant_id, tpm_ek_hash) WHERE tpm_ek_hash IS NOT NULL AND revoked_at IS NULL;
+-- Only an activated device holds its TPM: an enrollment that never proves the credential (made
+-- with a copy of another machine's public EK certificate) cannot keep that machine out.
+CREATE UNIQUE INDEX devices_tenant_tpm_ek ON devices (tenant_id, tpm_ek_hash)
+  WHERE tpm_ek_hash IS NOT NULL AND tpm_activated_at IS NOT NULL AND revoked_at IS NULL;
 
 -- One-time challenges (src/broker/devices/tpm.ts): an activation (the SHA-256 of the
 -- credential's secret) or a quote's nonce. Spent by one UPDATE ... WHERE spent_at IS NULL,

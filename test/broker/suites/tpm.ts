@@ -433,11 +433,14 @@ export function tpmSuite(harness: () => Harness): void {
 
     let stateB: string;
     let akB: AkRecord;
-    it('a spent activation is refused; B, activated by hand, is a TPM device of its own', async () => {
+    it('a spent activation is refused; an enrollment never activated does not hold the TPM; B, activated by hand, is a TPM device of its own', async () => {
       const bDriver = new TpmDriver({ tcti: b.tpm.tcti });
       const ek = await bDriver.readEndorsement();
       akB = await bDriver.createAk(ek.alg);
       cleanup.push(() => bDriver.evictAk(akB));
+      // A squatter with a copy of B's public EK certificate enrolls first and never activates.
+      const squat = await rawEnroll({ ekCertificate: ek.certificate, ekPublic: ek.public, akPublic: akB.public }, 'squatter');
+      expect(squat.answer.status, JSON.stringify(squat.answer.body)).toBe(201);
       const { answer, dir } = await rawEnroll({ ekCertificate: ek.certificate, ekPublic: ek.public, akPublic: akB.public }, 'tpm-b');
       expect(answer.status, JSON.stringify(answer.body)).toBe(201);
       stateB = dir;
@@ -451,6 +454,19 @@ export function tpmSuite(harness: () => Harness): void {
       expect(ok.status, JSON.stringify(ok.body)).toBe(200);
       const again = await signedCall(dir, 'POST', '/v1/agent/tpm/activate', { challengeId: cred.challengeId, secret: b64(secret) });
       expect(again.status).toBe(409);
+      // The squatter cannot activate now even with the right secret: B is bound to the activated device.
+      const late = await signedCall(squat.dir, 'POST', '/v1/agent/tpm/activate', {
+        challengeId: squat.answer.body.tpm.challengeId,
+        secret: b64(
+          await bDriver.activateCredential(
+            akB,
+            Buffer.from(squat.answer.body.tpm.idObject, 'base64'),
+            Buffer.from(squat.answer.body.tpm.encryptedSecret, 'base64'),
+          ),
+        ),
+      });
+      expect(late.status).toBe(409);
+      expect(late.body.error.message).toMatch(/bound to another device/);
     });
 
     it("a quote answers one challenge for one request: a replay, a quote bound to another reply key, another device's challenge are denied", async () => {
