@@ -20,6 +20,16 @@ import type { ClaimsConfig } from './claims/config.js';
 import { deniedMessage } from './denied-message.js';
 import { BODY_LIMIT, REPLY_INFO as REPLY_INFO_TEXT } from '../protocol/constants.js';
 import type { CloudDocuments } from '../protocol/documents.js';
+import {
+  releaseBinding,
+  TPM_BODY_LIMIT,
+  type TpmChallengeAnswer,
+  type TpmCredentialAnswer,
+  type TpmEvidenceBody,
+} from '../protocol/tpm.js';
+import { loadAkRecord, quoteQualifyingData, readEventLogs, saveAkRecord, TpmDriver, type AkRecord } from './attest/tpm/index.js';
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
 
 export interface AgentEnrollOptions {
   url: string;
@@ -34,6 +44,22 @@ export interface AgentEnrollOptions {
    * nothing is enrolled (the token's use is not spent).
    */
   expectGroups?: string[];
+  /**
+   * Enroll with this machine's TPM 2.0 (`agent enroll --tpm [TCTI]`): true for the kernel's
+   * resource manager (/dev/tpmrm0), or a TCTI string (`swtpm:host=127.0.0.1,port=2321`). An
+   * attestation key is made in the TPM, the broker checks the EK certificate and runs
+   * credential activation; afterwards this device releases only with TPM quotes.
+   */
+  tpm?: string | true;
+  /** The AK's algorithm (default ecc: P-256 with ECDSA-SHA256). */
+  tpmAkAlg?: 'ecc' | 'rsa';
+}
+
+/** Where a TPM device reads its event logs (default: the kernel's securityfs files). */
+export interface AgentTpmOptions {
+  /** Another TCTI than the one recorded at enrollment (tpm.json). */
+  tcti?: string;
+  eventLogs?: { uefi?: string; ima?: string };
 }
 
 type Provider<T> = T | (() => T | Promise<T>);
@@ -62,6 +88,8 @@ export interface AgentLoadOptions {
   onPending?: (pending: { requestId: string; expiresAt?: string; resumed?: boolean }) => void;
   /** Called before a waiting call asks again after a connection failure, 502, 503, 504 or 429. */
   onRetry?: (note: RetryNote) => void;
+  /** For a device enrolled with a TPM (its state folder holds tpm.json). */
+  tpm?: AgentTpmOptions;
 }
 
 /** A broker stanza or LUKS2 token: bytes, or standard base64. */
@@ -112,6 +140,9 @@ export class BrokerAgent {
   /** Requests this object is waiting on right now: what withdrawWaiting() withdraws. */
   readonly #waiting = new Set<string>();
 
+  /** A device enrolled with a TPM: its AK and the driver that quotes with it. */
+  #tpm: { ak: AkRecord; driver: TpmDriver } | undefined;
+
   /** The cloud evidence of each request: the caller's providers, or one fetch of the config's clouds. */
   readonly #evidence: () => Promise<{ attestations?: string[]; documents?: CloudDocuments }>;
 
@@ -151,19 +182,29 @@ export class BrokerAgent {
     const publicKey = new Uint8Array(Buffer.from(jwk.x!, 'base64url'));
     // Checked before the token is spent: a used or read-only folder enrolls nothing.
     const { created } = await prepareStateDir(opts.stateDir);
+    const driver = opts.tpm !== undefined ? new TpmDriver({ tcti: opts.tpm }) : undefined;
     const http = new PinnedHttps(opts.ca);
     let enrolled = false;
+    let ak: AkRecord | undefined;
     try {
+      // The TPM first, also before the token is spent: no EK certificate, no enrollment.
+      let tpm: { ekCertificate: string; ekPublic: string; akPublic: string } | undefined;
+      if (driver) {
+        const endorsement = await driver.readEndorsement();
+        ak = await driver.createAk(endorsement.alg, opts.tpmAkAlg ?? 'ecc');
+        tpm = { ekCertificate: b64(endorsement.certificate), ekPublic: b64(endorsement.public), akPublic: ak.public };
+      }
       const body = JSON.stringify({
         token: opts.token,
         publicKey: b64(publicKey),
         proof: b64(signEnrollment(opts.token, secretKey, publicKey)),
         device: opts.device,
         ...(opts.expectGroups?.length ? { expectGroups: [...new Set(opts.expectGroups)] } : {}),
+        ...(tpm ? { tpm } : {}),
       });
       const answer = await http.send('POST', `${url}/v1/agent/enroll`, { 'content-type': 'application/json' }, Buffer.from(body));
       if (answer.status !== 201) throw answerError(answer);
-      const a = answer.body as { deviceId: string; tenantId: string; groups: string[] };
+      const a = answer.body as { deviceId: string; tenantId: string; groups: string[]; tpm?: TpmCredentialAnswer };
       enrolled = true;
       const state: AgentState = {
         secretKey,
@@ -172,6 +213,12 @@ export class BrokerAgent {
       };
       try {
         await writeState(opts.stateDir, state);
+        // writeState removes what it wrote when it fails; these files are ours only once it succeeded.
+        if (ak)
+          await saveAkRecord(opts.stateDir, ak).catch(async (err: unknown) => {
+            await Promise.all(['device.key', 'device.json', 'ca.pem'].map((f) => rm(join(opts.stateDir, f), { force: true })));
+            throw err;
+          });
       } catch (cause) {
         if (created) await removeEmptyStateDir(opts.stateDir);
         const agent = new BrokerAgent({ ...state, secretKey: new Uint8Array(secretKey) }, {});
@@ -179,12 +226,49 @@ export class BrokerAgent {
         secretKey.fill(0);
         throw err;
       }
-      return new BrokerAgent(state, {});
+      const agent = new BrokerAgent(state, {});
+      if (driver && ak) {
+        if (!a.tpm) throw new SectorCryptError('ERR_TPM', 'the broker enrolled this device without its TPM (no credential to activate)');
+        await agent.#activate(driver, ak, a.tpm, opts.stateDir, created);
+        agent.#tpm = { ak, driver };
+      }
+      return agent;
     } catch (err) {
       if (!enrolled && created) await removeEmptyStateDir(opts.stateDir);
+      // The AK of an enrollment that did not happen leaves the TPM again.
+      if (!enrolled && driver && ak) await driver.evictAk(ak).catch(() => undefined);
       throw err;
     } finally {
       http.close();
+    }
+  }
+
+  /**
+   * Credential activation (TPM 2.0 Part 1 §24): the TPM opens the broker's credential, which it
+   * can only for an AK it holds under the certified EK, and the agent proves the secret.
+   * When that fails the device revokes itself, its AK is evicted and its state removed.
+   */
+  async #activate(driver: TpmDriver, ak: AkRecord, credential: TpmCredentialAnswer, stateDir: string, created: boolean): Promise<void> {
+    let secret: Uint8Array | undefined;
+    try {
+      secret = await driver.activateCredential(
+        ak,
+        new Uint8Array(Buffer.from(credential.idObject, 'base64')),
+        new Uint8Array(Buffer.from(credential.encryptedSecret, 'base64')),
+      );
+      const answer = await this.#signed('POST', '/v1/agent/tpm/activate', { challengeId: credential.challengeId, secret: b64(secret) });
+      if (answer.status !== 200) throw answerError(answer);
+    } catch (err) {
+      await this.#signed('POST', '/v1/agent/revoke').catch(() => undefined);
+      await driver.evictAk(ak).catch(() => undefined);
+      await Promise.all(['device.key', 'device.json', 'ca.pem', 'tpm.json'].map((f) => rm(join(stateDir, f), { force: true })));
+      if (created) await removeEmptyStateDir(stateDir);
+      this.close();
+      throw new SectorCryptError('ERR_TPM', `TPM credential activation failed (${(err as Error).message}): the device was revoked`, {
+        cause: err,
+      });
+    } finally {
+      secret?.fill(0);
     }
   }
 
@@ -223,7 +307,7 @@ export class BrokerAgent {
       // documents), fetched once per request, unless the caller gives its own.
       if (config !== 'auto' && config.attestations && rest.attestations === undefined && rest.documents === undefined) {
         const cloud = config.attestations;
-        return new BrokerAgent(await readState(stateDir), rest, async () => {
+        return await new BrokerAgent(await readState(stateDir), rest, async () => {
           const {
             attestations,
             documents: { aws, azure },
@@ -241,9 +325,50 @@ export class BrokerAgent {
     return new BrokerAgent(await readState(stateDir), rest).#at(stateDir);
   }
 
-  #at(stateDir: string): this {
+  #at(stateDir: string): Promise<this> {
     this.#stateDir = stateDir;
+    return this.#loadTpm(stateDir);
+  }
+
+  /** A state folder with tpm.json is a TPM device: every release carries a quote. */
+  async #loadTpm(stateDir: string): Promise<this> {
+    let ak: AkRecord;
+    try {
+      ak = await loadAkRecord(stateDir);
+    } catch (err) {
+      if (err instanceof SectorCryptError && err.code === 'ERR_NOT_FOUND') return this;
+      throw err;
+    }
+    this.#tpm = { ak, driver: new TpmDriver({ tcti: this.#opts.tpm?.tcti ?? ak.tcti }) };
     return this;
+  }
+
+  /** Whether this device was enrolled with a TPM. */
+  get tpm(): boolean {
+    return this.#tpm !== undefined;
+  }
+
+  /**
+   * The TPM evidence of one release: a fresh challenge, a quote bound to it and to this
+   * request (protocol/tpm.ts releaseBinding), the PCR values, and the event logs read after
+   * the quote (an IMA log only grows: the broker replays the prefix the quote covers).
+   */
+  async #tpmEvidence(request: Parameters<typeof releaseBinding>[0]): Promise<TpmEvidenceBody> {
+    const { ak, driver } = this.#tpm!;
+    const answer = await this.#signed('POST', '/v1/agent/tpm/challenge');
+    if (answer.status !== 200) throw answerError(answer);
+    const c = answer.body as TpmChallengeAnswer;
+    const nonce = new Uint8Array(Buffer.from(c.nonce, 'base64'));
+    const quote = await driver.quote(ak, c.pcrs, quoteQualifyingData(nonce, releaseBinding(request)));
+    const logs = await readEventLogs(this.#opts.tpm?.eventLogs ?? {});
+    return {
+      challengeId: c.challengeId,
+      attest: b64(quote.attest),
+      signature: b64(quote.signature),
+      pcrs: [...quote.pcrs].map(([pcr, v]) => ({ pcr, sha256: Buffer.from(v).toString('hex') })),
+      ...(logs.uefi ? { uefiLog: b64(logs.uefi) } : {}),
+      ...(logs.ima ? { imaLog: b64(logs.ima) } : {}),
+    };
   }
 
   /** A signed request (RFC 9421: @method, @target-uri, content-digest; created, nonce, keyid). */
@@ -269,8 +394,9 @@ export class BrokerAgent {
    * before `until` (Date.now() milliseconds). Each attempt is signed afresh (a new nonce).
    */
   async #call(method: 'GET' | 'POST', path: string, body: unknown, until?: number): Promise<HttpAnswer> {
-    if (until === undefined) return this.#signed(method, path, body);
-    return withRetries(() => this.#signed(method, path, body), until, this.#opts.onRetry);
+    const make = typeof body === 'function' ? (body as () => Promise<unknown>) : async () => body;
+    if (until === undefined) return this.#signed(method, path, await make());
+    return withRetries(async () => this.#signed(method, path, await make()), until, this.#opts.onRetry);
   }
 
   /** The newest usable public key of a broker key (to seal to it offline). */
@@ -317,13 +443,19 @@ export class BrokerAgent {
       ...(documents && (documents.aws || documents.azure) ? { documents } : {}),
       replyKey: b64(reply.publicKey),
     };
-    const size = Buffer.byteLength(JSON.stringify(body));
-    if (size > BODY_LIMIT)
-      throw new SectorCryptError(
-        'ERR_ARGUMENT',
-        `the release request is ${size} bytes, over the broker's limit of ${BODY_LIMIT}: fewer or smaller claims and attestations`,
-      );
-    const answer = await this.#call('POST', '/v1/agent/unwrap', body, wait ? deadline : undefined);
+    // A TPM device quotes for each attempt: a challenge is spent once, also by a failed try.
+    const limit = this.#tpm ? TPM_BODY_LIMIT : BODY_LIMIT;
+    const make = async () => {
+      const full = this.#tpm ? { ...body, tpm: await this.#tpmEvidence(body) } : body;
+      const size = Buffer.byteLength(JSON.stringify(full));
+      if (size > limit)
+        throw new SectorCryptError(
+          'ERR_ARGUMENT',
+          `the release request is ${size} bytes, over the broker's limit of ${limit}: fewer or smaller claims, attestations and event logs`,
+        );
+      return full;
+    };
+    const answer = await this.#call('POST', '/v1/agent/unwrap', make, wait ? deadline : undefined);
     if (answer.status === 202 && this.#stateDir) {
       const a = answer.body as Answer;
       await savePending(this.#stateDir, key, {

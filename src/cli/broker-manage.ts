@@ -14,7 +14,7 @@ import { withFsErrors } from '../fs-errors.js';
 import * as views from './broker-views.js';
 import type { View } from './broker-views.js';
 import { call, connected, print, type Conn } from './broker-client.js';
-import { collect, integer, seconds } from './args.js';
+import { collect, integer, repeated, seconds } from './args.js';
 import { actionArgs } from './subcommand.js';
 
 /** A JSON file for the broker; its name and the parser's complaint when it is not JSON. */
@@ -226,6 +226,53 @@ export function registerBrokerManagement(broker: Command): void {
     views.objectOrPending,
   );
 
+  sub(
+    policy,
+    'learn',
+    "rules that a reference host's verified TPM evidence passes (--device, or --evidence FILE), printed for review: PCR values and the kernel command line as allowlists, IMA files as an allIn allowlist; --merge keeps the versions an earlier fragment allows",
+    async (c) => {
+      const { learnTpmRules } = await import('../broker/policy/learn.js');
+      const { validatePolicy } = await import('../broker/policy/validate.js');
+      let tpm: Record<string, unknown> | undefined;
+      if (c.evidence && c.device) throw new SectorCryptError('ERR_ARGUMENT', 'give --device or --evidence, not both');
+      if (c.evidence) {
+        // GET /v1/devices/:id/tpm's answer, its claims, or a release request's claims ({tpm: ...}).
+        const j = (await readJsonFile(String(c.evidence), 'evidence file')) as Record<string, any>;
+        tpm = j?.verified === true ? j : (j?.tpm ?? j?.claims?.tpm ?? j?.claims);
+      } else if (c.device) {
+        tpm =
+          ((await call(c, 'GET', `/v1/devices/${id(String(c.device))}/tpm`)) as { claims: Record<string, unknown> | null }).claims ??
+          undefined;
+        if (!tpm)
+          throw new SectorCryptError(
+            'ERR_NOT_FOUND',
+            `device ${String(c.device)} has no verified TPM evidence yet (it has not released with a quote)`,
+          );
+      } else throw new SectorCryptError('ERR_ARGUMENT', 'give --device <deviceId> or --evidence <file>');
+      if (!tpm || typeof tpm !== 'object') throw new SectorCryptError('ERR_ARGUMENT', 'the evidence file holds no tpm claims');
+      const merged = c.merge ? ((await readJsonFile(String(c.merge), 'rules file')) as Record<string, unknown>) : undefined;
+      let rules;
+      try {
+        rules = learnTpmRules(tpm, {
+          ...((c.pcr as number[]).length ? { pcrs: c.pcr as number[] } : {}),
+          ...(merged ? { merge: (merged.rules ?? merged) as never } : {}),
+        });
+      } catch (err) {
+        throw new SectorCryptError('ERR_ARGUMENT', (err as Error).message);
+      }
+      // The same checks a policy write makes (limits of an allowlist included).
+      validatePolicy({ name: 'learned', keys: ['k'], devices: { groups: ['g'] }, rules, approval: { mode: 'auto' } });
+      return { rules };
+    },
+    (a) => `${JSON.stringify(a, null, 2)}\n`,
+    (x) =>
+      x
+        .option('--device <deviceId>', 'the reference device: its last verified TPM evidence, from the broker')
+        .option('--evidence <file>', "or: a file of evidence claims (GET /v1/devices/:id/tpm's answer, or a request's claims)")
+        .option('--pcr <n>', 'a sha256 PCR whose value to pin (repeatable; default 7)', repeated(integer('--pcr', { max: 23 })), [])
+        .option('--merge <file>', 'rules learned before (or a policy): their allowed versions are kept beside the new ones'),
+  );
+
   const device = broker.command('device').description('enrolled devices (admin)');
   sub(device, 'list', 'list devices', (c) => call(c, 'GET', '/v1/devices'), views.devicesView);
   sub(device, 'revoke <deviceId>', 'revoke a device at once', (c, d) => call(c, 'POST', `/v1/devices/${id(d!)}/revoke`), views.deviceView);
@@ -296,10 +343,10 @@ export function registerBrokerManagement(broker: Command): void {
   sub(
     issuer,
     'add <name>',
-    'trust an issuer of attestation JWTs (--issuer, --jwks), or the signer of AWS / Azure documents (--kind, --certificate)',
+    'trust an issuer of attestation JWTs (--issuer, --jwks), the signer of AWS / Azure documents, or a TPM manufacturer CA (--kind, --certificate)',
     async (c, name) => {
       const certificates = c.certificate as string[];
-      if (c.kind === 'aws' || c.kind === 'azure') {
+      if (c.kind === 'aws' || c.kind === 'azure' || c.kind === 'tpm') {
         return call(c, 'POST', '/v1/issuers', {
           name,
           kind: c.kind,
@@ -332,8 +379,13 @@ export function registerBrokerManagement(broker: Command): void {
           'with --jwks-uri: the server may be on loopback, a private network or link-local (refused otherwise)',
         )
         .option('--audience <aud>', 'the aud the tokens must carry')
-        .option('--kind <kind>', 'jwt (default), aws or azure')
-        .option('--certificate <file>', 'with --kind aws|azure: a PEM certificate that signs the documents (repeatable)', collect, []),
+        .option('--kind <kind>', 'jwt (default), aws, azure or tpm')
+        .option(
+          '--certificate <file>',
+          'with --kind aws|azure: a PEM certificate that signs the documents; with --kind tpm: a TPM manufacturer CA certificate that EK certificates chain to (repeatable)',
+          collect,
+          [],
+        ),
   );
 
   const audit = broker.command('audit').description('the audit log (auditor)');

@@ -160,20 +160,36 @@ export function registerAgent(program: Command): void {
       collect,
       [],
     )
+    .option(
+      '--tpm [tcti]',
+      'enroll with this TPM 2.0: an attestation key made in the TPM, checked by credential activation; releases then need TPM quotes (default TCTI: device:/dev/tpmrm0; or e.g. swtpm:host=127.0.0.1,port=2321)',
+    )
     .option('--json', 'print {"deviceId", "groups"} as JSON')
-    .action(async (flags: { url: string; ca: string; token: string; state: string; name?: string; group: string[]; json?: boolean }) => {
-      const { BrokerAgent } = await import('../agent/index.js');
-      const { hostname } = await import('node:os');
-      const a = await BrokerAgent.enroll({
-        url: flags.url,
-        ca: await readFile(flags.ca, 'utf8'),
-        token: flags.token,
-        stateDir: flags.state,
-        device: { name: flags.name ?? hostname() },
-        ...(flags.group.length ? { expectGroups: flags.group } : {}),
-      });
-      a.close();
-      if (flags.json) process.stdout.write(`${JSON.stringify({ deviceId: a.deviceId, groups: a.groups })}\n`);
-      else process.stdout.write(`enrolled as ${a.deviceId} in groups ${a.groups.join(', ')}\n`);
-    });
+    .action(
+      async (flags: {
+        url: string;
+        ca: string;
+        token: string;
+        state: string;
+        name?: string;
+        group: string[];
+        tpm?: string | true;
+        json?: boolean;
+      }) => {
+        const { BrokerAgent } = await import('../agent/index.js');
+        const { hostname } = await import('node:os');
+        const a = await BrokerAgent.enroll({
+          url: flags.url,
+          ca: await readFile(flags.ca, 'utf8'),
+          token: flags.token,
+          stateDir: flags.state,
+          device: { name: flags.name ?? hostname() },
+          ...(flags.group.length ? { expectGroups: flags.group } : {}),
+          ...(flags.tpm !== undefined ? { tpm: flags.tpm } : {}),
+        });
+        a.close();
+        if (flags.json) process.stdout.write(`${JSON.stringify({ deviceId: a.deviceId, groups: a.groups, tpm: a.tpm })}\n`);
+        else process.stdout.write(`enrolled as ${a.deviceId} in groups ${a.groups.join(', ')}${a.tpm ? ' with its TPM' : ''}\n`);
+      },
+    );
 }

@@ -7,7 +7,7 @@
 import { boolean, integer, nullableString, object, string, strings, type FromSchema } from './schema.js';
 
 /** One failed leaf of a decision's trace (docs/policies.md); `policy` is null for "no policy". */
-export const reasonSchema = object({ policy: nullableString, rule: string, claim: string, expected: {}, actual: {} });
+export const reasonSchema = object({ policy: nullableString, rule: string, claim: string, expected: {}, actual: {}, trust: string });
 export type DenialReason = FromSchema<typeof reasonSchema>;
 
 /** A user as GET /v1/users lists it. */
@@ -83,13 +83,18 @@ export const keyAnswer = object(
 export type KeyAnswer = FromSchema<typeof keyAnswer>;
 
 /** An enrolled device. */
-export const deviceAnswer = object({ deviceId: string, name: string, groups: strings, enrolledAt: string, revokedAt: nullableString }, [
-  'deviceId',
-  'name',
-  'groups',
-  'enrolledAt',
-  'revokedAt',
-]);
+/** `tpm`: the state of its TPM (absent: enrolled without one). */
+export const deviceAnswer = object(
+  {
+    deviceId: string,
+    name: string,
+    groups: strings,
+    enrolledAt: string,
+    revokedAt: nullableString,
+    tpm: object({ activatedAt: nullableString, verifiedAt: nullableString }, ['activatedAt', 'verifiedAt']),
+  },
+  ['deviceId', 'name', 'groups', 'enrolledAt', 'revokedAt'],
+);
 export type DeviceAnswer = FromSchema<typeof deviceAnswer>;
 
 /** A stored release policy: the validated document as written. */

@@ -7,6 +7,9 @@
 /** The largest request body the broker reads (docs/broker.md "Errors": over it, 413). */
 export const BODY_LIMIT = 64 * 1024;
 
+/** A policy may be larger: an `allIn` allowlist of IMA measurements names many files (docs/policies.md). */
+export const POLICY_BODY_LIMIT = 2 * 1024 * 1024;
+
 /** HPKE info of the reply: the released secret sealed to the agent's one-time key; its aad is the request id. */
 export const REPLY_INFO = 'sectorcrypt-broker/v1 release';
 

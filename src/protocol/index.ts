@@ -5,3 +5,4 @@
 export * from './constants.js';
 export * from './documents.js';
 export * from './answers.js';
+export * from './tpm.js';

@@ -39,6 +39,7 @@ import { keyEraseSuite } from './suites/key-erase.js';
 import { dataModesSuite } from './suites/data-modes.js';
 import { jwksNetworkSuite } from './suites/jwks-network.js';
 import { deviceKeysSuite } from './suites/device-keys.js';
+import { tpmSuite } from './suites/tpm.js';
 
 const pg = await startPostgres();
 const skipReason = pg.server ? undefined : pg.reason;
@@ -86,6 +87,7 @@ describeWithTool('postgres', skipReason, 'PostgreSQL', () => {
   crashSuite(() => server.createDatabase('crash'));
   jwksNetworkSuite(() => h);
   deviceKeysSuite(() => h);
+  tpmSuite(() => h);
   keyEraseSuite({
     start: async () => startBroker({ database: await server.createDatabase('erase') }),
     files: () => server.dataDir,

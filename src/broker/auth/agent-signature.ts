@@ -20,6 +20,8 @@ export interface AgentDevice {
   name: string;
   groups: string[];
   enrolledAt: string;
+  /** Enrolled with a TPM (devices/tpm.ts). */
+  tpm: boolean;
 }
 
 export const MAX_SKEW_SECONDS = 300;
@@ -41,6 +43,7 @@ async function lookupDevice(ctx: BrokerContext, id: string): Promise<DeviceIdent
     groups: row.groups,
     publicKey: new Uint8Array(row.public_key),
     enrolledAt: new Date(row.enrolled_at).toISOString(),
+    tpm: row.tpm === true,
   };
   ctx.devices.set(device);
   return device;
@@ -103,7 +106,14 @@ export async function admitAgent(
     );
     throw new SectorCryptError('ERR_FORBIDDEN', 'this device is revoked');
   }
-  return { deviceId: device.id, tenantId: device.tenantId, name: device.name, groups: device.groups, enrolledAt: device.enrolledAt };
+  return {
+    deviceId: device.id,
+    tenantId: device.tenantId,
+    name: device.name,
+    groups: device.groups,
+    enrolledAt: device.enrolledAt,
+    tpm: device.tpm,
+  };
 }
 
 /** Steps 2 and 3 alone, for a request with nothing to read along with the nonce. */

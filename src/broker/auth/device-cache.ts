@@ -1,6 +1,6 @@
 /**
  * The fields of enrolled devices that never change after enrollment (public key, tenant,
- * name, groups, enrollment time), kept in memory so that a signed request costs no lookup
+ * name, groups, enrollment time, whether it has a TPM), kept in memory so that a signed request costs no lookup
  * before its signature is checked. Revocation does change, and is read from the database
  * on every request, together with the nonce (agent-signature.ts).
  */
@@ -11,6 +11,8 @@ export interface DeviceIdentity {
   groups: string[];
   publicKey: Uint8Array;
   enrolledAt: string;
+  /** Enrolled with a TPM: it releases only with a quote from its AK (devices/tpm.ts). */
+  tpm: boolean;
 }
 
 export class DeviceCache {

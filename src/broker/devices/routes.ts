@@ -9,6 +9,8 @@ import { b64, fromB64, group, idParams, iso, object } from '../http/schemas.js';
 import { verifyEnrollment } from '../../agent/enroll-proof.js';
 import * as devices from './repository.js';
 import { deviceAnswer } from '../../protocol/answers.js';
+import { tpmCredentialAnswer, tpmEnrollSchema, type TpmEnroll } from '../../protocol/tpm.js';
+import { bindTpm, checkTpmEnrollment, TpmEnrollRefused } from './tpm.js';
 
 /** A device describes itself with a few short scalar fields. */
 const description = {
@@ -72,11 +74,18 @@ export const enroll: Endpoint<undefined> = {
         device: description,
         // Groups the agent expects the token to grant (`agent enroll --group`): a check, never a grant.
         expectGroups: { type: 'array', minItems: 1, maxItems: 32, uniqueItems: true, items: group },
+        // `agent enroll --tpm`: the EK certificate, EK and AK (devices/tpm.ts).
+        tpm: tpmEnrollSchema,
       },
       ['token', 'publicKey', 'proof', 'device'],
     ),
     response: {
-      201: object({ deviceId: { type: 'string' }, tenantId: { type: 'string' }, groups: { type: 'array', items: { type: 'string' } } }),
+      201: object({
+        deviceId: { type: 'string' },
+        tenantId: { type: 'string' },
+        groups: { type: 'array', items: { type: 'string' } },
+        tpm: tpmCredentialAnswer,
+      }),
       '4xx': errorSchema,
     },
   },
@@ -87,43 +96,66 @@ export const enroll: Endpoint<undefined> = {
       proof: string;
       device: { name: string } & Record<string, unknown>;
       expectGroups?: string[];
+      tpm?: TpmEnroll;
     };
     const publicKey = fromB64(body.publicKey);
     if (publicKey.length !== 32) fail('ERR_ARGUMENT', 'publicKey is a 32-byte Ed25519 key');
     if (!verifyEnrollment(body.token, publicKey, fromB64(body.proof)))
       fail('ERR_UNAUTHENTICATED', 'the proof of possession does not verify');
     const deviceId = newId('dev');
-    const result = await ctx.db.tx(async (q) => {
-      // Spending a use and enrolling are one transaction: a token of N uses enrolls N devices.
-      const tok = await devices.spendToken(q, tokenHash(body.token));
-      if (!tok) {
-        const r = await devices.spentToken(q, tokenHash(body.token));
-        return {
-          refused: r ? { tenantId: r.tenant_id, tokenId: r.id, why: r.expired ? ('expired' as const) : ('used up' as const) } : null,
-        };
-      }
-      const { tenant_id: tenantId, groups, id: tokenId } = tok;
-      // The groups come from the token only; a group the agent expected and the token lacks
-      // undoes the whole enrollment (the use is not spent, no device is made).
-      const missing = (body.expectGroups ?? []).filter((g) => !groups.includes(g));
-      if (missing.length)
-        fail(
-          'ERR_FORBIDDEN',
-          `this enrollment token does not grant the group${missing.length > 1 ? 's' : ''} ${missing.join(', ')} (it grants ${groups.join(', ')})`,
+    const result = await ctx.db
+      .tx(async (q) => {
+        // Spending a use and enrolling are one transaction: a token of N uses enrolls N devices.
+        const tok = await devices.spendToken(q, tokenHash(body.token));
+        if (!tok) {
+          const r = await devices.spentToken(q, tokenHash(body.token));
+          return {
+            refused: r ? { tenantId: r.tenant_id, tokenId: r.id, why: r.expired ? ('expired' as const) : ('used up' as const) } : null,
+          };
+        }
+        const { tenant_id: tenantId, groups, id: tokenId } = tok;
+        // The groups come from the token only; a group the agent expected and the token lacks
+        // undoes the whole enrollment (the use is not spent, no device is made).
+        const missing = (body.expectGroups ?? []).filter((g) => !groups.includes(g));
+        if (missing.length)
+          fail(
+            'ERR_FORBIDDEN',
+            `this enrollment token does not grant the group${missing.length > 1 ? 's' : ''} ${missing.join(', ')} (it grants ${groups.join(', ')})`,
+          );
+        // Within the token's tenant only: whether another tenant holds the key is not the caller's to learn.
+        if (await devices.keyEnrolled(q, tenantId, publicKey)) fail('ERR_CONFLICT', 'this public key is already enrolled in this tenant');
+        // A refused TPM undoes the whole enrollment too (TpmEnrollRefused, recorded below).
+        const tpm = body.tpm ? await checkTpmEnrollment(q, tenantId, body.tpm, ctx.now()) : undefined;
+        await devices.insertDevice(q, tenantId, deviceId, body.device.name, publicKey, groups, body.device);
+        const credential = tpm ? await bindTpm(q, tenantId, deviceId, tpm) : undefined;
+        await appendAudit(q, tenantId, {
+          actor: deviceId,
+          action: 'agent.enroll',
+          target: deviceId,
+          outcome: 'success',
+          reasons: {
+            tokenId,
+            groups,
+            ...(tpm ? { tpm: { issuer: tpm.issuer, ek: Buffer.from(tpm.ekHash).toString('hex'), activated: false } } : {}),
+          },
+          sourceIp: req.ip,
+        });
+        return { enrolled: { deviceId, tenantId, groups, ...(credential ? { tpm: credential } : {}) } };
+      })
+      .catch(async (err: unknown) => {
+        if (!(err instanceof TpmEnrollRefused)) throw err;
+        await ctx.db.tx((q) =>
+          appendAudit(q, err.tenantId, {
+            actor: 'broker',
+            action: 'agent.enroll',
+            target: deviceId,
+            outcome: 'failure',
+            reasons: { code: err.code, why: err.reason },
+            sourceIp: req.ip,
+          }),
         );
-      // Within the token's tenant only: whether another tenant holds the key is not the caller's to learn.
-      if (await devices.keyEnrolled(q, tenantId, publicKey)) fail('ERR_CONFLICT', 'this public key is already enrolled in this tenant');
-      await devices.insertDevice(q, tenantId, deviceId, body.device.name, publicKey, groups, body.device);
-      await appendAudit(q, tenantId, {
-        actor: deviceId,
-        action: 'agent.enroll',
-        target: deviceId,
-        outcome: 'success',
-        reasons: { tokenId, groups },
-        sourceIp: req.ip,
+        throw err;
       });
-      return { enrolled: { deviceId, tenantId, groups } };
-    });
     if ('enrolled' in result) return reply.status(201).send(result.enrolled);
     // A token of a known tenant that is used up or expired: the attempt is an agent event.
     const spent = result.refused;
@@ -154,6 +186,14 @@ export const listDevices: Endpoint<Principal> = {
         groups: r.groups,
         enrolledAt: iso(r.enrolled_at),
         revokedAt: r.revoked_at ? iso(r.revoked_at) : null,
+        ...(r.tpm
+          ? {
+              tpm: {
+                activatedAt: r.tpm_activated_at ? iso(r.tpm_activated_at) : null,
+                verifiedAt: r.tpm_verified_at ? iso(r.tpm_verified_at) : null,
+              },
+            }
+          : {}),
       })),
     };
   },

@@ -9,6 +9,8 @@ import { callerCheck, type Access, type CallerOf } from './access.js';
 export interface Endpoint<Caller = unknown> {
   schema: FastifySchema;
   config?: FastifyContextConfig;
+  /** This route's largest body, when not the app's BODY_LIMIT (a release carrying TPM event logs). */
+  bodyLimit?: number;
   /** Runs after the schema and the access check; `who` is the caller the check found. */
   handle(ctx: BrokerContext, req: FastifyRequest, reply: FastifyReply, who: Caller): Promise<unknown>;
 }
@@ -45,6 +47,7 @@ export function mount(app: FastifyInstance, ctx: BrokerContext, routes: readonly
       url: r.path,
       schema: endpoint.schema,
       ...(endpoint.config ? { config: endpoint.config } : {}),
+      ...(endpoint.bodyLimit ? { bodyLimit: endpoint.bodyLimit } : {}),
       ...(check
         ? {
             preHandler: async (req: FastifyRequest) => {

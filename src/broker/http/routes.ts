@@ -12,6 +12,7 @@ import { redeemInvitation } from '../accounts/routes-invitations.js';
 import * as keys from '../keys/routes.js';
 import * as devices from '../devices/routes.js';
 import * as enrollmentTokens from '../devices/routes-tokens.js';
+import * as tpm from '../devices/routes-tpm.js';
 import * as policies from '../policy/routes.js';
 import * as agent from '../release/routes-agent.js';
 import * as approval from '../release/routes-approval.js';
@@ -59,7 +60,10 @@ export const ROUTES: readonly Route[] = [
   route('post', '/v1/agent/enroll', 'public', devices.enroll),
   route('get', '/v1/devices', ADMIN_OR_APPROVER, devices.listDevices),
   route('post', '/v1/devices/:id/revoke', ADMIN, devices.revokeDevice),
+  route('get', '/v1/devices/:id/tpm', ADMIN, tpm.deviceTpmEvidence),
   route('post', '/v1/agent/revoke', 'agent', devices.agentRevoke),
+  route('post', '/v1/agent/tpm/activate', 'agent', tpm.tpmActivate),
+  route('post', '/v1/agent/tpm/challenge', 'agent', tpm.tpmChallenge),
   // Policies and trusted issuers (policy/)
   route('put', '/v1/policies/:name', ADMIN, policies.putPolicy),
   route('get', '/v1/policies', ADMIN_OR_APPROVER, policies.listPolicies),

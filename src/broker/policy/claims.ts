@@ -51,5 +51,9 @@ export function lookupClaim(claims: unknown, path: string): unknown {
     const issuerClaims = nested(claims, segments.slice(0, 2));
     return anySplit(issuerClaims, segments.slice(2));
   }
+  // tpm.ima.<file path>: a path may hold dots ("/usr/lib/libc.so.6").
+  if (segments[0] === 'tpm' && segments.length > 2 && segments[1] === 'ima') {
+    return anySplit(nested(claims, segments.slice(0, 2)), segments.slice(2));
+  }
   return nested(claims, segments);
 }

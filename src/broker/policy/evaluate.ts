@@ -48,6 +48,8 @@ function walk(rule: Rule, path: string, negated: boolean, w: Walk): boolean {
       claim: rule.claim,
       expected: negated ? { not: expected } : expected,
       actual: value === MISSING ? 'missing' : value,
+      // Claims under tpm come from verified TPM evidence only (devices/tpm.ts), never from the agent's word.
+      ...(rule.claim.startsWith('tpm.') ? { trust: 'tpm' as const } : {}),
     });
   }
   return result;

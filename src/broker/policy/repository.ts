@@ -75,7 +75,7 @@ export async function deletePolicy(q: Sql, tenantId: string, actor: string, name
 /** A trusted issuer as POST /v1/issuers takes it (routes.ts checks it). */
 export interface IssuerDocument {
   name: string;
-  kind?: 'jwt' | 'aws' | 'azure';
+  kind?: 'jwt' | 'aws' | 'azure' | 'tpm';
   issuer?: string;
   audience?: string;
   jwks?: { keys: unknown[] };
@@ -98,7 +98,7 @@ export async function saveIssuer(
   await q.query(UPSERT_ISSUER, [tenantId, doc.name, JSON.stringify(doc)]);
   const fetched = doc.jwksUri !== undefined ? { jwksUri: doc.jwksUri, allowPrivateNetwork: doc.allowPrivateNetwork === true } : {};
   const what =
-    doc.kind === 'aws' || doc.kind === 'azure'
+    doc.kind === 'aws' || doc.kind === 'azure' || doc.kind === 'tpm'
       ? { kind: doc.kind, certificates: doc.certificates!.length }
       : { issuer: doc.issuer, ...fetched };
   await appendAudit(q, tenantId, {

@@ -26,6 +26,7 @@ import { requestAction, twoPersonEnforced } from '../separation/service.js';
 import { X509Certificate } from 'node:crypto';
 import { checkJwksUri } from '../attest/jwks-remote.js';
 import { policyAnswer } from '../../protocol/answers.js';
+import { POLICY_BODY_LIMIT } from '../../protocol/constants.js';
 
 const nameParams = object({ name }, ['name']);
 
@@ -35,6 +36,8 @@ export const putPolicy: Endpoint<Principal> = {
     body: { type: 'object', maxProperties: 16 },
     response: { 200: policyAnswer, 202: pendingActionSchema, '4xx': errorSchema },
   },
+  // Allowlists of measured files (allIn) make policies larger than other bodies.
+  bodyLimit: POLICY_BODY_LIMIT,
   async handle(ctx, req, reply, admin) {
     const { name: policyName } = req.params as { name: string };
     const body = req.body as Record<string, unknown>;
@@ -102,8 +105,9 @@ export const deletePolicyRoute: Endpoint<Principal> = {
   },
 };
 
-// Trusted attestation issuers: JWT issuers with their JWKS given inline, or the certificates
-// that sign a cloud's PKCS#7 documents (kind aws or azure). The broker fetches nothing.
+// Trusted attestation issuers: JWT issuers with their JWKS given inline, the certificates
+// that sign a cloud's PKCS#7 documents (kind aws or azure), or TPM manufacturer CAs that EK
+// certificates chain to (kind tpm, devices/tpm.ts). The broker fetches nothing.
 const jwk = {
   type: 'object',
   required: ['kty'],
@@ -114,7 +118,7 @@ const jwk = {
 const issuerBody = object(
   {
     name,
-    kind: { enum: ['jwt', 'aws', 'azure'] },
+    kind: { enum: ['jwt', 'aws', 'azure', 'tpm'] },
     issuer: { type: 'string', minLength: 1, maxLength: 512 },
     audience: { type: 'string', minLength: 1, maxLength: 512 },
     jwks: object({ keys: { type: 'array', minItems: 1, maxItems: 16, items: jwk } }, ['keys']),
@@ -206,20 +210,23 @@ function checkIssuer(body: {
   allowPrivateNetwork?: boolean;
   certificates?: string[];
 }): void {
-  if (body.kind === 'aws' || body.kind === 'azure') {
+  if (body.kind === 'aws' || body.kind === 'azure' || body.kind === 'tpm') {
     if ([body.issuer, body.audience, body.jwks, body.jwksUri, body.jwksCa, body.allowPrivateNetwork].some((v) => v !== undefined))
       fail('ERR_ARGUMENT', `an issuer of kind ${body.kind} has certificates, not issuer, audience or a JWKS`);
     if (!body.certificates) fail('ERR_ARGUMENT', `an issuer of kind ${body.kind} needs certificates (PEM)`);
     body.certificates.forEach((pem, i) => {
+      let cert: X509Certificate | undefined;
       try {
-        new X509Certificate(pem);
+        cert = new X509Certificate(pem);
       } catch {
         fail('ERR_ARGUMENT', `/certificates/${i} is not a PEM certificate`);
       }
+      // A TPM manufacturer's root or intermediate: an EK certificate itself is not a trust anchor.
+      if (body.kind === 'tpm' && !cert.ca) fail('ERR_ARGUMENT', `/certificates/${i} is not a CA certificate (basicConstraints cA)`);
     });
     return;
   }
-  if (body.certificates !== undefined) fail('ERR_ARGUMENT', 'certificates go with kind aws or azure');
+  if (body.certificates !== undefined) fail('ERR_ARGUMENT', 'certificates go with kind aws, azure or tpm');
   if (body.issuer === undefined || (body.jwks === undefined) === (body.jwksUri === undefined))
     fail('ERR_ARGUMENT', 'a JWT issuer needs issuer and one of jwks and jwksUri');
   if (body.jwksCa !== undefined && body.jwksUri === undefined) fail('ERR_ARGUMENT', 'jwksCa goes with jwksUri');

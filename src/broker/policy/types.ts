@@ -19,6 +19,7 @@ export const OPERATORS = [
   'matches',
   'maxAgeSeconds',
   'cidr',
+  'allIn',
 ] as const;
 
 export type Operator = (typeof OPERATORS)[number];
@@ -37,7 +38,16 @@ export type Leaf = { claim: string } & (
   | { matches: string }
   | { maxAgeSeconds: number }
   | { cidr: string }
+  | { allIn: Allowlist }
 );
+
+/**
+ * `allIn`'s allowlist: every value the claim holds must be listed, and an allowlist may hold
+ * several versions of each. A list of scalars (the claim is a scalar or an array of them), or
+ * an object of such lists by key (the claim is an object: every key it has must be listed, and
+ * each of its values be in that key's list; `tpm.ima`: file path -> allowed hashes).
+ */
+export type Allowlist = Scalar[] | Record<string, Scalar[]>;
 
 export type Rule = Leaf | { allOf: Rule[] } | { anyOf: Rule[] } | { not: Rule };
 
@@ -67,9 +77,11 @@ export interface Reason {
   expected: unknown;
   /** The claim's value, or "missing". */
   actual: unknown;
+  /** Where the claim comes from, when a policy must tell it apart: `tpm` for claims from verified TPM evidence. */
+  trust?: 'tpm';
 }
 
-/** The JSON object a policy sees (device, identity, integrity, attested, request, resource). */
+/** The JSON object a policy sees (device, identity, integrity, attested, tpm, request, resource). */
 export type Claims = Record<string, unknown>;
 
 /** Limits of the grammar. */
@@ -89,10 +101,15 @@ export const LIMITS = {
   maxClaimSegments: 16,
   /** Entries in keys, devices.groups, devices.ids. */
   maxBindings: 256,
+  /** Values in one `allIn` allowlist (all its lists together), and keys of an allowlist by key. */
+  maxAllowlistValues: 16_384,
+  maxAllowlistKeys: 4096,
+  /** Characters of one allowlist key (a file path). */
+  maxAllowlistKeyLength: 4096,
 } as const;
 
 /** Defaults for a manual approval that leaves them out. */
 export const APPROVAL_DEFAULTS = { approvers: 1, ttlSeconds: 3600 } as const;
 
 /** Claim roots of the table of docs/claims.md "Claims"; any other root is a typo the validator refuses. */
-export const CLAIM_ROOTS = ['device', 'identity', 'integrity', 'attested', 'request', 'resource'] as const;
+export const CLAIM_ROOTS = ['device', 'identity', 'integrity', 'attested', 'tpm', 'request', 'resource'] as const;

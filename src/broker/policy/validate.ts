@@ -89,7 +89,8 @@ function leaf(obj: Record<string, unknown>, path: string): Leaf {
     fail(join(path, op), why);
   }
   const value = obj[op];
-  out[op] = Array.isArray(value) ? [...value] : value;
+  // A copy: arrays and an allowlist's object (validated above: plain JSON) are not kept by reference.
+  out[op] = Array.isArray(value) || (value !== null && typeof value === 'object') ? structuredClone(value) : value;
   return out as Leaf;
 }
 

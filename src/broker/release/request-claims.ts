@@ -1,7 +1,8 @@
 /**
  * The one JSON object a policy sees (docs/policies.md). device.* and
  * request.* come from the broker's own records; identity.* and integrity.* from the agent
- * (as honest as the agent is); attested.<issuer>.* from verified attestation JWTs.
+ * (as honest as the agent is); attested.<issuer>.* from verified attestation JWTs; tpm.* from a
+ * verified TPM quote and event logs (devices/tpm.ts), present only then.
  */
 import type { AgentDevice } from '../auth/agent-signature.js';
 
@@ -14,6 +15,7 @@ export function buildClaims(args: {
   device: AgentDevice;
   agent: AgentClaims | undefined;
   attested: Record<string, unknown>;
+  tpm?: Record<string, unknown>;
   ip: string;
   now: Date;
   resource: string;
@@ -23,6 +25,7 @@ export function buildClaims(args: {
     identity: args.agent?.identity ?? {},
     integrity: args.agent?.integrity ?? {},
     attested: args.attested,
+    ...(args.tpm ? { tpm: args.tpm } : {}),
     request: { time: args.now.toISOString(), ip: args.ip },
     resource: args.resource,
   };

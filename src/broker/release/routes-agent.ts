@@ -13,7 +13,7 @@ import { keySetFailure } from '../attest/jwt.js';
 import { SectorCryptError } from '../../errors.js';
 import { admitAndLoad, collect, expire, refuseBadText, sendDenied, unwrap, type UnwrapBody } from './service.js';
 import * as requests from './repository.js';
-import { cloudDocumentsSchema, reasonSchema } from '../../protocol/index.js';
+import { cloudDocumentsSchema, reasonSchema, TPM_BODY_LIMIT, tpmEvidenceSchema } from '../../protocol/index.js';
 
 const answers = {
   200: object({ requestId: { type: 'string' }, decision: { const: 'released' }, enc: { type: 'string' }, ciphertext: { type: 'string' } }, [
@@ -53,6 +53,8 @@ const unwrapBody = object(
     attestations: { type: 'array', maxItems: 8, items: { type: 'string', minLength: 1, maxLength: 16_384 } },
     // Signed cloud documents (attest/documents.ts): PKCS#7 in base64, with AWS's signed JSON beside it.
     documents: cloudDocumentsSchema,
+    // A TPM quote with its PCR values and event logs (devices/tpm.ts).
+    tpm: tpmEvidenceSchema,
     replyKey: b64(44, 44),
   },
   ['kind', 'keyId', 'version', 'enc', 'ciphertext', 'resource', 'replyKey'],
@@ -65,6 +67,8 @@ const unwrapBody = object(
 export const agentUnwrap: Endpoint<SignedBy> = {
   schema: { body: unwrapBody, response: answers },
   config: { bodyTextCheckedByHandler: true },
+  // Event logs: an IMA log grows with every file measured. Only this route reads that much.
+  bodyLimit: TPM_BODY_LIMIT,
   async handle(ctx, req, reply, signed) {
     const body = req.body as UnwrapBody;
     await refuseBadText(ctx, req, signed, body);

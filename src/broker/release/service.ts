@@ -29,6 +29,8 @@ import { badInputMessage, checkInput, escapeText, findBadInput } from '../http/i
 import * as requests from './repository.js';
 import { REPLY_INFO as REPLY_INFO_TEXT } from '../../protocol/constants.js';
 import type { ReleaseRequestRow } from './repository.js';
+import type { TpmEvidenceBody } from '../../protocol/tpm.js';
+import { releaseEvidence } from '../devices/tpm.js';
 
 const REPLY_INFO = new TextEncoder().encode(REPLY_INFO_TEXT);
 
@@ -42,6 +44,7 @@ export interface UnwrapBody {
   claims?: AgentClaims;
   attestations?: string[];
   documents?: CloudDocuments;
+  tpm?: TpmEvidenceBody;
   replyKey: string;
 }
 
@@ -98,6 +101,7 @@ async function trustedIssuers(q: Sql, tenantId: string): Promise<{ jwt: TrustedI
   const jwt: TrustedIssuer[] = [];
   const documents: DocumentIssuer[] = [];
   for (const { name, document: d } of await issuerDocuments(q, tenantId)) {
+    if (d.kind === 'tpm') continue; // EK certificates only (devices/tpm.ts)
     if (d.kind === 'aws' || d.kind === 'azure') documents.push({ name, kind: d.kind, certificates: d.certificates ?? [] });
     else
       jwt.push({
@@ -138,10 +142,15 @@ export async function unwrap(
   const attested = body.attestations?.length ? await verifyAttestations(body.attestations, issuers!.jwt, now) : {};
   // A cloud document that does not verify denies the request, naming why (not an error).
   const docs = body.documents ? verifyDocuments(body.documents, issuers!.documents, now) : undefined;
+  // A device enrolled with a TPM releases only with a quote that verifies; its challenge is
+  // spent here, whatever the decision (devices/tpm.ts).
+  const tpm = device.tpm || body.tpm ? await releaseEvidence(ctx.db, device, body) : undefined;
+  const refused = [...(docs?.reasons ?? []), ...(tpm?.reasons ?? [])];
   const claims = buildClaims({
     device,
     agent: body.claims,
     attested: { ...docs?.attested, ...attested },
+    ...(tpm?.claims ? { tpm: tpm.claims } : {}),
     ip,
     now,
     resource: body.resource,
@@ -150,9 +159,7 @@ export async function unwrap(
   const bound = loaded.policies.filter((p) =>
     policyBinds(p, { deviceId: device.deviceId, deviceGroups: device.groups, keyId: body.keyId }),
   );
-  const decision: Decision = docs?.reasons.length
-    ? { decision: 'denied', policy: null, reasons: docs.reasons }
-    : decide(bound, claims, now);
+  const decision: Decision = refused.length ? { decision: 'denied', policy: null, reasons: refused } : decide(bound, claims, now);
   // Claims taken from attestations and cloud documents are strings from outside too.
   checkInput({ claims, trace: decision.reasons }, 'the claims');
   const requestId = newId('req');

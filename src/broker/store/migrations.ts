@@ -430,4 +430,42 @@ CREATE TRIGGER audit_log_keys_root_key BEFORE INSERT OR UPDATE OF sealed_secret 
   FOR EACH ROW EXECUTE FUNCTION sc_sealed_under_root_key();
 `,
   },
+  {
+    version: 12,
+    name: 'tpm attestation',
+    sql: `
+-- A device enrolled with a TPM 2.0 (src/broker/devices/tpm.ts): the SHA-256 of its EK's
+-- TPM2B_PUBLIC (one TPM is one live device per tenant), its attestation key's TPM2B_PUBLIC,
+-- and when credential activation proved that AK is in the TPM of that EK (TPM 2.0 Part 1
+-- §24). Until then the device releases nothing; afterwards, only with a quote from that AK.
+ALTER TABLE devices ADD COLUMN tpm_ek_hash bytea;
+ALTER TABLE devices ADD COLUMN tpm_ak_public bytea;
+ALTER TABLE devices ADD COLUMN tpm_activated_at timestamptz;
+-- The last verified quote's resetCount (a lower one is an old quote) and its claims (what
+-- "sectorcrypt broker policy learn" reads).
+ALTER TABLE devices ADD COLUMN tpm_reset_count bigint;
+ALTER TABLE devices ADD COLUMN tpm_claims jsonb;
+ALTER TABLE devices ADD COLUMN tpm_verified_at timestamptz;
+-- Only an activated device holds its TPM: an enrollment that never proves the credential (made
+-- with a copy of another machine's public EK certificate) cannot keep that machine out.
+CREATE UNIQUE INDEX devices_tenant_tpm_ek ON devices (tenant_id, tpm_ek_hash)
+  WHERE tpm_ek_hash IS NOT NULL AND tpm_activated_at IS NOT NULL AND revoked_at IS NULL;
+
+-- One-time challenges (src/broker/devices/tpm.ts): an activation (the SHA-256 of the
+-- credential's secret) or a quote's nonce. Spent by one UPDATE ... WHERE spent_at IS NULL,
+-- also when what it was spent on then fails; short-lived.
+CREATE TABLE tpm_challenges (
+  tenant_id text NOT NULL REFERENCES tenants(id),
+  id text PRIMARY KEY,
+  device_id text NOT NULL REFERENCES devices(id),
+  purpose text NOT NULL CHECK (purpose IN ('activate', 'quote')),
+  value bytea NOT NULL,
+  pcrs integer[] NOT NULL DEFAULT '{}',
+  created_at timestamptz NOT NULL DEFAULT now(),
+  expires_at timestamptz NOT NULL,
+  spent_at timestamptz
+);
+CREATE INDEX tpm_challenges_expiry ON tpm_challenges (expires_at);
+`,
+  },
 ];

@@ -68,6 +68,84 @@ function traceTable(r: PendingRequest): HTMLElement {
   );
 }
 
+/** The tpm claims of a request, as devices/tpm.ts makes them (present only when the broker verified the quote). */
+interface TpmClaims {
+  verified?: boolean;
+  secureBoot?: boolean;
+  resetCount?: number;
+  kernelCmdline?: string;
+  pcrs?: { sha256?: Record<string, string> };
+  ima?: Record<string, string[]>;
+}
+
+/**
+ * The TPM evidence the broker verified for this request: what an approver weighs beside the
+ * trace. Claims under tpm come from the quote and the event logs that replayed to it, never
+ * from the agent's word (docs/claims.md "TPM 2.0 evidence").
+ */
+function tpmEvidence(r: PendingRequest): HTMLElement | null {
+  const tpm = (r.claims as { tpm?: TpmClaims } | undefined)?.tpm;
+  if (!tpm || tpm.verified !== true) return null;
+  const pcrs = Object.entries(tpm.pcrs?.sha256 ?? {}).sort((a, b) => Number(a[0]) - Number(b[0]));
+  const ima = Object.entries(tpm.ima ?? {});
+  const headingId = uid('tpm');
+  return h(
+    'section',
+    { class: 'tpm', 'aria-labelledby': headingId },
+    h('h3', { id: headingId }, 'TPM evidence (verified by the broker)'),
+    h(
+      'dl',
+      {},
+      h('dt', {}, 'Quote'),
+      h('dd', {}, "signed in the device's TPM by its enrolled attestation key, for this request's challenge"),
+      h('dt', {}, 'Secure Boot'),
+      h('dd', { class: 'secure-boot' }, tpm.secureBoot === undefined ? 'not measured' : tpm.secureBoot ? 'on' : 'off'),
+      h('dt', {}, 'Boot count'),
+      h('dd', {}, show(tpm.resetCount)),
+      h('dt', {}, 'Kernel command line'),
+      h('dd', {}, tpm.kernelCmdline === undefined ? 'not measured' : h('code', {}, tpm.kernelCmdline)),
+      h('dt', {}, 'IMA'),
+      h('dd', {}, tpm.ima === undefined ? 'no IMA log' : `${ima.length} measured file${ima.length === 1 ? '' : 's'}`),
+    ),
+    h(
+      'div',
+      { class: 'scroll' },
+      h(
+        'table',
+        { class: 'pcrs' },
+        h('caption', {}, 'Quoted PCRs (sha256)'),
+        h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'PCR'), h('th', { scope: 'col' }, 'Value'))),
+        h(
+          'tbody',
+          {},
+          pcrs.map(([n, v]) => h('tr', {}, h('td', {}, n), h('td', {}, h('code', {}, v)))),
+        ),
+      ),
+    ),
+    ima.length
+      ? h(
+          'details',
+          {},
+          h('summary', {}, `IMA measurements (${ima.length})`),
+          h(
+            'div',
+            { class: 'scroll' },
+            h(
+              'table',
+              { class: 'ima' },
+              h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'File'), h('th', { scope: 'col' }, 'Hashes'))),
+              h(
+                'tbody',
+                {},
+                ima.map(([path, hashes]) => h('tr', {}, h('td', {}, path), h('td', {}, h('code', {}, hashes.join(' '))))),
+              ),
+            ),
+          ),
+        )
+      : null,
+  );
+}
+
 function card(r: PendingRequest, names: Names, canVote: boolean, refresh: (message: string) => void): HTMLElement {
   const device = names.devices.get(r.deviceId);
   const keyName = names.keys.get(r.keyId);
@@ -131,6 +209,7 @@ function card(r: PendingRequest, names: Names, canVote: boolean, refresh: (messa
       h('dd', {}, h('code', {}, r.requestId)),
     ),
     traceTable(r),
+    tpmEvidence(r),
     // Admins see what waits (docs/broker.md: they list requests); only approvers decide.
     canVote ? h('div', { class: 'field' }, h('label', { for: comment.id }, 'Comment (kept in the audit log)'), comment) : null,
     canVote

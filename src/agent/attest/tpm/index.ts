@@ -62,3 +62,4 @@ export class TpmDriver {
   static saveAk = saveAkRecord;
   static loadAk = loadAkRecord;
 }
+export { quoteQualifyingData } from './qualifying-data.js';

@@ -10,6 +10,7 @@
  *     concatenated in selection order (Part 3 §18.4.1).
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
+export { quoteQualifyingData } from '../../../agent/attest/tpm/qualifying-data.js';
 import { HASHES, TPM_ALG } from './alg.js';
 import { parseQuoteAttest, parseSignature, type QuoteAttest } from './attest.js';
 import { missingAttributes, objectName, parsePublic, type TpmPublic } from './public.js';
@@ -42,28 +43,6 @@ const AK_ATTRIBUTES = ['restricted', 'sign', 'fixedTPM', 'fixedParent', 'sensiti
 
 export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
-}
-
-/**
- * The qualifying data a quote for one release must carry: SHA-256 over a domain label, the
- * broker's challenge and the signed request, each length-prefixed, so a quote answers one
- * challenge for one request and nothing else.
- */
-export function quoteQualifyingData(challenge: Uint8Array, signedRequest: Uint8Array): Uint8Array {
-  const len = (n: number) => {
-    const b = Buffer.alloc(4);
-    b.writeUInt32BE(n);
-    return b;
-  };
-  return new Uint8Array(
-    createHash('sha256')
-      .update('sectorcrypt tpm quote v1\0')
-      .update(len(challenge.length))
-      .update(challenge)
-      .update(len(signedRequest.length))
-      .update(signedRequest)
-      .digest(),
-  );
 }
 
 /** An AK fit to attest: restricted signing, fixed to its TPM, made inside it, not a decryption key. */
