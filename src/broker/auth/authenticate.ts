@@ -8,7 +8,7 @@ import type { FastifyRequest } from 'fastify';
 import { SectorCryptError } from '../../errors.js';
 import type { Sql } from '../store/types.js';
 import { tokenHash } from './secrets.js';
-import { readSessionCookie, sessionPrincipal } from './console-session.js';
+import { bearerSessionPrincipal, readSessionCookie, sessionPrincipal } from './console-session.js';
 import type { Principal, Role } from './principal.js';
 import { liveToken } from './repository.js';
 
@@ -29,6 +29,12 @@ export async function authenticate(db: Sql, req: FastifyRequest): Promise<Princi
       'ERR_UNAUTHENTICATED',
       'the token was refused: malformed Authorization header (expected Bearer and a token of 16 to 128 URL-safe characters)',
     );
+  if (m[1]!.startsWith('scs_')) {
+    // A broker session from `broker login` (never an API token: those start otherwise).
+    const who = await bearerSessionPrincipal(db, m[1]!);
+    if (!who) throw new SectorCryptError('ERR_UNAUTHENTICATED', 'the session expired or was signed out (broker login)');
+    return who;
+  }
   const hash = tokenHash(m[1]!);
   const row = await liveToken(db, hash);
   if (!row) throw new SectorCryptError('ERR_UNAUTHENTICATED', 'the token was refused: unknown, expired or revoked');

@@ -11,7 +11,7 @@ import { createHmac } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import { SectorCryptError } from '../../errors.js';
 import type { Sql } from '../store/types.js';
-import type { Principal, Role } from './principal.js';
+import type { Principal, Role, SignIn } from './principal.js';
 import { constantTimeEqual, tokenHash } from './secrets.js';
 import { liveSession } from './repository.js';
 
@@ -60,7 +60,8 @@ export function checkCsrf(req: FastifyRequest, session: string): void {
 }
 
 export interface SessionRow extends Principal {
-  tokenId: string;
+  /** The API token it was made from; null for a sign-in through the provider. */
+  tokenId: string | null;
   expiresAt: string;
 }
 
@@ -74,6 +75,23 @@ export async function findSession(db: Sql, session: string): Promise<SessionRow 
     roles: row.roles as Role[],
     tokenId: row.token_id,
     expiresAt: new Date(row.expires_at).toISOString(),
+    ...(row.provider !== null && row.subject !== null ? { signIn: signInOf(row) } : {}),
+  };
+}
+
+function signInOf(row: {
+  provider: string | null;
+  subject: string | null;
+  amr: string[] | null;
+  acr: string | null;
+  auth_time: string | null;
+}): SignIn {
+  return {
+    provider: row.provider!,
+    subject: row.subject!,
+    amr: row.amr ?? [],
+    ...(row.acr !== null ? { acr: row.acr } : {}),
+    ...(row.auth_time !== null ? { authTime: new Date(row.auth_time).toISOString() } : {}),
   };
 }
 
@@ -82,5 +100,25 @@ export async function sessionPrincipal(db: Sql, req: FastifyRequest, session: st
   const found = await findSession(db, session);
   if (!found) throw new SectorCryptError('ERR_UNAUTHENTICATED', 'the console session expired or was signed out');
   checkCsrf(req, session);
-  return { tenantId: found.tenantId, userId: found.userId, roles: found.roles, via: 'session' };
+  return principalOf(found);
+}
+
+function principalOf(found: SessionRow): Principal {
+  return {
+    tenantId: found.tenantId,
+    userId: found.userId,
+    roles: found.roles,
+    via: 'session',
+    ...(found.signIn ? { signIn: found.signIn } : {}),
+  };
+}
+
+/**
+ * The principal of a broker session sent as a Bearer token: what `broker login` keeps (the
+ * CLI's device sign-in, oidc/routes-device.ts). No cookie, so no CSRF token is asked for.
+ */
+export async function bearerSessionPrincipal(db: Sql, session: string): Promise<Principal | undefined> {
+  if (!SESSION_FORMAT.test(session)) return undefined;
+  const found = await findSession(db, session);
+  return found ? principalOf(found) : undefined;
 }
