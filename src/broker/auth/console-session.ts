@@ -120,5 +120,6 @@ function principalOf(found: SessionRow): Principal {
 export async function bearerSessionPrincipal(db: Sql, session: string): Promise<Principal | undefined> {
   if (!SESSION_FORMAT.test(session)) return undefined;
   const found = await findSession(db, session);
-  return found ? principalOf(found) : undefined;
+  // tokenHash: the credential it came with, so that DELETE /v1/session ends this one.
+  return found ? { ...principalOf(found), tokenHash: tokenHash(session) } : undefined;
 }

@@ -83,6 +83,7 @@ export const ROUTES: readonly Route[] = [
   route('get', '/v1/oidc', ADMIN, oidc.getOidc),
   route('post', '/v1/oidc/device', 'public', oidcDevice.deviceStart),
   route('post', '/v1/oidc/device/token', 'public', oidcDevice.deviceToken),
+  route('delete', '/v1/session', 'user', oidcDevice.endSession),
   // Two-person actions (separation/)
   route('get', '/v1/actions', ADMIN, actions.listActions),
   route('post', '/v1/actions/:id/confirm', ADMIN, actions.confirmAction),

@@ -12,6 +12,9 @@
  *   expired_token, and once signed in a broker session (201), used once.
  */
 import type { Endpoint } from '../http/endpoint.js';
+import type { Principal } from '../auth/principal.js';
+import { appendAudit } from '../audit/log.js';
+import { revokeSession } from '../auth/repository.js';
 import { errorSchema, fail } from '../http/errors.js';
 import { object } from '../http/schemas.js';
 import { SectorCryptError } from '../../errors.js';
@@ -147,5 +150,27 @@ export const deviceToken: Endpoint<undefined> = {
       userId: s.userId,
       roles: s.roles,
     });
+  },
+};
+
+/** DELETE /v1/session: `broker logout` ends the broker session it was called with. */
+export const endSession: Endpoint<Principal> = {
+  schema: { response: { 200: object({ signedOut: { type: 'boolean' } }), '4xx': errorSchema } },
+  async handle(ctx, req, _reply, who) {
+    if (who.via !== 'session' || !who.tokenHash || req.headers.authorization === undefined)
+      fail('ERR_CONFLICT', 'this call ends a session from broker login; an API token is revoked with POST /v1/tokens/:id/revoke');
+    const hash = who.tokenHash;
+    await ctx.db.tx(async (q) => {
+      await revokeSession(q, hash);
+      await appendAudit(q, who.tenantId, {
+        actor: who.userId,
+        action: 'session.revoke',
+        target: null,
+        outcome: 'success',
+        ...(who.signIn ? { reasons: { client: 'cli', provider: who.signIn.provider, subject: who.signIn.subject } } : {}),
+        sourceIp: req.ip,
+      });
+    });
+    return { signedOut: true };
   },
 };
