@@ -39,6 +39,7 @@ import { keyEraseSuite } from './suites/key-erase.js';
 import { dataModesSuite } from './suites/data-modes.js';
 import { jwksNetworkSuite } from './suites/jwks-network.js';
 import { deviceKeysSuite } from './suites/device-keys.js';
+import { oidcSuite } from './suites/oidc.js';
 
 const pg = await startPostgres();
 const skipReason = pg.server ? undefined : pg.reason;
@@ -86,6 +87,8 @@ describeWithTool('postgres', skipReason, 'PostgreSQL', () => {
   crashSuite(() => server.createDatabase('crash'));
   jwksNetworkSuite(() => h);
   deviceKeysSuite(() => h);
+  let oidcDbs = 0;
+  oidcSuite(() => h, { database: () => server.createDatabase(`oidc${++oidcDbs}`) });
   keyEraseSuite({
     start: async () => startBroker({ database: await server.createDatabase('erase') }),
     files: () => server.dataDir,
