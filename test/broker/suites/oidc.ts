@@ -424,7 +424,7 @@ export function oidcSuite(harness: () => Harness, opts: { database: () => Promis
       expect((await raw(h, 'POST', `/v1/requests/${requestId}/approve`, asSession(one), {})).body.error.code).toBe('ERR_STEP_UP');
       const hw = await signIn(t.name, { accountId: 'abe', amr: ['pwd', 'hwk'] });
       expect((await raw(h, 'POST', `/v1/requests/${requestId}/approve`, asSession(hw), {})).status).toBe(200);
-      const base = { name: 'p', keys: ['k'], devices: { groups: ['g'] }, rules: { claim: 'integrity.firewall', equals: true } } as const;
+      const base = { name: 'p', keys: ['k'], devices: { groups: ['g'] }, rules: { claim: 'integrity.firewall', equals: true } };
       const strict = {
         ...base,
         approval: { mode: 'manual', approvers: 1, assurance: { secondFactor: true, maxAgeMinutes: 10 } },
