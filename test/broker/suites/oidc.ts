@@ -17,7 +17,10 @@ import { Broker } from '../../../src/broker/index.js';
 import { openStore } from '../../../src/broker/store/open.js';
 import { rotateRootKey } from '../../../src/broker/root-key/rotate.js';
 import { openAtRest } from '../../../src/broker/root-key/seal.js';
-import { readFile } from 'node:fs/promises';
+import { readFile, stat, writeFile } from 'node:fs/promises';
+import { execFile, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { CLI } from '../../entry.js';
 import { policyChangeWeakens } from '../../../src/broker/policy/weakens.js';
 import type { Policy } from '../../../src/broker/policy/types.js';
 import { makeTenant, operatorAdmin, startBroker, type Harness } from '../helpers.js';
@@ -511,6 +514,51 @@ export function oidcSuite(harness: () => Harness, opts: { database: () => Promis
       expect(r.body.error.code).toBe('ERR_DENIED');
       expect((await raw(h, 'POST', '/v1/oidc/device/token', {}, { handle: d.body.handle })).status).toBe(401);
     });
+
+    it('sectorcrypt broker login: shows the code, polls, keeps a 0600 session file that other commands use; broker logout ends it', async () => {
+      const t = await tenantWithProvider();
+      const dir = await mkdtemp(join(tmpdir(), 'sc-login-'));
+      const caFile = join(dir, 'ca.pem');
+      await writeFile(caFile, h.ca);
+      const env = { ...process.env, SECTORCRYPT_BROKER_TOKEN: '', SECTORCRYPT_BROKER_SESSION: join(dir, 'cfg', 'session.json') };
+      const child = spawn(process.execPath, [...CLI, 'broker', 'login', '--url', h.url, '--ca', caFile, '--tenant', t.name, '--json'], {
+        env,
+      });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+      const shown = await new Promise<{ uri: string; code: string }>((resolve, reject) => {
+        child.stderr.on('data', (c: Buffer) => {
+          stderr += c.toString();
+          const m = /open (\S+) and enter the code (\S+)/.exec(stderr);
+          if (m) resolve({ uri: m[1]!, code: m[2]! });
+        });
+        child.on('exit', () => reject(new Error(`login exited: ${stderr}`)));
+      });
+      const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+      await confirmAtProvider(shown.uri, shown.code, { accountId: 'ann', amr: ['pwd'] });
+      expect(await exited, stderr).toBe(0);
+      const out = JSON.parse(stdout);
+      expect(out).toMatchObject({ signedIn: true, roles: ['approver'], tenantId: t.tenantId });
+      const file = join(dir, 'cfg', 'session.json');
+      expect((await stat(file)).mode & 0o777).toBe(0o600);
+      const kept = JSON.parse(await readFile(file, 'utf8'));
+      expect(Object.keys(kept).sort()).toEqual(['ca', 'expiresAt', 'roles', 'session', 'tenantId', 'url', 'userId']);
+      expect(kept.session).toMatch(/^scs_/);
+      const run = (args: string[]) =>
+        new Promise<{ code: number; stdout: string; stderr: string }>((resolve) =>
+          execFile(process.execPath, [...CLI, 'broker', ...args], { env }, (err, o, e) =>
+            resolve({ code: err ? Number(err.code ?? 1) : 0, stdout: o, stderr: e }),
+          ),
+        );
+      // No --url, --ca or --token: the session is used.
+      const list = await run(['request', 'list', '--json']);
+      expect(list.code, list.stderr).toBe(0);
+      expect(JSON.parse(list.stdout).requests).toEqual([]);
+      expect((await run(['logout', '--json'])).code).toBe(0);
+      expect(existsSync(file)).toBe(false);
+      expect((await raw(h, 'GET', '/v1/requests', { authorization: `Bearer ${kept.session}` })).status).toBe(401);
+    }, 60_000);
 
     it('a tenant without a provider, and a forged handle, are refused', async () => {
       const t = await makeTenant(h);
