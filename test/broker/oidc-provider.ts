@@ -78,6 +78,7 @@ export async function startProvider(opts: { redirectUri: string }): Promise<Test
     },
     interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
     pkce: { required: () => true },
+    ttl: { AccessToken: 600, AuthorizationCode: 60, DeviceCode: 600, Grant: 3600, IdToken: 600, Interaction: 600, Session: 3600 },
   });
   provider.proxy = false;
 
