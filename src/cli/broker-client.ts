@@ -43,7 +43,7 @@ export async function call(conn: Conn, method: string, path: string, body?: unkn
     if (answer.status === 401 && !token && !anonymous)
       throw new SectorCryptError(
         'ERR_UNAUTHENTICATED',
-        'this call needs an API token: give --token, set SECTORCRYPT_BROKER_TOKEN, or broker login',
+        'this call needs an API token or a session from broker login: give --token or set SECTORCRYPT_BROKER_TOKEN',
       );
     if (answer.status >= 400 && !(answer.body as { decision?: string } | null)?.decision) throw answerError(answer);
     return answer.body;
