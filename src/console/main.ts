@@ -220,11 +220,14 @@ function route(): void {
 window.addEventListener('hashchange', route);
 
 async function start(): Promise<void> {
+  // A sign-in through the provider that the broker refused comes back with its reason.
+  const refused = new URLSearchParams(location.search).get('signin_error');
+  if (refused !== null) history.replaceState(null, '', `${location.pathname}${location.hash}`);
   fill(main, statusLine('Checking for a session…'));
   try {
     signedIn(await api<WhoAmI>('GET', '/console/api/session'));
   } catch {
-    showSignIn();
+    showSignIn(refused === null ? '' : `Sign-in through your provider refused: ${refused.slice(0, 500)}`);
   }
 }
 

@@ -10,7 +10,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
-import { exportJWK, generateKeyPair, decodeJwt, SignJWT, type JWTPayload } from 'jose';
+import { exportJWK, generateKeyPair, decodeJwt, SignJWT, type CryptoKey, type JWTPayload } from 'jose';
 import Provider from 'oidc-provider';
 
 export interface TestAccount {
@@ -33,6 +33,8 @@ export interface TestProvider {
   nextLogin: TestLogin | undefined;
   /** Changes the claims of the next ID token from the token endpoint (re-signed with the provider's key). */
   tamper: ((claims: JWTPayload) => JWTPayload) | undefined;
+  /** Signs the tampered token with this key instead of the provider's (under the provider's kid). */
+  tamperKey: CryptoKey | undefined;
   /** The authorization requests the provider saw (their query), newest last. */
   authRequests: URLSearchParams[];
   close(): Promise<void>;
@@ -89,6 +91,7 @@ export async function startProvider(opts: { redirectUri: string }): Promise<Test
     accounts,
     nextLogin: undefined,
     tamper: undefined,
+    tamperKey: undefined,
     authRequests: [],
     async close() {
       server.closeAllConnections();
@@ -126,14 +129,14 @@ export async function startProvider(opts: { redirectUri: string }): Promise<Test
   }
 
   /** Re-signs the ID token of a token endpoint answer with changed claims. */
-  function tamperTokenAnswer(res: ServerResponse, change: (claims: JWTPayload) => JWTPayload) {
+  function tamperTokenAnswer(res: ServerResponse, change: (claims: JWTPayload) => JWTPayload, key: CryptoKey) {
     const end = res.end.bind(res) as (chunk?: unknown) => ServerResponse;
     res.end = ((chunk?: unknown) => {
       void (async () => {
         const body = JSON.parse(Buffer.from(chunk as Buffer).toString('utf8'));
         if (typeof body.id_token === 'string') {
           const claims = change(decodeJwt(body.id_token));
-          body.id_token = await new SignJWT(claims).setProtectedHeader({ alg: 'RS256', kid: 'test-1', typ: 'JWT' }).sign(privateKey);
+          body.id_token = await new SignJWT(claims).setProtectedHeader({ alg: 'RS256', kid: 'test-1', typ: 'JWT' }).sign(key);
         }
         const text = JSON.stringify(body);
         res.setHeader('content-length', Buffer.byteLength(text));
@@ -156,8 +159,10 @@ export async function startProvider(opts: { redirectUri: string }): Promise<Test
     if (url.pathname === '/auth') state.authRequests.push(url.searchParams);
     if (url.pathname === '/token' && req.method === 'POST' && state.tamper) {
       const change = state.tamper;
+      const key = state.tamperKey ?? privateKey;
       state.tamper = undefined;
-      tamperTokenAnswer(res, change);
+      state.tamperKey = undefined;
+      tamperTokenAnswer(res, change, key);
     }
     void callback(req, res);
   };

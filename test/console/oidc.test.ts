@@ -22,6 +22,7 @@ describeWithTool('chromium', chromiumMissing(), 'console: sign-in through an Ope
     [f, browser] = await Promise.all([startConsoleFixture(1), launchChromium()]);
     op = await startProvider({ redirectUri: `${f.h.url}/console/api/oidc/callback` });
     op.accounts.set('ann', { email: 'ann@example.com', groups: ['sc-approvers'] });
+    op.accounts.set('mal', { email: 'mal@example.com', groups: ['staff'] });
     const admin = (method: string, path: string, body?: unknown) => f.h.client.call(method, path, { token: f.t.admin, body });
     const put = await admin('PUT', '/v1/oidc', {
       issuer: op.issuer,
@@ -49,6 +50,18 @@ describeWithTool('chromium', chromiumMissing(), 'console: sign-in through an Ope
     await browser?.close();
     await op?.close();
     await f?.h.stop();
+  });
+
+  it('a person whose groups map to no role comes back to the sign-in page, which says why', async () => {
+    const { page } = await newPage(browser);
+    op.nextLogin = { accountId: 'mal', amr: ['pwd'] };
+    await page.goto(`${f.h.url}/console/`);
+    await page.getByLabel('Tenant').fill(tenantName);
+    await page.getByRole('button', { name: 'Sign in with your provider' }).click();
+    await expect.poll(() => page.locator('form.signin .error').innerText()).toContain('ERR_FORBIDDEN');
+    expect(await page.locator('form.signin .error').innerText()).toContain('maps to a role');
+    expect(page.url()).toBe(`${f.h.url}/console/`);
+    expect(await page.getByRole('button', { name: 'Sign out' }).count()).toBe(0);
   });
 
   it('signs in through the provider, votes after step-up, and signs out at the provider too', async () => {

@@ -11,7 +11,8 @@
  *   the token endpoint with the exact redirect URI and the verifier, the ID token checked
  *   (protocol.ts), and the session cookie set (auth/console-session.ts).
  */
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { BrokerContext } from '../context.js';
 import type { Endpoint } from '../http/endpoint.js';
 import { errorSchema, fail } from '../http/errors.js';
 import { object } from '../http/schemas.js';
@@ -110,43 +111,57 @@ export const oidcCallback: Endpoint<undefined> = {
     response: { '4xx': errorSchema },
   },
   async handle(ctx, req, reply) {
-    const { state, code, error } = req.query as { state: string; code?: string; error?: string };
-    const binding = readBinding(req);
-    const handle = tokenHash(state);
-    const login = await ctx.db.tx(async (q) => {
-      const l = await repo.lockLogin(q, handle);
-      if (!l || l.kind !== 'browser') fail('ERR_UNAUTHENTICATED', 'unknown sign-in state (start again)');
-      if (l.used_at) fail('ERR_REPLAY', 'this sign-in was already used (start again)');
-      if (new Date(l.expires_at) <= new Date()) fail('ERR_EXPIRED', 'this sign-in took too long (start again)');
-      if (binding === undefined || !constantTimeEqual(Buffer.from(tokenHash(binding)), Buffer.from(l.binding_hash ?? '')))
-        fail('ERR_UNAUTHENTICATED', 'this sign-in was started in another browser');
-      await repo.useLogin(q, handle);
-      return l;
-    });
-    if (error !== undefined) fail('ERR_DENIED', `the provider refused the sign-in (${/^[a-z_]{1,64}$/.test(error) ? error : 'error'})`);
-    if (code === undefined) fail('ERR_ARGUMENT', 'the provider sent no code');
-    const p = await repo.getProvider(ctx.db, login.tenant_id);
-    if (!p) fail('ERR_NOT_FOUND', 'this tenant has no OpenID provider any more');
-    const meta = await discover(p.settings.issuer);
-    const creds = await clientCredentials(ctx, p);
-    let answer;
     try {
-      answer = await postForm(meta.token_endpoint, creds, {
-        grant_type: 'authorization_code',
-        code,
-        redirect_uri: p.settings.redirectUri,
-        code_verifier: login.code_verifier!,
-      });
-    } finally {
-      creds.clientSecret.fill(0);
+      return await finishSignIn(ctx, req, reply);
+    } catch (err) {
+      // A browser goes back to the sign-in page, which shows why; an API client gets the error.
+      if (!(err instanceof SectorCryptError) || !String(req.headers.accept ?? '').includes('text/html')) throw err;
+      const why = `${err.code}: ${err.message.replace(/ \(ERR_[A-Z_]+\)$/, '')}`;
+      return reply
+        .header('set-cookie', bindingCookie('', 0))
+        .header('cache-control', 'no-store')
+        .redirect(`/console/?signin_error=${encodeURIComponent(why)}`, 303);
     }
-    if (answer.status !== 200)
-      throw new SectorCryptError('ERR_UNAUTHENTICATED', `the provider refused the code (${providerError(answer.body)})`);
-    const claims = await idTokenClaims(ctx, meta, p, answer.body, login.nonce!);
-    const s = await signInPerson(ctx, p, claims, { client: 'console', seconds: SESSION_SECONDS, sourceIp: req.ip });
-    return reply
-      .header('set-cookie', [sessionCookie(s.session, SESSION_SECONDS), bindingCookie('', 0)])
-      .header('cache-control', 'no-store')
-      .redirect('/console/', 303);
   },
 };
+
+async function finishSignIn(ctx: BrokerContext, req: FastifyRequest, reply: FastifyReply): Promise<unknown> {
+  const { state, code, error } = req.query as { state: string; code?: string; error?: string };
+  const binding = readBinding(req);
+  const handle = tokenHash(state);
+  const login = await ctx.db.tx(async (q) => {
+    const l = await repo.lockLogin(q, handle);
+    if (!l || l.kind !== 'browser') fail('ERR_UNAUTHENTICATED', 'unknown sign-in state (start again)');
+    if (l.used_at) fail('ERR_REPLAY', 'this sign-in was already used (start again)');
+    if (new Date(l.expires_at) <= new Date()) fail('ERR_EXPIRED', 'this sign-in took too long (start again)');
+    if (binding === undefined || !constantTimeEqual(Buffer.from(tokenHash(binding)), Buffer.from(l.binding_hash ?? '')))
+      fail('ERR_UNAUTHENTICATED', 'this sign-in was started in another browser');
+    await repo.useLogin(q, handle);
+    return l;
+  });
+  if (error !== undefined) fail('ERR_DENIED', `the provider refused the sign-in (${/^[a-z_]{1,64}$/.test(error) ? error : 'error'})`);
+  if (code === undefined) fail('ERR_ARGUMENT', 'the provider sent no code');
+  const p = await repo.getProvider(ctx.db, login.tenant_id);
+  if (!p) fail('ERR_NOT_FOUND', 'this tenant has no OpenID provider any more');
+  const meta = await discover(p.settings.issuer);
+  const creds = await clientCredentials(ctx, p);
+  let answer;
+  try {
+    answer = await postForm(meta.token_endpoint, creds, {
+      grant_type: 'authorization_code',
+      code,
+      redirect_uri: p.settings.redirectUri,
+      code_verifier: login.code_verifier!,
+    });
+  } finally {
+    creds.clientSecret.fill(0);
+  }
+  if (answer.status !== 200)
+    throw new SectorCryptError('ERR_UNAUTHENTICATED', `the provider refused the code (${providerError(answer.body)})`);
+  const claims = await idTokenClaims(ctx, meta, p, answer.body, login.nonce!);
+  const s = await signInPerson(ctx, p, claims, { client: 'console', seconds: SESSION_SECONDS, sourceIp: req.ip });
+  return reply
+    .header('set-cookie', [sessionCookie(s.session, SESSION_SECONDS), bindingCookie('', 0)])
+    .header('cache-control', 'no-store')
+    .redirect('/console/', 303);
+}

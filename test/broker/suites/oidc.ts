@@ -21,6 +21,7 @@ import { readFile, stat, writeFile } from 'node:fs/promises';
 import { execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { CLI } from '../../entry.js';
+import { generateKeyPair } from 'jose';
 import { policyChangeWeakens } from '../../../src/broker/policy/weakens.js';
 import type { Policy } from '../../../src/broker/policy/types.js';
 import { makeTenant, operatorAdmin, startBroker, type Harness } from '../helpers.js';
@@ -284,6 +285,17 @@ export function oidcSuite(harness: () => Harness, opts: { database: () => Promis
         expect(cookieOf(r, SESSION)).toBeUndefined();
       });
     }
+
+    it("refuses an ID token signed with a key that is not the provider's (same kid)", async () => {
+      const t = await tenantWithProvider();
+      const s = await start(t.name);
+      const cb = await atProvider(s.location, { accountId: 'ann' });
+      op.tamperKey = (await generateKeyPair('RS256')).privateKey;
+      op.tamper = (c) => ({ ...c, groups: ['sc-admins'] });
+      const r = await callback(cb, s.binding);
+      expect(r.status, JSON.stringify(r.body)).toBe(401);
+      expect(r.body.error.message).toContain('signature');
+    });
 
     it('refuses a person whose groups map to no role (audited), and one whose groups map to admin and approver', async () => {
       const t = await tenantWithProvider();
