@@ -35,6 +35,8 @@ export interface TestProvider {
   tamper: ((claims: JWTPayload) => JWTPayload) | undefined;
   /** Signs the tampered token with this key instead of the provider's (under the provider's kid). */
   tamperKey: CryptoKey | undefined;
+  /** How long the next device codes live (RFC 8628 expires_in). */
+  deviceCodeSeconds: number;
   /** The authorization requests the provider saw (their query), newest last. */
   authRequests: URLSearchParams[];
   close(): Promise<void>;
@@ -80,7 +82,15 @@ export async function startProvider(opts: { redirectUri: string }): Promise<Test
     },
     interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
     pkce: { required: () => true },
-    ttl: { AccessToken: 600, AuthorizationCode: 60, DeviceCode: 600, Grant: 3600, IdToken: 600, Interaction: 600, Session: 3600 },
+    ttl: {
+      AccessToken: 600,
+      AuthorizationCode: 60,
+      DeviceCode: () => state.deviceCodeSeconds,
+      Grant: 3600,
+      IdToken: 600,
+      Interaction: 600,
+      Session: 3600,
+    },
   });
   provider.proxy = false;
 
@@ -92,6 +102,7 @@ export async function startProvider(opts: { redirectUri: string }): Promise<Test
     nextLogin: undefined,
     tamper: undefined,
     tamperKey: undefined,
+    deviceCodeSeconds: 600,
     authRequests: [],
     async close() {
       server.closeAllConnections();

@@ -572,6 +572,22 @@ export function oidcSuite(harness: () => Harness, opts: { database: () => Promis
       expect((await raw(h, 'GET', '/v1/requests', { authorization: `Bearer ${kept.session}` })).status).toBe(401);
     }, 60_000);
 
+    it('a code that expired before the person signed in: ERR_EXPIRED', async () => {
+      const t = await tenantWithProvider();
+      op.deviceCodeSeconds = 1;
+      let d: Raw;
+      try {
+        d = await raw(h, 'POST', '/v1/oidc/device', {}, { tenant: t.name });
+      } finally {
+        op.deviceCodeSeconds = 600;
+      }
+      expect(d.body.expiresIn).toBe(1);
+      await new Promise((r) => setTimeout(r, 1500));
+      const r = await raw(h, 'POST', '/v1/oidc/device/token', {}, { handle: d.body.handle });
+      expect(r.status, JSON.stringify(r.body)).toBe(410);
+      expect(r.body.error.code).toBe('ERR_EXPIRED');
+    });
+
     it('a tenant without a provider, and a forged handle, are refused', async () => {
       const t = await makeTenant(h);
       expect((await raw(h, 'POST', '/v1/oidc/device', {}, { tenant: await tenantName(t.tenantId) })).status).toBe(404);
