@@ -2,7 +2,8 @@
  * Bearer tokens for people (docs/broker.md "Tenants, users and tokens"): the token's SHA-256 finds
  * its row; a revoked or expired token, or a disabled user, is ERR_UNAUTHENTICATED; a role the
  * call does not allow is ERR_FORBIDDEN. Without an Authorization header, the web console's
- * session cookie (console-session.ts) stands for the token it was made from, same roles.
+ * session cookie (console-session.ts) stands for the token it was made from, same roles; a
+ * Bearer `scs_` value is a broker session from `broker login` (oidc/routes-device.ts).
  */
 import type { FastifyRequest } from 'fastify';
 import { SectorCryptError } from '../../errors.js';

@@ -6,6 +6,10 @@
  * A state-changing call made with the cookie also carries X-CSRF-Token: an HMAC of the
  * session under a fixed label, so nothing more is stored, the page can fetch it again after a
  * reload, and it reveals nothing about the cookie. It is compared in constant time.
+ *
+ * A session may also come from a sign-in through the tenant's OpenID provider (oidc/): it has
+ * no API token, holds the roles the provider's groups granted and how the person signed in
+ * (amr, acr, auth_time); `broker login` sends one as a Bearer token (no cookie, no CSRF).
  */
 import { createHmac } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';

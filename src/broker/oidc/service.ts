@@ -21,9 +21,6 @@ import { checkDomain, checkSettings, rolesFromClaims, type ProviderSettings, typ
 import { forgetProvider, verifyIdToken, type ClientCredentials, type ProviderMetadata } from './protocol.js';
 import * as repo from './repository.js';
 
-/** A session from the provider lasts this long (the console's, auth/console-session.ts). */
-export { SESSION_SECONDS } from '../auth/console-session.js';
-
 function secretKeyId(secretId: string): string {
   return `oidc/${secretId}`;
 }
