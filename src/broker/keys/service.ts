@@ -39,14 +39,12 @@ export async function list(q: Sql, tenantId: string) {
     const id = r.id;
     if (!keys.has(id))
       keys.set(id, { keyId: id, name: r.name, createdAt: iso(r.created_at), destroyed: r.destroyed_at != null, versions: [] });
-    keys
-      .get(id)!
-      .versions.push({
-        version: Number(r.version),
-        publicKey: toB64(new Uint8Array(r.public_key)),
-        createdAt: iso(r.v_created),
-        retired: r.retired_at != null,
-      });
+    keys.get(id)!.versions.push({
+      version: Number(r.version),
+      publicKey: toB64(new Uint8Array(r.public_key)),
+      createdAt: iso(r.v_created),
+      retired: r.retired_at != null,
+    });
   }
   return { keys: [...keys.values()] };
 }
