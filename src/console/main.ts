@@ -91,7 +91,7 @@ function providerForm(): HTMLFormElement {
     },
     h('h2', {}, 'Or sign in through your organisation'),
     field('Tenant', tenant, "Your tenant's name. The broker sends you to your organisation's sign-in page and back."),
-    h('button', { type: 'submit', class: 'secondary' }, 'Sign in with your provider'),
+    h('button', { type: 'submit', class: 'secondary' }, 'Continue with your provider'),
   );
 }
 

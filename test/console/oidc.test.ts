@@ -57,7 +57,7 @@ describeWithTool('chromium', chromiumMissing(), 'console: sign-in through an Ope
     op.nextLogin = { accountId: 'mal', amr: ['pwd'] };
     await page.goto(`${f.h.url}/console/`);
     await page.getByLabel('Tenant').fill(tenantName);
-    await page.getByRole('button', { name: 'Sign in with your provider' }).click();
+    await page.getByRole('button', { name: 'Continue with your provider' }).click();
     await expect.poll(() => page.locator('form.signin .error').innerText()).toContain('ERR_FORBIDDEN');
     expect(await page.locator('form.signin .error').innerText()).toContain('maps to a role');
     expect(page.url()).toBe(`${f.h.url}/console/`);
@@ -69,7 +69,7 @@ describeWithTool('chromium', chromiumMissing(), 'console: sign-in through an Ope
     op.nextLogin = { accountId: 'ann', amr: ['pwd'], acr: 'urn:test:pwd' };
     await page.goto(`${f.h.url}/console/`);
     await page.getByLabel('Tenant').fill(tenantName);
-    await page.getByRole('button', { name: 'Sign in with your provider' }).click();
+    await page.getByRole('button', { name: 'Continue with your provider' }).click();
     await page.getByRole('button', { name: 'Sign out' }).waitFor();
     const header = await page.locator('#who').innerText();
     expect(header).toMatch(/Roles\s+approver/);
