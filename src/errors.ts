@@ -26,6 +26,8 @@ export type SectorCryptErrorCode =
   | 'ERR_EXPIRED'
   | 'ERR_UNAUTHENTICATED'
   | 'ERR_FORBIDDEN'
+  // An approver's vote needs a fresher sign-in, or one with a second factor (step-up).
+  | 'ERR_STEP_UP'
   | 'ERR_REPLAY'
   | 'ERR_CONFLICT'
   | 'ERR_POLICY_INVALID'

@@ -15,6 +15,7 @@ import { buildApp } from './http/app.js';
 import { createDataDir, defaultDatabase, readDataDir } from './data-dir/files.js';
 import { createOperator } from './accounts/operator-token.js';
 import { prune } from './auth/repository.js';
+import { pruneLogins } from './oidc/repository.js';
 import { signedCheckpoints } from './audit/checkpoints.js';
 import { SectorCryptError } from '../errors.js';
 import { CheckpointSigner, DEFAULT_CHECKPOINTS, type CheckpointSchedule } from './audit/checkpoint-signer.js';
@@ -75,8 +76,12 @@ export class Broker {
     this.#app = app;
     this.#rootKey = rootKey;
     this.caPem = caPem;
-    // Spent nonces and expired console sessions (auth/repository.ts prune).
-    this.#pruner = setInterval(() => void prune(store), 60_000);
+    // Spent nonces and expired console sessions (auth/repository.ts prune), and sign-ins
+    // through a provider an hour past their expiry (oidc/repository.ts).
+    this.#pruner = setInterval(() => {
+      void prune(store);
+      void pruneLogins(store).catch(() => {});
+    }, 60_000);
     this.#pruner.unref();
   }
 

@@ -9,6 +9,7 @@ import { SectorCryptError } from '../errors.js';
 import { PinnedHttps, answerError } from '../agent/https.js';
 import { styleFor } from './table.js';
 import type { View } from './broker-views.js';
+import { readSession } from './broker-session.js';
 
 export interface Conn {
   url?: string;
@@ -19,9 +20,16 @@ export interface Conn {
 
 /** One call to the broker; `anonymous` calls (an invitation's redemption) carry no token. */
 export async function call(conn: Conn, method: string, path: string, body?: unknown, anonymous = false): Promise<unknown> {
-  const url = (conn.url ?? process.env.SECTORCRYPT_BROKER_URL)?.replace(/\/+$/, '');
-  const caFile = conn.ca ?? process.env.SECTORCRYPT_BROKER_CA;
-  const token = anonymous ? undefined : (conn.token ?? process.env.SECTORCRYPT_BROKER_TOKEN);
+  let url = (conn.url ?? process.env.SECTORCRYPT_BROKER_URL)?.replace(/\/+$/, '');
+  let caFile = conn.ca ?? process.env.SECTORCRYPT_BROKER_CA;
+  let token = anonymous ? undefined : (conn.token ?? process.env.SECTORCRYPT_BROKER_TOKEN);
+  // No token: the session of `broker login` (broker-session.ts), for the same broker.
+  const stored = anonymous || token ? undefined : readSession();
+  if (stored && (url === undefined || url === stored.url)) {
+    url = stored.url;
+    caFile ??= stored.ca;
+    token = stored.session;
+  }
   if (!url || !caFile)
     throw new SectorCryptError('ERR_ARGUMENT', 'give the broker with --url and --ca (or SECTORCRYPT_BROKER_URL and SECTORCRYPT_BROKER_CA)');
   const http = new PinnedHttps(await readFile(caFile, 'utf8'));
@@ -33,7 +41,10 @@ export async function call(conn: Conn, method: string, path: string, body?: unkn
     const answer = await http.send(method, `${url}${path}`, headers, bytes);
     // No token given: say where one goes, not which header the broker wanted.
     if (answer.status === 401 && !token && !anonymous)
-      throw new SectorCryptError('ERR_UNAUTHENTICATED', 'this call needs an API token: give --token or set SECTORCRYPT_BROKER_TOKEN');
+      throw new SectorCryptError(
+        'ERR_UNAUTHENTICATED',
+        'this call needs an API token or a session from broker login: give --token or set SECTORCRYPT_BROKER_TOKEN',
+      );
     if (answer.status >= 400 && !(answer.body as { decision?: string } | null)?.decision) throw answerError(answer);
     return answer.body;
   } finally {

@@ -9,6 +9,7 @@ import { SectorCryptError } from '../errors.js';
 import { takeOverSignals } from './output.js';
 import { registerBrokerManagement } from './broker-manage.js';
 import { registerBrokerAdmin } from './broker-admin.js';
+import { registerBrokerLogin } from './broker-login.js';
 import { collect, integer, seconds } from './args.js';
 
 /** The audit log's settings: whole numbers from 1, nine digits at most. */
@@ -35,6 +36,7 @@ export function registerBroker(program: Command): void {
   const broker = program.command('broker').description('run a sectorcrypt key broker, or manage a running one');
   registerBrokerManagement(broker);
   registerBrokerAdmin(broker);
+  registerBrokerLogin(broker);
 
   broker
     .command('init')

@@ -68,3 +68,8 @@ export function describeError(err: unknown): string {
   if (err instanceof Error) return err.message;
   return String(err);
 }
+
+/** Where the browser goes to sign in through the tenant's provider; stepUp asks it for a fresh sign-in with a second factor. */
+export function providerSignInUrl(tenant: string, stepUp: boolean): string {
+  return `/console/api/oidc/start?tenant=${encodeURIComponent(tenant)}${stepUp ? '&stepUp=true' : ''}`;
+}

@@ -3,7 +3,7 @@
  * and the views those roles allow, one per #hash so that links, Back and the keyboard work.
  * The page only hides what a role cannot do; the broker refuses it either way.
  */
-import { api, describeError, useSession, type WhoAmI } from './api.js';
+import { api, describeError, providerSignInUrl, useSession, type WhoAmI } from './api.js';
 import { alertLine, field, fill, h, statusLine } from './dom.js';
 import type { View } from './views/types.js';
 import { requestsView } from './views/requests.js';
@@ -67,8 +67,32 @@ function showSignIn(message = ''): void {
     status,
     error,
   );
-  fill(main, form, redeemForm());
+  fill(main, form, providerForm(), redeemForm());
   input.focus();
+}
+
+/**
+ * Sign-in through the tenant's OpenID provider: the broker sends the browser to the provider
+ * (code flow with PKCE) and back to /console/ with the session cookie (docs/console.md).
+ */
+function providerForm(): HTMLFormElement {
+  const tenant = h('input', { type: 'text', name: 'tenant', autocomplete: 'organization', spellcheck: 'false', required: true });
+  tenant.value = localStorage.getItem('sectorcrypt.tenant') ?? '';
+  return h(
+    'form',
+    {
+      class: 'provider',
+      onsubmit: (e: Event) => {
+        e.preventDefault();
+        const name = tenant.value.trim();
+        localStorage.setItem('sectorcrypt.tenant', name);
+        location.assign(providerSignInUrl(name, false));
+      },
+    },
+    h('h2', {}, 'Or sign in through your organisation'),
+    field('Tenant', tenant, "Your tenant's name. The broker sends you to your organisation's sign-in page and back."),
+    h('button', { type: 'submit', class: 'secondary' }, 'Continue with your provider'),
+  );
 }
 
 /** A new user's invitation, traded for their own API token (shown once; then sign in with it). */
@@ -106,7 +130,9 @@ function redeemForm(): HTMLFormElement {
 
 async function signOut(): Promise<void> {
   try {
-    await api('DELETE', '/console/api/session');
+    const out = await api<{ signedOut: boolean; endSessionUrl?: string }>('DELETE', '/console/api/session');
+    // A provider's sign-in: end it there too (RP-initiated logout).
+    if (out.endSessionUrl) return location.assign(out.endSessionUrl);
     showSignIn('Signed out.');
   } catch (err) {
     showSignIn(`Signed out here; the broker said ${describeError(err)}`);
@@ -121,6 +147,7 @@ function signedIn(me: WhoAmI): void {
     h('span', { class: 'tenant' }, 'Tenant ', h('strong', {}, me.tenantName), ` (${me.tenantId})`),
     h('span', {}, 'User ', h('strong', {}, me.userName)),
     h('span', { class: 'roles' }, 'Roles ', h('strong', {}, me.roles.join(', '))),
+    h('span', { class: 'via' }, me.signIn ? `Signed in through ${new URL(me.signIn.provider).host}` : 'Local API token'),
     h('button', { type: 'button', class: 'secondary', onclick: () => void signOut() }, 'Sign out'),
   );
   void showSeparation();
@@ -193,11 +220,14 @@ function route(): void {
 window.addEventListener('hashchange', route);
 
 async function start(): Promise<void> {
+  // A sign-in through the provider that the broker refused comes back with its reason.
+  const refused = new URLSearchParams(location.search).get('signin_error');
+  if (refused !== null) history.replaceState(null, '', `${location.pathname}${location.hash}`);
   fill(main, statusLine('Checking for a session…'));
   try {
     signedIn(await api<WhoAmI>('GET', '/console/api/session'));
   } catch {
-    showSignIn();
+    showSignIn(refused === null ? '' : `Sign-in through your provider refused: ${refused.slice(0, 500)}`);
   }
 }
 

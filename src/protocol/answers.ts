@@ -12,7 +12,15 @@ export type DenialReason = FromSchema<typeof reasonSchema>;
 
 /** A user as GET /v1/users lists it. */
 export const userAnswer = object(
-  { userId: string, name: string, roles: strings, vouched: boolean, createdAt: string, disabledAt: string },
+  {
+    userId: string,
+    name: string,
+    roles: strings,
+    vouched: boolean,
+    signIn: { enum: ['local', 'provider'] },
+    createdAt: string,
+    disabledAt: string,
+  },
   ['userId', 'name', 'roles', 'createdAt'],
 );
 export type UserAnswer = FromSchema<typeof userAnswer>;
@@ -151,7 +159,17 @@ export type ReleaseRequestAnswer = Omit<FromSchema<typeof releaseRequestAnswer>,
 
 /** Who is signed in to the console, with the session's CSRF token. */
 export const whoAmIAnswer = object(
-  { tenantId: string, tenantName: string, userId: string, userName: string, roles: strings, csrfToken: string, expiresAt: string },
+  {
+    tenantId: string,
+    tenantName: string,
+    userId: string,
+    userName: string,
+    roles: strings,
+    csrfToken: string,
+    expiresAt: string,
+    // How the person signed in through the tenant's OpenID provider (absent: a local API token).
+    signIn: object({ provider: string, subject: string, amr: strings, acr: string, authTime: string }, ['provider', 'subject', 'amr']),
+  },
   ['tenantId', 'tenantName', 'userId', 'userName', 'roles', 'csrfToken', 'expiresAt'],
 );
 export type WhoAmIAnswer = FromSchema<typeof whoAmIAnswer>;

@@ -20,6 +20,7 @@ import { dataModesSuite } from './suites/data-modes.js';
 import { jwksNetworkSuite } from './suites/jwks-network.js';
 import { deviceKeysSuite } from './suites/device-keys.js';
 import { tpmSuite } from './suites/tpm.js';
+import { oidcSuite } from './suites/oidc.js';
 import { join } from 'node:path';
 import { Broker } from '../../src/broker/index.js';
 import { openStore } from '../../src/broker/store/open.js';
@@ -68,6 +69,7 @@ describe('PGlite', () => {
   jwksNetworkSuite(() => h);
   deviceKeysSuite(() => h);
   tpmSuite(() => h);
+  oidcSuite(() => h, { database: async () => undefined });
   auditExportSuite(() => h);
   rootKeySuite(async () => undefined, { shared: false });
   certificateSuite(async () => 'pglite:memory', { child: false });

@@ -40,6 +40,7 @@ import { dataModesSuite } from './suites/data-modes.js';
 import { jwksNetworkSuite } from './suites/jwks-network.js';
 import { deviceKeysSuite } from './suites/device-keys.js';
 import { tpmSuite } from './suites/tpm.js';
+import { oidcSuite } from './suites/oidc.js';
 
 const pg = await startPostgres();
 const skipReason = pg.server ? undefined : pg.reason;
@@ -88,6 +89,8 @@ describeWithTool('postgres', skipReason, 'PostgreSQL', () => {
   jwksNetworkSuite(() => h);
   deviceKeysSuite(() => h);
   tpmSuite(() => h);
+  let oidcDbs = 0;
+  oidcSuite(() => h, { database: () => server.createDatabase(`oidc${++oidcDbs}`) });
   keyEraseSuite({
     start: async () => startBroker({ database: await server.createDatabase('erase') }),
     files: () => server.dataDir,

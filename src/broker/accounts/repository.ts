@@ -12,6 +12,8 @@ export interface UserRow {
   vouched: boolean;
   created_at: string;
   disabled_at: string | null;
+  /** Set for a person known through the tenant's OpenID provider (oidc/service.ts). */
+  oidc_issuer: string | null;
 }
 
 /** An api_tokens row without its hash (token_hash only where the caller's own token is marked). */
@@ -41,7 +43,7 @@ const TENANT_EXISTS = 'SELECT 1 FROM tenants WHERE id = $1 AND id <> $2';
 const LIST_TENANTS = 'SELECT id, name, created_at FROM tenants WHERE id <> $1 ORDER BY created_at, id';
 const TENANT_AND_USER_NAMES =
   'SELECT t.name AS tenant_name, u.name AS user_name FROM users u JOIN tenants t ON t.id = u.tenant_id WHERE u.tenant_id = $1 AND u.id = $2';
-const LIST_USERS = `SELECT id, name, roles, vouched, created_at, disabled_at FROM users WHERE tenant_id = $1 AND ($2 OR disabled_at IS NULL) ORDER BY created_at, id`;
+const LIST_USERS = `SELECT id, name, roles, vouched, created_at, disabled_at, oidc_issuer FROM users WHERE tenant_id = $1 AND ($2 OR disabled_at IS NULL) ORDER BY created_at, id`;
 const USER_EXISTS = 'SELECT 1 FROM users WHERE tenant_id = $1 AND id = $2';
 const USER_NAME_TAKEN = 'SELECT 1 FROM users WHERE tenant_id = $1 AND name = $2';
 const INSERT_USER = 'INSERT INTO users (tenant_id, id, name, roles, vouched) VALUES ($1, $2, $3, $4, $5)';
@@ -56,6 +58,12 @@ const PRIVILEGED_USERS = `SELECT id, name, roles, vouched FROM users
 const OPERATOR = "SELECT id FROM users WHERE tenant_id = $1 AND name = 'operator'";
 const LOCK_OPERATOR = "SELECT id FROM users WHERE tenant_id = $1 AND name = 'operator' FOR UPDATE";
 const INSERT_OPERATOR = "INSERT INTO users (tenant_id, id, name, roles) VALUES ($1, $2, 'operator', $3)";
+const LOCK_OIDC_USER =
+  'SELECT id, roles, disabled_at FROM users WHERE tenant_id = $1 AND oidc_issuer = $2 AND oidc_subject = $3 FOR UPDATE';
+const INSERT_OIDC_USER =
+  'INSERT INTO users (tenant_id, id, name, roles, vouched, oidc_issuer, oidc_subject) VALUES ($1, $2, $3, $4, true, $5, $6)';
+const IS_OIDC_USER = 'SELECT 1 FROM users WHERE tenant_id = $1 AND id = $2 AND oidc_issuer IS NOT NULL';
+const SET_OIDC_ROLES = 'UPDATE users SET roles = $3, vouched = true WHERE tenant_id = $1 AND id = $2';
 const INSERT_TOKEN = `INSERT INTO api_tokens (tenant_id, id, user_id, token_hash, expires_at)
      VALUES ($1, $2, $3, $4, now() + make_interval(secs => $5)) RETURNING expires_at`;
 const OWN_TOKENS =
@@ -214,4 +222,32 @@ export async function insertInvitation(
     i.seconds,
   ]);
   return rows[0]!.expires_at;
+}
+
+/** The person the provider names by issuer and subject, locked. */
+export async function lockOidcUser(
+  q: Sql,
+  tenantId: string,
+  issuer: string,
+  subject: string,
+): Promise<{ id: string; roles: string[]; disabled_at: string | null } | undefined> {
+  return (await q.query<{ id: string; roles: string[]; disabled_at: string | null }>(LOCK_OIDC_USER, [tenantId, issuer, subject]))[0];
+}
+
+/** A person first seen through the provider: vouched, since the provider, not one admin, grants the roles. */
+export async function insertOidcUser(
+  q: Sql,
+  u: { tenantId: string; id: string; name: string; roles: string[]; issuer: string; subject: string },
+): Promise<void> {
+  await q.query(INSERT_OIDC_USER, [u.tenantId, u.id, u.name, u.roles, u.issuer, u.subject]);
+}
+
+/** The roles the provider's groups grant at this sign-in. */
+export async function setOidcRoles(q: Sql, tenantId: string, userId: string, roles: string[]): Promise<void> {
+  await q.query(SET_OIDC_ROLES, [tenantId, userId, roles]);
+}
+
+/** True for a person known through the provider (roles and credentials come from it). */
+export async function isOidcUser(q: Sql, tenantId: string, userId: string): Promise<boolean> {
+  return (await q.query(IS_OIDC_USER, [tenantId, userId])).length > 0;
 }

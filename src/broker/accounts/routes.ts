@@ -164,6 +164,8 @@ export const listUsers: Endpoint<Principal> = {
         name: r.name,
         roles: r.roles,
         vouched: r.vouched,
+        // local: an API token the broker made; provider: signs in through the tenant's OpenID provider.
+        signIn: r.oidc_issuer ? 'provider' : 'local',
         createdAt: iso(r.created_at),
         ...(r.disabled_at ? { disabledAt: iso(r.disabled_at) } : {}),
       })),

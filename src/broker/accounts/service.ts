@@ -94,9 +94,19 @@ export async function createUser(
   return { userId, invitation: await createInvitation(q, by, userId, user.tokenSeconds) };
 }
 
+/** A person known through the provider gets roles and credentials only from it (oidc/service.ts). */
+async function refuseProviderUser(q: Sql, tenantId: string, userId: string): Promise<void> {
+  if (await accounts.isOidcUser(q, tenantId, userId))
+    fail(
+      'ERR_CONFLICT',
+      "this person signs in through the tenant's OpenID provider: roles come from its groups, and no local token or invitation is made",
+    );
+}
+
 /** Sets a user's roles (the caller checked separation and the last admin). */
 export async function setRoles(q: Sql, by: Actor, userId: string, roles: string[], vouched: boolean): Promise<void> {
   checkSeparation(roles);
+  await refuseProviderUser(q, by.tenantId, userId);
   if (!(await accounts.setRoles(q, by.tenantId, userId, roles, vouched))) fail('ERR_NOT_FOUND', 'no such user');
   await appendAudit(q, by.tenantId, {
     actor: by.userId,
@@ -132,6 +142,7 @@ export async function disableUser(q: Sql, by: Actor, userId: string): Promise<vo
 
 /** A new invitation for a user; earlier unredeemed ones stop working. */
 export async function createInvitation(q: Sql, by: Actor, userId: string, tokenSeconds: number): Promise<Invitation> {
+  await refuseProviderUser(q, by.tenantId, userId);
   await accounts.revokeOpenInvitations(q, by.tenantId, userId);
   const code = newToken('sci');
   const invitationId = newId('inv');

@@ -2,13 +2,14 @@
  * Bearer tokens for people (docs/broker.md "Tenants, users and tokens"): the token's SHA-256 finds
  * its row; a revoked or expired token, or a disabled user, is ERR_UNAUTHENTICATED; a role the
  * call does not allow is ERR_FORBIDDEN. Without an Authorization header, the web console's
- * session cookie (console-session.ts) stands for the token it was made from, same roles.
+ * session cookie (console-session.ts) stands for the token it was made from, same roles; a
+ * Bearer `scs_` value is a broker session from `broker login` (oidc/routes-device.ts).
  */
 import type { FastifyRequest } from 'fastify';
 import { SectorCryptError } from '../../errors.js';
 import type { Sql } from '../store/types.js';
 import { tokenHash } from './secrets.js';
-import { readSessionCookie, sessionPrincipal } from './console-session.js';
+import { bearerSessionPrincipal, readSessionCookie, sessionPrincipal } from './console-session.js';
 import type { Principal, Role } from './principal.js';
 import { liveToken } from './repository.js';
 
@@ -29,6 +30,12 @@ export async function authenticate(db: Sql, req: FastifyRequest): Promise<Princi
       'ERR_UNAUTHENTICATED',
       'the token was refused: malformed Authorization header (expected Bearer and a token of 16 to 128 URL-safe characters)',
     );
+  if (m[1]!.startsWith('scs_')) {
+    // A broker session from `broker login` (never an API token: those start otherwise).
+    const who = await bearerSessionPrincipal(db, m[1]!);
+    if (!who) throw new SectorCryptError('ERR_UNAUTHENTICATED', 'the session expired or was signed out (broker login)');
+    return who;
+  }
   const hash = tokenHash(m[1]!);
   const row = await liveToken(db, hash);
   if (!row) throw new SectorCryptError('ERR_UNAUTHENTICATED', 'the token was refused: unknown, expired or revoked');

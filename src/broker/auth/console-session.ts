@@ -6,12 +6,16 @@
  * A state-changing call made with the cookie also carries X-CSRF-Token: an HMAC of the
  * session under a fixed label, so nothing more is stored, the page can fetch it again after a
  * reload, and it reveals nothing about the cookie. It is compared in constant time.
+ *
+ * A session may also come from a sign-in through the tenant's OpenID provider (oidc/): it has
+ * no API token, holds the roles the provider's groups granted and how the person signed in
+ * (amr, acr, auth_time); `broker login` sends one as a Bearer token (no cookie, no CSRF).
  */
 import { createHmac } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import { SectorCryptError } from '../../errors.js';
 import type { Sql } from '../store/types.js';
-import type { Principal, Role } from './principal.js';
+import type { Principal, Role, SignIn } from './principal.js';
 import { constantTimeEqual, tokenHash } from './secrets.js';
 import { liveSession } from './repository.js';
 
@@ -60,7 +64,8 @@ export function checkCsrf(req: FastifyRequest, session: string): void {
 }
 
 export interface SessionRow extends Principal {
-  tokenId: string;
+  /** The API token it was made from; null for a sign-in through the provider. */
+  tokenId: string | null;
   expiresAt: string;
 }
 
@@ -74,6 +79,23 @@ export async function findSession(db: Sql, session: string): Promise<SessionRow 
     roles: row.roles as Role[],
     tokenId: row.token_id,
     expiresAt: new Date(row.expires_at).toISOString(),
+    ...(row.provider !== null && row.subject !== null ? { signIn: signInOf(row) } : {}),
+  };
+}
+
+function signInOf(row: {
+  provider: string | null;
+  subject: string | null;
+  amr: string[] | null;
+  acr: string | null;
+  auth_time: string | null;
+}): SignIn {
+  return {
+    provider: row.provider!,
+    subject: row.subject!,
+    amr: row.amr ?? [],
+    ...(row.acr !== null ? { acr: row.acr } : {}),
+    ...(row.auth_time !== null ? { authTime: new Date(row.auth_time).toISOString() } : {}),
   };
 }
 
@@ -82,5 +104,26 @@ export async function sessionPrincipal(db: Sql, req: FastifyRequest, session: st
   const found = await findSession(db, session);
   if (!found) throw new SectorCryptError('ERR_UNAUTHENTICATED', 'the console session expired or was signed out');
   checkCsrf(req, session);
-  return { tenantId: found.tenantId, userId: found.userId, roles: found.roles, via: 'session' };
+  return principalOf(found);
+}
+
+function principalOf(found: SessionRow): Principal {
+  return {
+    tenantId: found.tenantId,
+    userId: found.userId,
+    roles: found.roles,
+    via: 'session',
+    ...(found.signIn ? { signIn: found.signIn } : {}),
+  };
+}
+
+/**
+ * The principal of a broker session sent as a Bearer token: what `broker login` keeps (the
+ * CLI's device sign-in, oidc/routes-device.ts). No cookie, so no CSRF token is asked for.
+ */
+export async function bearerSessionPrincipal(db: Sql, session: string): Promise<Principal | undefined> {
+  if (!SESSION_FORMAT.test(session)) return undefined;
+  const found = await findSession(db, session);
+  // tokenHash: the credential it came with, so that DELETE /v1/session ends this one.
+  return found ? { ...principalOf(found), tokenHash: tokenHash(session) } : undefined;
 }

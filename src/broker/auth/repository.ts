@@ -9,10 +9,14 @@ const LIVE_TOKEN = `SELECT t.tenant_id, t.user_id, u.roles FROM api_tokens t JOI
       WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND t.expires_at > now() AND u.disabled_at IS NULL`;
 const LIVE_TOKEN_ID = `SELECT t.tenant_id, t.id, t.user_id FROM api_tokens t JOIN users u ON u.id = t.user_id
             WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND t.expires_at > now() AND u.disabled_at IS NULL`;
-const LIVE_SESSION = `SELECT s.tenant_id, s.user_id, u.roles, s.token_id, s.expires_at
-       FROM console_sessions s JOIN api_tokens t ON t.id = s.token_id JOIN users u ON u.id = s.user_id
+// A session from a provider's sign-in (no token) holds its own roles, granted by the provider's groups.
+const LIVE_SESSION = `SELECT s.tenant_id, s.user_id, coalesce(s.roles, u.roles) AS roles, s.token_id, s.expires_at,
+              s.provider, s.subject, s.amr, s.acr, s.auth_time
+       FROM console_sessions s LEFT JOIN api_tokens t ON t.id = s.token_id JOIN users u ON u.id = s.user_id
       WHERE s.session_hash = $1 AND s.revoked_at IS NULL AND s.expires_at > now()
-        AND t.revoked_at IS NULL AND t.expires_at > now() AND u.disabled_at IS NULL`;
+        AND (s.token_id IS NULL OR (t.revoked_at IS NULL AND t.expires_at > now())) AND u.disabled_at IS NULL`;
+const INSERT_PROVIDER_SESSION = `INSERT INTO console_sessions (tenant_id, session_hash, user_id, roles, provider, subject, amr, acr, auth_time, expires_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, now() + make_interval(secs => $10))`;
 const INSERT_SESSION = `INSERT INTO console_sessions (tenant_id, session_hash, token_id, user_id, expires_at)
            VALUES ($1, $2, $3, $4, least(now() + make_interval(secs => $5), (SELECT expires_at FROM api_tokens WHERE id = $3)))`;
 const REVOKE_SESSION = 'UPDATE console_sessions SET revoked_at = now() WHERE session_hash = $1 AND revoked_at IS NULL';
@@ -40,15 +44,51 @@ export async function liveTokenId(q: Sql, hash: string): Promise<{ tenant_id: st
   return (await q.query<{ tenant_id: string; id: string; user_id: string }>(LIVE_TOKEN_ID, [hash]))[0];
 }
 
-export async function liveSession(
+export interface LiveSessionRow {
+  tenant_id: string;
+  user_id: string;
+  roles: string[];
+  token_id: string | null;
+  expires_at: string;
+  provider: string | null;
+  subject: string | null;
+  amr: string[] | null;
+  acr: string | null;
+  auth_time: string | null;
+}
+
+export async function liveSession(q: Sql, sessionHash: string): Promise<LiveSessionRow | undefined> {
+  return (await q.query<LiveSessionRow>(LIVE_SESSION, [sessionHash]))[0];
+}
+
+/** A session from a sign-in through the tenant's provider: its roles and how the person signed in. */
+export async function insertProviderSession(
   q: Sql,
-  sessionHash: string,
-): Promise<{ tenant_id: string; user_id: string; roles: string[]; token_id: string; expires_at: string } | undefined> {
-  return (
-    await q.query<{ tenant_id: string; user_id: string; roles: string[]; token_id: string; expires_at: string }>(LIVE_SESSION, [
-      sessionHash,
-    ])
-  )[0];
+  s: {
+    tenantId: string;
+    sessionHash: string;
+    userId: string;
+    roles: string[];
+    provider: string;
+    subject: string;
+    amr: string[];
+    acr: string | null;
+    authTime: Date | null;
+    seconds: number;
+  },
+): Promise<void> {
+  await q.query(INSERT_PROVIDER_SESSION, [
+    s.tenantId,
+    s.sessionHash,
+    s.userId,
+    s.roles,
+    s.provider,
+    s.subject,
+    s.amr,
+    s.acr,
+    s.authTime,
+    s.seconds,
+  ]);
 }
 
 /** A session for a token, never outliving it. */

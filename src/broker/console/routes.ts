@@ -30,6 +30,19 @@ import {
   type SessionRow,
 } from '../auth/console-session.js';
 import { whoAmIAnswer } from '../../protocol/answers.js';
+import { getProvider } from '../oidc/repository.js';
+import { discover } from '../oidc/protocol.js';
+
+/** The provider's logout URL, when it offers one (a provider that does not answer: none). */
+async function providerLogoutUrl(ctx: BrokerContext, tenantId: string): Promise<string | undefined> {
+  const p = await getProvider(ctx.db, tenantId);
+  if (!p) return undefined;
+  const meta = await discover(p.settings.issuer).catch(() => undefined);
+  if (!meta?.end_session_endpoint) return undefined;
+  const url = new URL(meta.end_session_endpoint);
+  url.searchParams.set('client_id', p.settings.clientId);
+  return url.toString();
+}
 
 /** dist/console/, two levels up from both src/broker/routes/ and dist/broker/routes/. */
 export const DEFAULT_CONSOLE_DIR = fileURLToPath(new URL('../../../dist/console/', import.meta.url));
@@ -99,6 +112,7 @@ async function describe(ctx: BrokerContext, s: SessionRow, session: string) {
     roles: s.roles,
     csrfToken: csrfTokenFor(session),
     expiresAt: s.expiresAt,
+    ...(s.signIn ? { signIn: s.signIn } : {}),
   };
 }
 
@@ -151,8 +165,12 @@ export const whoIsSignedIn: Endpoint<undefined> = {
   },
 };
 
+/**
+ * Sign-out. A session from the tenant's provider also gets the provider's end_session_endpoint
+ * (OpenID Connect RP-Initiated Logout 1.0 section 2, with client_id), for the page to go to.
+ */
 export const signOut: Endpoint<undefined> = {
-  schema: { response: { 200: object({ signedOut: { type: 'boolean' } }), '4xx': errorSchema } },
+  schema: { response: { 200: object({ signedOut: { type: 'boolean' }, endSessionUrl: { type: 'string' } }), '4xx': errorSchema } },
   async handle(ctx, req, reply) {
     const session = readSessionCookie(req);
     const s = session === undefined ? undefined : await findSession(ctx.db, session);
@@ -165,9 +183,11 @@ export const signOut: Endpoint<undefined> = {
         action: 'session.revoke',
         target: s.tokenId,
         outcome: 'success',
+        ...(s.signIn ? { reasons: { provider: s.signIn.provider, subject: s.signIn.subject } } : {}),
         sourceIp: req.ip,
       });
     });
-    return reply.header('set-cookie', clearedSessionCookie()).send({ signedOut: true });
+    const endSessionUrl = s.signIn ? await providerLogoutUrl(ctx, s.tenantId) : undefined;
+    return reply.header('set-cookie', clearedSessionCookie()).send({ signedOut: true, ...(endSessionUrl ? { endSessionUrl } : {}) });
   },
 };

@@ -20,6 +20,9 @@ import * as actions from '../separation/routes.js';
 import * as audit from '../audit/routes.js';
 import * as archive from '../audit/routes-archive.js';
 import * as consoleUi from '../console/routes.js';
+import * as oidc from '../oidc/routes.js';
+import * as oidcConsole from '../oidc/routes-console.js';
+import * as oidcDevice from '../oidc/routes-device.js';
 
 const OPERATOR = ['operator'] as const;
 const ADMIN = ['admin'] as const;
@@ -79,6 +82,12 @@ export const ROUTES: readonly Route[] = [
   route('get', '/v1/requests/:id', APPROVER_OR_ADMIN, approval.getRequest),
   route('post', '/v1/requests/:id/approve', APPROVER, approval.approveRequest),
   route('post', '/v1/requests/:id/deny', APPROVER, approval.denyRequest),
+  // Sign-in through the tenant's OpenID provider (oidc/): its settings, the CLI's device grant
+  route('put', '/v1/oidc', ADMIN, oidc.putOidc),
+  route('get', '/v1/oidc', ADMIN, oidc.getOidc),
+  route('post', '/v1/oidc/device', 'public', oidcDevice.deviceStart),
+  route('post', '/v1/oidc/device/token', 'public', oidcDevice.deviceToken),
+  route('delete', '/v1/session', 'user', oidcDevice.endSession),
   // Two-person actions (separation/)
   route('get', '/v1/actions', ADMIN, actions.listActions),
   route('post', '/v1/actions/:id/confirm', ADMIN, actions.confirmAction),
@@ -101,4 +110,6 @@ export const ROUTES: readonly Route[] = [
   route('post', '/console/api/session', 'public', consoleUi.signIn),
   route('get', '/console/api/session', 'public', consoleUi.whoIsSignedIn),
   route('delete', '/console/api/session', 'public', consoleUi.signOut),
+  route('get', '/console/api/oidc/start', 'public', oidcConsole.oidcStart),
+  route('get', '/console/api/oidc/callback', 'public', oidcConsole.oidcCallback),
 ];

@@ -57,6 +57,16 @@ export interface Approval {
   approvers?: number;
   /** How long a pending request waits for its approvers (manual only). */
   ttlSeconds?: number;
+  /** What each vote's sign-in must show (manual only; docs/policies.md "Approval"). */
+  assurance?: Assurance;
+}
+
+/** A vote counts only from a sign-in through the tenant's provider that shows this. */
+export interface Assurance {
+  /** The sign-in's amr or acr shows a second factor (oidc/settings.ts showsSecondFactor). */
+  secondFactor?: boolean;
+  /** The sign-in (its auth_time) is at most this many minutes old. */
+  maxAgeMinutes?: number;
 }
 
 export interface Policy {

@@ -6,12 +6,24 @@
  */
 import { SectorCryptError } from '../../errors.js';
 import { checkOperand } from './operators.js';
-import { CLAIM_ROOTS, LIMITS, OPERATORS, type Approval, type Leaf, type Operator, type Policy, type Rule } from './types.js';
+import {
+  CLAIM_ROOTS,
+  LIMITS,
+  OPERATORS,
+  type Approval,
+  type Assurance,
+  type Leaf,
+  type Operator,
+  type Policy,
+  type Rule,
+} from './types.js';
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 const MAX_ID_LENGTH = 128;
 const MAX_APPROVERS = 16;
 const MAX_TTL_SECONDS = 30 * 86_400;
+/** A sign-in at most a day old: longer is no assurance. */
+const MAX_ASSURANCE_MINUTES = 1440;
 const COMBINATORS = ['allOf', 'anyOf', 'not'] as const;
 
 /** Carries the path of the first fault up to validatePolicy. */
@@ -112,10 +124,10 @@ function rule(v: unknown, path: string, depth: number, budget: { nodes: number }
 
 function approval(v: unknown, path: string): Approval {
   if (!isObject(v)) fail(path, 'must be an object');
-  shape(v, path, ['mode', 'approvers', 'ttlSeconds'], ['mode']);
+  shape(v, path, ['mode', 'approvers', 'ttlSeconds', 'assurance'], ['mode']);
   if (v.mode !== 'auto' && v.mode !== 'manual') fail(join(path, 'mode'), 'must be "auto" or "manual"');
   if (v.mode === 'auto') {
-    for (const key of ['approvers', 'ttlSeconds']) if (has(v, key)) fail(join(path, key), 'applies to manual approval only');
+    for (const key of ['approvers', 'ttlSeconds', 'assurance']) if (has(v, key)) fail(join(path, key), 'applies to manual approval only');
     return { mode: 'auto' };
   }
   const out: Approval = { mode: 'manual' };
@@ -131,6 +143,25 @@ function approval(v: unknown, path: string): Approval {
       fail(join(path, 'ttlSeconds'), `must be an integer from 1 to ${MAX_TTL_SECONDS}`);
     out.ttlSeconds = n as number;
   }
+  if (has(v, 'assurance')) out.assurance = assurance(v.assurance, join(path, 'assurance'));
+  return out;
+}
+
+function assurance(v: unknown, path: string): Assurance {
+  if (!isObject(v)) fail(path, 'must be an object');
+  shape(v, path, ['secondFactor', 'maxAgeMinutes'], []);
+  const out: Assurance = {};
+  if (has(v, 'secondFactor')) {
+    if (typeof v.secondFactor !== 'boolean') fail(join(path, 'secondFactor'), 'must be true or false');
+    out.secondFactor = v.secondFactor;
+  }
+  if (has(v, 'maxAgeMinutes')) {
+    const n = v.maxAgeMinutes;
+    if (!Number.isSafeInteger(n) || (n as number) < 1 || (n as number) > MAX_ASSURANCE_MINUTES)
+      fail(join(path, 'maxAgeMinutes'), `must be an integer from 1 to ${MAX_ASSURANCE_MINUTES}`);
+    out.maxAgeMinutes = n as number;
+  }
+  if (out.secondFactor !== true && out.maxAgeMinutes === undefined) fail(path, 'must ask for secondFactor: true or a maxAgeMinutes');
   return out;
 }
 

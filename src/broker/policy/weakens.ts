@@ -7,7 +7,7 @@
  * is called weakening.
  */
 import { approversOf } from './decide.js';
-import type { Policy, Rule } from './types.js';
+import type { Assurance, Policy, Rule } from './types.js';
 
 const subset = (a: readonly string[] | undefined, b: readonly string[] | undefined) => (a ?? []).every((x) => (b ?? []).includes(x));
 const sameSet = (a: readonly string[] | undefined, b: readonly string[] | undefined) => subset(a, b) && subset(b, a);
@@ -35,6 +35,14 @@ export function rulesAtLeastAsStrict(before: Rule, after: Rule): boolean {
   return conjuncts(before).every((c) => kept.has(c));
 }
 
+/** True when `after` asks less of a vote's sign-in than `before` (no second factor, or an older sign-in). */
+function assuranceWeaker(before: Assurance | undefined, after: Assurance | undefined): boolean {
+  if (!before) return false;
+  if (before.secondFactor && !after?.secondFactor) return true;
+  if (before.maxAgeMinutes !== undefined && (after?.maxAgeMinutes === undefined || after.maxAgeMinutes > before.maxAgeMinutes)) return true;
+  return false;
+}
+
 /** Why replacing `before` (absent: a new policy) by `after` weakens a key's release, or undefined when it does not. */
 export function policyChangeWeakens(before: Policy | undefined, after: Policy): string | undefined {
   if (!before) return 'a new policy covers keys and devices';
@@ -42,6 +50,7 @@ export function policyChangeWeakens(before: Policy | undefined, after: Policy): 
   if (!subset(after.devices.groups, before.devices.groups) || !subset(after.devices.ids, before.devices.ids))
     return 'the policy covers more devices';
   if (approversOf(after) < approversOf(before)) return 'the policy needs fewer approvers';
+  if (assuranceWeaker(before.approval.assurance, after.approval.assurance)) return "the policy asks less of its approvers' sign-in";
   if (!rulesAtLeastAsStrict(before.rules, after.rules)) return "the policy's rules changed in a way that may pass more requests";
   const sameCoverage =
     sameSet(after.keys, before.keys) &&

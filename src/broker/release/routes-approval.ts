@@ -12,6 +12,7 @@ import { digits, idParams, iso, num, object } from '../http/schemas.js';
 import * as requests from './repository.js';
 import type { Vote } from './repository.js';
 import { releaseRequestAnswer } from '../../protocol/answers.js';
+import { checkVoter } from './assurance.js';
 
 const requestAnswer = releaseRequestAnswer;
 
@@ -89,6 +90,7 @@ function vote(verdict: 'approve' | 'deny'): Endpoint<Principal> {
           });
           return { expired: true as const };
         }
+        const assurance = await checkVoter(q, who, r.key_id, now);
         if (!(await requests.insertVote(q, who.tenantId, id, who.userId, verdict, comment ?? null)))
           fail('ERR_CONFLICT', 'you already decided on this request');
         const approvals = await requests.countApprovals(q, id);
@@ -106,7 +108,15 @@ function vote(verdict: 'approve' | 'deny'): Endpoint<Principal> {
           action: `request.${verdict}`,
           target: `${r.key_id}/${r.version}`,
           outcome: 'success',
-          reasons: { approvals, needed: Number(r.approvers_needed), status, ...(comment ? { comment } : {}) },
+          reasons: {
+            approvals,
+            needed: Number(r.approvers_needed),
+            status,
+            ...(comment ? { comment } : {}),
+            // How the voter signed in: provider, subject, amr/acr and auth_time (absent: a local token).
+            signIn: who.signIn ?? 'local',
+            ...(assurance ? { assurance } : {}),
+          },
           requestId: id,
           sourceIp: req.ip,
         });

@@ -1,6 +1,6 @@
 /**
- * `broker root-key rotate`: every secret sealed under the root key (key versions' and audit
- * log keys' sealed_secret, seal.ts) is opened under the old key and sealed under a new
+ * `broker root-key rotate`: every secret sealed under the root key (key versions', audit log
+ * keys' and OpenID providers' client secrets' sealed_secret, seal.ts) is opened under the old key and sealed under a new
  * one in ONE transaction, which also records the new key's id (migration 8) and an audit
  * record `root-key.rotate` in the system tenant's log and in the log of each tenant whose
  * secrets were re-sealed. The key files change around that transaction as files.ts
@@ -21,6 +21,8 @@ import { openAtRest, rootKeyId, sealAtRest } from './seal.js';
 import * as keyRows from '../keys/repository.js';
 import { lockSealedLogKeys, resealLogKey } from '../audit/checkpoints.js';
 import { lockRootKeyId, setRootKeyId } from './repository.js';
+import { lockSealedClientSecrets, resealClientSecret as storeClientSecret } from '../oidc/repository.js';
+import { resealClientSecret } from '../oidc/service.js';
 import { databaseRootKeyId, settleRootKey } from './check.js';
 import { finishRenames, NEW_ROOT_KEY, promoteNewKey, removeNewKey, writeKeyFile } from './files.js';
 
@@ -29,6 +31,8 @@ export interface RotateResult {
   rootKeyId: string;
   keyVersions: number;
   logKeys: number;
+  /** OpenID providers' client secrets (oidc/service.ts), stored and pending. */
+  clientSecrets: number;
   tenants: number;
 }
 
@@ -59,8 +63,9 @@ export async function resealAll(store: Store, oldKey: Uint8Array, newKey: Uint8A
       throw new SectorCryptError('ERR_CONFLICT', 'the root key changed meanwhile (another rotation?); nothing was re-sealed');
     }
     await setRootKeyId(q, newId);
-    const perTenant = new Map<string, { keyVersions: number; logKeys: number }>();
-    const count = (tenantId: string) => perTenant.get(tenantId) ?? perTenant.set(tenantId, { keyVersions: 0, logKeys: 0 }).get(tenantId)!;
+    const perTenant = new Map<string, { keyVersions: number; logKeys: number; clientSecrets: number }>();
+    const count = (tenantId: string) =>
+      perTenant.get(tenantId) ?? perTenant.set(tenantId, { keyVersions: 0, logKeys: 0, clientSecrets: 0 }).get(tenantId)!;
     const versions = await keyRows.lockSealedSecrets(q);
     for (const r of versions) {
       const version = Number(r.version);
@@ -72,6 +77,11 @@ export async function resealAll(store: Store, oldKey: Uint8Array, newKey: Uint8A
       await resealLogKey(q, r.tenant_id, reseal(oldKey, newKey, r, 'audit-log', 1));
       count(r.tenant_id).logKeys++;
     }
+    const clientSecrets = await lockSealedClientSecrets(q);
+    for (const r of clientSecrets) {
+      await storeClientSecret(q, r.id, resealClientSecret(oldKey, newKey, r));
+      count(r.tenant_id).clientSecrets++;
+    }
     const id = Buffer.from(newId).toString('hex');
     for (const [tenantId, n] of perTenant) {
       if (tenantId === SYSTEM_TENANT) continue;
@@ -81,6 +91,7 @@ export async function resealAll(store: Store, oldKey: Uint8Array, newKey: Uint8A
       rootKeyId: id,
       keyVersions: versions.length,
       logKeys: logKeys.length,
+      clientSecrets: clientSecrets.length,
       tenants: [...perTenant.keys()].filter((t) => t !== SYSTEM_TENANT).length,
     };
     await appendAudit(q, SYSTEM_TENANT, {
@@ -88,7 +99,7 @@ export async function resealAll(store: Store, oldKey: Uint8Array, newKey: Uint8A
       action: 'root-key.rotate',
       target: id,
       outcome: 'success',
-      reasons: { keyVersions: result.keyVersions, logKeys: result.logKeys, tenants: result.tenants },
+      reasons: { keyVersions: result.keyVersions, logKeys: result.logKeys, clientSecrets: result.clientSecrets, tenants: result.tenants },
     });
     return result;
   });

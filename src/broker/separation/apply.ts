@@ -16,6 +16,8 @@ import {
   type Invitation,
 } from '../accounts/service.js';
 import { eraseKey } from '../keys/erase.js';
+import { applyProvider } from '../oidc/service.js';
+import type { ProviderSettings } from '../oidc/settings.js';
 import type { ActionKind, PendingRow } from './repository.js';
 
 type Apply = (q: Sql, ctx: BrokerContext, by: Actor & { actionId: string }, a: PendingRow) => Promise<{ invitation?: Invitation } | void>;
@@ -40,6 +42,9 @@ export const APPLY: Record<ActionKind, Apply> = {
   },
   'issuer.update': async (q, _ctx, by, a) => {
     await saveIssuer(q, by.tenantId, by.userId, a.payload as IssuerDocument, by.sourceIp, by.actionId);
+  },
+  'oidc.update': async (q, _ctx, by, a) => {
+    await applyProvider(q, by.tenantId, by.userId, a.payload as { settings: ProviderSettings; secretId: string }, by.sourceIp, by.actionId);
   },
   'user.roles': async (q, _ctx, by, a) => {
     const user = await lockUser(q, by.tenantId, a.target);

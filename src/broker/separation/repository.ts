@@ -3,7 +3,7 @@ import type { Sql } from '../store/types.js';
 
 /** What a pending action does once confirmed (apply.ts). */
 export type ActionKind =
-  'key.destroy' | 'policy.update' | 'policy.delete' | 'issuer.update' | 'user.roles' | 'user.disable' | 'user.invite';
+  'key.destroy' | 'policy.update' | 'policy.delete' | 'issuer.update' | 'oidc.update' | 'user.roles' | 'user.disable' | 'user.invite';
 
 /** A pending action as a confirmation or cancellation reads it, locked. */
 export interface PendingRow {

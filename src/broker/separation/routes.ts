@@ -5,7 +5,8 @@
  * APPLY table (apply.ts).
  * - key.destroy (always two admins): every version's sealed secret key is erased.
  * - policy.update, policy.delete: a change that weakens a key's release (policy/weakens.ts);
- *   issuer.update: trusting an attestation issuer (its tokens then pass rules).
+ *   issuer.update: trusting an attestation issuer (its tokens then pass rules);
+ *   oidc.update: the tenant's OpenID provider (its groups grant roles: oidc/service.ts).
  * - user.roles, user.disable, user.invite: a grant of admin or approver, an admin leaving,
  *   a new invitation for an admin or approver.
  */

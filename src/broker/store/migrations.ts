@@ -431,6 +431,71 @@ CREATE TRIGGER audit_log_keys_root_key BEFORE INSERT OR UPDATE OF sealed_secret 
 `,
   },
   {
+    version: 11,
+    name: 'sign-in through OpenID providers',
+    sql: `
+-- Each tenant may sign its people in through its own OpenID provider (src/broker/oidc/). The
+-- client secret is sealed under the root key in its own table, so that a change waiting for a
+-- second admin names a sealed secret by id and never carries the secret (oidc/service.ts).
+CREATE TABLE oidc_client_secrets (
+  tenant_id text NOT NULL REFERENCES tenants(id),
+  id text PRIMARY KEY,
+  sealed_secret bytea NOT NULL,
+  created_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE TRIGGER oidc_client_secrets_root_key BEFORE INSERT OR UPDATE OF sealed_secret ON oidc_client_secrets
+  FOR EACH ROW EXECUTE FUNCTION sc_sealed_under_root_key();
+
+CREATE TABLE oidc_providers (
+  tenant_id text PRIMARY KEY REFERENCES tenants(id),
+  secret_id text NOT NULL REFERENCES oidc_client_secrets(id),
+  settings jsonb NOT NULL,               -- issuer, client id, redirect URI, domains, groups claim, role mapping
+  updated_by text NOT NULL,
+  updated_at timestamptz NOT NULL DEFAULT now()
+);
+
+-- A sign-in under way: the browser's state (code flow with PKCE) or the CLI's handle (device
+-- grant), by SHA-256; each is used once and lives minutes.
+CREATE TABLE oidc_logins (
+  tenant_id text NOT NULL REFERENCES tenants(id),
+  handle_hash text PRIMARY KEY,
+  kind text NOT NULL CHECK (kind IN ('browser', 'device')),
+  binding_hash text,                     -- the browser's binding cookie (login CSRF)
+  nonce text,
+  code_verifier text,
+  device_code text,
+  interval_seconds integer,
+  next_poll_at timestamptz,
+  created_at timestamptz NOT NULL DEFAULT now(),
+  expires_at timestamptz NOT NULL,
+  used_at timestamptz
+);
+CREATE INDEX oidc_logins_expiry ON oidc_logins (expires_at);
+
+-- A session made by a provider's sign-in has no API token: its roles come from the provider's
+-- groups at sign-in, and it keeps how the person signed in (for approvals with assurance).
+ALTER TABLE console_sessions ALTER COLUMN token_id DROP NOT NULL;
+ALTER TABLE console_sessions ADD COLUMN roles text[];
+ALTER TABLE console_sessions ADD COLUMN provider text;
+ALTER TABLE console_sessions ADD COLUMN subject text;
+ALTER TABLE console_sessions ADD COLUMN amr text[];
+ALTER TABLE console_sessions ADD COLUMN acr text;
+ALTER TABLE console_sessions ADD COLUMN auth_time timestamptz;
+ALTER TABLE console_sessions ADD CONSTRAINT console_sessions_token_or_provider
+  CHECK ((token_id IS NULL) = (provider IS NOT NULL AND roles IS NOT NULL));
+
+-- A person known through the provider: issuer and subject (OpenID Connect Core 1.0 section 2,
+-- "sub" is unique only within its issuer).
+ALTER TABLE users ADD COLUMN oidc_issuer text;
+ALTER TABLE users ADD COLUMN oidc_subject text;
+CREATE UNIQUE INDEX users_oidc_subject ON users (tenant_id, oidc_issuer, oidc_subject) WHERE oidc_subject IS NOT NULL;
+
+ALTER TABLE pending_actions DROP CONSTRAINT pending_actions_kind_check;
+ALTER TABLE pending_actions ADD CONSTRAINT pending_actions_kind_check
+  CHECK (kind IN ('key.destroy', 'policy.update', 'policy.delete', 'issuer.update', 'oidc.update', 'user.roles', 'user.disable', 'user.invite'));
+`,
+  },
+  {
     version: 12,
     name: 'tpm attestation',
     sql: `

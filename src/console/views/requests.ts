@@ -5,7 +5,7 @@
  * take an optional comment. The broker enforces distinct approvers and roles; its refusal
  * is shown on the card as it came.
  */
-import { api, describeError } from '../api.js';
+import { ApiError, api, describeError, providerSignInUrl, type WhoAmI } from '../api.js';
 import { alertLine, fill, h, relative, statusLine, uid, when } from '../dom.js';
 import type { View } from './types.js';
 import type { ReleaseRequestAnswer } from '../../protocol/answers.js';
@@ -146,7 +146,7 @@ function tpmEvidence(r: PendingRequest): HTMLElement | null {
   );
 }
 
-function card(r: PendingRequest, names: Names, canVote: boolean, refresh: (message: string) => void): HTMLElement {
+function card(r: PendingRequest, names: Names, canVote: boolean, refresh: (message: string) => void, who: WhoAmI): HTMLElement {
   const device = names.devices.get(r.deviceId);
   const keyName = names.keys.get(r.keyId);
   const headingId = uid('req');
@@ -179,6 +179,16 @@ function card(r: PendingRequest, names: Names, canVote: boolean, refresh: (messa
     } catch (err) {
       status.textContent = '';
       error.textContent = describeError(err);
+      // The vote needs a fresher sign-in or a second factor: ask the provider again (step-up).
+      if (err instanceof ApiError && err.code === 'ERR_STEP_UP' && who.signIn)
+        error.append(
+          ' ',
+          h(
+            'button',
+            { type: 'button', class: 'step-up', onclick: () => location.assign(providerSignInUrl(who.tenantName, true)) },
+            'Sign in again',
+          ),
+        );
       for (const b of buttons) b.disabled = false;
     }
   };
@@ -278,10 +288,16 @@ export const requestsView: View = {
           else
             cards.set(
               r.requestId,
-              (el = card(r, names, canVote, (message) => {
-                notice.textContent = message;
-                void poll();
-              })),
+              (el = card(
+                r,
+                names,
+                canVote,
+                (message) => {
+                  notice.textContent = message;
+                  void poll();
+                },
+                who,
+              )),
             );
           if (previous === null ? list.firstElementChild !== el : previous.nextElementSibling !== el) {
             if (previous === null) list.prepend(el);
