@@ -19,6 +19,7 @@ import { keyEraseSuite } from './suites/key-erase.js';
 import { dataModesSuite } from './suites/data-modes.js';
 import { jwksNetworkSuite } from './suites/jwks-network.js';
 import { deviceKeysSuite } from './suites/device-keys.js';
+import { xksSuite } from './suites/xks.js';
 import { join } from 'node:path';
 import { Broker } from '../../src/broker/index.js';
 import { openStore } from '../../src/broker/store/open.js';
@@ -66,6 +67,7 @@ describe('PGlite', () => {
   dataModesSuite(async () => undefined);
   jwksNetworkSuite(() => h);
   deviceKeysSuite(() => h);
+  xksSuite(() => h);
   auditExportSuite(() => h);
   rootKeySuite(async () => undefined, { shared: false });
   certificateSuite(async () => 'pglite:memory', { child: false });

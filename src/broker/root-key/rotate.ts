@@ -1,6 +1,6 @@
 /**
- * `broker root-key rotate`: every secret sealed under the root key (key versions' and audit
- * log keys' sealed_secret, seal.ts) is opened under the old key and sealed under a new
+ * `broker root-key rotate`: every secret sealed under the root key (key versions', audit
+ * log keys' and XKS credentials' sealed_secret, seal.ts) is opened under the old key and sealed under a new
  * one in ONE transaction, which also records the new key's id (migration 8) and an audit
  * record `root-key.rotate` in the system tenant's log and in the log of each tenant whose
  * secrets were re-sealed. The key files change around that transaction as files.ts
@@ -19,6 +19,7 @@ import { SYSTEM_TENANT } from '../store/migrations.js';
 import { SectorCryptError } from '../../errors.js';
 import { openAtRest, rootKeyId, sealAtRest } from './seal.js';
 import * as keyRows from '../keys/repository.js';
+import * as xksRows from '../xks/repository.js';
 import { lockSealedLogKeys, resealLogKey } from '../audit/checkpoints.js';
 import { lockRootKeyId, setRootKeyId } from './repository.js';
 import { databaseRootKeyId, settleRootKey } from './check.js';
@@ -29,6 +30,8 @@ export interface RotateResult {
   rootKeyId: string;
   keyVersions: number;
   logKeys: number;
+  /** XKS keystores' SigV4 secrets (xks/service.ts). */
+  xksCredentials: number;
   tenants: number;
 }
 
@@ -59,8 +62,9 @@ export async function resealAll(store: Store, oldKey: Uint8Array, newKey: Uint8A
       throw new SectorCryptError('ERR_CONFLICT', 'the root key changed meanwhile (another rotation?); nothing was re-sealed');
     }
     await setRootKeyId(q, newId);
-    const perTenant = new Map<string, { keyVersions: number; logKeys: number }>();
-    const count = (tenantId: string) => perTenant.get(tenantId) ?? perTenant.set(tenantId, { keyVersions: 0, logKeys: 0 }).get(tenantId)!;
+    const perTenant = new Map<string, { keyVersions: number; logKeys: number; xksCredentials: number }>();
+    const count = (tenantId: string) =>
+      perTenant.get(tenantId) ?? perTenant.set(tenantId, { keyVersions: 0, logKeys: 0, xksCredentials: 0 }).get(tenantId)!;
     const versions = await keyRows.lockSealedSecrets(q);
     for (const r of versions) {
       const version = Number(r.version);
@@ -72,6 +76,11 @@ export async function resealAll(store: Store, oldKey: Uint8Array, newKey: Uint8A
       await resealLogKey(q, r.tenant_id, reseal(oldKey, newKey, r, 'audit-log', 1));
       count(r.tenant_id).logKeys++;
     }
+    const credentials = await xksRows.lockSealedCredentials(q);
+    for (const r of credentials) {
+      await xksRows.resealCredential(q, r.id, reseal(oldKey, newKey, { ...r, key_id: r.id, version: 1 }, r.id, 1));
+      count(r.tenant_id).xksCredentials++;
+    }
     const id = Buffer.from(newId).toString('hex');
     for (const [tenantId, n] of perTenant) {
       if (tenantId === SYSTEM_TENANT) continue;
@@ -81,6 +90,7 @@ export async function resealAll(store: Store, oldKey: Uint8Array, newKey: Uint8A
       rootKeyId: id,
       keyVersions: versions.length,
       logKeys: logKeys.length,
+      xksCredentials: credentials.length,
       tenants: [...perTenant.keys()].filter((t) => t !== SYSTEM_TENANT).length,
     };
     await appendAudit(q, SYSTEM_TENANT, {
@@ -88,7 +98,7 @@ export async function resealAll(store: Store, oldKey: Uint8Array, newKey: Uint8A
       action: 'root-key.rotate',
       target: id,
       outcome: 'success',
-      reasons: { keyVersions: result.keyVersions, logKeys: result.logKeys, tenants: result.tenants },
+      reasons: { keyVersions: result.keyVersions, logKeys: result.logKeys, xksCredentials: result.xksCredentials, tenants: result.tenants },
     });
     return result;
   });

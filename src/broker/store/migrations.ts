@@ -430,4 +430,45 @@ CREATE TRIGGER audit_log_keys_root_key BEFORE INSERT OR UPDATE OF sealed_secret 
   FOR EACH ROW EXECUTE FUNCTION sc_sealed_under_root_key();
 `,
   },
+  {
+    version: 13,
+    name: 'xks keystores',
+    sql: `
+-- The broker as an AWS KMS external key store proxy (src/broker/xks/, docs/xks.md).
+-- Broker keys get a type: x25519 (the release path's HPKE keys, as before) or aes256 (XKS
+-- keys: one version whose sealed_secret is the AES key, public_key empty), the usage KMS is
+-- told of (a subset of ENCRYPT, DECRYPT), and a disabled flag (the kill switch).
+ALTER TABLE broker_keys ADD COLUMN key_type text NOT NULL DEFAULT 'x25519' CHECK (key_type IN ('x25519', 'aes256'));
+ALTER TABLE broker_keys ADD COLUMN usage text[];
+ALTER TABLE broker_keys ADD COLUMN disabled_at timestamptz;
+ALTER TABLE broker_keys ADD CONSTRAINT broker_keys_usage
+  CHECK ((key_type = 'aes256') = (usage IS NOT NULL) AND (usage IS NULL OR usage <@ ARRAY['ENCRYPT', 'DECRYPT']::text[]));
+
+-- A keystore: the URI path KMS calls (/xks/<uri_path_id>/kms/xks/v1) and its SigV4 credentials.
+CREATE TABLE xks_keystores (
+  tenant_id text NOT NULL REFERENCES tenants(id),
+  id text PRIMARY KEY,
+  name text NOT NULL,
+  uri_path_id text NOT NULL UNIQUE,
+  created_at timestamptz NOT NULL DEFAULT now(),
+  disabled_at timestamptz,
+  UNIQUE (tenant_id, name)
+);
+
+-- The secret access key sealed under the root key like broker keys (seal.ts, AAD
+-- <tenant>/<credential id>/1); several live at once during a rotation, until retired.
+CREATE TABLE xks_credentials (
+  tenant_id text NOT NULL REFERENCES tenants(id),
+  id text PRIMARY KEY,
+  keystore_id text NOT NULL REFERENCES xks_keystores(id),
+  access_key_id text NOT NULL UNIQUE,
+  sealed_secret bytea NOT NULL,
+  created_at timestamptz NOT NULL DEFAULT now(),
+  retired_at timestamptz
+);
+CREATE INDEX xks_credentials_keystore ON xks_credentials (keystore_id);
+CREATE TRIGGER xks_credentials_root_key BEFORE INSERT OR UPDATE OF sealed_secret ON xks_credentials
+  FOR EACH ROW EXECUTE FUNCTION sc_sealed_under_root_key();
+`,
+  },
 ];
