@@ -39,6 +39,7 @@ import { keyEraseSuite } from './suites/key-erase.js';
 import { dataModesSuite } from './suites/data-modes.js';
 import { jwksNetworkSuite } from './suites/jwks-network.js';
 import { deviceKeysSuite } from './suites/device-keys.js';
+import { xksSuite } from './suites/xks.js';
 
 const pg = await startPostgres();
 const skipReason = pg.server ? undefined : pg.reason;
@@ -86,6 +87,13 @@ describeWithTool('postgres', skipReason, 'PostgreSQL', () => {
   crashSuite(() => server.createDatabase('crash'));
   jwksNetworkSuite(() => h);
   deviceKeysSuite(() => h);
+  // The kill switch seen by a second broker on the same database (its own process state).
+  xksSuite(() => h, {
+    second: async (first) => {
+      const b = await Broker.open({ dataDir: join(first.dir, 'data'), database: suitesDb });
+      return { url: await b.listen({ host: '127.0.0.1', port: 0 }), close: () => b.close() };
+    },
+  });
   keyEraseSuite({
     start: async () => startBroker({ database: await server.createDatabase('erase') }),
     files: () => server.dataDir,

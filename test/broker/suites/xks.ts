@@ -11,6 +11,27 @@ import { join } from 'node:path';
 import { makeTenant, type Harness } from '../helpers.js';
 import { curlCall, sendHttps, smithyHeaders, xksCall, type XksCredential } from '../xks/signer.js';
 import { exportLog } from './audit-log.js';
+import { execFile } from 'node:child_process';
+import { CLI } from '../../entry.js';
+
+/** `sectorcrypt broker ARGS` against the harness's broker with a token. */
+function cli(h: Harness, token: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [...CLI, 'broker', ...args],
+      {
+        env: {
+          ...process.env,
+          SECTORCRYPT_BROKER_URL: h.url,
+          SECTORCRYPT_BROKER_CA: join(h.dir, 'data', 'ca.pem'),
+          SECTORCRYPT_BROKER_TOKEN: token,
+        },
+      },
+      (err, stdout, stderr) => resolve({ code: err ? Number(err.code ?? 1) : 0, stdout, stderr }),
+    );
+  });
+}
 
 const ALICE = 'arn:aws:iam::123456789012:user/Alice';
 const BOB = 'arn:aws:iam::123456789012:user/Bob';
@@ -489,6 +510,34 @@ export function xksSuite(get: () => Harness, opts: { second?: (h: Harness) => Pr
         for (const b of brokers) await b.close?.();
       }
     });
+
+    it('the CLI: keystore create (--json and for people), list, rotate, retire, disable; aes256 keys', async () => {
+      const made = await cli(h, t.admin, ['xks', 'keystore', 'create', 'kms-cli', '--json']);
+      expect(made.code, made.stderr).toBe(0);
+      const a = JSON.parse(made.stdout);
+      expect(Object.keys(a).sort()).toEqual(['accessKeyId', 'keystoreId', 'name', 'secretAccessKey', 'uriPath']);
+      const people = await cli(h, t.admin, ['xks', 'keystore', 'rotate', a.keystoreId]);
+      expect(people.code, people.stderr).toBe(0);
+      expect(people.stdout).toContain('XksProxyUriPath');
+      expect(people.stdout).toContain(a.uriPath);
+      expect(people.stdout).toContain('shown only once');
+      const second = people.stdout.match(/AccessKeyId:\s+([A-Z2-7]+)/)![1]!;
+      const list = await cli(h, t.admin, ['xks', 'keystore', 'list']);
+      expect(list.stdout).toContain(a.keystoreId);
+      expect(list.stdout).toContain(second);
+      expect(list.stdout).not.toContain(a.secretAccessKey);
+      expect((await cli(h, t.admin, ['xks', 'keystore', 'retire', a.keystoreId, a.accessKeyId])).code).toBe(0);
+      const url = `${h.url}${a.uriPath}/health`;
+      expect((await xksCall(h.ca, url, { requestMetadata: meta('KmsHealthCheck') }, a)).body.errorName).toBe(
+        'AuthenticationFailedException',
+      );
+      expect((await cli(h, t.admin, ['xks', 'keystore', 'disable', a.keystoreId, '--json'])).stdout).toContain('"enabled":false');
+      const k = await cli(h, t.admin, ['key', 'create', 'cli-aes', '--type', 'aes256', '--usage', 'ENCRYPT,DECRYPT', '--json']);
+      expect(JSON.parse(k.stdout)).toMatchObject({ type: 'aes256', usage: ['ENCRYPT', 'DECRYPT'] });
+      const refused = await cli(h, t.auditor, ['xks', 'keystore', 'create', 'nope']);
+      expect(refused.code).not.toBe(0);
+      expect(refused.stderr).toContain('ERR_FORBIDDEN');
+    }, 60_000);
 
     it('records every call, allowed or refused, in the tenant log with its kmsRequestId', async () => {
       const ok = meta('GenerateDataKey');
