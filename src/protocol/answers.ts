@@ -76,7 +76,10 @@ export const keyVersionAnswer = object({ version: integer, publicKey: string, cr
 export type KeyVersionAnswer = FromSchema<typeof keyVersionAnswer>;
 
 /** A new key: an x25519 key's public key, or an aes256 (XKS) key's usage (docs/xks.md). */
-export const createdKeyAnswer = object({ keyId: string, version: integer, publicKey: string, type: string, usage: strings }, ['keyId', 'version']);
+export const createdKeyAnswer = object({ keyId: string, version: integer, publicKey: string, type: string, usage: strings }, [
+  'keyId',
+  'version',
+]);
 export type CreatedKeyAnswer = FromSchema<typeof createdKeyAnswer>;
 
 /** A key with its versions, as GET /v1/keys lists it; aes256 keys with their usage and kill switch. */
@@ -201,12 +204,10 @@ export type ConsistencyProofAnswer = FromSchema<typeof consistencyProofAnswer>;
  * A keystore's new SigV4 credential with the values for KMS's CreateCustomKeyStore
  * (docs/xks.md): XksProxyUriPath, AccessKeyId, RawSecretAccessKey. The secret is shown once.
  */
-export const xksCredentialAnswer = object({ keystoreId: string, name: string, uriPath: string, accessKeyId: string, secretAccessKey: string }, [
-  'keystoreId',
-  'uriPath',
-  'accessKeyId',
-  'secretAccessKey',
-]);
+export const xksCredentialAnswer = object(
+  { keystoreId: string, name: string, uriPath: string, accessKeyId: string, secretAccessKey: string },
+  ['keystoreId', 'uriPath', 'accessKeyId', 'secretAccessKey'],
+);
 export type XksCredentialAnswer = FromSchema<typeof xksCredentialAnswer>;
 
 /** A keystore as GET /v1/xks/keystores lists it: never a secret, only the access key ids. */
