@@ -1,7 +1,7 @@
 /**
  * The XKS API calls (xks_proxy_api_spec.md "API operations"), served under each keystore's URI
  * path by `broker serve`. Per call: one read (the keystore, the credential the request names,
- * the key, the tenant's policies: repository.ts lookup), SigV4 (sigv4.ts), the body, the
+ * the key, the tenant's policies: repository.ts lookup, in batches with other calls: lookups.ts), SigV4 (sigv4.ts), the body, the
  * keystore's and key's state, the key's usage, the policy ("Authorization": every call but
  * GetHealthStatus), the AES-GCM work, and a record in the tenant's Merkle log, committed in a
  * batch with others (release/recorder.ts) before the answer leaves.
@@ -17,7 +17,7 @@ import { decidePolicies, xksPolicyBinds, type Policy, type Reason } from '../pol
 import { findBadInput } from '../http/input-text.js';
 import { XksError } from './errors.js';
 import { parseSigV4, verifySigV4, type SigV4Header } from './sigv4.js';
-import { lookup, type XksLookupRow } from './repository.js';
+import type { XksLookupRow } from './repository.js';
 import {
   EXTERNAL_KEY_ID,
   parseDecryptRequest,
@@ -114,7 +114,12 @@ export async function admitXks(ctx: BrokerContext, req: FastifyRequest): Promise
     if (!(err instanceof XksError)) throw err;
     refused = err;
   }
-  const row = await lookup(ctx.db, params.store, header?.accessKeyId ?? null, keyId, header !== undefined && op !== 'GetHealthStatus');
+  const row = await ctx.xksLookups.lookup({
+    uriPathId: params.store,
+    accessKeyId: header?.accessKeyId ?? null,
+    keyId,
+    withPolicies: header !== undefined && op !== 'GetHealthStatus',
+  });
   if (!row) throw new XksError('InvalidUriPathException', 'no keystore at this URI path');
   if (header) {
     let secret: Uint8Array | undefined;

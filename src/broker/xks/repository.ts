@@ -56,19 +56,9 @@ const SET_DISABLED =
 const KNOWN_KEYSTORES = 'SELECT id FROM xks_keystores WHERE tenant_id = $1 AND id = ANY($2)';
 const LOCK_SEALED = 'SELECT tenant_id, id, sealed_secret FROM xks_credentials ORDER BY tenant_id, id FOR UPDATE';
 const RESEAL = 'UPDATE xks_credentials SET sealed_secret = $2 WHERE id = $1';
-// The keystore by its URI path, the live credential named by the request, the key named by
-// the path (version 1: an aes256 key has one), and the tenant's policies when asked for.
-const LOOKUP = `SELECT s.tenant_id, s.id AS keystore_id, s.disabled_at AS keystore_disabled_at,
-         c.id AS credential_id, c.sealed_secret AS credential_secret,
-         k.id AS key_id, k.key_type, k.usage, k.disabled_at AS key_disabled_at, k.destroyed_at AS key_destroyed_at,
-         v.sealed_secret AS key_secret,
-         CASE WHEN $4::boolean THEN (SELECT coalesce(json_agg(p.document ORDER BY p.name), '[]'::json)
-                                       FROM policies p WHERE p.tenant_id = s.tenant_id) END AS policies
-    FROM xks_keystores s
-    LEFT JOIN xks_credentials c ON c.keystore_id = s.id AND c.access_key_id = $2 AND c.retired_at IS NULL
-    LEFT JOIN broker_keys k ON k.tenant_id = s.tenant_id AND k.id = $3
-    LEFT JOIN key_versions v ON v.key_id = k.id AND v.version = 1
-   WHERE s.uri_path_id = $1`;
+// One call's read, and a batch's (migration 13's functions; lookups.ts batches them).
+const LOOKUP = 'SELECT * FROM sc_xks_lookup($1, $2, $3, $4)';
+const LOOKUPS = 'SELECT * FROM sc_xks_lookups($1::jsonb)';
 
 export async function nameTaken(q: Sql, tenantId: string, name: string): Promise<boolean> {
   return (await q.query(NAME_TAKEN, [tenantId, name])).length > 0;
@@ -121,22 +111,36 @@ export async function knownKeystores(q: Sql, tenantId: string, ids: string[]): P
   return (await q.query<{ id: string }>(KNOWN_KEYSTORES, [tenantId, ids])).map((r) => r.id);
 }
 
-/** One row when the URI path names a keystore; undefined otherwise. */
-export async function lookup(
-  q: Sql,
-  uriPathId: string,
-  accessKeyId: string | null,
-  keyId: string | null,
-  withPolicies: boolean,
-): Promise<XksLookupRow | undefined> {
-  const row = (await q.query<XksLookupRow>(LOOKUP, [uriPathId, accessKeyId, keyId, withPolicies]))[0];
-  if (!row) return undefined;
+/** What an XKS call asks the database: its keystore's path, the signature's access key id, the path's key id. */
+export interface XksLookup {
+  uriPathId: string;
+  accessKeyId: string | null;
+  keyId: string | null;
+  withPolicies: boolean;
+}
+
+function lookupRow(row: XksLookupRow): XksLookupRow {
   return {
     ...row,
     credential_secret: row.credential_secret ? new Uint8Array(row.credential_secret) : null,
     key_secret: row.key_secret ? new Uint8Array(row.key_secret) : null,
     policies: typeof row.policies === 'string' ? (JSON.parse(row.policies) as unknown[]) : row.policies,
   };
+}
+
+/** One row when the URI path names a keystore; undefined otherwise. */
+export async function lookup(q: Sql, l: XksLookup): Promise<XksLookupRow | undefined> {
+  const row = (await q.query<XksLookupRow>(LOOKUP, [l.uriPathId, l.accessKeyId, l.keyId, l.withPolicies]))[0];
+  return row ? lookupRow(row) : undefined;
+}
+
+/** Several lookups in one statement: each answer at its index (undefined: no keystore at that path). */
+export async function lookupMany(q: Sql, items: XksLookup[]): Promise<(XksLookupRow | undefined)[]> {
+  const json = items.map((l, i) => ({ i, p: l.uriPathId, a: l.accessKeyId, k: l.keyId, w: l.withPolicies }));
+  const rows = await q.query<XksLookupRow & { i: number }>(LOOKUPS, [JSON.stringify(json)]);
+  const out: (XksLookupRow | undefined)[] = items.map(() => undefined);
+  for (const { i, ...row } of rows) out[Number(i)] = lookupRow(row);
+  return out;
 }
 
 /** Every sealed credential, locked, for the root key's rotation. */

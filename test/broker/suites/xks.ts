@@ -333,6 +333,29 @@ export function xksSuite(get: () => Harness, opts: { second?: (h: Harness) => Pr
       );
     });
 
+    it('calls that arrive together (read in one batch) each get their own answer', async () => {
+      const bad = { ...cred, secretAccessKey: 'B'.repeat(44) };
+      const calls: [Promise<{ status: number; body: any }>, number, string | undefined][] = [];
+      for (let i = 0; i < 12; i++) calls.push([call(`/keys/${keyId}/encrypt`, encryptBody(`data ${i}`)), 200, undefined]);
+      for (let i = 0; i < 3; i++) calls.push([call(`/keys/${keyId}/encrypt`, encryptBody(), bad), 401, 'AuthenticationFailedException']);
+      for (let i = 0; i < 3; i++)
+        calls.push([call('/keys/key_00000000-0000-4000-8000-000000000001/encrypt', encryptBody()), 404, 'KeyNotFoundException']);
+      for (let i = 0; i < 3; i++)
+        calls.push([
+          xksCall(h.ca, `${h.url}/xks/${'f'.repeat(32)}/kms/xks/v1/health`, { requestMetadata: meta('KmsHealthCheck') }, cred),
+          404,
+          'InvalidUriPathException',
+        ]);
+      for (let i = 0; i < 3; i++)
+        calls.push([
+          call(`/keys/${keyId}/encrypt`, { ...encryptBody(), requestMetadata: meta('Encrypt', BOB) }),
+          403,
+          'AccessDeniedException',
+        ]);
+      const answers = await Promise.all(calls.map(([p]) => p));
+      expect(answers.map((a) => [a.status, a.body.errorName])).toEqual(calls.map(([, status, name]) => [status, name]));
+    });
+
     it('enforces key usage (InvalidKeyUsageException) before anything is encrypted', async () => {
       const only = await h.client.call('POST', '/v1/keys', {
         token: t.admin,
