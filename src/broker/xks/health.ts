@@ -33,14 +33,15 @@ export function cryptoWorks(): boolean {
   }
 }
 
-export function healthAnswer(version: string, store: string): HealthAnswer {
+/** "GetHealthStatus": every field required, one key manager (this broker: its keys are its own). */
+export function healthAnswer(): HealthAnswer {
   return {
     xksProxyFleetSize: 1,
     xksProxyVendor: XKS_VENDOR,
-    xksProxyModel: `sectorcrypt broker ${version}`,
+    xksProxyModel: 'sectorcrypt key broker, XKS API v1',
     ekmVendor: XKS_VENDOR,
     ekmFleetDetails: [
-      { id: 'broker', model: `sectorcrypt broker ${version} (${store})`, healthStatus: cryptoWorks() ? 'ACTIVE' : 'UNAVAILABLE' },
+      { id: 'broker', model: 'sectorcrypt key broker, AES-256-GCM in software', healthStatus: cryptoWorks() ? 'ACTIVE' : 'UNAVAILABLE' },
     ],
   };
 }

@@ -163,49 +163,44 @@ export async function serveXks(ctx: BrokerContext, req: FastifyRequest, c: XksCa
   const extra = { accessKeyId: c.accessKeyId, region: c.region };
   let meta: RequestMetadata | undefined;
   let decided: { policy: string | null; trace: Reason[] } = { policy: null, trace: [] };
-  let answer: unknown;
+  /** The cryptographic work of Encrypt or Decrypt, run once every check passed. */
+  let work: ((key: Uint8Array) => Record<string, string>) | undefined;
+  let plaintext: Uint8Array | undefined;
   try {
-    switch (c.op) {
-      case 'GetHealthStatus':
-        meta = parseMetadataRequest(req.body, c.op).requestMetadata;
-        break;
-      case 'GetKeyMetadata':
-        meta = parseMetadataRequest(req.body, c.op).requestMetadata;
-        break;
-      case 'Encrypt': {
-        const e = parseEncryptRequest(req.body);
-        meta = e.requestMetadata;
-        answer = async (key: Uint8Array) => {
-          const s = e.cdiv ? encryptChecked(key, e.plaintext, e.aad) : encrypt(key, e.plaintext, e.aad);
-          e.plaintext.fill(0);
-          return {
-            ciphertext: b64(s.ciphertext),
-            initializationVector: b64(s.iv),
-            authenticationTag: b64(s.tag),
-            ...('cdiv' in s ? { ciphertextDataIntegrityValue: s.cdiv } : {}),
-          };
+    if (c.op === 'GetHealthStatus' || c.op === 'GetKeyMetadata') {
+      meta = parseMetadataRequest(req.body, c.op).requestMetadata;
+    } else if (c.op === 'Encrypt') {
+      const e = parseEncryptRequest(req.body);
+      meta = e.requestMetadata;
+      plaintext = e.plaintext;
+      work = (key) => {
+        const checked = e.cdiv ? encryptChecked(key, e.plaintext, e.aad) : undefined;
+        const s = checked ?? encrypt(key, e.plaintext, e.aad);
+        const out: Record<string, string> = {
+          ciphertext: b64(s.ciphertext),
+          initializationVector: b64(s.iv),
+          authenticationTag: b64(s.tag),
         };
-        break;
-      }
-      case 'Decrypt': {
-        const d = parseDecryptRequest(req.body);
-        meta = d.requestMetadata;
-        answer = async (key: Uint8Array) => {
-          const plain = decrypt(key, d, d.aad);
-          try {
-            return { plaintext: b64(plain) };
-          } finally {
-            plain.fill(0);
-          }
-        };
-        break;
-      }
+        if (checked) out.ciphertextDataIntegrityValue = checked.cdiv;
+        return out;
+      };
+    } else {
+      const d = parseDecryptRequest(req.body);
+      meta = d.requestMetadata;
+      work = (key) => {
+        const plain = decrypt(key, d, d.aad);
+        try {
+          return { plaintext: b64(plain) };
+        } finally {
+          plain.fill(0);
+        }
+      };
     }
     // "Error codes": a disabled keystore or key is InvalidStateException (the spec has no KeyDisabledException).
     if (row.keystore_disabled_at) throw new XksError('InvalidStateException', 'this external key store is disabled at the proxy');
     if (c.op === 'GetHealthStatus') {
       // "GetHealthStatus" MUST be excluded from authorization.
-      const health = healthAnswer('0.1.0', 'sectorcrypt key broker');
+      const health = healthAnswer();
       await record(ctx, where, meta, extra, { outcome: 'success' });
       return health;
     }
@@ -231,12 +226,12 @@ export async function serveXks(ctx: BrokerContext, req: FastifyRequest, c: XksCa
       throw new XksError('AccessDeniedException', 'no policy of the proxy allows this call');
     }
     let out: unknown;
-    if (c.op === 'GetKeyMetadata') {
+    if (!work) {
       out = { keySpec: 'AES_256', keyUsage: usage, keyStatus: row.key_disabled_at ? 'DISABLED' : 'ENABLED' };
     } else {
       const key = openAtRest(ctx.rootKey, row.tenant_id, row.key_id, 1, row.key_secret);
       try {
-        out = await (answer as (k: Uint8Array) => Promise<unknown>)(key);
+        out = work(key);
       } finally {
         key.fill(0);
       }
@@ -253,5 +248,7 @@ export async function serveXks(ctx: BrokerContext, req: FastifyRequest, c: XksCa
       trace: decided.trace,
     });
     throw xe;
+  } finally {
+    plaintext?.fill(0);
   }
 }
