@@ -20,7 +20,8 @@ function check(ok, what) {
   if (!ok) failures.total = (failures.total ?? 0) + 1;
 }
 const hex = (s) => (s === '-' ? new Uint8Array(0) : new Uint8Array(Buffer.from(s, 'hex')));
-const eq = (a, b) => Buffer.compare(Buffer.from(a.buffer, a.byteOffset, a.byteLength), Buffer.from(b.buffer, b.byteOffset, b.byteLength)) === 0;
+const eq = (a, b) =>
+  Buffer.compare(Buffer.from(a.buffer, a.byteOffset, a.byteLength), Buffer.from(b.buffer, b.byteOffset, b.byteLength)) === 0;
 const code = (fn) => {
   try {
     fn();
@@ -31,7 +32,11 @@ const code = (fn) => {
 };
 
 const info = backendInfo();
-console.log(`${process.arch} Node ${process.version}: backend ${info.backend}, kernel ${info.kernel}, cpu ${Object.keys(info.cpu).filter((k) => info.cpu[k]).join(' ')}`);
+console.log(
+  `${process.arch} Node ${process.version}: backend ${info.backend}, kernel ${info.kernel}, cpu ${Object.keys(info.cpu)
+    .filter((k) => info.cpu[k])
+    .join(' ')}`,
+);
 if (process.arch !== 'arm64' || info.backend !== 'native' || info.kernel !== 'armv8-ce' || !info.cpu.aes || !info.cpu.pmull) {
   console.error(`expected the native backend with kernel armv8-ce on arm64${info.reason ? `; reason: ${info.reason}` : ''}`);
   process.exit(1);
@@ -62,7 +67,9 @@ for (const [i, line] of lines.entries()) {
       // Big batches also through the thread pool (sliced per core).
       if (pt.length >= 64 * 1024) {
         pending.push(
-          Promise.all([xts.encryptSectorsAsync(pt, first), xts.decryptSectorsAsync(ct, first)]).then(([c, p]) => check(eq(c, ct) && eq(p, pt), `${what} (async)`)),
+          Promise.all([xts.encryptSectorsAsync(pt, first), xts.decryptSectorsAsync(ct, first)]).then(([c, p]) =>
+            check(eq(c, ct) && eq(p, pt), `${what} (async)`),
+          ),
         );
       }
       break;
@@ -134,6 +141,8 @@ for (let i = 0; i < 400; i++) {
   check(eq(new AesGcm(key, opts).seal(nonce, pt, aad), ref), `node:crypto gcm ${key.length} ${pt.length}`);
 }
 
-console.log(`armv8-ce through the public API: ${fromCases} cases and ${checked - fromCases} node:crypto comparisons, ${failures.total ?? 0} failed`);
+console.log(
+  `armv8-ce through the public API: ${fromCases} cases and ${checked - fromCases} node:crypto comparisons, ${failures.total ?? 0} failed`,
+);
 for (const f of failures) console.error(`FAIL ${f}`);
 process.exit(failures.length === 0 && fromCases > 0 ? 0 : 1);

@@ -6,6 +6,7 @@ import { VersionKeys } from './keys/version-keys.js';
 import { DeviceCache } from './auth/device-cache.js';
 import { ReleaseRecorder } from './release/recorder.js';
 import { ReleaseAdmissions } from './release/admissions.js';
+import { XksLookups } from './xks/lookups.js';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Store } from './store/types.js';
@@ -153,7 +154,13 @@ export class Broker {
     const versionKeys = new VersionKeys(files.rootKey);
     const db = withAfterCommit(signer.watch(store));
     const limits = opts.rateLimits === false ? undefined : new RateLimiter(opts.rateLimits);
-    const hot = { versionKeys, devices: new DeviceCache(), admissions: new ReleaseAdmissions(db), releases: new ReleaseRecorder(db) };
+    const hot = {
+      versionKeys,
+      devices: new DeviceCache(),
+      admissions: new ReleaseAdmissions(db),
+      releases: new ReleaseRecorder(db),
+      xksLookups: new XksLookups(db),
+    };
     const certificates = certificateDates(files.tls.cert, files.caPem);
     const ctx = {
       db,

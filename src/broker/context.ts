@@ -4,6 +4,7 @@ import type { VersionKeys } from './keys/version-keys.js';
 import type { DeviceCache } from './auth/device-cache.js';
 import type { ReleaseRecorder } from './release/recorder.js';
 import type { ReleaseAdmissions } from './release/admissions.js';
+import type { XksLookups } from './xks/lookups.js';
 import type { RateLimiter } from './http/rate-limit.js';
 import type { CertificateDates } from './data-dir/cert-status.js';
 
@@ -17,8 +18,10 @@ export interface BrokerContext {
   devices: DeviceCache;
   /** Release requests' admission and reads, in batches. */
   admissions: ReleaseAdmissions;
-  /** Release decisions, committed in batches. */
+  /** Release decisions and XKS calls' records, committed in batches. */
   releases: ReleaseRecorder;
+  /** XKS calls' reads, in batches. */
+  xksLookups: XksLookups;
   now(): Date;
   /** Audit records younger than this many days stay in the log (default 365). */
   auditRetentionDays: number;

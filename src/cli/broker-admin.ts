@@ -40,14 +40,14 @@ export function registerBrokerAdmin(broker: Command): void {
     .requiredOption('--data <dir>', "the broker's data folder")
     .option('--database <url>', 'overrides the store named in DATA/broker.json')
     .option('--keep-old', 'keep the replaced key as DATA/root.key.old (0600), for database backups made before')
-    .option('--json', 'print {"rootKeyId", "keyVersions", "logKeys", "clientSecrets", "tenants"} as JSON')
+    .option('--json', 'print {"rootKeyId", "keyVersions", "logKeys", "clientSecrets", "xksCredentials", "tenants"} as JSON')
     .action(async (flags: { data: string; database?: string; keepOld?: boolean; json?: boolean }) => {
       const { rotateRootKey } = await import('../broker/root-key/rotate.js');
       const r = await rotateRootKey({ dataDir: flags.data, database: flags.database, keepOld: flags.keepOld });
       out(
         flags.json,
         r,
-        `re-sealed ${r.keyVersions} key versions, ${r.logKeys} audit log keys and ${r.clientSecrets} OpenID client secrets of ${r.tenants} tenants under a new root key (id ${r.rootKeyId})\n` +
+        `re-sealed ${r.keyVersions} key versions, ${r.logKeys} audit log keys, ${r.clientSecrets} OpenID client secrets and ${r.xksCredentials} XKS credentials of ${r.tenants} tenants under a new root key (id ${r.rootKeyId})\n` +
           `copy ${join(flags.data, 'root.key')} (mode 0600) to every other broker on this database; until then they refuse to start, and running ones answer ERR_ROOT_KEY_MISMATCH where they need it\n`,
       );
     });

@@ -1,5 +1,5 @@
 /**
- * `sectorcrypt broker <tenant|user|token|key|policy|device|enroll-token|request|issuer|audit|action> ...`:
+ * `sectorcrypt broker <tenant|user|token|key|policy|device|enroll-token|request|issuer|audit|action|xks> ...`:
  * thin clients of a running broker's HTTP API (docs/broker.md "Managing a running broker from the command line"). The connection
  * comes from --url, --ca, --token or SECTORCRYPT_BROKER_URL / _CA / _TOKEN. Answers are
  * printed as JSON (one line with --json, indented otherwise).
@@ -166,7 +166,30 @@ export function registerBrokerManagement(broker: Command): void {
   );
 
   const key = broker.command('key').description('broker keys (admin)');
-  sub(key, 'create <name>', 'make a broker key', (c, name) => call(c, 'POST', '/v1/keys', { name }), views.keyView);
+  sub(
+    key,
+    'create <name>',
+    'make a broker key (--type aes256 --usage ENCRYPT,DECRYPT: an XKS key, docs/xks.md)',
+    (c, name) =>
+      call(c, 'POST', '/v1/keys', {
+        name,
+        ...(c.type ? { type: c.type } : {}),
+        ...(c.usage !== undefined ? { usage: (c.usage as string).split(',').filter((u) => u !== '') } : {}),
+      }),
+    views.keyView,
+    (x) =>
+      x
+        .option('--type <type>', 'x25519 (a release key, the default) or aes256 (an XKS key)')
+        .option('--usage <list>', 'an aes256 key: ENCRYPT, DECRYPT, both (comma-separated) or "" for none'),
+  );
+  sub(
+    key,
+    'disable <keyId>',
+    "an XKS key's kill switch: KMS is refused at once",
+    (c, k) => call(c, 'POST', `/v1/keys/${id(k!)}/disable`),
+    views.objectView,
+  );
+  sub(key, 'enable <keyId>', 'undo disable', (c, k) => call(c, 'POST', `/v1/keys/${id(k!)}/enable`), views.objectView);
   sub(key, 'list', 'list keys and versions', (c) => call(c, 'GET', '/v1/keys'), views.keysView);
   sub(key, 'public <keyId>', 'the newest public key', (c, k) => call(c, 'GET', `/v1/keys/${id(k!)}/public`), views.keyView);
   sub(key, 'rotate <keyId>', 'make a new version', (c, k) => call(c, 'POST', `/v1/keys/${id(k!)}/rotate`), views.keyView);
@@ -185,6 +208,43 @@ export function registerBrokerManagement(broker: Command): void {
     (c, k) => call(c, 'POST', `/v1/keys/${id(k!)}/destroy`),
     views.actionPending,
   );
+
+  // AWS KMS external key stores (docs/xks.md).
+  const keystore = broker
+    .command('xks')
+    .description('AWS KMS external key stores (admin)')
+    .command('keystore')
+    .description('XKS keystores');
+  sub(
+    keystore,
+    'create <name>',
+    'make a keystore: its XksProxyUriPath and first credential (the secret is shown once)',
+    (c, name) => call(c, 'POST', '/v1/xks/keystores', { name }),
+    views.xksCredentialView,
+  );
+  sub(keystore, 'list', 'list keystores and their live access key ids', (c) => call(c, 'GET', '/v1/xks/keystores'), views.xksKeystoresView);
+  sub(
+    keystore,
+    'rotate <keystoreId>',
+    'a new credential beside the current one (both verify until one is retired; at most two)',
+    (c, k) => call(c, 'POST', `/v1/xks/keystores/${id(k!)}/credentials`),
+    views.xksCredentialView,
+  );
+  sub(
+    keystore,
+    'retire <keystoreId> <accessKeyId>',
+    'stop a credential (once KMS uses the new one)',
+    (c, k, a) => call(c, 'POST', `/v1/xks/keystores/${id(k!)}/credentials/${id(a!)}/retire`),
+    views.objectView,
+  );
+  sub(
+    keystore,
+    'disable <keystoreId>',
+    'the kill switch: every KMS call through it is refused at once',
+    (c, k) => call(c, 'POST', `/v1/xks/keystores/${id(k!)}/disable`),
+    views.objectView,
+  );
+  sub(keystore, 'enable <keystoreId>', 'undo disable', (c, k) => call(c, 'POST', `/v1/xks/keystores/${id(k!)}/enable`), views.objectView);
 
   const action = broker.command('action').description('actions that need a second admin');
   sub(action, 'list', 'what waits for a second admin', (c) => call(c, 'GET', '/v1/actions'), views.actionsView);

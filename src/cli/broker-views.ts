@@ -20,6 +20,8 @@ import type {
   SeparationAnswer as Separation,
   TokenAnswer as TokenRow,
   UserAnswer as User,
+  XksCredentialAnswer as XksCredential,
+  XksKeystoreAnswer as XksKeystore,
 } from '../protocol/answers.js';
 import { formatFields, formatSecret, formatTable, type Column, type Style } from './table.js';
 
@@ -183,21 +185,58 @@ export const keysView: View<{ keys: Key[] }> = (a, style) => {
     { header: 'KEY ID', value: ({ k }) => k.keyId, max: ID },
     { header: 'NAME', value: ({ k }) => k.name, max: 24 },
     { header: 'VERSION', value: ({ v }) => v.version },
-    { header: 'STATE', value: ({ k, v }) => (k.destroyed ? 'destroyed' : v.retired ? 'retired' : 'active') },
-    { header: 'PUBLIC KEY', value: ({ v }) => v.publicKey, max: 20 },
+    {
+      header: 'STATE',
+      value: ({ k, v }) => (k.destroyed ? 'destroyed' : v.retired ? 'retired' : k.disabled ? 'disabled' : 'active'),
+    },
+    {
+      header: 'PUBLIC KEY',
+      value: ({ k, v }) => (k.type === 'aes256' ? `(aes256: ${k.usage?.join(',') || 'no usage'})` : v.publicKey),
+      max: 20,
+    },
     { header: 'CREATED', value: ({ v }) => v.createdAt },
   ];
   return formatTable(rows, columns, { style, empty: '(no keys)' });
 };
 
-export const keyView: View<PublicKey> = (a, style) =>
+export const keyView: View<PublicKey & { type?: string; usage?: string[] }> = (a, style) =>
+  formatFields(
+    a.type === 'aes256'
+      ? [
+          ['key', a.keyId],
+          ['type', 'aes256 (XKS; the key id is the externalKeyId)'],
+          ['usage', a.usage?.length ? a.usage.join(', ') : '(none)'],
+        ]
+      : [
+          ['key', a.keyId],
+          ['version', a.version],
+          ['public key', a.publicKey],
+        ],
+    { style },
+  );
+
+/** A keystore's new credential: the values of KMS's CreateCustomKeyStore (docs/xks.md), the secret once. */
+export const xksCredentialView: View<XksCredential> = (a, style) =>
   formatFields(
     [
-      ['key', a.keyId],
-      ['version', a.version],
-      ['public key', a.publicKey],
+      ['keystore', a.keystoreId],
+      ['XksProxyUriPath', a.uriPath],
+      ['AccessKeyId', a.accessKeyId],
     ],
     { style },
+  ) + formatSecret('RawSecretAccessKey: give it to AWS KMS (CreateCustomKeyStore or UpdateCustomKeyStore)', a.secretAccessKey);
+
+export const xksKeystoresView: View<{ keystores: XksKeystore[] }> = (a, style) =>
+  formatTable(
+    a.keystores,
+    [
+      { header: 'KEYSTORE ID', value: (k) => k.keystoreId, max: ID },
+      { header: 'NAME', value: (k) => k.name, max: 24 },
+      { header: 'STATE', value: (k) => (k.enabled ? 'enabled' : 'disabled') },
+      { header: 'URI PATH', value: (k) => k.uriPath, max: ID },
+      { header: 'LIVE ACCESS KEY IDS', value: (k) => k.credentials.filter((c) => c.retiredAt === null).map((c) => c.accessKeyId), max: ID },
+    ],
+    { style, empty: '(no keystores)' },
   );
 
 /** An action that waits for a second admin (key destroy, lowering a policy's approvers). */

@@ -83,9 +83,25 @@ export const keyVersionAnswer = object({ version: integer, publicKey: string, cr
 ]);
 export type KeyVersionAnswer = FromSchema<typeof keyVersionAnswer>;
 
-/** A key with its versions, as GET /v1/keys lists it. */
+/** A new key: an x25519 key's public key, or an aes256 (XKS) key's usage (docs/xks.md). */
+export const createdKeyAnswer = object({ keyId: string, version: integer, publicKey: string, type: string, usage: strings }, [
+  'keyId',
+  'version',
+]);
+export type CreatedKeyAnswer = FromSchema<typeof createdKeyAnswer>;
+
+/** A key with its versions, as GET /v1/keys lists it; aes256 keys with their usage and kill switch. */
 export const keyAnswer = object(
-  { keyId: string, name: string, createdAt: string, destroyed: boolean, versions: { type: 'array', items: keyVersionAnswer } },
+  {
+    keyId: string,
+    name: string,
+    createdAt: string,
+    destroyed: boolean,
+    type: string,
+    usage: strings,
+    disabled: boolean,
+    versions: { type: 'array', items: keyVersionAnswer },
+  },
   ['keyId', 'name', 'createdAt', 'destroyed', 'versions'],
 );
 export type KeyAnswer = FromSchema<typeof keyAnswer>;
@@ -206,3 +222,31 @@ export type InclusionProofAnswer = FromSchema<typeof inclusionProofAnswer>;
 /** RFC 9162 2.1.4 consistency proof between two sizes of the log. */
 export const consistencyProofAnswer = object({ fromSize: integer, toSize: integer, hashes: strings }, ['fromSize', 'toSize', 'hashes']);
 export type ConsistencyProofAnswer = FromSchema<typeof consistencyProofAnswer>;
+
+/**
+ * A keystore's new SigV4 credential with the values for KMS's CreateCustomKeyStore
+ * (docs/xks.md): XksProxyUriPath, AccessKeyId, RawSecretAccessKey. The secret is shown once.
+ */
+export const xksCredentialAnswer = object(
+  { keystoreId: string, name: string, uriPath: string, accessKeyId: string, secretAccessKey: string },
+  ['keystoreId', 'uriPath', 'accessKeyId', 'secretAccessKey'],
+);
+export type XksCredentialAnswer = FromSchema<typeof xksCredentialAnswer>;
+
+/** A keystore as GET /v1/xks/keystores lists it: never a secret, only the access key ids. */
+export const xksKeystoreAnswer = object(
+  {
+    keystoreId: string,
+    name: string,
+    uriPath: string,
+    enabled: boolean,
+    createdAt: string,
+    disabledAt: nullableString,
+    credentials: {
+      type: 'array',
+      items: object({ accessKeyId: string, createdAt: string, retiredAt: nullableString }, ['accessKeyId', 'createdAt', 'retiredAt']),
+    },
+  },
+  ['keystoreId', 'name', 'uriPath', 'enabled', 'createdAt', 'disabledAt', 'credentials'],
+);
+export type XksKeystoreAnswer = FromSchema<typeof xksKeystoreAnswer>;

@@ -21,6 +21,7 @@ import { jwksNetworkSuite } from './suites/jwks-network.js';
 import { deviceKeysSuite } from './suites/device-keys.js';
 import { tpmSuite } from './suites/tpm.js';
 import { oidcSuite } from './suites/oidc.js';
+import { xksSuite } from './suites/xks.js';
 import { join } from 'node:path';
 import { Broker } from '../../src/broker/index.js';
 import { openStore } from '../../src/broker/store/open.js';
@@ -70,6 +71,7 @@ describe('PGlite', () => {
   deviceKeysSuite(() => h);
   tpmSuite(() => h);
   oidcSuite(() => h, { database: async () => undefined });
+  xksSuite(() => h);
   auditExportSuite(() => h);
   rootKeySuite(async () => undefined, { shared: false });
   certificateSuite(async () => 'pglite:memory', { child: false });

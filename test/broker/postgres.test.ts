@@ -41,6 +41,7 @@ import { jwksNetworkSuite } from './suites/jwks-network.js';
 import { deviceKeysSuite } from './suites/device-keys.js';
 import { tpmSuite } from './suites/tpm.js';
 import { oidcSuite } from './suites/oidc.js';
+import { xksSuite } from './suites/xks.js';
 
 const pg = await startPostgres();
 const skipReason = pg.server ? undefined : pg.reason;
@@ -91,6 +92,13 @@ describeWithTool('postgres', skipReason, 'PostgreSQL', () => {
   tpmSuite(() => h);
   let oidcDbs = 0;
   oidcSuite(() => h, { database: () => server.createDatabase(`oidc${++oidcDbs}`) });
+  // The kill switch seen by a second broker on the same database (its own process state).
+  xksSuite(() => h, {
+    second: async (first) => {
+      const b = await Broker.open({ dataDir: join(first.dir, 'data'), database: suitesDb });
+      return { url: await b.listen({ host: '127.0.0.1', port: 0 }), close: () => b.close() };
+    },
+  });
   keyEraseSuite({
     start: async () => startBroker({ database: await server.createDatabase('erase') }),
     files: () => server.dataDir,

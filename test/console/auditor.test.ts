@@ -11,14 +11,24 @@ import { describeWithTool } from '../tools.js';
 import { verifyExport } from '../../src/audit/index.js';
 import { chromiumMissing, signedInConsole } from './fixture.js';
 import { makeUser, redeem } from '../broker/helpers.js';
+import { xksCall } from '../broker/xks/signer.js';
+
+const KMS_REQUEST = 'b42c7fbf-de61-441c-ae24-123456789012';
 
 describeWithTool('chromium', chromiumMissing(), 'console: auditor view in Chromium', () => {
   const s = signedInConsole({
     approvers: 1,
     token: (t) => t.auditor,
-    // Some history: keys made.
+    // Some history: keys made, and one AWS KMS call through an XKS keystore (docs/xks.md).
     prepare: async (f) => {
       for (const name of ['a', 'b', 'c']) await f.h.client.call('POST', '/v1/keys', { token: f.t.admin, body: { name } });
+      const store = (await f.h.client.call('POST', '/v1/xks/keystores', { token: f.t.admin, body: { name: 'kms' } })).body;
+      await xksCall(
+        f.h.ca,
+        `${f.h.url}${store.uriPath}/health`,
+        { requestMetadata: { kmsOperation: 'KmsHealthCheck', kmsRequestId: KMS_REQUEST } },
+        store,
+      );
     },
   });
 
@@ -39,6 +49,9 @@ describeWithTool('chromium', chromiumMissing(), 'console: auditor view in Chromi
     await expect.poll(() => s.page.locator('table.log tbody tr').count()).toBe(0);
     await s.page.getByLabel('Actor').fill('');
     await s.page.getByLabel('Action').selectOption('');
+    await s.page.getByLabel('Request').fill(KMS_REQUEST);
+    await expect.poll(() => s.page.locator('table.log tbody tr td:nth-child(4)').allInnerTexts()).toEqual(['xks.health']);
+    await s.page.getByLabel('Request').fill('');
     await s.page.getByLabel('Outcome').selectOption('success');
     const outcomes = await s.page.locator('table.log tbody tr td:nth-child(6)').allInnerTexts();
     expect(outcomes.length).toBeGreaterThan(0);

@@ -10,7 +10,7 @@ export function tokenHash(token: string): string {
 }
 
 /** Ids are random UUIDs with a readable kind prefix. */
-export function newId(kind: 'tn' | 'usr' | 'tok' | 'key' | 'enr' | 'dev' | 'req' | 'act' | 'inv' | 'chl' | 'ocs'): string {
+export function newId(kind: 'tn' | 'usr' | 'tok' | 'key' | 'enr' | 'dev' | 'req' | 'act' | 'inv' | 'chl' | 'ocs' | 'xks' | 'xkc'): string {
   return `${kind}_${randomUUID()}`;
 }
 

@@ -185,7 +185,7 @@ export async function quoteChallenge(q: Sql, device: AgentDevice) {
   const state = await devices.deviceTpm(q, device.tenantId, device.deviceId);
   if (!state?.tpm_activated_at) fail('ERR_FORBIDDEN', "this device's TPM attestation key was never activated");
   const policies = (await policyDocuments(q, device.tenantId)).filter(
-    (p) => p.devices.ids?.includes(device.deviceId) || device.groups.some((g) => p.devices.groups?.includes(g)),
+    (p) => p.devices?.ids?.includes(device.deviceId) || device.groups.some((g) => p.devices?.groups?.includes(g)),
   );
   const pcrs = pcrsForPolicies(policies);
   const nonce = new Uint8Array(randomBytes(32));

@@ -6,15 +6,18 @@
  * - 'signed': the signature only; the handler admits the nonce itself, with its own reads
  *   (the release path does both in one statement: release/routes-agent.ts);
  * - 'user-or-agent': a Bearer token when there is an Authorization header, else a signed request;
+ * - 'xks': AWS KMS's SigV4 signature with a live credential of the keystore the URI path names
+ *   (xks/proxy.ts admitXks, which also reads the key and the policies the call needs);
  * - 'public': nobody is asked (health, enrollment, invitations, console sign-in and files).
  */
 import type { FastifyRequest } from 'fastify';
 import type { BrokerContext } from '../context.js';
 import type { Principal, Role } from '../auth/principal.js';
 import { authenticate, requireRole } from '../auth/authenticate.js';
+import { admitXks, type XksCaller } from '../xks/proxy.js';
 import { authenticateAgent, verifyAgentRequest, type AgentDevice, type SignedBy } from '../auth/agent-signature.js';
 
-export type Access = readonly Role[] | 'user' | 'agent' | 'signed' | 'user-or-agent' | 'public';
+export type Access = readonly Role[] | 'user' | 'agent' | 'signed' | 'user-or-agent' | 'xks' | 'public';
 
 /** What the handler is handed for each kind of access. */
 export type CallerOf<A extends Access> = A extends readonly Role[]
@@ -27,7 +30,9 @@ export type CallerOf<A extends Access> = A extends readonly Role[]
         ? SignedBy
         : A extends 'user-or-agent'
           ? { tenantId: string }
-          : undefined;
+          : A extends 'xks'
+            ? XksCaller
+            : undefined;
 
 type Check = (ctx: BrokerContext, req: FastifyRequest) => Promise<unknown>;
 
@@ -46,6 +51,8 @@ export function callerCheck(access: Access): Check | undefined {
       return (ctx, req) => authenticateAgent(ctx, req);
     case 'user-or-agent':
       return async (ctx, req) => (req.headers.authorization ? authenticate(ctx.db, req) : verifyAgentRequest(ctx, req));
+    case 'xks':
+      return (ctx, req) => admitXks(ctx, req);
     case 'public':
       return undefined;
   }

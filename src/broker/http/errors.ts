@@ -6,6 +6,7 @@ import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { SectorCryptError } from '../../errors.js';
+import { XksError } from '../xks/errors.js';
 import { B64_PATTERN, DIGITS_PATTERN, GROUP_PATTERN, ID_PATTERN, NAME_PATTERN } from './schemas.js';
 
 const STATUS: Record<string, number> = {
@@ -50,7 +51,39 @@ function plain(err: SectorCryptError): string {
   return err.message.replace(/ \(ERR_[A-Z_]+\)$/, '');
 }
 
+/** A URL under the XKS API's prefix: its refusals are in the spec's shape even where no route matched. */
+function isXksUrl(url: string): boolean {
+  return url.startsWith('/xks/');
+}
+
+/**
+ * The XKS API's error answers (xks_proxy_api_spec.md "Error codes"): `{errorName, errorMessage}`
+ * for every refusal on its routes, whatever raised it (xks/errors.ts has the table).
+ */
+function xksErrorReply(err: FastifyError | Error, req: FastifyRequest, reply: FastifyReply): void {
+  let e: XksError;
+  if (err instanceof XksError) {
+    e = err;
+  } else if (err instanceof SectorCryptError && err.code === 'ERR_RATE_LIMITED') {
+    const retryAfter = (err as { retryAfterSeconds?: unknown }).retryAfterSeconds;
+    if (typeof retryAfter === 'number') void reply.header('retry-after', String(retryAfter));
+    e = new XksError('ThrottlingException', plain(err));
+  } else if (err instanceof SectorCryptError && err.code !== 'ERR_ROOT_KEY_MISMATCH') {
+    e = new XksError('ValidationException', plain(err));
+  } else if (
+    (err as FastifyError).validation ||
+    (typeof (err as FastifyError).statusCode === 'number' && (err as FastifyError).statusCode! < 500)
+  ) {
+    e = new XksError('ValidationException', err.message);
+  } else {
+    req.log.error({ err }, 'internal error in an XKS call');
+    e = new XksError('InternalException', 'internal error');
+  }
+  void reply.status(e.status).send(e.body);
+}
+
 export function errorHandler(err: FastifyError | Error, _req: FastifyRequest, reply: FastifyReply): void {
+  if (err instanceof XksError || _req.routeOptions?.config?.xksOperation !== undefined) return xksErrorReply(err, _req, reply);
   if (err instanceof SectorCryptError) {
     const retryAfter = (err as { retryAfterSeconds?: unknown }).retryAfterSeconds;
     if (typeof retryAfter === 'number') void reply.header('retry-after', String(retryAfter));
@@ -116,6 +149,7 @@ function validationMessage(fe: FastifyError): string {
 }
 
 export function notFoundHandler(req: FastifyRequest, reply: FastifyReply): void {
+  if (isXksUrl(req.url)) return xksErrorReply(new XksError('InvalidUriPathException', 'no XKS API at this URI path'), req, reply);
   void reply.status(404).send({ error: { code: 'ERR_NOT_FOUND', message: `no route ${req.method} ${req.url.split('?')[0]}` } });
 }
 
@@ -127,6 +161,16 @@ export const MAX_PARAM_LENGTH = 100;
  * does not decode, a path parameter over MAX_PARAM_LENGTH characters. Our shape, not Fastify's.
  */
 export function frameworkErrorHandler(err: FastifyError, req: FastifyRequest, reply: FastifyReply): void {
+  if (isXksUrl(req.url)) {
+    // The router's maxParamLength: an externalKeyId over 100 characters is none the broker made.
+    const xe =
+      err.code === 'FST_ERR_MAX_PARAM_LENGTH'
+        ? new XksError('KeyNotFoundException', 'no such external key')
+        : err.code === 'FST_ERR_BAD_URL'
+          ? new XksError('InvalidUriPathException', 'the URL is malformed (bad percent-encoding)')
+          : err;
+    return xksErrorReply(xe, req, reply);
+  }
   if (err.code === 'FST_ERR_BAD_URL') {
     void reply.status(400).send({ error: { code: 'ERR_ARGUMENT', message: 'the URL is malformed (bad percent-encoding)' } });
     return;

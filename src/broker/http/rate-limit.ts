@@ -18,6 +18,7 @@
 import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { SectorCryptError } from '../../errors.js';
+import { XksError } from '../xks/errors.js';
 
 export interface RateLimit {
   /** Sustained requests per second. */
@@ -160,6 +161,8 @@ export class RateLimiter {
  */
 const AGENT_SIGNED = new Set(['/v1/agent/unwrap', '/v1/agent/requests/:id', '/v1/keys/:id/public']);
 const BEARER = /^Bearer (\S+)$/;
+/** AWS KMS's SigV4 calls to the XKS API (xks/proxy.ts). */
+const SIGV4 = /^AWS4-HMAC-SHA256 /;
 
 /** Signed calls charged to their address on arrival and not yet verified (takeDevice gives it back). */
 const CHARGED_AS_SIGNED = new WeakSet<FastifyRequest>();
@@ -176,6 +179,13 @@ function charge(limits: RateLimiter, req: FastifyRequest): RateLimitedError | un
   const bearer = typeof auth === 'string' ? BEARER.exec(auth) : null;
   const route = req.routeOptions.url;
   const signed = req.headers.signature !== undefined && route !== undefined && AGENT_SIGNED.has(route);
+  // An XKS call signed with SigV4: KMS sends up to 1,800 a second per keystore from few
+  // addresses, so it is not charged on arrival; a failed signature is (onError below), and an
+  // address that keeps failing waits (ThrottlingException, xks_proxy_api_spec.md "Error codes").
+  if (typeof auth === 'string' && SIGV4.test(auth) && route !== undefined && route.startsWith('/xks/')) {
+    const blocked = limits.ip?.peek(req.ip) ?? 0;
+    return blocked ? new RateLimitedError('address', blocked) : undefined;
+  }
   if (bearer) {
     // An address that keeps failing to authenticate waits before it may try again.
     const blocked = limits.ip?.peek(req.ip) ?? 0;
@@ -202,6 +212,7 @@ export function installRateLimits(app: FastifyInstance, limits: RateLimiter): vo
   app.addHook('onError', (req: FastifyRequest, _reply: FastifyReply, err: Error, done: () => void) => {
     // A signed call whose signature did not verify paid on arrival already.
     if (err instanceof SectorCryptError && AUTH_FAILURES.has(err.code) && !CHARGED_AS_SIGNED.has(req)) limits.ip?.take(req.ip);
+    if (err instanceof XksError && err.errorName === 'AuthenticationFailedException') limits.ip?.take(req.ip);
     done();
   });
 }

@@ -1,7 +1,7 @@
 /**
  * Every route of the broker, one line each: method, path, who may call it (access.ts: a role
  * list, 'user' for any signed-in person, 'agent' or 'signed' for a device's signed request,
- * 'user-or-agent', 'public'), and its endpoint (schema and handler, in its feature's folder).
+ * 'user-or-agent', 'xks' for AWS KMS's SigV4-signed call to a keystore, 'public'), and its endpoint (schema and handler, in its feature's folder).
  * The access check runs once, before the handler, after the schemas (endpoint.ts mount).
  */
 import { route, type Route } from './endpoint.js';
@@ -23,6 +23,8 @@ import * as consoleUi from '../console/routes.js';
 import * as oidc from '../oidc/routes.js';
 import * as oidcConsole from '../oidc/routes-console.js';
 import * as oidcDevice from '../oidc/routes-device.js';
+import * as xksStores from '../xks/routes.js';
+import * as xksApi from '../xks/routes-proxy.js';
 
 const OPERATOR = ['operator'] as const;
 const ADMIN = ['admin'] as const;
@@ -56,6 +58,15 @@ export const ROUTES: readonly Route[] = [
   route('post', '/v1/keys/:id/retire', ADMIN, keys.retireKey),
   route('post', '/v1/keys/:id/rewrap', ADMIN, keys.rewrapKey),
   route('post', '/v1/keys/:id/destroy', ADMIN, keys.destroyKey),
+  route('post', '/v1/keys/:id/disable', ADMIN, keys.disableKey),
+  route('post', '/v1/keys/:id/enable', ADMIN, keys.enableKey),
+  // AWS KMS external key stores (xks/): keystores and their SigV4 credentials
+  route('post', '/v1/xks/keystores', ADMIN, xksStores.createKeystore),
+  route('get', '/v1/xks/keystores', ADMIN_OR_APPROVER, xksStores.listKeystores),
+  route('post', '/v1/xks/keystores/:id/credentials', ADMIN, xksStores.rotateCredential),
+  route('post', '/v1/xks/keystores/:id/credentials/:accessKeyId/retire', ADMIN, xksStores.retireCredential),
+  route('post', '/v1/xks/keystores/:id/disable', ADMIN, xksStores.disableKeystore),
+  route('post', '/v1/xks/keystores/:id/enable', ADMIN, xksStores.enableKeystore),
   // Devices and their enrollment (devices/)
   route('post', '/v1/enrollment-tokens', ADMIN, devices.createEnrollmentToken),
   route('get', '/v1/enrollment-tokens', ADMIN, enrollmentTokens.listEnrollmentTokens),
@@ -99,6 +110,15 @@ export const ROUTES: readonly Route[] = [
   route('get', '/v1/audit/consistency', AUDITOR_OR_OPERATOR, audit.auditConsistency),
   route('get', '/v1/audit/segment', AUDITOR, archive.auditSegment),
   route('post', '/v1/audit/archive', AUDITOR, archive.auditArchive),
+  // The XKS API that AWS KMS calls (xks/routes-proxy.ts), under each keystore's URI path
+  route('post', '/xks/:store/kms/xks/v1/keys/:keyId/metadata', 'xks', xksApi.getKeyMetadata),
+  route('post', '/xks/:store/kms/xks/v1/keys/:keyId/encrypt', 'xks', xksApi.encrypt),
+  route('post', '/xks/:store/kms/xks/v1/keys/:keyId/decrypt', 'xks', xksApi.decrypt),
+  route('post', '/xks/:store/kms/xks/v1/health', 'xks', xksApi.getHealthStatus),
+  route('get', '/xks/:store/kms/xks/v1/keys/:keyId/metadata', 'public', xksApi.methodNotAllowed('GetKeyMetadata')),
+  route('get', '/xks/:store/kms/xks/v1/keys/:keyId/encrypt', 'public', xksApi.methodNotAllowed('Encrypt')),
+  route('get', '/xks/:store/kms/xks/v1/keys/:keyId/decrypt', 'public', xksApi.methodNotAllowed('Decrypt')),
+  route('get', '/xks/:store/kms/xks/v1/health', 'public', xksApi.methodNotAllowed('GetHealthStatus')),
   // Health: public, with more for a signed-in person (the handler reads optional credentials)
   route('get', '/v1/health', 'public', health),
   // The web console (console/): its files and its session

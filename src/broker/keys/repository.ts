@@ -16,6 +16,12 @@ export interface KeyVersionRow {
   destroyed_at: string | null;
 }
 
+/** A key's state: destroyed or not, and its type (x25519: released to agents; aes256: used through XKS). */
+export interface KeyState {
+  destroyed_at: string | null;
+  key_type: string;
+}
+
 /** A key with its versions, as GET /v1/keys lists them (one row per version). */
 export interface KeyListRow {
   id: string;
@@ -26,19 +32,27 @@ export interface KeyListRow {
   public_key: Uint8Array;
   v_created: string;
   retired_at: string | null;
+  key_type: string;
+  usage: string[] | null;
+  disabled_at: string | null;
 }
 
 const KEY_NAME_TAKEN = 'SELECT 1 FROM broker_keys WHERE tenant_id = $1 AND name = $2';
 const INSERT_KEY = 'INSERT INTO broker_keys (tenant_id, id, name) VALUES ($1, $2, $3)';
 const INSERT_FIRST_VERSION = 'INSERT INTO key_versions (tenant_id, key_id, version, public_key, sealed_secret) VALUES ($1, $2, 1, $3, $4)';
+const INSERT_AES_KEY = "INSERT INTO broker_keys (tenant_id, id, name, key_type, usage) VALUES ($1, $2, $3, 'aes256', $4)";
+// No public half: public_key is empty (the column predates key types and is NOT NULL).
+const INSERT_AES_VERSION = 'INSERT INTO key_versions (tenant_id, key_id, version, public_key, sealed_secret) VALUES ($1, $2, 1, $3, $4)';
+const SET_KEY_DISABLED =
+  'UPDATE broker_keys SET disabled_at = CASE WHEN $3 THEN coalesce(disabled_at, now()) END WHERE tenant_id = $1 AND id = $2 RETURNING disabled_at';
 const INSERT_VERSION = 'INSERT INTO key_versions (tenant_id, key_id, version, public_key, sealed_secret) VALUES ($1, $2, $3, $4, $5)';
-const LIST_KEYS = `SELECT k.id, k.name, k.created_at, k.destroyed_at, v.version, v.public_key, v.created_at AS v_created, v.retired_at
+const LIST_KEYS = `SELECT k.id, k.name, k.created_at, k.destroyed_at, k.key_type, k.usage, k.disabled_at, v.version, v.public_key, v.created_at AS v_created, v.retired_at
            FROM broker_keys k JOIN key_versions v ON v.key_id = k.id
           WHERE k.tenant_id = $1 ORDER BY k.created_at, k.id, v.version`;
 // The key row lock makes concurrent rotations take turns (no duplicate version).
-const LOCK_KEY_STATE = 'SELECT destroyed_at FROM broker_keys WHERE tenant_id = $1 AND id = $2 FOR UPDATE';
+const LOCK_KEY_STATE = 'SELECT destroyed_at, key_type FROM broker_keys WHERE tenant_id = $1 AND id = $2 FOR UPDATE';
 const LOCK_KEY = 'SELECT 1 FROM broker_keys WHERE tenant_id = $1 AND id = $2 FOR UPDATE';
-const KEY_STATE = 'SELECT destroyed_at FROM broker_keys WHERE tenant_id = $1 AND id = $2';
+const KEY_STATE = 'SELECT destroyed_at, key_type FROM broker_keys WHERE tenant_id = $1 AND id = $2';
 const NEWEST_VERSION = 'SELECT max(version) AS v FROM key_versions WHERE key_id = $1';
 const RETIRE_VERSION =
   'UPDATE key_versions SET retired_at = coalesce(retired_at, now()) WHERE tenant_id = $1 AND key_id = $2 AND version = $3 RETURNING retired_at';
@@ -85,8 +99,8 @@ export async function listKeys(q: Sql, tenantId: string): Promise<KeyListRow[]> 
 }
 
 /** The key's state, its row locked until the transaction ends; undefined when the tenant has no such key. */
-export async function lockKeyState(q: Sql, tenantId: string, keyId: string): Promise<{ destroyed_at: string | null } | undefined> {
-  return (await q.query<{ destroyed_at: string | null }>(LOCK_KEY_STATE, [tenantId, keyId]))[0];
+export async function lockKeyState(q: Sql, tenantId: string, keyId: string): Promise<KeyState | undefined> {
+  return (await q.query<KeyState>(LOCK_KEY_STATE, [tenantId, keyId]))[0];
 }
 
 /** Locks the key's row; false when the tenant has no such key. */
@@ -94,8 +108,31 @@ export async function lockKey(q: Sql, tenantId: string, keyId: string): Promise<
   return (await q.query(LOCK_KEY, [tenantId, keyId])).length > 0;
 }
 
-export async function keyState(q: Sql, tenantId: string, keyId: string): Promise<{ destroyed_at: string | null } | undefined> {
-  return (await q.query<{ destroyed_at: string | null }>(KEY_STATE, [tenantId, keyId]))[0];
+export async function keyState(q: Sql, tenantId: string, keyId: string): Promise<KeyState | undefined> {
+  return (await q.query<KeyState>(KEY_STATE, [tenantId, keyId]))[0];
+}
+
+/** An XKS key (aes256): its row and its one version, the AES key sealed under the root key. */
+export async function insertAesKey(
+  q: Sql,
+  tenantId: string,
+  keyId: string,
+  name: string,
+  usage: string[],
+  sealed: Uint8Array,
+): Promise<void> {
+  await q.query(INSERT_AES_KEY, [tenantId, keyId, name, usage]);
+  await q.query(INSERT_AES_VERSION, [tenantId, keyId, new Uint8Array(0), sealed]);
+}
+
+/** Disables (or enables) a key; its disabled_at, undefined when the tenant has no such key. */
+export async function setKeyDisabled(
+  q: Sql,
+  tenantId: string,
+  keyId: string,
+  disabled: boolean,
+): Promise<{ disabled_at: string | null } | undefined> {
+  return (await q.query<{ disabled_at: string | null }>(SET_KEY_DISABLED, [tenantId, keyId, disabled]))[0];
 }
 
 export async function newestVersion(q: Sql, keyId: string): Promise<number> {

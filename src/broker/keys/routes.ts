@@ -5,15 +5,50 @@ import { errorSchema } from '../http/errors.js';
 import { b64, digits, fromB64, idParams, name, num, object, pendingActionSchema, toB64 } from '../http/schemas.js';
 import type { SealedKind } from './version-keys.js';
 import * as keys from './service.js';
-import { keyAnswer, publicKeyAnswer } from '../../protocol/answers.js';
+import { createdKeyAnswer, keyAnswer, publicKeyAnswer } from '../../protocol/answers.js';
+import { fail } from '../http/errors.js';
 
 const publicAnswer = publicKeyAnswer;
 const version = { type: 'integer', minimum: 1, maximum: 1_000_000 } as const;
 
+/** type x25519 (default): a release key; aes256: an XKS key with its usage (docs/xks.md). */
 export const createKey: Endpoint<Principal> = {
-  schema: { body: object({ name }, ['name']), response: { 201: publicAnswer, '4xx': errorSchema } },
+  schema: {
+    body: object(
+      {
+        name,
+        type: { enum: ['x25519', 'aes256'] },
+        usage: { type: 'array', maxItems: 2, items: { enum: [...keys.KEY_USAGES] } },
+      },
+      ['name'],
+    ),
+    response: { 201: createdKeyAnswer, '4xx': errorSchema },
+  },
   async handle(ctx, req, reply, admin) {
-    return reply.status(201).send(await keys.create(ctx, admin, (req.body as { name: string }).name, req.ip));
+    const body = req.body as { name: string; type?: 'x25519' | 'aes256'; usage?: string[] };
+    if (body.type === 'aes256') {
+      if (body.usage === undefined) fail('ERR_ARGUMENT', 'an aes256 key needs its usage: a list of ENCRYPT, DECRYPT (may be empty)');
+      return reply.status(201).send(await keys.createAes(ctx, admin, body.name, body.usage, req.ip));
+    }
+    if (body.usage !== undefined) fail('ERR_ARGUMENT', 'usage applies to aes256 keys only');
+    return reply.status(201).send(await keys.create(ctx, admin, body.name, req.ip));
+  },
+};
+
+const disabledAnswer = object({ keyId: { type: 'string' }, disabled: { type: 'boolean' }, disabledAt: { type: ['string', 'null'] } });
+
+/** The XKS kill switch for one key, and its undoing. */
+export const disableKey: Endpoint<Principal> = {
+  schema: { params: idParams, response: { 200: disabledAnswer, '4xx': errorSchema } },
+  async handle(ctx, req, _reply, admin) {
+    return ctx.db.tx((tx) => keys.setDisabled(tx, admin, (req.params as { id: string }).id, true, req.ip));
+  },
+};
+
+export const enableKey: Endpoint<Principal> = {
+  schema: { params: idParams, response: { 200: disabledAnswer, '4xx': errorSchema } },
+  async handle(ctx, req, _reply, admin) {
+    return ctx.db.tx((tx) => keys.setDisabled(tx, admin, (req.params as { id: string }).id, false, req.ip));
   },
 };
 

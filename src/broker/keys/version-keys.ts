@@ -51,6 +51,8 @@ export async function makeKeyVersion(
 /** Refuses a destroyed key or a retired version (docs/broker.md "The release, step by step", step 1). */
 export function assertUsable(v: KeyVersionRow): void {
   if (v.destroyed_at || !v.sealed_secret) throw new SectorCryptError('ERR_NOT_FOUND', 'this key was destroyed');
+  // An aes256 key (no public half) serves the XKS API only; it never opens a sealed secret.
+  if (v.public_key.length === 0) throw new SectorCryptError('ERR_UNSUPPORTED', 'an aes256 (XKS) key is not released to agents');
   if (v.retired_at) throw new SectorCryptError('ERR_FORBIDDEN', `version ${v.version} of this key is retired`);
 }
 

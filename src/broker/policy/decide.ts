@@ -4,9 +4,15 @@ import { APPROVAL_DEFAULTS, type Claims, type Policy, type Reason } from './type
 
 /** True when `policy` names this key and this device (by id or by one of its groups). */
 export function policyBinds(policy: Policy, target: { deviceId: string; deviceGroups: readonly string[]; keyId: string }): boolean {
-  if (!policy.keys.includes(target.keyId)) return false;
-  if (policy.devices.ids?.includes(target.deviceId)) return true;
-  return target.deviceGroups.some((g) => policy.devices.groups?.includes(g) ?? false);
+  const devices = policy.devices;
+  if (!policy.keys.includes(target.keyId) || !devices) return false;
+  if (devices.ids?.includes(target.deviceId)) return true;
+  return target.deviceGroups.some((g) => devices.groups?.includes(g) ?? false);
+}
+
+/** True when an XKS policy names this key and this keystore (docs/xks.md). */
+export function xksPolicyBinds(policy: Policy, target: { keystoreId: string; keyId: string }): boolean {
+  return policy.keys.includes(target.keyId) && (policy.xks?.keystores.includes(target.keystoreId) ?? false);
 }
 
 export interface Decision {

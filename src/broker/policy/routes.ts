@@ -22,6 +22,7 @@ import {
   type IssuerDocument,
 } from './repository.js';
 import { knownKeys } from '../keys/repository.js';
+import { knownKeystores } from '../xks/repository.js';
 import { requestAction, twoPersonEnforced } from '../separation/service.js';
 import { X509Certificate } from 'node:crypto';
 import { checkJwksUri } from '../attest/jwks-remote.js';
@@ -52,6 +53,15 @@ export const putPolicy: Endpoint<Principal> = {
           'ERR_POLICY_INVALID',
           `/keys/${missing}: no key ${policy.keys[missing]} in this tenant (sectorcrypt broker key list shows them)`,
         );
+      if (policy.xks) {
+        const stores = await knownKeystores(q, admin.tenantId, policy.xks.keystores);
+        const absent = policy.xks.keystores.findIndex((k) => !stores.includes(k));
+        if (absent >= 0)
+          fail(
+            'ERR_POLICY_INVALID',
+            `/xks/keystores/${absent}: no keystore ${policy.xks.keystores[absent]} in this tenant (sectorcrypt broker xks keystore list shows them)`,
+          );
+      }
       const before = await lockPolicy(q, admin.tenantId, policyName);
       const weakens = policyChangeWeakens(before, policy);
       if (weakens && (await twoPersonEnforced(q, admin.tenantId))) {

@@ -72,7 +72,10 @@ export interface Assurance {
 export interface Policy {
   name: string;
   keys: string[];
-  devices: { groups?: string[]; ids?: string[] };
+  /** An agent policy binds devices; an XKS policy binds keystores instead (exactly one of the two). */
+  devices?: { groups?: string[]; ids?: string[] };
+  /** KMS calls through these keystores (docs/xks.md); approval is then automatic only. */
+  xks?: { keystores: string[] };
   rules: Rule;
   approval: Approval;
 }
@@ -122,4 +125,4 @@ export const LIMITS = {
 export const APPROVAL_DEFAULTS = { approvers: 1, ttlSeconds: 3600 } as const;
 
 /** Claim roots of the table of docs/claims.md "Claims"; any other root is a typo the validator refuses. */
-export const CLAIM_ROOTS = ['device', 'identity', 'integrity', 'attested', 'tpm', 'request', 'resource'] as const;
+export const CLAIM_ROOTS = ['device', 'identity', 'integrity', 'attested', 'tpm', 'request', 'resource', 'xks'] as const;

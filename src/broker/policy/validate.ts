@@ -176,6 +176,12 @@ function devices(v: unknown, path: string): Policy['devices'] {
   return out;
 }
 
+function xks(v: unknown, path: string): NonNullable<Policy['xks']> {
+  if (!isObject(v)) fail(path, 'must be an object');
+  shape(v, path, ['keystores'], ['keystores']);
+  return { keystores: idList(v.keystores, join(path, 'keystores'), 1) };
+}
+
 /**
  * Checks a policy document and returns a clean copy of it; throws ERR_POLICY_INVALID naming
  * the path of the first fault (also on the error as `path`).
@@ -183,16 +189,20 @@ function devices(v: unknown, path: string): Policy['devices'] {
 export function validatePolicy(json: unknown): Policy {
   try {
     if (!isObject(json)) fail('', 'a policy must be a JSON object');
-    shape(json, '', ['name', 'keys', 'devices', 'rules', 'approval'], ['name', 'keys', 'devices', 'rules', 'approval']);
+    shape(json, '', ['name', 'keys', 'devices', 'xks', 'rules', 'approval'], ['name', 'keys', 'rules', 'approval']);
     if (typeof json.name !== 'string' || !NAME.test(json.name))
       fail('name', 'must be 1 to 64 letters, digits, ".", "_" or "-", starting with a letter or digit');
-    return {
-      name: json.name,
-      keys: idList(json.keys, 'keys', 1),
-      devices: devices(json.devices, 'devices'),
-      rules: rule(json.rules, 'rules', 1, { nodes: 0 }),
-      approval: approval(json.approval, 'approval'),
-    };
+    // An agent policy names devices, an XKS policy keystores (docs/xks.md): one or the other.
+    if (has(json, 'devices') === has(json, 'xks'))
+      fail(has(json, 'xks') ? 'xks' : 'devices', 'a policy binds either devices or xks keystores');
+    const keys = idList(json.keys, 'keys', 1);
+    const bound = has(json, 'xks') ? { xks: xks(json.xks, 'xks') } : { devices: devices(json.devices, 'devices') };
+    const rules = rule(json.rules, 'rules', 1, { nodes: 0 });
+    const approved = approval(json.approval, 'approval');
+    // KMS waits at most 250 ms for an answer (xks_proxy_api_spec.md "GetKeyMetadata", KMS Considerations): nobody can approve in time.
+    if (bound.xks && approved.mode !== 'auto')
+      fail('approval.mode', 'an xks policy is approved automatically ("auto"): KMS waits at most 250 ms');
+    return { name: json.name, keys, ...bound, rules, approval: approved };
   } catch (e) {
     if (!(e instanceof Invalid)) throw e;
     const where = e.path === '' ? '(root)' : e.path;

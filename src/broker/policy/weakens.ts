@@ -47,15 +47,17 @@ function assuranceWeaker(before: Assurance | undefined, after: Assurance | undef
 export function policyChangeWeakens(before: Policy | undefined, after: Policy): string | undefined {
   if (!before) return 'a new policy covers keys and devices';
   if (!subset(after.keys, before.keys)) return 'the policy covers more keys';
-  if (!subset(after.devices.groups, before.devices.groups) || !subset(after.devices.ids, before.devices.ids))
+  if (!subset(after.devices?.groups, before.devices?.groups) || !subset(after.devices?.ids, before.devices?.ids))
     return 'the policy covers more devices';
+  if (!subset(after.xks?.keystores, before.xks?.keystores)) return 'the policy covers more XKS keystores';
   if (approversOf(after) < approversOf(before)) return 'the policy needs fewer approvers';
   if (assuranceWeaker(before.approval.assurance, after.approval.assurance)) return "the policy asks less of its approvers' sign-in";
   if (!rulesAtLeastAsStrict(before.rules, after.rules)) return "the policy's rules changed in a way that may pass more requests";
   const sameCoverage =
     sameSet(after.keys, before.keys) &&
-    sameSet(after.devices.groups, before.devices.groups) &&
-    sameSet(after.devices.ids, before.devices.ids);
+    sameSet(after.devices?.groups, before.devices?.groups) &&
+    sameSet(after.devices?.ids, before.devices?.ids) &&
+    sameSet(after.xks?.keystores, before.xks?.keystores);
   // A manual policy that stops covering a key may leave a more lenient one setting its approval.
   if (!sameCoverage && approversOf(before) > 0) return 'a manual policy stops covering keys or devices';
   return undefined;

@@ -1,5 +1,6 @@
 /**
- * Commits release decisions (the request row and its audit record) in batches: whatever
+ * Commits release decisions (the request row and its audit record), and XKS calls' records
+ * (the record alone), in batches: whatever
  * arrives while one transaction commits goes into the next, one transaction at a time per
  * broker process (batch-queue.ts). Appends to a tenant's log take its row lock until commit (audit/log.ts),
  * so one commit per release would bound a tenant to one release per commit latency; one
@@ -30,7 +31,8 @@ function rowJson(r: ReleaseRow): Record<string, unknown> {
 
 interface Pending {
   tenantId: string;
-  row: ReleaseRow;
+  /** null: an audit record alone (an XKS call, xks/proxy.ts). */
+  row: ReleaseRow | null;
   audit: AuditInput;
   resolve: () => void;
   reject: (err: unknown) => void;
@@ -45,8 +47,8 @@ export class ReleaseRecorder {
     this.#queue = new BatchQueue((batch) => this.#commit(batch), maxBatch);
   }
 
-  /** Resolves once the row and the record are committed; rejects if their batch failed. */
-  record(tenantId: string, row: ReleaseRow, audit: AuditInput): Promise<void> {
+  /** Resolves once the row (if any) and the record are committed; rejects if their batch failed. */
+  record(tenantId: string, row: ReleaseRow | null, audit: AuditInput): Promise<void> {
     // A record that cannot be encoded fails alone, here, not the batch it would join.
     checkAuditInput(audit);
     return new Promise((resolve, reject) => this.#queue.push({ tenantId, row, audit, resolve, reject }));
@@ -75,11 +77,12 @@ export class ReleaseRecorder {
       // Tenants in a fixed order: two processes locking several tenant rows never deadlock.
       for (const tenantId of [...tenants.keys()].sort()) {
         const items = tenants.get(tenantId)!;
+        const requests = items.flatMap((p) => (p.row ? [rowJson(p.row)] : []));
         await appendAuditBatch(
           q,
           tenantId,
           items.map((p) => p.audit),
-          items.map((p) => rowJson(p.row)),
+          requests.length ? requests : undefined,
         );
       }
     });

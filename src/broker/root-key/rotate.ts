@@ -19,6 +19,7 @@ import { SYSTEM_TENANT } from '../store/migrations.js';
 import { SectorCryptError } from '../../errors.js';
 import { openAtRest, rootKeyId, sealAtRest } from './seal.js';
 import * as keyRows from '../keys/repository.js';
+import * as xksRows from '../xks/repository.js';
 import { lockSealedLogKeys, resealLogKey } from '../audit/checkpoints.js';
 import { lockRootKeyId, setRootKeyId } from './repository.js';
 import { lockSealedClientSecrets, resealClientSecret as storeClientSecret } from '../oidc/repository.js';
@@ -33,6 +34,8 @@ export interface RotateResult {
   logKeys: number;
   /** OpenID providers' client secrets (oidc/service.ts), stored and pending. */
   clientSecrets: number;
+  /** XKS keystores' SigV4 secrets (xks/service.ts). */
+  xksCredentials: number;
   tenants: number;
 }
 
@@ -63,9 +66,10 @@ export async function resealAll(store: Store, oldKey: Uint8Array, newKey: Uint8A
       throw new SectorCryptError('ERR_CONFLICT', 'the root key changed meanwhile (another rotation?); nothing was re-sealed');
     }
     await setRootKeyId(q, newId);
-    const perTenant = new Map<string, { keyVersions: number; logKeys: number; clientSecrets: number }>();
+    const perTenant = new Map<string, { keyVersions: number; logKeys: number; clientSecrets: number; xksCredentials: number }>();
     const count = (tenantId: string) =>
-      perTenant.get(tenantId) ?? perTenant.set(tenantId, { keyVersions: 0, logKeys: 0, clientSecrets: 0 }).get(tenantId)!;
+      perTenant.get(tenantId) ??
+      perTenant.set(tenantId, { keyVersions: 0, logKeys: 0, clientSecrets: 0, xksCredentials: 0 }).get(tenantId)!;
     const versions = await keyRows.lockSealedSecrets(q);
     for (const r of versions) {
       const version = Number(r.version);
@@ -82,6 +86,11 @@ export async function resealAll(store: Store, oldKey: Uint8Array, newKey: Uint8A
       await storeClientSecret(q, r.id, resealClientSecret(oldKey, newKey, r));
       count(r.tenant_id).clientSecrets++;
     }
+    const credentials = await xksRows.lockSealedCredentials(q);
+    for (const r of credentials) {
+      await xksRows.resealCredential(q, r.id, reseal(oldKey, newKey, { ...r, key_id: r.id, version: 1 }, r.id, 1));
+      count(r.tenant_id).xksCredentials++;
+    }
     const id = Buffer.from(newId).toString('hex');
     for (const [tenantId, n] of perTenant) {
       if (tenantId === SYSTEM_TENANT) continue;
@@ -92,6 +101,7 @@ export async function resealAll(store: Store, oldKey: Uint8Array, newKey: Uint8A
       keyVersions: versions.length,
       logKeys: logKeys.length,
       clientSecrets: clientSecrets.length,
+      xksCredentials: credentials.length,
       tenants: [...perTenant.keys()].filter((t) => t !== SYSTEM_TENANT).length,
     };
     await appendAudit(q, SYSTEM_TENANT, {
@@ -99,7 +109,13 @@ export async function resealAll(store: Store, oldKey: Uint8Array, newKey: Uint8A
       action: 'root-key.rotate',
       target: id,
       outcome: 'success',
-      reasons: { keyVersions: result.keyVersions, logKeys: result.logKeys, clientSecrets: result.clientSecrets, tenants: result.tenants },
+      reasons: {
+        keyVersions: result.keyVersions,
+        logKeys: result.logKeys,
+        clientSecrets: result.clientSecrets,
+        xksCredentials: result.xksCredentials,
+        tenants: result.tenants,
+      },
     });
     return result;
   });

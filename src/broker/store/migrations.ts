@@ -533,4 +533,80 @@ CREATE TABLE tpm_challenges (
 CREATE INDEX tpm_challenges_expiry ON tpm_challenges (expires_at);
 `,
   },
+  {
+    version: 13,
+    name: 'xks keystores',
+    sql: `
+-- The broker as an AWS KMS external key store proxy (src/broker/xks/, docs/xks.md).
+-- Broker keys get a type: x25519 (the release path's HPKE keys, as before) or aes256 (XKS
+-- keys: one version whose sealed_secret is the AES key, public_key empty), the usage KMS is
+-- told of (a subset of ENCRYPT, DECRYPT), and a disabled flag (the kill switch).
+ALTER TABLE broker_keys ADD COLUMN key_type text NOT NULL DEFAULT 'x25519' CHECK (key_type IN ('x25519', 'aes256'));
+ALTER TABLE broker_keys ADD COLUMN usage text[];
+ALTER TABLE broker_keys ADD COLUMN disabled_at timestamptz;
+ALTER TABLE broker_keys ADD CONSTRAINT broker_keys_usage
+  CHECK ((key_type = 'aes256') = (usage IS NOT NULL) AND (usage IS NULL OR usage <@ ARRAY['ENCRYPT', 'DECRYPT']::text[]));
+
+-- A keystore: the URI path KMS calls (/xks/<uri_path_id>/kms/xks/v1) and its SigV4 credentials.
+CREATE TABLE xks_keystores (
+  tenant_id text NOT NULL REFERENCES tenants(id),
+  id text PRIMARY KEY,
+  name text NOT NULL,
+  uri_path_id text NOT NULL UNIQUE,
+  created_at timestamptz NOT NULL DEFAULT now(),
+  disabled_at timestamptz,
+  UNIQUE (tenant_id, name)
+);
+
+-- The secret access key sealed under the root key like broker keys (seal.ts, AAD
+-- <tenant>/<credential id>/1); several live at once during a rotation, until retired.
+CREATE TABLE xks_credentials (
+  tenant_id text NOT NULL REFERENCES tenants(id),
+  id text PRIMARY KEY,
+  keystore_id text NOT NULL REFERENCES xks_keystores(id),
+  access_key_id text NOT NULL UNIQUE,
+  sealed_secret bytea NOT NULL,
+  created_at timestamptz NOT NULL DEFAULT now(),
+  retired_at timestamptz
+);
+CREATE INDEX xks_credentials_keystore ON xks_credentials (keystore_id);
+CREATE TRIGGER xks_credentials_root_key BEFORE INSERT OR UPDATE OF sealed_secret ON xks_credentials
+  FOR EACH ROW EXECUTE FUNCTION sc_sealed_under_root_key();
+
+-- What one XKS call reads (src/broker/xks/lookups.ts), as functions for the plans' sake (as
+-- migration 4): the keystore by its URI path, the live credential the signature names, the
+-- key the path names (an aes256 key has one version), the tenant's policies when asked for.
+CREATE FUNCTION sc_xks_lookup(p_path text, p_access text, p_key text, p_policies boolean)
+RETURNS TABLE (tenant_id text, keystore_id text, keystore_disabled_at timestamptz, credential_id text, credential_secret bytea,
+               key_id text, key_type text, usage text[], key_disabled_at timestamptz, key_destroyed_at timestamptz,
+               key_secret bytea, policies json)
+LANGUAGE plpgsql AS $$
+#variable_conflict use_column
+BEGIN
+  RETURN QUERY
+  SELECT s.tenant_id, s.id, s.disabled_at, c.id, c.sealed_secret, k.id, k.key_type, k.usage, k.disabled_at, k.destroyed_at,
+         v.sealed_secret,
+         CASE WHEN p_policies THEN (SELECT coalesce(json_agg(p.document ORDER BY p.name), '[]'::json)
+                                      FROM policies p WHERE p.tenant_id = s.tenant_id) END
+    FROM xks_keystores s
+    LEFT JOIN xks_credentials c ON c.keystore_id = s.id AND c.access_key_id = p_access AND c.retired_at IS NULL
+    LEFT JOIN broker_keys k ON k.tenant_id = s.tenant_id AND k.id = p_key
+    LEFT JOIN key_versions v ON v.key_id = k.id AND v.version = 1
+   WHERE s.uri_path_id = p_path;
+END $$;
+
+-- The calls that arrived together, in one statement: p_items is [{i, p, a, k, w}].
+CREATE FUNCTION sc_xks_lookups(p_items jsonb)
+RETURNS TABLE (i integer, tenant_id text, keystore_id text, keystore_disabled_at timestamptz, credential_id text,
+               credential_secret bytea, key_id text, key_type text, usage text[], key_disabled_at timestamptz,
+               key_destroyed_at timestamptz, key_secret bytea, policies json)
+LANGUAGE plpgsql AS $$
+DECLARE it record;
+BEGIN
+  FOR it IN SELECT * FROM jsonb_to_recordset(p_items) AS x(i integer, p text, a text, k text, w boolean) LOOP
+    RETURN QUERY SELECT it.i, l.* FROM sc_xks_lookup(it.p, it.a, it.k, it.w) AS l;
+  END LOOP;
+END $$;
+`,
+  },
 ];

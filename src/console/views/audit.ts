@@ -28,6 +28,8 @@ interface Loaded {
 /** The filter controls above the records. */
 interface Filters {
   actor: HTMLInputElement;
+  /** The record's request id: a release request's, or AWS KMS's kmsRequestId for an XKS call (docs/xks.md). */
+  request: HTMLInputElement;
   action: HTMLSelectElement;
   outcome: HTMLSelectElement;
   from: HTMLInputElement;
@@ -49,6 +51,7 @@ interface Page {
 function filterControls(): Filters {
   return {
     actor: h('input', { type: 'search', placeholder: 'usr_… or broker' }),
+    request: h('input', { type: 'search', placeholder: 'req_… or a kmsRequestId' }),
     action: h('select', {}, h('option', { value: '' }, 'any')),
     outcome: h('select', {}, h('option', { value: '' }, 'any')),
     from: h('input', { type: 'datetime-local', step: 1 }),
@@ -61,10 +64,12 @@ const bound = (input: HTMLInputElement) => (input.value ? new Date(input.value).
 
 function matching(records: AuditRecord[], f: Filters): AuditRecord[] {
   const a = f.actor.value.trim();
+  const req = f.request.value.trim();
   const lo = bound(f.from);
   const hi = bound(f.to);
   return records.filter((r) => {
     if (a && !r.actor.includes(a)) return false;
+    if (req && !(r.requestId ?? '').includes(req)) return false;
     if (f.action.value && r.action !== f.action.value) return false;
     if (f.outcome.value && r.outcome !== f.outcome.value) return false;
     const t = Date.parse(r.time);
@@ -221,6 +226,7 @@ function layout(root: HTMLElement, page: Page, f: Filters): void {
         'form',
         { class: 'filters', onsubmit: (e: Event) => e.preventDefault() },
         field('Actor', f.actor),
+        field('Request', f.request),
         field('Action', f.action),
         field('Outcome', f.outcome),
         field('From (local time)', f.from),

@@ -23,6 +23,7 @@ import { resealAll } from '../../../src/broker/root-key/rotate.js';
 import { writeKeyFile } from '../../../src/broker/root-key/files.js';
 import { Client, makeTenant } from '../helpers.js';
 import { CLI } from '../../entry.js';
+import { xksCall } from '../xks/signer.js';
 
 interface Run {
   status: number;
@@ -167,6 +168,56 @@ export function rootKeySuite(database: () => Promise<string | undefined>, opts: 
       const { operatorToken } = await Broker.init({ dataDir: data, ...(dbUrl ? { database: dbUrl } : {}) });
       return { dir, data, database: dbUrl ?? `pglite:${join(data, 'db')}`, operatorToken };
     }
+
+    it('re-seals XKS credentials and keys: the same SigV4 secret verifies and old ciphertexts decrypt after a rotation', async () => {
+      const f = await fresh();
+      let b = await started(f.data, f.database);
+      const t = await makeTenant({ client: b.client, operatorToken: f.operatorToken });
+      const store = (await b.client.call('POST', '/v1/xks/keystores', { token: t.admin, body: { name: 'kms' } })).body;
+      const key = (
+        await b.client.call('POST', '/v1/keys', { token: t.admin, body: { name: 'x', type: 'aes256', usage: ['ENCRYPT', 'DECRYPT'] } })
+      ).body;
+      await b.client.call('PUT', '/v1/policies/xks', {
+        token: t.admin,
+        body: {
+          keys: [key.keyId],
+          xks: { keystores: [store.keystoreId] },
+          rules: { claim: 'xks.kmsRequestId', exists: true },
+          approval: { mode: 'auto' },
+        },
+      });
+      const md = (op: string) => ({
+        awsPrincipalArn: 'arn:aws:iam::1:root',
+        kmsKeyArn: 'arn:aws:kms:eu-west-1:1:key/k',
+        kmsOperation: op,
+        kmsRequestId: randomUUID(),
+      });
+      const at = (url: string, call: string) => `${url}${store.uriPath}/keys/${key.keyId}/${call}`;
+      const enc = await xksCall(
+        b.ca,
+        at(b.url, 'encrypt'),
+        { requestMetadata: md('Encrypt'), plaintext: 'AAECAw==', encryptionAlgorithm: 'AES_GCM' },
+        store,
+      );
+      expect(enc.status).toBe(200);
+      await b.stop();
+      const rotated = await sectorcrypt(['broker', 'root-key', 'rotate', '--data', f.data, '--json']);
+      expect(rotated.status, rotated.stderr).toBe(0);
+      expect(JSON.parse(rotated.stdout)).toMatchObject({ keyVersions: 1, xksCredentials: 1 });
+      b = await started(f.data, f.database);
+      try {
+        const { ciphertext, initializationVector, authenticationTag } = enc.body;
+        const dec = await xksCall(
+          b.ca,
+          at(b.url, 'decrypt'),
+          { requestMetadata: md('Decrypt'), encryptionAlgorithm: 'AES_GCM', ciphertext, initializationVector, authenticationTag },
+          store,
+        );
+        expect([dec.status, dec.body.plaintext]).toEqual([200, 'AAECAw==']);
+      } finally {
+        await b.stop();
+      }
+    }, 120_000);
 
     it('re-seals every secret: the old root key opens no row, releases and checkpoints still work, the old root.key refuses to start', async () => {
       const f = await fresh();
