@@ -15,12 +15,13 @@ export function toSealers(recipients: unknown, min = 1): Sealer[] {
 
 /**
  * The sealers of an encryption: one per recipient, then one for the threshold group (which
- * writes the group's stanza and its n share stanzas). `kept` stanzas count toward the limit.
+ * writes the group's stanza and its n share stanzas). `min`: 1 for a new envelope (something
+ * must open it), 0 for a rekey (its kept stanzas may).
  */
-export function encryptSealers(opts: { recipients?: unknown; threshold?: unknown }, kept = 0): Sealer[] {
+export function encryptSealers(opts: { recipients?: unknown; threshold?: unknown }, min = 1): Sealer[] {
   const group = opts.threshold === undefined ? undefined : toGroupSealer(opts.threshold);
-  const plain = opts.recipients === undefined && (group || kept > 0) ? [] : toSealers(opts.recipients, group || kept > 0 ? 0 : 1);
-  if (kept + plain.length + (group?.stanzas ?? 0) > MAX_STANZAS)
+  const plain = opts.recipients === undefined && (group || min === 0) ? [] : toSealers(opts.recipients, group ? 0 : min);
+  if (plain.length + (group?.stanzas ?? 0) > MAX_STANZAS)
     throw new SectorCryptError(
       'ERR_ARGUMENT',
       `an envelope has at most ${MAX_STANZAS} stanzas (a threshold group takes one more than its members)`,

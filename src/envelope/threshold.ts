@@ -13,14 +13,14 @@ import { encodeStanza } from './header.js';
 import type { OpenContext, Opener } from './identities.js';
 import { checkList, checkObject } from './options.js';
 import { toFieldSealer, type Recipient, type Sealer } from './recipients.js';
-import { BROKER } from './stanzas/broker.js';
+import { BROKER, type BrokerKey } from './stanzas/broker.js';
 import { MAX_SHARES, shareFields, shareResource, thresholdFields, type GroupMember, type ThresholdGroup } from './stanzas/threshold.js';
 
 /** A threshold group to write: any `k` of `recipients` open the envelope. */
 export interface ThresholdOptions {
   k: number;
   /** Any recipient; a `broker` one may add `url` (its broker, kept as a routing hint). */
-  recipients: Recipient[];
+  recipients: (Recipient | { broker: BrokerKey & { url?: string } })[];
 }
 
 const URL_HINT = /^https:\/\/[\x21-\x7e]{1,2000}$/;
