@@ -7,7 +7,8 @@
 import { randomBytes } from 'node:crypto';
 import { wipe } from '../bytes.js';
 import { SectorCryptError } from '../errors.js';
-import { interpolate, splitSecret, type Share } from '../keys/shamir.js';
+import { splitSecret } from '../keys/shamir.js';
+import { classifyFailure, gatherShares, type ShareFailure } from '../keys/share-collect.js';
 import { FILE_KEY_BYTES } from './format.js';
 import { encodeStanza } from './header.js';
 import type { OpenContext, Opener } from './identities.js';
@@ -66,16 +67,11 @@ function fieldsOf(f: { type: string; args: string[]; body: Uint8Array }): [strin
 }
 
 /** Why one member gave no share. */
-export interface MemberFailure {
+export interface MemberFailure extends ShareFailure {
   /** The share stanza's index in the header. */
   stanza: number;
   index: number;
   member: string;
-  /** 'no-identity', 'unreachable', 'denied', 'pending', or 'failed'. */
-  reason: 'no-identity' | 'unreachable' | 'denied' | 'pending' | 'failed';
-  message: string;
-  code?: string;
-  requestId?: string;
 }
 
 export type GroupOutcome = { fileKey: Uint8Array } | { failures: MemberFailure[]; obtained: number };
@@ -94,15 +90,7 @@ export function memberOpeners(m: GroupMember, openers: readonly Opener[]): Opene
 }
 
 function failure(m: GroupMember, err: unknown): MemberFailure {
-  const base = { stanza: m.stanza, index: m.index, member: memberName(m) };
-  if (!(err instanceof SectorCryptError))
-    return { ...base, reason: 'failed', message: `failed: ${(err as Error)?.message ?? String(err)}` };
-  const requestId = (err as { requestId?: string }).requestId;
-  const extra = { code: err.code, ...(requestId ? { requestId } : {}) };
-  if (err.code === 'ERR_IO') return { ...base, ...extra, reason: 'unreachable', message: `unreachable: ${err.message}` };
-  if (err.code === 'ERR_DENIED') return { ...base, ...extra, reason: 'denied', message: `denied: ${err.message}` };
-  if (err.code === 'ERR_PENDING') return { ...base, ...extra, reason: 'pending', message: `waiting for approval: ${err.message}` };
-  return { ...base, ...extra, reason: 'failed', message: `failed: ${err.message}` };
+  return { stanza: m.stanza, index: m.index, member: memberName(m), ...classifyFailure(err) };
 }
 
 async function openMember(
@@ -137,37 +125,9 @@ async function openMember(
  * (the caller checks it against the header MAC). Answers that arrive later are wiped unread.
  * With fewer than k shares once every member answered: each member's failure.
  */
-export function openGroup(group: ThresholdGroup, openers: readonly Opener[], context: OpenContext): Promise<GroupOutcome> {
-  return new Promise((resolve) => {
-    const shares: Share[] = [];
-    const failures: MemberFailure[] = [];
-    let answered = 0;
-    let done = false;
-    for (const m of group.members) {
-      void openMember(m, group, openers, context).then((result) => {
-        answered++;
-        if (done) {
-          if (result instanceof Uint8Array) wipe(result);
-          return;
-        }
-        if (result instanceof Uint8Array) shares.push({ index: m.index, value: result });
-        else failures.push(result);
-        if (shares.length === group.k) {
-          done = true;
-          try {
-            resolve({ fileKey: interpolate(shares) });
-          } finally {
-            for (const s of shares) wipe(s.value);
-          }
-        } else if (answered === group.members.length) {
-          done = true;
-          for (const s of shares) wipe(s.value);
-          failures.sort((a, b) => a.index - b.index);
-          resolve({ failures, obtained: shares.length });
-        }
-      });
-    }
-  });
+export async function openGroup(group: ThresholdGroup, openers: readonly Opener[], context: OpenContext): Promise<GroupOutcome> {
+  const outcome = await gatherShares(group.members, group.k, (m) => openMember(m, group, openers, context));
+  return 'secret' in outcome ? { fileKey: outcome.secret } : outcome;
 }
 
 /** ERR_THRESHOLD: one error naming every member that gave no share, and why. */
