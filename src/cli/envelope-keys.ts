@@ -11,6 +11,7 @@ import type { Recipient } from '../envelope/recipients.js';
 import type { BrokerKey } from '../envelope/stanzas/broker.js';
 import type { ThresholdOptions } from '../envelope/threshold.js';
 import { readKeyFile } from './files.js';
+import { paired } from './args.js';
 import { fetchBrokerKey, loadAgent, type AgentWaitFlags, type BrokerRecipientFlags } from './broker-recipient.js';
 
 export interface EnvelopeKeyFlags extends BrokerRecipientFlags, AgentWaitFlags {
@@ -52,17 +53,6 @@ export async function readKekFile(file: string): Promise<Uint8Array> {
 }
 
 const BROKER_MEMBER = /^broker:(https:\/\/[\x21-\x7e]+)\/([^/\s]+)$/;
-
-/**
- * The i-th of `count` values of a repeatable flag: one value serves every broker, else there
- * must be one per broker, in the order the brokers were given.
- */
-function paired(values: string[] | string | undefined, i: number, count: number, name: string): string | undefined {
-  const list = values === undefined ? [] : Array.isArray(values) ? values : [values];
-  if (list.length <= 1) return list[0];
-  if (list.length !== count) throw new SectorCryptError('ERR_ARGUMENT', `${name}: give one, or one per broker (${count})`);
-  return list[i];
-}
 
 /**
  * Recipients from -r, -R (files, or broker:URL/KEYID: that broker key's public key, fetched

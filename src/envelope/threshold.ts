@@ -84,9 +84,16 @@ function memberName(m: GroupMember): string {
 
 const sameUrl = (a: string, b: string) => a.replace(/\/+$/, '') === b.replace(/\/+$/, '');
 
-/** The openers that may open this member: its type, and for a broker member, not an agent of another broker. */
+/**
+ * The openers that may open this member: those of its type; for a broker member naming its
+ * broker, the identities of that broker and those that do not say, or, when none is (the broker
+ * moved, or its agent was enrolled under another name), every broker identity.
+ */
 export function memberOpeners(m: GroupMember, openers: readonly Opener[]): Opener[] {
-  return openers.filter((o) => o.type === m.inner.type && (m.where === undefined || o.url === undefined || sameUrl(o.url, m.where)));
+  const typed = openers.filter((o) => o.type === m.inner.type);
+  if (m.where === undefined) return typed;
+  const matching = typed.filter((o) => o.url === undefined || sameUrl(o.url, m.where!));
+  return matching.length > 0 ? matching : typed;
 }
 
 function failure(m: GroupMember, err: unknown): MemberFailure {

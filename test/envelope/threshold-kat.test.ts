@@ -106,12 +106,21 @@ describe('envelope threshold group known answers', () => {
     expect(err.members.map((m: { index: number }) => m.index)).toEqual([2, 3, 4]);
   });
 
-  it('a broker identity of another broker is not asked for a member (the URL hint)', async () => {
+  it('a broker member is asked only of the identity of its broker when one is given (the URL hint)', async () => {
     const wrongPlace: string[] = [];
+    const rightPlace: string[] = [];
     const elsewhere = fakeBroker(v.identities.brokerA, wrongPlace, 'https://broker-c.example');
-    const err = await decryptEnvelope(envelope, { identities: [members[0][1], elsewhere] }).catch((e) => e);
-    expect(err.code).toBe('ERR_THRESHOLD');
-    expect(wrongPlace).toEqual([]);
+    const a = fakeBroker(v.identities.brokerA, rightPlace);
+    const out = await decryptEnvelope(envelope, { identities: [members[0][1], elsewhere, a] });
+    expect(sha256(out)).toBe(v.plaintext.sha256);
+    // Share 2 went to broker A's identity only (share 3's broker B has none here: both may be tried for it).
+    expect(wrongPlace).not.toContain(v.shareResources[1]);
+    expect(rightPlace).toContain(v.shareResources[1]);
+    wrongPlace.length = 0;
+    // No identity of broker A's URL at all (it moved): every broker identity is tried.
+    const moved = await decryptEnvelope(envelope, { identities: [members[0][1], elsewhere] });
+    expect(sha256(moved)).toBe(v.plaintext.sha256);
+    expect(wrongPlace).toContain(v.shareResources[1]);
   });
 
   it('inspect lists the group', async () => {
