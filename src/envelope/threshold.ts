@@ -86,14 +86,11 @@ const sameUrl = (a: string, b: string) => a.replace(/\/+$/, '') === b.replace(/\
 
 /**
  * The openers that may open this member: those of its type; for a broker member naming its
- * broker, the identities of that broker and those that do not say, or, when none is (the broker
- * moved, or its agent was enrolled under another name), every broker identity.
+ * broker, only the identities of that broker and those that do not say which broker they ask
+ * (another broker is never asked about a key it does not hold, nor told of the envelope).
  */
 export function memberOpeners(m: GroupMember, openers: readonly Opener[]): Opener[] {
-  const typed = openers.filter((o) => o.type === m.inner.type);
-  if (m.where === undefined) return typed;
-  const matching = typed.filter((o) => o.url === undefined || sameUrl(o.url, m.where!));
-  return matching.length > 0 ? matching : typed;
+  return openers.filter((o) => o.type === m.inner.type && (m.where === undefined || o.url === undefined || sameUrl(o.url, m.where)));
 }
 
 function failure(m: GroupMember, err: unknown): MemberFailure {

@@ -147,13 +147,18 @@ export async function sealThresholdSecret(
 const sameUrl = (a: string, b: string) => a.replace(/\/+$/, '') === b.replace(/\/+$/, '');
 
 /**
- * The agents that may release a token or share naming `url`: those of that broker and those
- * that do not say; when none is (the broker moved, or was enrolled under another name), all.
+ * The agents that may release a threshold share naming `url`: those of that broker and those
+ * that do not say (another broker is never asked about a key it does not hold).
  */
 function agentsFor(agents: readonly VolumeAgent[], url: string | undefined): VolumeAgent[] {
   if (url === undefined) return [...agents];
-  const matching = agents.filter((a) => typeof a.url !== 'string' || sameUrl(a.url, url));
-  return matching.length > 0 ? matching : [...agents];
+  return agents.filter((a) => typeof a.url !== 'string' || sameUrl(a.url, url));
+}
+
+/** A sectorcrypt-broker token's agents: those of its broker first, then the others (tokens bound before routing existed). */
+function tokenAgents(agents: readonly VolumeAgent[], url: string | undefined): VolumeAgent[] {
+  const first = agentsFor(agents, url);
+  return [...first, ...agents.filter((a) => !first.includes(a))];
 }
 
 interface ShareMiss extends ShareFailure {
@@ -226,7 +231,7 @@ export async function releaseSlotSecret(
   }
   let last: unknown;
   for (const t of tokens) {
-    for (const a of agentsFor(agents, t.url)) {
+    for (const a of tokenAgents(agents, t.url)) {
       let secret: Uint8Array;
       try {
         secret = await a.unwrap(

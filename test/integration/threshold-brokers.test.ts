@@ -17,6 +17,12 @@ import { collectClaims } from '../../src/agent/claims/index.js';
 import { decryptEnvelope, encryptEnvelope, generateIdentity, inspectEnvelope } from '../../src/envelope/index.js';
 import { encodeStanza, parseHeader } from '../../src/envelope/header.js';
 import { makeTenant, startBroker, type Harness } from '../broker/helpers.js';
+import { Volume } from '../../src/volume/index.js';
+import { readHeaders } from '../../src/volume/luks2-header.js';
+import { ImageFile } from '../../src/volume/image-file.js';
+import { describeWithTool } from '../tools.js';
+import { CHEAP_CREATE, cryptsetup, cryptsetupMissing, MiB } from '../volume/helpers.js';
+import { spawnSync } from 'node:child_process';
 import { cli } from './helpers.js';
 
 interface Member {
@@ -70,6 +76,16 @@ async function startMember(name: string): Promise<Member> {
   return { name, h, caFile, admin: t.admin, auditor: t.auditor, stateDir, keys: { here, elsewhere, manual }, stopped: false };
 }
 
+async function metaOf(path: string): Promise<{ uuid: string; meta: any }> {
+  const file = await ImageFile.open(path, { writable: false });
+  try {
+    const { current } = await readHeaders(file);
+    return { uuid: current.uuid, meta: current.meta };
+  } finally {
+    await file.close();
+  }
+}
+
 const agents = () => Promise.all(members.map((m) => BrokerAgent.load({ stateDir: m.stateDir, claims: 'auto' })));
 const member = (m: Member, key: keyof Member['keys'] = 'here') => ({ broker: { ...m.keys[key], url: m.h.url } });
 
@@ -105,11 +121,11 @@ afterAll(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 }, 60_000);
 
-describe('k-of-n release across three independent brokers', () => {
-  let sealed: string;
-  let plain: Buffer;
-  let groupId: string;
+let sealed: string;
+let plain: Buffer;
+let groupId: string;
 
+describe('k-of-n release across three independent brokers', () => {
   it('encrypt --threshold 2 with -R broker:URL/KEY for each broker; inspect shows the group', async () => {
     plain = randomBytes(50_000);
     const input = join(dir, 'data.bin');
@@ -250,7 +266,93 @@ describe('k-of-n release across three independent brokers', () => {
       ids.forEach((a) => a.close());
     }
   }, 120_000);
+});
 
+let volume: string;
+
+describeWithTool('cryptsetup', cryptsetupMissing(), 'LUKS2: one key slot opened by any 2 of the 3 brokers', () => {
+  let slot: number;
+
+  it('volume bind --threshold 2 with one --broker-key, --url, --ca, --token per broker; cryptsetup reads the header', async () => {
+    volume = join(dir, 'vol.img');
+    const vol = await Volume.create(volume, { size: MiB, passphrase: 'pw', ...CHEAP_CREATE });
+    await vol.write(0, new TextEncoder().encode('hello from a threshold volume'));
+    await vol.close();
+    const pass = join(dir, 'vol.pass');
+    await writeFile(pass, 'pw', { mode: 0o600 });
+    const args = ['volume', 'bind', volume, '--threshold', '2', '--passphrase-file', pass];
+    for (const m of members) args.push('--broker-key', m.keys.here.keyId, '--url', m.h.url, '--ca', m.caFile, '--token', m.admin);
+    const bound = await cli(args);
+    expect(bound.code, bound.stderr).toBe(0);
+    slot = Number(/bound key slot (\d+) of .* to any 2 of broker keys/.exec(bound.stdout.toString())![1]);
+    const dump = cryptsetup(['luksDump', volume]);
+    expect(dump.status, dump.out).toBe(0);
+    expect(dump.out).toMatch(new RegExp(`Tokens:\\s+0: sectorcrypt-threshold\\s+Keyslot:\\s+${slot}`));
+    const { meta, uuid } = await metaOf(volume);
+    const token = meta.tokens['0'];
+    expect(token).toMatchObject({ type: 'sectorcrypt-threshold', keyslots: [String(slot)], k: 2 });
+    expect(token.shares.map((x: { index: number; keyId: string; url: string }) => [x.index, x.keyId, x.url])).toEqual(
+      members.map((m, i) => [i + 1, m.keys.here.keyId, m.h.url]),
+    );
+    expect(uuid).toMatch(/^[0-9a-f-]{36}$/);
+  }, 120_000);
+
+  it('volume unlock --agent x3 --print-key | cryptsetup open --test-passphrase --key-file=- opens the slot; each broker logs its share', async () => {
+    const before = await Promise.all(members.map(async (m) => (await releasesOf(m)).length));
+    const printed = await cli(['volume', 'unlock', volume, ...members.flatMap((m) => ['--agent', m.stateDir]), '--print-key']);
+    expect(printed.code, printed.stderr).toBe(0);
+    expect(printed.stdout.length).toBe(32);
+    const piped = spawnSync(
+      'cryptsetup',
+      ['--batch-mode', 'open', '--test-passphrase', '--key-slot', String(slot), '--key-file=-', volume],
+      {
+        input: printed.stdout,
+      },
+    );
+    expect(piped.status, piped.stderr?.toString()).toBe(0);
+    const { meta, uuid } = await metaOf(volume);
+    const group = meta.tokens['0'].group;
+    let released = 0;
+    for (const [i, m] of members.entries()) {
+      const records = (await releasesOf(m)).slice(before[i]);
+      expect(records.length).toBeLessThanOrEqual(1);
+      for (const r of records) {
+        expect(r.action).toBe('key.release');
+        expect(r.reasons?.resource).toBe(`luks2:${uuid}.share.2-of-3.${group}.${i + 1}`);
+        released++;
+      }
+    }
+    expect(released).toBeGreaterThanOrEqual(2);
+  }, 120_000);
+
+  it('Volume.open with the agents reads the data; a share moved to another place does not open', async () => {
+    const ids = await agents();
+    try {
+      const vol = await Volume.open(volume, { agent: ids, readOnly: true });
+      expect(new TextDecoder().decode(await vol.read(0, 29))).toBe('hello from a threshold volume');
+      await vol.close();
+      // Swap shares 1 and 2 in a copy: each is bound to its index, so its broker cannot open it at the other.
+      const copy = join(dir, 'swapped.img');
+      await cp(volume, copy);
+      const { meta } = await metaOf(copy);
+      const t = meta.tokens['0'];
+      const [s1, s2] = t.shares;
+      const swapped = { ...t, shares: [{ ...s1, index: 2 }, { ...s2, index: 1 }, t.shares[2]] };
+      const json = join(dir, 'swapped.json');
+      await writeFile(json, JSON.stringify(swapped));
+      const imp = cryptsetup(['token', 'import', '--token-id', '0', '--token-replace', '--json-file', json, copy]);
+      expect(imp.status, imp.out).toBe(0);
+      // Only a and b asked: both refuse (the aad names another place), so one error names them.
+      const err = await Volume.releaseKey(copy, { agent: [ids[0], ids[1]] }).catch((e) => e);
+      expect(err.code).toBe('ERR_THRESHOLD');
+      expect(err.members.map((x: { reason: string }) => x.reason)).toEqual(['failed', 'failed', 'no-identity']);
+    } finally {
+      ids.forEach((a) => a.close());
+    }
+  }, 120_000);
+});
+
+describe('brokers stopped', () => {
   it('one broker stopped: 2-of-3 still decrypts', async () => {
     await members[2].h.broker.close();
     members[2].stopped = true;
@@ -258,6 +360,11 @@ describe('k-of-n release across three independent brokers', () => {
     const dec = await cli(['decrypt', ...members.flatMap((m) => ['--agent', m.stateDir]), sealed, '-o', out]);
     expect(dec.code, dec.stderr).toBe(0);
     expect(Buffer.compare(await readFile(out), plain)).toBe(0);
+    if (volume && !cryptsetupMissing()) {
+      const unlocked = await cli(['volume', 'unlock', volume, ...members.flatMap((m) => ['--agent', m.stateDir])]);
+      expect(unlocked.code, unlocked.stderr).toBe(0);
+      expect(unlocked.stdout.toString()).toMatch(/^ok: the broker released the secret of key slot \d+/);
+    }
   }, 120_000);
 
   it('two brokers stopped: one error line naming each member and why, no output', async () => {
@@ -273,5 +380,12 @@ describe('k-of-n release across three independent brokers', () => {
     expect(lines[0]).toContain(`share 3 (broker key ${members[2].keys.here.keyId}/1 at ${members[2].h.url}): unreachable`);
     expect(lines[0]).toMatch(/\(ERR_THRESHOLD\)$/);
     expect(existsSync(out)).toBe(false);
+    if (volume && !cryptsetupMissing()) {
+      const refused = await cli(['volume', 'unlock', volume, ...members.flatMap((m) => ['--agent', m.stateDir])]);
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toMatch(
+        /threshold token 0 \(group [0-9a-f]{32}\) needs 2 of 3 shares and got 1; .*unreachable.*\(ERR_THRESHOLD\)/,
+      );
+    }
   }, 120_000);
 });
