@@ -20,6 +20,8 @@ export interface BrokerIdentity {
   unwrapBrokerStanza(sealed: BrokerSealedSecret, resource: string): Promise<Uint8Array>;
   /** The broker it asks (https URL): a threshold member naming another broker is not offered to it. */
   readonly url?: string;
+  /** Withdraws the releases it is waiting on (a threshold group already has its k shares). */
+  withdrawWaiting?(): Promise<unknown>;
 }
 
 export type Identity = string | { passphrase: string | Uint8Array } | { kek: Uint8Array; keyId?: string } | BrokerIdentity;
@@ -38,6 +40,8 @@ export interface Opener {
   open(stanza: Stanza, context: OpenContext): Promise<Uint8Array | undefined>;
   /** Wipes the secret it holds. */
   forget(): void;
+  /** Stops waiting for approvals nobody needs any more (a broker identity that can). */
+  stopWaiting?(): Promise<unknown>;
 }
 
 function keyOpener(kind: KeyKind, secretKey: Uint8Array): Opener {
@@ -52,6 +56,7 @@ function brokerOpener(agent: BrokerIdentity): Opener {
   return {
     type: BROKER,
     ...(typeof agent.url === 'string' ? { url: agent.url } : {}),
+    ...(typeof agent.withdrawWaiting === 'function' ? { stopWaiting: () => agent.withdrawWaiting!() } : {}),
     async open(stanza, context) {
       const sealed = brokerSealedSecret(stanza);
       if (context.resource === undefined) return undefined;

@@ -46,7 +46,11 @@ export async function unwrapFileKey(header: ParsedHeader, openers: readonly Open
     // A group none of whose members any identity could open is not asked at all.
     if (!group.members.some((m) => memberOpeners(m, openers).length > 0)) continue;
     const outcome = await openGroup(group, openers, context);
-    if ('fileKey' in outcome) return macChecked(outcome.fileKey, header, `threshold group ${group.groupId}`);
+    if ('fileKey' in outcome) {
+      // Members still waiting for an approval are not needed: their requests are withdrawn.
+      await Promise.all(openers.map((o) => o.stopWaiting?.().catch(() => undefined)));
+      return macChecked(outcome.fileKey, header, `threshold group ${group.groupId}`);
+    }
     shortOf ??= thresholdError(group, outcome.failures, outcome.obtained);
   }
   if (shortOf) throw shortOf;

@@ -26,6 +26,8 @@ const INFO = new TextEncoder().encode(SEALED_INFO.luks2);
 export interface VolumeAgent {
   /** The broker it asks (a BrokerAgent's): a threshold share naming another broker is not asked of it. */
   readonly url?: string;
+  /** Withdraws the releases it is waiting on (a threshold token already has its k shares). */
+  withdrawWaiting?(): Promise<unknown>;
   unwrap(
     sealed: { keyId: string; version: number; enc: Uint8Array; ciphertext: Uint8Array },
     opts: { resource: string; kind: 'luks2' },
@@ -189,7 +191,11 @@ async function releaseThreshold(token: ThresholdToken, uuid: string, agents: rea
     if (last === undefined) return { index: sh.index, member, reason: 'no-identity', message: 'no agent given for its broker' };
     return { index: sh.index, member, ...classifyFailure(last) };
   });
-  if ('secret' in outcome) return outcome.secret;
+  if ('secret' in outcome) {
+    // Shares still waiting for an approval are not needed: their requests are withdrawn.
+    await Promise.all(agents.map((a) => a.withdrawWaiting?.().catch(() => undefined)));
+    return outcome.secret;
+  }
   const lines = outcome.failures.map((f) => `${f.member}: ${f.message}`);
   throw Object.assign(
     new SectorCryptError(

@@ -122,6 +122,23 @@ describe('envelope threshold group known answers', () => {
     expect(wrongPlace).toEqual([]);
   });
 
+  it('done at k: a member still waiting for approval is withdrawn, not awaited', async () => {
+    let withdrawn = 0;
+    let release: (err: Error) => void = () => {};
+    const waiting = {
+      url: v.identities.brokerA.url,
+      unwrapBrokerStanza: () => new Promise<Uint8Array>((_, reject) => (release = reject)),
+      async withdrawWaiting() {
+        withdrawn++;
+        release(new Error('withdrawn'));
+        return [];
+      },
+    };
+    const out = await decryptEnvelope(envelope, { identities: [waiting, members[0][1], members[3][1]] });
+    expect(sha256(out)).toBe(v.plaintext.sha256);
+    expect(withdrawn).toBe(1);
+  });
+
   it('inspect lists the group', async () => {
     const s = await inspectEnvelope(envelope);
     expect(s.groups).toEqual([
