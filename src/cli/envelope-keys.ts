@@ -12,6 +12,8 @@ import type { BrokerKey } from '../envelope/stanzas/broker.js';
 import type { ThresholdOptions } from '../envelope/threshold.js';
 import { readKeyFile } from './files.js';
 import { paired } from './args.js';
+import { setLastWords } from './output.js';
+import type { BrokerAgent } from '../agent/broker-agent.js';
 import { fetchBrokerKey, loadAgent, type AgentWaitFlags, type BrokerRecipientFlags } from './broker-recipient.js';
 
 export interface EnvelopeKeyFlags extends BrokerRecipientFlags, AgentWaitFlags {
@@ -106,14 +108,23 @@ export async function identitiesFrom(flags: EnvelopeKeyFlags): Promise<Identity[
   if ((flags.claims !== undefined || flags.wait || flags.timeout !== undefined) && flags.agent === undefined) {
     throw new SectorCryptError('ERR_ARGUMENT', '--claims, --wait and --timeout go with --agent');
   }
+  const agents: BrokerAgent[] = [];
   for (const dir of flags.agent ?? []) {
     try {
-      identities.push(await loadAgent(dir, flags.claims, { wait: flags.wait, timeout: flags.timeout }));
+      agents.push(await loadAgent(dir, flags.claims, { wait: flags.wait, timeout: flags.timeout }));
     } catch (err) {
-      forget(identities);
+      forget([...identities, ...agents]);
       throw err;
     }
   }
+  // Each waiting agent set itself as the one to withdraw on a signal; with several, all of them are.
+  if (flags.wait && agents.length > 1) {
+    setLastWords(async () => {
+      const ids = await Promise.all(agents.map((a) => a.withdrawWaiting().catch(() => [] as string[])));
+      for (const id of ids.flat()) process.stderr.write(`sectorcrypt: withdrew release request ${id}\n`);
+    });
+  }
+  identities.push(...agents);
   if (identities.length === 0) throw new SectorCryptError('ERR_ARGUMENT', 'no identity: give -i, --passphrase-file, --kek-file or --agent');
   return identities;
 }

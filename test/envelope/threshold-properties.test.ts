@@ -131,3 +131,29 @@ describe('threshold envelopes', () => {
     ).rejects.toMatchObject({ code: 'ERR_ARGUMENT' });
   });
 });
+
+describe('threshold members of every local type', () => {
+  it('X-Wing, passphrase and KEK members: any two open it, one alone does not', async () => {
+    const pq = await generateIdentity('mlkem768x25519');
+    const kek = new Uint8Array(32).fill(7);
+    const env = await encryptEnvelope(new TextEncoder().encode('mixed'), {
+      threshold: {
+        k: 2,
+        recipients: [pq.publicKey, { passphrase: 'pw', argon2id: { memoryKiB: 64, passes: 1, lanes: 1 } }, { kek, keyId: 'escrow/1' }],
+      },
+    });
+    const summary = await inspectEnvelope(env);
+    expect(summary.groups[0].members.map((m) => m.type)).toEqual(['mlkem768x25519', 'argon2id', 'aes256-kw']);
+    const ids = { pq: pq.secretKey, pw: { passphrase: 'pw' }, kek: { kek, keyId: 'escrow/1' } };
+    for (const pair of [
+      [ids.pq, ids.pw],
+      [ids.pq, ids.kek],
+      [ids.pw, ids.kek],
+    ]) {
+      expect(new TextDecoder().decode(await decryptEnvelope(env, { identities: pair }))).toBe('mixed');
+    }
+    const err = await decryptEnvelope(env, { identities: [ids.kek, { passphrase: 'wrong' }] }).catch((e) => e);
+    expect(err.code).toBe('ERR_THRESHOLD');
+    expect(err.message).toContain('share 2 (argon2id): no identity given opens it');
+  });
+});
