@@ -8,7 +8,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync } from 'node:fs';
-import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -24,6 +24,7 @@ import { describeWithTool } from '../tools.js';
 import { CHEAP_CREATE, cryptsetup, cryptsetupMissing, MiB } from '../volume/helpers.js';
 import { spawnSync } from 'node:child_process';
 import { cli } from './helpers.js';
+import { buildPlugin, cryptsetupWithPlugin, pluginMissing, pluginSettings } from './token-plugin.js';
 
 interface Member {
   name: string;
@@ -350,6 +351,27 @@ describeWithTool('cryptsetup', cryptsetupMissing(), 'LUKS2: one key slot opened 
       ids.forEach((a) => a.close());
     }
   }, 120_000);
+});
+
+describeWithTool('cryptsetup-token', pluginMissing(), 'LUKS2 threshold: cryptsetup opens the slot through the token plugin', () => {
+  it('luksDump shows the group; open --test-passphrase --token-only runs the agents of all three brokers', async () => {
+    expect(volume).toBeDefined();
+    const pluginDir = join(dir, 'plugin');
+    await mkdir(pluginDir);
+    expect(buildPlugin(pluginDir)).toMatch(/sectorcrypt-broker\.so$/);
+    const claimsFile = join(dir, 'claims.json');
+    await writeFile(claimsFile, JSON.stringify({ collectors: ['selfHash'] }), { mode: 0o600 });
+    const config = join(dir, 'plugin-agent.json');
+    const [first, ...more] = members.map((m) => m.stateDir);
+    await writeFile(config, JSON.stringify(pluginSettings(first, { stateDirs: more, claims: claimsFile })), { mode: 0o600 });
+    const dump = await cryptsetupWithPlugin(pluginDir, config, ['luksDump', volume]);
+    expect(dump.status, dump.stderr).toBe(0);
+    expect(dump.stdout.toString()).toMatch(/0: sectorcrypt-threshold\n/);
+    expect(dump.stdout.toString()).toContain('Threshold:  any 2 of 3 brokers');
+    const r = await cryptsetupWithPlugin(pluginDir, config, ['-v', 'open', '--test-passphrase', '--token-only', volume]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout.toString()).toMatch(/Key slot \d+ unlocked/i);
+  }, 180_000);
 });
 
 describe('brokers stopped', () => {
