@@ -36,10 +36,11 @@ export function toGroupSealer(threshold: unknown): { seal: Sealer; stanzas: numb
     throw new SectorCryptError('ERR_ARGUMENT', `threshold k must be a whole number from 1 to the number of members (${list.length})`);
   }
   const members = list.map((r) => {
-    const url = (r as { broker?: { url?: unknown } })?.broker?.url;
+    const given = (r as { broker?: { url?: unknown } })?.broker?.url;
+    const url = typeof given === 'string' ? given.replace(/\/+$/, '') : given;
     if (url !== undefined && (typeof url !== 'string' || !URL_HINT.test(url)))
       throw new SectorCryptError('ERR_ARGUMENT', 'a broker member url must be https://... without spaces');
-    return { seal: toFieldSealer(r, true), where: url === undefined ? undefined : url.replace(/\/+$/, '') };
+    return { seal: toFieldSealer(r, true), where: url as string | undefined };
   });
   const seal: Sealer = async (fileKey) => {
     const groupId = randomBytes(16).toString('hex');

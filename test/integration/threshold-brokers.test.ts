@@ -358,7 +358,9 @@ describeWithTool('cryptsetup-token', pluginMissing(), 'LUKS2 threshold: cryptset
     expect(volume).toBeDefined();
     const pluginDir = join(dir, 'plugin');
     await mkdir(pluginDir);
-    expect(buildPlugin(pluginDir)).toMatch(/sectorcrypt-broker\.so$/);
+    // SECTORCRYPT_TOKEN_PLUGIN_FLAGS: the sanitizer run's compiler flags (scripts/test-token-plugin-asan.sh).
+    const flags = process.env.SECTORCRYPT_TOKEN_PLUGIN_FLAGS;
+    expect(buildPlugin(pluginDir, flags ? flags.split(' ') : [])).toMatch(/sectorcrypt-broker\.so$/);
     const claimsFile = join(dir, 'claims.json');
     await writeFile(claimsFile, JSON.stringify({ collectors: ['selfHash'] }), { mode: 0o600 });
     const config = join(dir, 'plugin-agent.json');
