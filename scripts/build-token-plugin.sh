@@ -13,12 +13,17 @@ if ! pkg-config --exists libcryptsetup json-c 2>/dev/null; then
   exit 77
 fi
 mkdir -p "$out"
-# shellcheck disable=SC2046
-"$cc" -std=gnu11 -O2 -g -fPIC -shared -Wall -Wextra -Werror -fvisibility=hidden \
-  -D_FORTIFY_SOURCE=2 -fstack-protector-strong \
-  $(pkg-config --cflags libcryptsetup json-c) "$@" \
-  -Wl,--version-script=native/token/token.sym -Wl,-z,relro,-z,now \
-  -o "$out/libcryptsetup-token-sectorcrypt-broker.so.tmp" \
-  native/token/plugin.c native/token/config.c native/token/run-agent.c native/token/token-json.c \
-  $(pkg-config --libs libcryptsetup json-c)
-mv "$out/libcryptsetup-token-sectorcrypt-broker.so.tmp" "$out/libcryptsetup-token-sectorcrypt-broker.so"
+# Two plugins from the same sources: one per token type (cryptsetup loads libcryptsetup-token-<type>.so).
+for type in broker threshold; do
+  define=0
+  [ "$type" = threshold ] && define=1
+  # shellcheck disable=SC2046
+  "$cc" -std=gnu11 -O2 -g -fPIC -shared -Wall -Wextra -Werror -fvisibility=hidden \
+    -D_FORTIFY_SOURCE=2 -fstack-protector-strong -DSC_THRESHOLD=$define \
+    $(pkg-config --cflags libcryptsetup json-c) "$@" \
+    -Wl,--version-script=native/token/token.sym -Wl,-z,relro,-z,now \
+    -o "$out/libcryptsetup-token-sectorcrypt-$type.so.tmp" \
+    native/token/plugin.c native/token/config.c native/token/run-agent.c native/token/token-json.c \
+    $(pkg-config --libs libcryptsetup json-c)
+  mv "$out/libcryptsetup-token-sectorcrypt-$type.so.tmp" "$out/libcryptsetup-token-sectorcrypt-$type.so"
+done

@@ -21,6 +21,8 @@ export type SectorCryptErrorCode =
   | 'ERR_IO'
   // Key custody (envelope, broker, agent, audit log).
   | 'ERR_NO_IDENTITY'
+  // Fewer than k members of an envelope's threshold group gave their share (each one named).
+  | 'ERR_THRESHOLD'
   | 'ERR_DENIED'
   | 'ERR_PENDING'
   | 'ERR_EXPIRED'

@@ -2,6 +2,7 @@
  * Loads the token plugin with dlopen, as libcryptsetup does (dlvsym, CRYPTSETUP_TOKEN_1.0),
  * and calls every entry point on good and bad input; built and run under AddressSanitizer
  * and UBSan by scripts/test-token-plugin-asan.sh. Usage: harness PLUGIN.so LUKS2-IMAGE
+ * (built with -DSC_THRESHOLD=1: the sectorcrypt-threshold plugin's good and bad tokens).
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -23,6 +24,21 @@ static void *sym(void *h, const char *name)
 
 int main(int argc, char **argv)
 {
+#if SC_THRESHOLD
+#define SHARE(i, key) "{\"index\":" #i ",\"keyId\":\"" key "\",\"version\":1,\"enc\":\"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\",\"ciphertext\":\"AAAA\"}"
+#define GROUP "\"group\":\"00112233445566778899aabbccddeeff\""
+	const char *good = "{\"type\":\"sectorcrypt-threshold\",\"keyslots\":[\"1\"]," GROUP ",\"k\":2,\"shares\":[" SHARE(1, "a") "," SHARE(2, "b") "," SHARE(3, "c") "]}";
+	const char *bad[] = {
+		NULL, "", "[]", "{", "{\"type\":\"sectorcrypt-broker\"}",
+		"{\"type\":\"sectorcrypt-threshold\",\"keyslots\":[\"1\"]," GROUP ",\"k\":3,\"shares\":[" SHARE(1, "a") "," SHARE(2, "b") "]}",
+		"{\"type\":\"sectorcrypt-threshold\",\"keyslots\":[\"1\"]," GROUP ",\"k\":0,\"shares\":[" SHARE(1, "a") "]}",
+		"{\"type\":\"sectorcrypt-threshold\",\"keyslots\":[\"1\"]," GROUP ",\"k\":1,\"shares\":[" SHARE(1, "a") "," SHARE(1, "b") "]}",
+		"{\"type\":\"sectorcrypt-threshold\",\"keyslots\":[\"1\"]," GROUP ",\"k\":1,\"shares\":[" SHARE(256, "a") "]}",
+		"{\"type\":\"sectorcrypt-threshold\",\"keyslots\":[\"1\"]," GROUP ",\"k\":1,\"shares\":[" SHARE(1, "a/b") "]}",
+		"{\"type\":\"sectorcrypt-threshold\",\"keyslots\":[\"1\"],\"group\":\"XYZ\",\"k\":1,\"shares\":[" SHARE(1, "a") "]}",
+		"{\"type\":\"sectorcrypt-threshold\",\"keyslots\":[\"1\"]," GROUP ",\"k\":1,\"shares\":[]}",
+	};
+#else
 	const char *good = "{\"type\":\"sectorcrypt-broker\",\"keyslots\":[\"1\"],\"keyId\":\"key_1\",\"version\":1,"
 			   "\"enc\":\"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\",\"ciphertext\":\"AAAA\",\"url\":\"https://b.example\"}";
 	const char *bad[] = {
@@ -34,6 +50,7 @@ int main(int argc, char **argv)
 		"{\"type\":\"sectorcrypt-broker\",\"keyslots\":[\"1\"],\"keyId\":\"k\",\"version\":1,\"enc\":\"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\",\"ciphertext\":\"A\"}",
 		"{\"type\":\"sectorcrypt-broker\",\"keyslots\":[\"1\"],\"keyId\":\"k\",\"version\":1,\"enc\":\"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\",\"ciphertext\":\"AAAA\",\"url\":\"http://x\"}",
 	};
+#endif
 	struct crypt_device *cd = NULL;
 	char *buffer = NULL;
 	size_t len = 0, i;

@@ -112,6 +112,21 @@ int sc_config_load(struct sc_config *cfg, char *why, size_t why_len)
 		err = fail(why, why_len, -EINVAL, "%s: \"stateDir\" must be the agent's folder (an absolute path)", file);
 		goto out;
 	}
+	if (json_object_object_get_ex(o, "stateDirs", &v)) {
+		size_t i, n = json_object_is_type(v, json_type_array) ? json_object_array_length(v) : SC_MAX_STATE_DIRS;
+		if (n >= SC_MAX_STATE_DIRS) {
+			err = fail(why, why_len, -EINVAL, "%s: \"stateDirs\" must be a short list of absolute paths", file);
+			goto out;
+		}
+		for (i = 0; i < n; i++) {
+			struct json_object *a = json_object_array_get_idx(v, i);
+			const char *d = json_object_is_type(a, json_type_string) ? json_object_get_string(a) : NULL;
+			if (!d || d[0] != '/' || !(cfg->more_state_dirs[i] = strdup(d))) {
+				err = fail(why, why_len, -EINVAL, "%s: \"stateDirs\" must be a short list of absolute paths", file);
+				goto out;
+			}
+		}
+	}
 	if (path_member(o, "claims", &cfg->claims, 0) < 0 || path_member(o, "node", &cfg->node, 0) < 0 ||
 	    path_member(o, "cli", &cfg->cli, 0) < 0) {
 		err = fail(why, why_len, -EINVAL, "%s: \"claims\", \"node\" and \"cli\" must be absolute paths", file);
@@ -180,5 +195,7 @@ void sc_config_free(struct sc_config *cfg)
 	free(cfg->path);
 	for (i = 0; i < SC_MAX_NODE_ARGS; i++)
 		free(cfg->node_args[i]);
+	for (i = 0; i < SC_MAX_STATE_DIRS; i++)
+		free(cfg->more_state_dirs[i]);
 	memset(cfg, 0, sizeof(*cfg));
 }

@@ -6,9 +6,11 @@
 
 #define SC_CONFIG_DEFAULT "/etc/sectorcrypt/agent.json"
 #define SC_MAX_NODE_ARGS 8
+#define SC_MAX_STATE_DIRS 16
 
 struct sc_config {
 	char *state_dir;      /* the enrolled agent's folder (required) */
+	char *more_state_dirs[SC_MAX_STATE_DIRS]; /* "stateDirs": one agent per further broker, for threshold tokens (NULL-terminated) */
 	char *claims;         /* a claims config file, or NULL */
 	char *node;           /* the node binary */
 	char *cli;            /* the sectorcrypt CLI's main.js */

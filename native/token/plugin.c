@@ -1,6 +1,7 @@
 /*
  * libcryptsetup-token-sectorcrypt-broker.so: the external token plugin for LUKS2 tokens of
- * type sectorcrypt-broker (cryptsetup 2.4+, libcryptsetup.h "external token" ABI
+ * type sectorcrypt-broker (built with -DSC_THRESHOLD=1: libcryptsetup-token-sectorcrypt-threshold.so,
+ * for sectorcrypt-threshold tokens, running the agent with every configured agent folder) (cryptsetup 2.4+, libcryptsetup.h "external token" ABI
  * CRYPTSETUP_TOKEN_1.0). cryptsetup loads it for such a token, calls
  * cryptsetup_token_validate and then cryptsetup_token_open, which runs the installed agent
  * (`sectorcrypt volume unlock DEVICE --token N --print-key`) and hands back the slot
@@ -19,7 +20,7 @@
 
 #define SC_PLUGIN_VERSION "1.0.0"
 #define SC_PUBLIC __attribute__((visibility("default")))
-#define MAX_ARGS (SC_MAX_NODE_ARGS + 24)
+#define MAX_ARGS (SC_MAX_NODE_ARGS + 2 * SC_MAX_STATE_DIRS + 24)
 
 SC_PUBLIC const char *cryptsetup_token_version(void);
 SC_PUBLIC int cryptsetup_token_open(struct crypt_device *cd, int token, char **buffer, size_t *buffer_len, void *usrptr);
@@ -48,6 +49,10 @@ static void agent_argv(const struct sc_config *cfg, const char *device, const ch
 	argv[n++] = (char *)device;
 	argv[n++] = "--agent";
 	argv[n++] = cfg->state_dir;
+	for (i = 0; i < SC_MAX_STATE_DIRS && cfg->more_state_dirs[i]; i++) {
+		argv[n++] = "--agent";
+		argv[n++] = cfg->more_state_dirs[i];
+	}
 	if (cfg->claims) {
 		argv[n++] = "--claims";
 		argv[n++] = cfg->claims;
@@ -81,7 +86,7 @@ int cryptsetup_token_open(struct crypt_device *cd, int token, char **buffer, siz
 		return -EINVAL;
 	r = sc_config_load(&cfg, why, sizeof(why));
 	if (r < 0) {
-		crypt_logf(cd, CRYPT_LOG_ERROR, "sectorcrypt-broker token %d: %s\n", token, why);
+		crypt_logf(cd, CRYPT_LOG_ERROR, SC_TOKEN_TYPE " token %d: %s\n", token, why);
 		return r;
 	}
 	device = crypt_get_metadata_device_name(cd);
@@ -96,11 +101,11 @@ int cryptsetup_token_open(struct crypt_device *cd, int token, char **buffer, siz
 	agent_argv(&cfg, device, token_id, timeout, argv);
 	/* A waiting agent gives up (and withdraws its request) at its own --timeout; this is the backstop. */
 	limit = cfg.wait ? cfg.timeout_seconds + 15 : cfg.timeout_seconds;
-	crypt_logf(cd, CRYPT_LOG_DEBUG, "sectorcrypt-broker token %d: running %s for %s\n", token, cfg.cli, device);
+	crypt_logf(cd, CRYPT_LOG_DEBUG, SC_TOKEN_TYPE " token %d: running %s for %s\n", token, cfg.cli, device);
 	n = sc_run_agent(argv, envp, limit, secret);
 	sc_config_free(&cfg);
 	if (n < 0) {
-		crypt_logf(cd, CRYPT_LOG_VERBOSE, "sectorcrypt-broker token %d: the agent did not release the secret (%s)\n", token,
+		crypt_logf(cd, CRYPT_LOG_VERBOSE, SC_TOKEN_TYPE " token %d: the agent did not release the secret (%s)\n", token,
 			   n == -ETIMEDOUT ? "timed out" : n == -EPERM ? "refused or unreachable" : strerror((int)-n));
 		return (int)n;
 	}
@@ -120,7 +125,7 @@ int cryptsetup_token_open_pin(struct crypt_device *cd, int token, const char *pi
 			      size_t *buffer_len, void *usrptr)
 {
 	if (pin && pin_size) {
-		crypt_logf(cd, CRYPT_LOG_VERBOSE, "sectorcrypt-broker token %d takes no PIN\n", token);
+		crypt_logf(cd, CRYPT_LOG_VERBOSE, SC_TOKEN_TYPE " token %d takes no PIN\n", token);
 		return -EINVAL;
 	}
 	return cryptsetup_token_open(cd, token, buffer, buffer_len, usrptr);
@@ -139,7 +144,7 @@ int cryptsetup_token_validate(struct crypt_device *cd, const char *json)
 	int r = sc_token_parse(json, NULL);
 
 	if (r < 0)
-		crypt_logf(cd, CRYPT_LOG_DEBUG, "sectorcrypt-broker token: malformed JSON\n");
+		crypt_logf(cd, CRYPT_LOG_DEBUG, SC_TOKEN_TYPE " token: malformed JSON\n");
 	return r;
 }
 
@@ -150,9 +155,15 @@ void cryptsetup_token_dump(struct crypt_device *cd, const char *json)
 	const char *uuid = crypt_get_uuid(cd);
 
 	if (sc_token_parse(json, &t) < 0) {
-		crypt_logf(cd, CRYPT_LOG_ERROR, "\tmalformed sectorcrypt-broker token\n");
+		crypt_logf(cd, CRYPT_LOG_ERROR, "\tmalformed " SC_TOKEN_TYPE " token\n");
 		return;
 	}
+#if SC_THRESHOLD
+	crypt_logf(cd, CRYPT_LOG_NORMAL, "\tThreshold:  any %d of %d brokers\n", t.k, t.n);
+	crypt_logf(cd, CRYPT_LOG_NORMAL, "\tGroup:      %s\n", t.group);
+	crypt_logf(cd, CRYPT_LOG_NORMAL, "\tResources:  luks2:%s.share.%d-of-%d.%s.<index>\n", uuid ? uuid : "?", t.k, t.n, t.group);
+	return;
+#endif
 	crypt_logf(cd, CRYPT_LOG_NORMAL, "\tBroker:     %s\n", t.url[0] ? t.url : "(the agent's broker)");
 	crypt_logf(cd, CRYPT_LOG_NORMAL, "\tBroker key: %s version %lld\n", t.key_id, t.version);
 	crypt_logf(cd, CRYPT_LOG_NORMAL, "\tResource:   luks2:%s\n", uuid ? uuid : "?");

@@ -2,6 +2,9 @@
  * Checks a sectorcrypt-broker token as the TypeScript reader does (luks2-tokens.ts):
  *   {"type": "sectorcrypt-broker", "keyslots": ["N", ...], "keyId", "version",
  *    "enc" (base64 of 32 bytes), "ciphertext" (base64), "url" (optional, https://...)}
+ * or, built with SC_THRESHOLD, a sectorcrypt-threshold token:
+ *   {"type": "sectorcrypt-threshold", "keyslots": [...], "group" (32 hex digits), "k",
+ *    "shares": [{"index", "keyId", "version", "enc", "ciphertext", "url"?}, ...]}
  */
 #include "token-json.h"
 
@@ -36,17 +39,12 @@ static const char *string_member(struct json_object *o, const char *key)
 	return json_object_get_string(v);
 }
 
-static int check(struct json_object *o, struct sc_token *out)
+/* The keyslots list: numbers as strings. */
+static int check_keyslots(struct json_object *o)
 {
 	struct json_object *v;
-	const char *s;
-	size_t i, n;
-	int64_t version;
+	size_t i;
 
-	if (!json_object_is_type(o, json_type_object))
-		return -EINVAL;
-	if (!(s = string_member(o, "type")) || strcmp(s, SC_TOKEN_TYPE) != 0)
-		return -EINVAL;
 	if (!json_object_object_get_ex(o, "keyslots", &v) || !json_object_is_type(v, json_type_array))
 		return -EINVAL;
 	for (i = 0; i < json_object_array_length(v); i++) {
@@ -55,6 +53,19 @@ static int check(struct json_object *o, struct sc_token *out)
 		if (!d || !*d || strspn(d, "0123456789") != strlen(d))
 			return -EINVAL;
 	}
+	return 0;
+}
+
+/* A sealed secret: keyId, version, enc, ciphertext, url (optional). */
+static int check_sealed(struct json_object *o, struct sc_token *out)
+{
+	struct json_object *v;
+	const char *s;
+	size_t i, n;
+	int64_t version;
+
+	if (!json_object_is_type(o, json_type_object))
+		return -EINVAL;
 	/* keyId: 1 to 128 printable characters without "/" (it is part of the sealing aad). */
 	if (!(s = string_member(o, "keyId")) || (n = strlen(s)) < 1 || n > SC_MAX_KEY_ID)
 		return -EINVAL;
@@ -87,6 +98,67 @@ static int check(struct json_object *o, struct sc_token *out)
 			memcpy(out->url, s, n + 1);
 	}
 	return 0;
+}
+
+#if SC_THRESHOLD
+/* group, k, and 1 to SC_MAX_SHARES shares with distinct indexes 1 to 255, each a sealed secret. */
+static int check_threshold(struct json_object *o, struct sc_token *out)
+{
+	struct json_object *v, *shares;
+	unsigned char seen[256] = { 0 };
+	const char *s;
+	size_t i, n;
+	int64_t k;
+
+	if (!(s = string_member(o, "group")) || strlen(s) != 32 || strspn(s, "0123456789abcdef") != 32)
+		return -EINVAL;
+	if (out)
+		memcpy(out->group, s, 33);
+	if (!json_object_object_get_ex(o, "shares", &shares) || !json_object_is_type(shares, json_type_array))
+		return -EINVAL;
+	n = json_object_array_length(shares);
+	if (n < 1 || n > SC_MAX_SHARES)
+		return -EINVAL;
+	if (!json_object_object_get_ex(o, "k", &v) || !json_object_is_type(v, json_type_int))
+		return -EINVAL;
+	k = json_object_get_int64(v);
+	if (k < 1 || k > (int64_t)n)
+		return -EINVAL;
+	for (i = 0; i < n; i++) {
+		struct json_object *share = json_object_array_get_idx(shares, i);
+		int64_t index;
+		if (check_sealed(share, i == 0 ? out : NULL) < 0)
+			return -EINVAL;
+		if (!json_object_object_get_ex(share, "index", &v) || !json_object_is_type(v, json_type_int))
+			return -EINVAL;
+		index = json_object_get_int64(v);
+		if (index < 1 || index > 255 || seen[index])
+			return -EINVAL;
+		seen[index] = 1;
+	}
+	if (out) {
+		out->k = (int)k;
+		out->n = (int)n;
+	}
+	return 0;
+}
+#endif
+
+static int check(struct json_object *o, struct sc_token *out)
+{
+	const char *s;
+
+	if (!json_object_is_type(o, json_type_object))
+		return -EINVAL;
+	if (!(s = string_member(o, "type")) || strcmp(s, SC_TOKEN_TYPE) != 0)
+		return -EINVAL;
+	if (check_keyslots(o) < 0)
+		return -EINVAL;
+#if SC_THRESHOLD
+	return check_threshold(o, out);
+#else
+	return check_sealed(o, out);
+#endif
 }
 
 int sc_token_parse(const char *json, struct sc_token *out)

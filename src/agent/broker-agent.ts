@@ -169,6 +169,11 @@ export class BrokerAgent {
     return this.#state.device.deviceId;
   }
 
+  /** The broker this agent is enrolled with (threshold members are routed by it). */
+  get url(): string {
+    return this.#state.device.url;
+  }
+
   get groups(): string[] {
     return [...this.#state.device.groups];
   }

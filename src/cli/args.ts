@@ -66,3 +66,14 @@ export function repeated<T>(parse: Parse<T>): (value: string, previous: T[] | un
 
 /** A repeatable option's values as given (`--role a --role b`: ['a', 'b']). */
 export const collect = repeated((value: string) => value);
+
+/**
+ * The i-th of `count` values of a repeatable flag given with several brokers: one value serves
+ * them all, else there must be exactly one per broker, in the order the brokers were given.
+ */
+export function paired(values: string[] | string | undefined, i: number, count: number, name: string): string | undefined {
+  const list = values === undefined ? [] : Array.isArray(values) ? values : [values];
+  if (list.length <= 1) return list[0];
+  if (list.length !== count) throw new SectorCryptError('ERR_ARGUMENT', `${name}: give one, or one per broker (${count})`);
+  return list[i];
+}

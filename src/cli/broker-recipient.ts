@@ -16,11 +16,12 @@ import { seconds } from './args.js';
 export interface BrokerRecipientFlags {
   brokerKey?: string;
   broker?: string;
-  ca?: string;
-  brokerToken?: string;
+  /** Repeatable on the command line: one per broker, in order (envelope-keys.ts pairs them). */
+  ca?: string | string[];
+  brokerToken?: string | string[];
 }
 
-export async function fetchBrokerKey(f: BrokerRecipientFlags): Promise<BrokerKey> {
+export async function fetchBrokerKey(f: { brokerKey?: string; broker?: string; ca?: string; brokerToken?: string }): Promise<BrokerKey> {
   const url = (f.broker ?? process.env.SECTORCRYPT_BROKER_URL)?.replace(/\/+$/, '');
   const caFile = f.ca ?? process.env.SECTORCRYPT_BROKER_CA;
   const token = f.brokerToken ?? process.env.SECTORCRYPT_BROKER_TOKEN;

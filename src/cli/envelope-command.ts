@@ -5,7 +5,7 @@
  */
 import { join } from 'node:path';
 import { createEnvelopeDecryptStream, createEnvelopeEncryptStream } from '../envelope/streams.js';
-import { forget, identitiesFrom, recipientsFrom } from './envelope-keys.js';
+import { forget, identitiesFrom, recipientsFrom, sealTargets } from './envelope-keys.js';
 import type { EnvelopeFlags } from './envelope-options.js';
 import { runThrough, type ChunkedCommand, type CipherFactory } from './run-through.js';
 
@@ -28,7 +28,7 @@ export function runEnvelope(
     const recipients = await recipientsFrom(flags);
     try {
       // The stream checked and copied the recipients: their secrets can go now.
-      return { stream: createEnvelopeEncryptStream({ recipients }) };
+      return { stream: createEnvelopeEncryptStream(sealTargets(recipients, flags.threshold)) };
     } finally {
       forget(recipients);
     }
@@ -40,7 +40,7 @@ export function runEnvelope(
     flags.passphraseFile,
     flags.kekFile,
     flags.claims,
-    flags.agent && join(flags.agent, 'device.key'),
+    ...(flags.agent ?? []).map((dir) => join(dir, 'device.key')),
   ];
   return runThrough(cmd, { force: flags.force === true, secretFiles }, makeCipher, inName, outName);
 }

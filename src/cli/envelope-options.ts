@@ -5,7 +5,7 @@
 import type { Command } from 'commander';
 import { SectorCryptError } from '../errors.js';
 import type { EnvelopeKeyFlags } from './envelope-keys.js';
-import { collect } from './args.js';
+import { collect, integer } from './args.js';
 
 export interface EnvelopeFlags extends EnvelopeKeyFlags {
   output?: string;
@@ -19,15 +19,32 @@ export function addEnvelopeOptions(cmd: Command, direction: Direction): void {
   if (direction === 'encrypt') {
     cmd
       .option('-r, --recipient <public-key>', 'envelope: a recipient public key (scx1... or scpq1...), repeatable', collect)
-      .option('-R, --recipients-file <path>', 'envelope: a file of recipient public keys, one a line, repeatable', collect)
+      .option(
+        '-R, --recipients-file <path>',
+        'envelope: a file of recipient public keys, one a line, or broker:URL/KEYID (a key of that broker), repeatable',
+        collect,
+      )
       .option('--broker-key <key-id>', 'envelope: a key broker key as a recipient (its public key is fetched from --broker)')
       .option('--broker <url>', 'the key broker, https://... (or SECTORCRYPT_BROKER_URL)')
-      .option('--ca <file>', "the key broker's CA certificate (or SECTORCRYPT_BROKER_CA)")
-      .option('--broker-token <token>', 'an API token of the tenant (or SECTORCRYPT_BROKER_TOKEN)');
+      .option('--ca <file>', "the key broker's CA certificate (or SECTORCRYPT_BROKER_CA); repeatable: one per broker, in order", collect)
+      .option(
+        '--broker-token <token>',
+        'an API token of the tenant (or SECTORCRYPT_BROKER_TOKEN); repeatable: one per broker, in order',
+        collect,
+      )
+      .option(
+        '--threshold <k>',
+        'envelope: every recipient becomes a member of one threshold group; any k of them open it',
+        integer('--threshold', { min: 1, max: 255 }),
+      );
   } else {
     cmd
       .option('-i, --identity <path>', 'envelope: an identity file (sectorcrypt keygen --x25519 | --pq), repeatable', collect)
-      .option('--agent <state-dir>', 'envelope: open broker stanzas through this enrolled agent (sectorcrypt agent enroll)')
+      .option(
+        '--agent <state-dir>',
+        'envelope: open broker stanzas through this enrolled agent (sectorcrypt agent enroll); repeatable: one per broker',
+        collect,
+      )
       .option('--claims <file>', 'with --agent: a claims config (default: every built-in collector)')
       .option('--wait', 'with --agent: when the release needs approval, wait for it (without: ERR_PENDING and the request id)')
       .option('--timeout <seconds>', 'with --wait: give up waiting after this long (default 900)');
@@ -49,6 +66,7 @@ export function wantsEnvelope(flags: EnvelopeFlags): boolean {
     flags.kekFile,
     flags.kekId,
     flags.brokerKey,
+    flags.threshold,
     flags.agent,
     flags.wait,
     flags.timeout,

@@ -21,6 +21,11 @@ export function registerInspect(program: Command): void {
         : [
             `header ${summary.headerBytes} bytes, payload ${summary.payloadBytes} bytes`,
             ...summary.stanzas.map((s) => [String(s.index), s.type, ...s.args.map(shorten)].join(' ')),
+            ...summary.groups.map(
+              (g) =>
+                `threshold group ${g.groupId}: any ${g.k} of ${g.n}: ` +
+                g.members.map((m) => `share ${m.share} = stanza ${m.stanza} (${m.type}${m.url ? ` at ${m.url}` : ''})`).join(', '),
+            ),
           ].join('\n') + '\n';
       await writeAll(process.stdout, new TextEncoder().encode(text));
     });

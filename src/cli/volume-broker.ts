@@ -1,6 +1,7 @@
 /**
  * `sectorcrypt volume bind IMAGE --broker-key KEYID --url URL --ca CA --passphrase-file F`
- * and `sectorcrypt volume unlock IMAGE --agent DIR [--claims FILE] [--print-key]`
+ * (with `--threshold K` and one --broker-key, --url, --ca, --token per broker: one key slot
+ * opened by any K of them), and `sectorcrypt volume unlock IMAGE --agent DIR... [--claims FILE] [--print-key]`
  * (docs/broker.md "Managing a running broker from the command line"): a key slot whose secret the key broker releases by policy.
  */
 import type { Command } from 'commander';
@@ -10,7 +11,7 @@ import { SectorCryptError } from '../errors.js';
 import { getPassphrase } from './passphrase.js';
 import { noteWhile } from './progress.js';
 import { fetchBrokerKey, loadAgent } from './broker-recipient.js';
-import { collect, integer } from './args.js';
+import { collect, integer, paired } from './args.js';
 
 /** A LUKS2 token number, two digits at most; Volume checks it against the header. */
 const tokenNumber = integer('--token', { max: 99, what: 'a LUKS2 token number' });
@@ -25,15 +26,34 @@ export function registerVolumeBroker(volume: Command): void {
       collect,
       [],
     )
-    .option('--url <url>', 'the key broker, https://... (or SECTORCRYPT_BROKER_URL)')
-    .option('--ca <file>', "the broker's CA certificate (or SECTORCRYPT_BROKER_CA)")
-    .option('--token <token>', 'an API token of the tenant, to read the public key (or SECTORCRYPT_BROKER_TOKEN)')
+    .option('--url <url>', 'the key broker, https://... (or SECTORCRYPT_BROKER_URL); repeatable: one per --broker-key', collect)
+    .option('--ca <file>', "the broker's CA certificate (or SECTORCRYPT_BROKER_CA); repeatable: one per --broker-key", collect)
+    .option(
+      '--token <token>',
+      'an API token of the tenant, to read the public key (or SECTORCRYPT_BROKER_TOKEN); repeatable: one per --broker-key',
+      collect,
+    )
+    .option(
+      '--threshold <k>',
+      'one key slot for all the --broker-key keys, opened when any k of their brokers release their share',
+      integer('--threshold', { min: 1, max: 16 }),
+    )
     .option('--passphrase-file <file>', 'an existing passphrase of the volume, from this file')
-    .action(async (image: string, f: { brokerKey: string[]; url?: string; ca?: string; token?: string; passphraseFile?: string }) => {
+    .action(async (image: string, f: BindFlags) => {
       // The public keys first: a broker that cannot be reached fails before the passphrase is asked.
+      const several = [f.url, f.ca, f.token].some((v) => (v?.length ?? 0) > 1);
+      const names = several ? f.brokerKey : [...new Set(f.brokerKey)];
       const keys = [];
-      for (const brokerKey of new Set(f.brokerKey))
-        keys.push(await fetchBrokerKey({ brokerKey, broker: f.url, ca: f.ca, brokerToken: f.token }));
+      for (const [i, brokerKey] of names.entries()) {
+        const url = paired(f.url, i, names.length, '--url');
+        const key = await fetchBrokerKey({
+          brokerKey,
+          broker: url,
+          ca: paired(f.ca, i, names.length, '--ca'),
+          brokerToken: paired(f.token, i, names.length, '--token'),
+        });
+        keys.push({ ...key, url: brokerUrl(url) });
+      }
       const passphrase = await getPassphrase(f.passphraseFile, `Passphrase for ${image}: `);
       let vol: Volume;
       try {
@@ -42,9 +62,18 @@ export function registerVolumeBroker(volume: Command): void {
         wipe(passphrase);
       }
       try {
-        for (const key of keys) {
-          const slot = await vol.bindBroker({ ...key, url: brokerUrl(f.url) });
-          process.stdout.write(`bound key slot ${slot} of ${image} to broker key ${key.keyId} version ${key.version}\n`);
+        if (f.threshold !== undefined) {
+          const slot = await vol.bindBrokerThreshold(
+            f.threshold,
+            keys.map((k) => (k.url ? k : { keyId: k.keyId, version: k.version, publicKey: k.publicKey })),
+          );
+          const names = keys.map((k) => `${k.keyId} version ${k.version}${k.url ? ` at ${k.url}` : ''}`).join(', ');
+          process.stdout.write(`bound key slot ${slot} of ${image} to any ${f.threshold} of broker keys ${names}\n`);
+        } else {
+          for (const key of keys) {
+            const slot = await vol.bindBroker(key.url ? key : { keyId: key.keyId, version: key.version, publicKey: key.publicKey });
+            process.stdout.write(`bound key slot ${slot} of ${image} to broker key ${key.keyId} version ${key.version}\n`);
+          }
         }
       } finally {
         await vol.close();
@@ -69,7 +98,7 @@ export function registerVolumeBroker(volume: Command): void {
   volume
     .command('unlock <image>')
     .description('release the key slot secret through the key broker and check that it opens the volume')
-    .requiredOption('--agent <state-dir>', 'the enrolled agent (sectorcrypt agent enroll)')
+    .requiredOption('--agent <state-dir>', 'the enrolled agent (sectorcrypt agent enroll); repeatable: one per broker', collect)
     .option('--claims <file>', 'a claims config: which collectors report (default: every built-in collector)')
     .option('--print-key', 'write the slot secret to stdout, for `cryptsetup open --key-file=-` (never to a terminal)')
     .option('--wait', 'when the release needs approval, wait for it (without: ERR_PENDING and the request id)')
@@ -78,7 +107,7 @@ export function registerVolumeBroker(volume: Command): void {
     .action(
       async (
         image: string,
-        f: { agent: string; claims?: string; printKey?: boolean; wait?: boolean; timeout?: string; token?: number },
+        f: { agent: string[]; claims?: string; printKey?: boolean; wait?: boolean; timeout?: string; token?: number },
       ) => {
         // Refused before anything is asked of the broker.
         if (f.printKey && process.stdout.isTTY)
@@ -86,8 +115,10 @@ export function registerVolumeBroker(volume: Command): void {
             'ERR_ARGUMENT',
             '--print-key writes a secret: pipe it (to cryptsetup open --key-file=-), not to a terminal',
           );
-        const agent = await loadAgent(f.agent, f.claims, { wait: f.wait, timeout: f.timeout });
+        const agents = [];
         try {
+          for (const dir of f.agent) agents.push(await loadAgent(dir, f.claims, { wait: f.wait, timeout: f.timeout }));
+          const agent = agents.length === 1 ? agents[0] : agents;
           const { secret, keyslot } = await Volume.releaseKey(image, { agent, ...(f.token !== undefined ? { token: f.token } : {}) });
           try {
             if (f.printKey) await writeAll(secret);
@@ -96,10 +127,19 @@ export function registerVolumeBroker(volume: Command): void {
             wipe(secret);
           }
         } finally {
-          agent.close();
+          for (const a of agents) a.close();
         }
       },
     );
+}
+
+interface BindFlags {
+  brokerKey: string[];
+  url?: string[];
+  ca?: string[];
+  token?: string[];
+  threshold?: number;
+  passphraseFile?: string;
 }
 
 /** The broker URL bind was given, kept in the token for luksDump. */

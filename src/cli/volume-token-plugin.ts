@@ -1,7 +1,8 @@
 /**
  * `sectorcrypt volume install-token-plugin [--dir D]`: builds the cryptsetup token plugin
  * (native/token/, scripts/build-token-plugin.sh: the system compiler with libcryptsetup-dev)
- * and installs it, mode 0644, as D/libcryptsetup-token-sectorcrypt-broker.so. D defaults to
+ * and installs it, mode 0644, as D/libcryptsetup-token-sectorcrypt-broker.so and
+ * D/libcryptsetup-token-sectorcrypt-threshold.so (the same code for sectorcrypt-threshold tokens). D defaults to
  * the folder this cryptsetup reads plugins from (`cryptsetup --help` names it).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -14,6 +15,8 @@ import type { Command } from 'commander';
 import { SectorCryptError } from '../errors.js';
 
 export const PLUGIN_FILE = 'libcryptsetup-token-sectorcrypt-broker.so';
+/** The plugin for sectorcrypt-threshold tokens (docs/volumes.md "Threshold binding"). */
+export const THRESHOLD_PLUGIN_FILE = 'libcryptsetup-token-sectorcrypt-threshold.so';
 const DEBIAN_DEFAULT = '/usr/lib/x86_64-linux-gnu/cryptsetup';
 
 /** The package folder: the first parent of this file that holds native/token/ (src/cli, dist/cli or a test build). */
@@ -48,13 +51,15 @@ export function registerTokenPlugin(volume: Command): void {
           const why = String((err as { stderr?: Buffer }).stderr ?? '').trim();
           throw new SectorCryptError('ERR_UNSUPPORTED', `cannot build the token plugin: ${why || (err as Error).message}`);
         }
-        // Copied beside the target, then renamed: cryptsetup never loads a half-written file.
-        const target = join(dir, PLUGIN_FILE);
-        const tmp = `${target}.${process.pid}.tmp`;
-        await copyFile(join(work, PLUGIN_FILE), tmp);
-        await chmod(tmp, 0o644);
-        await rename(tmp, target);
-        process.stdout.write(`installed ${target}\n`);
+        for (const name of [PLUGIN_FILE, THRESHOLD_PLUGIN_FILE]) {
+          // Copied beside the target, then renamed: cryptsetup never loads a half-written file.
+          const target = join(dir, name);
+          const tmp = `${target}.${process.pid}.tmp`;
+          await copyFile(join(work, name), tmp);
+          await chmod(tmp, 0o644);
+          await rename(tmp, target);
+          process.stdout.write(`installed ${target}\n`);
+        }
       } finally {
         await rm(work, { recursive: true, force: true });
       }

@@ -18,6 +18,10 @@ import { FILE_KEY_BYTES } from './format.js';
 /** What the key broker's agent offers: the file key from a broker stanza, once released. */
 export interface BrokerIdentity {
   unwrapBrokerStanza(sealed: BrokerSealedSecret, resource: string): Promise<Uint8Array>;
+  /** The broker it asks (https URL): a threshold member naming another broker is not offered to it. */
+  readonly url?: string;
+  /** Withdraws the releases it is waiting on (a threshold group already has its k shares). */
+  withdrawWaiting?(): Promise<unknown>;
 }
 
 export type Identity = string | { passphrase: string | Uint8Array } | { kek: Uint8Array; keyId?: string } | BrokerIdentity;
@@ -31,9 +35,13 @@ export interface OpenContext {
 /** An identity ready to try stanzas: the file key, undefined (not this one's), or a throw. */
 export interface Opener {
   type: string;
+  /** A broker identity's broker URL, when it says. */
+  url?: string;
   open(stanza: Stanza, context: OpenContext): Promise<Uint8Array | undefined>;
   /** Wipes the secret it holds. */
   forget(): void;
+  /** Stops waiting for approvals nobody needs any more (a broker identity that can). */
+  stopWaiting?(): Promise<unknown>;
 }
 
 function keyOpener(kind: KeyKind, secretKey: Uint8Array): Opener {
@@ -47,6 +55,8 @@ function keyOpener(kind: KeyKind, secretKey: Uint8Array): Opener {
 function brokerOpener(agent: BrokerIdentity): Opener {
   return {
     type: BROKER,
+    ...(typeof agent.url === 'string' ? { url: agent.url } : {}),
+    ...(typeof agent.withdrawWaiting === 'function' ? { stopWaiting: () => agent.withdrawWaiting!() } : {}),
     async open(stanza, context) {
       const sealed = brokerSealedSecret(stanza);
       if (context.resource === undefined) return undefined;

@@ -17,6 +17,7 @@ export type { GeneratedIdentity, IdentityKind } from './generate.js';
 export { envelopeBrokerSecrets } from './broker-secrets.js';
 export type { EnvelopeBrokerSecrets } from './broker-secrets.js';
 export type { Recipient } from './recipients.js';
+export type { ThresholdOptions, MemberFailure } from './threshold.js';
 export type { Identity, BrokerIdentity } from './identities.js';
 export type { BrokerSealedSecret, BrokerKey } from './stanzas/broker.js';
 export type { Argon2idCost } from './stanzas/argon2id.js';

@@ -10,13 +10,17 @@ import { payloadKey } from './key-schedule.js';
 import { checkObject } from './options.js';
 import { payloadOptions } from './payload.js';
 import type { Recipient } from './recipients.js';
-import { sealHeader, toSealers } from './seal-header.js';
+import { encryptSealers, sealHeader } from './seal-header.js';
+import type { ThresholdOptions } from './threshold.js';
 import { envelopeResource } from './stanzas/broker.js';
 import type { Argon2idCost } from './stanzas/argon2id.js';
 import { unwrapFileKey } from './unwrap.js';
 
 export interface EnvelopeEncryptOptions {
-  recipients: Recipient[];
+  /** Each opens the envelope alone (optional when `threshold` is given). */
+  recipients?: Recipient[];
+  /** A threshold group: any `k` of its recipients together open the envelope (docs/envelope.md "Threshold groups"). */
+  threshold?: ThresholdOptions;
   backend?: BackendChoice;
 }
 
@@ -27,13 +31,13 @@ export interface EnvelopeDecryptOptions {
   backend?: BackendChoice;
 }
 
-export const ENCRYPT_KEYS = ['recipients', 'backend'] as const;
+export const ENCRYPT_KEYS = ['recipients', 'threshold', 'backend'] as const;
 export const DECRYPT_KEYS = ['identities', 'argon2idLimits', 'backend'] as const;
 
 export async function encryptEnvelope(plaintext: Uint8Array, options: EnvelopeEncryptOptions): Promise<Uint8Array> {
   const opts = checkObject(options, 'options', ENCRYPT_KEYS) as unknown as EnvelopeEncryptOptions;
   const plain = checkBytes(plaintext, 'plaintext');
-  const sealers = toSealers(opts.recipients);
+  const sealers = encryptSealers(opts);
   const fileKey = new Uint8Array(randomBytes(FILE_KEY_BYTES));
   const key = payloadKey(fileKey);
   try {

@@ -35,9 +35,14 @@ export function passphraseBytes(passphrase: unknown): Uint8Array {
 
 /** Checks a recipient now, so a bad one fails before any output. */
 export function toSealer(recipient: unknown): Sealer {
+  return asSealer(toFieldSealer(recipient));
+}
+
+/** A recipient checked now; the function wraps a 32-byte secret (a file key or a share) into a stanza's fields. */
+export function toFieldSealer(recipient: unknown, member = false): (fileKey: Uint8Array) => Promise<StanzaFields> | StanzaFields {
   if (typeof recipient === 'string') {
     const { kind, publicKey } = decodePublicKey(recipient);
-    return asSealer((fileKey) => sealHpkeStanza(kind, publicKey, fileKey));
+    return (fileKey) => sealHpkeStanza(kind, publicKey, fileKey);
   }
   const r = checkObject(recipient, 'recipient', ['passphrase', 'argon2id', 'kek', 'keyId', 'broker']);
   if ('passphrase' in r) {
@@ -47,13 +52,13 @@ export function toSealer(recipient: unknown): Sealer {
         ? DEFAULT_ARGON2ID
         : checkCost(checkObject(r.argon2id, 'argon2id', ['memoryKiB', 'passes', 'lanes']) as unknown as Argon2idCost);
     const passphrase = passphraseBytes(r.passphrase);
-    return asSealer(async (fileKey) => {
+    return async (fileKey) => {
       try {
         return await sealArgon2id(passphrase, cost, fileKey);
       } finally {
         passphrase.fill(0);
       }
-    });
+    };
   }
   if ('kek' in r) {
     checkObject(r, 'kek recipient', ['kek', 'keyId']);
@@ -61,19 +66,21 @@ export function toSealer(recipient: unknown): Sealer {
     if (kek.length !== KEK_BYTES) throw new SectorCryptError('ERR_KEY_LENGTH', 'kek must be 32 bytes (aes256-kw)');
     const keyId = checkKeyId(r.keyId);
     const copy = copyBytes(kek);
-    return asSealer((fileKey) => {
+    return (fileKey) => {
       try {
         return sealAes256Kw(copy, keyId, fileKey);
       } finally {
         copy.fill(0);
       }
-    });
+    };
   }
   if ('broker' in r) {
     checkObject(r, 'broker recipient', ['broker']);
-    const key = checkObject(r.broker, 'broker', ['keyId', 'version', 'publicKey']) as unknown as BrokerKey;
-    checkBrokerKey(key);
-    return asSealer((fileKey) => sealBroker(key, fileKey));
+    // A threshold member may name its broker's URL: the share stanza keeps it as a routing hint.
+    const key = checkObject(r.broker, 'broker', member ? ['keyId', 'version', 'publicKey', 'url'] : ['keyId', 'version', 'publicKey']);
+    checkBrokerKey(key as unknown as BrokerKey);
+    const { url: _url, ...plain } = key;
+    return (fileKey) => sealBroker(plain as unknown as BrokerKey, fileKey);
   }
   throw new SectorCryptError('ERR_ARGUMENT', 'a recipient is a public key string, { passphrase }, { kek, keyId } or { broker }');
 }

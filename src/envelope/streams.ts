@@ -18,11 +18,11 @@ import { DECRYPT_KEYS, ENCRYPT_KEYS, openFileKey, type EnvelopeDecryptOptions, t
 import { checkObject } from './options.js';
 import { payloadOptions } from './payload.js';
 import { prefixedTransform, type Started } from './prefixed-stream.js';
-import { sealHeader, toSealers } from './seal-header.js';
+import { encryptSealers, sealHeader } from './seal-header.js';
 
 export function createEnvelopeEncryptStream(options: EnvelopeEncryptOptions): Transform {
   const opts = checkObject(options, 'options', ENCRYPT_KEYS) as unknown as EnvelopeEncryptOptions;
-  const sealers = toSealers(opts.recipients);
+  const sealers = encryptSealers(opts);
   const fileKey = new Uint8Array(randomBytes(FILE_KEY_BYTES));
   const key = payloadKey(fileKey);
   let codec: BatchCodec;

@@ -9,7 +9,7 @@ import { ImageFile } from './image-file.js';
 import { readHeaders } from './luks2-header.js';
 import { readMetadata } from './luks2-metadata.js';
 import { removeKeyslot } from './luks2-keyslots.js';
-import { brokerTokens } from './luks2-tokens.js';
+import { brokerTokens, thresholdTokens } from './luks2-tokens.js';
 
 export interface UnbindBrokerOptions {
   /** This token number only. */
@@ -25,9 +25,18 @@ export async function unbindBroker(path: string, opts: UnbindBrokerOptions): Pro
   try {
     const { current } = await readHeaders(file);
     const slots = readMetadata(current.meta, current.hdrSize).keyslots.map((k) => k.id);
-    const all = brokerTokens(current.meta, slots);
+    // A sectorcrypt-threshold token counts as one, named by its shares' keys.
+    const all = [
+      ...brokerTokens(current.meta, slots).map((t) => ({ id: t.id, keyslots: t.keyslots, keyIds: [t.keyId], keyId: t.keyId })),
+      ...thresholdTokens(current.meta, slots).map((t) => ({
+        id: t.id,
+        keyslots: t.keyslots,
+        keyIds: t.shares.map((sh) => sh.keyId),
+        keyId: `${t.k} of ${t.shares.map((sh) => sh.keyId).join(', ')}`,
+      })),
+    ].sort((a, b) => Number(a.id) - Number(b.id));
     const chosen = all.filter(
-      (t) => (opts.token === undefined || t.id === String(opts.token)) && (opts.keyId === undefined || t.keyId === opts.keyId),
+      (t) => (opts.token === undefined || t.id === String(opts.token)) && (opts.keyId === undefined || t.keyIds.includes(opts.keyId)),
     );
     if (all.length === 0) throw new SectorCryptError('ERR_NO_IDENTITY', 'the volume has no sectorcrypt-broker token');
     if (chosen.length === 0)

@@ -34,9 +34,12 @@ export interface RestoreHeaderOptions {
 }
 
 export interface LuksOpenOptions {
-  /** Give one: a passphrase, or an agent (BrokerAgent) that releases a sectorcrypt-broker token's secret. */
+  /**
+   * Give one: a passphrase, or an agent (BrokerAgent) that releases a sectorcrypt-broker token's
+   * secret; several (one per broker) for a sectorcrypt-threshold token.
+   */
   passphrase?: Passphrase;
-  agent?: VolumeAgent;
+  agent?: VolumeAgent | VolumeAgent[];
   format?: 'luks2';
   readOnly?: boolean;
 }

@@ -13,7 +13,7 @@ import { hasLuksMagic, readHeaders, type HeaderCopy } from './luks2-header.js';
 import { readMetadata } from './luks2-metadata.js';
 import { addKeyslot, removeKeyslot, unlock } from './luks2-keyslots.js';
 import { formatLuks2 } from './luks2-format.js';
-import { releaseSlotSecret, sealSlotSecret, type BrokerPublicKey, type VolumeAgent } from './broker-binding.js';
+import { releaseSlotSecret, sealSlotSecret, sealThresholdSecret, type BrokerPublicKey, type VolumeAgent } from './broker-binding.js';
 import { unbindBroker, type UnbindBrokerOptions } from './broker-unbind.js';
 import { SectorStore, type StoreLayout } from './sector-store.js';
 import { backupHeader, compareHeaderBackup, eraseVolume, inspectVolume, restoreHeader, type VolumeSummary } from './header-tools.js';
@@ -153,7 +153,10 @@ export class Volume {
    * through `agent`, and checks that it opens its key slot. For `cryptsetup open --key-file=-`;
    * the caller wipes `secret`.
    */
-  static async releaseKey(path: string, opts: { agent: VolumeAgent; token?: number }): Promise<{ secret: Uint8Array; keyslot: number }> {
+  static async releaseKey(
+    path: string,
+    opts: { agent: VolumeAgent | VolumeAgent[]; token?: number },
+  ): Promise<{ secret: Uint8Array; keyslot: number }> {
     checkOptionKeys(opts, ['agent', 'token'], 'Volume.releaseKey options');
     if (opts.token !== undefined && (!Number.isSafeInteger(opts.token) || opts.token < 0))
       throw new SectorCryptError('ERR_ARGUMENT', 'token must be a LUKS2 token number');
@@ -286,7 +289,26 @@ export class Volume {
   async bindBroker(key: BrokerPublicKey, opts: BindBrokerOptions = {}): Promise<number> {
     checkOptionKeys(opts, ['pbkdf'], 'bindBroker options');
     const luks = this.luks2();
-    const { secret, token } = await sealSlotSecret(key, luks.header.uuid);
+    return this.bindSealed(await sealSlotSecret(key, luks.header.uuid), opts);
+  }
+
+  /**
+   * Binds the volume to k of n broker keys (docs/volumes.md "Threshold binding"): a new key
+   * slot whose random 32-byte passphrase is split with Shamir's scheme, and one LUKS2
+   * `sectorcrypt-threshold` token holding each share sealed to one key (bound to this volume,
+   * the group and the share's place). Any k of the brokers releasing their share open it.
+   */
+  async bindBrokerThreshold(k: number, keys: BrokerPublicKey[], opts: BindBrokerOptions = {}): Promise<number> {
+    checkOptionKeys(opts, ['pbkdf'], 'bindBrokerThreshold options');
+    const luks = this.luks2();
+    return this.bindSealed(await sealThresholdSecret(k, keys, luks.header.uuid), opts);
+  }
+
+  private async bindSealed(
+    { secret, token }: { secret: Uint8Array; token: (slot: number) => Record<string, unknown> },
+    opts: BindBrokerOptions,
+  ): Promise<number> {
+    const luks = this.luks2();
     try {
       return await this.serial(() =>
         addKeyslot(this.file, luks.header, luks.volumeKey, secret, opts.pbkdf ?? { type: 'pbkdf2', iterations: 1000 }, token),

@@ -31,7 +31,9 @@ describeWithTool('cryptsetup-token', pluginMissing(), 'the sectorcrypt-broker cr
     else {
       const installed = await cli(['volume', 'install-token-plugin', '--dir', pluginDir]);
       expect(installed.code, installed.stderr).toBe(0);
-      expect(installed.stdout.toString()).toBe(`installed ${join(pluginDir, 'libcryptsetup-token-sectorcrypt-broker.so')}\n`);
+      expect(installed.stdout.toString()).toBe(
+        `installed ${join(pluginDir, 'libcryptsetup-token-sectorcrypt-broker.so')}\ninstalled ${join(pluginDir, 'libcryptsetup-token-sectorcrypt-threshold.so')}\n`,
+      );
       expect((await stat(join(pluginDir, 'libcryptsetup-token-sectorcrypt-broker.so'))).mode & 0o777).toBe(0o644);
     }
     claimsFile = join(f.dir, 'claims.json');
