@@ -124,6 +124,10 @@ const ACTIVATE_TPM = `UPDATE devices d SET tpm_activated_at = now() WHERE d.tena
      AND NOT EXISTS (SELECT 1 FROM devices o WHERE o.tenant_id = d.tenant_id AND o.tpm_ek_hash = d.tpm_ek_hash AND o.id <> d.id
                      AND o.tpm_activated_at IS NOT NULL AND o.revoked_at IS NULL)
    RETURNING d.id`;
+// Two activations of one EK at once: the second waits for the first's commit, so its
+// NOT EXISTS (a new snapshot per statement) sees it and answers false, not a unique violation.
+const LOCK_TPM_EK = `SELECT pg_advisory_xact_lock(hashtextextended(d.tenant_id || ':' || encode(d.tpm_ek_hash, 'hex'), 0))
+  FROM devices d WHERE d.tenant_id = $1 AND d.id = $2 AND d.tpm_ek_hash IS NOT NULL`;
 const DEVICE_TPM = 'SELECT tpm_activated_at, tpm_claims, tpm_verified_at FROM devices WHERE tenant_id = $1 AND id = $2';
 const SAVE_TPM_EVIDENCE = `UPDATE devices SET tpm_reset_count = greatest(coalesce(tpm_reset_count, 0), $3), tpm_claims = $4, tpm_verified_at = now()
   WHERE tenant_id = $1 AND id = $2`;
@@ -147,6 +151,7 @@ export async function setDeviceTpm(q: Sql, tenantId: string, id: string, ekHash:
 
 /** Marks the AK activated; false when it already was, the device is revoked, or another live device activated this EK meanwhile. */
 export async function activateTpm(q: Sql, tenantId: string, id: string): Promise<boolean> {
+  await q.query(LOCK_TPM_EK, [tenantId, id]);
   return (await q.query(ACTIVATE_TPM, [tenantId, id])).length > 0;
 }
 

@@ -287,7 +287,7 @@ export function xksSuite(get: () => Harness, opts: { second?: (h: Harness) => Pr
         call(
           '/health',
           { requestMetadata: meta('KmsHealthCheck') },
-          { ...cred, secretAccessKey: `${cred.secretAccessKey.slice(0, -2)}A=` },
+          { ...cred, secretAccessKey: `${cred.secretAccessKey.slice(0, -1)}${cred.secretAccessKey.endsWith('A') ? 'B' : 'A'}` },
         ),
         401,
         'AuthenticationFailedException',
