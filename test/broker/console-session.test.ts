@@ -16,6 +16,7 @@ import { makeTenant, redeem, startBroker, type Harness } from './helpers.js';
 import { consoleRoutes } from '../../src/broker/console/routes.js';
 import { errorHandler } from '../../src/broker/http/errors.js';
 import { openStore } from '../../src/broker/store/open.js';
+import { readAnswer } from './read-answer.js';
 
 interface Raw {
   status: number;
@@ -29,20 +30,7 @@ function send(h: Harness, method: string, path: string, headers: Record<string, 
     const req = request(
       `${h.url}${path}`,
       { method, ca: h.ca, headers: { ...headers, ...(data ? { 'content-type': 'application/json' } : {}) } },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          let parsed: unknown = text;
-          try {
-            parsed = JSON.parse(text);
-          } catch {
-            /* html, css, js */
-          }
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: parsed });
-        });
-      },
+      (res) => void readAnswer(res).then(resolve, reject),
     );
     req.on('error', reject);
     req.end(data);

@@ -26,6 +26,7 @@ import { policyChangeWeakens } from '../../../src/broker/policy/weakens.js';
 import type { Policy } from '../../../src/broker/policy/types.js';
 import { makeTenant, operatorAdmin, startBroker, type Harness } from '../helpers.js';
 import { browse, CookieJar, startProvider, xsrfOf, type TestLogin, type TestProvider } from '../oidc-provider.js';
+import { readAnswer } from '../read-answer.js';
 
 const te = new TextEncoder();
 
@@ -49,20 +50,7 @@ function raw(
     const req = request(
       url,
       { method, ca: h.ca, headers: { ...headers, ...(bytes ? { 'content-type': 'application/json' } : {}) } },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          let parsed: unknown = text;
-          try {
-            parsed = JSON.parse(text);
-          } catch {
-            // not JSON: kept as text
-          }
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: parsed });
-        });
-      },
+      (res) => void readAnswer(res).then(resolve, reject),
     );
     req.on('error', reject);
     req.end(bytes);

@@ -7,6 +7,7 @@ import { SignatureV4 } from '@smithy/signature-v4';
 import { Sha256 } from '@aws-crypto/sha256-js';
 import { execFile } from 'node:child_process';
 import { request } from 'node:https';
+import { readAnswer } from '../read-answer.js';
 
 export interface XksCredential {
   accessKeyId: string;
@@ -63,20 +64,7 @@ export function sendHttps(ca: string, url: string, method: string, headers: Reco
         headers: { ...headers, ...(body !== undefined ? { 'content-length': String(Buffer.byteLength(body)) } : {}) },
         agent: false,
       },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          let parsed: unknown = text;
-          try {
-            parsed = JSON.parse(text);
-          } catch {
-            // not JSON: kept as text
-          }
-          resolve({ status: res.statusCode ?? 0, body: parsed, headers: res.headers });
-        });
-      },
+      (res) => void readAnswer(res).then(resolve, reject),
     );
     req.on('error', reject);
     if (body !== undefined) req.write(body);
