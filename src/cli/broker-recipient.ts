@@ -21,17 +21,25 @@ export interface BrokerRecipientFlags {
   brokerToken?: string | string[];
 }
 
-export async function fetchBrokerKey(f: { brokerKey?: string; broker?: string; ca?: string; brokerToken?: string }): Promise<BrokerKey> {
+/** `label` names the recipient in errors: `--broker-key` (the default) or the `-R broker:URL/KEYID` given. */
+export async function fetchBrokerKey(f: {
+  brokerKey?: string;
+  broker?: string;
+  ca?: string;
+  brokerToken?: string;
+  label?: string;
+}): Promise<BrokerKey> {
+  const label = f.label ?? '--broker-key';
   const url = (f.broker ?? process.env.SECTORCRYPT_BROKER_URL)?.replace(/\/+$/, '');
   const caFile = f.ca ?? process.env.SECTORCRYPT_BROKER_CA;
   const token = f.brokerToken ?? process.env.SECTORCRYPT_BROKER_TOKEN;
   if (!url || !caFile)
     throw new SectorCryptError(
       'ERR_ARGUMENT',
-      '--broker-key needs --broker URL and --ca FILE (or SECTORCRYPT_BROKER_URL and SECTORCRYPT_BROKER_CA)',
+      `${label} needs --broker URL and --ca FILE (or SECTORCRYPT_BROKER_URL and SECTORCRYPT_BROKER_CA)`,
     );
   if (!token)
-    throw new SectorCryptError('ERR_ARGUMENT', '--broker-key needs an API token of the tenant: --broker-token or SECTORCRYPT_BROKER_TOKEN');
+    throw new SectorCryptError('ERR_ARGUMENT', `${label} needs an API token of the tenant: --broker-token or SECTORCRYPT_BROKER_TOKEN`);
   const http = new PinnedHttps(await readFile(caFile, 'utf8'));
   try {
     const answer = await http.send('GET', `${url}/v1/keys/${encodeURIComponent(f.brokerKey!)}/public`, {

@@ -63,10 +63,10 @@ const BROKER_MEMBER = /^broker:(https:\/\/[\x21-\x7e]+)\/([^/\s]+)$/;
  */
 export async function recipientsFrom(flags: EnvelopeKeyFlags, required = true): Promise<Recipient[]> {
   const recipients: Recipient[] = [...(flags.recipient ?? [])];
-  const brokers: { url?: string; keyId: string }[] = [];
+  const brokers: { url?: string; keyId: string; label?: string }[] = [];
   for (const file of flags.recipientsFile ?? []) {
     const m = BROKER_MEMBER.exec(file);
-    if (m) brokers.push({ url: m[1].replace(/\/+$/, ''), keyId: m[2] });
+    if (m) brokers.push({ url: m[1].replace(/\/+$/, ''), keyId: m[2], label: `-R ${file}` });
     else if (file.startsWith('broker:'))
       throw new SectorCryptError('ERR_ARGUMENT', `-R ${file}: a broker recipient is broker:https://HOST[:PORT]/KEYID`);
     else recipients.push(...(await readRecipientsFile(file)));
@@ -79,6 +79,7 @@ export async function recipientsFrom(flags: EnvelopeKeyFlags, required = true): 
         broker: b.url,
         ca: paired(flags.ca, i, brokers.length, '--ca'),
         brokerToken: paired(flags.brokerToken, i, brokers.length, '--broker-token'),
+        label: b.label,
       };
       const key = await fetchBrokerKey(one);
       const url = (b.url ?? process.env.SECTORCRYPT_BROKER_URL)?.replace(/\/+$/, '');

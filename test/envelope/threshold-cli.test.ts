@@ -122,6 +122,12 @@ describe('sectorcrypt encrypt --threshold', { timeout: 240_000 }, () => {
     const zero = cli(['encrypt', '--threshold', '0', '-r', publicKeyOf(at('a.key')), at('data'), '-o', at('h')]);
     expect(zero.status).toBe(1);
     expect(zero.stderr).toMatch(/--threshold/);
+    // A broker member without its CA is named as the user wrote it, not as --broker-key.
+    const noCa = cli(['encrypt', '--threshold', '1', '-R', 'broker:https://127.0.0.1:9/key_x', at('data'), '-o', at('h')]);
+    expect(noCa.status).toBe(1);
+    expect(noCa.stderr).toMatch(
+      /^sectorcrypt: -R broker:https:\/\/127\.0\.0\.1:9\/key_x needs --broker URL and --ca FILE .*\(ERR_ARGUMENT\)$/m,
+    );
     expect(existsSync(at('h'))).toBe(false);
   });
 });
