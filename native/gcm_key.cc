@@ -2,6 +2,7 @@
 
 
 #include "addon.h"
+#include "alias.h"
 #include "args.h"
 #include "key_job.h"
 
@@ -37,7 +38,12 @@ Napi::Value GcmKey::Seal(const Napi::CallbackInfo& info) {
   require(env, nonce.size == 12, "nonce must be 12 bytes");
   require(env, src.size <= kGcmMaxTextBytes, "plaintext is longer than GCM allows");
   require(env, dst.size >= src.size + 16, "dst is shorter than plaintext + 16");
-  kernel_->gcm_seal(store_.keys(), nonce.data, aad.data, aad.size, src.data, src.size, dst.data);
+  // dst may share memory with any input (alias.h); plaintext may also be dst itself.
+  uint8_t iv[12];
+  std::memcpy(iv, nonce.data, sizeof iv);
+  const Detached a(aad, dst, false);
+  const Detached p(src, dst, true);
+  kernel_->gcm_seal(store_.keys(), iv, a.data(), aad.size, p.data(), src.size, dst.data);
   return env.Undefined();
 }
 
@@ -53,7 +59,12 @@ Napi::Value GcmKey::Open(const Napi::CallbackInfo& info) {
   const size_t len = sealed.size - 16;
   require(env, len <= kGcmMaxTextBytes, "ciphertext is longer than GCM allows");
   require(env, dst.size >= len, "dst is shorter than the ciphertext");
-  const bool ok = kernel_->gcm_open(store_.keys(), nonce.data, aad.data, aad.size, sealed.data, len, sealed.data + len, dst.data);
+  // As in Seal; the tag is read before any output is written.
+  uint8_t iv[12];
+  std::memcpy(iv, nonce.data, sizeof iv);
+  const Detached a(aad, dst, false);
+  const Detached c(sealed, dst, true);
+  const bool ok = kernel_->gcm_open(store_.keys(), iv, a.data(), aad.size, c.data(), len, c.data() + len, dst.data);
   return Napi::Boolean::New(env, ok);
 }
 

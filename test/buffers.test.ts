@@ -175,6 +175,14 @@ describe.each(testBackends())('%s backend', (backend) => {
       expect(toHex(gcm.seal(buf.subarray(0, 12), pt, buf.subarray(12, 32), buf.subarray(0, pt.length + 16)))).toBe(sealed);
     });
 
+    it('AAD and nonce that share memory with the plaintext out are read before they are overwritten', () => {
+      const sealedBytes = gcm.seal(nonce, pt, aad);
+      const buf = new Uint8Array(12 + 20 + pt.length);
+      buf.set(nonce, 0);
+      buf.set(aad, 12);
+      expect(toHex(gcm.open(buf.subarray(0, 12), sealedBytes, buf.subarray(12, 32), buf.subarray(0, pt.length)))).toBe(toHex(pt));
+    });
+
     it('writes only the result length of a longer out and returns that view', () => {
       const out = new Uint8Array(pt.length + 16 + 10).fill(3);
       const got = gcm.seal(nonce, pt, aad, out);

@@ -35,7 +35,7 @@ export class PortableGcmKey implements GcmKeyHandle {
   }
 
   seal(nonce: Uint8Array, plaintext: Uint8Array, aad: Uint8Array, dst: Uint8Array): void {
-    // noble's gcm has no output parameter: one copy into dst.
+    // noble's gcm has no output parameter: one copy into dst, after every input was read.
     const sealed = gcm(this.live(), nonce, aad).encrypt(plaintext);
     dst.set(sealed);
     wipe(sealed);

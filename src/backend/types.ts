@@ -27,11 +27,15 @@ export interface XtsKeyHandle {
 
 /** An expanded AES-GCM key. */
 export interface GcmKeyHandle {
-  /** Writes ciphertext || 16-byte tag into dst (length plaintext.length + 16). */
+  /**
+   * Writes ciphertext || 16-byte tag into dst (length plaintext.length + 16). dst may share
+   * memory with any input, in any way: the backend reads from copies where it must.
+   */
   seal(nonce: Uint8Array, plaintext: Uint8Array, aad: Uint8Array, dst: Uint8Array): void;
   /**
    * Verifies and decrypts `sealed` (ciphertext || tag) into dst (length sealed.length - 16).
-   * Returns false on a bad tag, and then dst holds zeros only.
+   * Returns false on a bad tag, and then dst holds zeros only. dst may share memory with
+   * any input, as for seal.
    */
   open(nonce: Uint8Array, sealed: Uint8Array, aad: Uint8Array, dst: Uint8Array): boolean;
   /**
