@@ -15,6 +15,7 @@ import { describeWithTool } from '../tools.js';
 import { CHEAP_CREATE, MiB } from '../volume/helpers.js';
 import { root } from '../entry.js';
 import { startFixture, type Fixture } from '../integration/helpers.js';
+import type { BrokerPublicKey } from '../../src/volume/broker-binding.js';
 
 const has = (cmd: string, args: string[] = ['--version']) => spawnSync(cmd, args).status === 0;
 const boot = join(root, 'boot');
@@ -88,55 +89,101 @@ const chrootMissing = (): string | undefined => {
   return undefined;
 };
 
+/** A key on the fixture's broker that any enrolled device of its group gets (the chroot's build hash is not this one's). */
+async function bootKey(f: Fixture): Promise<BrokerPublicKey> {
+  const admin = async (method: string, path: string, body?: unknown) => {
+    const a = await f.h.client.call(method, path, { token: f.adminToken, body });
+    if (a.status >= 300) throw new Error(`${method} ${path}: ${a.status} ${JSON.stringify(a.body)}`);
+    return a.body;
+  };
+  const key = await admin('POST', '/v1/keys', { name: 'boot' });
+  await admin('PUT', '/v1/policies/boot', {
+    keys: [key.keyId],
+    devices: { groups: ['integ'] },
+    rules: { claim: 'device.id', exists: true },
+    approval: { mode: 'auto' },
+  });
+  return key;
+}
+
+/** Runs the keyscript in `rootDir` (chroot, private mounts) as cryptsetup would for `device`. */
+function keyscriptIn(rootDir: string, device: string): Promise<{ code: number; stdout: Buffer; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(
+      'unshare',
+      [
+        '-m',
+        '--propagation',
+        'private',
+        'sh',
+        '-c',
+        'mount --rbind /dev "$1/dev" && mount -t proc proc "$1/proc" && exec chroot "$1" /lib/cryptsetup/scripts/sectorcrypt',
+        'sh',
+        rootDir,
+      ],
+      {
+        env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', CRYPTTAB_SOURCE: device, SECTORCRYPT_NO_NETWORK: '1' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    const out: Buffer[] = [];
+    let err = '';
+    child.stdout.on('data', (c: Buffer) => out.push(c));
+    child.stderr.on('data', (c: Buffer) => (err += c.toString()));
+    child.on('close', (code) => resolve({ code: code ?? -1, stdout: Buffer.concat(out), stderr: err }));
+  });
+}
+
 describeWithTool('chroot', chrootMissing(), 'the initramfs-tools hook in a temporary root', () => {
   let f: Fixture;
-  let rootDir: string;
+  /** A second broker with its own agent, for the threshold volume. */
+  let g: Fixture;
   let image: string;
+  let thresholdImage: string;
   let config: string;
+  let thresholdConfig: string;
+  let pkg: string;
+  let claims: string;
 
   beforeAll(async () => {
-    f = await startFixture();
-    const admin = async (method: string, path: string, body?: unknown) => {
-      const a = await f.h.client.call(method, path, { token: f.adminToken, body });
-      if (a.status >= 300) throw new Error(`${method} ${path}: ${a.status} ${JSON.stringify(a.body)}`);
-      return a.body;
-    };
-    const key = await admin('POST', '/v1/keys', { name: 'boot' });
-    await admin('PUT', '/v1/policies/boot', {
-      keys: [key.keyId],
-      devices: { groups: ['integ'] },
-      rules: { claim: 'device.id', exists: true },
-      approval: { mode: 'auto' },
-    });
+    [f, g] = await Promise.all([startFixture(), startFixture()]);
+    const [key, other] = await Promise.all([bootKey(f), bootKey(g)]);
     image = join(f.dir, 'root.img');
     const vol = await Volume.create(image, { size: MiB, passphrase: 'pw', ...CHEAP_CREATE });
     await vol.bindBroker(key);
     await vol.close();
+    // 2 of 2: the secret needs a share from each broker, so each agent folder must be there.
+    thresholdImage = join(f.dir, 'threshold.img');
+    const tvol = await Volume.create(thresholdImage, { size: MiB, passphrase: 'pw', ...CHEAP_CREATE });
+    await tvol.bindBrokerThreshold(2, [
+      { ...key, url: f.h.url },
+      { ...other, url: g.h.url },
+    ]);
+    await tvol.close();
 
     // The package as npm installs it: dist/ (this run's build), node_modules, the addon build.
-    const pkg = join(f.dir, 'lib/node_modules/sectorcrypt');
+    pkg = join(f.dir, 'lib/node_modules/sectorcrypt');
     await mkdir(pkg, { recursive: true });
     await cp(process.env.SECTORCRYPT_TEST_BUILD!, join(pkg, 'dist'), { recursive: true });
     await copyFile(join(root, 'package.json'), join(pkg, 'package.json'));
     expect(spawnSync('cp', ['-al', join(root, 'node_modules'), join(pkg, 'node_modules')]).status).toBe(0);
     if (existsSync(join(root, 'build'))) await cp(join(root, 'build'), join(pkg, 'build'), { recursive: true });
-    const claims = join(f.dir, 'claims.json');
+    claims = join(f.dir, 'claims.json');
     await writeFile(claims, JSON.stringify({ collectors: ['hostname'] }), { mode: 0o600 });
+    const settings = { stateDir: f.stateDir, claims, node: process.execPath, cli: join(pkg, 'dist/cli/main.js'), timeoutSeconds: 60 };
     config = join(f.dir, 'agent.json');
-    await writeFile(
-      config,
-      JSON.stringify({ stateDir: f.stateDir, claims, node: process.execPath, cli: join(pkg, 'dist/cli/main.js'), timeoutSeconds: 60 }),
-      { mode: 0o600 },
-    );
-    rootDir = join(f.dir, 'initramfs');
-    await mkdir(rootDir);
+    await writeFile(config, JSON.stringify(settings), { mode: 0o600 });
+    thresholdConfig = join(f.dir, 'agent-threshold.json');
+    await writeFile(thresholdConfig, JSON.stringify({ ...settings, stateDirs: [g.stateDir] }), { mode: 0o600 });
   }, 180_000);
   afterAll(async () => {
-    await f?.h.stop();
-    if (f) await rm(f.dir, { recursive: true, force: true });
+    for (const x of [f, g]) {
+      await x?.h.stop();
+      if (x) await rm(x.dir, { recursive: true, force: true });
+    }
   });
 
-  const hook = (env: Record<string, string> = {}) =>
+  const hook = (rootDir: string, env: Record<string, string> = {}) =>
     spawnSync('sh', [join(boot, 'initramfs-tools/hooks/sectorcrypt')], {
       encoding: 'utf8',
       env: {
@@ -149,24 +196,12 @@ describeWithTool('chroot', chrootMissing(), 'the initramfs-tools hook in a tempo
       },
     });
 
-  it('refuses settings that group or others can write', async () => {
-    const loose = join(f.dir, 'loose.json');
-    await writeFile(loose, await readFile(config));
-    spawnSync('chmod', ['0664', loose]);
-    const r = hook({ SECTORCRYPT_AGENT_CONFIG: loose });
-    expect(r.status).not.toBe(0);
-    expect(r.stderr).toContain('can be written by group or others');
-  });
-
-  it('adds node, the package, the agent state and settings; the keyscript run in that root prints the secret that opens the volume', async () => {
-    const r = hook();
+  /** A new temporary root with what the hook brings, plus what an initramfs has anyway. */
+  async function initramfs(name: string, env: Record<string, string> = {}): Promise<string> {
+    const rootDir = join(f.dir, name);
+    await mkdir(rootDir);
+    const r = hook(rootDir, env);
     expect(r.status, r.stderr).toBe(0);
-    expect(existsSync(join(rootDir, process.execPath))).toBe(true);
-    expect((await stat(join(rootDir, f.stateDir))).mode & 0o777).toBe(0o700);
-    expect(existsSync(join(rootDir, f.stateDir, 'device.key'))).toBe(true);
-    expect((await stat(join(rootDir, 'etc/sectorcrypt/agent.json'))).mode & 0o777).toBe(0o600);
-    expect(existsSync(join(rootDir, 'lib/cryptsetup/scripts/sectorcrypt'))).toBe(true);
-
     // What an initramfs has anyway (busybox there): a shell, sed, head.
     const stub = join(root, 'test/boot/hook-functions.sh');
     for (const tool of ['/bin/sh', '/bin/sed', '/usr/bin/head']) {
@@ -175,36 +210,69 @@ describeWithTool('chroot', chrootMissing(), 'the initramfs-tools hook in a tempo
     }
     await mkdir(join(rootDir, 'dev'), { recursive: true });
     await mkdir(join(rootDir, 'proc'), { recursive: true });
+    return rootDir;
+  }
+
+  it('refuses settings that group or others can write', async () => {
+    const loose = join(f.dir, 'loose.json');
+    await writeFile(loose, await readFile(config));
+    spawnSync('chmod', ['0664', loose]);
+    const r = hook(join(f.dir, 'unused'), { SECTORCRYPT_AGENT_CONFIG: loose });
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toContain('can be written by group or others');
+  });
+
+  it('refuses stateDirs that name a folder with no enrolled agent, or a relative path', async () => {
+    for (const [name, stateDirs, says] of [
+      ['missing.json', [join(f.dir, 'no-agent-here')], 'is not enrolled'],
+      ['relative.json', ['agent'], '"stateDirs" a list'],
+    ] as const) {
+      const file = join(f.dir, name);
+      await writeFile(file, JSON.stringify({ ...JSON.parse(await readFile(config, 'utf8')), stateDirs }), { mode: 0o600 });
+      const r = hook(join(f.dir, 'unused'), { SECTORCRYPT_AGENT_CONFIG: file });
+      expect(r.status, name).not.toBe(0);
+      expect(r.stderr).toContain(says);
+    }
+  });
+
+  it('adds node, the package, the agent state and settings; the keyscript run in that root prints the secret that opens the volume', async () => {
+    const rootDir = await initramfs('initramfs');
+    expect(existsSync(join(rootDir, process.execPath))).toBe(true);
+    expect((await stat(join(rootDir, f.stateDir))).mode & 0o777).toBe(0o700);
+    expect(existsSync(join(rootDir, f.stateDir, 'device.key'))).toBe(true);
+    expect(existsSync(join(rootDir, g.stateDir))).toBe(false);
+    expect((await stat(join(rootDir, 'etc/sectorcrypt/agent.json'))).mode & 0o777).toBe(0o600);
+    expect(existsSync(join(rootDir, 'lib/cryptsetup/scripts/sectorcrypt'))).toBe(true);
     await copyFile(image, join(rootDir, 'root.img'));
 
-    const run = await new Promise<{ code: number; stdout: Buffer; stderr: string }>((resolve) => {
-      const child = spawn(
-        'unshare',
-        [
-          '-m',
-          '--propagation',
-          'private',
-          'sh',
-          '-c',
-          'mount --rbind /dev "$1/dev" && mount -t proc proc "$1/proc" && exec chroot "$1" /lib/cryptsetup/scripts/sectorcrypt',
-          'sh',
-          rootDir,
-        ],
-        {
-          env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', CRYPTTAB_SOURCE: '/root.img', SECTORCRYPT_NO_NETWORK: '1' },
-          stdio: ['ignore', 'pipe', 'pipe'],
-        },
-      );
-      const out: Buffer[] = [];
-      let err = '';
-      child.stdout.on('data', (c: Buffer) => out.push(c));
-      child.stderr.on('data', (c: Buffer) => (err += c.toString()));
-      child.on('close', (code) => resolve({ code: code ?? -1, stdout: Buffer.concat(out), stderr: err }));
-    });
+    const run = await keyscriptIn(rootDir, '/root.img');
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout.length).toBe(32);
     const opened = await Volume.open(image, { passphrase: new Uint8Array(run.stdout) });
     expect(opened.keyslot).toBe(1);
     await opened.close();
+  }, 180_000);
+
+  it('with stateDirs, brings every agent folder: a 2-of-2 threshold volume opens in that root, and not with one agent', async () => {
+    const rootDir = await initramfs('initramfs-threshold', { SECTORCRYPT_AGENT_CONFIG: thresholdConfig });
+    for (const dir of [f.stateDir, g.stateDir]) {
+      expect((await stat(join(rootDir, dir))).mode & 0o777).toBe(0o700);
+      expect(existsSync(join(rootDir, dir, 'device.key'))).toBe(true);
+    }
+    await copyFile(thresholdImage, join(rootDir, 'root.img'));
+    const run = await keyscriptIn(rootDir, '/root.img');
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout.length).toBe(32);
+    const opened = await Volume.open(thresholdImage, { passphrase: new Uint8Array(run.stdout) });
+    expect(opened.keyslot).toBe(1);
+    await opened.close();
+
+    // The single-agent root cannot: one share of two is not the secret.
+    const single = await initramfs('initramfs-one-agent');
+    await copyFile(thresholdImage, join(single, 'root.img'));
+    const refused = await keyscriptIn(single, '/root.img');
+    expect(refused.code).not.toBe(0);
+    expect(refused.stdout.length).toBe(0);
+    expect(refused.stderr).toContain('ERR_THRESHOLD');
   }, 180_000);
 });
