@@ -10,6 +10,7 @@ trap restore EXIT
 SECTORCRYPT_SANITIZE=1 npx node-gyp rebuild >/dev/null 2>&1
 asan_lib=$(g++ -print-file-name=libasan.so)
 # Node keeps memory alive at exit on purpose: leak reports would be noise.
+SECTORCRYPT_SANITIZED=1 \
 LD_PRELOAD="$asan_lib" \
 ASAN_OPTIONS=detect_leaks=0:abort_on_error=1:halt_on_error=1 \
 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \

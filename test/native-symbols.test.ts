@@ -18,7 +18,13 @@ const objdump = (() => {
     return false;
   }
 })();
-const reason = !existsSync(addon) ? 'no local addon build' : !objdump ? 'objdump is not installed (Debian package binutils)' : undefined;
+const reason = !existsSync(addon)
+  ? 'no local addon build'
+  : !objdump
+    ? 'objdump is not installed (Debian package binutils)'
+    : process.env.SECTORCRYPT_SANITIZED
+      ? 'the addon is the AddressSanitizer build (scripts/test-asan.sh), which links newer libstdc++ symbols; the release build is checked in the normal run'
+      : undefined;
 
 /** Versions as comparable number arrays: "2.28" -> [2, 28]. */
 const parse = (v: string) => v.split('.').map(Number);
