@@ -1,0 +1,78 @@
+/**
+ * What a thread-pool job costs beyond its work, on this machine:
+ *   node --import tsx bench/pool-hop.ts [--rounds 3]
+ *
+ * XTS-256 over one buffer of 4 KiB sectors, in place, for sizes from 256 KiB to 16 MiB: the
+ * addon's synchronous call on the main thread, one asynchronous job on the libuv pool (the
+ * addon's own call), and the library's encryptSectorsAsync (split into one job per core from
+ * 512 KiB), each awaited before the next, as a sequential caller does. What a job costs over
+ * the synchronous call is the round trip to the pool: waking a pool thread, the data moving
+ * to that thread's core, and waking the main thread when it is done. Where that costs as much
+ * as the work, splitting a batch over the cores cannot pay; bench/README.md uses this to
+ * explain the rows the async paths bound.
+ */
+import { randomBytes } from 'node:crypto';
+import { createRequire } from 'node:module';
+import { availableParallelism, loadavg } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadNative } from '../src/backend/native.js';
+import type { XtsKeyHandle } from '../src/backend/types.js';
+
+function arg(name: string, fallback: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 && process.argv[i + 1] ? process.argv[i + 1] : fallback;
+}
+
+const MIB = 1 << 20;
+const rounds = Number(arg('rounds', '3'));
+
+function median(values: number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+const status = loadNative();
+if (!status.backend) throw new Error(`native backend unavailable: ${status.reason}`);
+const kernel = status.backend.kernel;
+const keyBytes = new Uint8Array(randomBytes(64));
+// The addon's own key object: one call is one pool job (the backend's handle splits batches).
+const addonDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const addon = createRequire(import.meta.url)('node-gyp-build')(addonDir) as { XtsKey: new (k: Uint8Array, kernel: string) => XtsKeyHandle };
+const raw = new addon.XtsKey(keyBytes, kernel);
+const split = status.backend.xtsKey(keyBytes);
+const tweak = new Uint8Array(16);
+
+/** Microseconds per call of `fn`, over about `ms` milliseconds. */
+async function perCall(fn: () => unknown, ms: number): Promise<number> {
+  for (let i = 0; i < 3; i++) await fn();
+  let calls = 0;
+  const t0 = performance.now();
+  while (performance.now() - t0 < ms) {
+    await fn();
+    calls++;
+  }
+  return ((performance.now() - t0) * 1000) / calls;
+}
+
+console.log(
+  `kernel ${kernel}, node ${process.versions.node}, ${availableParallelism()} CPUs, load average ${loadavg()[0].toFixed(2)}; ` +
+    `medians of ${rounds} rounds; XTS-256 in place, 4 KiB sectors`,
+);
+console.log('size      sync (main thread)   one pool job (over sync)   split over the cores (over sync)');
+for (const bytes of [MIB / 4, MIB, 4 * MIB, 16 * MIB]) {
+  const buf = new Uint8Array(bytes);
+  const times: [number[], number[], number[]] = [[], [], []];
+  for (let r = 0; r < rounds; r++) {
+    times[0].push(await perCall(() => raw.encryptSectors(buf, buf, 4096, tweak, 1), 300));
+    times[1].push(await perCall(() => raw.encryptSectorsAsync(buf, buf, 4096, tweak, 1), 300));
+    times[2].push(await perCall(() => split.encryptSectorsAsync(buf, buf, 4096, tweak, 1), 300));
+  }
+  const [s, one, both] = times.map(median);
+  const size = bytes >= MIB ? `${bytes / MIB} MiB` : `${bytes / 1024} KiB`;
+  const cell = (t: number) => `${t.toFixed(0).padStart(6)} us (+${(t - s).toFixed(0)})`.padEnd(27);
+  console.log(`${size.padEnd(9)} ${s.toFixed(0).padStart(8)} us          ${cell(one)}${cell(both).trimEnd()}`);
+}
+raw.destroy();
+split.destroy();
