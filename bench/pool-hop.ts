@@ -10,7 +10,12 @@
  * to that thread's core, and waking the main thread when it is done. Where that costs as much
  * as the work, splitting a batch over the cores cannot pay; bench/README.md uses this to
  * explain the rows the async paths bound.
+ *
+ * Everything runs twice: with the other CPUs idle, and with a busy loop at nice 19 on each of
+ * them (the pool thread then preempts a runnable task instead of waking an idle CPU). On a
+ * virtual machine the difference is what waking a halted virtual CPU costs.
  */
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { availableParallelism, loadavg } from 'node:os';
@@ -60,19 +65,35 @@ console.log(
   `kernel ${kernel}, node ${process.versions.node}, ${availableParallelism()} CPUs, load average ${loadavg()[0].toFixed(2)}; ` +
     `medians of ${rounds} rounds; XTS-256 in place, 4 KiB sectors`,
 );
-console.log('size      sync (main thread)   one pool job (over sync)   split over the cores (over sync)');
-for (const bytes of [MIB / 4, MIB, 4 * MIB, 16 * MIB]) {
-  const buf = new Uint8Array(bytes);
-  const times: [number[], number[], number[]] = [[], [], []];
-  for (let r = 0; r < rounds; r++) {
-    times[0].push(await perCall(() => raw.encryptSectors(buf, buf, 4096, tweak, 1), 300));
-    times[1].push(await perCall(() => raw.encryptSectorsAsync(buf, buf, 4096, tweak, 1), 300));
-    times[2].push(await perCall(() => split.encryptSectorsAsync(buf, buf, 4096, tweak, 1), 300));
+/** Busy loops at nice 19, one per CPU but this one's, until stopped. */
+function keepCpusBusy(): ChildProcess[] {
+  return Array.from({ length: availableParallelism() - 1 }, () =>
+    spawn('nice', ['-n', '19', process.execPath, '-e', 'for (;;) {}'], { stdio: 'ignore' }),
+  );
+}
+
+for (const busy of [false, true]) {
+  const spinners = busy ? keepCpusBusy() : [];
+  await new Promise((r) => setTimeout(r, 200));
+  try {
+    console.log(busy ? '\nthe other CPUs busy (a loop at nice 19 on each):' : 'the other CPUs idle:');
+    console.log('size      sync (main thread)   one pool job (over sync)   split over the cores (over sync)');
+    for (const bytes of [MIB / 4, MIB, 4 * MIB, 16 * MIB]) {
+      const buf = new Uint8Array(bytes);
+      const times: [number[], number[], number[]] = [[], [], []];
+      for (let r = 0; r < rounds; r++) {
+        times[0].push(await perCall(() => raw.encryptSectors(buf, buf, 4096, tweak, 1), 300));
+        times[1].push(await perCall(() => raw.encryptSectorsAsync(buf, buf, 4096, tweak, 1), 300));
+        times[2].push(await perCall(() => split.encryptSectorsAsync(buf, buf, 4096, tweak, 1), 300));
+      }
+      const [s, one, both] = times.map(median);
+      const size = bytes >= MIB ? `${bytes / MIB} MiB` : `${bytes / 1024} KiB`;
+      const cell = (t: number) => `${t.toFixed(0).padStart(6)} us (+${(t - s).toFixed(0)})`.padEnd(27);
+      console.log(`${size.padEnd(9)} ${s.toFixed(0).padStart(8)} us          ${cell(one)}${cell(both).trimEnd()}`);
+    }
+  } finally {
+    for (const p of spinners) p.kill();
   }
-  const [s, one, both] = times.map(median);
-  const size = bytes >= MIB ? `${bytes / MIB} MiB` : `${bytes / 1024} KiB`;
-  const cell = (t: number) => `${t.toFixed(0).padStart(6)} us (+${(t - s).toFixed(0)})`.padEnd(27);
-  console.log(`${size.padEnd(9)} ${s.toFixed(0).padStart(8)} us          ${cell(one)}${cell(both).trimEnd()}`);
 }
 raw.destroy();
 split.destroy();
