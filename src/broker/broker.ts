@@ -28,6 +28,7 @@ import { guardRootKey } from './root-key/guard.js';
 import { finishRenames } from './root-key/files.js';
 import { certificateDates, certificateStatus, type CertificateStatus } from './data-dir/cert-status.js';
 import type { BrokerContext } from './context.js';
+import { XKS_TLS_OPTIONS } from './xks/mtls.js';
 import { createSecureContext, type Server as TlsServer } from 'node:tls';
 
 export interface BrokerInitOptions {
@@ -215,7 +216,11 @@ export class Broker {
     // Throws (and the old certificate stays) when the key does not match the certificate.
     createSecureContext(files.tls);
     (this.#app.server as unknown as TlsServer).setSecureContext(files.tls);
-    (this.#xksApp?.server as unknown as TlsServer | undefined)?.setSecureContext(files.tls);
+    // The XKS listener's secure options go with its context (a new context would drop them).
+    (this.#xksApp?.server as unknown as TlsServer | undefined)?.setSecureContext({
+      ...files.tls,
+      secureOptions: XKS_TLS_OPTIONS.secureOptions,
+    });
     this.#ctx.certificates = certificateDates(files.tls.cert, files.caPem);
     return this.certificateStatus();
   }

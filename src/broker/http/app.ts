@@ -13,7 +13,7 @@ import { BODY_LIMIT } from '../../protocol/constants.js';
 import { ROUTES } from './routes.js';
 import { chargeAddress, installRateLimits } from './rate-limit.js';
 import { checkInput } from './input-text.js';
-import { markXksListener } from '../xks/mtls.js';
+import { XKS_TLS_OPTIONS, markXksListener } from '../xks/mtls.js';
 import type { Server as TlsServer } from 'node:tls';
 
 declare module 'fastify' {
@@ -55,9 +55,7 @@ export function buildApp(ctx: BrokerContext, opts: AppOptions): FastifyInstance 
     // The XKS listener asks for a client certificate without requiring one or checking it
     // against any CA: keystores without mTLS are served there too, and each keystore's own CAs
     // are checked per call (xks/mtls.ts).
-    https: opts.xksListener
-      ? { key: opts.tls.key, cert: opts.tls.cert, requestCert: true, rejectUnauthorized: false }
-      : { key: opts.tls.key, cert: opts.tls.cert },
+    https: opts.xksListener ? { key: opts.tls.key, cert: opts.tls.cert, ...XKS_TLS_OPTIONS } : { key: opts.tls.key, cert: opts.tls.cert },
     bodyLimit: BODY_LIMIT,
     logger,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false, allErrors: false } },

@@ -10,7 +10,7 @@
  * certificates and whose subject CN is the configured one. Anything else is refused by
  * destroying the connection without an answer (proxy.ts), and recorded.
  */
-import { X509Certificate } from 'node:crypto';
+import { X509Certificate, constants } from 'node:crypto';
 import type { Server as TlsServer, TLSSocket, DetailedPeerCertificate } from 'node:tls';
 import type { Socket } from 'node:net';
 import { SectorCryptError } from '../../errors.js';
@@ -107,6 +107,15 @@ function caCertificates(pem: string): X509Certificate[] {
   }
   return cas;
 }
+
+/**
+ * The XKS listener's TLS options beside its key and certificate: a certificate asked of every
+ * client, none required, none checked by OpenSSL (each keystore's CAs are checked per call).
+ * No session tickets: a resumed session keeps the client's leaf but not the intermediates it
+ * sent (SSL_get_peer_cert_chain is empty after resumption), so every connection is a full
+ * handshake whose presented chain can be checked.
+ */
+export const XKS_TLS_OPTIONS = { requestCert: true, rejectUnauthorized: false, secureOptions: constants.SSL_OP_NO_TICKET } as const;
 
 /** Connections accepted by an XKS listener (the only ones whose client certificates count). */
 const XKS_SOCKETS = new WeakSet<object>();

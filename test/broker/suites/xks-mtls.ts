@@ -6,7 +6,8 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
-import { request } from 'node:https';
+import { Agent, request } from 'node:https';
+import type { TLSSocket } from 'node:tls';
 import { join } from 'node:path';
 import { makeTenant, type Harness } from '../helpers.js';
 import { smithyHeaders, type XksCredential } from '../xks/signer.js';
@@ -237,6 +238,47 @@ export function xksMtlsSuite(get: () => Harness): void {
         key: certs.good.key,
       });
       expect(n.status).toBe(200);
+    });
+
+    it('accepts the right certificate on every new connection, also after a certificate reload (no resumed sessions)', async () => {
+      // An agent that caches TLS sessions: a resumed session would carry the leaf without its intermediate.
+      const agent = new Agent({ maxCachedSessions: 10, keepAlive: false });
+      const url = `${xksUrl}${strict.uriPath}/health`;
+      const once = async () => {
+        const text = JSON.stringify(health());
+        const headers = await smithyHeaders({ url, body: text, credential: strict.cred });
+        return new Promise<{ status?: number; reused?: boolean }>((resolve) => {
+          const req = request(
+            url,
+            {
+              method: 'POST',
+              ca: h.ca,
+              cert: certs.good.chain,
+              key: certs.good.key,
+              agent,
+              headers: { ...headers, 'content-length': String(text.length) },
+            },
+            (res) => {
+              const reused = (res.socket as TLSSocket).isSessionReused();
+              void readAnswer(res).then(
+                (a) => resolve({ status: a.status, reused }),
+                () => resolve({}),
+              );
+            },
+          );
+          req.on('error', () => resolve({}));
+          req.end(text);
+        });
+      };
+      try {
+        for (let i = 0; i < 3; i++) expect(await once()).toEqual({ status: 200, reused: false });
+        await h.broker.reloadCertificate();
+        for (let i = 0; i < 2; i++) expect(await once()).toEqual({ status: 200, reused: false });
+        const bare = await curlMtls(caFile, url, health(), strict.cred);
+        expect(bare.status).toBeUndefined();
+      } finally {
+        agent.destroy();
+      }
     });
 
     it('closes the connection without an answer for every other client, and records why', async () => {
