@@ -73,7 +73,7 @@ describe('PGlite', () => {
   tpmSuite(() => h);
   oidcSuite(() => h, { database: async () => undefined });
   xksSuite(() => h);
-  xksMtlsSuite(() => h);
+  xksMtlsSuite(() => h, { serveCli: true });
   auditExportSuite(() => h);
   rootKeySuite(async () => undefined, { shared: false });
   certificateSuite(async () => 'pglite:memory', { child: false });

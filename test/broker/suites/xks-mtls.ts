@@ -5,7 +5,9 @@
  * Every refusal closes the connection without an answer and is recorded.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { execFile } from 'node:child_process';
+import { execFile, spawn, spawnSync } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { createInterface } from 'node:readline';
 import { Agent, request } from 'node:https';
 import type { TLSSocket } from 'node:tls';
 import { join } from 'node:path';
@@ -124,7 +126,49 @@ function cli(h: Harness, token: string, args: string[]): Promise<{ code: number;
   });
 }
 
-export function xksMtlsSuite(get: () => Harness): void {
+/** `broker serve --xks-listen` as a child process: the ready line names both listeners. */
+async function serveWithXksListener(dir: string): Promise<void> {
+  const data = join(dir, 'serve-xks');
+  const init = spawnSync(process.execPath, [...CLI, 'broker', 'init', '--data', data, '--json'], { encoding: 'utf8' });
+  expect(init.status, init.stderr).toBe(0);
+  const ca = await readFile(join(data, 'ca.pem'), 'utf8');
+  const bad = spawnSync(process.execPath, [...CLI, 'broker', 'serve', '--data', data, '--xks-listen', 'nowhere'], { encoding: 'utf8' });
+  expect(bad.status).not.toBe(0);
+  expect(bad.stderr).toContain('--xks-listen takes HOST:PORT');
+  const serve = spawn(
+    process.execPath,
+    [...CLI, 'broker', 'serve', '--data', data, '--listen', '127.0.0.1:0', '--xks-listen', '127.0.0.1:0', '--json'],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  try {
+    const line = await new Promise<string>((resolve, reject) => {
+      createInterface({ input: serve.stdout! }).once('line', resolve);
+      serve.once('exit', (code) => reject(new Error(`serve exited ${code}`)));
+    });
+    const { url, xksUrl } = JSON.parse(line);
+    expect(url).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
+    expect(xksUrl).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
+    expect(xksUrl).not.toBe(url);
+    const get = (u: string) =>
+      new Promise<{ status: number; body: any }>((resolve, reject) => {
+        const req = request(u, { ca, agent: false }, (res) => void readAnswer(res).then(resolve, reject));
+        req.on('error', reject);
+        req.end();
+      });
+    expect((await get(`${url}/v1/health`)).status).toBe(200);
+    const there = await get(`${xksUrl}/v1/health`);
+    expect([there.status, there.body.error?.code]).toEqual([404, 'ERR_NOT_FOUND']);
+    const xks = await get(`${xksUrl}/xks/${'0'.repeat(32)}/kms/xks/v1/health`);
+    expect([xks.status, xks.body.errorName]).toEqual([405, 'ValidationException']);
+  } finally {
+    serve.kill('SIGTERM');
+    await new Promise((resolve) => serve.once('exit', resolve));
+  }
+}
+
+export function xksMtlsSuite(get: () => Harness, opts: { serveCli?: boolean } = {}): void {
   describe('XKS mutual TLS', () => {
     let h: Harness;
     let t: Awaited<ReturnType<typeof makeTenant>>;
@@ -364,6 +408,14 @@ export function xksMtlsSuite(get: () => Harness): void {
       });
       expect([list.status, list.body.error?.code]).toEqual([404, 'ERR_NOT_FOUND']);
     });
+
+    it.runIf(opts.serveCli)(
+      'broker serve --xks-listen opens the second listener',
+      async () => {
+        await serveWithXksListener(h.dir);
+      },
+      60_000,
+    );
 
     it('DELETE turns it off (both listeners serve it again); the CLI sets it, lists it and turns it off', async () => {
       const off = await h.client.call('DELETE', `/v1/xks/keystores/${strict.keystoreId}/mtls`, { token: t.admin });
