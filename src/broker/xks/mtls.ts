@@ -117,12 +117,25 @@ function caCertificates(pem: string): X509Certificate[] {
  */
 export const XKS_TLS_OPTIONS = { requestCert: true, rejectUnauthorized: false, secureOptions: constants.SSL_OP_NO_TICKET } as const;
 
-/** Connections accepted by an XKS listener (the only ones whose client certificates count). */
-const XKS_SOCKETS = new WeakSet<object>();
+/**
+ * Connections accepted by an XKS listener (the only ones whose client certificates count), each
+ * with the settings its chain passed and until when: a connection's chain is checked once per
+ * keystore setting, not on every call (a check parses and verifies every certificate). The key
+ * is the settings' text, so a changed setting is checked afresh at the next call.
+ */
+const XKS_SOCKETS = new WeakMap<object, Map<string, number>>();
+
+/** Settings remembered per connection at most, and for how long (the chain's dates also bound it). */
+const MAX_PASSED = 16;
+const PASSED_MS = 5 * 60_000;
 
 /** Marks the server's connections as the XKS listener's (http/app.ts, for `--xks-listen`). */
 export function markXksListener(server: TlsServer): void {
-  server.on('secureConnection', (socket: TLSSocket) => XKS_SOCKETS.add(socket));
+  server.on('secureConnection', (socket: TLSSocket) => {
+    // TLS 1.2 renegotiation could present another certificate on the same connection.
+    socket.disableRenegotiation();
+    XKS_SOCKETS.set(socket, new Map());
+  });
 }
 
 /** The certificates the client presented, leaf first (Node links them by issuer; a loop ends the walk). */
@@ -157,13 +170,34 @@ export type MtlsCheck = { ok: true } | { ok: false; reason: string; client?: str
  * Whether this call may reach a keystore with mTLS set: over the XKS listener, with a client
  * chain ending at one of `caPem`'s certificates, every certificate valid now, the leaf for
  * client authentication, its one subject CN equal to `subjectCn`. The reason is for the audit
- * record (never a secret); `client` is the leaf's SHA-256 fingerprint.
+ * record (never a secret); `client` is the leaf's SHA-256 fingerprint. A connection whose
+ * chain passed for these settings is not checked again for five minutes (or until a
+ * certificate of the chain expires, if sooner).
  */
 export function checkClientCertificate(socket: Socket, subjectCn: string, caPem: string, now: Date): MtlsCheck {
-  if (!XKS_SOCKETS.has(socket)) return { ok: false, reason: 'not over the XKS listener (this keystore requires mutual TLS)' };
+  const passed = XKS_SOCKETS.get(socket);
+  if (!passed) return { ok: false, reason: 'not over the XKS listener (this keystore requires mutual TLS)' };
+  const settings = `${subjectCn}\n${caPem}`;
+  const until = passed.get(settings);
+  if (until !== undefined && now.getTime() < until) return { ok: true };
+  const m = checkChain(socket as TLSSocket, subjectCn, caPem, now);
+  if (m.ok) {
+    if (passed.size >= MAX_PASSED) passed.clear();
+    passed.set(settings, Math.min(now.getTime() + PASSED_MS, ...m.chain.map((c) => new Date(c.validTo).getTime())));
+  }
+  return m.ok ? { ok: true } : m;
+}
+
+/** The checks themselves, on the chain the client presented. */
+function checkChain(
+  socket: TLSSocket,
+  subjectCn: string,
+  caPem: string,
+  now: Date,
+): { ok: true; chain: X509Certificate[] } | (MtlsCheck & { ok: false }) {
   let chain: X509Certificate[];
   try {
-    chain = presentedChain(socket as TLSSocket);
+    chain = presentedChain(socket);
   } catch {
     return { ok: false, reason: 'the client certificate does not parse' };
   }
@@ -183,5 +217,5 @@ export function checkClientCertificate(socket: Socket, subjectCn: string, caPem:
     };
   const cns = commonNames(leaf);
   if (cns.length !== 1 || cns[0] !== subjectCn) return { ok: false, reason: 'the client certificate has another subject CN', client };
-  return { ok: true };
+  return { ok: true, chain: built.chain };
 }

@@ -325,6 +325,52 @@ export function xksMtlsSuite(get: () => Harness, opts: { serveCli?: boolean } = 
       }
     });
 
+    it('a change of the settings holds at the next call on a connection already open', async () => {
+      const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+      const url = `${xksUrl}${strict.uriPath}/health`;
+      const once = async () => {
+        const text = JSON.stringify(health());
+        const headers = await smithyHeaders({ url, body: text, credential: strict.cred });
+        return new Promise<{ status?: number; port?: number }>((resolve) => {
+          const req = request(
+            url,
+            {
+              method: 'POST',
+              ca: h.ca,
+              cert: certs.good.chain,
+              key: certs.good.key,
+              agent,
+              headers: { ...headers, 'content-length': String(text.length) },
+            },
+            (res) => {
+              const port = res.socket.localPort;
+              void readAnswer(res).then(
+                (a) => resolve({ status: a.status, port }),
+                () => resolve({}),
+              );
+            },
+          );
+          req.on('error', () => resolve({}));
+          req.end(text);
+        });
+      };
+      try {
+        const first = await once();
+        const second = await once();
+        expect([first.status, second.status]).toEqual([200, 200]);
+        expect(second.port).toBe(first.port); // the same connection, kept alive
+        const other = await setMtls(strict.keystoreId, {
+          subjectCommonName: 'cks.kms.eu-west-1.amazonaws.com',
+          caCertificates: certs.root.cert,
+        });
+        expect(other.status).toBe(200);
+        expect((await once()).status).toBeUndefined();
+      } finally {
+        agent.destroy();
+        expect((await setMtls(strict.keystoreId, { subjectCommonName: KMS_CN, caCertificates: certs.root.cert })).status).toBe(200);
+      }
+    });
+
     it('closes the connection without an answer for every other client, and records why', async () => {
       const url = `${xksUrl}${strict.uriPath}/keys/${keyId}/encrypt`;
       const cases: [string, { certFile: string; keyFile: string } | undefined, string][] = [
