@@ -250,7 +250,12 @@ export class Broker {
     files.rootKey.fill(0);
     const app = this.#build!(files.tls);
     const host = opts.host ?? '127.0.0.1';
-    await app.listen({ host, port: opts.port ?? 0 });
+    try {
+      await app.listen({ host, port: opts.port ?? 0 });
+    } catch (err) {
+      await app.close();
+      throw err;
+    }
     this.#xksApp = app;
     const addr = app.server.address();
     const port = typeof addr === 'object' && addr ? addr.port : opts.port;

@@ -117,15 +117,7 @@ export function buildApp(ctx: BrokerContext, opts: AppOptions): FastifyInstance 
   });
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler(notFoundHandler);
-  if (opts.xksListener) {
-    markXksListener(app.server as unknown as TlsServer);
-    mount(
-      app,
-      ctx,
-      ROUTES.filter((r) => r.path.startsWith('/xks/')),
-    );
-  } else {
-    mount(app, ctx, ROUTES);
-  }
+  if (opts.xksListener) markXksListener(app.server as unknown as TlsServer);
+  mount(app, ctx, opts.xksListener ? ROUTES.filter((r) => r.path.startsWith('/xks/')) : ROUTES);
   return app;
 }

@@ -386,6 +386,12 @@ export function xksMtlsSuite(get: () => Harness, opts: { serveCli?: boolean } = 
           "does not chain to the keystore's CA",
         ],
         ['for servers only', { certFile: certs.serverOnly.chainFile, keyFile: certs.serverOnly.keyFile }, 'not for client authentication'],
+        // A client certificate (CA:FALSE) used as a CA to sign one with the right CN.
+        [
+          'signed by a client certificate',
+          { certFile: certs.forged.chainFile, keyFile: certs.forged.keyFile },
+          "does not chain to the keystore's CA",
+        ],
       ];
       for (const [what, cert, _reason] of cases) {
         const r = await curlMtls(caFile, url, encryptBody(), strict.cred, cert);

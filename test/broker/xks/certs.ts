@@ -35,6 +35,8 @@ export interface MtlsCerts {
   selfSigned: Pair;
   serverOnly: Pair & { chainFile: string };
   twoCns: Pair & { chainFile: string };
+  /** Right CN, signed with another client's key (a leaf, not a CA): chain forged, that client, intermediate. */
+  forged: Pair & { chainFile: string };
   /** Not a CA (a leaf): refused as a keystore's CA certificate. */
   leafOnly: string;
 }
@@ -50,6 +52,15 @@ async function withChain(dir: string, p: Pair, name: string, intermediate: Pair)
   const chainFile = join(dir, `${name}-chain.pem`);
   await writeFile(chainFile, chain);
   return { ...p, chainFile, chain };
+}
+
+/** The forged leaf, then the client certificate that signed it, then the intermediate. */
+async function forgedChain(dir: string, intermediate: Pair): Promise<Pair & { chainFile: string }> {
+  const p = await pair(dir, 'forged');
+  const signer = await readFile(join(dir, 'plain-client.pem'), 'utf8');
+  const chainFile = join(dir, 'forged-chain.pem');
+  await writeFile(chainFile, `${p.cert.trim()}\n${signer.trim()}\n${intermediate.cert.trim()}\n`);
+  return { ...p, chainFile };
 }
 
 export async function makeMtlsCerts(dir: string): Promise<MtlsCerts> {
@@ -115,6 +126,12 @@ export async function makeMtlsCerts(dir: string): Promise<MtlsCerts> {
   await sign('other-ca', 'other-root', client);
   await csr('server-only', `/O=Amazon/CN=${KMS_CN}`);
   await sign('server-only', 'intermediate', 'basicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n');
+  // A client certificate without a key usage extension (so OpenSSL's issuer check alone does
+  // not stop it signing): only its basic constraints (CA:FALSE) keep it from being a CA.
+  await csr('plain-client', '/O=Customer/CN=someone.example');
+  await sign('plain-client', 'intermediate', 'basicConstraints=CA:FALSE\nextendedKeyUsage=clientAuth\n');
+  await csr('forged', `/O=Amazon/CN=${KMS_CN}`);
+  await sign('forged', 'plain-client', client);
   await csr('two-cns', `/CN=someone.example/CN=${KMS_CN}`);
   await sign('two-cns', 'intermediate', client);
   await openssl(
@@ -194,6 +211,7 @@ export async function makeMtlsCerts(dir: string): Promise<MtlsCerts> {
     selfSigned: await pair(dir, 'self'),
     serverOnly: await withChain(dir, await pair(dir, 'server-only'), 'server-only', intermediate),
     twoCns: await withChain(dir, await pair(dir, 'two-cns'), 'two-cns', intermediate),
+    forged: await forgedChain(dir, intermediate),
     leafOnly: await readFile(join(dir, 'good.pem'), 'utf8'),
   };
 }
