@@ -8,7 +8,7 @@
  * decision is per call, by the keystore the URI path names: a keystore with mTLS set is served
  * only over that listener, to a client whose presented chain ends at one of its CA
  * certificates and whose subject CN is the configured one. Anything else is refused by
- * destroying the connection without an answer (proxy.ts), and recorded.
+ * destroying the connection without an answer (proxy.ts, http/errors.ts), and recorded.
  */
 import { X509Certificate, constants } from 'node:crypto';
 import type { Server as TlsServer, TLSSocket, DetailedPeerCertificate } from 'node:tls';
@@ -25,7 +25,7 @@ export const MAX_COMMON_NAME = 64;
  */
 const COMMON_NAME = /^[A-Za-z0-9*._:@/-](?:[A-Za-z0-9*._:@/ -]*[A-Za-z0-9*._:@/-])?$/;
 
-/** CA certificates per keystore at most, and the PEM text's size (the four Amazon roots take about 6 KiB). */
+/** CA certificates per keystore at most, and the PEM text's size (the five Amazon Trust Services roots take about 7 KiB). */
 export const MAX_CA_CERTIFICATES = 16;
 export const MAX_CA_PEM = 32_768;
 
