@@ -28,6 +28,7 @@ import { guardRootKey } from './root-key/guard.js';
 import { finishRenames } from './root-key/files.js';
 import { certificateDates, certificateStatus, type CertificateStatus } from './data-dir/cert-status.js';
 import type { BrokerContext } from './context.js';
+import { XKS_TLS_OPTIONS } from './xks/mtls.js';
 import { createSecureContext, type Server as TlsServer } from 'node:tls';
 
 export interface BrokerInitOptions {
@@ -70,6 +71,10 @@ export class Broker {
   #signer: CheckpointSigner;
   #dataDir = '';
   #ctx: Pick<BrokerContext, 'certificates' | 'now'> = { now: () => new Date() };
+  /** The XKS listener's app (listenXks), when there is one. */
+  #xksApp: FastifyInstance | undefined;
+  #xksUrl: string | undefined;
+  #build: ((tls: { key: string; cert: string }) => FastifyInstance) | undefined;
 
   private constructor(store: Store, app: FastifyInstance, rootKey: Uint8Array, caPem: string, signer: CheckpointSigner) {
     this.#store = store;
@@ -177,6 +182,7 @@ export class Broker {
     broker.#versionKeys = versionKeys;
     broker.#dataDir = opts.dataDir;
     broker.#ctx = ctx;
+    broker.#build = (tls) => buildApp(ctx, { tls, logger: opts.logger, xksListener: true });
     return broker;
   }
 
@@ -210,6 +216,11 @@ export class Broker {
     // Throws (and the old certificate stays) when the key does not match the certificate.
     createSecureContext(files.tls);
     (this.#app.server as unknown as TlsServer).setSecureContext(files.tls);
+    // The XKS listener's secure options go with its context (a new context would drop them).
+    (this.#xksApp?.server as unknown as TlsServer | undefined)?.setSecureContext({
+      ...files.tls,
+      secureOptions: XKS_TLS_OPTIONS.secureOptions,
+    });
     this.#ctx.certificates = certificateDates(files.tls.cert, files.caPem);
     return this.certificateStatus();
   }
@@ -228,9 +239,38 @@ export class Broker {
     return this.#url;
   }
 
+  /**
+   * A second HTTPS listener for the XKS API alone (docs/xks.md "Mutual TLS"): the same server
+   * certificate, every client asked for a certificate, only the /xks/ routes (anything else
+   * is 404). Keystores with mutual TLS are served only here. Resolves to its https:// URL.
+   */
+  async listenXks(opts: { host?: string; port?: number } = {}): Promise<string> {
+    if (this.#xksApp) throw new SectorCryptError('ERR_ARGUMENT', 'the XKS listener is already open');
+    const files = await readDataDir(this.#dataDir);
+    files.rootKey.fill(0);
+    const app = this.#build!(files.tls);
+    const host = opts.host ?? '127.0.0.1';
+    try {
+      await app.listen({ host, port: opts.port ?? 0 });
+    } catch (err) {
+      await app.close();
+      throw err;
+    }
+    this.#xksApp = app;
+    const addr = app.server.address();
+    const port = typeof addr === 'object' && addr ? addr.port : opts.port;
+    this.#xksUrl = `https://${host.includes(':') ? `[${host}]` : host}:${port}`;
+    return this.#xksUrl;
+  }
+
+  get xksUrl(): string | undefined {
+    return this.#xksUrl;
+  }
+
   /** Stops taking connections, lets requests in flight finish, closes the store, wipes the root key. */
   async close(): Promise<void> {
     clearInterval(this.#pruner);
+    await this.#xksApp?.close();
     await this.#app.close();
     await this.#signer.close();
     await this.#store.close();

@@ -245,6 +245,37 @@ export function registerBrokerManagement(broker: Command): void {
     views.objectView,
   );
   sub(keystore, 'enable <keystoreId>', 'undo disable', (c, k) => call(c, 'POST', `/v1/xks/keystores/${id(k!)}/enable`), views.objectView);
+  sub(
+    keystore,
+    'mtls <keystoreId>',
+    'mutual TLS: served only over --xks-listen to a client certificate with this subject CN chained to these CAs (--off: SigV4 alone)',
+    async (c, k) => {
+      const files = c.clientCa as string[];
+      if (c.off) {
+        if (c.subject !== undefined || files.length)
+          throw new SectorCryptError('ERR_ARGUMENT', '--off takes neither --subject nor --client-ca');
+        return call(c, 'DELETE', `/v1/xks/keystores/${id(k!)}/mtls`);
+      }
+      if (c.subject === undefined || !files.length)
+        throw new SectorCryptError('ERR_ARGUMENT', 'mutual TLS needs --subject and at least one --client-ca (or --off)');
+      const pems = await Promise.all(files.map((f) => withFsErrors(f, 'read the CA certificates', () => readFile(f, 'utf8'))));
+      return call(c, 'PUT', `/v1/xks/keystores/${id(k!)}/mtls`, {
+        subjectCommonName: c.subject,
+        caCertificates: pems.map((p) => p.trim()).join('\n'),
+      });
+    },
+    views.objectView,
+    (x) =>
+      x
+        .option('--subject <cn>', "the client certificate's subject CN, e.g. cks.kms.us-east-1.amazonaws.com")
+        .option(
+          '--client-ca <file>',
+          'CA certificates (PEM) the client chain must end at (repeatable; --ca is the broker connection)',
+          collect,
+          [],
+        )
+        .option('--off', 'turn mutual TLS off'),
+  );
 
   const action = broker.command('action').description('actions that need a second admin');
   sub(action, 'list', 'what waits for a second admin', (c) => call(c, 'GET', '/v1/actions'), views.actionsView);

@@ -235,6 +235,7 @@ export const xksKeystoresView: View<{ keystores: XksKeystore[] }> = (a, style) =
       { header: 'STATE', value: (k) => (k.enabled ? 'enabled' : 'disabled') },
       { header: 'URI PATH', value: (k) => k.uriPath, max: ID },
       { header: 'LIVE ACCESS KEY IDS', value: (k) => k.credentials.filter((c) => c.retiredAt === null).map((c) => c.accessKeyId), max: ID },
+      { header: 'MTLS SUBJECT CN', value: (k) => (k.mtls ? k.mtls.subjectCommonName : 'off'), max: 40 },
     ],
     { style, empty: '(no keystores)' },
   );

@@ -26,9 +26,9 @@ function rateLimit(value: string): { perSecond: number; burst: number } | false 
   return { perSecond, burst };
 }
 
-function hostPort(value: string): { host: string; port: number } {
+function hostPort(value: string, option = '--listen'): { host: string; port: number } {
   const m = /^(.*):(\d{1,5})$/.exec(value);
-  if (!m || Number(m[2]) > 65535) throw new SectorCryptError('ERR_ARGUMENT', '--listen takes HOST:PORT');
+  if (!m || Number(m[2]) > 65535) throw new SectorCryptError('ERR_ARGUMENT', `${option} takes HOST:PORT`);
   return { host: m[1]!.replace(/^\[(.*)\]$/, '$1'), port: Number(m[2]) };
 }
 
@@ -60,6 +60,10 @@ export function registerBroker(program: Command): void {
     .description('serve the broker over HTTPS until SIGTERM or SIGINT')
     .requiredOption('--data <dir>', 'the data folder made by broker init')
     .option('--listen <host:port>', 'address to listen on (port 0 picks a free port)', '127.0.0.1:8443')
+    .option(
+      '--xks-listen <host:port>',
+      'a second address for the AWS KMS XKS API alone, asking clients for a certificate (keystores with mutual TLS: docs/xks.md)',
+    )
     .option('--database <url>', 'overrides the store named in DATA/broker.json')
     .option(
       '--audit-retention-days <n>',
@@ -85,6 +89,7 @@ export function registerBroker(program: Command): void {
         flags: {
           data: string;
           listen: string;
+          xksListen?: string;
           database?: string;
           json?: boolean;
           auditRetentionDays?: number;
@@ -94,6 +99,7 @@ export function registerBroker(program: Command): void {
       ) => {
         const { Broker } = await import('../broker/index.js');
         const where = hostPort(flags.listen);
+        const xksWhere = flags.xksListen === undefined ? undefined : hostPort(flags.xksListen, '--xks-listen');
         const b = await Broker.open({
           dataDir: flags.data,
           database: flags.database,
@@ -109,7 +115,12 @@ export function registerBroker(program: Command): void {
           },
         });
         const url = await b.listen(where);
-        process.stdout.write(flags.json ? `${JSON.stringify({ url })}\n` : `sectorcrypt broker listening on ${url}\n`);
+        const xksUrl = xksWhere ? await b.listenXks(xksWhere) : undefined;
+        process.stdout.write(
+          flags.json
+            ? `${JSON.stringify({ url, ...(xksUrl ? { xksUrl } : {}) })}\n`
+            : `sectorcrypt broker listening on ${url}${xksUrl ? `, the XKS API also on ${xksUrl}` : ''}\n`,
+        );
         const warn = (lines: string[]) => lines.forEach((w) => process.stderr.write(`sectorcrypt: warning: ${w}\n`));
         warn(b.certificateStatus().warnings);
         // SIGHUP: serve DATA/server.pem and server.key again (after `broker cert renew`).

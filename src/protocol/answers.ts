@@ -246,7 +246,23 @@ export const xksKeystoreAnswer = object(
       type: 'array',
       items: object({ accessKeyId: string, createdAt: string, retiredAt: nullableString }, ['accessKeyId', 'createdAt', 'retiredAt']),
     },
+    /** Mutual TLS (docs/xks.md "Mutual TLS"): the client's subject CN and the CA certificates, or null when off. */
+    mtls: {
+      anyOf: [
+        object(
+          {
+            subjectCommonName: string,
+            caCertificates: {
+              type: 'array',
+              items: object({ subject: string, fingerprint256: string, validTo: string }, ['subject', 'fingerprint256', 'validTo']),
+            },
+          },
+          ['subjectCommonName', 'caCertificates'],
+        ),
+        { type: 'null' },
+      ],
+    },
   },
-  ['keystoreId', 'name', 'uriPath', 'enabled', 'createdAt', 'disabledAt', 'credentials'],
+  ['keystoreId', 'name', 'uriPath', 'enabled', 'createdAt', 'disabledAt', 'credentials', 'mtls'],
 );
 export type XksKeystoreAnswer = FromSchema<typeof xksKeystoreAnswer>;

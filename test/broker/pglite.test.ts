@@ -22,6 +22,7 @@ import { deviceKeysSuite } from './suites/device-keys.js';
 import { tpmSuite } from './suites/tpm.js';
 import { oidcSuite } from './suites/oidc.js';
 import { xksSuite } from './suites/xks.js';
+import { xksMtlsSuite } from './suites/xks-mtls.js';
 import { join } from 'node:path';
 import { Broker } from '../../src/broker/index.js';
 import { openStore } from '../../src/broker/store/open.js';
@@ -72,6 +73,7 @@ describe('PGlite', () => {
   tpmSuite(() => h);
   oidcSuite(() => h, { database: async () => undefined });
   xksSuite(() => h);
+  xksMtlsSuite(() => h, { serveCli: true });
   auditExportSuite(() => h);
   rootKeySuite(async () => undefined, { shared: false });
   certificateSuite(async () => 'pglite:memory', { child: false });

@@ -42,6 +42,7 @@ import { deviceKeysSuite } from './suites/device-keys.js';
 import { tpmSuite } from './suites/tpm.js';
 import { oidcSuite } from './suites/oidc.js';
 import { xksSuite } from './suites/xks.js';
+import { xksMtlsSuite } from './suites/xks-mtls.js';
 
 const pg = await startPostgres();
 const skipReason = pg.server ? undefined : pg.reason;
@@ -99,6 +100,7 @@ describeWithTool('postgres', skipReason, 'PostgreSQL', () => {
       return { url: await b.listen({ host: '127.0.0.1', port: 0 }), close: () => b.close() };
     },
   });
+  xksMtlsSuite(() => h);
   keyEraseSuite({
     start: async () => startBroker({ database: await server.createDatabase('erase') }),
     files: () => server.dataDir,

@@ -13,6 +13,8 @@ import { BODY_LIMIT } from '../../protocol/constants.js';
 import { ROUTES } from './routes.js';
 import { chargeAddress, installRateLimits } from './rate-limit.js';
 import { checkInput } from './input-text.js';
+import { XKS_TLS_OPTIONS, markXksListener } from '../xks/mtls.js';
+import type { Server as TlsServer } from 'node:tls';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -28,6 +30,11 @@ export interface AppOptions {
   tls: { key: string; cert: string };
   /** Fastify logger options; the Authorization header is always redacted. Default: off. */
   logger?: boolean | Record<string, unknown>;
+  /**
+   * The XKS listener (`broker serve --xks-listen`, docs/xks.md "Mutual TLS"): the XKS API's
+   * routes only, and every client asked for a certificate (checked per keystore: xks/mtls.ts).
+   */
+  xksListener?: boolean;
 }
 
 /** JSON.parse that refuses keys which could reach an object's prototype later. */
@@ -45,7 +52,10 @@ export function buildApp(ctx: BrokerContext, opts: AppOptions): FastifyInstance 
       ? false
       : { ...(typeof opts.logger === 'object' ? opts.logger : {}), redact: ['req.headers.authorization', 'req.headers.signature'] };
   const app = Fastify({
-    https: { key: opts.tls.key, cert: opts.tls.cert },
+    // The XKS listener asks for a client certificate without requiring one or checking it
+    // against any CA: keystores without mTLS are served there too, and each keystore's own CAs
+    // are checked per call (xks/mtls.ts).
+    https: opts.xksListener ? { key: opts.tls.key, cert: opts.tls.cert, ...XKS_TLS_OPTIONS } : { key: opts.tls.key, cert: opts.tls.cert },
     bodyLimit: BODY_LIMIT,
     logger,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false, allErrors: false } },
@@ -107,6 +117,7 @@ export function buildApp(ctx: BrokerContext, opts: AppOptions): FastifyInstance 
   });
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler(notFoundHandler);
-  mount(app, ctx, ROUTES);
+  if (opts.xksListener) markXksListener(app.server as unknown as TlsServer);
+  mount(app, ctx, opts.xksListener ? ROUTES.filter((r) => r.path.startsWith('/xks/')) : ROUTES);
   return app;
 }

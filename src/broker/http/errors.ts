@@ -6,7 +6,7 @@ import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { SectorCryptError } from '../../errors.js';
-import { XksError } from '../xks/errors.js';
+import { XksError, XksMtlsRefused } from '../xks/errors.js';
 import { B64_PATTERN, DIGITS_PATTERN, GROUP_PATTERN, ID_PATTERN, NAME_PATTERN } from './schemas.js';
 
 const STATUS: Record<string, number> = {
@@ -83,6 +83,12 @@ function xksErrorReply(err: FastifyError | Error, req: FastifyRequest, reply: Fa
 }
 
 export function errorHandler(err: FastifyError | Error, _req: FastifyRequest, reply: FastifyReply): void {
+  if (err instanceof XksMtlsRefused) {
+    // The spec's "terminate": no answer at all, the connection is closed (xks/mtls.ts).
+    reply.hijack();
+    reply.raw.destroy();
+    return;
+  }
   if (err instanceof XksError || _req.routeOptions?.config?.xksOperation !== undefined) return xksErrorReply(err, _req, reply);
   if (err instanceof SectorCryptError) {
     const retryAfter = (err as { retryAfterSeconds?: unknown }).retryAfterSeconds;

@@ -67,6 +67,8 @@ export const ROUTES: readonly Route[] = [
   route('post', '/v1/xks/keystores/:id/credentials/:accessKeyId/retire', ADMIN, xksStores.retireCredential),
   route('post', '/v1/xks/keystores/:id/disable', ADMIN, xksStores.disableKeystore),
   route('post', '/v1/xks/keystores/:id/enable', ADMIN, xksStores.enableKeystore),
+  route('put', '/v1/xks/keystores/:id/mtls', ADMIN, xksStores.setMtls),
+  route('delete', '/v1/xks/keystores/:id/mtls', ADMIN, xksStores.clearMtls),
   // Devices and their enrollment (devices/)
   route('post', '/v1/enrollment-tokens', ADMIN, devices.createEnrollmentToken),
   route('get', '/v1/enrollment-tokens', ADMIN, enrollmentTokens.listEnrollmentTokens),

@@ -609,4 +609,50 @@ BEGIN
 END $$;
 `,
   },
+  {
+    version: 14,
+    name: 'xks mutual tls',
+    sql: `
+-- Optional mutual TLS per keystore (xks_proxy_api_spec.md "Authentication"; src/broker/xks/mtls.ts):
+-- the client certificate's subject CN and the CA certificates (PEM) its chain must end at.
+ALTER TABLE xks_keystores ADD COLUMN mtls_subject_cn text;
+ALTER TABLE xks_keystores ADD COLUMN mtls_ca_pem text;
+ALTER TABLE xks_keystores ADD CONSTRAINT xks_keystores_mtls CHECK ((mtls_subject_cn IS NULL) = (mtls_ca_pem IS NULL));
+
+-- The lookups of migration 13 with the keystore's mTLS settings (NULL when it has none).
+DROP FUNCTION sc_xks_lookups(jsonb);
+DROP FUNCTION sc_xks_lookup(text, text, text, boolean);
+CREATE FUNCTION sc_xks_lookup(p_path text, p_access text, p_key text, p_policies boolean)
+RETURNS TABLE (tenant_id text, keystore_id text, keystore_disabled_at timestamptz, credential_id text, credential_secret bytea,
+               key_id text, key_type text, usage text[], key_disabled_at timestamptz, key_destroyed_at timestamptz,
+               key_secret bytea, policies json, mtls_subject_cn text, mtls_ca_pem text)
+LANGUAGE plpgsql AS $$
+#variable_conflict use_column
+BEGIN
+  RETURN QUERY
+  SELECT s.tenant_id, s.id, s.disabled_at, c.id, c.sealed_secret, k.id, k.key_type, k.usage, k.disabled_at, k.destroyed_at,
+         v.sealed_secret,
+         CASE WHEN p_policies THEN (SELECT coalesce(json_agg(p.document ORDER BY p.name), '[]'::json)
+                                      FROM policies p WHERE p.tenant_id = s.tenant_id) END,
+         s.mtls_subject_cn, s.mtls_ca_pem
+    FROM xks_keystores s
+    LEFT JOIN xks_credentials c ON c.keystore_id = s.id AND c.access_key_id = p_access AND c.retired_at IS NULL
+    LEFT JOIN broker_keys k ON k.tenant_id = s.tenant_id AND k.id = p_key
+    LEFT JOIN key_versions v ON v.key_id = k.id AND v.version = 1
+   WHERE s.uri_path_id = p_path;
+END $$;
+
+CREATE FUNCTION sc_xks_lookups(p_items jsonb)
+RETURNS TABLE (i integer, tenant_id text, keystore_id text, keystore_disabled_at timestamptz, credential_id text,
+               credential_secret bytea, key_id text, key_type text, usage text[], key_disabled_at timestamptz,
+               key_destroyed_at timestamptz, key_secret bytea, policies json, mtls_subject_cn text, mtls_ca_pem text)
+LANGUAGE plpgsql AS $$
+DECLARE it record;
+BEGIN
+  FOR it IN SELECT * FROM jsonb_to_recordset(p_items) AS x(i integer, p text, a text, k text, w boolean) LOOP
+    RETURN QUERY SELECT it.i, l.* FROM sc_xks_lookup(it.p, it.a, it.k, it.w) AS l;
+  END LOOP;
+END $$;
+`,
+  },
 ];

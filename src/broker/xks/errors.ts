@@ -44,3 +44,14 @@ export class XksError extends Error {
     return { errorName: this.errorName, errorMessage: this.message };
   }
 }
+
+/**
+ * A call refused by a keystore's mutual TLS (xks/mtls.ts): the spec's "terminate", so the
+ * HTTP layer destroys the connection without an answer (http/errors.ts).
+ */
+export class XksMtlsRefused extends Error {
+  constructor() {
+    super('refused by the keystore mutual TLS');
+    this.name = 'XksMtlsRefused';
+  }
+}

@@ -15,7 +15,8 @@ import type { AuditInput } from '../audit/log.js';
 import { openAtRest } from '../root-key/seal.js';
 import { decidePolicies, xksPolicyBinds, type Policy, type Reason } from '../policy/index.js';
 import { findBadInput } from '../http/input-text.js';
-import { XksError } from './errors.js';
+import { XksError, XksMtlsRefused } from './errors.js';
+import { checkClientCertificate } from './mtls.js';
 import { parseSigV4, verifySigV4, type SigV4Header } from './sigv4.js';
 import type { XksLookupRow } from './repository.js';
 import {
@@ -98,7 +99,7 @@ function rawBody(req: FastifyRequest): Uint8Array {
 
 /**
  * The access check of the XKS routes (http/access.ts 'xks'): the keystore named by the URI
- * path, then SigV4 with one of its live credentials. A refusal is recorded in the keystore's
+ * path, its mutual TLS when it has it set (mtls.ts), then SigV4 with one of its live credentials. A refusal is recorded in the keystore's
  * tenant's log (an unknown path has no tenant: InvalidUriPathException, not recorded).
  */
 export async function admitXks(ctx: BrokerContext, req: FastifyRequest): Promise<XksCaller> {
@@ -121,6 +122,24 @@ export async function admitXks(ctx: BrokerContext, req: FastifyRequest): Promise
     withPolicies: header !== undefined && op !== 'GetHealthStatus',
   });
   if (!row) throw new XksError('InvalidUriPathException', 'no keystore at this URI path');
+  if (row.mtls_subject_cn !== null || row.mtls_ca_pem !== null) {
+    // Fail closed: both are set together (migration 14), and either alone requires mTLS.
+    const m = checkClientCertificate(req.raw.socket, row.mtls_subject_cn ?? '', row.mtls_ca_pem ?? '', ctx.now());
+    if (!m.ok) {
+      const extra = { ...(header ? { accessKeyId: header.accessKeyId, region: header.region } : {}), mtls: m.reason };
+      await record(
+        ctx,
+        { tenantId: row.tenant_id, keystoreId: row.keystore_id, op, keyId },
+        undefined,
+        {
+          ...extra,
+          ...(m.client ? { clientCertificate: m.client } : {}),
+        },
+        { outcome: 'failure', errorName: 'mtls' },
+      );
+      throw new XksMtlsRefused();
+    }
+  }
   if (header) {
     let secret: Uint8Array | undefined;
     if (row.credential_id && row.credential_secret)

@@ -11,6 +11,8 @@ export interface KeystoreRow {
   uri_path_id: string;
   created_at: string;
   disabled_at: string | null;
+  mtls_subject_cn: string | null;
+  mtls_ca_pem: string | null;
 }
 
 export interface CredentialRow {
@@ -21,7 +23,7 @@ export interface CredentialRow {
   retired_at: string | null;
 }
 
-/** What one XKS call reads, in one statement (the hot path: xks/admit.ts). */
+/** What one XKS call reads, in one statement (the hot path: xks/proxy.ts admitXks). */
 export interface XksLookupRow {
   tenant_id: string;
   keystore_id: string;
@@ -35,24 +37,28 @@ export interface XksLookupRow {
   key_destroyed_at: string | null;
   key_secret: Uint8Array | null;
   policies: unknown[] | null;
+  /** The keystore's mutual TLS (migration 14): both set, or both null. */
+  mtls_subject_cn: string | null;
+  mtls_ca_pem: string | null;
 }
 
 const NAME_TAKEN = 'SELECT 1 FROM xks_keystores WHERE tenant_id = $1 AND name = $2';
 const INSERT_KEYSTORE = 'INSERT INTO xks_keystores (tenant_id, id, name, uri_path_id) VALUES ($1, $2, $3, $4) RETURNING created_at';
 const INSERT_CREDENTIAL =
   'INSERT INTO xks_credentials (tenant_id, id, keystore_id, access_key_id, sealed_secret) VALUES ($1, $2, $3, $4, $5) RETURNING created_at';
-const LIST_KEYSTORES =
-  'SELECT tenant_id, id, name, uri_path_id, created_at, disabled_at FROM xks_keystores WHERE tenant_id = $1 ORDER BY created_at, id';
+const LIST_KEYSTORES = `SELECT tenant_id, id, name, uri_path_id, created_at, disabled_at, mtls_subject_cn, mtls_ca_pem
+       FROM xks_keystores WHERE tenant_id = $1 ORDER BY created_at, id`;
 const LIST_CREDENTIALS = `SELECT c.id, c.keystore_id, c.access_key_id, c.created_at, c.retired_at
        FROM xks_credentials c WHERE c.tenant_id = $1 ORDER BY c.created_at, c.id`;
-const LOCK_KEYSTORE =
-  'SELECT tenant_id, id, name, uri_path_id, created_at, disabled_at FROM xks_keystores WHERE tenant_id = $1 AND id = $2 FOR UPDATE';
+const LOCK_KEYSTORE = `SELECT tenant_id, id, name, uri_path_id, created_at, disabled_at, mtls_subject_cn, mtls_ca_pem
+       FROM xks_keystores WHERE tenant_id = $1 AND id = $2 FOR UPDATE`;
 const LIVE_CREDENTIALS =
   'SELECT id, keystore_id, access_key_id, created_at, retired_at FROM xks_credentials WHERE keystore_id = $1 AND retired_at IS NULL ORDER BY created_at, id';
 const RETIRE_CREDENTIAL =
   'UPDATE xks_credentials SET retired_at = now() WHERE keystore_id = $1 AND access_key_id = $2 AND retired_at IS NULL RETURNING retired_at';
 const SET_DISABLED =
   'UPDATE xks_keystores SET disabled_at = CASE WHEN $3 THEN coalesce(disabled_at, now()) END WHERE tenant_id = $1 AND id = $2';
+const SET_MTLS = 'UPDATE xks_keystores SET mtls_subject_cn = $3, mtls_ca_pem = $4 WHERE tenant_id = $1 AND id = $2';
 const KNOWN_KEYSTORES = 'SELECT id FROM xks_keystores WHERE tenant_id = $1 AND id = ANY($2)';
 const LOCK_SEALED = 'SELECT tenant_id, id, sealed_secret FROM xks_credentials ORDER BY tenant_id, id FOR UPDATE';
 const RESEAL = 'UPDATE xks_credentials SET sealed_secret = $2 WHERE id = $1';
@@ -104,6 +110,11 @@ export async function retireCredential(q: Sql, keystoreId: string, accessKeyId: 
 
 export async function setDisabled(q: Sql, tenantId: string, id: string, disabled: boolean): Promise<void> {
   await q.query(SET_DISABLED, [tenantId, id, disabled]);
+}
+
+/** Sets the keystore's mutual TLS, or clears it (both null). */
+export async function setMtls(q: Sql, tenantId: string, id: string, subjectCn: string | null, caPem: string | null): Promise<void> {
+  await q.query(SET_MTLS, [tenantId, id, subjectCn, caPem]);
 }
 
 /** Which of these keystore ids are the tenant's. */

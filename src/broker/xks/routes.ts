@@ -4,6 +4,7 @@ import type { Principal } from '../auth/principal.js';
 import { errorSchema } from '../http/errors.js';
 import { idParams, id, name, object } from '../http/schemas.js';
 import { xksCredentialAnswer, xksKeystoreAnswer } from '../../protocol/answers.js';
+import { MAX_CA_PEM, MAX_COMMON_NAME } from './mtls.js';
 import * as xks from './service.js';
 
 const accessKeyParams = object({ id, accessKeyId: { type: 'string', pattern: '^[A-Z2-7]{20,30}$' } }, ['id', 'accessKeyId']);
@@ -48,5 +49,28 @@ export const enableKeystore: Endpoint<Principal> = {
   schema: { params: idParams, response: { 200: xksKeystoreAnswer, '4xx': errorSchema } },
   async handle(ctx, req, _reply, admin) {
     return ctx.db.tx((q) => xks.setKeystoreDisabled(q, admin, (req.params as { id: string }).id, false, req.ip));
+  },
+};
+
+const mtlsBody = object(
+  {
+    subjectCommonName: { type: 'string', minLength: 1, maxLength: MAX_COMMON_NAME },
+    caCertificates: { type: 'string', minLength: 1, maxLength: MAX_CA_PEM },
+  },
+  ['subjectCommonName', 'caCertificates'],
+);
+
+export const setMtls: Endpoint<Principal> = {
+  schema: { params: idParams, body: mtlsBody, response: { 200: xksKeystoreAnswer, '4xx': errorSchema } },
+  async handle(ctx, req, _reply, admin) {
+    const body = req.body as { subjectCommonName: string; caCertificates: string };
+    return ctx.db.tx((q) => xks.setMtls(q, admin, (req.params as { id: string }).id, body, req.ip));
+  },
+};
+
+export const clearMtls: Endpoint<Principal> = {
+  schema: { params: idParams, response: { 200: xksKeystoreAnswer, '4xx': errorSchema } },
+  async handle(ctx, req, _reply, admin) {
+    return ctx.db.tx((q) => xks.clearMtls(q, admin, (req.params as { id: string }).id, req.ip));
   },
 };

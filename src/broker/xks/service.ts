@@ -14,6 +14,8 @@ import { fail } from '../http/errors.js';
 import { iso } from '../http/schemas.js';
 import { sealAtRest } from '../root-key/seal.js';
 import * as rows from './repository.js';
+import { checkCommonName, parseCaBundle } from './mtls.js';
+import { subjectLine } from '../attest/x509-chain.js';
 import type { XksCredentialAnswer, XksKeystoreAnswer } from '../../protocol/answers.js';
 
 /** "API operations": the XksProxyUriPath ends in /kms/xks/v1. */
@@ -92,6 +94,17 @@ export async function listKeystores(q: Sql, tenantId: string): Promise<{ keystor
           createdAt: iso(c.created_at),
           retiredAt: c.retired_at === null ? null : iso(c.retired_at),
         })),
+      mtls:
+        s.mtls_subject_cn === null || s.mtls_ca_pem === null
+          ? null
+          : {
+              subjectCommonName: s.mtls_subject_cn,
+              caCertificates: parseCaBundle(s.mtls_ca_pem).map((c) => ({
+                subject: subjectLine(c),
+                fingerprint256: c.fingerprint256,
+                validTo: iso(new Date(c.validTo)),
+              })),
+            },
     })),
   };
 }
@@ -153,6 +166,47 @@ export async function setKeystoreDisabled(q: Sql, admin: Principal, id: string, 
   await appendAudit(q, admin.tenantId, {
     actor: admin.userId,
     action: disabled ? 'xks.keystore.disable' : 'xks.keystore.enable',
+    target: s.id,
+    outcome: 'success',
+    sourceIp,
+  });
+  return listKeystores(q, admin.tenantId).then((l) => l.keystores.find((k) => k.keystoreId === s.id)!);
+}
+
+/**
+ * Mutual TLS for a keystore (docs/xks.md "Mutual TLS"): from the next call on, it is served only
+ * over the XKS listener to a client with this subject CN whose chain ends at one of these CAs.
+ */
+export async function setMtls(
+  q: Sql,
+  admin: Principal,
+  id: string,
+  settings: { subjectCommonName: string; caCertificates: string },
+  sourceIp: string,
+) {
+  const cn = checkCommonName(settings.subjectCommonName);
+  const cas = parseCaBundle(settings.caCertificates);
+  const s = await keystore(q, admin.tenantId, id);
+  // Stored as the certificates alone, re-encoded: no comments or other text of the bundle.
+  await rows.setMtls(q, admin.tenantId, s.id, cn, cas.map((c) => c.toString().trim()).join('\n'));
+  await appendAudit(q, admin.tenantId, {
+    actor: admin.userId,
+    action: 'xks.keystore.mtls.set',
+    target: s.id,
+    outcome: 'success',
+    reasons: { subjectCommonName: cn, caCertificates: cas.map((c) => c.fingerprint256) },
+    sourceIp,
+  });
+  return listKeystores(q, admin.tenantId).then((l) => l.keystores.find((k) => k.keystoreId === s.id)!);
+}
+
+/** Mutual TLS off: the keystore is served on both listeners again, with SigV4 alone. */
+export async function clearMtls(q: Sql, admin: Principal, id: string, sourceIp: string) {
+  const s = await keystore(q, admin.tenantId, id);
+  await rows.setMtls(q, admin.tenantId, s.id, null, null);
+  await appendAudit(q, admin.tenantId, {
+    actor: admin.userId,
+    action: 'xks.keystore.mtls.clear',
     target: s.id,
     outcome: 'success',
     sourceIp,
