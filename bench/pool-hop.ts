@@ -13,9 +13,12 @@
  *
  * Everything runs twice: with the other CPUs idle, and with a busy loop at nice 19 on each of
  * them (the pool thread then preempts a runnable task instead of waking an idle CPU). On a
- * virtual machine the difference is what waking a halted virtual CPU costs.
+ * virtual machine the difference is what waking a halted virtual CPU costs. Last, threads
+ * that never sleep: 1 MiB calls in a loop for a second in one worker thread, then in one per
+ * CPU, which shows whether the cores scale when nothing waits.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { Worker } from 'node:worker_threads';
 import { randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { availableParallelism, loadavg } from 'node:os';
@@ -97,3 +100,37 @@ for (const busy of [false, true]) {
 }
 raw.destroy();
 split.destroy();
+
+/** GB/s of 1 MiB in-place calls for `ms` in each of `threads` worker threads, summed. */
+async function workers(threads: number, ms: number): Promise<number> {
+  const body = `
+    const { parentPort, workerData } = require('node:worker_threads');
+    const addon = require(workerData.nodeGypBuild)(workerData.dir);
+    const key = new addon.XtsKey(new Uint8Array(workerData.key), workerData.kernel);
+    const buf = new Uint8Array(1 << 20), tweak = new Uint8Array(16);
+    let bytes = 0;
+    const end = performance.now() + workerData.ms;
+    while (performance.now() < end) { key.encryptSectors(buf, buf, 4096, tweak, 1); bytes += buf.length; }
+    key.destroy();
+    parentPort.postMessage(bytes);`;
+  const nodeGypBuild = createRequire(import.meta.url).resolve('node-gyp-build');
+  const t0 = performance.now();
+  const done = await Promise.all(
+    Array.from(
+      { length: threads },
+      () =>
+        new Promise<number>((resolve, reject) => {
+          const w = new Worker(body, { eval: true, workerData: { nodeGypBuild, dir: addonDir, key: [...keyBytes], kernel, ms } });
+          w.once('message', resolve);
+          w.once('error', reject);
+        }),
+    ),
+  );
+  return done.reduce((a, b) => a + b, 0) / ((performance.now() - t0) / 1000) / 1e9;
+}
+
+const one = await workers(1, 1000);
+const all = await workers(availableParallelism(), 1000);
+console.log(
+  `\nthreads that never sleep (1 MiB calls for 1 s): one ${one.toFixed(1)} GB/s, ${availableParallelism()} ${all.toFixed(1)} GB/s (${(all / one).toFixed(2)}x)`,
+);
