@@ -4,20 +4,11 @@
  * token printed whole with the warning that it is shown once.
  */
 import { describe, expect, it } from 'vitest';
-import { execFile } from 'node:child_process';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { makeTenant, type Harness } from '../helpers.js';
-import { CLI } from '../../entry.js';
-
-function cli(env: NodeJS.ProcessEnv, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [...CLI, 'broker', ...args], { env: { ...process.env, ...env } }, (err, stdout, stderr) =>
-      resolve({ code: err ? Number(err.code ?? 1) : 0, stdout, stderr }),
-    );
-  });
-}
+import { brokerCli as cli } from '../broker-cli.js';
 
 export function cliTablesSuite(harness: () => Harness): void {
   describe('management CLI output', () => {

@@ -4,7 +4,6 @@
  * two-person status, request history with comments, and errors that say what to do.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { execFile } from 'node:child_process';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,25 +11,7 @@ import { randomUUID } from 'node:crypto';
 import { BrokerAgent } from '../../../src/agent/index.js';
 import { hpkeSeal } from '../../../src/keys/hpke.js';
 import { makeTenant, type Harness } from '../helpers.js';
-import { CLI } from '../../entry.js';
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function cli(env: NodeJS.ProcessEnv, args: string[], input?: string): Promise<Run> {
-  return new Promise((resolve) => {
-    const child = execFile(
-      process.execPath,
-      [...CLI, 'broker', ...args],
-      { env: { ...process.env, SECTORCRYPT_BROKER_TOKEN: '', ...env } },
-      (err, stdout, stderr) => resolve({ code: err ? Number(err.code ?? 1) : 0, stdout, stderr }),
-    );
-    child.stdin!.end(input ?? '');
-  });
-}
+import { brokerCli as cli } from '../broker-cli.js';
 
 export function managementCliSuite(harness: () => Harness): void {
   describe('management CLI: lists, revocations, invitations, history', () => {

@@ -14,10 +14,11 @@ import { Agent, request } from 'node:https';
 import type { TLSSocket } from 'node:tls';
 import { join } from 'node:path';
 import { makeTenant, type Harness } from '../helpers.js';
-import { smithyHeaders, type XksCredential } from '../xks/signer.js';
+import { curlXks, smithyHeaders, type XksCredential } from '../xks/signer.js';
 import { readAnswer } from '../read-answer.js';
 import { exportLog } from './audit-log.js';
 import { KMS_CN, makeMtlsCerts, type MtlsCerts } from '../xks/certs.js';
+import { brokerCli, harnessEnv } from '../broker-cli.js';
 import { CLI } from '../../entry.js';
 
 interface Outcome {
@@ -29,50 +30,8 @@ interface Outcome {
 }
 
 /** A call by curl: SigV4 by --aws-sigv4, the client certificate by --cert/--key. */
-function curlMtls(
-  caFile: string,
-  url: string,
-  body: unknown,
-  c: XksCredential,
-  cert?: { certFile: string; keyFile: string },
-): Promise<Outcome> {
-  return new Promise((resolve) => {
-    execFile(
-      'curl',
-      [
-        '-s',
-        '--cacert',
-        caFile,
-        ...(cert ? ['--cert', cert.certFile, '--key', cert.keyFile] : []),
-        '--aws-sigv4',
-        'aws:amz:us-east-1:kms-xks-proxy',
-        '--user',
-        `${c.accessKeyId}:${c.secretAccessKey}`,
-        '-X',
-        'POST',
-        '-H',
-        'Content-Type: application/json',
-        '--data-binary',
-        JSON.stringify(body),
-        '-w',
-        '\n%{http_code}',
-        url,
-      ],
-      (err, stdout) => {
-        const code = err ? Number((err as { code?: unknown }).code ?? 1) : 0;
-        const nl = stdout.lastIndexOf('\n');
-        const status = Number(stdout.slice(nl + 1));
-        let parsed: unknown;
-        try {
-          parsed = JSON.parse(stdout.slice(0, nl));
-        } catch {
-          parsed = undefined;
-        }
-        resolve({ code, status: status > 0 ? status : undefined, body: parsed });
-      },
-    );
-  });
-}
+const curlMtls = (caFile: string, url: string, body: unknown, c: XksCredential, cert?: { certFile: string; keyFile: string }) =>
+  curlXks(caFile, url, body, c, { cert });
 
 /** A call by Node's https with the SDK's signer; a closed connection resolves without a status. */
 async function nodeMtls(ca: string, url: string, body: unknown, c: XksCredential, cert?: { cert: string; key: string }): Promise<Outcome> {
@@ -110,23 +69,7 @@ const encryptBody = () => ({
   encryptionAlgorithm: 'AES_GCM',
 });
 
-function cli(h: Harness, token: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [...CLI, 'broker', ...args],
-      {
-        env: {
-          ...process.env,
-          SECTORCRYPT_BROKER_URL: h.url,
-          SECTORCRYPT_BROKER_CA: join(h.dir, 'data', 'ca.pem'),
-          SECTORCRYPT_BROKER_TOKEN: token,
-        },
-      },
-      (err, stdout, stderr) => resolve({ code: err ? Number(err.code ?? 1) : 0, stdout, stderr }),
-    );
-  });
-}
+const cli = (h: Harness, token: string, args: string[]) => brokerCli(harnessEnv(h, token), args);
 
 /** `broker serve --xks-listen` as a child process: the ready line names both listeners. */
 async function serveWithXksListener(dir: string): Promise<void> {

@@ -11,27 +11,9 @@ import { join } from 'node:path';
 import { makeTenant, type Harness } from '../helpers.js';
 import { curlCall, sendHttps, smithyHeaders, xksCall, type XksCredential } from '../xks/signer.js';
 import { exportLog } from './audit-log.js';
-import { execFile } from 'node:child_process';
-import { CLI } from '../../entry.js';
+import { brokerCli, harnessEnv } from '../broker-cli.js';
 
-/** `sectorcrypt broker ARGS` against the harness's broker with a token. */
-function cli(h: Harness, token: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [...CLI, 'broker', ...args],
-      {
-        env: {
-          ...process.env,
-          SECTORCRYPT_BROKER_URL: h.url,
-          SECTORCRYPT_BROKER_CA: join(h.dir, 'data', 'ca.pem'),
-          SECTORCRYPT_BROKER_TOKEN: token,
-        },
-      },
-      (err, stdout, stderr) => resolve({ code: err ? Number(err.code ?? 1) : 0, stdout, stderr }),
-    );
-  });
-}
+const cli = (h: Harness, token: string, args: string[]) => brokerCli(harnessEnv(h, token), args);
 
 const ALICE = 'arn:aws:iam::123456789012:user/Alice';
 const BOB = 'arn:aws:iam::123456789012:user/Bob';

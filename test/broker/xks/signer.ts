@@ -85,17 +85,34 @@ export async function xksCall(
   return sendHttps(ca, url, 'POST', headers, text);
 }
 
-/** A signed XKS call made by curl (--aws-sigv4), as the spec's Appendix D does; the CA file pins the broker. */
-export function curlCall(caFile: string, url: string, body: unknown, credential: XksCredential, region = 'us-east-1'): Promise<XksAnswer> {
-  return new Promise((resolve, reject) => {
+/** What curl made of a call: its exit code (0, or 35 / 52 / 56 when the server closed the connection), the status and body when it got an answer. */
+export interface CurlOutcome {
+  code: number;
+  status?: number;
+  body?: any;
+}
+
+/**
+ * A signed XKS call made by curl (--aws-sigv4), as the spec's Appendix D does; the CA file
+ * pins the broker, `cert` is a client certificate for mutual TLS (--cert / --key).
+ */
+export function curlXks(
+  caFile: string,
+  url: string,
+  body: unknown,
+  credential: XksCredential,
+  opts: { region?: string; cert?: { certFile: string; keyFile: string } } = {},
+): Promise<CurlOutcome> {
+  return new Promise((resolve) => {
     execFile(
       'curl',
       [
         '-s',
         '--cacert',
         caFile,
+        ...(opts.cert ? ['--cert', opts.cert.certFile, '--key', opts.cert.keyFile] : []),
         '--aws-sigv4',
-        `aws:amz:${region}:kms-xks-proxy`,
+        `aws:amz:${opts.region ?? 'us-east-1'}:kms-xks-proxy`,
         '--user',
         `${credential.accessKeyId}:${credential.secretAccessKey}`,
         '-X',
@@ -109,8 +126,9 @@ export function curlCall(caFile: string, url: string, body: unknown, credential:
         url,
       ],
       (err, stdout) => {
-        if (err) return reject(err);
+        const code = err ? Number((err as { code?: unknown }).code ?? 1) : 0;
         const nl = stdout.lastIndexOf('\n');
+        const status = Number(stdout.slice(nl + 1));
         const text = stdout.slice(0, nl);
         let parsed: unknown = text;
         try {
@@ -118,8 +136,21 @@ export function curlCall(caFile: string, url: string, body: unknown, credential:
         } catch {
           // not JSON
         }
-        resolve({ status: Number(stdout.slice(nl + 1)), body: parsed, headers: {} });
+        resolve({ code, ...(status > 0 ? { status, body: parsed } : {}) });
       },
     );
   });
+}
+
+/** curlXks for a call that must get an answer: rejects when curl failed. */
+export async function curlCall(
+  caFile: string,
+  url: string,
+  body: unknown,
+  credential: XksCredential,
+  region = 'us-east-1',
+): Promise<XksAnswer> {
+  const r = await curlXks(caFile, url, body, credential, { region });
+  if (r.code !== 0 || r.status === undefined) throw new Error(`curl exited ${r.code}`);
+  return { status: r.status, body: r.body, headers: {} };
 }
