@@ -21,11 +21,7 @@ import { encodeRecord } from '../src/audit/export-format.js';
 import type { AuditRecord } from '../src/audit/record.js';
 import { publicKeyOf, verifierKey } from '../src/audit/signed-note.js';
 import { verifyExport } from '../src/audit/verify-export.js';
-
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 && process.argv[i + 1] ? process.argv[i + 1]! : fallback;
-}
+import { arg } from './options.js';
 
 const count = Number(arg('records', '1000000'));
 const every = Number(arg('checkpoint-every', '1000'));

@@ -31,11 +31,7 @@ import { promisify } from 'node:util';
 import { loadNative } from '../src/backend/native.js';
 import { AesGcm, backendInfo, createChunkedDecryptStream, createChunkedEncryptStream, encryptChunked, XtsCipher } from '../src/index.js';
 import { parseSpeed } from '../src/bench/openssl.js';
-
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 && process.argv[i + 1] ? process.argv[i + 1] : fallback;
-}
+import { arg, median } from './options.js';
 
 const MIB = 1 << 20;
 const rounds = Number(arg('rounds', '5'));
@@ -43,12 +39,6 @@ const seconds = Number(arg('seconds', '0.5'));
 const only = arg('only', 'kernels,seal,streams,rss').split(',');
 const streamMib = Number(arg('stream-mib', '512'));
 const here = path.dirname(fileURLToPath(import.meta.url));
-
-function median(values: number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
 
 /** MB/s of fn (bytes per call) run for `seconds`. */
 function rate(fn: () => unknown, bytes: number, secs = seconds): number {

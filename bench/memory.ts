@@ -20,6 +20,7 @@ import { availableParallelism, loadavg } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseSpeed } from '../src/bench/openssl.js';
+import { arg } from './options.js';
 
 interface Result {
   bytes: number;
@@ -32,11 +33,6 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.join(here, '..');
 const library = path.join(root, 'dist', 'index.js');
 const child = path.join(here, 'memory-child.mjs');
-
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1] : fallback;
-}
 
 const seconds = Number(arg('seconds', '2'));
 const rounds = Number(arg('rounds', '2'));

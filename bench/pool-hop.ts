@@ -26,20 +26,10 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadNative } from '../src/backend/native.js';
 import type { XtsKeyHandle } from '../src/backend/types.js';
-
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 && process.argv[i + 1] ? process.argv[i + 1] : fallback;
-}
+import { arg, median } from './options.js';
 
 const MIB = 1 << 20;
 const rounds = Number(arg('rounds', '3'));
-
-function median(values: number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
 
 const status = loadNative();
 if (!status.backend) throw new Error(`native backend unavailable: ${status.reason}`);

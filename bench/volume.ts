@@ -17,11 +17,7 @@ import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { availableParallelism, loadavg } from 'node:os';
 import { backendInfo, Volume, XtsCipher } from '../src/index.js';
-
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 && process.argv[i + 1] ? process.argv[i + 1] : fallback;
-}
+import { arg, median } from './options.js';
 
 const MiB = 1024 * 1024;
 const total = Number(arg('mib', '256')) * MiB;
@@ -33,12 +29,6 @@ const spots = Array.from({ length: ops }, () => Math.floor(Math.random() * (tota
 
 const image = join(dir, `sectorcrypt-bench-${process.pid}.img`);
 const chunk = new Uint8Array(randomBytes(MiB));
-
-function median(values: number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
 
 /** MB/s of one sequential pass over the volume's size. */
 async function pass(fn: (at: number) => Promise<unknown>): Promise<number> {
