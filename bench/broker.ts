@@ -18,16 +18,16 @@
  * process and of the PostgreSQL server (its processes, from /proc), the 99th percentile of
  * the broker's and the agents' event-loop delays, and the broker's peak RSS.
  */
-import { fork } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import { once } from 'node:events';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { readdirSync, readFileSync } from 'node:fs';
+import { fork } from 'node:child_process';
+import { once } from 'node:events';
 import { Broker } from '../src/broker/index.js';
+import { eachStoreInItsOwnProcess, percentile, postgresCpuMs } from './broker-runs.js';
 import { hpkeSeal } from '../src/keys/hpke.js';
 import { Client, makeTenant } from '../test/broker/helpers.js';
 import { startPostgres } from '../test/broker/postgres-server.js';
@@ -49,31 +49,6 @@ const SECONDS = Number(values.seconds);
  * CPU time so far of every process named `postgres` (the server the bench started, its
  * backends and helpers), from /proc; undefined where there is no /proc.
  */
-function postgresCpuMs(): number | undefined {
-  let ticks = 0;
-  try {
-    for (const pid of readdirSync('/proc')) {
-      if (!/^\d+$/.test(pid)) continue;
-      let stat: string;
-      try {
-        stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      } catch {
-        continue; // gone meanwhile
-      }
-      const close = stat.lastIndexOf(')');
-      if (stat.slice(stat.indexOf('(') + 1, close) !== 'postgres') continue;
-      const fields = stat.slice(close + 2).split(' ');
-      ticks += Number(fields[11]) + Number(fields[12]); // utime, stime (proc(5) fields 14, 15)
-    }
-  } catch {
-    return undefined;
-  }
-  return ticks * 10; // USER_HZ is 100 on Linux
-}
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
-}
 
 async function run(label: string, database: string | undefined): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'sc-bench-'));
@@ -179,14 +154,7 @@ async function run(label: string, database: string | undefined): Promise<void> {
 }
 
 if (values.store === 'both') {
-  // Each store in a fresh process: the second run would otherwise inherit the first one's
-  // heap, and PGlite's gigabyte of WebAssembly memory, and measure lower.
-  const args = process.argv.slice(2).filter((a, i, all) => a !== '--store' && all[i - 1] !== '--store' && !a.startsWith('--store='));
-  for (const store of ['pglite', 'postgres']) {
-    const child = fork(process.argv[1]!, [...args, '--store', store], { execArgv: process.execArgv, stdio: 'inherit' });
-    const [code] = (await once(child, 'exit')) as [number | null];
-    if (code !== 0) process.exit(code ?? 1);
-  }
+  await eachStoreInItsOwnProcess();
 } else if (values.store === 'pglite') {
   await run(values['pglite-memory'] ? 'pglite (memory)' : 'pglite', values['pglite-memory'] ? 'pglite:memory' : undefined);
 } else if (values.store === 'postgres') {
